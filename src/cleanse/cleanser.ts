@@ -1,0 +1,348 @@
+/**
+ * The per-record cleanser: decode -> parse -> validate (versioned zod contract) -> upgrade -> standardise ->
+ * pseudonymise. It never throws: every record becomes either a clean row (plus order lines) or a quarantine row
+ * with a reason code, the field path and a message naming the received value. Deduplication needs state and lives
+ * in cleanseBatch (batch.ts).
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
+import type { z } from 'zod';
+import {
+  envelopeSchema,
+  eventTypeDef,
+  identityColumn,
+  IDENTITY_TYPES,
+  type CuratedEventRow,
+  type CuratedOrderLineRow,
+  type QuarantineRow,
+} from '../contract/index.ts';
+import { CleanserConfigError, RecordRejectedError } from './errors.ts';
+import type { ReasonCode } from './reasons.ts';
+import {
+  assertPlausible,
+  currencyDigits,
+  money,
+  normaliseCode,
+  normaliseEmail,
+  normalisePhone,
+  normaliseText,
+  parseTimestamp,
+  preview,
+} from './standardise.ts';
+
+export interface CleanserConfig {
+  /** Key of the HMAC-SHA256 that pseudonymises phone, e-mail and openid (at least 16 bytes). */
+  readonly piiKey: string;
+  /** Region for phone numbers written without a country code. @default 'CN' */
+  readonly defaultPhoneRegion?: CountryCode;
+  /** IANA time zone of sources that send local wall-clock times. @default 'Asia/Shanghai' */
+  readonly sourceTimeZone?: string;
+  /** Larger records are quarantined as payload.too_large. @default 262144 */
+  readonly maxRecordBytes?: number;
+  /** Free text is capped at this many characters (flagged text.truncated). @default 2000 */
+  readonly maxTextChars?: number;
+  /** When given, lines with a SKU outside this set are quarantined as reference.unknown_sku. */
+  readonly knownSkus?: ReadonlySet<string>;
+}
+
+/** One record as the stream delivered it. */
+export interface RawRecord {
+  readonly data: Uint8Array;
+  /** Where it came from, e.g. kinesis:shardId-000:4959... or file:2025-01.jsonl:17 */
+  readonly origin: string;
+  /** Receipt time, epoch ms. */
+  readonly receivedAt: number;
+}
+
+export type Outcome =
+  | { readonly kind: 'clean'; readonly dedupKey: string; readonly event: CuratedEventRow; readonly lines: CuratedOrderLineRow[] }
+  | { readonly kind: 'quarantine'; readonly row: QuarantineRow };
+
+const CHANNEL_OF_SOURCE: Record<string, CuratedEventRow['channel']> = {
+  pos: 'store',
+  online: 'online',
+  app: 'app',
+  review: 'online',
+  service: 'online',
+  member: 'online',
+  coupon: 'online',
+};
+const MONEY_KEYS = new Set(['unit_price', 'discount', 'fee', 'discount_value', 'list_price']);
+const CODE_KEYS = new Set(['sku', 'store_id', 'promotion_id', 'coupon_code', 'campaign_id']);
+const TEXT_KEYS = new Set(['text', 'title', 'query', 'city']);
+
+export interface Cleanser {
+  cleanse(rec: RawRecord): Outcome;
+}
+
+export function createCleanser(config: CleanserConfig): Cleanser {
+  if (!config.piiKey || config.piiKey.length < 16) {
+    throw new CleanserConfigError(`piiKey must be at least 16 characters (received ${config.piiKey?.length ?? 0})`);
+  }
+  const region = config.defaultPhoneRegion ?? 'CN';
+  const tz = config.sourceTimeZone ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch (e) {
+    throw new CleanserConfigError(`sourceTimeZone ${JSON.stringify(tz)} is not an IANA time zone`, { cause: e });
+  }
+  const maxBytes = config.maxRecordBytes ?? 262_144;
+  const maxText = config.maxTextChars ?? 2000;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // The same phones and e-mails recur constantly; caching keeps libphonenumber and HMAC off the hot path.
+  const hashCache = new Map<string, string | null>();
+
+  const hmac = (v: string) => createHmac('sha256', config.piiKey).update(v).digest('hex');
+  function pseudonymise(type: 'phone' | 'email' | 'openid', raw: string): string | null {
+    const k = `${type}\u0000${raw}`;
+    let h = hashCache.get(k);
+    if (h === undefined) {
+      const norm = type === 'phone' ? normalisePhone(raw, region) : type === 'email' ? normaliseEmail(raw) : raw.trim() || undefined;
+      h = norm === undefined ? null : hmac(`${type}:${norm}`);
+      if (hashCache.size > 500_000) hashCache.clear();
+      hashCache.set(k, h);
+    }
+    return h;
+  }
+
+  function standardisePayload(node: unknown, path: string, flags: Set<string>, receivedAt: number, currency: number): unknown {
+    if (Array.isArray(node)) return node.map((v, i) => standardisePayload(v, `${path}[${i}]`, flags, receivedAt, currency));
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (v === undefined) continue;
+      const p = `${path}.${k}`;
+      if (MONEY_KEYS.has(k) && (typeof v === 'number' || typeof v === 'string')) {
+        out[k] = money(v, currency);
+      } else if (CODE_KEYS.has(k) && typeof v === 'string') {
+        const c = normaliseCode(v);
+        if (k === 'sku' && config.knownSkus && !config.knownSkus.has(c)) {
+          throw new RecordRejectedError('reference.unknown_sku', p, `field '${p}': SKU ${preview(v)} is not in the product catalogue`);
+        }
+        out[k] = c;
+      } else if (TEXT_KEYS.has(k) && typeof v === 'string') {
+        const t = normaliseText(v, maxText);
+        if (t.truncated) flags.add('text.truncated');
+        out[k] = t.text;
+      } else if (k === 'currency' && typeof v === 'string') {
+        out[k] = v.toUpperCase();
+      } else if (k === 'expires_at' && (typeof v === 'string' || typeof v === 'number')) {
+        out[k] = new Date(parseTimestamp(v, p, tz)).toISOString();
+      } else if (k === 'order_id' && typeof v === 'string') {
+        out[k] = v.trim();
+      } else {
+        out[k] = standardisePayload(v, p, flags, receivedAt, currency);
+      }
+    }
+    return out;
+  }
+
+  function quarantine(rec: RawRecord, reason: ReasonCode, fieldPath: string | undefined, message: string, head?: Partial<Record<'event_id' | 'type' | 'source', unknown>> & { schema_version?: unknown }, text?: string): Outcome {
+    const receivedIso = new Date(rec.receivedAt).toISOString();
+    const raw = text ?? safeUtf8(rec.data);
+    const str = (v: unknown) => (typeof v === 'string' && v.length <= 128 ? v : undefined);
+    return {
+      kind: 'quarantine',
+      row: {
+        quarantine_id: createHash('sha256').update(rec.origin).update('\n').update(rec.data).digest('hex').slice(0, 32),
+        reason_code: reason,
+        field_path: fieldPath,
+        message,
+        raw_payload: raw === undefined ? Buffer.from(rec.data).toString('base64') : raw,
+        raw_encoding: raw === undefined ? 'base64' : 'utf8',
+        event_id: str(head?.event_id),
+        event_type: str(head?.type),
+        schema_version: Number.isInteger(head?.schema_version) ? (head!.schema_version as number) : undefined,
+        origin: rec.origin,
+        received_at: receivedIso,
+        source: str(head?.source) && /^[a-z_]{1,32}$/.test(head!.source as string) ? (head!.source as string) : 'unknown',
+        dt: receivedIso.slice(0, 10),
+      },
+    };
+  }
+
+  function cleanse(rec: RawRecord): Outcome {
+    let obj: Record<string, unknown> | undefined;
+    let text: string | undefined;
+    try {
+      if (rec.data.byteLength > maxBytes) {
+        throw new RecordRejectedError('payload.too_large', undefined, `record is ${rec.data.byteLength} bytes; the limit is ${maxBytes} bytes`);
+      }
+      try {
+        text = decoder.decode(rec.data);
+      } catch (e) {
+        throw new RecordRejectedError('encoding.invalid_utf8', undefined, `record is not valid UTF-8 (${rec.data.byteLength} bytes)`, { cause: e });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new RecordRejectedError('json.malformed', undefined, `record is not valid JSON (${(e as Error).message}); starts with ${preview(text, 60)}`, { cause: e });
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new RecordRejectedError('json.malformed', undefined, `record must be a JSON object, received ${preview(parsed)}`);
+      }
+      obj = parsed as Record<string, unknown>;
+      const env = envelopeSchema.safeParse(obj);
+      if (!env.success) throw rejectionFromZod(env.error, obj, []);
+      const e = env.data;
+      const def = eventTypeDef(e.type);
+      if (!def || def.source !== e.source) {
+        throw new RecordRejectedError(
+          'schema.unknown_type',
+          'type',
+          def
+            ? `field 'type': ${preview(e.type)} belongs to source ${def.source}, but source is ${preview(e.source)}`
+            : `field 'type': ${preview(e.type)} is not an event type of the contract`,
+        );
+      }
+      const version = def.versions[e.schema_version];
+      if (!version) {
+        throw new RecordRejectedError(
+          'schema.unknown_version',
+          'schema_version',
+          `field 'schema_version': ${e.schema_version} is not a version of ${e.type} (known: ${Object.keys(def.versions).join(', ')})`,
+        );
+      }
+      const pl = version.schema.safeParse(e.payload);
+      if (!pl.success) throw rejectionFromZod(pl.error, e.payload, ['payload']);
+      const canonical = version.upgrade ? version.upgrade(pl.data as Record<string, unknown>) : (pl.data as Record<string, unknown>);
+
+      const occurredMs = parseTimestamp(e.occurred_at, 'occurred_at', tz);
+      assertPlausible(occurredMs, rec.receivedAt, 'occurred_at', e.occurred_at);
+      const flags = new Set<string>();
+      const cur = typeof canonical.currency === 'string' ? currencyDigits(canonical.currency.toUpperCase()) : 2;
+      const payload = standardisePayload(canonical, 'payload', flags, rec.receivedAt, cur) as Record<string, unknown>;
+
+      const ids: Record<string, string | undefined> = {};
+      for (const t of IDENTITY_TYPES) {
+        const raw = e.identities[t];
+        if (raw === undefined) continue;
+        if (t === 'phone' || t === 'email' || t === 'openid') {
+          const h = pseudonymise(t, raw);
+          if (h === null) flags.add(`identity.${t}_invalid`);
+          else ids[identityColumn(t)] = h;
+        } else {
+          const v = raw.trim();
+          if (v) ids[identityColumn(t)] = v;
+        }
+      }
+      const occurredIso = new Date(occurredMs).toISOString();
+      const storeId = e.store_id === undefined ? undefined : normaliseCode(e.store_id);
+      const channel: CuratedEventRow['channel'] =
+        e.source === 'online' && payload.sales_channel === 'mini_program' ? 'app' : CHANNEL_OF_SOURCE[e.source]!;
+      const event: CuratedEventRow = {
+        event_id: e.event_id,
+        event_type: e.type,
+        schema_version: e.schema_version,
+        occurred_at: occurredIso,
+        received_at: new Date(rec.receivedAt).toISOString(),
+        store_id: storeId,
+        channel,
+        ...ids,
+        payload: JSON.stringify(payload),
+        dq_flags: flags.size ? [...flags].sort().join(',') : undefined,
+        source: e.source,
+        dt: occurredIso.slice(0, 10),
+      };
+      const lines = def.hasOrderLines ? orderLines(event, payload, ids) : [];
+      return { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines };
+    } catch (err) {
+      const head = obj ? { event_id: obj.event_id, type: obj.type, source: obj.source, schema_version: obj.schema_version } : undefined;
+      if (err instanceof RecordRejectedError) return quarantine(rec, err.reason, err.fieldPath, `${err.reason}: ${err.message}`, head, text);
+      return quarantine(rec, 'cleanser.unexpected_error', undefined, `cleanser.unexpected_error: ${(err as Error)?.message ?? String(err)}`, head, text);
+    }
+  }
+
+  return { cleanse };
+}
+
+function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Record<string, string | undefined>): CuratedOrderLineRow[] {
+  const isReturn = p.transaction_type === 'return';
+  const isCancel = p.status === 'cancelled';
+  const sign = isReturn || isCancel ? -1 : 1;
+  const status: CuratedOrderLineRow['order_status'] = isReturn ? 'returned' : isCancel ? 'cancelled' : 'placed';
+  const lines = p.lines as Array<{ sku: string; quantity: number; unit_price: number; discount?: number; promotion_id?: string }>;
+  return lines.map((l, i) => {
+    const discount = l.discount ?? 0;
+    return {
+      event_id: event.event_id,
+      order_id: p.order_id as string,
+      line_number: i + 1,
+      order_status: status,
+      channel: event.channel,
+      store_id: event.store_id ?? (event.source === 'online' ? 'ONLINE' : undefined),
+      occurred_at: event.occurred_at,
+      ...ids,
+      sku: l.sku,
+      quantity: sign * l.quantity,
+      unit_price: l.unit_price,
+      discount,
+      line_amount: Math.round(sign * (l.quantity * l.unit_price - discount) * 100) / 100,
+      currency: p.currency as string,
+      promotion_id: l.promotion_id,
+      coupon_code: p.coupon_code as string | undefined,
+      is_return: sign < 0,
+      source: event.source,
+      dt: event.dt,
+    };
+  });
+}
+
+function safeUtf8(data: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return undefined;
+  }
+}
+
+type Issue = z.core.$ZodIssue;
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, k as string)) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const k of path) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
+  return s;
+}
+
+/** Picks the most telling issue of a union failure: a branch that got past the type check says more. */
+function deepestIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || !issue.errors.length) return issue;
+  const branches = issue.errors as Issue[][];
+  const better = branches.find((b) => b[0] && b[0].code !== 'invalid_type') ?? branches[0]!;
+  const first = better[0];
+  return first ? deepestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
+}
+
+export function rejectionFromZod(error: z.ZodError, root: unknown, prefix: PropertyKey[]): RecordRejectedError {
+  const issue = deepestIssue(error.issues[0] as Issue);
+  const path = [...prefix, ...issue.path];
+  const value = valueAt(root, issue.path);
+  let reason: ReasonCode;
+  switch (issue.code) {
+    case 'invalid_type':
+      reason = value === undefined ? 'schema.missing_field' : 'schema.invalid_type';
+      break;
+    case 'too_big':
+    case 'too_small':
+      reason = 'value.out_of_range';
+      break;
+    case 'invalid_value':
+      reason = 'value.not_allowed';
+      break;
+    default:
+      reason = value === undefined ? 'schema.missing_field' : 'value.invalid_format';
+  }
+  const field = formatPath(path) || '(record)';
+  const what = reason === 'schema.missing_field' ? 'is required but absent' : `${issue.message.replace(/^Invalid input: /, '')}; received ${preview(value)}`;
+  return new RecordRejectedError(reason, field, `field '${field}' ${what}`);
+}

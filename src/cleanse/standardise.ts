@@ -1,0 +1,148 @@
+/**
+ * Standardisation of the forms sources really send: timestamps (ISO with offset, epoch s/ms, local wall-clock in
+ * the source's time zone), money, phone numbers (E.164 via libphonenumber-js), e-mails, codes and free text.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { RecordRejectedError } from './errors.ts';
+
+export const MIN_PLAUSIBLE_MS = Date.UTC(2000, 0, 1);
+const DAY_MS = 86_400_000;
+
+const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
+const OFFSET_RE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+const tzFormatters = new Map<string, Intl.DateTimeFormat>();
+function tzFormatter(tz: string): Intl.DateTimeFormat {
+  let f = tzFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    tzFormatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Offset of `tz` from UTC at instant `ms`, in ms (positive east of Greenwich). */
+export function tzOffsetMs(tz: string, ms: number): number {
+  const parts = tzFormatter(tz).formatToParts(new Date(ms));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/** Wall-clock time in `tz` -> UTC epoch ms (two passes settle DST edges). */
+export function localToUtcMs(wallAsUtcMs: number, tz: string): number {
+  let utc = wallAsUtcMs - tzOffsetMs(tz, wallAsUtcMs);
+  utc = wallAsUtcMs - tzOffsetMs(tz, utc);
+  return utc;
+}
+
+/** Parses a timestamp in any accepted form to UTC epoch ms; throws RecordRejectedError naming `field`. */
+export function parseTimestamp(value: string | number, field: string, sourceTimeZone: string): number {
+  let ms: number;
+  if (typeof value === 'number') {
+    // Epoch seconds until the year 5138; anything larger is milliseconds.
+    ms = Math.abs(value) < 1e11 ? value * 1000 : value;
+  } else {
+    const s = value.trim();
+    const local = LOCAL_RE.exec(s);
+    if (local && !OFFSET_RE.test(s)) {
+      const [, y, mo, d, h, mi, se, frac] = local;
+      const wall = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, se ? +se : 0, frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+      const check = new Date(wall);
+      if (check.getUTCMonth() !== +mo! - 1 || check.getUTCDate() !== +d! || +h! > 23 || +mi! > 59) {
+        throw new RecordRejectedError('timestamp.invalid', field, `field '${field}': ${JSON.stringify(value)} is not a real calendar time`);
+      }
+      ms = localToUtcMs(wall, sourceTimeZone);
+    } else if (/^\d{4}-\d{2}-\d{2}T/.test(s) && OFFSET_RE.test(s)) {
+      ms = Date.parse(s);
+    } else {
+      ms = Number.NaN;
+    }
+  }
+  if (!Number.isFinite(ms)) {
+    throw new RecordRejectedError(
+      'timestamp.invalid',
+      field,
+      `field '${field}': expected ISO 8601 with offset, "YYYY-MM-DD HH:mm:ss" or epoch s/ms, received ${preview(value)}`,
+    );
+  }
+  return ms;
+}
+
+/** Rejects times before 2000 or more than a day after receipt (clock errors, test data, epoch zero). */
+export function assertPlausible(ms: number, receivedMs: number, field: string, raw: unknown): void {
+  if (ms < MIN_PLAUSIBLE_MS || ms > receivedMs + DAY_MS) {
+    throw new RecordRejectedError(
+      'timestamp.implausible',
+      field,
+      `field '${field}': ${preview(raw)} (${new Date(ms).toISOString()}) is outside 2000-01-01 .. received time + 1 day`,
+    );
+  }
+}
+
+/** Money to a number rounded to the currency's minor units. */
+export function money(value: number | string, digits = 2): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+const minorDigits = new Map<string, number>();
+/** Minor-unit digits of an ISO 4217 currency (JPY 0, CNY 2, BHD 3). */
+export function currencyDigits(currency: string): number {
+  let d = minorDigits.get(currency);
+  if (d === undefined) {
+    d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorDigits.set(currency, d);
+  }
+  return d;
+}
+
+/** SKU / store codes: trimmed, upper case, inner whitespace removed. */
+export function normaliseCode(v: string): string {
+  return v.trim().toUpperCase().replace(/\s+/g, '');
+}
+
+/** E-mail: trimmed and lower-cased (the whole address: providers treat local parts case-insensitively in practice). */
+export function normaliseEmail(v: string): string | undefined {
+  const e = v.trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e) ? e : undefined;
+}
+
+/** Phone to E.164 in the default region; undefined when it is not a possible number. */
+export function normalisePhone(v: string, defaultRegion: CountryCode): string | undefined {
+  const p = parsePhoneNumberFromString(v, defaultRegion);
+  return p && p.isPossible() ? p.number : undefined;
+}
+
+const EMAIL_IN_TEXT = /[^\s@]+@[^\s@]+\.[a-z]{2,}/gi;
+const PHONE_IN_TEXT = /\+?\d[\d\s-]{7,}\d/g;
+
+/** Free text: NFC, trimmed, personal data scrubbed, capped; returns whether it was cut. */
+export function normaliseText(v: string, maxChars: number): { text: string; truncated: boolean } {
+  let t = v.normalize('NFC').trim().replace(EMAIL_IN_TEXT, '[email]').replace(PHONE_IN_TEXT, '[phone]');
+  const truncated = t.length > maxChars;
+  if (truncated) t = t.slice(0, maxChars);
+  return { text: t, truncated };
+}
+
+/** A short, safe rendering of a received value for messages. */
+export function preview(v: unknown, max = 80): string {
+  let s: string;
+  if (v === undefined) return 'nothing (field absent)';
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+}

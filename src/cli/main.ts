@@ -1,0 +1,122 @@
+/** The `retail-lake` command line: one sub-command per stage; see README and ../shared/CONTRACT.md. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ZodError } from 'zod';
+import { CliError, emit, table, type GlobalOptions } from './output.ts';
+import { printDemoSummary, runDemo } from './demo.ts';
+import { queryCommand, type QueryFormat } from './commands/query.ts';
+import { generateRetailer } from '../generate/index.ts';
+import { ingestJsonl } from '../ingest/local-pipeline.ts';
+import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
+import { BATCH_TABLES } from '../contract/index.ts';
+import { ConfigError, localConfig } from '../config/local.ts';
+import type { IngestCounts } from '../cleanse/batch.ts';
+
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, received ${JSON.stringify(v)}`);
+  return n;
+};
+const rate = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 0.5)) throw new InvalidArgumentError(`--dirty-rate must be between 0 and 0.5, received ${JSON.stringify(v)}`);
+  return n;
+};
+
+function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as { lake?: string; json?: boolean };
+  return { lake: o.lake ?? localConfig().lakeDir, json: Boolean(o.json) };
+}
+
+/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","byReason"}` with --json. */
+export function printCounts(opts: GlobalOptions, counts: IngestCounts, what: string): void {
+  emit(opts, counts, () => {
+    process.stdout.write(
+      `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}\n`,
+    );
+    if (Object.keys(counts.byReason).length) {
+      process.stdout.write(table(Object.entries(counts.byReason).map(([reason, records]) => ({ reason, records }))) + '\n');
+    }
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('retail-lake')
+    .description('Serverless customer-data lake for retailers: runs locally on DuckDB, deploys to AWS with CDK')
+    .option('--lake <dir>', 'lake directory (default ./lake or RETAIL_LAKE_DIR)')
+    .option('--json', 'print a machine-readable JSON summary as the last line of stdout')
+    .showHelpAfterError();
+
+  program
+    .command('demo')
+    .description('generate -> ingest -> lake -> views -> ... -> summary, on a synthetic retailer (what npm start runs)')
+    .option('--customers <n>', 'customers', int('--customers', 10), 10_000)
+    .option('--days <n>', 'days of history', int('--days', 7), 365)
+    .option('--seed <n>', 'random seed', int('--seed'), 42)
+    .option('--dirty-rate <r>', 'share of deliberately bad records', rate, 0.01)
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
+      const s = await runDemo({ ...g, customers: o.customers, days: o.days, seed: o.seed, dirtyRate: o.dirtyRate });
+      emit(g, s, () => printDemoSummary(s));
+    });
+
+  program
+    .command('generate')
+    .description('write a synthetic retailer (events JSONL, ERP CSVs, ground truth); deterministic by seed')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--customers <n>', 'customers', int('--customers', 10), 10_000)
+    .option('--days <n>', 'days of history', int('--days', 7), 365)
+    .option('--seed <n>', 'random seed', int('--seed'), 42)
+    .option('--dirty-rate <r>', 'share of deliberately bad records', rate, 0.01)
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
+      const s = await generateRetailer({ outDir: o.out, customers: o.customers, days: o.days, seed: o.seed, dirtyRate: o.dirtyRate });
+      emit(g, s, () => process.stdout.write(`wrote ${s.events} events for ${s.customers} customers to ${s.outDir} in ${s.seconds} s\n`));
+    });
+
+  program
+    .command('ingest')
+    .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
+    .argument('<paths...>', 'JSONL files')
+    .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
+    .action(async (paths: string[], o, cmd: Command) => {
+      const g = globals(cmd);
+      const counts = await ingestJsonl(paths, { lakeDir: g.lake, batchSize: o.batchSize });
+      printCounts(g, counts, 'ingest');
+    });
+
+  program
+    .command('load-table')
+    .description(`load an ERP batch table from CSV (${Object.keys(BATCH_TABLES).join(', ')})`)
+    .argument('<table>', 'table name')
+    .argument('<file>', 'CSV file with a header row')
+    .addOption(new Option('--mode <mode>', 'full replaces the table, incremental appends').choices(['full', 'incremental']).default('full'))
+    .action(async (name: string, file: string, o, cmd: Command) => {
+      const g = globals(cmd);
+      if (!isBatchTable(name)) throw new CliError(`unknown batch table ${JSON.stringify(name)}; expected one of ${Object.keys(BATCH_TABLES).join(', ')}`);
+      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode }), `load ${name}`);
+    });
+
+  program
+    .command('query')
+    .description("read-only SQL over the lake's tables and views (embedded DuckDB)")
+    .argument('<sql>', 'one SELECT statement')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action(async (sql: string, o: { format: QueryFormat }, cmd: Command) => {
+      await queryCommand(sql, { ...globals(cmd), format: o.format });
+    });
+
+  return program;
+}
+
+/** Runs the CLI; user errors print one line and exit 2, never a stack trace. */
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    const known = e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || (e as Error)?.name?.endsWith('Error');
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`retail-lake: ${msg}\n`);
+    if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The local ingest pipeline: the same cleanser handler the Lambda runs, wired to local adapters (Parquet files via
+ * DuckDB, an in-memory dedup store seeded from the lake).
+ */
+import path from 'node:path';
+import { createCleanser } from '../cleanse/cleanser.ts';
+import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
+import { createStreamHandler } from '../cleanse/stream-handler.ts';
+import { LocalDedupStore } from '../adapters/local/dedup-store.ts';
+import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
+import { localConfig } from '../config/local.ts';
+import { feedJsonlFiles } from './kinesis-feed.ts';
+import { loadKnownSkus } from './batch-tables.ts';
+
+export interface IngestOptions {
+  readonly lakeDir: string;
+  readonly batchSize?: number;
+  readonly onProgress?: (records: number) => void;
+  /** Check SKUs against the catalogue in the lake (when it has one). @default true */
+  readonly checkSkus?: boolean;
+}
+
+export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+  const cfg = localConfig();
+  const sink = new LocalLakeSink(opts.lakeDir);
+  const dedup = await LocalDedupStore.fromLake(opts.lakeDir);
+  const knownSkus = opts.checkSkus === false ? undefined : await loadKnownSkus(opts.lakeDir);
+  const cleanser = createCleanser({
+    piiKey: cfg.piiKey,
+    defaultPhoneRegion: cfg.phoneRegion,
+    sourceTimeZone: cfg.sourceTimeZone,
+    maxRecordBytes: cfg.maxRecordBytes,
+    knownSkus,
+  });
+  const total = emptyCounts();
+  const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => addCounts(total, c));
+  const day = new Date().toISOString().slice(0, 10);
+  try {
+    await feedJsonlFiles(files, handler, {
+      batchSize: opts.batchSize,
+      rawDir: path.join(opts.lakeDir, 'raw', 'stream', `dt=${day}`),
+      onProgress: opts.onProgress,
+    });
+    await sink.commit();
+  } finally {
+    sink.close();
+  }
+  return total;
+}
