@@ -92,6 +92,17 @@ export function createCleanser(config: CleanserConfig): Cleanser {
   // The same phones and e-mails recur constantly; caching keeps libphonenumber and HMAC off the hot path.
   const hashCache = new Map<string, string | null>();
 
+  // A batch shares one arrival time: format it once.
+  let lastReceived = Number.NaN;
+  let lastReceivedIso = '';
+  const isoOf = (ms: number) => {
+    if (ms !== lastReceived) {
+      lastReceived = ms;
+      lastReceivedIso = new Date(ms).toISOString();
+    }
+    return lastReceivedIso;
+  };
+
   const hmac = (v: string) => createHmac('sha256', config.piiKey).update(v).digest('hex');
   function pseudonymise(type: 'phone' | 'email' | 'openid', raw: string): string | null {
     const k = `${type}\u0000${raw}`;
@@ -236,7 +247,7 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         event_type: e.type,
         schema_version: e.schema_version,
         occurred_at: occurredIso,
-        received_at: new Date(rec.receivedAt).toISOString(),
+        received_at: isoOf(rec.receivedAt),
         store_id: storeId,
         channel,
         ...ids,

@@ -30,8 +30,24 @@ function tzFormatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+const OFFSET_BUCKET_MS = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
 /** Offset of `tz` from UTC at instant `ms`, in ms (positive east of Greenwich). */
 export function tzOffsetMs(tz: string, ms: number): number {
+  // Zone rules change offsets only on quarter-hour boundaries, so one lookup per zone and quarter hour suffices;
+  // Intl formatting is the slowest step of the cleanser otherwise.
+  const key = `${tz}|${Math.floor(ms / OFFSET_BUCKET_MS)}`;
+  let off = offsetCache.get(key);
+  if (off === undefined) {
+    off = computeTzOffsetMs(tz, Math.floor(ms / OFFSET_BUCKET_MS) * OFFSET_BUCKET_MS);
+    if (offsetCache.size > 200_000) offsetCache.clear();
+    offsetCache.set(key, off);
+  }
+  return off;
+}
+
+function computeTzOffsetMs(tz: string, ms: number): number {
   const parts = tzFormatter(tz).formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));

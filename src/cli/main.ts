@@ -10,6 +10,7 @@ import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
 import { BATCH_TABLES } from '../contract/index.ts';
 import { ConfigError, localConfig } from '../config/local.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
+import { CleanseError } from '../cleanse/errors.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -113,7 +114,8 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    const known = e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || (e as Error)?.name?.endsWith('Error');
+    // Our own named errors carry a message meant for the user; anything else is a bug and shows its stack.
+    const known = e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
