@@ -1,0 +1,45 @@
+/**
+ * Deploys the sql/ views to Athena: CREATE OR REPLACE VIEW for each view in dependency order, and DROP VIEW for
+ * views that were deployed before but are gone now (dependents first). The views arrive as (name, sql) pairs,
+ * already ordered by listSqlViews().
+ */
+import type { QueryOutcome } from './athena-query-runner.ts';
+
+export interface ViewDefinition {
+  readonly name: string;
+  readonly sql: string;
+}
+
+export interface QueryRunner {
+  run(sql: string): Promise<QueryOutcome>;
+}
+
+const VIEW_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** The DDL that creates or replaces one view. */
+export function createViewStatement(v: ViewDefinition): string {
+  if (!VIEW_NAME.test(v.name)) throw new RangeError(`view name ${JSON.stringify(v.name)} is not a snake_case identifier`);
+  return `create or replace view ${v.name} as\n${v.sql.trim().replace(/;\s*$/, '')}`;
+}
+
+export function dropViewStatement(name: string): string {
+  if (!VIEW_NAME.test(name)) throw new RangeError(`view name ${JSON.stringify(name)} is not a snake_case identifier`);
+  return `drop view if exists ${name}`;
+}
+
+/** Creates or replaces every view, in the given order, then drops the views in `previous` that no longer exist. */
+export async function deployViews(runner: QueryRunner, views: readonly ViewDefinition[], previous: readonly string[] = []): Promise<string[]> {
+  const done: string[] = [];
+  for (const v of views) {
+    await runner.run(createViewStatement(v));
+    done.push(v.name);
+  }
+  const keep = new Set(views.map((v) => v.name));
+  for (const name of [...previous].reverse()) if (!keep.has(name)) await runner.run(dropViewStatement(name));
+  return done;
+}
+
+/** Drops views in reverse dependency order (dependents before what they depend on). */
+export async function dropViews(runner: QueryRunner, names: readonly string[]): Promise<void> {
+  for (const name of [...names].reverse()) await runner.run(dropViewStatement(name));
+}

@@ -1,0 +1,33 @@
+/**
+ * SDK client settings shared by every adapter. `AWS_ENDPOINT_URL` points all clients at an emulator (LocalStack,
+ * kinesalite, s3rver); the emulator notes apply: Kinesis over plain HTTP/1.1 (NodeHttpHandler, since kinesalite
+ * speaks no HTTP/2), S3 with path-style addressing and checksums only when required.
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface ClientOptions {
+  /** Endpoint override. @default process.env.AWS_ENDPOINT_URL */
+  readonly endpoint?: string;
+  /** Region. @default the SDK's own resolution (AWS_REGION) */
+  readonly region?: string;
+}
+
+function base(o: ClientOptions = {}) {
+  const endpoint = o.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
+  return { ...(endpoint ? { endpoint } : {}), ...(o.region ? { region: o.region } : {}) };
+}
+
+/** Config for S3Client. */
+export function s3ClientConfig(o: ClientOptions = {}) {
+  return { ...base(o), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const };
+}
+
+/** Config for KinesisClient. */
+export function kinesisClientConfig(o: ClientOptions = {}) {
+  return { ...base(o), requestHandler: new NodeHttpHandler() };
+}
+
+/** Config for every other client (Firehose, DynamoDB, Secrets Manager, Athena). */
+export function clientConfig(o: ClientOptions = {}) {
+  return base(o);
+}
