@@ -1,0 +1,29 @@
+/** The cleanser Lambda's environment, as the CDK CleanserFunction sets it. */
+import { z } from 'zod';
+import { readEnv } from '../shared/env.ts';
+
+const streams = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return z.record(z.string(), z.string().min(1)).parse(JSON.parse(s));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object {"<table>": "<delivery stream name>"}' });
+      return z.NEVER;
+    }
+  });
+
+export const cleanserEnv = z.object({
+  PII_SECRET_ID: z.string().min(1),
+  DEDUP_TABLE: z.string().min(1),
+  DEDUP_TTL_DAYS: z.coerce.number().int().min(1),
+  CURATED_DELIVERY_STREAMS: streams,
+  QUARANTINE_BUCKET: z.string().min(3),
+  PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
+  SOURCE_TIME_ZONE: z.string().min(1).default('Asia/Shanghai'),
+  MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+});
+
+export type CleanserEnv = z.output<typeof cleanserEnv>;
+
+export const readCleanserEnv = (env: NodeJS.ProcessEnv = process.env): CleanserEnv => readEnv(cleanserEnv, env);

@@ -1,0 +1,46 @@
+/**
+ * Cleanser Lambda: Kinesis Data Streams (or MSK) batch -> cleanser -> Firehose (curated, Parquet) and S3
+ * (quarantine), deduplicated in DynamoDB. Answers with a partial batch response; see src/cleanse/stream-handler.ts.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { CountryCode } from 'libphonenumber-js';
+import { createCleanser } from '../../src/cleanse/cleanser.ts';
+import { createStreamHandler } from '../../src/cleanse/stream-handler.ts';
+import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
+import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
+import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
+import { readCleanserEnv } from './config.ts';
+import { publishCounts } from './metrics.ts';
+
+const env = readCleanserEnv();
+const logger = new Logger();
+const metrics = new Metrics();
+
+const body = createStreamHandler(
+  async () => {
+    const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
+    const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
+    return {
+      cleanser: createCleanser({
+        piiKey: await loadPiiKey(env.PII_SECRET_ID),
+        defaultPhoneRegion: env.PHONE_REGION as CountryCode,
+        sourceTimeZone: env.SOURCE_TIME_ZONE,
+        maxRecordBytes: env.MAX_RECORD_BYTES,
+      }),
+      sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),
+      dedup: new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS }),
+    };
+  },
+  (counts) => {
+    publishCounts(metrics, counts);
+    logger.info('batch cleansed', { counts });
+  },
+);
+
+export const handler = middy(body).use(injectLambdaContext(logger)).use(logMetrics(metrics, { captureColdStartMetric: true }));

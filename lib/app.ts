@@ -1,0 +1,22 @@
+/**
+ * Composes the retail-lake stacks into an App from the validated configuration. bin/app.ts (cdk synth) and the
+ * CDK tests build the same app through here.
+ */
+import type { App } from 'aws-cdk-lib';
+import { loadConfig, type LakeConfig } from './config.ts';
+import { IngestStack } from './stacks/ingest-stack.ts';
+import { LakeStack } from './stacks/lake-stack.ts';
+
+export interface RetailLakeStacks {
+  readonly config: LakeConfig;
+  readonly lake: LakeStack;
+  readonly ingest: IngestStack;
+}
+
+export function buildRetailLake(app: App): RetailLakeStacks {
+  const config = loadConfig(app.node);
+  const prefix = `RetailLake-${config.stage}`;
+  const lake = new LakeStack(app, `${prefix}-Lake`, { config, description: 'retail-lake: key, zone buckets, Glue catalog, Athena workgroup' });
+  const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, lake, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet' });
+  return { config, lake, ingest };
+}

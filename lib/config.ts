@@ -1,0 +1,110 @@
+/**
+ * Deployment configuration: read once from the CDK context (cdk.json `retailLake`, overridable per key with
+ * `-c key=value`), validated with zod, and failing fast with a message that names the context key.
+ *
+ * @example npx cdk deploy --all -c stage=dev -c destroyOnRemove=true
+ */
+import { z } from 'zod';
+import type { Node } from 'constructs';
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  /** Short stage name, part of every physical name (buckets, database, stream). */
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1-16 lower-case letters, digits or dashes, starting with a letter').default('prod'),
+  /** Days raw landing objects are kept before they expire (they move to cheaper tiers before that). */
+  rawRetentionDays: int(30, 3650).default(730),
+  /** Days quarantined records are kept. */
+  quarantineRetentionDays: int(7, 3650).default(180),
+  /** Days Athena query results are kept. */
+  athenaResultsRetentionDays: int(1, 365).default(30),
+  /** Days CloudWatch logs of every function are kept. */
+  logRetentionDays: z.coerce.number().pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])).default(30),
+  /** Kinesis capacity mode: on-demand scales itself; provisioned is cheaper at a steady, known rate. */
+  shardMode: z.enum(['on-demand', 'provisioned']).default('on-demand'),
+  /** Shards when shardMode is provisioned (ignored on-demand). */
+  shardCount: int(1, 500).default(2),
+  /** Hours records stay on the stream (replay window). */
+  streamRetentionHours: int(24, 8760).default(24),
+  /** Records per cleanser invocation. */
+  batchSize: int(1, 10_000).default(500),
+  /** Seconds the event source waits to fill a batch. */
+  batchWindowSeconds: int(0, 300).default(5),
+  /** Retries of a failing batch (after bisecting) before it goes to the DLQ. */
+  maxRetryAttempts: int(0, 10_000).default(5),
+  /** Concurrent batches per shard. */
+  parallelizationFactor: int(1, 10).default(1),
+  /** Seconds Firehose buffers a partition before writing one Parquet file (higher = fewer, larger files). */
+  firehoseBufferSeconds: int(60, 900).default(300),
+  /** MiB Firehose buffers before writing (format conversion needs at least 64). */
+  firehoseBufferMiB: int(64, 128).default(128),
+  /** Days an accepted event id is remembered for deduplication (replays older than this count again). */
+  dedupTtlDays: int(1, 3650).default(35),
+  /** First dt partition Athena projects (the cleanser rejects timestamps before 2000-01-01 as implausible). */
+  partitionStartDate: z.iso.date().default('2000-01-01'),
+  /** Athena bytes-scanned cutoff per query, in GiB. */
+  athenaBytesScannedCutoffGiB: int(1, 100_000).default(100),
+  /** Alarm when the share of quarantined records in 5 minutes exceeds this. */
+  quarantineRatioThreshold: z.coerce.number().min(0).max(1).default(0.05),
+  /** Alarm when the stream's iterator age exceeds this many seconds (the cleanser falls behind). */
+  iteratorAgeThresholdSeconds: int(10, 86_400).default(300),
+  /** Alarm when a dead-letter queue holds more than this many messages (0: alarm on the first one). */
+  dlqDepthThreshold: int(0, 1_000_000).default(0),
+  /** Name of the Secrets Manager secret holding the PII hashing key (created if importPiiSecret is false). */
+  piiSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a valid Secrets Manager secret name').default('retail-lake/pii-key'),
+  /** Use an existing secret instead of generating one (e.g. to keep pseudonyms stable across stacks). */
+  importPiiSecret: bool.default(false),
+  /** Phone region for numbers without a country code. */
+  phoneRegion: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
+  /** IANA time zone of sources that send local times. */
+  sourceTimeZone: z.string().min(1).default('Asia/Shanghai'),
+  /** Destroy buckets, tables and keys with the stack (dev stacks only). Data is RETAINed by default. */
+  destroyOnRemove: bool.default(false),
+  /** E-mail subscribed to the alarm topic. */
+  alarmEmail: z.email().optional(),
+  /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
+  tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
+  /** Optional MSK Serverless cluster as a second event source (Kafka producers). */
+  msk: z
+    .object({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(2, 'MSK Serverless needs subnets in at least two AZs'),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1),
+      topic: z.string().min(1).default('retail-events'),
+    })
+    .optional(),
+});
+
+export type LakeConfig = z.output<typeof configSchema>;
+
+/** A context value that fails the schema. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+export const CONTEXT_KEY = 'retailLake';
+
+/** Parses a raw config object; the error names the context key, what was received and what was expected. */
+export function parseConfig(raw: Record<string, unknown>): LakeConfig {
+  const r = configSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = issue.path.join('.');
+  const received = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);
+  throw new ConfigError(`CDK context ${CONTEXT_KEY}.${key}: ${issue.message} (received ${JSON.stringify(received)})`, { cause: r.error });
+}
+
+/** Reads the config from the app's context: the `retailLake` object, then any top-level `-c key=value` override. */
+export function loadConfig(node: Node): LakeConfig {
+  const base = (node.tryGetContext(CONTEXT_KEY) ?? {}) as Record<string, unknown>;
+  if (typeof base !== 'object' || Array.isArray(base)) throw new ConfigError(`CDK context ${CONTEXT_KEY} must be an object (received ${JSON.stringify(base)})`);
+  const raw: Record<string, unknown> = { ...base };
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = node.tryGetContext(key);
+    if (v !== undefined) raw[key] = typeof v === 'string' && key === 'msk' ? JSON.parse(v) : v;
+  }
+  return parseConfig(raw);
+}

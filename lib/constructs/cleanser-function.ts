@@ -1,0 +1,122 @@
+/**
+ * The cleanser Lambda and its event source mappings: Kinesis (and optionally MSK) batches in, curated rows to
+ * Firehose, quarantine rows to S3, dedup keys in DynamoDB. Failure handling: the handler reports the first failed
+ * record (ReportBatchItemFailures); a batch that keeps failing is bisected to isolate the poison record, retried a
+ * bounded number of times, and then described in the SQS on-failure destination instead of blocking the shard.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DedupTable } from './dedup-table.ts';
+import type { MskServerlessCluster } from './msk-serverless-cluster.ts';
+import type { PiiKeySecret } from './pii-key-secret.ts';
+import { ProjectFunction } from './project-function.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+
+export interface CleanserFunctionProps {
+  readonly stream: kinesis.IStream;
+  /** Delivery stream of each curated table, by table name. */
+  readonly deliveryStreams: ReadonlyMap<string, CuratedDeliveryStream>;
+  /** Quarantine bucket; rows go under events/. */
+  readonly quarantine: s3.IBucket;
+  readonly dedup: DedupTable;
+  readonly piiKey: PiiKeySecret;
+  /** Key of the DLQ. */
+  readonly key: kms.IKey;
+  /** Days an event id is remembered. */
+  readonly dedupTtlDays: number;
+  /** Records per invocation. @default 500 */
+  readonly batchSize?: number;
+  /** Wait to fill a batch. @default Duration.seconds(5) */
+  readonly batchWindow?: Duration;
+  /** Retries of a failing batch before it goes to the DLQ. @default 5 */
+  readonly maxRetryAttempts?: number;
+  /** Concurrent batches per shard. @default 1 */
+  readonly parallelizationFactor?: number;
+  /** Region for phone numbers without a country code. @default 'CN' */
+  readonly phoneRegion?: string;
+  /** Time zone of sources sending local times. @default 'Asia/Shanghai' */
+  readonly sourceTimeZone?: string;
+  /** Log retention. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Also consume this MSK Serverless topic. @default - Kinesis only */
+  readonly msk?: MskServerlessCluster;
+}
+
+export class CleanserFunction extends Construct {
+  readonly function: ProjectFunction;
+  readonly deadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: CleanserFunctionProps) {
+    super(scope, id);
+    const streams = Object.fromEntries([...props.deliveryStreams].map(([t, d]) => [t, d.deliveryStreamName]));
+    this.function = new ProjectFunction(this, 'Function', {
+      entry: 'lambdas/cleanser/handler.ts',
+      serviceName: 'cleanser',
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      logRetention: props.logRetention,
+      environment: {
+        PII_SECRET_ID: props.piiKey.secret.secretArn,
+        DEDUP_TABLE: props.dedup.tableName,
+        DEDUP_TTL_DAYS: String(props.dedupTtlDays),
+        CURATED_DELIVERY_STREAMS: Stack.of(this).toJsonString(streams),
+        QUARANTINE_BUCKET: props.quarantine.bucketName,
+        PHONE_REGION: props.phoneRegion ?? 'CN',
+        SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
+      },
+    });
+    const fn = this.function;
+    for (const d of props.deliveryStreams.values()) d.grantPutRecords(fn);
+    props.quarantine.grantWrite(fn, 'events/*');
+    props.dedup.grantReadWrite(fn);
+    props.piiKey.grantRead(fn);
+    acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(this, props.quarantine.bucketArn)}/events/*`), 'Quarantine object keys are chosen per batch (partition and a UUID); scoped to the events/ prefix of the quarantine bucket.');
+    acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), 'CDK bucket write grant: abort multipart uploads of quarantine objects; scoped to events/* of the quarantine bucket.');
+    acknowledgeOnPrincipal(fn, iam5Action('s3:DeleteObject*'), 'CDK bucket write grant includes deleting own objects; scoped to events/* of the quarantine bucket, which is versioned.');
+    acknowledgeOnPrincipal(fn, iam5Action('kms:ReEncrypt*'), 'CDK key grant for the lake key used by quarantine objects, the dedup table and the PII secret; one key only.');
+    acknowledgeOnPrincipal(fn, iam5Action('kms:GenerateDataKey*'), 'CDK key grant for the lake key; one key only.');
+
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'batches the cleanser could not process after bisecting and retrying' });
+    const failure = {
+      onFailure: new sources.SqsDlq(this.deadLetterQueue.queue),
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: props.maxRetryAttempts ?? 5,
+      batchSize: props.batchSize ?? 500,
+      maxBatchingWindow: props.batchWindow ?? Duration.seconds(5),
+    };
+    fn.addEventSource(
+      new sources.KinesisEventSource(props.stream, {
+        ...failure,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        parallelizationFactor: props.parallelizationFactor ?? 1,
+        maxRecordAge: Duration.days(7),
+      }),
+    );
+    if (props.msk) {
+      fn.addEventSource(
+        new sources.ManagedKafkaEventSource({
+          ...failure,
+          clusterArn: props.msk.clusterArn,
+          topic: props.msk.topic,
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        }),
+      );
+      props.msk.grantConsume(fn);
+    }
+  }
+
+  /** Invoke the cleanser (e.g. a local poller in tests against a real stack). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+}

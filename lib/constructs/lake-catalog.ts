@@ -1,0 +1,141 @@
+/**
+ * The Glue Data Catalog of the lake: one database and one table per contract table (src/contract/tables.ts),
+ * columns derived from the zod schemas, Hive partitions `source=/dt=` resolved by partition projection so no
+ * crawler or MSCK REPAIR is ever needed. Curated tables are Parquet (Firehose converts); quarantine is gzip NDJSON.
+ */
+import { Aws, Stack } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { dataColumns, glueType, partitionColumns, TABLES, type TableDef } from '../../src/contract/index.ts';
+import { projectedSources } from '../../src/adapters/aws/partition-values.ts';
+
+const PARQUET = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: { 'serialization.format': '1' } },
+};
+const JSON_LINES = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serdeInfo: {
+    serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+    // ISO 8601 with milliseconds and a zone designator, as the cleanser writes them.
+    parameters: { 'timestamp.formats': "yyyy-MM-dd'T'HH:mm:ss.SSSZZ,yyyy-MM-dd'T'HH:mm:ssZZ" },
+  },
+};
+
+/** Storage format of a table's files: curated tables arrive as Parquet, quarantine as gzip NDJSON objects. */
+export function tableFormat(t: TableDef): 'parquet' | 'json' {
+  return t.zone === 'quarantine' ? 'json' : 'parquet';
+}
+
+export interface LakeCatalogProps {
+  /** Glue database name, e.g. retail_lake_prod. */
+  readonly databaseName: string;
+  /** Bucket name of each zone the tables live in. */
+  readonly zoneBuckets: Readonly<Record<TableDef['zone'], string>>;
+  /** First date partition projection enumerates (yyyy-MM-dd). @default '2000-01-01' */
+  readonly partitionStartDate?: string;
+}
+
+export class LakeCatalog extends Construct {
+  readonly database: glue.CfnDatabase;
+  readonly databaseName: string;
+  /** Glue table of every contract table, by table name. */
+  readonly tables: ReadonlyMap<string, glue.CfnTable>;
+
+  constructor(scope: Construct, id: string, props: LakeCatalogProps) {
+    super(scope, id);
+    this.databaseName = props.databaseName;
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: { name: props.databaseName, description: 'retail-lake: curated and quarantine zones, tag and model views' },
+    });
+    const start = props.partitionStartDate ?? '2000-01-01';
+    const tables = new Map<string, glue.CfnTable>();
+    for (const t of TABLES) {
+      const location = `s3://${props.zoneBuckets[t.zone]}/${t.path}/`;
+      const projection: Record<string, string> = t.partitionKeys.length
+        ? {
+            'projection.enabled': 'true',
+            'projection.source.type': 'enum',
+            'projection.source.values': projectedSources(t).join(','),
+            'projection.dt.type': 'date',
+            'projection.dt.format': 'yyyy-MM-dd',
+            'projection.dt.range': `${start},NOW+1DAYS`,
+            'projection.dt.interval': '1',
+            'projection.dt.interval.unit': 'DAYS',
+            'storage.location.template': `${location}source=\${source}/dt=\${dt}/`,
+          }
+        : {};
+      const format = tableFormat(t) === 'parquet' ? PARQUET : JSON_LINES;
+      const table = new glue.CfnTable(this, t.name, {
+        catalogId: Aws.ACCOUNT_ID,
+        databaseName: props.databaseName,
+        tableInput: {
+          name: t.name,
+          description: t.description,
+          tableType: 'EXTERNAL_TABLE',
+          parameters: {
+            classification: tableFormat(t),
+            EXTERNAL: 'TRUE',
+            ...(tableFormat(t) === 'parquet' ? { 'parquet.compression': 'SNAPPY' } : { compressionType: 'gzip' }),
+            ...projection,
+          },
+          partitionKeys: partitionColumns(t).map((c) => ({ name: c.name, type: glueType(c.type), comment: comment(c.description) })),
+          storageDescriptor: {
+            location,
+            columns: dataColumns(t).map((c) => ({ name: c.name, type: glueType(c.type), comment: comment(c.description) })),
+            ...format,
+            compressed: tableFormat(t) === 'json',
+            storedAsSubDirectories: false,
+          },
+        },
+      });
+      table.node.addDependency(this.database);
+      tables.set(t.name, table);
+    }
+    this.tables = tables;
+  }
+
+  /** The Glue table of a contract table; throws on a name that is not in the contract. */
+  table(name: string): glue.CfnTable {
+    const t = this.tables.get(name);
+    if (!t) throw new Error(`no Glue table ${name}; the contract has ${[...this.tables.keys()].join(', ')}`);
+    return t;
+  }
+
+  private arns(tablePattern: string): string[] {
+    const stack = Stack.of(this);
+    return [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
+      stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${tablePattern}` }),
+    ];
+  }
+
+  /** Read table definitions and partitions (what Athena needs to plan a query). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetTableVersions', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      resourceArns: this.arns('*'),
+    });
+  }
+
+  /** Create, replace and drop tables and views in the lake database (Athena DDL). */
+  grantManageTables(grantee: iam.IGrantable): iam.Grant {
+    this.grantRead(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchCreatePartition', 'glue:CreatePartition', 'glue:UpdatePartition'],
+      resourceArns: this.arns('*'),
+    });
+  }
+}
+
+/** Glue column comments are limited to 255 characters. */
+function comment(s: string): string {
+  return s.length > 255 ? `${s.slice(0, 252)}...` : s;
+}

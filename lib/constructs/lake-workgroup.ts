@@ -1,0 +1,81 @@
+/**
+ * The Athena workgroup every lake query runs in: engine version 3, results forced into the results bucket and
+ * encrypted with the lake key whatever the client asks (enforced configuration), CloudWatch metrics on, and a
+ * bytes-scanned cutoff so one careless query cannot scan the whole lake.
+ */
+import { RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledgeOnPrincipal, iam5Action } from './acknowledge.ts';
+
+export interface LakeWorkgroupProps {
+  /** Workgroup name, e.g. retail-lake-prod. */
+  readonly name: string;
+  /** Bucket where query results are written. */
+  readonly resultsBucket: s3.IBucket;
+  /** Key that encrypts query results. */
+  readonly key: kms.IKey;
+  /** Largest scan a single query may make. @default Size.gibibytes(100) */
+  readonly bytesScannedCutoffPerQuery?: Size;
+  /** Delete the workgroup with its saved queries when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class LakeWorkgroup extends Construct {
+  readonly workgroup: athena.CfnWorkGroup;
+  readonly workgroupName: string;
+  readonly workgroupArn: string;
+  private readonly resultsBucket: s3.IBucket;
+  private readonly key: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: LakeWorkgroupProps) {
+    super(scope, id);
+    this.resultsBucket = props.resultsBucket;
+    this.key = props.key;
+    this.workgroupName = props.name;
+    this.workgroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: props.name,
+      description: 'retail-lake queries: BI users, view deployment, tag refresh',
+      state: 'ENABLED',
+      recursiveDeleteOption: props.removalPolicy === RemovalPolicy.DESTROY,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        requesterPaysEnabled: false,
+        bytesScannedCutoffPerQuery: (props.bytesScannedCutoffPerQuery ?? Size.gibibytes(100)).toBytes(),
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${props.resultsBucket.bucketName}/results/`,
+          expectedBucketOwner: Stack.of(this).account,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.key.keyArn },
+        },
+      },
+    });
+    this.workgroup.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.workgroupArn = Stack.of(this).formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.name });
+  }
+
+  /**
+   * Run queries in this workgroup and read their results. Data access is separate: grant read on the
+   * catalog and the zone buckets the queries touch.
+   */
+  grantQuery(grantee: iam.IGrantable): iam.Grant {
+    this.resultsBucket.grantReadWrite(grantee, 'results/*');
+    this.key.grantEncryptDecrypt(grantee);
+    acknowledgeOnPrincipal(grantee, iam5Action('s3:GetObject*'), 'Athena reads its own result objects, whose keys are query ids; the grant is scoped to the results/ prefix of the results bucket.');
+    acknowledgeOnPrincipal(grantee, iam5Action('s3:GetBucket*'), 'Athena checks the results bucket location and ACL before writing; scoped to that one bucket.');
+    acknowledgeOnPrincipal(grantee, iam5Action('s3:List*'), 'Athena lists the results prefix of that one bucket.');
+    acknowledgeOnPrincipal(grantee, iam5Action('s3:DeleteObject*'), 'Athena replaces partial results of a retried query; scoped to the results/ prefix.');
+    acknowledgeOnPrincipal(grantee, iam5Action('s3:Abort*'), 'Athena aborts multipart uploads of failed result writes; scoped to the results/ prefix.');
+    acknowledgeOnPrincipal(grantee, iam5Action('kms:ReEncrypt*'), 'CDK key grant for encrypt/decrypt of results with the lake key; one key, no other.');
+    acknowledgeOnPrincipal(grantee, iam5Action('kms:GenerateDataKey*'), 'CDK key grant for encrypt/decrypt of results with the lake key; one key, no other.');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+      resourceArns: [this.workgroupArn],
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The Secrets Manager secret holding the key of the keyed hash that pseudonymises phone numbers, e-mails and
+ * openids. Generated on first deploy (or an existing one imported by name); never rotated automatically, because
+ * a new key gives every customer new pseudonyms and breaks identity continuity. The secret has a KMS key of its
+ * own: the most sensitive value of the lake gets a key whose policy names only its readers (and a secret's read
+ * grant writes to its key's policy, which must live in the same stack as the readers).
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export interface PiiKeySecretProps {
+  /** Secret name. */
+  readonly secretName: string;
+  /** Use an existing secret of that name instead of creating one. @default false */
+  readonly importExisting?: boolean;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class PiiKeySecret extends Construct {
+  readonly secret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: PiiKeySecretProps) {
+    super(scope, id);
+    if (props.importExisting) {
+      this.secret = secretsmanager.Secret.fromSecretNameV2(this, 'Secret', props.secretName);
+      return;
+    }
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the PII hashing key secret ${props.secretName}`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const secret = new secretsmanager.Secret(this, 'Secret', {
+      secretName: props.secretName,
+      description: 'retail-lake: HMAC key that pseudonymises phone, e-mail and openid (do not rotate: pseudonyms would change)',
+      encryptionKey: key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The PII hashing key must stay stable: rotating it would give every customer new pseudonyms and break identity stitching across history. Rotation is a planned re-pseudonymisation, not a schedule.',
+    });
+    this.secret = secret;
+  }
+
+  /** Read the key (GetSecretValue and decrypt). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Ingest: the event stream (and optional MSK Serverless), the PII key secret, the dedup table, one Firehose
+ * delivery stream per streamed curated table and the cleanser that joins them.
+ */
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { TABLES } from '../../src/contract/index.ts';
+import type { LakeConfig } from '../config.ts';
+import { CleanserFunction } from '../constructs/cleanser-function.ts';
+import { CuratedDeliveryStream } from '../constructs/curated-delivery-stream.ts';
+import { DedupTable } from '../constructs/dedup-table.ts';
+import { EventStream } from '../constructs/event-stream.ts';
+import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
+import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
+import type { LakeStack } from './lake-stack.ts';
+
+export interface IngestStackProps extends StackProps {
+  readonly config: LakeConfig;
+  readonly lake: LakeStack;
+}
+
+/** Curated tables the cleanser streams (the others are batch tables loaded from the landing prefix). */
+export const STREAMED_TABLES = TABLES.filter((t) => t.zone === 'curated' && t.partitionKeys.join('/') === 'source/dt');
+
+export class IngestStack extends Stack {
+  readonly stream: EventStream;
+  readonly dedup: DedupTable;
+  readonly piiKey: PiiKeySecret;
+  readonly deliveryStreams: ReadonlyMap<string, CuratedDeliveryStream>;
+  readonly cleanser: CleanserFunction;
+  readonly msk?: MskServerlessCluster;
+
+  constructor(scope: Construct, id: string, props: IngestStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const { lake } = props;
+    const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const key = lake.key.key;
+
+    this.stream = new EventStream(this, 'Events', {
+      streamName: `retail-lake-${c.stage}-events`,
+      key,
+      mode: c.shardMode,
+      shardCount: c.shardCount,
+      retention: Duration.hours(c.streamRetentionHours),
+      removalPolicy,
+    });
+    this.piiKey = new PiiKeySecret(this, 'PiiKey', { secretName: c.piiSecretName, importExisting: c.importPiiSecret, removalPolicy });
+    this.dedup = new DedupTable(this, 'Dedup', { key, removalPolicy });
+    const curated = lake.curated.sharedWith(this, 'CuratedBucket');
+    const quarantine = lake.quarantine.sharedWith(this, 'QuarantineBucket');
+    this.deliveryStreams = new Map(
+      STREAMED_TABLES.map((t) => [
+        t.name,
+        new CuratedDeliveryStream(this, `Firehose-${t.name}`, {
+          table: t,
+          glueTable: lake.catalog.table(t.name),
+          bucket: curated,
+          key,
+          bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
+          bufferSize: Size.mebibytes(c.firehoseBufferMiB),
+        }),
+      ]),
+    );
+    if (c.msk) {
+      this.msk = new MskServerlessCluster(this, 'Kafka', {
+        clusterName: `retail-lake-${c.stage}`,
+        subnetIds: c.msk.subnetIds,
+        securityGroupIds: c.msk.securityGroupIds,
+        topic: c.msk.topic,
+      });
+    }
+    this.cleanser = new CleanserFunction(this, 'Cleanser', {
+      stream: this.stream.stream,
+      deliveryStreams: this.deliveryStreams,
+      quarantine,
+      dedup: this.dedup,
+      piiKey: this.piiKey,
+      key,
+      dedupTtlDays: c.dedupTtlDays,
+      batchSize: c.batchSize,
+      batchWindow: Duration.seconds(c.batchWindowSeconds),
+      maxRetryAttempts: c.maxRetryAttempts,
+      parallelizationFactor: c.parallelizationFactor,
+      phoneRegion: c.phoneRegion,
+      sourceTimeZone: c.sourceTimeZone,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+      msk: this.msk,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The lake: the customer-managed key, the zone buckets, the Glue catalog generated from the contract and the
+ * Athena workgroup. Everything holding data is RETAINed unless the stage is a disposable dev stack.
+ */
+import { RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { LakeConfig } from '../config.ts';
+import { AccessLogBucket } from '../constructs/access-log-bucket.ts';
+import { LakeBucket } from '../constructs/lake-bucket.ts';
+import { LakeCatalog } from '../constructs/lake-catalog.ts';
+import { LakeKey } from '../constructs/lake-key.ts';
+import { LakeWorkgroup } from '../constructs/lake-workgroup.ts';
+
+export interface LakeStackProps extends StackProps {
+  readonly config: LakeConfig;
+}
+
+export class LakeStack extends Stack {
+  readonly key: LakeKey;
+  readonly raw: LakeBucket;
+  readonly curated: LakeBucket;
+  readonly quarantine: LakeBucket;
+  readonly models: LakeBucket;
+  readonly athenaResults: LakeBucket;
+  readonly accessLogs: AccessLogBucket;
+  readonly catalog: LakeCatalog;
+  readonly workgroup: LakeWorkgroup;
+
+  constructor(scope: Construct, id: string, props: LakeStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.key = new LakeKey(this, 'LakeKey', { stage: c.stage, removalPolicy });
+    this.accessLogs = new AccessLogBucket(this, 'AccessLogs', { removalPolicy });
+    const common = { key: this.key.key, accessLogs: this.accessLogs.bucket, removalPolicy };
+
+    this.raw = new LakeBucket(this, 'Raw', {
+      ...common,
+      transitions: [
+        { days: 30, storageClass: s3.StorageClass.INFREQUENT_ACCESS },
+        { days: 90, storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL },
+      ],
+      expireAfterDays: c.rawRetentionDays,
+    });
+    this.curated = new LakeBucket(this, 'Curated', {
+      ...common,
+      // Athena scans recent partitions most; older ones drift to cheaper tiers automatically.
+      transitions: [{ days: 30, storageClass: s3.StorageClass.INTELLIGENT_TIERING }],
+    });
+    this.quarantine = new LakeBucket(this, 'Quarantine', {
+      ...common,
+      expireAfterDays: c.quarantineRetentionDays,
+      // Quarantined records may hold raw PII: deleted versions must not linger.
+      noncurrentVersionExpirationDays: 7,
+    });
+    this.models = new LakeBucket(this, 'Models', { ...common, noncurrentVersionExpirationDays: 180 });
+    this.athenaResults = new LakeBucket(this, 'AthenaResults', { ...common, versioned: false, expireAfterDays: c.athenaResultsRetentionDays });
+
+    this.catalog = new LakeCatalog(this, 'Catalog', {
+      databaseName: `retail_lake_${c.stage.replaceAll('-', '_')}`,
+      zoneBuckets: { curated: this.curated.bucketName, quarantine: this.quarantine.bucketName },
+      partitionStartDate: c.partitionStartDate,
+    });
+    this.workgroup = new LakeWorkgroup(this, 'Workgroup', {
+      name: `retail-lake-${c.stage}`,
+      resultsBucket: this.athenaResults.bucket,
+      key: this.key.key,
+      bytesScannedCutoffPerQuery: Size.gibibytes(c.athenaBytesScannedCutoffGiB),
+      removalPolicy,
+    });
+  }
+}
