@@ -1,9 +1,13 @@
 /**
  * Cleanses one delivered batch and writes it through the ports. Dedup is two-phase: keys are checked before the
- * write and remembered only after it succeeded, so a failed write is retried rather than lost. A crash between the
- * write and `remember` can leave a second copy in curated; the staging views deduplicate on event_id for exactly
- * that case (see docs/ingest.md).
+ * write and remembered only after the write was flushed, so a failed write is retried rather than lost. A crash
+ * between the flush and `remember` can leave a second copy in curated; the staging views deduplicate on event_id for
+ * exactly that case (see docs/ingest.md).
+ *
+ * Quarantined records are deduplicated too, on their quarantine_id (a hash of origin and bytes): a redelivered or
+ * replayed-from-the-start shard must not put the same rejected record in quarantine twice.
  */
+import type { QuarantineRow } from '../contract/index.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import type { Cleanser, Outcome, RawRecord } from './cleanser.ts';
 
@@ -15,10 +19,15 @@ export interface IngestCounts {
   byReason: Record<string, number>;
 }
 
+/** What became of one input record. `failed`: its write failed and the source must redeliver it. */
+export type Disposition = 'clean' | 'quarantined' | 'duplicate' | 'failed';
+
 export interface BatchResult {
   readonly counts: IngestCounts;
   /** Origins of records whose write failed: the event source must redeliver them. */
   readonly failed: string[];
+  /** One entry per input record, in input order. */
+  readonly dispositions: Disposition[];
 }
 
 export function emptyCounts(): IngestCounts {
@@ -40,54 +49,101 @@ export interface BatchDeps {
   readonly dedup: DedupStore;
 }
 
-export async function cleanseBatch(records: readonly RawRecord[], deps: BatchDeps): Promise<BatchResult> {
-  const counts = emptyCounts();
-  counts.received = records.length;
-  const outcomes: Outcome[] = records.map((r) => deps.cleanser.cleanse(r));
-  const cleanIdx: number[] = [];
-  const quarantineRows: object[] = [];
-  const quarantineIdx: number[] = [];
-  outcomes.forEach((o, i) => {
-    if (o.kind === 'clean') cleanIdx.push(i);
-    else {
-      quarantineRows.push(o.row);
-      quarantineIdx.push(i);
-      counts.byReason[o.row.reason_code] = (counts.byReason[o.row.reason_code] ?? 0) + 1;
+/** A record routed by a cleanser or an importer, ready to write. */
+export type Routed =
+  | {
+      readonly kind: 'clean';
+      /** Dedup key: the same key is written once, whatever the number of deliveries. */
+      readonly key: string;
+      /** Rows per lake table, e.g. [['curated_events', [event]], ['curated_order_lines', lines]]. */
+      readonly rows: ReadonlyArray<readonly [table: string, rows: readonly object[]]>;
     }
-  });
+  | { readonly kind: 'quarantine'; readonly row: QuarantineRow };
 
-  const keys = cleanIdx.map((i) => (outcomes[i] as Extract<Outcome, { kind: 'clean' }>).dedupKey);
+export interface RoutedRecord {
+  readonly origin: string;
+  readonly routed: Routed;
+}
+
+/** Dedup key of a quarantined record (kept apart from event keys by its prefix). */
+export function quarantineKey(quarantineId: string): string {
+  return `quarantine:${quarantineId}`;
+}
+
+/** Maps a cleanser outcome to a routed record. */
+export function routeOutcome(o: Outcome): Routed {
+  if (o.kind === 'quarantine') return o;
+  const rows: Array<readonly [string, readonly object[]]> = [['curated_events', [o.event]]];
+  if (o.lines.length) rows.push(['curated_order_lines', o.lines]);
+  return { kind: 'clean', key: o.dedupKey, rows };
+}
+
+/**
+ * Writes routed records with two-phase dedup: check keys, append, flush, then remember. Clean and quarantined
+ * records are written as two groups; when a group's write fails its records are reported in `failed`, are not
+ * remembered, and are not counted as received (they come back on redelivery and are counted then).
+ */
+export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<BatchDeps, 'sink' | 'dedup'>): Promise<BatchResult> {
+  const counts = emptyCounts();
+  const dispositions: Disposition[] = new Array(items.length);
+  const keys = items.map((it) => (it.routed.kind === 'clean' ? it.routed.key : quarantineKey(it.routed.row.quarantine_id)));
   const before = keys.length ? await deps.dedup.seen(keys) : [];
   const inBatch = new Set<string>();
-  const accepted: number[] = [];
-  keys.forEach((k, j) => {
-    if (before[j] || inBatch.has(k)) counts.duplicates++;
-    else {
-      inBatch.add(k);
-      accepted.push(cleanIdx[j]!);
+  const clean: number[] = [];
+  const quarantined: number[] = [];
+  items.forEach((it, i) => {
+    const k = keys[i]!;
+    if (before[i] || inBatch.has(k)) {
+      dispositions[i] = 'duplicate';
+      counts.duplicates++;
+      return;
     }
+    inBatch.add(k);
+    (it.routed.kind === 'clean' ? clean : quarantined).push(i);
   });
 
   const failed: string[] = [];
-  const events = accepted.map((i) => (outcomes[i] as Extract<Outcome, { kind: 'clean' }>).event);
-  const lines = accepted.flatMap((i) => (outcomes[i] as Extract<Outcome, { kind: 'clean' }>).lines);
-  try {
-    if (events.length) await deps.sink.append('curated_events', events);
-    if (lines.length) await deps.sink.append('curated_order_lines', lines);
-    await deps.dedup.remember([...inBatch]);
-    counts.clean = events.length;
-  } catch {
-    // Records stay unclaimed and are reported, so the source redelivers them.
-    for (const i of accepted) failed.push(records[i]!.origin);
+  const writeGroup = async (idx: number[], kind: 'clean' | 'quarantined'): Promise<boolean> => {
+    if (!idx.length) return true;
+    const byTable = new Map<string, object[]>();
+    for (const i of idx) {
+      const r = items[i]!.routed;
+      const pairs: ReadonlyArray<readonly [string, readonly object[]]> = r.kind === 'clean' ? r.rows : [['quarantine_events', [r.row]]];
+      for (const [t, rows] of pairs) {
+        let list = byTable.get(t);
+        if (!list) byTable.set(t, (list = []));
+        for (const row of rows) list.push(row);
+      }
+    }
+    try {
+      for (const [t, rows] of byTable) if (rows.length) await deps.sink.append(t, rows);
+      await deps.sink.flush();
+      await deps.dedup.remember(idx.map((i) => keys[i]!));
+    } catch {
+      // Not remembered: the source redelivers these records and they are written then.
+      for (const i of idx) {
+        failed.push(items[i]!.origin);
+        dispositions[i] = 'failed';
+      }
+      return false;
+    }
+    for (const i of idx) dispositions[i] = kind;
+    return true;
+  };
+
+  if (await writeGroup(clean, 'clean')) counts.clean = clean.length;
+  if (await writeGroup(quarantined, 'quarantined')) {
+    counts.quarantined = quarantined.length;
+    for (const i of quarantined) {
+      const reason = (items[i]!.routed as Extract<Routed, { kind: 'quarantine' }>).row.reason_code;
+      counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
+    }
   }
-  try {
-    if (quarantineRows.length) await deps.sink.append('quarantine_events', quarantineRows);
-    counts.quarantined = quarantineRows.length;
-  } catch {
-    for (const i of quarantineIdx) failed.push(records[i]!.origin);
-    counts.byReason = {};
-  }
-  // Failed records are not yet received for good: they come back on redelivery and are counted then.
-  counts.received = records.length - failed.length;
-  return { counts, failed };
+  counts.received = items.length - failed.length;
+  return { counts, failed, dispositions };
+}
+
+export async function cleanseBatch(records: readonly RawRecord[], deps: BatchDeps): Promise<BatchResult> {
+  const items = records.map((r) => ({ origin: r.origin, routed: routeOutcome(deps.cleanser.cleanse(r)) }));
+  return writeRouted(items, deps);
 }

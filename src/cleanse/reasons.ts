@@ -6,6 +6,7 @@ export const REASONS = {
   'encoding.invalid_utf8': 'The bytes are not valid UTF-8 (e.g. a multi-byte character cut in half)',
   'payload.too_large': 'The record is larger than the configured maximum (maxRecordBytes)',
   'json.malformed': 'The record is not a JSON object (truncated, not JSON, or a JSON array/scalar)',
+  'csv.malformed': 'An imported CSV row cannot be split into its fields (unterminated quote, wrong number of fields)',
   'schema.missing_field': 'A required field is absent',
   'schema.invalid_type': 'A field has the wrong JSON type (e.g. a string where a number is expected)',
   'schema.unknown_type': 'The event type is not in the contract, or does not belong to the declared source',

@@ -7,6 +7,10 @@ import { queryCommand, type QueryFormat } from './commands/query.ts';
 import { generateRetailer } from '../generate/index.ts';
 import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
+import { IMPORT_FIELDS, importOrders, parseColumnMap } from '../ingest/order-import.ts';
+import { parseDelimiter, type Delimiter } from '../ingest/csv.ts';
+import { replayQuarantine } from '../ingest/replay.ts';
+import { IngestError } from '../ingest/errors.ts';
 import { BATCH_TABLES } from '../contract/index.ts';
 import { ConfigError, localConfig } from '../config/local.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
@@ -86,6 +90,40 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('import-orders')
+    .description('import order-line exports (.csv, .csv.gz, whitespace-separated) into curated_order_lines (source import)')
+    .argument('<files...>', 'export files')
+    .requiredOption('--map <fields>', `field=COLUMN,... with fields ${IMPORT_FIELDS.join(', ')}; COLUMN is a header name, or a 1-based position with --no-header`, parseColumnMap)
+    .option('--delimiter <d>', ', | tab | ; | | | whitespace', parseDelimiter, ',' as Delimiter)
+    .option('--no-header', 'the first row is data; --map names columns by position')
+    .option('--date-format <fmt>', 'e.g. YYYYMMDD, DD/MM/YY, M/D/YYYY H:mm (default ISO 8601 / YYYY-MM-DD HH:mm:ss)')
+    .option('--currency <iso>', 'ISO 4217 currency of the prices', 'CNY')
+    .option('--timezone <tz>', 'IANA time zone of local times in the file (default RETAIL_LAKE_SOURCE_TZ)')
+    .action(async (files: string[], o, cmd: Command) => {
+      const g = globals(cmd);
+      const counts = await importOrders(files, {
+        lakeDir: g.lake,
+        map: o.map,
+        delimiter: o.delimiter,
+        header: o.header,
+        dateFormat: o.dateFormat,
+        currency: o.currency,
+        timeZone: o.timezone,
+      });
+      printCounts(g, counts, 'import-orders');
+    });
+
+  program
+    .command('replay')
+    .description('re-run quarantined records through the current cleanser; those that now pass become clean exactly once')
+    .addOption(new Option('--from <zone>', 'what to replay').choices(['quarantine']).makeOptionMandatory())
+    .option('--reason <code>', 'only records quarantined with this reason code')
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
+      printCounts(g, await replayQuarantine({ lakeDir: g.lake, reason: o.reason }), 'replay');
+    });
+
+  program
     .command('load-table')
     .description(`load an ERP batch table from CSV (${Object.keys(BATCH_TABLES).join(', ')})`)
     .argument('<table>', 'table name')
@@ -115,7 +153,8 @@ export async function main(argv = process.argv): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (e) {
     // Our own named errors carry a message meant for the user; anything else is a bug and shows its stack.
-    const known = e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError;
+    const known =
+      e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

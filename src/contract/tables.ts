@@ -52,6 +52,7 @@ export const curatedOrderLineRow = z.object({
   ...identityColumns,
   sku: z.string().describe('Normalised SKU'),
   description: z.string().optional().describe('Product description as exported (imports only)'),
+  country: z.string().optional().describe('Customer or delivery country as exported (imports only)'),
   quantity: z.int().describe('Units; negative on returns'),
   unit_price: z.number().meta({ column: 'decimal' }).describe('Unit price before line discount'),
   discount: z.number().meta({ column: 'decimal' }).describe('Line discount (>= 0)'),

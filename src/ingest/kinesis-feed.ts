@@ -5,10 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import zlib from 'node:zlib';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { BatchItemFailures, StreamEvent } from '../cleanse/stream-handler.ts';
+import { FeedError } from './errors.ts';
+
+const MAX_ATTEMPTS = 3;
 
 export interface FeedOptions {
   /** Records per invocation, like the event source mapping's BatchSize. @default 500 */
@@ -18,24 +20,49 @@ export interface FeedOptions {
   readonly onProgress?: (records: number) => void;
 }
 
-function openLines(file: string): readline.Interface {
+/**
+ * The lines of a file as bytes (CR LF or LF; a final line without LF counts). Lines are split on the byte 0x0A, never
+ * decoded here: a record that is not valid UTF-8 must reach the cleanser exactly as it was, to be quarantined with
+ * its bytes intact.
+ */
+export async function* readLines(file: string): AsyncGenerator<{ bytes: Buffer; line: number }> {
   let stream: NodeJS.ReadableStream = fs.createReadStream(file);
   if (file.endsWith('.gz')) stream = stream.pipe(zlib.createGunzip());
-  return readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let carry: Buffer[] = [];
+  let line = 0;
+  const cut = (parts: Buffer[]) => {
+    const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return b.length && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b;
+  };
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      carry.push(chunk.subarray(start, nl));
+      yield { bytes: cut(carry), line: ++line };
+      carry = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) carry.push(chunk.subarray(start));
+  }
+  if (carry.length) yield { bytes: cut(carry), line: ++line };
 }
 
-/** Feeds files through `handler`; returns the number of records delivered. Redelivers reported failures once more. */
+/** Shard id of a local file: its name, so origins read kinesis:local-<file>:<line> and a re-fed file keeps them. */
+function shardOf(file: string): string {
+  return `local-${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+/** Feeds files through `handler`; returns the number of records delivered. Redelivers reported failures up to twice. */
 export async function feedJsonlFiles(
   files: readonly string[],
   handler: (e: StreamEvent) => Promise<BatchItemFailures>,
   opts: FeedOptions = {},
 ): Promise<{ records: number; redelivered: number }> {
   const batchSize = opts.batchSize ?? 500;
-  let seq = 0n;
   let records = 0;
   let redelivered = 0;
-  const shard = 'shardId-000000000000';
   for (const file of files) {
+    const shard = shardOf(file);
     let raw: zlib.Gzip | undefined;
     let rawOut: fs.WriteStream | undefined;
     if (opts.rawDir) {
@@ -48,9 +75,12 @@ export async function feedJsonlFiles(
     const send = async () => {
       if (!batch.length) return;
       let event: KinesisStreamEvent = { Records: batch };
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         const res = await handler(event);
         if (!res.batchItemFailures.length) break;
+        if (attempt === MAX_ATTEMPTS) {
+          throw new FeedError(`${file}: ${res.batchItemFailures.length} batch item failure(s) after ${MAX_ATTEMPTS} deliveries; stopping rather than losing records`);
+        }
         // Kinesis semantics: resume from the first failed sequence number.
         const from = batch.findIndex((r) => r.kinesis.sequenceNumber === res.batchItemFailures[0]!.itemIdentifier);
         event = { Records: batch.slice(Math.max(0, from)) };
@@ -61,16 +91,18 @@ export async function feedJsonlFiles(
       batch = [];
     };
     const arrival = Date.now() / 1000;
-    for await (const line of openLines(file)) {
-      if (line === '') continue;
-      raw?.write(line + '\n');
-      const sequenceNumber = (++seq).toString().padStart(20, '0');
+    for await (const { bytes, line } of readLines(file)) {
+      if (bytes.length === 0) continue;
+      raw?.write(bytes);
+      raw?.write('\n');
+      // The line number is the sequence number: origins point at the file line, and a re-fed file is a replay.
+      const sequenceNumber = line.toString().padStart(20, '0');
       batch.push({
         kinesis: {
           kinesisSchemaVersion: '1.0',
           partitionKey: 'local',
           sequenceNumber,
-          data: Buffer.from(line, 'utf8').toString('base64'),
+          data: bytes.toString('base64'),
           approximateArrivalTimestamp: arrival,
         },
         eventSource: 'aws:kinesis',

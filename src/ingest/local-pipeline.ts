@@ -3,14 +3,14 @@
  * DuckDB, an in-memory dedup store seeded from the lake).
  */
 import path from 'node:path';
-import { createCleanser } from '../cleanse/cleanser.ts';
+import { createCleanser, type Cleanser } from '../cleanse/cleanser.ts';
 import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { createStreamHandler } from '../cleanse/stream-handler.ts';
-import { LocalDedupStore } from '../adapters/local/dedup-store.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { localConfig } from '../config/local.ts';
 import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
+import { dedupStoreFromLake } from './dedup-seed.ts';
 
 export interface IngestOptions {
   readonly lakeDir: string;
@@ -20,18 +20,23 @@ export interface IngestOptions {
   readonly checkSkus?: boolean;
 }
 
-export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+/** The cleanser as the local pipeline configures it (environment + the lake's product catalogue). */
+export async function localCleanser(lakeDir: string, checkSkus = true): Promise<Cleanser> {
   const cfg = localConfig();
-  const sink = new LocalLakeSink(opts.lakeDir);
-  const dedup = await LocalDedupStore.fromLake(opts.lakeDir);
-  const knownSkus = opts.checkSkus === false ? undefined : await loadKnownSkus(opts.lakeDir);
-  const cleanser = createCleanser({
+  const knownSkus = checkSkus ? await loadKnownSkus(lakeDir) : undefined;
+  return createCleanser({
     piiKey: cfg.piiKey,
     defaultPhoneRegion: cfg.phoneRegion,
     sourceTimeZone: cfg.sourceTimeZone,
     maxRecordBytes: cfg.maxRecordBytes,
     knownSkus,
   });
+}
+
+export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+  const sink = new LocalLakeSink(opts.lakeDir);
+  const dedup = await dedupStoreFromLake(opts.lakeDir);
+  const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
   const total = emptyCounts();
   const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => addCounts(total, c));
   const day = new Date().toISOString().slice(0, 10);

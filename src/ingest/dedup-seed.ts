@@ -1,0 +1,47 @@
+/**
+ * Seeds the local dedup store from what the lake already holds, so that anything fed again — a JSONL file ingested
+ * twice, an order export imported twice, a shard replayed from the start — counts as duplicates:
+ * - curated_events: `<source>:<event_id>` (the cleanser's key),
+ * - curated_order_lines from imports: `import:<event_id>` (the importer's key, see order-import.ts),
+ * - quarantine_events: `quarantine:<quarantine_id>` (a rejected record is quarantined once).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LocalDedupStore } from '../adapters/local/dedup-store.ts';
+import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
+import { tableDir } from '../lake/layout.ts';
+import { quarantineKey } from '../cleanse/batch.ts';
+
+/** Key of an imported order line in the dedup store. */
+export function importKey(eventId: string): string {
+  return `import:${eventId}`;
+}
+
+function hasParquet(dir: string): boolean {
+  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+}
+
+export async function dedupStoreFromLake(lakeDir: string): Promise<LocalDedupStore> {
+  const store = await LocalDedupStore.fromLake(lakeDir);
+  const glob = (dir: string) => sqlString(path.join(dir, '**', '*.parquet'));
+  const lines = tableDir(lakeDir, 'curated_order_lines');
+  const quarantine = tableDir(lakeDir, 'quarantine_events');
+  const sources: Array<[sql: string, key: (id: string) => string]> = [];
+  if (hasParquet(lines)) {
+    sources.push([`SELECT event_id FROM read_parquet(${glob(lines)}, hive_partitioning = true) WHERE source = 'import'`, importKey]);
+  }
+  if (hasParquet(quarantine)) {
+    sources.push([`SELECT quarantine_id FROM read_parquet(${glob(quarantine)}, hive_partitioning = true)`, quarantineKey]);
+  }
+  if (!sources.length) return store;
+  const conn = await openDuckDB();
+  try {
+    for (const [sql, key] of sources) {
+      const ids = (await conn.runAndReadAll(sql)).getRows().map(([id]) => key(String(id)));
+      await store.remember(ids);
+    }
+  } finally {
+    conn.closeSync();
+  }
+  return store;
+}

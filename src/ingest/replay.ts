@@ -1,0 +1,247 @@
+/**
+ * `retail-lake replay --from quarantine [--reason CODE]`: re-runs quarantined records through the current cleanser
+ * (stream records) or importer (order-export rows, read again with the settings they were imported with), e.g.
+ * after a contract fix.
+ *
+ * - A record that now passes is written to curated exactly once (the dedup store knows everything already in the
+ *   lake) and leaves the quarantine table.
+ * - A record that still fails stays, once: its row is rewritten in place with the current reason and replayed_at.
+ *
+ * The quarantine table therefore always holds the records that are rejected now, so
+ * curated + quarantine reconciles with everything received. Quarantine files are rewritten file by file: the new
+ * file is renamed in before the old one is deleted, so a crash can leave a row twice (a later replay folds the
+ * copies) but never lose one. Batch-table rows (source batch_*) are not replayed: reload the table instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { dataColumns, duckdbType, tableDef, type QuarantineRow } from '../contract/index.ts';
+import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
+import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
+import { emptyCounts, routeOutcome, writeRouted, type IngestCounts, type Routed, type RoutedRecord } from '../cleanse/batch.ts';
+import type { Cleanser } from '../cleanse/cleanser.ts';
+import { REASON_CODES } from '../cleanse/reasons.ts';
+import { tableDir } from '../lake/layout.ts';
+import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
+import { localCleanser } from './local-pipeline.ts';
+import {
+  evaluateRecord,
+  importEventId,
+  importQuarantineRow,
+  loadSpec,
+  parseImportOrigin,
+  RowReader,
+  toOrderLine,
+  type ImportedLine,
+  type ImportSpec,
+} from './order-import.ts';
+import { ReplayError } from './errors.ts';
+
+export interface ReplayOptions {
+  readonly lakeDir: string;
+  /** Only records currently quarantined with this reason code. */
+  readonly reason?: string;
+  readonly now?: Date;
+  /** Cleanser for stream records. @default the local pipeline's cleanser */
+  readonly cleanser?: Cleanser;
+}
+
+interface Stored {
+  quarantine_id: string;
+  reason_code: string;
+  raw_payload: string;
+  raw_encoding: string;
+  origin: string;
+  received_ms: number;
+  files: Set<string>;
+}
+
+function hasParquet(dir: string): boolean {
+  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+}
+
+async function readQuarantine(conn: DuckDBConnection, dir: string, reason?: string): Promise<Stored[]> {
+  const where = [`source NOT LIKE 'batch\\_%' ESCAPE '\\'`];
+  if (reason) where.push(`reason_code = ${sqlString(reason)}`);
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT quarantine_id, reason_code, raw_payload, raw_encoding, origin, epoch_ms(received_at) AS received_ms, filename
+       FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true, filename = true)
+       WHERE ${where.join(' AND ')} ORDER BY received_at, origin`,
+    )
+  ).getRowObjectsJson() as Array<Omit<Stored, 'files' | 'received_ms'> & { received_ms: string | number; filename: string }>;
+  const byId = new Map<string, Stored>();
+  for (const r of rows) {
+    const s = byId.get(r.quarantine_id);
+    if (s) s.files.add(r.filename);
+    else byId.set(r.quarantine_id, { ...r, received_ms: Number(r.received_ms), files: new Set([r.filename]) });
+  }
+  return [...byId.values()];
+}
+
+async function maxLineNumbers(conn: DuckDBConnection, lakeDir: string, orders: string[]): Promise<Map<string, number>> {
+  const dir = tableDir(lakeDir, 'curated_order_lines');
+  const out = new Map<string, number>();
+  if (!orders.length || !hasParquet(dir)) return out;
+  const list = orders.map(sqlString).join(', ');
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT order_id, max(line_number) FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true)
+       WHERE source = 'import' AND order_id IN (${list}) GROUP BY 1`,
+    )
+  ).getRows();
+  for (const [o, n] of rows) out.set(String(o), Number(n));
+  return out;
+}
+
+interface Update {
+  quarantine_id: string;
+  resolved: boolean;
+  reason_code?: string;
+  field_path?: string;
+  message?: string;
+}
+
+/** Rewrites each affected quarantine file without resolved rows and with updated reasons; new file in, then old out. */
+async function rewriteQuarantine(conn: DuckDBConnection, lakeDir: string, updates: Update[], files: Set<string>, replayedIso: string): Promise<void> {
+  if (!files.size) return;
+  const tmp = path.join(lakeDir, '_staging', `replay-${process.pid}-${Date.now()}.ndjson`);
+  fs.mkdirSync(path.dirname(tmp), { recursive: true });
+  fs.writeFileSync(tmp, updates.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE replay_updates AS SELECT * FROM read_json(${sqlString(tmp)}, format = 'newline_delimited',
+       columns = {quarantine_id: 'VARCHAR', resolved: 'BOOLEAN', reason_code: 'VARCHAR', field_path: 'VARCHAR', message: 'VARCHAR'})`,
+  );
+  fs.rmSync(tmp, { force: true });
+  const cols = dataColumns(tableDef('quarantine_events'));
+  const select = cols
+    .map((c) => {
+      const q = `q."${c.name}"`;
+      switch (c.name) {
+        case 'reason_code':
+        case 'message':
+          return `CASE WHEN u.quarantine_id IS NULL THEN ${q} ELSE u."${c.name}" END AS "${c.name}"`;
+        case 'field_path':
+          return `CASE WHEN u.quarantine_id IS NULL THEN ${q} ELSE u.field_path END AS field_path`;
+        case 'replayed_at':
+          return `CASE WHEN u.quarantine_id IS NULL THEN CAST(${q} AS ${duckdbType(c.type)}) ELSE CAST(${sqlString(replayedIso)} AS TIMESTAMP) END AS replayed_at`;
+        default:
+          return `CAST(${q} AS ${duckdbType(c.type)}) AS "${c.name}"`;
+      }
+    })
+    .join(', ');
+  for (const file of files) {
+    const dir = path.dirname(file);
+    const next = path.join(dir, `part-${randomUUID()}.parquet`);
+    const staged = `${next}.tmp`;
+    const kept = Number(
+      (
+        await conn.runAndReadAll(
+          `SELECT count(*) FROM read_parquet(${sqlString(file)}) q LEFT JOIN replay_updates u USING (quarantine_id) WHERE u.resolved IS NOT TRUE`,
+        )
+      ).getRows()[0]![0],
+    );
+    if (kept > 0) {
+      await conn.run(
+        `COPY (SELECT ${select} FROM read_parquet(${sqlString(file)}, union_by_name = true) q
+               LEFT JOIN replay_updates u ON q.quarantine_id = u.quarantine_id
+               WHERE u.resolved IS NOT TRUE
+               QUALIFY row_number() OVER (PARTITION BY q.quarantine_id) = 1)
+         TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      fs.renameSync(staged, next);
+    }
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** Replays quarantined records; returns counts over the replayed records (received = clean + quarantined + duplicates). */
+export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCounts> {
+  if (opts.reason !== undefined && !(REASON_CODES as string[]).includes(opts.reason)) {
+    throw new ReplayError(`--reason ${JSON.stringify(opts.reason)} is not a reason code; expected one of ${REASON_CODES.join(', ')}`);
+  }
+  const counts = emptyCounts();
+  const dir = tableDir(opts.lakeDir, 'quarantine_events');
+  if (!hasParquet(dir)) return counts;
+  const now = opts.now ?? new Date();
+  const conn = await openDuckDB();
+  const sink = new LocalLakeSink(opts.lakeDir);
+  try {
+    const stored = await readQuarantine(conn, dir, opts.reason);
+    counts.received = stored.length;
+    if (!stored.length) return counts;
+    const cleanser = opts.cleanser ?? (await localCleanser(opts.lakeDir));
+    const dedup = await dedupStoreFromLake(opts.lakeDir);
+    const readers = new Map<string, { spec: ImportSpec; reader: RowReader } | null>();
+
+    const updates: Update[] = [];
+    const files = new Set<string>();
+    const clean: Array<{ s: Stored; routed: Extract<Routed, { kind: 'clean' }>; line?: ImportedLine }> = [];
+    const stillFailing = (s: Stored, row: QuarantineRow) => {
+      updates.push({ quarantine_id: s.quarantine_id, resolved: false, reason_code: row.reason_code, field_path: row.field_path, message: row.message });
+      counts.quarantined++;
+      counts.byReason[row.reason_code] = (counts.byReason[row.reason_code] ?? 0) + 1;
+      for (const f of s.files) files.add(f);
+    };
+
+    for (const s of stored) {
+      const bytes = s.raw_encoding === 'base64' ? Buffer.from(s.raw_payload, 'base64') : Buffer.from(s.raw_payload, 'utf8');
+      const imp = parseImportOrigin(s.origin);
+      if (imp) {
+        if (!readers.has(imp.specId)) {
+          const spec = loadSpec(opts.lakeDir, imp.specId);
+          readers.set(imp.specId, spec ? { spec, reader: new RowReader(spec, now.getTime()) } : null);
+        }
+        const found = readers.get(imp.specId);
+        if (!found) {
+          // The import settings are gone: nothing to read the row with, so it stays as it is.
+          counts.quarantined++;
+          counts.byReason[s.reason_code] = (counts.byReason[s.reason_code] ?? 0) + 1;
+          continue;
+        }
+        const { spec, reader } = found;
+        const r = evaluateRecord({ bytes, size: bytes.length }, spec, reader, s.received_ms);
+        if (r.kind === 'rejected') {
+          stillFailing(s, importQuarantineRow(s.origin, bytes, r.text, r.error, new Date(s.received_ms).toISOString()));
+        } else {
+          const eventId = importEventId(r.line, imp.repeat);
+          clean.push({ s, routed: { kind: 'clean', key: importKey(eventId), rows: [] }, line: r.line });
+        }
+        continue;
+      }
+      const routed = routeOutcome(cleanser.cleanse({ data: bytes, origin: s.origin, receivedAt: s.received_ms }));
+      if (routed.kind === 'quarantine') stillFailing(s, routed.row);
+      else clean.push({ s, routed });
+    }
+
+    // Imported lines continue the numbering of their order in the lake.
+    const next = await maxLineNumbers(conn, opts.lakeDir, [...new Set(clean.filter((c) => c.line).map((c) => c.line!.order_id))]);
+    const seen = clean.length ? await dedup.seen(clean.map((c) => c.routed.key)) : [];
+    const items: RoutedRecord[] = [];
+    clean.forEach((c, i) => {
+      let routed: Routed = c.routed;
+      if (c.line && !seen[i]) {
+        const n = (next.get(c.line.order_id) ?? 0) + 1;
+        next.set(c.line.order_id, n);
+        const eventId = c.routed.key.slice('import:'.length);
+        routed = { kind: 'clean', key: c.routed.key, rows: [['curated_order_lines', [toOrderLine(c.line, eventId, n)]]] };
+      }
+      items.push({ origin: c.s.origin, routed });
+    });
+    const written = await writeRouted(items, { sink, dedup });
+    if (written.failed.length) throw new ReplayError(`${written.failed.length} replayed record(s) could not be written; quarantine left unchanged`);
+    await sink.commit();
+    counts.clean = written.counts.clean;
+    counts.duplicates = written.counts.duplicates;
+    for (const c of clean) {
+      updates.push({ quarantine_id: c.s.quarantine_id, resolved: true });
+      for (const f of c.s.files) files.add(f);
+    }
+    await rewriteQuarantine(conn, opts.lakeDir, updates, files, now.toISOString());
+    return counts;
+  } finally {
+    sink.close();
+    conn.closeSync();
+  }
+}
