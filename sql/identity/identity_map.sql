@@ -1,0 +1,25 @@
+-- identity_map: which customer each identifier belongs to. The real table is computed by identity resolution
+-- (src/identity: connected components of the identity graph, with the over-merge guard) and written by
+-- `retail-lake tags` to curated/identity_map/, which then replaces this view. Until that has run, this
+-- placeholder is an empty relation of the same shape, so every view over it still works (customer_key is null).
+-- In Athena identity_map is a table; this file is not deployed as a view.
+--
+-- grain: one row per (identity_type, identity_value)
+-- columns:
+--   identity_type: member_id, phone, email, device_id, openid or guest_id
+--   identity_value: the identifier as stored in the curated zone (keyed hash for phone, email, openid)
+--   customer_key: the stitched customer; stable across runs (see docs/tags.md, Identity)
+--   first_seen_at: first time the identifier occurred in an event or order line (UTC)
+
+with
+
+final as (
+    select
+        cast(null as varchar) as identity_type,
+        cast(null as varchar) as identity_value,
+        cast(null as varchar) as customer_key,
+        cast(null as timestamp) as first_seen_at
+    where false
+)
+
+select * from final

@@ -1,0 +1,89 @@
+-- tag_engagement: loyalty, service and review signals up to the as-of date: member tier, recent service
+-- tickets, average review rating and review sentiment.
+--
+-- grain: one row per customer_key with a member event, a service ticket or a review
+-- columns:
+--   customer_key: the stitched customer
+--   member_tier: tier after the latest sign-up or tier change (basic, silver, gold, platinum)
+--   service_tickets_90d: tickets opened in the last lake_settings.recent_window_days days
+--   avg_review_rating: mean stars over the customer's reviews (latest version of each), 1..5
+--   review_sentiment: mean sentiment score of the customer's reviews; null until the sentiment model scores reviews
+
+with
+
+as_of as (
+    select as_of_date
+    from tag_as_of
+),
+
+settings as (
+    select recent_window_days
+    from lake_settings
+),
+
+tiers as (
+    select
+        m.customer_key,
+        m.tier,
+        row_number() over (partition by m.customer_key order by m.occurred_at desc, m.event_id desc) as tier_rank
+    from int_member_events as m
+    cross join as_of as a
+    where m.customer_key is not null
+        and m.tier is not null
+        and cast(m.occurred_at as date) <= a.as_of_date
+),
+
+tickets as (
+    select
+        t.customer_key,
+        count(
+            case when date_diff('day', cast(t.opened_at as date), a.as_of_date) < s.recent_window_days then 1 end
+        ) as service_tickets_90d
+    from int_service_tickets as t
+    cross join as_of as a
+    cross join settings as s
+    where t.customer_key is not null
+        and cast(t.opened_at as date) <= a.as_of_date
+    group by t.customer_key
+),
+
+review_versions as (
+    select
+        r.customer_key,
+        r.rating,
+        row_number() over (partition by r.review_id order by r.reviewed_at desc, r.event_id desc) as version_rank
+    from int_reviews as r
+    cross join as_of as a
+    where r.customer_key is not null
+        and cast(r.reviewed_at as date) <= a.as_of_date
+),
+
+reviews as (
+    select customer_key, avg(cast(rating as double)) as avg_review_rating
+    from review_versions
+    where version_rank = 1
+    group by customer_key
+),
+
+customers as (
+    select customer_key from tiers
+    union
+    select customer_key from tickets
+    union
+    select customer_key from reviews
+),
+
+final as (
+    select
+        c.customer_key,
+        t.tier as member_tier,
+        coalesce(k.service_tickets_90d, 0) as service_tickets_90d,
+        r.avg_review_rating,
+        cast(null as double) as review_sentiment
+    from customers as c
+    left join tiers as t on t.customer_key = c.customer_key and t.tier_rank = 1
+    left join tickets as k on k.customer_key = c.customer_key
+    left join reviews as r on r.customer_key = c.customer_key
+)
+
+select * from final

@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './options.ts';
+export * from './union-find.ts';
+export * from './resolve.ts';
+export * from './materialise.ts';
+export * from './lake-output.ts';

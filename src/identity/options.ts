@@ -1,0 +1,65 @@
+/**
+ * Options of identity resolution, validated once. The over-merge guard is a limit per kind of identifier: an
+ * identifier linked to more than `maxLinks[kind]` distinct identifiers of that kind is implausible for one person
+ * (a store tablet's device id signed into by 40 members, a till's default phone typed for 300 customers) and is
+ * not used as a link.
+ */
+import { z } from 'zod';
+import { IDENTITY_TYPES, type IdentityType } from '../contract/index.ts';
+import { IdentityOptionsError } from './errors.ts';
+
+/**
+ * Default limits, per kind of linked identifier. One person plausibly has a member id or two (re-registration),
+ * a few phones, e-mails and openids, several app installs over the years, and a guest-checkout id per checkout
+ * before they joined; anything past these limits is shared hardware or a placeholder value.
+ */
+export const DEFAULT_MAX_LINKS: Readonly<Record<IdentityType, number>> = {
+  member_id: 3,
+  phone: 3,
+  email: 3,
+  device_id: 5,
+  openid: 3,
+  guest_id: 25,
+};
+
+const limit = z.int().min(1).max(1_000_000);
+const optionsSchema = z.object({
+  asOf: z.iso.date().optional(),
+  maxLinks: z.partialRecord(z.enum(IDENTITY_TYPES), limit).optional(),
+});
+
+export interface IdentityOptions {
+  /** Only events and order lines on or before the end of this UTC day are used (YYYY-MM-DD). @default all data */
+  readonly asOf?: string;
+  /** Over-merge guard limits per kind of linked identifier; merged over DEFAULT_MAX_LINKS. */
+  readonly maxLinks?: Partial<Record<IdentityType, number>>;
+}
+
+export interface ResolvedOptions {
+  readonly asOf?: string;
+  readonly maxLinks: Readonly<Record<IdentityType, number>>;
+}
+
+export function resolveOptions(o: IdentityOptions = {}): ResolvedOptions {
+  const r = optionsSchema.safeParse(o);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new IdentityOptionsError(`identity option ${i.path.join('.')}: ${i.message} (received ${JSON.stringify(o)})`);
+  }
+  return { asOf: r.data.asOf, maxLinks: { ...DEFAULT_MAX_LINKS, ...r.data.maxLinks } };
+}
+
+/** Parses `member_id=3,device_id=5` (the CLI's --max-links) into limits. */
+export function parseMaxLinks(spec: string): Partial<Record<IdentityType, number>> {
+  const out: Partial<Record<IdentityType, number>> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(part);
+    if (!m || !(IDENTITY_TYPES as readonly string[]).includes(m[1]!)) {
+      throw new IdentityOptionsError(
+        `--max-links expects kind=N pairs with kind one of ${IDENTITY_TYPES.join(', ')}; received ${JSON.stringify(part)}`,
+      );
+    }
+    out[m[1] as IdentityType] = Number(m[2]);
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './as-of.ts';
+export * from './refresh.ts';

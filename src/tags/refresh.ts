@@ -1,0 +1,124 @@
+/**
+ * The tag refresh behind `retail-lake tags [--as-of D]`: resolves identities with the data up to D, computes the
+ * tag library with the views in sql/ (the same SQL Athena runs) as of D, and writes the snapshot to
+ * curated/customer_tags/dt=D/. The current identity map (all data) is written to curated/identity_map/.
+ *
+ * Inside its DuckDB session the refresh points three names elsewhere before reading the views: `tag_as_of` at the
+ * date D, `identity_map` at the map resolved as of D, and `int_order_lines` at a table computed once from its view
+ * (five tag views read it; computing it once is what keeps 10 million lines fast). The SQL of every view is unchanged.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { listSqlViews, openLakeCatalog } from '../lake/local-catalog.ts';
+import { sqlString } from '../adapters/local/duckdb.ts';
+import {
+  replaceParquetDir,
+  resolveIdentities,
+  writeIdentityTables,
+  RESOLVED_MAP_TABLE,
+  type IdentityResolution,
+} from '../identity/index.ts';
+import type { IdentityType } from '../contract/index.ts';
+import { latestDataDate, parseAsOf } from './as-of.ts';
+import { TagsError } from './errors.ts';
+
+export interface TagsOptions {
+  readonly lakeDir: string;
+  /** Snapshot date (YYYY-MM-DD); only data up to the end of this UTC day is used. @default the newest data's date */
+  readonly asOf?: string;
+  /** Over-merge guard limits per kind of linked identifier. @default DEFAULT_MAX_LINKS */
+  readonly maxLinks?: Partial<Record<IdentityType, number>>;
+}
+
+export interface TagsSummary {
+  readonly asOf: string;
+  /** Date of the newest event or order line in the lake. */
+  readonly latestDataDate: string;
+  /** Rows of the snapshot: customers first seen on or before asOf. */
+  readonly customers: number;
+  /** Customers with at least one purchase. */
+  readonly purchasers: number;
+  /** Customers per RFM segment (purchasers only). */
+  readonly rfmSegments: Record<string, number>;
+  /** Customers per lifecycle stage. */
+  readonly lifecycleStages: Record<string, number>;
+  /** Identity resolution used by the snapshot (data up to asOf). */
+  readonly identity: IdentityResolution;
+  /** Directory of the snapshot's Parquet file. */
+  readonly output: string;
+  readonly seconds: number;
+  readonly timings: Record<string, number>;
+}
+
+/** Views computed once into session tables, in dependency order (see the module comment). */
+const SESSION_MATERIALISED = ['int_order_lines'];
+
+export async function refreshTags(opts: TagsOptions): Promise<TagsSummary> {
+  const started = Date.now();
+  const timings: Record<string, number> = {};
+  const lap = (name: string, t0: number) => (timings[name] = Math.round((Date.now() - t0) / 100) / 10);
+  const requested = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+  const definition = listSqlViews().find((v) => v.name === 'customer_tags');
+  if (!definition) throw new TagsError('sql/marts/customer_tags.sql is missing: the tag library has no definition to run');
+
+  const cat = await openLakeCatalog(opts.lakeDir);
+  try {
+    const conn = cat.conn;
+    const latest = await latestDataDate(conn);
+    if (!latest) {
+      throw new TagsError(`the lake at ${opts.lakeDir} has no events or order lines yet; run ingest or import-orders first`);
+    }
+    const asOf = requested ?? latest;
+
+    let t0 = Date.now();
+    if (asOf < latest) {
+      // The snapshot is back-dated: identity_map in the lake still reflects all data.
+      await resolveIdentities(conn, { maxLinks: opts.maxLinks });
+      await writeIdentityTables(conn, opts.lakeDir);
+    }
+    const identity = await resolveIdentities(conn, { asOf, maxLinks: opts.maxLinks });
+    if (asOf >= latest) await writeIdentityTables(conn, opts.lakeDir);
+    lap('identity', t0);
+
+    t0 = Date.now();
+    await pointSessionViews(conn, asOf);
+    await conn.run(`create or replace table customer_tags_snapshot as ${stripSemicolon(definition.sql)}`);
+    lap('tags', t0);
+
+    t0 = Date.now();
+    const output = await replaceParquetDir(conn, opts.lakeDir, `customer_tags/dt=${asOf}`, 'select * from customer_tags_snapshot order by customer_key');
+    lap('write', t0);
+
+    const counts = async (sql: string) => Object.fromEntries((await conn.runAndReadAll(sql)).getRows().map(([k, n]) => [String(k), Number(n)]));
+    const totals = (await conn.runAndReadAll('select count(*), count(case when orders_total > 0 then 1 end) from customer_tags_snapshot')).getRows()[0]!;
+    return {
+      asOf,
+      latestDataDate: latest,
+      customers: Number(totals[0]),
+      purchasers: Number(totals[1]),
+      rfmSegments: await counts('select rfm_segment, count(*) from customer_tags_snapshot where rfm_segment is not null group by 1 order by 2 desc, 1'),
+      lifecycleStages: await counts('select lifecycle_stage, count(*) from customer_tags_snapshot group by 1 order by 2 desc, 1'),
+      identity,
+      output,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      timings,
+    };
+  } finally {
+    cat.close();
+  }
+}
+
+/** Points tag_as_of, identity_map and the session-materialised views at this refresh's inputs. */
+async function pointSessionViews(conn: DuckDBConnection, asOf: string): Promise<void> {
+  await conn.run(`create or replace view tag_as_of as select cast(${sqlString(asOf)} as date) as as_of_date`);
+  await conn.run(
+    `create or replace view identity_map as select identity_type, identity_value, customer_key, first_seen_at from ${RESOLVED_MAP_TABLE}`,
+  );
+  for (const view of SESSION_MATERIALISED) {
+    await conn.run(`create or replace table ${view}_session as select * from ${view}`);
+    await conn.run(`create or replace view ${view} as select * from ${view}_session`);
+  }
+}
+
+function stripSemicolon(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '');
+}
