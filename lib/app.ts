@@ -4,13 +4,17 @@
  */
 import type { App } from 'aws-cdk-lib';
 import { loadConfig, type LakeConfig } from './config.ts';
+import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
+import { ObservabilityStack } from './stacks/observability-stack.ts';
 
 export interface RetailLakeStacks {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
+  readonly analytics: AnalyticsStack;
+  readonly observability: ObservabilityStack;
 }
 
 export function buildRetailLake(app: App): RetailLakeStacks {
@@ -18,5 +22,13 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   const prefix = `RetailLake-${config.stage}`;
   const lake = new LakeStack(app, `${prefix}-Lake`, { config, description: 'retail-lake: key, zone buckets, Glue catalog, Athena workgroup' });
   const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, lake, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet' });
-  return { config, lake, ingest };
+  const analytics = new AnalyticsStack(app, `${prefix}-Analytics`, { config, lake, description: 'retail-lake: Athena views from sql/, saved queries' });
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    config,
+    lake,
+    ingest,
+    analytics,
+    description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
+  });
+  return { config, lake, ingest, analytics, observability };
 }

@@ -1,7 +1,7 @@
 /**
- * Custom resource that keeps the Athena views equal to sql/: on Create/Update it runs CREATE OR REPLACE VIEW for
- * every view (the list arrives in dependency order as the resource's `Views` property, inlined at synth time) and
- * drops views removed since the last deployment; on Delete it drops them all.
+ * Custom resource that keeps the Athena views equal to sql/: on Create/Update it reads the view manifest (every
+ * view's SQL in dependency order, staged as an asset at synth time), runs CREATE OR REPLACE VIEW for each and drops
+ * the views removed since the last deployment; on Delete it drops them all, dependents first.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,28 +9,32 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
-import { deployViews, dropViews, type ViewDefinition } from '../../src/adapters/aws/athena-views.ts';
+import { deployViews, dropViews } from '../../src/adapters/aws/athena-views.ts';
 import { respondToCloudFormation } from '../../src/adapters/aws/cfn-response.ts';
+import { readJsonObject } from '../../src/adapters/aws/s3-json.ts';
 import { readEnv } from '../shared/env.ts';
 
 const env = readEnv(z.object({ ATHENA_WORKGROUP: z.string().min(1), GLUE_DATABASE: z.string().min(1) }));
 const logger = new Logger();
 const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE, timeoutMs: 120_000 });
 
-const viewsProp = z.array(z.object({ name: z.string(), sql: z.string() }));
-const viewsOf = (props: Record<string, unknown> | undefined): ViewDefinition[] => viewsProp.parse(props?.Views ?? []);
+const props = z.object({ ViewNames: z.array(z.string()), ManifestBucket: z.string(), ManifestKey: z.string() });
+const manifest = z.array(z.object({ name: z.string(), sql: z.string() }));
 
 async function body(event: CloudFormationCustomResourceEvent): Promise<void> {
   await respondToCloudFormation(event, async (e) => {
     const physicalResourceId = `athena-views:${env.GLUE_DATABASE}`;
+    const p = props.parse(e.ResourceProperties);
     if (e.RequestType === 'Delete') {
-      await dropViews(runner, viewsOf(e.ResourceProperties).map((v) => v.name));
+      await dropViews(runner, p.ViewNames);
       return { physicalResourceId };
     }
-    const views = viewsOf(e.ResourceProperties);
-    const previous = e.RequestType === 'Update' ? viewsOf(e.OldResourceProperties).map((v) => v.name) : [];
+    const views = manifest.parse(await readJsonObject(p.ManifestBucket, p.ManifestKey));
+    const names = views.map((v) => v.name).join(',');
+    if (names !== p.ViewNames.join(',')) throw new Error(`view manifest lists ${names}, the resource expects ${p.ViewNames.join(',')}`);
+    const previous = e.RequestType === 'Update' ? props.parse(e.OldResourceProperties).ViewNames : [];
     const created = await deployViews(runner, views, previous);
-    logger.info('views deployed', { created, dropped: previous.filter((p) => !created.includes(p)) });
+    logger.info('views deployed', { created, dropped: previous.filter((v) => !created.includes(v)) });
     return { physicalResourceId, data: { ViewCount: String(created.length) } };
   });
 }

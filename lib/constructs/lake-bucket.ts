@@ -74,6 +74,8 @@ export class LakeBucket extends Construct {
    * name carries a hash).
    */
   sharedWith(scope: Construct, id: string): s3.IBucket {
+    const existing = scope.node.tryFindChild(id);
+    if (existing) return existing as s3.IBucket;
     const stack = Stack.of(this);
     if (!this.exportName) {
       this.exportName = `${stack.stackName}-${this.node.id}BucketArn`;

@@ -9,13 +9,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeOnPrincipal, iam5Action } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import type { LakeBucket } from './lake-bucket.ts';
 
 export interface LakeWorkgroupProps {
   /** Workgroup name, e.g. retail-lake-prod. */
   readonly name: string;
   /** Bucket where query results are written. */
-  readonly resultsBucket: s3.IBucket;
+  readonly resultsBucket: LakeBucket;
   /** Key that encrypts query results. */
   readonly key: kms.IKey;
   /** Largest scan a single query may make. @default Size.gibibytes(100) */
@@ -28,7 +29,7 @@ export class LakeWorkgroup extends Construct {
   readonly workgroup: athena.CfnWorkGroup;
   readonly workgroupName: string;
   readonly workgroupArn: string;
-  private readonly resultsBucket: s3.IBucket;
+  private readonly resultsBucket: LakeBucket;
   private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: LakeWorkgroupProps) {
@@ -63,7 +64,11 @@ export class LakeWorkgroup extends Construct {
    * catalog and the zone buckets the queries touch.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
-    this.resultsBucket.grantReadWrite(grantee, 'results/*');
+    // From another stack, go through the bucket's named export so the grant (and its acknowledgement) is stable.
+    const home = grantee instanceof Construct ? Stack.of(grantee) : Stack.of(this);
+    const bucket: s3.IBucket = home === Stack.of(this) ? this.resultsBucket.bucket : this.resultsBucket.sharedWith(home, 'AthenaResultsBucket');
+    bucket.grantReadWrite(grantee, 'results/*');
+    acknowledgeOnPrincipal(grantee, iam5Resource(`${nagName(home, bucket.bucketArn)}/results/*`), 'Athena names result objects after query ids; scoped to the results/ prefix of the results bucket.');
     this.key.grantEncryptDecrypt(grantee);
     acknowledgeOnPrincipal(grantee, iam5Action('s3:GetObject*'), 'Athena reads its own result objects, whose keys are query ids; the grant is scoped to the results/ prefix of the results bucket.');
     acknowledgeOnPrincipal(grantee, iam5Action('s3:GetBucket*'), 'Athena checks the results bucket location and ACL before writing; scoped to that one bucket.');

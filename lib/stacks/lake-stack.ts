@@ -65,7 +65,7 @@ export class LakeStack extends Stack {
     });
     this.workgroup = new LakeWorkgroup(this, 'Workgroup', {
       name: `retail-lake-${c.stage}`,
-      resultsBucket: this.athenaResults.bucket,
+      resultsBucket: this.athenaResults,
       key: this.key.key,
       bytesScannedCutoffPerQuery: Size.gibibytes(c.athenaBytesScannedCutoffGiB),
       removalPolicy,

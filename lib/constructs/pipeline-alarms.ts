@@ -1,0 +1,98 @@
+/**
+ * Alarms that page someone when the pipeline loses ground: cleanser errors, the stream backing up (iterator age),
+ * anything in a DLQ, too many records quarantined, and Firehose not delivering. All notify the alarm topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { PipelineMetrics } from './pipeline-metrics.ts';
+
+export interface PipelineAlarmsProps {
+  readonly metrics: PipelineMetrics;
+  readonly topic: sns.ITopic;
+  /** Stage name, prefix of every alarm name. */
+  readonly stage: string;
+  /** @default 0.05 */
+  readonly quarantineRatioThreshold?: number;
+  /** @default Duration.minutes(5) */
+  readonly iteratorAgeThreshold?: Duration;
+  /** @default 0 */
+  readonly dlqDepthThreshold?: number;
+  /** Longest acceptable wait between an event and its Parquet file. @default Duration.minutes(15) */
+  readonly freshnessThreshold?: Duration;
+}
+
+export class PipelineAlarms extends Construct {
+  readonly alarms: cw.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    const m = props.metrics;
+    const name = (s: string) => `retail-lake-${props.stage}-${s}`;
+    const add = (alarmId: string, alarm: cw.AlarmProps) => {
+      const a = new cw.Alarm(this, alarmId, { treatMissingData: cw.TreatMissingData.NOT_BREACHING, ...alarm });
+      a.addAlarmAction(new actions.SnsAction(props.topic));
+      a.addOkAction(new actions.SnsAction(props.topic));
+      this.alarms.push(a);
+    };
+
+    add('CleanserErrors', {
+      alarmName: name('cleanser-errors'),
+      alarmDescription: 'The cleanser failed invocations: batches are being retried or sent to the DLQ.',
+      metric: m.errors(),
+      threshold: 0,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+    });
+    add('IteratorAge', {
+      alarmName: name('iterator-age'),
+      alarmDescription: 'The cleanser is falling behind the stream; records near the retention limit can expire unread.',
+      metric: m.iteratorAge(),
+      threshold: (props.iteratorAgeThreshold ?? Duration.minutes(5)).toMilliseconds(),
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+    });
+    add('QuarantineRatio', {
+      alarmName: name('quarantine-ratio'),
+      alarmDescription: 'An unusual share of records is being quarantined: a producer probably changed its format.',
+      metric: m.quarantineRatio(),
+      threshold: props.quarantineRatioThreshold ?? 0.05,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+    for (const [label, queue] of m.props.deadLetterQueues) {
+      add(`Dlq${label.replace(/[^A-Za-z0-9]/g, '')}`, {
+        alarmName: name(`dlq-${label}`),
+        alarmDescription: `Messages in the ${label} dead-letter queue: work that failed for good and needs a look and a redrive.`,
+        metric: m.dlqDepth(queue, label),
+        threshold: props.dlqDepthThreshold ?? 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+    for (const [table, stream] of m.props.deliveryStreams) {
+      add(`Freshness${table.replace(/[^A-Za-z0-9]/g, '')}`, {
+        alarmName: name(`freshness-${table}`),
+        alarmDescription: `Firehose has not delivered ${table} to S3 for too long (conversion or permission errors land in _firehose_errors/).`,
+        metric: m.freshness(stream, table),
+        threshold: (props.freshnessThreshold ?? Duration.minutes(15)).toSeconds(),
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+      });
+    }
+    for (const [label, fn] of m.props.otherFunctions ?? []) {
+      add(`Errors${label.replace(/[^A-Za-z0-9]/g, '')}`, {
+        alarmName: name(`${label}-errors`),
+        alarmDescription: `${label} failed.`,
+        metric: m.errors(fn),
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The metrics that say whether the pipeline is healthy, in one place for the dashboard and the alarms: the
+ * cleanser's own counts (Powertools EMF, namespace RetailLake, dimension service=cleanser), Lambda and event
+ * source health, DLQ depth and Firehose delivery freshness.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+
+export const METRICS_NAMESPACE = 'RetailLake';
+
+export interface PipelineMetricsProps {
+  readonly cleanser: lambda.IFunction;
+  /** Every DLQ of the pipeline, by a short label. */
+  readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
+  /** Firehose streams by table name. */
+  readonly deliveryStreams: ReadonlyMap<string, firehose.IDeliveryStream>;
+  /** Other functions whose errors matter (views deployer, ...), by label. */
+  readonly otherFunctions?: ReadonlyMap<string, lambda.IFunction>;
+  /** @default Duration.minutes(5) */
+  readonly period?: Duration;
+}
+
+export class PipelineMetrics {
+  readonly period: Duration;
+
+  constructor(readonly props: PipelineMetricsProps) {
+    this.period = props.period ?? Duration.minutes(5);
+  }
+
+  /** A cleanser count: RecordsIn, Clean, Quarantined or Duplicates. */
+  count(name: 'RecordsIn' | 'Clean' | 'Quarantined' | 'Duplicates'): cw.Metric {
+    return new cw.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: 'cleanser' }, statistic: 'Sum', period: this.period, label: name });
+  }
+
+  /** Share of received records that were quarantined. */
+  quarantineRatio(): cw.MathExpression {
+    return new cw.MathExpression({
+      expression: 'IF(received > 0, quarantined / received, 0)',
+      usingMetrics: { received: this.count('RecordsIn'), quarantined: this.count('Quarantined') },
+      period: this.period,
+      label: 'Quarantined / received',
+    });
+  }
+
+  iteratorAge(): cw.Metric {
+    return this.props.cleanser.metric('IteratorAge', { statistic: 'Maximum', period: this.period, label: 'Iterator age (max, ms)' });
+  }
+
+  errors(fn: lambda.IFunction = this.props.cleanser): cw.Metric {
+    return fn.metricErrors({ period: this.period, statistic: 'Sum' });
+  }
+
+  duration(stat: 'p50' | 'p99' | 'Maximum'): cw.Metric {
+    return this.props.cleanser.metricDuration({ period: this.period, statistic: stat, label: `Duration ${stat}` });
+  }
+
+  dlqDepth(queue: sqs.IQueue, label: string): cw.Metric {
+    return queue.metricApproximateNumberOfMessagesVisible({ period: this.period, statistic: 'Maximum', label });
+  }
+
+  /** Age of the oldest record in a Firehose stream not yet delivered to S3. */
+  freshness(stream: firehose.IDeliveryStream, table: string): cw.Metric {
+    return stream.metric('DeliveryToS3.DataFreshness', { statistic: 'Maximum', period: this.period, label: `${table} freshness (s)` });
+  }
+
+  /** Events the predictors published to EventBridge (populated once the predict stack is deployed). */
+  eventsEmitted(): cw.Metric {
+    return new cw.Metric({ namespace: METRICS_NAMESPACE, metricName: 'EventsEmitted', statistic: 'Sum', period: this.period, label: 'Events emitted' });
+  }
+}

@@ -1,0 +1,46 @@
+/** Observability: the alarm topic, the pipeline dashboard and the alarms over the ingest and analytics stacks. */
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { LakeConfig } from '../config.ts';
+import { AlarmTopic } from '../constructs/alarm-topic.ts';
+import { PipelineAlarms } from '../constructs/pipeline-alarms.ts';
+import { PipelineDashboard } from '../constructs/pipeline-dashboard.ts';
+import { PipelineMetrics } from '../constructs/pipeline-metrics.ts';
+import type { AnalyticsStack } from './analytics-stack.ts';
+import type { IngestStack } from './ingest-stack.ts';
+import type { LakeStack } from './lake-stack.ts';
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly config: LakeConfig;
+  readonly lake: LakeStack;
+  readonly ingest: IngestStack;
+  readonly analytics: AnalyticsStack;
+}
+
+export class ObservabilityStack extends Stack {
+  readonly topic: AlarmTopic;
+  readonly alarms: PipelineAlarms;
+  readonly dashboard: PipelineDashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const metrics = new PipelineMetrics({
+      cleanser: props.ingest.cleanser.function,
+      deadLetterQueues: new Map([['cleanser', props.ingest.cleanser.deadLetterQueue.queue]]),
+      deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
+      otherFunctions: new Map([['views-deployer', props.analytics.views.function]]),
+    });
+    this.topic = new AlarmTopic(this, 'AlarmTopic', { key: props.lake.key.key, email: c.alarmEmail });
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      metrics,
+      topic: this.topic.topic,
+      stage: c.stage,
+      quarantineRatioThreshold: c.quarantineRatioThreshold,
+      iteratorAgeThreshold: Duration.seconds(c.iteratorAgeThresholdSeconds),
+      dlqDepthThreshold: c.dlqDepthThreshold,
+      freshnessThreshold: Duration.seconds(Math.max(900, 3 * c.firehoseBufferSeconds)),
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { metrics, dashboardName: `retail-lake-${c.stage}` });
+  }
+}
