@@ -33,6 +33,7 @@ export interface ClvOptions {
 export interface ClvSchedule {
   readonly times: readonly number[];
   readonly discounts: readonly number[];
+  readonly monthlyDiscountRate: number;
   readonly margin: number;
 }
 
@@ -57,7 +58,7 @@ export function clvSchedule(options: ClvOptions = {}): ClvSchedule {
     times.push(Math.min(k * DAYS_PER_MONTH, horizonDays) / perUnit);
     discounts.push(Math.pow(1 + d, -k));
   }
-  return { times, discounts, margin };
+  return { times, discounts, monthlyDiscountRate: d, margin };
 }
 
 /** A customer for CLV: the BG/NBD summary plus the mean repeat spend. */
