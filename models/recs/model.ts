@@ -1,0 +1,238 @@
+/**
+ * Next-best products: item-to-item collaborative filtering. Two items are similar when the same customers bought
+ * both: cosine over the customer x item purchase matrix, shrunk towards 0 when few customers back it
+ * (sim = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage)). A customer's candidates are the neighbours of what they
+ * bought, weighted by how recently they bought it (half-life), minus what they bought in the last `excludeDays`;
+ * the list is topped up with the most popular products when the neighbours run out.
+ */
+import { RecsInputError } from './errors.ts';
+
+/** One order line, or one purchase event; `at` is `YYYY-MM-DD` or an ISO timestamp. */
+export interface Purchase {
+  readonly customer_id: string;
+  readonly item_id: string;
+  readonly at: string;
+}
+
+export interface TrainRecsOptions {
+  /** Only purchases on or before this date (`YYYY-MM-DD`) are used. @default the last purchase's date */
+  readonly asOf?: string;
+  /** Neighbours kept per item. @default 50 */
+  readonly neighbours?: number;
+  /** Co-purchase count at which a similarity keeps half its cosine. @default 5 */
+  readonly shrinkage?: number;
+  /** Most recent distinct items per customer that count towards co-occurrence (bounds the cost of heavy buyers). @default 100 */
+  readonly maxItemsPerCustomer?: number;
+  /** Popularity counts customers over this many days before as-of. @default 90 */
+  readonly popularityDays?: number;
+  /** @default `recs-${asOf}` */
+  readonly version?: string;
+}
+
+export interface RecsModel {
+  readonly kind: 'recs';
+  readonly version: string;
+  readonly asOf: string;
+  readonly items: readonly string[];
+  /** neighbours[i]: [item index, similarity] pairs, most similar first. */
+  readonly neighbours: readonly (readonly (readonly [number, number])[])[];
+  /** Item indices, most popular first. */
+  readonly popular: readonly number[];
+  readonly params: { readonly neighbours: number; readonly shrinkage: number; readonly maxItemsPerCustomer: number; readonly popularityDays: number };
+  readonly counts: { readonly purchases: number; readonly customers: number; readonly items: number };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Epoch day of `YYYY-MM-DD` or an ISO timestamp (UTC date). */
+export function purchaseDay(at: string): number {
+  const ms = Date.parse(at.length === 10 ? `${at}T00:00:00Z` : at);
+  if (Number.isNaN(ms)) throw new RecsInputError(`expected a purchase date as YYYY-MM-DD or ISO timestamp, received ${JSON.stringify(at)}`);
+  return Math.floor(ms / DAY_MS);
+}
+
+function isoDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Per customer: item -> last day bought, for purchases on or before `cut`. */
+export function histories(purchases: readonly Purchase[], cut: number): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const p of purchases) {
+    const day = purchaseDay(p.at);
+    if (day > cut) continue;
+    let h = out.get(p.customer_id);
+    if (!h) out.set(p.customer_id, (h = new Map()));
+    h.set(p.item_id, Math.max(day, h.get(p.item_id) ?? -Infinity));
+  }
+  return out;
+}
+
+export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOptions = {}): RecsModel {
+  const cut = options.asOf !== undefined ? purchaseDay(options.asOf) : Math.max(...purchases.map((p) => purchaseDay(p.at)));
+  const asOf = isoDate(cut);
+  const params = {
+    neighbours: options.neighbours ?? 50,
+    shrinkage: options.shrinkage ?? 5,
+    maxItemsPerCustomer: options.maxItemsPerCustomer ?? 100,
+    popularityDays: options.popularityDays ?? 90,
+  };
+  const byCustomer = histories(purchases, cut);
+  if (byCustomer.size === 0) throw new RecsInputError(`no purchase on or before as-of ${asOf}`);
+  const items = [...new Set([...byCustomer.values()].flatMap((h) => [...h.keys()]))].sort();
+  const index = new Map(items.map((it, i) => [it, i]));
+  const n = new Float64Array(items.length);
+  const recentBuyers = new Float64Array(items.length);
+  const co: Map<number, number>[] = items.map(() => new Map());
+  let lines = 0;
+  for (const h of byCustomer.values()) {
+    lines += h.size;
+    const basket = [...h].sort((a, b) => b[1] - a[1]).slice(0, params.maxItemsPerCustomer);
+    const ids = basket.map(([it]) => index.get(it)!);
+    for (const [it, day] of basket) if (cut - day < params.popularityDays) recentBuyers[index.get(it)!]!++;
+    for (let a = 0; a < ids.length; a++) {
+      n[ids[a]!]!++;
+      for (let b = 0; b < ids.length; b++) {
+        if (a === b) continue;
+        const row = co[ids[a]!]!;
+        row.set(ids[b]!, (row.get(ids[b]!) ?? 0) + 1);
+      }
+    }
+  }
+  const neighbours = co.map((row, i) =>
+    [...row]
+      .map(([j, c]) => [j, (c / Math.sqrt(n[i]! * n[j]!)) * (c / (c + params.shrinkage))] as const)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, params.neighbours),
+  );
+  // Popular = most customers in the recent window; all-time customers break ties.
+  const popular = items.map((_, i) => i).sort((a, b) => recentBuyers[b]! - recentBuyers[a]! || n[b]! - n[a]! || a - b);
+  return {
+    kind: 'recs',
+    version: options.version ?? `recs-${asOf}`,
+    asOf,
+    items,
+    neighbours,
+    popular,
+    params,
+    counts: { purchases: lines, customers: byCustomer.size, items: items.length },
+  };
+}
+
+export interface RecommendOptions {
+  /** @default 10 */
+  readonly k?: number;
+  /** Products bought this many days before the as-of date (or later) are not recommended. @default 30 */
+  readonly excludeDays?: number;
+  /** Half-life of a purchase's weight, in days: recent purchases say more about the next one. @default 90 */
+  readonly halfLifeDays?: number;
+  /** History cut-off. @default the model's as-of */
+  readonly asOf?: string;
+}
+
+export interface Recommendation {
+  readonly item_id: string;
+  readonly score: number;
+  readonly rank: number;
+  /** 'similar' from co-purchases, 'popular' where the list was topped up. */
+  readonly source: 'similar' | 'popular';
+}
+
+const indexes = new WeakMap<RecsModel, Map<string, number>>();
+
+function itemIndex(model: RecsModel): Map<string, number> {
+  let index = indexes.get(model);
+  if (!index) indexes.set(model, (index = new Map(model.items.map((it, i) => [it, i]))));
+  return index;
+}
+
+/** Top-k products for one customer, from their purchase history (item -> last day bought). */
+export function recommendFor(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, options: RecommendOptions = {}): Recommendation[] {
+  const k = options.k ?? 10;
+  const excludeDays = options.excludeDays ?? 30;
+  const halfLife = options.halfLifeDays ?? 90;
+  const index = itemIndex(model);
+  const excluded = new Set<number>();
+  const scores = new Map<number, number>();
+  for (const [item, day] of history) {
+    const i = index.get(item);
+    if (i === undefined) continue;
+    if (cut - day < excludeDays) excluded.add(i);
+    const weight = 0.5 ** (Math.max(0, cut - day) / halfLife);
+    for (const [j, sim] of model.neighbours[i]!) scores.set(j, (scores.get(j) ?? 0) + weight * sim);
+  }
+  const ranked = [...scores]
+    .filter(([j]) => !excluded.has(j))
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, k);
+  const out: Recommendation[] = ranked.map(([j, score], r) => ({ item_id: model.items[j]!, score, rank: r + 1, source: 'similar' }));
+  const taken = new Set(ranked.map(([j]) => j));
+  for (const j of model.popular) {
+    if (out.length >= k) break;
+    if (excluded.has(j) || taken.has(j)) continue;
+    out.push({ item_id: model.items[j]!, score: 0, rank: out.length + 1, source: 'popular' });
+  }
+  return out;
+}
+
+/** Top-k products for every customer in `purchases` (history up to as-of). */
+export function recommend(model: RecsModel, purchases: readonly Purchase[], options: RecommendOptions = {}): Map<string, Recommendation[]> {
+  const cut = purchaseDay(options.asOf ?? model.asOf);
+  const out = new Map<string, Recommendation[]>();
+  for (const [customer, h] of histories(purchases, cut)) out.set(customer, recommendFor(model, h, cut, options));
+  return out;
+}
+
+/** The "most popular products" baseline: the same list for everyone, minus what the customer bought recently. */
+export function popularFor(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, options: RecommendOptions = {}): string[] {
+  const k = options.k ?? 10;
+  const excludeDays = options.excludeDays ?? 30;
+  const excluded = new Set([...history].filter(([, day]) => cut - day < excludeDays).map(([it]) => it));
+  return model.popular.map((j) => model.items[j]!).filter((it) => !excluded.has(it)).slice(0, k);
+}
+
+export interface HitRateReport {
+  readonly asOf: string;
+  readonly k: number;
+  /** Customers with a purchase on or before as-of and a new (not excluded) product bought in the test window. */
+  readonly customers: number;
+  readonly hitRate: number;
+  readonly popularityHitRate: number;
+}
+
+/**
+ * Time-based holdout: train on purchases up to `asOf`, then for each customer who bought before it, check whether
+ * any product they bought in the next `testDays` (other than those excluded as recent purchases) is in their top k.
+ */
+export function evaluateHitRate(
+  purchases: readonly Purchase[],
+  options: TrainRecsOptions & RecommendOptions & { readonly asOf: string; readonly testDays?: number },
+): HitRateReport {
+  const model = trainRecs(purchases, options);
+  const cut = purchaseDay(options.asOf);
+  const testDays = options.testDays ?? 30;
+  const excludeDays = options.excludeDays ?? 30;
+  const k = options.k ?? 10;
+  const before = histories(purchases, cut);
+  const next = new Map<string, Set<string>>();
+  for (const p of purchases) {
+    const day = purchaseDay(p.at);
+    if (day <= cut || day > cut + testDays) continue;
+    const h = before.get(p.customer_id);
+    if (!h) continue;
+    const last = h.get(p.item_id);
+    if (last !== undefined && cut - last < excludeDays) continue;
+    let s = next.get(p.customer_id);
+    if (!s) next.set(p.customer_id, (s = new Set()));
+    s.add(p.item_id);
+  }
+  let hits = 0;
+  let popularHits = 0;
+  for (const [customer, bought] of next) {
+    const h = before.get(customer)!;
+    if (recommendFor(model, h, cut, { ...options, k }).some((r) => bought.has(r.item_id))) hits++;
+    if (popularFor(model, h, cut, { ...options, k }).some((it) => bought.has(it))) popularHits++;
+  }
+  const customers = next.size;
+  return { asOf: model.asOf, k, customers, hitRate: hits / customers, popularityHitRate: popularHits / customers };
+}
