@@ -146,23 +146,44 @@ function itemIndex(model: RecsModel): Map<string, number> {
   return index;
 }
 
+/**
+ * A customer's purchases as one weight per product (model.items order): 0.5 ^ (days since last bought / half-life).
+ * The input row of the ONNX scorer.
+ */
+export function historyVector(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, halfLifeDays = 90): Float64Array {
+  const index = itemIndex(model);
+  const v = new Float64Array(model.items.length);
+  for (const [item, day] of history) {
+    const i = index.get(item);
+    if (i !== undefined) v[i] = 0.5 ** (Math.max(0, cut - day) / halfLifeDays);
+  }
+  return v;
+}
+
+/** Score of every product for one purchase vector: sum over bought products of weight x similarity. */
+export function scoreVector(model: RecsModel, weights: ArrayLike<number>): Float64Array {
+  const scores = new Float64Array(model.items.length);
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    if (w === 0) continue;
+    for (const [j, sim] of model.neighbours[i]!) scores[j]! += w * sim;
+  }
+  return scores;
+}
+
 /** Top-k products for one customer, from their purchase history (item -> last day bought). */
 export function recommendFor(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, options: RecommendOptions = {}): Recommendation[] {
   const k = options.k ?? 10;
   const excludeDays = options.excludeDays ?? 30;
-  const halfLife = options.halfLifeDays ?? 90;
   const index = itemIndex(model);
   const excluded = new Set<number>();
-  const scores = new Map<number, number>();
   for (const [item, day] of history) {
     const i = index.get(item);
-    if (i === undefined) continue;
-    if (cut - day < excludeDays) excluded.add(i);
-    const weight = 0.5 ** (Math.max(0, cut - day) / halfLife);
-    for (const [j, sim] of model.neighbours[i]!) scores.set(j, (scores.get(j) ?? 0) + weight * sim);
+    if (i !== undefined && cut - day < excludeDays) excluded.add(i);
   }
-  const ranked = [...scores]
-    .filter(([j]) => !excluded.has(j))
+  const scores = scoreVector(model, historyVector(model, history, cut, options.halfLifeDays));
+  const ranked = [...scores.entries()]
+    .filter(([j, score]) => score > 0 && !excluded.has(j))
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, k);
   const out: Recommendation[] = ranked.map(([j, score], r) => ({ item_id: model.items[j]!, score, rank: r + 1, source: 'similar' }));
