@@ -1,0 +1,219 @@
+/**
+ * The feature spec: which customer_tags column feeds each model feature, what it means, and what a missing value
+ * becomes. The train command fits the spec on training rows (`resolveFeatures`), the resolved list goes into the
+ * model card and the ONNX metadata, and the score command rebuilds X from the card (`buildMatrix`), so training
+ * and scoring can never build the matrix two different ways.
+ */
+import { FeatureSpecError } from './errors.ts';
+import type { Matrix } from './matrix.ts';
+
+/**
+ * What a missing value (NULL, absent, non-numeric) becomes. `median` and `max` are fitted on the training rows and
+ * frozen in the card, so scoring fills with the training value, not the scoring batch's.
+ */
+export type MissingRule =
+  | { readonly fill: 'zero' }
+  | { readonly fill: 'constant'; readonly value: number }
+  | { readonly fill: 'median' }
+  | { readonly fill: 'max' };
+
+/** How a column value becomes a number. */
+export type Encoding =
+  /** Numbers, bigints, numeric strings, booleans (1/0). The default. */
+  | { readonly kind: 'number' }
+  /** 1 if the value equals `value`, else 0: one level of a categorical tag. */
+  | { readonly kind: 'equals'; readonly value: string }
+  /** Whole days from the column's date or timestamp to the as-of date (e.g. tenure from first_order_at). */
+  | { readonly kind: 'days_until_as_of' };
+
+export interface FeatureSpec {
+  /** Stable feature name used in models, cards and ONNX metadata. */
+  readonly name: string;
+  /**
+   * customer_tags column. A dotted path ('channel_mix.online') reads a struct field; a row with the flat column
+   * 'channel_mix_online' is read too.
+   */
+  readonly column: string;
+  /** One line a business user understands. */
+  readonly meaning: string;
+  readonly missing: MissingRule;
+  /** @default { kind: 'number' } */
+  readonly encoding?: Encoding;
+  /** Heavy-tailed (money, counts): distance-based models take log1p of it. Trees ignore this. */
+  readonly skewed?: boolean;
+}
+
+/** A spec with its missing-value fill fixed: what the card stores and the score command uses. */
+export interface ResolvedFeature {
+  readonly name: string;
+  readonly column: string;
+  readonly meaning: string;
+  /** The rule as written in the spec, e.g. 'median', for people. */
+  readonly missing: string;
+  /** The number a missing value becomes. */
+  readonly fill: number;
+  readonly encoding: Encoding;
+  readonly skewed: boolean;
+}
+
+const zero = { fill: 'zero' } as const;
+const median = { fill: 'median' } as const;
+const max = { fill: 'max' } as const;
+
+function spec(name: string, meaning: string, missing: MissingRule, extra: Partial<FeatureSpec> = {}): FeatureSpec {
+  return { name, column: name, meaning, missing, ...extra };
+}
+
+/** The features the customer models may use, built on the customer_tags columns of the tags issue. */
+export const CUSTOMER_FEATURES: Readonly<Record<string, FeatureSpec>> = Object.fromEntries(
+  [
+    spec('recency_days', 'Days from the last order to the as-of date', max),
+    spec('tenure_days', 'Days from the first order to the as-of date', zero, {
+      column: 'first_order_at',
+      encoding: { kind: 'days_until_as_of' },
+    }),
+    spec('orders_total', 'Distinct non-cancelled orders, all history', zero, { skewed: true }),
+    spec('orders_90d', 'Orders in the 90 days up to the as-of date', zero, { skewed: true }),
+    spec('orders_365d', 'Orders in the 365 days up to the as-of date', zero, { skewed: true }),
+    spec('net_revenue_total', 'Net revenue (returns deducted), all history', zero, { skewed: true }),
+    spec('net_revenue_365d', 'Net revenue in the 365 days up to the as-of date', zero, { skewed: true }),
+    spec('avg_order_value', 'Net revenue per order', zero, { skewed: true }),
+    spec('repurchase_cycle_days', 'Median days between consecutive orders', median, { skewed: true }),
+    spec('is_overdue', 'Recency beyond 1.5 x the usual repurchase cycle (1 yes, 0 no)', zero),
+    spec('category_diversity', 'Distinct product categories bought', zero, { skewed: true }),
+    spec('promo_share', 'Share of revenue bought on promotion or with a coupon', zero),
+    spec('return_rate', 'Share of purchased value returned', zero),
+    spec('service_tickets_90d', 'Customer-service tickets in the last 90 days', zero, { skewed: true }),
+    spec('avg_review_rating', 'Mean review rating given (1-5)', median),
+    spec('review_sentiment', 'Mean sentiment of the customer\'s reviews', median),
+    spec('share_store', 'Share of orders placed in stores', zero, { column: 'channel_mix.store' }),
+    spec('share_online', 'Share of orders placed in the web shop', zero, { column: 'channel_mix.online' }),
+    spec('share_app', 'Share of orders placed in the member app', zero, { column: 'channel_mix.app' }),
+  ].map((s) => [s.name, s]),
+);
+
+/** Specs by name, in the given order; throws naming an unknown feature. */
+export function featureSpecs(names: readonly string[], catalog: Readonly<Record<string, FeatureSpec>> = CUSTOMER_FEATURES): FeatureSpec[] {
+  return names.map((n) => {
+    const s = catalog[n];
+    if (!s) throw new FeatureSpecError(`unknown feature ${JSON.stringify(n)}; known features are ${Object.keys(catalog).join(', ')}`);
+    return s;
+  });
+}
+
+/** Reads a column from a row: exact key, then dotted struct path, then the flat underscore name. */
+function lookup(row: Readonly<Record<string, unknown>>, column: string): unknown {
+  if (column in row) return row[column];
+  if (!column.includes('.')) return undefined;
+  let v: unknown = row;
+  for (const part of column.split('.')) {
+    if (v === null || typeof v !== 'object') {
+      v = undefined;
+      break;
+    }
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v !== undefined ? v : row[column.replaceAll('.', '_')];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Epoch ms of a date or timestamp; zone-less timestamps are UTC, as the curated zone stores them. */
+function toTime(v: unknown): number | undefined {
+  if (v instanceof Date) return v.getTime();
+  if (v !== null && typeof v === 'object') return toTime(String(v));
+  if (typeof v !== 'string' || v === '') return undefined;
+  let s = v.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
+  else if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = `${s.replace(' ', 'T')}Z`;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** A column value as a number under the encoding, or undefined if missing. */
+function encode(v: unknown, f: { name: string; encoding: Encoding }, asOfMs: number | undefined): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  const enc = f.encoding;
+  if (enc.kind === 'equals') return String(v) === enc.value ? 1 : 0;
+  if (enc.kind === 'days_until_as_of') {
+    if (asOfMs === undefined) throw new FeatureSpecError(`feature ${f.name} counts days to the as-of date; pass asOf to buildMatrix`);
+    const t = toTime(v);
+    // Whole days between UTC calendar dates, as recency_days counts them.
+    return t === undefined ? undefined : Math.floor(asOfMs / DAY_MS) - Math.floor(t / DAY_MS);
+  }
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'bigint') n = Number(v);
+  else if (typeof v === 'boolean') n = v ? 1 : 0;
+  else if (typeof v === 'string') n = v.trim() === '' ? Number.NaN : Number(v);
+  // DuckDB decimals and similar value objects print as their number.
+  else if (typeof v === 'object') n = Number(String(v));
+  else n = Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function asOfTime(asOf: string | undefined): number | undefined {
+  if (asOf === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new FeatureSpecError(`asOf must be YYYY-MM-DD, received ${JSON.stringify(asOf)}`);
+  return Date.parse(`${asOf}T00:00:00Z`);
+}
+
+export type TagRow = Readonly<Record<string, unknown>>;
+
+export interface BuildOptions {
+  /** YYYY-MM-DD; needed by features encoded as days to the as-of date. */
+  readonly asOf?: string;
+}
+
+function describeRule(r: MissingRule): string {
+  return r.fill === 'constant' ? `constant ${r.value}` : r.fill;
+}
+
+/** Fixes each spec's missing-value fill from the training rows (median and max over the present values). */
+export function resolveFeatures(specs: readonly FeatureSpec[], rows: readonly TagRow[], options: BuildOptions = {}): ResolvedFeature[] {
+  const asOfMs = asOfTime(options.asOf);
+  const seen = new Set<string>();
+  return specs.map((s) => {
+    if (seen.has(s.name)) throw new FeatureSpecError(`feature ${s.name} is listed twice`);
+    seen.add(s.name);
+    const encoding = s.encoding ?? { kind: 'number' };
+    let fill = 0;
+    if (s.missing.fill === 'constant') fill = s.missing.value;
+    else if (s.missing.fill === 'median' || s.missing.fill === 'max') {
+      const present: number[] = [];
+      for (const r of rows) {
+        const v = encode(lookup(r, s.column), { name: s.name, encoding }, asOfMs);
+        if (v !== undefined) present.push(v);
+      }
+      if (present.length > 0) {
+        present.sort((a, b) => a - b);
+        const m = present.length >> 1;
+        fill = s.missing.fill === 'max' ? present[present.length - 1]! : present.length % 2 ? present[m]! : (present[m - 1]! + present[m]!) / 2;
+      }
+    }
+    return { name: s.name, column: s.column, meaning: s.meaning, missing: describeRule(s.missing), fill, encoding, skewed: s.skewed ?? false };
+  });
+}
+
+export interface BuiltMatrix {
+  readonly X: Matrix;
+  /** Per feature, how many rows were filled by the missing-value rule. */
+  readonly missing: readonly number[];
+}
+
+/** Builds the feature matrix from customer_tags rows with the resolved features, in their order. */
+export function buildMatrix(rows: readonly TagRow[], features: readonly ResolvedFeature[], options: BuildOptions = {}): BuiltMatrix {
+  const asOfMs = asOfTime(options.asOf);
+  const k = features.length;
+  const data = new Float64Array(rows.length * k);
+  const missing = new Array<number>(k).fill(0);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < k; j++) {
+      const f = features[j]!;
+      const v = encode(lookup(r, f.column), f, asOfMs);
+      if (v === undefined) missing[j]!++;
+      data[i * k + j] = v ?? f.fill;
+    }
+  });
+  return { X: { rows: rows.length, cols: k, data }, missing };
+}
