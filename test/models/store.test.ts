@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalModelStore, modelArtifacts, modelKey, latestKey, readArtifacts } from '../../src/models/store.ts';
 import { Fingerprint, modelVersion } from '../../src/models/version.ts';
-import { sampleCard } from './card.test.ts';
+import { sampleCard } from './sample-card.ts';
 
 let lake: string;
 beforeEach(async () => {
