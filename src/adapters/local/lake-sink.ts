@@ -4,6 +4,7 @@
  * the layout Athena reads in AWS. Converting once per run keeps files few and large, as Firehose buffering does.
  */
 import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { columnsOf, duckdbType, tableDef } from '../../contract/index.ts';
 import type { LakeSink } from '../../ports/index.ts';
@@ -57,10 +58,12 @@ export class LocalLakeSink implements LakeSink {
       const list = sqlString(file);
       const dest = tableDir(this.lakeDir, def);
       fs.mkdirSync(dest, { recursive: true });
-      const partition = def.partitionKeys.length ? `, PARTITION_BY (${def.partitionKeys.join(', ')})` : '';
+      // Partitioned tables get a directory of Hive partitions; unpartitioned ones one more file in their folder.
+      const target = def.partitionKeys.length
+        ? `${sqlString(dest)} (FORMAT parquet, COMPRESSION zstd, APPEND true, FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (${def.partitionKeys.join(', ')}))`
+        : `${sqlString(path.join(dest, `part-${randomUUID()}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`;
       await this.conn.run(
-        `COPY (SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_json(${list}, format='newline_delimited', columns={${spec}}))
-         TO ${sqlString(dest)} (FORMAT parquet, COMPRESSION zstd, APPEND true, FILENAME_PATTERN 'part-{uuid}'${partition})`,
+        `COPY (SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_json(${list}, format='newline_delimited', columns={${spec}})) TO ${target}`,
       );
       fs.rmSync(file, { force: true });
     }
