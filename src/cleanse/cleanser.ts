@@ -193,7 +193,9 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new RecordRejectedError('json.malformed', undefined, `record must be a JSON object, received ${preview(parsed)}`);
       }
-      obj = parsed as Record<string, unknown>;
+      // JSON may escape half a surrogate pair ("\ud800"): valid JSON, but not Unicode, and Parquet/DuckDB reject it.
+      const loneSurrogates = LONE_SURROGATE_ESCAPE.test(text);
+      obj = (loneSurrogates ? toWellFormed(parsed) : parsed) as Record<string, unknown>;
       const env = envelopeSchema.safeParse(obj);
       if (!env.success) throw rejectionFromZod(env.error, obj, []);
       const e = env.data;
@@ -222,6 +224,7 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       const occurredMs = parseTimestamp(e.occurred_at, 'occurred_at', tz);
       assertPlausible(occurredMs, rec.receivedAt, 'occurred_at', e.occurred_at);
       const flags = new Set<string>();
+      if (loneSurrogates) flags.add('text.invalid_unicode_replaced');
       const cur = typeof canonical.currency === 'string' ? currencyDigits(canonical.currency.toUpperCase()) : 2;
       const payload = standardisePayload(canonical, 'payload', flags, rec.receivedAt, cur) as Record<string, unknown>;
 
@@ -300,6 +303,43 @@ function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Rec
   });
 }
 
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** String.prototype.toWellFormed (ES2024) for our ES2023 target. */
+function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** Replaces lone surrogates in every string (keys too) with U+FFFD; iterative, so nested garbage cannot overflow. */
+function toWellFormed(root: unknown): unknown {
+  const fix = (v: unknown) => (typeof v === 'string' ? wellFormed(v) : v);
+  const top = { v: fix(root) };
+  const stack: unknown[] = [top.v];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        node[i] = fix(node[i]);
+        stack.push(node[i]);
+      }
+      continue;
+    }
+    const o = node as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = fix(o[k]);
+      const k2 = wellFormed(k);
+      if (k2 !== k) {
+        delete o[k];
+        Object.defineProperty(o, k2, { value: v, enumerable: true, writable: true, configurable: true });
+      } else o[k] = v;
+      stack.push(v);
+    }
+  }
+  return top.v;
+}
+
 function safeUtf8(data: Uint8Array): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(data);
@@ -334,25 +374,30 @@ function deepestIssue(issue: Issue): Issue {
   return first ? deepestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue) : issue;
 }
 
+/** The reason code of a zod issue about a value that is present. */
+function reasonOfIssue(issue: Issue, value: unknown): ReasonCode {
+  switch (issue.code) {
+    case 'invalid_type':
+      // JSON.parse turns 1e400 into Infinity: a huge number, not a wrong type.
+      return typeof value === 'number' && !Number.isFinite(value) ? 'value.out_of_range' : 'schema.invalid_type';
+    case 'too_big':
+    case 'too_small':
+      return 'value.out_of_range';
+    case 'invalid_value': {
+      // An enum given a value of another JSON type (null, a number) is a type error, not a value outside the list.
+      const allowed = ('values' in issue ? (issue.values as unknown[]) : []).map((v) => typeof v);
+      return allowed.length && !allowed.includes(typeof value) ? 'schema.invalid_type' : 'value.not_allowed';
+    }
+    default:
+      return 'value.invalid_format';
+  }
+}
+
 export function rejectionFromZod(error: z.ZodError, root: unknown, prefix: PropertyKey[]): RecordRejectedError {
   const issue = deepestIssue(error.issues[0] as Issue);
   const path = [...prefix, ...issue.path];
   const value = valueAt(root, issue.path);
-  let reason: ReasonCode;
-  switch (issue.code) {
-    case 'invalid_type':
-      reason = value === undefined ? 'schema.missing_field' : 'schema.invalid_type';
-      break;
-    case 'too_big':
-    case 'too_small':
-      reason = 'value.out_of_range';
-      break;
-    case 'invalid_value':
-      reason = 'value.not_allowed';
-      break;
-    default:
-      reason = value === undefined ? 'schema.missing_field' : 'value.invalid_format';
-  }
+  const reason = value === undefined ? 'schema.missing_field' : reasonOfIssue(issue, value);
   const field = formatPath(path) || '(record)';
   const what = reason === 'schema.missing_field' ? 'is required but absent' : `${issue.message.replace(/^Invalid input: /, '')}; received ${preview(value)}`;
   return new RecordRejectedError(reason, field, `field '${field}' ${what}`);

@@ -7,6 +7,8 @@ import { RecordRejectedError } from './errors.ts';
 
 export const MIN_PLAUSIBLE_MS = Date.UTC(2000, 0, 1);
 const DAY_MS = 86_400_000;
+/** Largest epoch ms a JavaScript Date holds (ECMAScript: ±8.64e15). */
+const MAX_DATE_MS = 8.64e15;
 
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
 const OFFSET_RE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
@@ -84,6 +86,10 @@ export function parseTimestamp(value: string | number, field: string, sourceTime
       ms = Number.NaN;
     }
   }
+  if (Number.isFinite(ms) && Math.abs(ms) > MAX_DATE_MS) {
+    // A number, but not an instant JavaScript can represent (beyond year 275760): readable, and implausible.
+    throw new RecordRejectedError('timestamp.implausible', field, `field '${field}': ${preview(value)} is beyond any representable date`);
+  }
   if (!Number.isFinite(ms)) {
     throw new RecordRejectedError(
       'timestamp.invalid',
@@ -151,14 +157,17 @@ export function normaliseText(v: string, maxChars: number): { text: string; trun
   return { text: t, truncated };
 }
 
-/** A short, safe rendering of a received value for messages. */
+/** A short, safe rendering of a received value for messages; never throws, whatever the value. */
 export function preview(v: unknown, max = 80): string {
   let s: string;
   if (v === undefined) return 'nothing (field absent)';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // JSON would say null
+  if (typeof v === 'string' && v.length > 4 * max) v = v.slice(0, 4 * max); // cheap on 1 MB strings
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+    s = JSON.stringify(v) ?? typeof v;
   } catch {
-    s = String(v);
+    // Too deep to stringify (nested garbage) or not serialisable.
+    s = Array.isArray(v) ? 'a deeply nested array' : typeof v === 'object' && v !== null ? 'a deeply nested object' : typeof v;
   }
   return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
 }
