@@ -1,0 +1,447 @@
+/**
+ * Histogram-based gradient-boosted decision trees for binary classification (logistic loss), in the style of
+ * LightGBM: features are cut into at most `maxBins` quantile bins once, each tree is grown best-first on
+ * per-node gradient/hessian histograms (the larger child's histogram is the parent's minus the smaller one's), with
+ * Newton leaf values, L2 shrinkage, shrinkage by the learning rate, row subsampling and early stopping on a
+ * validation set. Seeded: the same data and parameters give the same trees.
+ *
+ * Exactness against onnxruntime: ONNX tree ensembles compare float32 inputs with float32 thresholds, so thresholds
+ * are float32 values here, rows are binned by `fround(x) <= threshold`, and leaf values are rounded to float32 when
+ * the tree is made. The TypeScript prediction and the ONNX graph then take identical paths through every tree.
+ */
+import { ModelTrainingError } from '../../src/models/errors.ts';
+import { checkMatrix, type Matrix } from '../../src/models/matrix.ts';
+import { SeededRng } from '../../src/models/rng.ts';
+
+export interface GbdtParams {
+  /** Maximum boosting rounds. @default 400 */
+  readonly nTrees: number;
+  /** Shrinkage applied to every leaf value. @default 0.05 */
+  readonly learningRate: number;
+  /** @default 4 */
+  readonly maxDepth: number;
+  /** @default 16 */
+  readonly maxLeaves: number;
+  /** Minimum (subsampled) training rows in a leaf. @default 20 */
+  readonly minSamplesLeaf: number;
+  /** Minimum hessian sum in a leaf; stops splits on rows the model is already sure of. @default 1e-3 */
+  readonly minHessianLeaf: number;
+  /** L2 penalty on leaf values (lambda). @default 1 */
+  readonly l2: number;
+  /** Minimum loss reduction to split. @default 0 */
+  readonly minSplitGain: number;
+  /** Fraction of rows drawn (without replacement) for each tree. @default 0.8 */
+  readonly subsample: number;
+  /** Fraction of features considered by each tree. @default 1 */
+  readonly colsample: number;
+  /** Bins per feature, at most 256. @default 64 */
+  readonly maxBins: number;
+  /** Stop after this many rounds without a better validation log-loss. @default 30 */
+  readonly earlyStoppingRounds: number;
+  /** @default 42 */
+  readonly seed: number;
+}
+
+export const DEFAULT_GBDT_PARAMS: GbdtParams = {
+  nTrees: 400,
+  learningRate: 0.05,
+  maxDepth: 4,
+  maxLeaves: 16,
+  minSamplesLeaf: 20,
+  minHessianLeaf: 1e-3,
+  l2: 1,
+  minSplitGain: 0,
+  subsample: 0.8,
+  colsample: 1,
+  maxBins: 64,
+  earlyStoppingRounds: 30,
+  seed: 42,
+};
+
+/**
+ * One tree as parallel arrays, node 0 the root. A leaf has feature -1. `value` is the Newton value of every node
+ * (what the node would predict as a leaf, learning rate included), used for leaves in prediction and for all nodes
+ * in path attributions.
+ */
+export interface Tree {
+  readonly feature: Int32Array;
+  /** float32 threshold: go left when fround(x) <= threshold. */
+  readonly threshold: Float32Array;
+  /** The same split as a bin index of the training bins: go left when bin <= splitBin. */
+  readonly splitBin: Int32Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  /** Node values, float32-rounded. */
+  readonly value: Float32Array;
+  /** Training rows (after subsampling) that reached the node. */
+  readonly count: Int32Array;
+}
+
+export interface GbdtModel {
+  readonly featureNames: readonly string[];
+  /** Initial log-odds (float32-rounded), the prior event rate. */
+  readonly base: number;
+  readonly trees: readonly Tree[];
+  readonly params: GbdtParams;
+  /** Validation log-loss after each round (empty without a validation set). */
+  readonly validLoss: readonly number[];
+}
+
+const f32 = Math.fround;
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+function checkParams(p: GbdtParams): void {
+  const bad = (name: string, v: number, rule: string) => {
+    throw new ModelTrainingError(`gbdt parameter ${name} must be ${rule}, received ${v}`);
+  };
+  if (!Number.isInteger(p.nTrees) || p.nTrees < 1) bad('nTrees', p.nTrees, 'an integer >= 1');
+  if (!(p.learningRate > 0 && p.learningRate <= 1)) bad('learningRate', p.learningRate, 'in (0, 1]');
+  if (!Number.isInteger(p.maxDepth) || p.maxDepth < 1) bad('maxDepth', p.maxDepth, 'an integer >= 1');
+  if (!Number.isInteger(p.maxLeaves) || p.maxLeaves < 2) bad('maxLeaves', p.maxLeaves, 'an integer >= 2');
+  if (!Number.isInteger(p.minSamplesLeaf) || p.minSamplesLeaf < 1) bad('minSamplesLeaf', p.minSamplesLeaf, 'an integer >= 1');
+  if (!(p.l2 >= 0)) bad('l2', p.l2, '>= 0');
+  if (!(p.subsample > 0 && p.subsample <= 1)) bad('subsample', p.subsample, 'in (0, 1]');
+  if (!(p.colsample > 0 && p.colsample <= 1)) bad('colsample', p.colsample, 'in (0, 1]');
+  if (!Number.isInteger(p.maxBins) || p.maxBins < 2 || p.maxBins > 256) bad('maxBins', p.maxBins, 'an integer in 2..256');
+  if (!Number.isInteger(p.earlyStoppingRounds) || p.earlyStoppingRounds < 1) bad('earlyStoppingRounds', p.earlyStoppingRounds, 'an integer >= 1');
+}
+
+/**
+ * Per-feature float32 cut points from the training values: distinct values are grouped left to right into bins of
+ * about n / maxBins rows (a heavy value keeps a bin of its own), and each cut sits halfway to the next value.
+ */
+export function binThresholds(X: Matrix, maxBins: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  const vals = new Float64Array(X.rows);
+  for (let f = 0; f < X.cols; f++) {
+    for (let i = 0; i < X.rows; i++) vals[i] = f32(X.data[i * X.cols + f]!);
+    vals.sort();
+    const target = X.rows / maxBins;
+    const cuts: number[] = [];
+    let acc = 0;
+    for (let i = 0; i < X.rows; ) {
+      let j = i;
+      while (j + 1 < X.rows && vals[j + 1] === vals[i]) j++;
+      acc += j - i + 1;
+      const next = vals[j + 1];
+      if (next !== undefined && acc >= target && cuts.length < maxBins - 1) {
+        const v = vals[i]!;
+        const mid = f32((v + next) / 2);
+        cuts.push(mid > v && mid < next ? mid : v);
+        acc = 0;
+      }
+      i = j + 1;
+    }
+    out.push(Float32Array.from(cuts));
+  }
+  return out;
+}
+
+/** Bin of a value: the number of cut points strictly below fround(x), i.e. the first cut with fround(x) <= cut. */
+function binOf(cuts: Float32Array, x: number): number {
+  const v = f32(x);
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= cuts[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Column-major bin codes: code of row i, feature f at f * rows + i. */
+function binMatrix(X: Matrix, cuts: readonly Float32Array[]): Uint8Array {
+  const out = new Uint8Array(X.rows * X.cols);
+  for (let f = 0; f < X.cols; f++) {
+    const c = cuts[f]!;
+    for (let i = 0; i < X.rows; i++) out[f * X.rows + i] = binOf(c, X.data[i * X.cols + f]!);
+  }
+  return out;
+}
+
+interface Split {
+  readonly gain: number;
+  readonly feature: number;
+  /** Rows with bin <= bin go left. */
+  readonly bin: number;
+}
+
+interface GrowNode {
+  readonly id: number;
+  readonly rows: Uint32Array;
+  readonly depth: number;
+  readonly g: number;
+  readonly h: number;
+  hist: Float64Array | undefined;
+  split: Split | undefined;
+}
+
+/** Everything a tree needs that stays fixed across rounds. */
+class Grower {
+  readonly offsets: Int32Array;
+  readonly totalBins: number;
+
+  constructor(
+    readonly bins: Uint8Array,
+    readonly n: number,
+    readonly cuts: readonly Float32Array[],
+    readonly p: GbdtParams,
+  ) {
+    this.offsets = new Int32Array(cuts.length + 1);
+    for (let f = 0; f < cuts.length; f++) this.offsets[f + 1] = this.offsets[f]! + cuts[f]!.length + 1;
+    this.totalBins = this.offsets[cuts.length]!;
+  }
+
+  /** Histogram of (gradient, hessian, count) per bin, interleaved: [3 * bin + 0..2]. */
+  histogram(rows: Uint32Array, grad: Float64Array, hess: Float64Array, features: readonly number[]): Float64Array {
+    const hist = new Float64Array(3 * this.totalBins);
+    for (const f of features) {
+      const base = f * this.n;
+      const off = this.offsets[f]!;
+      for (let t = 0; t < rows.length; t++) {
+        const r = rows[t]!;
+        const k = 3 * (off + this.bins[base + r]!);
+        hist[k] += grad[r]!;
+        hist[k + 1] += hess[r]!;
+        hist[k + 2]++;
+      }
+    }
+    return hist;
+  }
+
+  score(g: number, h: number): number {
+    return (g * g) / (h + this.p.l2);
+  }
+
+  bestSplit(node: GrowNode, features: readonly number[]): Split | undefined {
+    if (node.depth >= this.p.maxDepth || node.rows.length < 2 * this.p.minSamplesLeaf) return undefined;
+    const hist = node.hist!;
+    const parent = this.score(node.g, node.h);
+    let best: Split | undefined;
+    for (const f of features) {
+      const off = this.offsets[f]!;
+      const nb = this.cuts[f]!.length + 1;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let b = 0; b < nb - 1; b++) {
+        const k = 3 * (off + b);
+        gl += hist[k]!;
+        hl += hist[k + 1]!;
+        cl += hist[k + 2]!;
+        const cr = node.rows.length - cl;
+        if (cl < this.p.minSamplesLeaf) continue;
+        if (cr < this.p.minSamplesLeaf) break;
+        const hr = node.h - hl;
+        if (hl < this.p.minHessianLeaf || hr < this.p.minHessianLeaf) continue;
+        const gain = 0.5 * (this.score(gl, hl) + this.score(node.g - gl, hr) - parent);
+        // Strictly better only: the first (lowest feature, lowest bin) of equal gains wins, whatever the order of work.
+        if (gain > this.p.minSplitGain && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
+      }
+    }
+    return best;
+  }
+
+  /** Grows one tree best-first on the given rows; returns it with float32 node values. */
+  grow(rows: Uint32Array, grad: Float64Array, hess: Float64Array, features: readonly number[]): Tree {
+    const lr = this.p.learningRate;
+    const feature: number[] = [];
+    const threshold: number[] = [];
+    const splitBin: number[] = [];
+    const left: number[] = [];
+    const right: number[] = [];
+    const value: number[] = [];
+    const count: number[] = [];
+    const make = (r: Uint32Array, depth: number): GrowNode => {
+      let g = 0;
+      let h = 0;
+      for (let t = 0; t < r.length; t++) {
+        g += grad[r[t]!]!;
+        h += hess[r[t]!]!;
+      }
+      const id = feature.length;
+      feature.push(-1);
+      threshold.push(0);
+      splitBin.push(-1);
+      left.push(-1);
+      right.push(-1);
+      value.push(f32((-g / (h + this.p.l2)) * lr));
+      count.push(r.length);
+      return { id, rows: r, depth, g, h, hist: undefined, split: undefined };
+    };
+    const root = make(rows, 0);
+    root.hist = this.histogram(rows, grad, hess, features);
+    root.split = this.bestSplit(root, features);
+    const open: GrowNode[] = root.split ? [root] : [];
+    let leaves = 1;
+    while (open.length > 0 && leaves < this.p.maxLeaves) {
+      // Best-first: split the open node with the largest gain (earliest node on ties).
+      let bi = 0;
+      for (let i = 1; i < open.length; i++) if (open[i]!.split!.gain > open[bi]!.split!.gain) bi = i;
+      const node = open.splice(bi, 1)[0]!;
+      const s = node.split!;
+      const base = s.feature * this.n;
+      let nl = 0;
+      for (let t = 0; t < node.rows.length; t++) if (this.bins[base + node.rows[t]!]! <= s.bin) nl++;
+      const lrows = new Uint32Array(nl);
+      const rrows = new Uint32Array(node.rows.length - nl);
+      for (let t = 0, a = 0, b = 0; t < node.rows.length; t++) {
+        const r = node.rows[t]!;
+        if (this.bins[base + r]! <= s.bin) lrows[a++] = r;
+        else rrows[b++] = r;
+      }
+      const l = make(lrows, node.depth + 1);
+      const r = make(rrows, node.depth + 1);
+      feature[node.id] = s.feature;
+      threshold[node.id] = this.cuts[s.feature]![s.bin]!;
+      splitBin[node.id] = s.bin;
+      left[node.id] = l.id;
+      right[node.id] = r.id;
+      const [small, large] = lrows.length <= rrows.length ? [l, r] : [r, l];
+      small.hist = this.histogram(small.rows, grad, hess, features);
+      large.hist = node.hist!.map((v, i) => v - small.hist![i]!);
+      node.hist = undefined;
+      leaves++;
+      for (const c of [l, r]) {
+        c.split = this.bestSplit(c, features);
+        if (c.split) open.push(c);
+        else c.hist = undefined;
+      }
+    }
+    return {
+      feature: Int32Array.from(feature),
+      threshold: Float32Array.from(threshold),
+      splitBin: Int32Array.from(splitBin),
+      left: Int32Array.from(left),
+      right: Int32Array.from(right),
+      value: Float32Array.from(value),
+      count: Int32Array.from(count),
+    };
+  }
+}
+
+/** Leaf reached by row i of column-major bin codes; bin <= splitBin <=> fround(x) <= threshold. */
+function leafByBins(t: Tree, bins: Uint8Array, n: number, i: number): number {
+  let node = 0;
+  while (t.feature[node]! >= 0) node = bins[t.feature[node]! * n + i]! <= t.splitBin[node]! ? t.left[node]! : t.right[node]!;
+  return node;
+}
+
+/** Leaf reached by a raw feature row: left when fround(x) <= threshold, as ONNX BRANCH_LEQ does. */
+export function leafOf(t: Tree, x: ArrayLike<number>): number {
+  let node = 0;
+  while (t.feature[node]! >= 0) node = f32(x[t.feature[node]!]!) <= t.threshold[node]! ? t.left[node]! : t.right[node]!;
+  return node;
+}
+
+function logLossOf(margin: Float64Array, y: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < margin.length; i++) {
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(margin[i]!)));
+    s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return s / margin.length;
+}
+
+function checkLabels(y: ArrayLike<number>, rows: number, what: string): number {
+  if (y.length !== rows) throw new ModelTrainingError(`${what}: ${rows} rows but ${y.length} labels`);
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== 0 && y[i] !== 1) throw new ModelTrainingError(`${what}: label ${i} must be 0 or 1, received ${y[i]}`);
+    pos += y[i]!;
+  }
+  return pos;
+}
+
+export interface GbdtTrainInput {
+  readonly X: Matrix;
+  readonly y: ArrayLike<number>;
+  readonly featureNames: readonly string[];
+  /** Early stopping watches log-loss here; without it all nTrees rounds are kept. */
+  readonly valid?: { readonly X: Matrix; readonly y: ArrayLike<number> };
+  readonly params?: Partial<GbdtParams>;
+}
+
+/** Fits the boosted trees; with a validation set, keeps the rounds up to the best validation log-loss. */
+export function trainGbdt(input: GbdtTrainInput): GbdtModel {
+  const p: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...input.params };
+  checkParams(p);
+  const { X, y, featureNames, valid } = input;
+  checkMatrix(X, 'training X');
+  if (featureNames.length !== X.cols) throw new ModelTrainingError(`training X has ${X.cols} columns but ${featureNames.length} feature names`);
+  const pos = checkLabels(y, X.rows, 'training set');
+  if (pos === 0 || pos === X.rows) throw new ModelTrainingError(`training set needs both classes; received ${pos} positives among ${X.rows} rows`);
+  if (X.rows < 2 * p.minSamplesLeaf) throw new ModelTrainingError(`training set has ${X.rows} rows; needs at least 2 x minSamplesLeaf = ${2 * p.minSamplesLeaf}`);
+  if (valid) {
+    checkMatrix(valid.X, 'validation X');
+    if (valid.X.cols !== X.cols) throw new ModelTrainingError(`validation X has ${valid.X.cols} columns, training X has ${X.cols}`);
+    checkLabels(valid.y, valid.X.rows, 'validation set');
+  }
+
+  const n = X.rows;
+  const cuts = binThresholds(X, p.maxBins);
+  const bins = binMatrix(X, cuts);
+  const vbins = valid ? binMatrix(valid.X, cuts) : undefined;
+  const grower = new Grower(bins, n, cuts, p);
+  const rng = new SeededRng(p.seed, 'gbdt');
+
+  const rate = pos / n;
+  const base = f32(Math.log(rate / (1 - rate)));
+  const margin = new Float64Array(n).fill(base);
+  const vmargin = valid ? new Float64Array(valid.X.rows).fill(base) : undefined;
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  const all = Uint32Array.from({ length: n }, (_, i) => i);
+  const nRows = Math.max(2 * p.minSamplesLeaf, Math.round(p.subsample * n));
+  const nFeat = Math.max(1, Math.round(p.colsample * X.cols));
+
+  const trees: Tree[] = [];
+  const validLoss: number[] = [];
+  let best = Infinity;
+  let bestRound = -1;
+  for (let round = 0; round < p.nTrees; round++) {
+    for (let i = 0; i < n; i++) {
+      const q = sigmoid(margin[i]!);
+      grad[i] = q - y[i]!;
+      hess[i] = Math.max(q * (1 - q), 1e-16);
+    }
+    const rows = nRows >= n ? all : rng.sample(n, nRows);
+    const features = nFeat >= X.cols ? [...Array(X.cols).keys()] : Array.from(rng.sample(X.cols, nFeat));
+    const tree = grower.grow(rows, grad, hess, features);
+    trees.push(tree);
+    for (let i = 0; i < n; i++) margin[i] += tree.value[leafByBins(tree, bins, n, i)]!;
+    if (valid && vmargin && vbins) {
+      const vn = valid.X.rows;
+      for (let i = 0; i < vn; i++) vmargin[i] += tree.value[leafByBins(tree, vbins, vn, i)]!;
+      const loss = logLossOf(vmargin, valid.y);
+      validLoss.push(loss);
+      if (loss < best - 1e-12) {
+        best = loss;
+        bestRound = round;
+      } else if (round - bestRound >= p.earlyStoppingRounds) break;
+    }
+  }
+  const kept = valid ? trees.slice(0, bestRound + 1) : trees;
+  return { featureNames: [...featureNames], base, trees: kept, params: p, validLoss };
+}
+
+/** Log-odds for each row: base + the leaf value of every tree. */
+export function predictMargin(model: GbdtModel, X: Matrix): Float64Array {
+  const out = new Float64Array(X.rows);
+  for (let i = 0; i < X.rows; i++) {
+    const x = X.data.subarray(i * X.cols, (i + 1) * X.cols);
+    let s = model.base;
+    for (const t of model.trees) s += t.value[leafOf(t, x)]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Event probability for each row. */
+export function predictProba(model: GbdtModel, X: Matrix): Float64Array {
+  return predictMargin(model, X).map(sigmoid);
+}

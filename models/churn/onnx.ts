@@ -1,0 +1,87 @@
+/**
+ * The churn model as ONNX: one ai.onnx.ml TreeEnsembleRegressor with 1 + k targets — target 0 sums leaf values
+ * into the log-odds, targets 1..k sum each leaf's Saabas credit vector — then Sigmoid for the probability.
+ *   features [N, k] -> probability [N], margin [N] (log-odds), contributions [N, k] (log-odds per feature)
+ * Thresholds and leaf values are the model's float32 values, so onnxruntime takes the same path as predictProba.
+ */
+import { ML_DOMAIN, OnnxModelBuilder, attr, tensor } from '../../src/onnx/index.ts';
+import { stampModel } from '../../src/models/training.ts';
+import type { GbdtModel } from './gbdt.ts';
+import { contributionBias, leafCredits } from './explain.ts';
+
+export const CHURN_INPUT = 'features';
+export const CHURN_OUTPUTS = ['probability', 'margin', 'contributions'] as const;
+/** metadata_props key of the constant that contributions omit: margin = bias + sum(contributions). */
+export const CONTRIBUTION_BIAS_KEY = 'retail_lake.contribution_bias';
+
+export interface ChurnOnnxMeta {
+  readonly name: string;
+  readonly version: string;
+  readonly asOf: string;
+}
+
+export function churnToOnnx(model: GbdtModel, meta: ChurnOnnxMeta): Uint8Array {
+  const k = model.featureNames.length;
+  const nodes = { tree: [] as number[], id: [] as number[], feature: [] as number[], value: [] as number[], mode: [] as string[], yes: [] as number[], no: [] as number[] };
+  const targets = { tree: [] as number[], node: [] as number[], id: [] as number[], weight: [] as number[] };
+  model.trees.forEach((t, ti) => {
+    const credits = leafCredits(t);
+    for (let node = 0; node < t.feature.length; node++) {
+      const leaf = t.feature[node]! < 0;
+      nodes.tree.push(ti);
+      nodes.id.push(node);
+      nodes.feature.push(leaf ? 0 : t.feature[node]!);
+      nodes.value.push(leaf ? 0 : t.threshold[node]!);
+      nodes.mode.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
+      nodes.yes.push(leaf ? 0 : t.left[node]!);
+      nodes.no.push(leaf ? 0 : t.right[node]!);
+      if (!leaf) continue;
+      const add = (target: number, w: number) => {
+        targets.tree.push(ti);
+        targets.node.push(node);
+        targets.id.push(target);
+        targets.weight.push(w);
+      };
+      add(0, t.value[node]!);
+      for (const [f, c] of credits.get(node)!) add(1 + f, c);
+    }
+  });
+
+  const b = new OnnxModelBuilder({ graphName: meta.name, docString: `${meta.name} ${meta.version}: gradient-boosted trees, logistic loss` });
+  const x = b.input(CHURN_INPUT, 'float32', ['N', k]);
+  const scores = b.op('TreeEnsembleRegressor', [x], {
+    domain: ML_DOMAIN,
+    output: 'scores',
+    attributes: {
+      n_targets: attr.int(1 + k),
+      aggregate_function: 'SUM',
+      post_transform: 'NONE',
+      base_values: attr.floats([model.base, ...new Array<number>(k).fill(0)]),
+      nodes_treeids: attr.ints(nodes.tree),
+      nodes_nodeids: attr.ints(nodes.id),
+      nodes_featureids: attr.ints(nodes.feature),
+      nodes_values: attr.floats(nodes.value),
+      nodes_modes: attr.strings(nodes.mode),
+      nodes_truenodeids: attr.ints(nodes.yes),
+      nodes_falsenodeids: attr.ints(nodes.no),
+      target_treeids: attr.ints(targets.tree),
+      target_nodeids: attr.ints(targets.node),
+      target_ids: attr.ints(targets.id),
+      target_weights: attr.floats(targets.weight),
+    },
+  });
+  const axis1 = b.initializer('axis1', tensor.int64([1], [1]));
+  const zero = b.initializer('start0', tensor.int64([1], [0]));
+  const one = b.initializer('start1', tensor.int64([1], [1]));
+  const end = b.initializer('end_k', tensor.int64([1], [1 + k]));
+  const marginCol = b.op('Slice', [scores, zero, one, axis1]);
+  b.op('Squeeze', [marginCol, axis1], { output: 'margin' });
+  b.op('Sigmoid', ['margin'], { output: 'probability' });
+  b.op('Slice', [scores, one, end, axis1], { output: 'contributions' });
+  b.output('probability', 'float32', ['N']);
+  b.output('margin', 'float32', ['N']);
+  b.output('contributions', 'float32', ['N', k]);
+  stampModel(b, { ...meta, input: CHURN_INPUT, featureNames: model.featureNames });
+  b.metadata(CONTRIBUTION_BIAS_KEY, String(contributionBias(model)));
+  return b.toBytes();
+}
