@@ -1,0 +1,139 @@
+/**
+ * The local "Glue catalog + Athena": an embedded DuckDB session where every lake table is a view over its Parquet
+ * files (typed empty views where nothing was written yet) and every file in sql/ becomes a view, created in
+ * dependency order after the dialect shim (sql/_dialect/duckdb.sql) that makes Trino spellings work on DuckDB.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { columnsOf, duckdbType, TABLES, type TableDef } from '../contract/index.ts';
+import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
+import { tableDir } from './layout.ts';
+
+export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+
+export interface SqlView {
+  readonly name: string;
+  readonly file: string;
+  readonly sql: string;
+}
+
+/** Every view file under sql/ (one view per file, named after the file), excluding the dialect folder. */
+export function listSqlViews(dir = SQL_DIR): SqlView[] {
+  const out: SqlView[] = [];
+  const walk = (d: string) => {
+    if (!fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && !e.name.startsWith('_')) walk(p);
+      else if (e.isFile() && e.name.endsWith('.sql')) out.push({ name: e.name.slice(0, -4), file: p, sql: fs.readFileSync(p, 'utf8') });
+    }
+  };
+  walk(dir);
+  return orderByDependencies(out);
+}
+
+/** Topological order: a view comes after every other view its SQL names. */
+export function orderByDependencies(views: SqlView[]): SqlView[] {
+  const byName = new Map(views.map((v) => [v.name, v]));
+  const deps = new Map(
+    views.map((v) => [v.name, views.filter((o) => o.name !== v.name && new RegExp(`\\b${o.name}\\b`).test(stripComments(v.sql))).map((o) => o.name)]),
+  );
+  const done = new Set<string>();
+  const out: SqlView[] = [];
+  const visit = (n: string, stack: string[]) => {
+    if (done.has(n)) return;
+    if (stack.includes(n)) throw new Error(`views depend on each other in a cycle: ${[...stack, n].join(' -> ')}`);
+    for (const d of deps.get(n) ?? []) visit(d, [...stack, n]);
+    done.add(n);
+    out.push(byName.get(n)!);
+  };
+  for (const v of views) visit(v.name, []);
+  return out;
+}
+
+export function stripComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+}
+
+/** Every Parquet file under `dir`, sorted. */
+function parquetFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.parquet'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/**
+ * The files as a list literal. DuckDB re-binds a view's tree each time another view names it; an explicit list
+ * saves the directory glob on every bind (8x faster to register the views of a year of daily partitions).
+ */
+function parquetList(files: string[]): string {
+  return `[${files.map(sqlString).join(', ')}]`;
+}
+
+/** SQL that reads a contract table from the lake, or a typed empty relation when it has no files yet. */
+export function tableRelation(lakeDir: string, t: TableDef): string {
+  const cols = columnsOf(t.schema);
+  const files = parquetFiles(tableDir(lakeDir, t));
+  if (!files.length) {
+    return `SELECT ${cols.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
+  }
+  const hiveTypes = t.partitionKeys.map((k) => `'${k}': ${duckdbType(cols.find((c) => c.name === k)!.type)}`).join(', ');
+  const opts = t.partitionKeys.length ? `, hive_partitioning = true, hive_types = {${hiveTypes}}` : '';
+  return `SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_parquet(${parquetList(files)}${opts})`;
+}
+
+/** Tables the pipeline derives (tags, scores, forecasts...) stored under curated/<name>/; named after the folder. */
+function derivedTables(lakeDir: string): string[] {
+  const contractPaths = new Set(TABLES.filter((t) => t.zone === 'curated').map((t) => t.path));
+  const root = path.join(lakeDir, 'curated');
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !contractPaths.has(e.name) && /^[a-z][a-z0-9_]*$/.test(e.name) && parquetFiles(path.join(root, e.name)).length > 0)
+    .map((e) => e.name)
+    .sort();
+}
+
+export interface LakeCatalog {
+  readonly conn: DuckDBConnection;
+  readonly views: string[];
+  close(): void;
+}
+
+/** Opens an in-memory DuckDB over the lake with every table and view registered. */
+export async function openLakeCatalog(lakeDir: string, options: { sqlDir?: string } = {}): Promise<LakeCatalog> {
+  const conn = await openDuckDB();
+  const sqlDir = options.sqlDir ?? SQL_DIR;
+  const shim = path.join(sqlDir, '_dialect', 'duckdb.sql');
+  if (fs.existsSync(shim)) await conn.run(fs.readFileSync(shim, 'utf8'));
+  const views: string[] = [];
+  for (const t of TABLES) {
+    await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS ${tableRelation(lakeDir, t)}`);
+    views.push(t.name);
+  }
+  for (const name of derivedTables(lakeDir)) {
+    const files = parquetFiles(path.join(lakeDir, 'curated', name));
+    await conn.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet(${parquetList(files)}, hive_partitioning = true, union_by_name = true)`);
+    views.push(name);
+  }
+  for (const v of listSqlViews(sqlDir)) {
+    if (views.includes(v.name)) continue; // a materialised snapshot of the same name wins over its defining view
+    try {
+      await conn.run(`CREATE OR REPLACE VIEW ${v.name} AS ${stripTrailingSemicolon(v.sql)}`);
+    } catch (e) {
+      throw new Error(`view ${v.name} (${path.relative(process.cwd(), v.file)}) failed on DuckDB: ${(e as Error).message}`, { cause: e });
+    }
+    views.push(v.name);
+  }
+  return { conn, views, close: () => conn.closeSync() };
+}
+
+function stripTrailingSemicolon(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '');
+}
