@@ -25,6 +25,8 @@ export interface TrainRecsOptions {
   readonly maxItemsPerCustomer?: number;
   /** Popularity counts customers over this many days before as-of. @default 90 */
   readonly popularityDays?: number;
+  /** Keep only the products bought by the most customers (the ONNX scorer is dense in the catalogue size). @default all */
+  readonly maxItems?: number;
   /** @default `recs-${asOf}` */
   readonly version?: string;
 }
@@ -38,8 +40,9 @@ export interface RecsModel {
   readonly neighbours: readonly (readonly (readonly [number, number])[])[];
   /** Item indices, most popular first. */
   readonly popular: readonly number[];
-  readonly params: { readonly neighbours: number; readonly shrinkage: number; readonly maxItemsPerCustomer: number; readonly popularityDays: number };
-  readonly counts: { readonly purchases: number; readonly customers: number; readonly items: number };
+  readonly params: { readonly maxItems: number | null; readonly neighbours: number; readonly shrinkage: number; readonly maxItemsPerCustomer: number; readonly popularityDays: number };
+  /** Distinct (customer, product) pairs, customers and products the similarities were computed from. */
+  readonly counts: { readonly customerItems: number; readonly customers: number; readonly items: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -72,6 +75,7 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
   const cut = options.asOf !== undefined ? purchaseDay(options.asOf) : Math.max(...purchases.map((p) => purchaseDay(p.at)));
   const asOf = isoDate(cut);
   const params = {
+    maxItems: options.maxItems ?? null,
     neighbours: options.neighbours ?? 50,
     shrinkage: options.shrinkage ?? 5,
     maxItemsPerCustomer: options.maxItemsPerCustomer ?? 100,
@@ -79,7 +83,14 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
   };
   const byCustomer = histories(purchases, cut);
   if (byCustomer.size === 0) throw new RecsInputError(`no purchase on or before as-of ${asOf}`);
-  const items = [...new Set([...byCustomer.values()].flatMap((h) => [...h.keys()]))].sort();
+  const buyers = new Map<string, number>();
+  for (const h of byCustomer.values()) for (const it of h.keys()) buyers.set(it, (buyers.get(it) ?? 0) + 1);
+  let items = [...buyers.keys()].sort();
+  if (options.maxItems !== undefined && items.length > options.maxItems) {
+    const kept = new Set([...items].sort((a, b) => buyers.get(b)! - buyers.get(a)! || (a < b ? -1 : 1)).slice(0, options.maxItems));
+    items = items.filter((it) => kept.has(it));
+    for (const h of byCustomer.values()) for (const it of [...h.keys()]) if (!kept.has(it)) h.delete(it);
+  }
   const index = new Map(items.map((it, i) => [it, i]));
   const n = new Float64Array(items.length);
   const recentBuyers = new Float64Array(items.length);
@@ -115,7 +126,7 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
     neighbours,
     popular,
     params,
-    counts: { purchases: lines, customers: byCustomer.size, items: items.length },
+    counts: { customerItems: lines, customers: byCustomer.size, items: items.length },
   };
 }
 
