@@ -168,6 +168,9 @@ interface Split {
   readonly feature: number;
   /** Rows with bin <= bin go left. */
   readonly bin: number;
+  /** Gradient and hessian sums of the left child. */
+  readonly gl: number;
+  readonly hl: number;
 }
 
 interface GrowNode {
@@ -240,7 +243,7 @@ class Grower {
         if (hl < this.p.minHessianLeaf || hr < this.p.minHessianLeaf) continue;
         const gain = 0.5 * (this.score(gl, hl) + this.score(node.g - gl, hr) - parent);
         // Strictly better only: the first (lowest feature, lowest bin) of equal gains wins, whatever the order of work.
-        if (gain > this.p.minSplitGain && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
+        if (gain > this.p.minSplitGain && (!best || gain > best.gain)) best = { gain, feature: f, bin: b, gl, hl };
       }
     }
     return best;
@@ -256,13 +259,7 @@ class Grower {
     const right: number[] = [];
     const value: number[] = [];
     const count: number[] = [];
-    const make = (r: Uint32Array, depth: number): GrowNode => {
-      let g = 0;
-      let h = 0;
-      for (let t = 0; t < r.length; t++) {
-        g += grad[r[t]!]!;
-        h += hess[r[t]!]!;
-      }
+    const make = (r: Uint32Array, depth: number, g: number, h: number): GrowNode => {
       const id = feature.length;
       feature.push(-1);
       threshold.push(0);
@@ -273,7 +270,13 @@ class Grower {
       count.push(r.length);
       return { id, rows: r, depth, g, h, hist: undefined, split: undefined };
     };
-    const root = make(rows, 0);
+    let g0 = 0;
+    let h0 = 0;
+    for (let t = 0; t < rows.length; t++) {
+      g0 += grad[rows[t]!]!;
+      h0 += hess[rows[t]!]!;
+    }
+    const root = make(rows, 0, g0, h0);
     root.hist = this.histogram(rows, grad, hess, features);
     root.split = this.bestSplit(root, features);
     const open: GrowNode[] = root.split ? [root] : [];
@@ -294,8 +297,8 @@ class Grower {
         if (this.bins[base + r]! <= s.bin) lrows[a++] = r;
         else rrows[b++] = r;
       }
-      const l = make(lrows, node.depth + 1);
-      const r = make(rrows, node.depth + 1);
+      const l = make(lrows, node.depth + 1, s.gl, s.hl);
+      const r = make(rrows, node.depth + 1, node.g - s.gl, node.h - s.hl);
       feature[node.id] = s.feature;
       threshold[node.id] = this.cuts[s.feature]![s.bin]!;
       splitBin[node.id] = s.bin;
@@ -303,7 +306,10 @@ class Grower {
       right[node.id] = r.id;
       const [small, large] = lrows.length <= rrows.length ? [l, r] : [r, l];
       small.hist = this.histogram(small.rows, grad, hess, features);
-      large.hist = node.hist!.map((v, i) => v - small.hist![i]!);
+      // The parent's histogram becomes the larger child's: parent minus smaller child, in place.
+      const parentHist = node.hist!;
+      for (let i = 0; i < parentHist.length; i++) parentHist[i] -= small.hist[i]!;
+      large.hist = parentHist;
       node.hist = undefined;
       leaves++;
       for (const c of [l, r]) {

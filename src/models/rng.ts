@@ -62,14 +62,14 @@ export class SeededRng {
     return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** k distinct indices from [0, n), in increasing order (Floyd's algorithm, then sorted). */
+  /** k distinct indices from [0, n), in increasing order (selection sampling, Knuth's Algorithm S: O(n)). */
   sample(n: number, k: number): Uint32Array {
     if (k >= n) return Uint32Array.from({ length: n }, (_, i) => i);
-    const chosen = new Set<number>();
-    for (let j = n - k; j < n; j++) {
-      const t = this.below(j + 1);
-      chosen.add(chosen.has(t) ? j : t);
+    const out = new Uint32Array(k);
+    let chosen = 0;
+    for (let i = 0; i < n && chosen < k; i++) {
+      if (this.next() * (n - i) < k - chosen) out[chosen++] = i;
     }
-    return Uint32Array.from(chosen).sort();
+    return out;
   }
 }
