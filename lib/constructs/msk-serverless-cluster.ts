@@ -41,8 +41,10 @@ export class MskServerlessCluster extends Construct {
     const arn = (kind: string, rest: string) => stack.formatArn({ service: 'kafka', resource: kind, resourceName: `${this.clusterName}/*/${rest}` });
     const topicArn = arn('topic', this.topic);
     const groupArn = arn('group', '*');
-    acknowledgeOnPrincipal(grantee, iam5Resource(topicArn), 'MSK topic ARNs contain the cluster UUID, known only after deployment; scoped to the one topic name.');
-    acknowledgeOnPrincipal(grantee, iam5Resource(groupArn), 'The Lambda event source mapping names its consumer group after the mapping UUID, unknown at synth time.');
+    // cdk-nag prints pseudo parameters as <AWS::...>.
+    const nag = (kind: string, rest: string) => iam5Resource(`arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:${kind}/${this.clusterName}/*/${rest}`);
+    acknowledgeOnPrincipal(grantee, nag('topic', this.topic), 'MSK topic ARNs contain the cluster UUID, known only after deployment; scoped to the one topic name.');
+    acknowledgeOnPrincipal(grantee, nag('group', '*'), 'The Lambda event source mapping names its consumer group after the mapping UUID, unknown at synth time.');
     iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'], resourceArns: [this.clusterArn] });
     iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resourceArns: [topicArn] });
     return iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], resourceArns: [groupArn] });

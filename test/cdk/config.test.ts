@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../lib/config.ts';
+import { CDK_CONTEXT } from './app.ts';
+
+describe('deployment configuration', () => {
+  it('accepts the cdk.json context and fills every default', () => {
+    const c = parseConfig(CDK_CONTEXT.retailLake as Record<string, unknown>);
+    expect(c).toMatchObject({ stage: 'prod', shardMode: 'on-demand', destroyOnRemove: false, batchSize: 500, piiSecretName: 'retail-lake/pii-key' });
+  });
+
+  it('reads -c overrides given as strings', () => {
+    expect(parseConfig({ destroyOnRemove: 'true', batchSize: '100' })).toMatchObject({ destroyOnRemove: true, batchSize: 100 });
+  });
+
+  it('rejects a bad value with the context key, the value received and what is expected', () => {
+    expect(() => parseConfig({ shardMode: 'turbo' })).toThrow(ConfigError);
+    expect(() => parseConfig({ shardMode: 'turbo' })).toThrow(/retailLake\.shardMode: .*"on-demand".*received "turbo"/);
+    expect(() => parseConfig({ stage: 'Prod_1' })).toThrow(/retailLake\.stage: must be 1-16 lower-case letters/);
+  });
+
+  it('rejects MSK subnets in fewer than two AZs', () => {
+    expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
+  });
+});

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { cleanserEnv } from '../../lambdas/cleanser/config.ts';
+import { buildTestApp } from './app.ts';
+
+const prod = buildTestApp();
+const ingest = prod.template('ingest');
+const functions = () => Object.values(ingest.findResources('AWS::Lambda::Function')) as { Properties: Record<string, unknown> }[];
+
+describe('ingest stack: stream and cleanser', () => {
+  it('encrypts the stream with the lake key, on-demand by default', () => {
+    ingest.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('LakeKey') } },
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+    });
+  });
+
+  it('provisions the configured shards in provisioned mode', () => {
+    const t = buildTestApp({ retailLake: { shardMode: 'provisioned', shardCount: 4 } }).template('ingest');
+    t.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 4, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
+  });
+
+  it('maps the stream to the cleanser with bisect, partial batch responses, bounded retries and an SQS on-failure destination', () => {
+    ingest.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 5,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('CleanserDeadLetters'), 'Arn'] } } },
+    });
+  });
+
+  it('encrypts the DLQ with the lake key and refuses non-TLS access', () => {
+    ingest.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 14 * 86_400 });
+    ingest.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('runs every function on arm64 and Node 22 with JSON logs, X-Ray tracing and the Powertools environment', () => {
+    expect(functions().length).toBeGreaterThan(0);
+    for (const f of functions()) {
+      expect(f.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs22.x',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
+        Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'RetailLake' }) },
+      });
+    }
+    ingest.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('gives the cleanser every environment variable its handler requires', () => {
+    const cleanser = functions().find((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME === 'cleanser')!;
+    const vars = (cleanser.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const required = Object.entries(cleanserEnv.shape).filter(([, s]) => !s.safeParse(undefined).success).map(([k]) => k);
+    expect(required.length).toBeGreaterThan(3);
+    for (const k of required) expect(vars, k).toHaveProperty(k);
+  });
+});
+
+describe('ingest stack: curated delivery', () => {
+  it('has one Firehose stream per streamed curated table, converting JSON to Parquet against the Glue table', () => {
+    const streams = Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')) as { Properties: Record<string, unknown> }[];
+    expect(streams).toHaveLength(2);
+    ingest.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK' },
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        Prefix: 'events/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/',
+        DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: Match.anyValue() },
+        DataFormatConversionConfiguration: Match.objectLike({
+          Enabled: true,
+          OutputFormatConfiguration: { Serializer: { ParquetSerDe: Match.objectLike({ Compression: 'SNAPPY' }) } },
+          SchemaConfiguration: Match.objectLike({ DatabaseName: 'retail_lake_prod', TableName: Match.anyValue(), VersionId: 'LATEST' }),
+        }),
+        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
+        EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
+      }),
+    });
+  });
+
+  it('keeps dedup keys in an encrypted, point-in-time-recoverable table with a TTL', () => {
+    ingest.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'dedup_key', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+  });
+
+  it('keeps the PII key in Secrets Manager under its own rotating KMS key', () => {
+    ingest.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'retail-lake/pii-key', KmsKeyId: Match.anyValue() });
+    ingest.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('adds an MSK Serverless cluster with IAM auth and a second event source when configured', () => {
+    const t = buildTestApp({ retailLake: { msk: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef0'] } } }).template('ingest');
+    t.hasResourceProperties('AWS::MSK::ServerlessCluster', { ClientAuthentication: { Sasl: { Iam: { Enabled: true } } } });
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { Topics: ['retail-events'], DestinationConfig: { OnFailure: Match.anyValue() } });
+  });
+});
+
+describe('cleanser bundle', () => {
+  it('bundles with the local esbuild into an ES module without DuckDB or onnxruntime', () => {
+    const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
+    const asm = app.app.synth();
+    // The cleanser is the only function of the ingest stack: its asset is the one bundled directory.
+    const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
+    expect(dirs).toHaveLength(1);
+    const dir = path.join(asm.directory, dirs[0]!);
+    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+    expect(code).not.toMatch(/@duckdb|onnxruntime/);
+    expect(fs.statSync(path.join(dir, 'index.mjs')).size).toBeLessThan(5 * 1024 * 1024);
+  });
+});

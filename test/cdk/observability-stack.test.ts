@@ -1,0 +1,44 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp } from './app.ts';
+
+const prod = buildTestApp({ retailLake: { alarmEmail: 'oncall@example.com' } });
+const obs = prod.template('observability');
+const alarms = () => Object.values(obs.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+
+describe('observability stack', () => {
+  it('sends every alarm, and its recovery, to the encrypted alarm topic', () => {
+    const topic = Object.keys(obs.findResources('AWS::SNS::Topic'))[0]!;
+    obs.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    obs.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    expect(alarms().length).toBeGreaterThanOrEqual(6);
+    for (const a of alarms()) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(a.Properties.OKActions).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  it('alarms on cleanser errors, iterator age, quarantine ratio, DLQ depth and Firehose freshness', () => {
+    const names = alarms().map((a) => a.Properties.AlarmName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'retail-lake-prod-cleanser-errors',
+        'retail-lake-prod-iterator-age',
+        'retail-lake-prod-quarantine-ratio',
+        'retail-lake-prod-dlq-cleanser',
+        'retail-lake-prod-freshness-curated_events',
+        'retail-lake-prod-freshness-curated_order_lines',
+        'retail-lake-prod-views-deployer-errors',
+      ]),
+    );
+    obs.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'retail-lake-prod-quarantine-ratio', Threshold: 0.05 });
+    obs.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'retail-lake-prod-iterator-age', Threshold: 300_000 });
+  });
+
+  it('draws the pipeline dashboard from the cleanser’s own counts', () => {
+    const body = JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'));
+    for (const m of ['RecordsIn', 'Clean', 'Quarantined', 'Duplicates', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'DeliveryToS3.DataFreshness', 'EventsEmitted']) {
+      expect(body, m).toContain(m);
+    }
+  });
+});
