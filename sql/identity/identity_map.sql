@@ -2,8 +2,8 @@
 -- (src/identity: connected components of the identity graph, with the over-merge guard) and written by
 -- `retail-lake tags` to curated/identity_map/, which then replaces this view. Until that has run, this
 -- placeholder is an empty relation of the same shape, so every view over it still works (customer_key is null).
--- In Athena identity_map is a table; this file is not deployed as a view.
 --
+-- materialised: table identity_map, written by identity resolution (`retail-lake tags`); this file is its empty placeholder
 -- grain: one row per (identity_type, identity_value)
 -- columns:
 --   identity_type: member_id, phone, email, device_id, openid or guest_id

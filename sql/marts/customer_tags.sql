@@ -11,6 +11,7 @@
 --   lapsed    recency_days < churned_days (365)
 --   churned   recency_days >= churned_days
 --
+-- materialised: table customer_tags, partitioned by dt (one snapshot per as-of date); this file is its refresh query
 -- grain: one row per customer_key
 -- columns:
 --   as_of_date: the tags use data up to the end of this day (UTC)

@@ -4,3 +4,4 @@ export * from './union-find.ts';
 export * from './resolve.ts';
 export * from './materialise.ts';
 export * from './lake-output.ts';
+export * from './ground-truth.ts';

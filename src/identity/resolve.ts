@@ -75,6 +75,7 @@ export async function resolveIdentities(
   conn: DuckDBConnection,
   options: IdentityOptions = {},
   sources: readonly string[] = IDENTITY_SOURCES,
+  diagnostics: { keepGraph?: boolean } = {},
 ): Promise<IdentityResolution> {
   const started = Date.now();
   const opts = resolveOptions(options);
@@ -211,7 +212,11 @@ export async function resolveIdentities(
     if (e instanceof IdentityError) throw e;
     throw new IdentityError(`identity resolution failed over ${sources.join(', ')}: ${(e as Error).message}`, { cause: e });
   } finally {
-    for (const t of WORK_TABLES) await conn.run(`drop table if exists ${t}`);
+    // keepGraph leaves identity_nodes (node, identity_type, identity_value) and identity_edges (a, b) for evaluation.
+    for (const t of WORK_TABLES) {
+      if (diagnostics.keepGraph && (t === 'identity_nodes' || t === 'identity_edges')) continue;
+      await conn.run(`drop table if exists ${t}`);
+    }
   }
 }
 
