@@ -20,6 +20,7 @@ export const CHURN_FEATURE_NAMES = [
   'share_store',
   'share_online',
   'share_app',
+  'member_tier',
 ] as const;
 
 /**

@@ -19,6 +19,7 @@ export const cardFeatureSchema = z.object({
     z.object({ kind: z.literal('number') }),
     z.object({ kind: z.literal('equals'), value: z.string() }),
     z.object({ kind: z.literal('days_until_as_of') }),
+    z.object({ kind: z.literal('ordinal'), levels: z.array(z.string()) }),
   ]),
   skewed: z.boolean(),
 });

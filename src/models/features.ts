@@ -24,7 +24,9 @@ export type Encoding =
   /** 1 if the value equals `value`, else 0: one level of a categorical tag. */
   | { readonly kind: 'equals'; readonly value: string }
   /** Whole days from the column's date or timestamp to the as-of date (e.g. tenure from first_order_at). */
-  | { readonly kind: 'days_until_as_of' };
+  | { readonly kind: 'days_until_as_of' }
+  /** Position of the value in an ordered list of levels (0, 1, ...); a value not in the list counts as missing. */
+  | { readonly kind: 'ordinal'; readonly levels: readonly string[] };
 
 export interface FeatureSpec {
   /** Stable feature name used in models, cards and ONNX metadata. */
@@ -86,9 +88,12 @@ export const CUSTOMER_FEATURES: Readonly<Record<string, FeatureSpec>> = Object.f
     spec('service_tickets_90d', 'Customer-service tickets in the last 90 days', zero, { skewed: true }),
     spec('avg_review_rating', 'Mean review rating given (1-5)', median),
     spec('review_sentiment', 'Mean sentiment of the customer\'s reviews', median),
-    spec('share_store', 'Share of orders placed in stores', zero, { column: 'channel_mix.store' }),
-    spec('share_online', 'Share of orders placed in the web shop', zero, { column: 'channel_mix.online' }),
-    spec('share_app', 'Share of orders placed in the member app', zero, { column: 'channel_mix.app' }),
+    spec('share_store', 'Share of purchases made in stores', zero, { column: 'channel_share_store' }),
+    spec('share_online', 'Share of purchases made in the web shop', zero, { column: 'channel_share_online' }),
+    spec('share_app', 'Share of purchases made in the app / mini-program', zero, { column: 'channel_share_app' }),
+    spec('member_tier', 'Membership tier: 0 basic, 1 silver, 2 gold, 3 platinum', zero, {
+      encoding: { kind: 'ordinal', levels: ['basic', 'silver', 'gold', 'platinum'] },
+    }),
   ].map((s) => [s.name, s]),
 );
 
@@ -126,6 +131,8 @@ function toTime(v: unknown): number | undefined {
   let s = v.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
   else if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = `${s.replace(' ', 'T')}Z`;
+  // DuckDB prints TIMESTAMPTZ as '2023-12-01 08:30:00+00'; make the offset ISO ('+00:00').
+  else s = s.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
   const t = Date.parse(s);
   return Number.isNaN(t) ? undefined : t;
 }
@@ -135,6 +142,10 @@ function encode(v: unknown, f: { name: string; encoding: Encoding }, asOfMs: num
   if (v === null || v === undefined) return undefined;
   const enc = f.encoding;
   if (enc.kind === 'equals') return String(v) === enc.value ? 1 : 0;
+  if (enc.kind === 'ordinal') {
+    const i = enc.levels.indexOf(String(v));
+    return i < 0 ? undefined : i;
+  }
   if (enc.kind === 'days_until_as_of') {
     if (asOfMs === undefined) throw new FeatureSpecError(`feature ${f.name} counts days to the as-of date; pass asOf to buildMatrix`);
     const t = toTime(v);

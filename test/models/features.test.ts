@@ -1,9 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { CUSTOMER_FEATURES, buildMatrix, featureSpecs, resolveFeatures } from '../../src/models/features.ts';
 
 const rows = [
-  { recency_days: 10, repurchase_cycle_days: 30, first_order_at: '2023-12-01 08:30:00', channel_mix: { store: 0.25 }, orders_total: 3n },
-  { recency_days: 200, repurchase_cycle_days: null, first_order_at: '2023-01-31', channel_mix_store: 1, orders_total: '7' },
+  { recency_days: 10, repurchase_cycle_days: 30, first_order_at: '2023-12-01 08:30:00', channel_share_store: 0.25, orders_total: 3n },
+  { recency_days: 200, repurchase_cycle_days: null, first_order_at: '2023-01-31', channel_share_store: 1, orders_total: '7' },
   { recency_days: null, repurchase_cycle_days: 50, first_order_at: new Date('2024-01-30T23:59:00Z'), orders_total: { toString: () => '2.000' } },
   { recency_days: 40, repurchase_cycle_days: 10 },
 ];
@@ -42,6 +43,33 @@ describe('feature spec', () => {
       [],
     );
     expect(Array.from(buildMatrix([{ member_tier: 'gold' }, { member_tier: 'silver' }, {}], resolved).X.data)).toEqual([1, 0, 0]);
+  });
+
+  it('reads a struct field by dotted path, or its flattened column', () => {
+    const resolved = resolveFeatures([{ name: 'mix_app', column: 'channel_mix.app', meaning: 'App share', missing: { fill: 'zero' } }], []);
+    expect(Array.from(buildMatrix([{ channel_mix: { app: 0.5 } }, { channel_mix_app: 0.25 }, { channel_mix: null }], resolved).X.data)).toEqual([0.5, 0.25, 0]);
+  });
+
+  it('encodes an ordered tag by its level, an unknown level as missing', () => {
+    const resolved = resolveFeatures(featureSpecs(['member_tier']), []);
+    expect(Array.from(buildMatrix([{ member_tier: 'gold' }, { member_tier: 'basic' }, { member_tier: 'vip' }], resolved).X.data)).toEqual([2, 0, 0]);
+  });
+
+  it('reads DuckDB rows as the JSON and JS readers return them (bigint, decimal, timestamps, booleans)', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const r = await c.runAndReadAll(`
+      select 3::bigint as orders_total, 12.5::decimal(10, 2) as avg_order_value, true as is_overdue,
+             timestamptz '2024-01-21 23:30:00+00' as first_order_at, null::double as recency_days
+      union all
+      select 1, 2.25, false, timestamp '2024-01-30 08:00:00', 4`);
+    const specs = featureSpecs(['orders_total', 'avg_order_value', 'is_overdue', 'tenure_days', 'recency_days']);
+    const expected = [3, 12.5, 1, 10, 4, 1, 2.25, 0, 1, 4];
+    for (const rows of [r.getRowObjectsJson(), r.getRowObjectsJS()]) {
+      const resolved = resolveFeatures(specs, rows, { asOf: '2024-01-31' });
+      expect(Array.from(buildMatrix(rows, resolved, { asOf: '2024-01-31' }).X.data)).toEqual(expected);
+    }
+    c.closeSync();
   });
 
   it('describes every catalogued feature', () => {
