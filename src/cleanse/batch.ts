@@ -120,7 +120,9 @@ export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<Bat
       await deps.sink.flush();
       await deps.dedup.remember(idx.map((i) => keys[i]!));
     } catch {
-      // Not remembered: the source redelivers these records and they are written then.
+      // Not remembered: the source redelivers these records and they are written then. Rows of this group that were
+      // appended before the failure are taken back where the sink can, so the redelivery does not write them twice.
+      deps.sink.discard?.();
       for (const i of idx) {
         failed.push(items[i]!.origin);
         dispositions[i] = 'failed';

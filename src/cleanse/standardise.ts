@@ -56,11 +56,17 @@ function computeTzOffsetMs(tz: string, ms: number): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** Wall-clock time in `tz` -> UTC epoch ms (two passes settle DST edges). */
+/**
+ * Wall-clock time in `tz` -> UTC epoch ms, resolved as Temporal's "compatible" disambiguation (and java.time): a time
+ * that occurs twice (clocks go back) is the earlier instant; a time that does not exist (clocks go forward) is moved
+ * forward by the length of the gap (01:30 on the spring-forward night in London is 02:30 BST).
+ */
 export function localToUtcMs(wallAsUtcMs: number, tz: string): number {
-  let utc = wallAsUtcMs - tzOffsetMs(tz, wallAsUtcMs);
-  utc = wallAsUtcMs - tzOffsetMs(tz, utc);
-  return utc;
+  const before = tzOffsetMs(tz, wallAsUtcMs - DAY_MS);
+  const after = tzOffsetMs(tz, wallAsUtcMs + DAY_MS);
+  if (before === after) return wallAsUtcMs - before; // no transition within a day: the common, unambiguous case
+  const fits = [wallAsUtcMs - before, wallAsUtcMs - after].filter((u) => u + tzOffsetMs(tz, u) === wallAsUtcMs);
+  return fits.length ? Math.min(...fits) : wallAsUtcMs - before;
 }
 
 /** Parses a timestamp in any accepted form to UTC epoch ms; throws RecordRejectedError naming `field`. */
@@ -111,11 +117,17 @@ export function assertPlausible(ms: number, receivedMs: number, field: string, r
   }
 }
 
-/** Money to a number rounded to the currency's minor units. */
+/**
+ * Money to a number rounded half away from zero to the currency's minor units. Rounds on the decimal digits, not on
+ * the binary float: "1.005" is 1.01 (1.005 * 100 is 100.49999999999999 in floating point).
+ */
 export function money(value: number | string, digits = 2): number {
   const n = typeof value === 'number' ? value : Number(value);
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+  if (!Number.isFinite(n)) return n;
+  const abs = Math.abs(n);
+  const text = String(abs);
+  const r = text.includes('e') ? Math.round(abs * 10 ** digits) / 10 ** digits : Number(`${Math.round(Number(`${text}e${digits}`))}e-${digits}`);
+  return n < 0 && r !== 0 ? -r : r;
 }
 
 const minorDigits = new Map<string, number>();

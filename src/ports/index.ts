@@ -8,6 +8,12 @@ export interface LakeSink {
   append(table: string, rows: readonly object[]): Promise<void>;
   /** Makes everything appended so far durable and visible to readers. */
   flush(): Promise<void>;
+  /**
+   * Drops what was appended since the last flush, after an append of the same batch failed, so the redelivered
+   * batch is not written twice. Optional: a sink that writes on append cannot take rows back (the staging views'
+   * event_id dedup covers that case).
+   */
+  discard?(): void;
 }
 
 /** Remembers which events were already accepted, so at-least-once delivery and replays count once. */

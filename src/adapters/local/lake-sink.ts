@@ -46,6 +46,11 @@ export class LocalLakeSink implements LakeSink {
     for (const t of [...this.pending.keys()]) this.spill(t);
   }
 
+  /** Drops rows appended since the last flush (rows already spilled by a very large append stay). */
+  discard(): void {
+    for (const buf of this.pending.values()) buf.length = 0;
+  }
+
   /** Converts everything staged into Parquet files in the lake. */
   async commit(): Promise<void> {
     await this.flush();
