@@ -1,0 +1,195 @@
+/**
+ * Monthly AWS cost of running retail-lake at a given event rate, by service, from the list prices in prices.ts and
+ * a small, explicit model of what the pipeline does per event (see docs/cost.md for each assumption and why).
+ *
+ * @example estimateMonthlyCost({ eventsPerDay: 10_000_000 }).totalUsd
+ */
+import { PRICES, PRICES_AS_OF, PRICES_REGION } from './prices.ts';
+
+export interface CostInputs {
+  /** Events published to the stream per day. */
+  readonly eventsPerDay: number;
+  /** Average size of one event as published (JSON bytes). @default 800 */
+  readonly avgEventBytes?: number;
+}
+
+export interface CostAssumptions {
+  /** Order lines written per event (POS sales and online orders carry lines; most events do not). */
+  readonly orderLinesPerEvent: number;
+  /** Share of records quarantined. */
+  readonly quarantineRate: number;
+  /** Parquet size / JSON size of curated rows. */
+  readonly parquetRatio: number;
+  /** Months of curated data kept in the lake (storage is billed on what has accumulated). */
+  readonly retentionMonths: number;
+  /** On-demand shards the stream starts with (4 MiB/s of write capacity). */
+  readonly shards: number;
+  /** Event source batch size and batching window. */
+  readonly batchSize: number;
+  readonly batchWindowSeconds: number;
+  /** Cleanser memory (arm64) and the CPU share it buys (1,769 MB = 1 vCPU). */
+  readonly lambdaMemoryMb: number;
+  /** Cleanser records/s on one full core (bench/: `npm run bench`, cleanse.recordsPerSec). */
+  readonly cleanserRecordsPerSecPerCore: number;
+  /** Time per invocation spent waiting on Firehose and DynamoDB (ms). */
+  readonly ioMsPerBatch: number;
+  /** Share of the curated columns the daily tag refresh reads (Parquet is columnar). */
+  readonly tagRefreshColumnShare: number;
+  /** Analyst queries a day and the data each scans (GB, after partition pruning). */
+  readonly analystQueriesPerDay: number;
+  readonly analystGbPerQuery: number;
+  /** Firehose JQ processing time per record, ms (JQ is billed per processing hour, not per wall-clock hour). */
+  readonly jqMsPerRecord: number;
+  /** Events published to EventBridge per ingested event (scores that changed). */
+  readonly eventsEmittedPerEvent: number;
+  /** Days event ids are remembered for deduplication. */
+  readonly dedupTtlDays: number;
+  /** CloudWatch log bytes per invocation (JSON log line, REPORT line, EMF metrics). */
+  readonly logBytesPerInvocation: number;
+  /** Custom metrics (4 counts, cold start, one per quarantine reason), alarms and dashboards. */
+  readonly customMetrics: number;
+  readonly alarms: number;
+  readonly dashboards: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+  orderLinesPerEvent: 0.6,
+  quarantineRate: 0.01,
+  parquetRatio: 0.15,
+  retentionMonths: 12,
+  shards: 4,
+  batchSize: 500,
+  batchWindowSeconds: 5,
+  lambdaMemoryMb: 1024,
+  cleanserRecordsPerSecPerCore: 50_000,
+  ioMsPerBatch: 80,
+  tagRefreshColumnShare: 0.3,
+  analystQueriesPerDay: 50,
+  analystGbPerQuery: 0.5,
+  jqMsPerRecord: 0.1,
+  eventsEmittedPerEvent: 0.001,
+  dedupTtlDays: 35,
+  logBytesPerInvocation: 2_000,
+  customMetrics: 20,
+  alarms: 8,
+  dashboards: 1,
+};
+
+export interface ServiceCost {
+  readonly service: string;
+  readonly monthlyUsd: number;
+  /** What drives the figure, in words and numbers. */
+  readonly basis: string;
+}
+
+export interface CostEstimate {
+  readonly eventsPerDay: number;
+  readonly avgEventBytes: number;
+  readonly region: string;
+  readonly pricesAsOf: string;
+  readonly services: readonly ServiceCost[];
+  readonly totalUsd: number;
+  readonly usdPerMillionEvents: number;
+  readonly assumptions: CostAssumptions;
+}
+
+/** Named error of the cost module. */
+export class CostInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CostInputError';
+  }
+}
+
+const DAYS = 30;
+const HOURS = 730;
+const GB = 1024 ** 3;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(n < 10 ? 2 : 0));
+
+export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostAssumptions> = {}): CostEstimate {
+  const a = { ...DEFAULT_ASSUMPTIONS, ...overrides };
+  const perDay = inputs.eventsPerDay;
+  const bytes = inputs.avgEventBytes ?? 800;
+  if (!Number.isFinite(perDay) || perDay <= 0) throw new CostInputError(`eventsPerDay must be a positive number, received ${inputs.eventsPerDay}`);
+  if (!Number.isFinite(bytes) || bytes < 50 || bytes > 1_000_000) throw new CostInputError(`avgEventBytes must be between 50 and 1000000, received ${inputs.avgEventBytes}`);
+  const P = PRICES;
+  const events = perDay * DAYS;
+  const eps = perDay / 86_400;
+  const out: ServiceCost[] = [];
+  const add = (service: string, monthlyUsd: number, basis: string) => out.push({ service, monthlyUsd: round2(monthlyUsd), basis });
+
+  // Kinesis: each record rounds up to a whole KB on ingest; the event source reads it once.
+  const shards = Math.max(a.shards, Math.ceil((eps * bytes) / (1024 * 1024)));
+  const kdsIngestGb = (events * Math.ceil(bytes / 1024) * 1024) / GB;
+  const kdsReadGb = (events * bytes) / GB;
+  add('Kinesis Data Streams (on-demand)', HOURS * P.kinesis.streamHour + kdsIngestGb * P.kinesis.ingestGb + kdsReadGb * P.kinesis.retrievalGb, `${fmt(kdsIngestGb)} GB in, ${fmt(kdsReadGb)} GB read, 1 stream`);
+
+  // Lambda: batches fill up to batchSize or the window, per shard; duration = compute + I/O waits.
+  const batch = Math.max(1, Math.min(a.batchSize, (eps / shards) * a.batchWindowSeconds));
+  const invocations = events / batch;
+  const cpuShare = Math.min(1, a.lambdaMemoryMb / 1769);
+  const seconds = a.ioMsPerBatch / 1000 + batch / (a.cleanserRecordsPerSecPerCore * cpuShare);
+  const gbSeconds = invocations * seconds * (a.lambdaMemoryMb / 1024);
+  add('Lambda (arm64 cleanser)', gbSeconds * P.lambda.armGbSecond + invocations * P.lambda.request, `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s`);
+
+  // Firehose: one record per clean event and per order line; Direct PUT bills each record as a multiple of 5 KB.
+  // Objects: 7 sources x 2 tables, one file per partition per 5-minute flush, more when a flush passes 128 MiB.
+  const fhRecords = events * (1 - a.quarantineRate) * (1 + a.orderLinesPerEvent);
+  const fhBilledGb = (fhRecords * Math.ceil(bytes / 5120) * 5120) / GB;
+  const fhDataGb = (fhRecords * bytes) / GB;
+  const flushesPerMonth = (DAYS * 86_400) / 300;
+  const objects = 2 * 7 * flushesPerMonth * Math.max(1, Math.ceil(fhDataGb / DAYS / 24 / 12 / 0.125));
+  add(
+    'Amazon Data Firehose',
+    fhBilledGb * (P.firehose.ingestGb + P.firehose.formatConversionGb) + fhDataGb * P.firehose.dynamicPartitioningGb + (objects / 1000) * P.firehose.dynamicPartitioningPer1000Objects + ((fhRecords * a.jqMsPerRecord) / 3_600_000) * P.firehose.jqHour,
+    `${fmt(fhRecords)} records (${fmt(fhBilledGb)} GB billed in 5 KB steps), Parquet conversion, dynamic partitioning`,
+  );
+
+  // S3: Parquet accumulates over the retention period; quarantine objects are written per batch with a reject.
+  const curatedGbPerMonth = fhDataGb * a.parquetRatio;
+  const storedGb = curatedGbPerMonth * a.retentionMonths + (events * a.quarantineRate * bytes * 2 * a.retentionMonths) / GB / 6;
+  const quarantinePuts = invocations * Math.min(1, batch * a.quarantineRate);
+  const puts = objects + quarantinePuts;
+  add('S3', storedGb * P.s3.standardGbMonth + (puts / 1000) * P.s3.putPer1000, `${fmt(storedGb)} GB stored after ${a.retentionMonths} months, ${fmt(puts)} PUTs`);
+
+  // Glue catalog: a few dozen tables and views; Firehose and Athena requests stay inside the free million.
+  const glueRequests = DAYS * (a.analystQueriesPerDay + 40) * 5 + 2 * flushesPerMonth;
+  add('Glue Data Catalog', (Math.max(0, glueRequests - P.glue.freeRequests) / 1e6) * P.glue.requestsPerMillion, `${fmt(glueRequests)} requests, < 1M objects (free allowance)`);
+
+  // Athena: the daily tag refresh reads the tag columns of all curated data; analysts query recent partitions.
+  const scannedGb = DAYS * (storedGb * a.tagRefreshColumnShare + a.analystQueriesPerDay * a.analystGbPerQuery);
+  add('Athena', (scannedGb / 1024) * P.athena.scannedTb, `${fmt(scannedGb)} GB scanned (daily tag refresh + ${a.analystQueriesPerDay} queries/day)`);
+
+  // DynamoDB: one consistent read (seen) and one write (remember) per clean event; items live dedupTtlDays.
+  const ddbItems = perDay * a.dedupTtlDays;
+  add(
+    'DynamoDB (dedup, on-demand)',
+    (events / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth,
+    `${fmt(events)} reads + writes, ${fmt(ddbItems)} keys kept`,
+  );
+
+  const emitted = events * a.eventsEmittedPerEvent;
+  add('EventBridge', (emitted / 1e6) * P.eventbridge.eventsPerMillion, `${fmt(emitted)} events published, daily schedule (free allowance)`);
+
+  const logGb = (invocations * a.logBytesPerInvocation) / GB;
+  add(
+    'CloudWatch',
+    logGb * (P.cloudwatch.logsIngestGb + P.cloudwatch.logsStorageGbMonth) + a.customMetrics * P.cloudwatch.metricMonth + a.alarms * P.cloudwatch.alarmMonth + Math.max(0, a.dashboards - 3) * P.cloudwatch.dashboardMonth,
+    `${fmt(logGb)} GB logs, ${a.customMetrics} metrics, ${a.alarms} alarms`,
+  );
+
+  add('KMS + Secrets Manager', 2 * P.kms.keyMonth + P.secretsManager.secretMonth + ((invocations * 0.05 + 100_000) / 10_000) * P.kms.per10kRequests, '2 customer-managed keys, 1 secret');
+
+  const total = round2(out.reduce((s, c) => s + c.monthlyUsd, 0));
+  return {
+    eventsPerDay: perDay,
+    avgEventBytes: bytes,
+    region: PRICES_REGION,
+    pricesAsOf: PRICES_AS_OF,
+    services: out,
+    totalUsd: total,
+    usdPerMillionEvents: Math.round((total / events) * 1e6 * 1000) / 1000,
+    assumptions: a,
+  };
+}
