@@ -140,7 +140,7 @@ describe('createStreamHandler', () => {
       eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/c',
       bootstrapServers: 'b:9092',
       records: {
-        'orders-0': records.map((r, i) => ({ topic: 'orders', partition: 0, offset: i, timestamp: 1_717_200_000_000, timestampType: 'CREATE_TIME' as const, value: r.data.toString('base64'), headers: [] })),
+        'orders-0': records.map((r, i) => ({ topic: 'orders', partition: 0, offset: i, timestamp: 1_717_200_000_000, timestampType: 'CREATE_TIME' as const, key: '', value: r.data.toString('base64'), headers: [] })),
       },
     };
     deps.sink.failAppend.add('curated_events');

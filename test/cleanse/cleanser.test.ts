@@ -8,6 +8,8 @@ const KEY = 'cleanser-test-key-0123456789abcdef';
 const cleanser = createCleanser({ piiKey: KEY });
 type Clean = Extract<Outcome, { kind: 'clean' }>;
 type Quarantined = Extract<Outcome, { kind: 'quarantine' }>;
+/** Identity columns are derived from IDENTITY_TYPES, so the row type does not name them. */
+const ids = (o: Clean) => o.event as unknown as Record<string, string | undefined>;
 const clean = (o: Outcome): Clean => {
   if (o.kind !== 'clean') throw new Error(`expected clean, got ${o.row.message}`);
   return o;
@@ -58,11 +60,11 @@ describe('createCleanser', () => {
   });
 
   it('gives every spelling of a phone number one hash, and every spelling of an e-mail one hash', () => {
-    const phoneHash = (phone: string) => clean(cleanser.cleanse(rec(event('pos.sale.v1', (e) => (e.identities = { phone }))))).event.phone_hash;
+    const phoneHash = (phone: string) => ids(clean(cleanser.cleanse(rec(event('pos.sale.v1', (e) => (e.identities = { phone })))))).phone_hash;
     const phones = ['+86 138 0013 8000', '13800138000', '138-0013-8000', '(+86) 138 0013 8000', '0086 138 0013 8000'].map(phoneHash);
     expect(new Set(phones).size).toBe(1);
     expect(phones[0]).toMatch(/^[0-9a-f]{64}$/);
-    const emailHash = (email: string) => clean(cleanser.cleanse(rec(event('online.order.v1', (e) => (e.identities = { email }))))).event.email_hash;
+    const emailHash = (email: string) => ids(clean(cleanser.cleanse(rec(event('online.order.v1', (e) => (e.identities = { email })))))).email_hash;
     const emails = ['  Alice.Smith@Example.COM ', 'alice.smith@example.com', 'ALICE.SMITH@EXAMPLE.COM'].map(emailHash);
     expect(new Set(emails).size).toBe(1);
     expect(emails[0]).not.toBe(phones[0]);
@@ -70,16 +72,16 @@ describe('createCleanser', () => {
 
   it('keys the hash: another key gives other pseudonyms, so hashes cannot be looked up without it', () => {
     const other = createCleanser({ piiKey: 'another-key-0123456789abcdef' });
-    const a = clean(cleanser.cleanse(rec(event('pos.sale.v1')))).event.phone_hash;
-    const b = clean(other.cleanse(rec(event('pos.sale.v1')))).event.phone_hash;
+    const a = ids(clean(cleanser.cleanse(rec(event('pos.sale.v1'))))).phone_hash;
+    const b = ids(clean(other.cleanse(rec(event('pos.sale.v1'))))).phone_hash;
     expect(a).not.toBe(b);
   });
 
   it('flags identities it cannot normalise instead of storing them', () => {
     const o = clean(cleanser.cleanse(rec(event('pos.sale.v1', (e) => (e.identities = { phone: 'call me maybe', email: 'nope', member_id: 'M1' })))));
-    expect(o.event.phone_hash).toBeUndefined();
-    expect(o.event.email_hash).toBeUndefined();
-    expect(o.event.member_id).toBe('M1');
+    expect(ids(o).phone_hash).toBeUndefined();
+    expect(ids(o).email_hash).toBeUndefined();
+    expect(ids(o).member_id).toBe('M1');
     expect(o.event.dq_flags).toBe('identity.email_invalid,identity.phone_invalid');
   });
 
