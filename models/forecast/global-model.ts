@@ -4,7 +4,7 @@
  * Multi-step forecasts are recursive: each forecast becomes the lag of the next step.
  */
 import { featureNames, featureRow, seriesScale, type FeatureSpec } from './features.ts';
-import { fitRidge, predictRidge } from './ridge.ts';
+import { predictRidge, RidgeGram } from './ridge.ts';
 import { periodDay, type RegularSeries } from './series.ts';
 
 export interface GlobalModel {
@@ -28,37 +28,41 @@ function firstRow(n: number, spec: FeatureSpec): number {
   return Math.min(Math.max(...spec.lags), Math.max(1, n - MIN_ROWS));
 }
 
-/** Training rows (features, scaled target) of all series. */
-export function trainingRows(series: readonly RegularSeries[], spec: FeatureSpec): { x: number[][]; y: number[] } {
-  const x: number[][] = [];
-  const y: number[] = [];
+/** Calls `visit` with every training row (features, target relative to the row level) of every series. */
+export function forEachTrainingRow(series: readonly RegularSeries[], spec: FeatureSpec, visit: (x: number[], y: number) => void): void {
   for (const s of series) {
     const scale = seriesScale(s.values, spec.season);
     const ctx = { values: s.values.map((v) => v / scale), holidays: s.holidays };
     for (let t = firstRow(s.values.length, spec); t < s.values.length; t++) {
       const { row, level } = featureRow(spec, ctx, t, periodDay(s, t), s.holidays[t]!);
-      x.push(row);
-      y.push(ctx.values[t]! / level);
+      visit(row, ctx.values[t]! / level);
     }
   }
-  return { x, y };
 }
 
 /** The feature the ridge shrinks towards: last season's value adjusted for growth (a strong forecast by itself). */
 export const BASE_FEATURE = 'lag_season_growth_adjusted';
 
 /**
- * Fits the ridge on the residual of the base feature, then adds the base back with weight 1: the same linear
- * function of the row, but the penalty pulls it towards growth-adjusted seasonal naive instead of towards a constant,
- * which matters for the peaks (holidays) that few training rows contain.
+ * Fits the ridge for each penalty from one pass over the rows. The ridge is fitted on the residual of the base
+ * feature, then the base is added back with weight 1: the same linear function of the row, but the penalty pulls it
+ * towards growth-adjusted seasonal naive instead of towards a constant, which matters for the peaks (holidays) that
+ * few training rows contain.
  */
-export function fitGlobal(series: readonly RegularSeries[], spec: FeatureSpec, lambda: number): GlobalModel {
+export function fitGlobalPath(series: readonly RegularSeries[], spec: FeatureSpec, lambdas: readonly number[]): GlobalModel[] {
   const names = featureNames(spec);
   const base = names.indexOf(BASE_FEATURE);
-  const { x, y } = trainingRows(series, spec);
-  const fit = fitRidge(x, y.map((v, i) => v - x[i]![base]!), lambda);
-  const weights = fit.weights.map((w, j) => (j === base ? w + 1 : w));
-  return { spec, featureNames: names, weights, intercept: fit.intercept, lambda, rows: x.length };
+  const gram = new RidgeGram(names.length);
+  forEachTrainingRow(series, spec, (x, y) => gram.add(x, y - x[base]!));
+  return lambdas.map((lambda) => {
+    const fit = gram.solve(lambda);
+    const weights = fit.weights.map((w, j) => (j === base ? w + 1 : w));
+    return { spec, featureNames: names, weights, intercept: fit.intercept, lambda, rows: gram.rows };
+  });
+}
+
+export function fitGlobal(series: readonly RegularSeries[], spec: FeatureSpec, lambda: number): GlobalModel {
+  return fitGlobalPath(series, spec, [lambda])[0]!;
 }
 
 /** One step: the scaled forecast of a feature row. This is the function the ONNX graph reproduces. */

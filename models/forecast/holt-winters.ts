@@ -32,7 +32,7 @@ export function canMultiply(y: readonly number[]): boolean {
 }
 
 /** Runs the smoother over `y` and returns the final state and the one-step SSE (periods after the first season). */
-function filter(y: readonly number[], m: number, p: HoltWintersParams): State {
+function filter(y: readonly number[], m: number, p: HoltWintersParams, rotate = true): State {
   const mult = p.seasonality === 'multiplicative';
   const mean = (a: number, b: number) => {
     let s = 0;
@@ -63,7 +63,7 @@ function filter(y: readonly number[], m: number, p: HoltWintersParams): State {
   }
   // Rotate so that season[0] belongs to the period right after the history.
   const n = y.length;
-  const rotated = season.map((_, i) => season[(n + i) % m]!);
+  const rotated = rotate ? season.map((_, i) => season[(n + i) % m]!) : season;
   return { level, trend, season: rotated, sse };
 }
 
@@ -87,14 +87,14 @@ export function fitHoltWinters(y: readonly number[], m: number, seasonality: Sea
   // Work on values scaled to mean 1 so that the SSE tolerance means the same for every series.
   const scale = y.reduce((a, v) => a + Math.abs(v), 0) / y.length || 1;
   const z = y.map((v) => v / scale);
-  const objective = (theta: readonly number[]) => filter(z, m, decode(theta, seasonality)).sse;
+  const objective = (theta: readonly number[]) => filter(z, m, decode(theta, seasonality), false).sse;
   const starts = [
     [logit(0.3), logit(0.1), logit(0.1), logit(0.8)],
     [logit(0.1), logit(0.05), logit(0.3), logit(0.5)],
   ];
-  let best = nelderMead(objective, starts[0]!);
+  let best = nelderMead(objective, starts[0]!, { maxEvaluations: 200, tolerance: 1e-7 });
   for (const x0 of starts.slice(1)) {
-    const candidate = nelderMead(objective, x0);
+    const candidate = nelderMead(objective, x0, { maxEvaluations: 200, tolerance: 1e-7 });
     if (candidate.value < best.value) best = candidate;
   }
   return decode(best.x, seasonality);

@@ -6,7 +6,7 @@
  */
 import { ForecastInputError } from './errors.ts';
 import { DEFAULT_SPECS, seriesScale, type FeatureSpec } from './features.ts';
-import { fitGlobal, forecastGlobal, type GlobalModel } from './global-model.ts';
+import { fitGlobal, fitGlobalPath, forecastGlobal, type GlobalModel } from './global-model.ts';
 import { canMultiply, fitHoltWinters, holtWintersForecast, type HoltWintersParams, type Seasonality } from './holt-winters.ts';
 import { quantile, wape } from './metrics.ts';
 import { seasonalNaive, seasonalNaiveAdjusted } from './seasonal-naive.ts';
@@ -187,8 +187,9 @@ export function trainForecast(input: readonly Series[], options: TrainForecastOp
   let lambda = lambdas[0]!;
   if (members.includes('global_ridge')) {
     let best = Infinity;
-    for (const l of lambdas) {
-      const f = forecastsOf('global_ridge', { ...classical, global: fitGlobal(fits, spec, l) });
+    const path = fitGlobalPath(fits, spec, lambdas);
+    for (const [i, l] of lambdas.entries()) {
+      const f = forecastsOf('global_ridge', { ...classical, global: path[i]! });
       const score = wape(actual, f.flat());
       if (score < best) [best, lambda] = [score, l];
       if (score <= best) byMember.set('global_ridge', f);
