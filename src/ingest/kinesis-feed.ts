@@ -63,13 +63,10 @@ export async function feedJsonlFiles(
   let redelivered = 0;
   for (const file of files) {
     const shard = shardOf(file);
-    let raw: zlib.Gzip | undefined;
-    let rawOut: fs.WriteStream | undefined;
     if (opts.rawDir) {
+      // The raw zone keeps the received bytes exactly: for a local file that is the file itself.
       fs.mkdirSync(opts.rawDir, { recursive: true });
-      rawOut = fs.createWriteStream(path.join(opts.rawDir, path.basename(file).replace(/\.gz$/, '') + '.gz'));
-      raw = zlib.createGzip({ level: 1 });
-      raw.pipe(rawOut);
+      fs.copyFileSync(file, path.join(opts.rawDir, path.basename(file)));
     }
     let batch: KinesisStreamRecord[] = [];
     const send = async () => {
@@ -93,8 +90,6 @@ export async function feedJsonlFiles(
     const arrival = Date.now() / 1000;
     for await (const { bytes, line } of readLines(file)) {
       if (bytes.length === 0) continue;
-      raw?.write(bytes);
-      raw?.write('\n');
       // The line number is the sequence number: origins point at the file line, and a re-fed file is a replay.
       const sequenceNumber = line.toString().padStart(20, '0');
       batch.push({
@@ -116,10 +111,6 @@ export async function feedJsonlFiles(
       if (batch.length >= batchSize) await send();
     }
     await send();
-    if (raw && rawOut) {
-      raw.end();
-      await new Promise<void>((resolve, reject) => rawOut!.on('finish', resolve).on('error', reject));
-    }
   }
   return { records, redelivered };
 }

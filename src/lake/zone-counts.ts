@@ -18,9 +18,12 @@ function countRawLines(lakeDir: string): number {
   let n = 0;
   for (const f of fs.readdirSync(root, { recursive: true })) {
     const p = path.join(root, String(f));
-    if (!p.endsWith('.gz') || !fs.statSync(p).isFile()) continue;
-    const buf = zlib.gunzipSync(fs.readFileSync(p));
-    for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
+    if (!/\.jsonl(\.gz)?$/.test(p) || !fs.statSync(p).isFile()) continue;
+    const buf = p.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(p)) : fs.readFileSync(p);
+    // Non-empty lines, as the feed counts records.
+    let start = 0;
+    for (let i = buf.indexOf(10); i !== -1; start = i + 1, i = buf.indexOf(10, start)) if (i > start) n++;
+    if (start < buf.length) n++;
   }
   return n;
 }

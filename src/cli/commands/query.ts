@@ -1,6 +1,7 @@
 /** `retail-lake query "<sql>"`: read-only SQL over the lake's tables and views in embedded DuckDB. */
 import { StatementType } from '@duckdb/node-api';
 import { openLakeCatalog } from '../../lake/local-catalog.ts';
+import { readerRows } from '../../adapters/local/duckdb.ts';
 import { CliError, table, type GlobalOptions } from '../output.ts';
 
 export type QueryFormat = 'table' | 'csv' | 'json';
@@ -22,7 +23,7 @@ export async function runQuery(lakeDir: string, sql: string): Promise<Record<str
     }
     try {
       const reader = await prepared.runAndReadAll();
-      return reader.getRowObjectsJson() as Record<string, unknown>[];
+      return readerRows(reader);
     } catch (e) {
       throw new CliError(`SQL error: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
