@@ -94,28 +94,40 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
   const index = new Map(items.map((it, i) => [it, i]));
   const n = new Float64Array(items.length);
   const recentBuyers = new Float64Array(items.length);
-  const co: Map<number, number>[] = items.map(() => new Map());
+  // Baskets as item indices, and the inverted index item -> baskets holding it.
+  const baskets: Int32Array[] = [];
+  const holders: number[][] = items.map(() => []);
   let lines = 0;
   for (const h of byCustomer.values()) {
     lines += h.size;
     const basket = [...h].sort((a, b) => b[1] - a[1]).slice(0, params.maxItemsPerCustomer);
-    const ids = basket.map(([it]) => index.get(it)!);
-    for (const [it, day] of basket) if (cut - day < params.popularityDays) recentBuyers[index.get(it)!]!++;
-    for (let a = 0; a < ids.length; a++) {
-      n[ids[a]!]!++;
-      for (let b = 0; b < ids.length; b++) {
-        if (a === b) continue;
-        const row = co[ids[a]!]!;
-        row.set(ids[b]!, (row.get(ids[b]!) ?? 0) + 1);
+    const ids = Int32Array.from(basket, ([it]) => index.get(it)!);
+    basket.forEach(([, day], k) => {
+      n[ids[k]!]!++;
+      if (cut - day < params.popularityDays) recentBuyers[ids[k]!]!++;
+      holders[ids[k]!]!.push(baskets.length);
+    });
+    baskets.push(ids);
+  }
+  // Co-purchase counts one item at a time in a dense scratch row: memory O(items), no pair map.
+  const counts = new Float64Array(items.length);
+  const touched: number[] = [];
+  const neighbours = items.map((_, i) => {
+    for (const b of holders[i]!) {
+      for (const j of baskets[b]!) {
+        if (j === i) continue;
+        if (counts[j] === 0) touched.push(j);
+        counts[j]!++;
       }
     }
-  }
-  const neighbours = co.map((row, i) =>
-    [...row]
-      .map(([j, c]) => [j, (c / Math.sqrt(n[i]! * n[j]!)) * (c / (c + params.shrinkage))] as const)
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, params.neighbours),
-  );
+    const list = touched.map((j) => {
+      const c = counts[j]!;
+      return [j, (c / Math.sqrt(n[i]! * n[j]!)) * (c / (c + params.shrinkage))] as const;
+    });
+    for (const j of touched) counts[j] = 0;
+    touched.length = 0;
+    return list.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, params.neighbours);
+  });
   // Popular = most customers in the recent window; all-time customers break ties.
   const popular = items.map((_, i) => i).sort((a, b) => recentBuyers[b]! - recentBuyers[a]! || n[b]! - n[a]! || a - b);
   return {
@@ -192,8 +204,16 @@ export function recommendFor(model: RecsModel, history: ReadonlyMap<string, numb
     const i = index.get(item);
     if (i !== undefined && cut - day < excludeDays) excluded.add(i);
   }
-  const scores = scoreVector(model, historyVector(model, history, cut, options.halfLifeDays));
-  const ranked = [...scores.entries()]
+  // The same sums as scoreVector(historyVector(...)), over the neighbours actually reached only.
+  const halfLife = options.halfLifeDays ?? 90;
+  const scores = new Map<number, number>();
+  for (const [item, day] of history) {
+    const i = index.get(item);
+    if (i === undefined) continue;
+    const w = 0.5 ** (Math.max(0, cut - day) / halfLife);
+    for (const [j, sim] of model.neighbours[i]!) scores.set(j, (scores.get(j) ?? 0) + w * sim);
+  }
+  const ranked = [...scores]
     .filter(([j, score]) => score > 0 && !excluded.has(j))
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, k);
