@@ -1,6 +1,6 @@
 /**
- * Analytics: the Athena views of sql/ (deployed by a custom resource on every deploy) and the saved queries
- * analysts start from. The scheduled tag refresh joins here once its SQL is final (see docs/deploy.md).
+ * Analytics: the Athena views of sql/ (deployed by a custom resource on every deploy), the saved queries analysts
+ * start from, and the daily tag refresh that snapshots customer_tags.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import { listSqlViews } from '../../src/lake/local-catalog.ts';
 import type { LakeConfig } from '../config.ts';
 import { AthenaViews } from '../constructs/athena-views.ts';
 import { NamedQueries } from '../constructs/named-queries.ts';
+import { TagRefreshSchedule } from '../constructs/tag-refresh-schedule.ts';
 import type { LakeStack } from './lake-stack.ts';
 
 export interface AnalyticsStackProps extends StackProps {
@@ -18,12 +19,15 @@ export interface AnalyticsStackProps extends StackProps {
 
 export class AnalyticsStack extends Stack {
   readonly views: AthenaViews;
+  /** Present when sql/ defines the customer_tags and tag_as_of views it snapshots. */
+  readonly tagRefresh?: TagRefreshSchedule;
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
     super(scope, id, props);
     const { lake, config } = props;
+    const views = listSqlViews();
     this.views = new AthenaViews(this, 'Views', {
-      views: listSqlViews(),
+      views,
       catalog: lake.catalog,
       workgroup: lake.workgroup,
       logRetention: config.logRetentionDays as logs.RetentionDays,
@@ -32,5 +36,16 @@ export class AnalyticsStack extends Stack {
     // Views and saved queries name the database and workgroup as literals: deploy them after the lake stack.
     this.addStackDependency(lake, 'views and named queries need the lake database and workgroup');
     queries.node.addDependency(this.views);
+    if (views.some((v) => v.name === 'customer_tags') && views.some((v) => v.name === 'tag_as_of')) {
+      this.tagRefresh = new TagRefreshSchedule(this, 'TagRefresh', {
+        curated: lake.curated.sharedWith(this, 'CuratedBucket'),
+        catalog: lake.catalog,
+        workgroup: lake.workgroup,
+        key: lake.key.key,
+        schedule: config.tagRefreshSchedule,
+        logRetention: config.logRetentionDays as logs.RetentionDays,
+      });
+      this.tagRefresh.node.addDependency(this.views);
+    }
   }
 }

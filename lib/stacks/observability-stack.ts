@@ -27,9 +27,15 @@ export class ObservabilityStack extends Stack {
     const c = props.config;
     const metrics = new PipelineMetrics({
       cleanser: props.ingest.cleanser.function,
-      deadLetterQueues: new Map([['cleanser', props.ingest.cleanser.deadLetterQueue.queue]]),
+      deadLetterQueues: new Map([
+        ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
+        ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
+      ]),
       deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
-      otherFunctions: new Map([['views-deployer', props.analytics.views.function]]),
+      otherFunctions: new Map([
+        ['views-deployer', props.analytics.views.function],
+        ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
+      ]),
     });
     this.topic = new AlarmTopic(this, 'AlarmTopic', { key: props.lake.key.key, email: c.alarmEmail });
     this.alarms = new PipelineAlarms(this, 'Alarms', {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { listSqlViews } from '../../src/lake/local-catalog.ts';
@@ -41,5 +42,19 @@ describe('analytics stack: saved queries', () => {
     const trino = new TrinoSQL();
     for (const q of NAMED_QUERIES) expect(trino.validate(q.sql), q.name).toEqual([]);
     analytics.hasResourceProperties('AWS::Athena::NamedQuery', { WorkGroup: 'retail-lake-prod', Database: 'retail_lake_prod' });
+  });
+});
+
+describe('analytics stack: daily tag refresh', () => {
+  it('invokes the tag refresh daily through EventBridge Scheduler, with retries and a DLQ', () => {
+    expect(listSqlViews().some((v) => v.name === 'customer_tags')).toBe(true);
+    analytics.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      Target: { RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 }, DeadLetterConfig: { Arn: Match.anyValue() } },
+    });
+    analytics.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'tag-refresh', SNAPSHOT_LOCATION: Match.anyValue() }) },
+      Timeout: 900,
+    });
   });
 });

@@ -2,7 +2,7 @@
  * Runs SQL on Athena and waits for it: StartQueryExecution in the lake's workgroup and database, then
  * GetQueryExecution with backoff until the query succeeds, fails or the deadline passes.
  */
-import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetTableMetadataCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { clientConfig, type ClientOptions } from './clients.ts';
 import { AthenaQueryError } from './errors.ts';
 import { sleep as realSleep } from './retry.ts';
@@ -28,6 +28,26 @@ export class AthenaQueryRunner {
 
   constructor(private readonly options: AthenaQueryRunnerOptions) {
     this.client = options.client ?? new AthenaClient(clientConfig(options));
+  }
+
+  /** Runs a query and returns the first column of its first row (null when it returned no row). */
+  async scalar(sql: string): Promise<string | null> {
+    const { queryExecutionId } = await this.run(sql);
+    const res = await this.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryExecutionId, MaxResults: 2 }));
+    // Row 0 is the header row.
+    return res.ResultSet?.Rows?.[1]?.Data?.[0]?.VarCharValue ?? null;
+  }
+
+  /** Column names of a table or view in the lake database, or null when it does not exist. */
+  async columns(table: string): Promise<string[] | null> {
+    try {
+      const res = await this.client.send(new GetTableMetadataCommand({ CatalogName: 'AwsDataCatalog', DatabaseName: this.options.database, TableName: table }));
+      const t = res.TableMetadata;
+      return [...(t?.Columns ?? []), ...(t?.PartitionKeys ?? [])].map((c) => c.Name!);
+    } catch (e) {
+      if ((e as { name?: string }).name === 'MetadataException' && /not found|EntityNotFound/i.test((e as Error).message)) return null;
+      throw new AthenaQueryError(`cannot read the columns of ${this.options.database}.${table}: ${(e as Error).message}`, undefined, { cause: e });
+    }
   }
 
   /** Runs one statement to completion; throws AthenaQueryError naming the statement's first line and Athena's reason. */

@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3LakeSink } from '../../../src/adapters/aws/s3-lake-sink.ts';
 import { s3ClientConfig } from '../../../src/adapters/aws/clients.ts';
+import { deletePrefix } from '../../../src/adapters/aws/s3-json.ts';
 import { S3WriteError } from '../../../src/adapters/aws/errors.ts';
 
 interface S3rver {
@@ -93,5 +94,15 @@ describe('S3LakeSink on s3rver', () => {
   it('rejects a row without a valid dt instead of hiding it in an invisible partition', async () => {
     const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: client() });
     await expect(sink.append('quarantine_events', [{ ...q('z', 'pos', '2025-03-01'), dt: 'yesterday' }])).rejects.toThrow(/partition dt must be YYYY-MM-DD/);
+  });
+});
+
+describe('deletePrefix on s3rver', () => {
+  it('deletes every object under the prefix and nothing beside it', async () => {
+    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: client() });
+    await sink.append('quarantine_events', [q('d1', 'coupon', '2025-05-01'), q('d2', 'coupon', '2025-05-02')]);
+    expect(await deletePrefix('s3://quarantine/events/source=coupon/dt=2025-05-01/', { client: client() })).toBe(1);
+    expect(await readAll('quarantine', 'events/source=coupon/dt=2025-05-01/')).toEqual([]);
+    expect(await readAll('quarantine', 'events/source=coupon/dt=2025-05-02/')).toHaveLength(1);
   });
 });
