@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DEDUP_KEY, DEDUP_TTL } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { DEDUP_KEY, DEDUP_TTL } from '../../src/adapters/aws/dedup-schema.ts';
 
 export interface DedupTableProps {
   /** Key that encrypts the table. */

@@ -10,8 +10,9 @@ import { clientConfig, type ClientOptions } from './clients.ts';
 import { DedupStoreError } from './errors.ts';
 import { chunk, retryPending, type RetryOptions } from './retry.ts';
 
-export const DEDUP_KEY = 'dedup_key';
-export const DEDUP_TTL = 'expires_at';
+import { DEDUP_KEY, DEDUP_TTL } from './dedup-schema.ts';
+
+export { DEDUP_KEY, DEDUP_TTL };
 
 export interface DynamoDbDedupStoreOptions extends ClientOptions {
   readonly tableName: string;
