@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
-import { addCounts, emptyCounts, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
+import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
 import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
 import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
@@ -25,6 +25,7 @@ import { readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './c
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
 import { ImportError } from './errors.ts';
+import { rewriteQuarantine } from './quarantine-files.ts';
 
 export const IMPORT_FIELDS = [
   'customer_id',
@@ -439,9 +440,19 @@ export function evaluateRecord(
   }
 }
 
+/**
+ * Quarantine id of an export row: a hash of its repeat number and bytes — not of the file, line or import settings —
+ * so the same bad row in an overlapping or renamed export, or imported again with other options, is one row.
+ */
+export function importQuarantineId(repeat: number, bytes: Buffer): string {
+  return createHash('sha256').update(`import:${repeat}\n`).update(bytes).digest('hex').slice(0, 32);
+}
+
+/** The quarantine row of a rejected export row. */
 export function importQuarantineRow(origin: string, bytes: Buffer, text: string | undefined, error: RecordRejectedError, receivedIso: string): QuarantineRow {
+  const repeat = parseImportOrigin(origin)?.repeat ?? 0;
   return {
-    quarantine_id: createHash('sha256').update(origin).update('\n').update(bytes).digest('hex').slice(0, 32),
+    quarantine_id: importQuarantineId(repeat, bytes),
     reason_code: error.reason,
     field_path: error.fieldPath,
     message: `${error.reason}: ${error.message}`,
@@ -485,6 +496,8 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
   const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));
   const total = emptyCounts();
   const batchSize = opts.batchSize ?? 5000;
+  // Rows an earlier import quarantined that pass now (e.g. imported again with a corrected --date-format).
+  const resolved = new Set<string>();
   try {
     for (const file of files) {
       let spec: ImportSpec | undefined = header ? undefined : resolveSpec(opts.map, null, base);
@@ -494,8 +507,12 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
       const repeats = new Map<string, number>();
       const lineNumbers = new Map<string, number>();
       let batch: RoutedRecord[] = [];
+      let passing: string[] = [];
       const flush = async () => {
         if (!batch.length) return;
+        const before = passing.length ? await dedup.seen(passing.map(quarantineKey)) : [];
+        passing.forEach((id, i) => before[i] && resolved.add(id));
+        passing = [];
         const r = await writeRouted(batch, { sink, dedup });
         if (r.failed.length) throw new ImportError(`${file}: ${r.failed.length} row(s) could not be written to the lake; nothing of them was remembered, re-run the import`);
         addCounts(total, r.counts);
@@ -526,6 +543,7 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
           const n = (lineNumbers.get(r.line.order_id) ?? 0) + 1;
           lineNumbers.set(r.line.order_id, n);
           const eventId = importEventId(r.line, repeat);
+          passing.push(importQuarantineId(repeat, rec.bytes));
           batch.push({ origin, routed: { kind: 'clean', key: importKey(eventId), rows: [['curated_order_lines', [toOrderLine(r.line, eventId, n)]]] } });
         }
         if (batch.length >= batchSize) await flush();
@@ -533,6 +551,7 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
       await flush();
     }
     await sink.commit?.();
+    if (resolved.size) await rewriteQuarantine(opts.lakeDir, [...resolved].map((id) => ({ quarantine_id: id, resolved: true })), receivedIso);
   } finally {
     sink.close?.();
   }

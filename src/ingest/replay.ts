@@ -14,9 +14,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { dataColumns, duckdbType, tableDef, type QuarantineRow } from '../contract/index.ts';
+import type { QuarantineRow } from '../contract/index.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { emptyCounts, routeOutcome, writeRouted, type IngestCounts, type Routed, type RoutedRecord } from '../cleanse/batch.ts';
@@ -37,6 +36,7 @@ import {
   type ImportSpec,
 } from './order-import.ts';
 import { ReplayError } from './errors.ts';
+import { rewriteQuarantine, type QuarantineUpdate } from './quarantine-files.ts';
 
 export interface ReplayOptions {
   readonly lakeDir: string;
@@ -54,7 +54,6 @@ interface Stored {
   raw_encoding: string;
   origin: string;
   received_ms: number;
-  files: Set<string>;
 }
 
 function hasParquet(dir: string): boolean {
@@ -66,17 +65,14 @@ async function readQuarantine(conn: DuckDBConnection, dir: string, reason?: stri
   if (reason) where.push(`reason_code = ${sqlString(reason)}`);
   const rows = (
     await conn.runAndReadAll(
-      `SELECT quarantine_id, reason_code, raw_payload, raw_encoding, origin, epoch_ms(received_at) AS received_ms, filename
-       FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true, filename = true)
+      `SELECT quarantine_id, reason_code, raw_payload, raw_encoding, origin, epoch_ms(received_at) AS received_ms
+       FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true)
        WHERE ${where.join(' AND ')} ORDER BY received_at, origin`,
     )
-  ).getRowObjectsJson() as Array<Omit<Stored, 'files' | 'received_ms'> & { received_ms: string | number; filename: string }>;
+  ).getRowObjectsJson() as Array<Omit<Stored, 'received_ms'> & { received_ms: string | number }>;
+  // A crash during an earlier rewrite can leave a row twice: replay it once.
   const byId = new Map<string, Stored>();
-  for (const r of rows) {
-    const s = byId.get(r.quarantine_id);
-    if (s) s.files.add(r.filename);
-    else byId.set(r.quarantine_id, { ...r, received_ms: Number(r.received_ms), files: new Set([r.filename]) });
-  }
+  for (const r of rows) if (!byId.has(r.quarantine_id)) byId.set(r.quarantine_id, { ...r, received_ms: Number(r.received_ms) });
   return [...byId.values()];
 }
 
@@ -93,67 +89,6 @@ async function maxLineNumbers(conn: DuckDBConnection, lakeDir: string, orders: s
   ).getRows();
   for (const [o, n] of rows) out.set(String(o), Number(n));
   return out;
-}
-
-interface Update {
-  quarantine_id: string;
-  resolved: boolean;
-  reason_code?: string;
-  field_path?: string;
-  message?: string;
-}
-
-/** Rewrites each affected quarantine file without resolved rows and with updated reasons; new file in, then old out. */
-async function rewriteQuarantine(conn: DuckDBConnection, lakeDir: string, updates: Update[], files: Set<string>, replayedIso: string): Promise<void> {
-  if (!files.size) return;
-  const tmp = path.join(lakeDir, '_staging', `replay-${process.pid}-${Date.now()}.ndjson`);
-  fs.mkdirSync(path.dirname(tmp), { recursive: true });
-  fs.writeFileSync(tmp, updates.map((u) => JSON.stringify(u)).join('\n') + '\n');
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE replay_updates AS SELECT * FROM read_json(${sqlString(tmp)}, format = 'newline_delimited',
-       columns = {quarantine_id: 'VARCHAR', resolved: 'BOOLEAN', reason_code: 'VARCHAR', field_path: 'VARCHAR', message: 'VARCHAR'})`,
-  );
-  fs.rmSync(tmp, { force: true });
-  const cols = dataColumns(tableDef('quarantine_events'));
-  const select = cols
-    .map((c) => {
-      const q = `q."${c.name}"`;
-      switch (c.name) {
-        case 'reason_code':
-        case 'message':
-          return `CASE WHEN u.quarantine_id IS NULL THEN ${q} ELSE u."${c.name}" END AS "${c.name}"`;
-        case 'field_path':
-          return `CASE WHEN u.quarantine_id IS NULL THEN ${q} ELSE u.field_path END AS field_path`;
-        case 'replayed_at':
-          return `CASE WHEN u.quarantine_id IS NULL THEN CAST(${q} AS ${duckdbType(c.type)}) ELSE CAST(${sqlString(replayedIso)} AS TIMESTAMP) END AS replayed_at`;
-        default:
-          return `CAST(${q} AS ${duckdbType(c.type)}) AS "${c.name}"`;
-      }
-    })
-    .join(', ');
-  for (const file of files) {
-    const dir = path.dirname(file);
-    const next = path.join(dir, `part-${randomUUID()}.parquet`);
-    const staged = `${next}.tmp`;
-    const kept = Number(
-      (
-        await conn.runAndReadAll(
-          `SELECT count(*) FROM read_parquet(${sqlString(file)}) q LEFT JOIN replay_updates u USING (quarantine_id) WHERE u.resolved IS NOT TRUE`,
-        )
-      ).getRows()[0]![0],
-    );
-    if (kept > 0) {
-      await conn.run(
-        `COPY (SELECT ${select} FROM read_parquet(${sqlString(file)}, union_by_name = true) q
-               LEFT JOIN replay_updates u ON q.quarantine_id = u.quarantine_id
-               WHERE u.resolved IS NOT TRUE
-               QUALIFY row_number() OVER (PARTITION BY q.quarantine_id) = 1)
-         TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      fs.renameSync(staged, next);
-    }
-    fs.rmSync(file, { force: true });
-  }
 }
 
 /** Replays quarantined records; returns counts over the replayed records (received = clean + quarantined + duplicates). */
@@ -175,14 +110,12 @@ export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCount
     const dedup = await dedupStoreFromLake(opts.lakeDir);
     const readers = new Map<string, { spec: ImportSpec; reader: RowReader } | null>();
 
-    const updates: Update[] = [];
-    const files = new Set<string>();
+    const updates: QuarantineUpdate[] = [];
     const clean: Array<{ s: Stored; routed: Extract<Routed, { kind: 'clean' }>; line?: ImportedLine }> = [];
     const stillFailing = (s: Stored, row: QuarantineRow) => {
       updates.push({ quarantine_id: s.quarantine_id, resolved: false, reason_code: row.reason_code, field_path: row.field_path, message: row.message });
       counts.quarantined++;
       counts.byReason[row.reason_code] = (counts.byReason[row.reason_code] ?? 0) + 1;
-      for (const f of s.files) files.add(f);
     };
 
     for (const s of stored) {
@@ -234,11 +167,8 @@ export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCount
     await sink.commit();
     counts.clean = written.counts.clean;
     counts.duplicates = written.counts.duplicates;
-    for (const c of clean) {
-      updates.push({ quarantine_id: c.s.quarantine_id, resolved: true });
-      for (const f of c.s.files) files.add(f);
-    }
-    await rewriteQuarantine(conn, opts.lakeDir, updates, files, now.toISOString());
+    for (const c of clean) updates.push({ quarantine_id: c.s.quarantine_id, resolved: true });
+    await rewriteQuarantine(opts.lakeDir, updates, now.toISOString(), conn);
     return counts;
   } finally {
     sink.close();

@@ -1,0 +1,62 @@
+/** ingest, import-orders and replay as a user runs them: --json prints the reconciled counts as the last line. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { event } from '../cleanse/fixtures.ts';
+import { FIXTURES, sql, tempDir } from './lake.ts';
+
+interface Counts {
+  received: number;
+  clean: number;
+  quarantined: number;
+  duplicates: number;
+  byReason: Record<string, number>;
+}
+const tmp = tempDir('cli');
+const lake = path.join(tmp, 'lake');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function counts(args: string[]): Counts {
+  const r = runCli(['--lake', lake, ...args, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  const c = r.json() as Counts;
+  expect(Object.keys(c).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received']);
+  expect(c.clean + c.quarantined + c.duplicates).toBe(c.received);
+  return c;
+}
+
+describe('CLI', () => {
+  it('ingest PATH... --json reconciles, and counts a second run as duplicates', async () => {
+    const file = path.join(tmp, 'events.jsonl');
+    const bad = Buffer.from([0x7b, 0x22, 0xe4, 0xb8, 0x22, 0x7d]); // a CJK character cut in half
+    fs.writeFileSync(file, Buffer.concat([
+      Buffer.from([JSON.stringify(event('pos.sale.v1')), JSON.stringify(event('pos.sale.v1')), JSON.stringify(event('online.order.v2')), '{"oops"', ''].join('\n')),
+      bad,
+      Buffer.from('\n'),
+    ]));
+    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 2, quarantined: 2, duplicates: 1, byReason: { 'json.malformed': 1, 'encoding.invalid_utf8': 1 } });
+    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, byReason: {} });
+    const q = await sql(lake, "select origin, raw_encoding, raw_payload from quarantine_events where reason_code = 'encoding.invalid_utf8'");
+    expect(q).toEqual([{ origin: 'kinesis:local-events.jsonl:00000000000000000005', raw_encoding: 'base64', raw_payload: bad.toString('base64') }]);
+  });
+
+  it('import-orders ... --json imports the CDNOW log (whitespace, no order id)', () => {
+    const cdnow = counts([
+      'import-orders', path.join(FIXTURES, 'cdnow', 'CDNOW_master_head300.txt'),
+      '--map', 'customer_id=customer_id,ordered_at=date,quantity=number_of_cds,amount=dollar_value',
+      '--delimiter', 'whitespace', '--date-format', 'YYYYMMDD', '--currency', 'USD', '--timezone', 'America/New_York',
+    ]);
+    expect(cdnow).toEqual({ received: 300, clean: 300, quarantined: 0, duplicates: 0, byReason: {} });
+  });
+
+  it('replay --from quarantine --json reports what it re-ran', () => {
+    expect(counts(['replay', '--from', 'quarantine', '--reason', 'json.malformed'])).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+  });
+
+  it('prints one line naming the problem for a bad --map, exit code 2', () => {
+    const r = runCli(['--lake', lake, 'import-orders', path.join(FIXTURES, 'cdnow', 'CDNOW_master_head300.txt'), '--map', 'ordered_at=date']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('retail-lake: --map must name unit_price=COLUMN or amount=COLUMN (the line total)');
+  });
+});
