@@ -4,6 +4,8 @@ import { ZodError } from 'zod';
 import { CliError, emit, table, type GlobalOptions } from './output.ts';
 import { printDemoSummary, runDemo } from './demo.ts';
 import { queryCommand, type QueryFormat } from './commands/query.ts';
+import { tagsCommand } from '../tags/command.ts';
+import { costCommand } from '../cost/command.ts';
 import { generateRetailer } from '../generate/index.ts';
 import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
@@ -15,6 +17,12 @@ import { BATCH_TABLES } from '../contract/index.ts';
 import { ConfigError, localConfig } from '../config/local.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
 import { CleanseError } from '../cleanse/errors.ts';
+import { trainCommand, TrainError } from '../train/index.ts';
+import { scoreCommand, ScoreError } from '../score/index.ts';
+import { eventsCommand, EventsError } from '../events/index.ts';
+import { ModelError } from '../models/index.ts';
+import { TagsError } from '../tags/index.ts';
+import { ClvError } from '../../models/clv/index.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -144,6 +152,53 @@ export function buildProgram(): Command {
       await queryCommand(sql, { ...globals(cmd), format: o.format });
     });
 
+  program
+    .command('tags')
+    .description('resolve identities and materialise the customer_tags snapshot as of a day (curated/customer_tags/dt=D/)')
+    .option('--as-of <date>', 'use only data up to the end of this UTC day, YYYY-MM-DD (default: the newest data)')
+    .option('--max-links <limits>', 'over-merge guard per kind of linked identifier, e.g. member_id=3,device_id=5')
+    .action(async (o, cmd: Command) => {
+      await tagsCommand({ ...globals(cmd), asOf: o.asOf, maxLinks: o.maxLinks });
+    });
+
+  program
+    .command('train')
+    .description('train a customer model from the lake as of a date; stores model.onnx + card in the model zone (--json prints the card)')
+    .argument('<model>', 'segments | churn | clv | all')
+    .option('--as-of <date>', 'use only data on or before this day, labels included (default: the newest data)')
+    .option('--horizon-days <n>', 'churn label window and CLV expected-orders horizon', int('--horizon-days', 7), 90)
+    .option('--ground-truth <file>', "generator persons.jsonl to compare churn with (default: the demo's, when present)")
+    .action(async (model: string, o, cmd: Command) => {
+      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, groundTruth: o.groundTruth });
+    });
+
+  program
+    .command('score')
+    .description('score every customer with the trained models into customer_scores, then publish the events the changes call for')
+    .option('--as-of <date>', 'score the customers as of this day (default: the newest data)')
+    .option('--rules <file>', 'event rules JSON (default RETAIL_LAKE_EVENT_RULES, else built-in thresholds)')
+    .action(async (o, cmd: Command) => {
+      await scoreCommand({ ...globals(cmd), asOf: o.asOf, rules: o.rules });
+    });
+
+  program
+    .command('events')
+    .description('list the events published on the local bus (<lake>/events/)')
+    .option('--since <time>', 'only events published at or after this day or ISO timestamp')
+    .option('--type <detailType>', 'only this detail type')
+    .action((o, cmd: Command) => {
+      eventsCommand({ ...globals(cmd), since: o.since, type: o.type });
+    });
+
+  program
+    .command('cost')
+    .description('monthly AWS cost estimate by service, from public us-east-1 list prices (see docs/cost.md)')
+    .requiredOption('--events-per-day <n>', 'events per day', int('--events-per-day', 1))
+    .option('--avg-event-bytes <b>', 'average event size in bytes', int('--avg-event-bytes', 1))
+    .action((o: { eventsPerDay: number; avgEventBytes?: number }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, json: globals(cmd).json });
+    });
+
   return program;
 }
 
@@ -154,7 +209,8 @@ export async function main(argv = process.argv): Promise<void> {
   } catch (e) {
     // Our own named errors carry a message meant for the user; anything else is a bug and shows its stack.
     const known =
-      e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError;
+      e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
+      e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
