@@ -9,8 +9,10 @@ import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { loadBatchTable } from '../ingest/batch-tables.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { zoneCounts } from '../lake/zone-counts.ts';
+import { demoTagsNote, printDemoTags, runDemoTags, type DemoTagsFigures } from '../tags/demo.ts';
 import { BATCH_TABLES, type BatchTable } from '../contract/index.ts';
 import { CliError, Progress, table, type GlobalOptions } from './output.ts';
+import { MODEL_DEMO_STEPS, printModelSummary } from '../score/demo-steps.ts';
 
 export interface DemoOptions extends GlobalOptions {
   readonly customers: number;
@@ -77,6 +79,15 @@ export const DEMO_STEPS: DemoStep[] = [
     },
   },
   {
+    name: 'tags',
+    run: async (ctx) => {
+      const p = ctx.progress('identity graph + customer tags');
+      const figures = await runDemoTags(ctx.lakeDir, ctx.landingDir);
+      p.done(demoTagsNote(figures));
+      ctx.summary.tags = figures;
+    },
+  },
+  {
     name: 'views',
     run: async (ctx) => {
       const p = ctx.progress('register views (DuckDB)');
@@ -91,6 +102,9 @@ export const DEMO_STEPS: DemoStep[] = [
     },
   },
 ];
+
+// Models: train -> score -> events -> coupons, right after the tags (at the end while there is no tags step).
+DEMO_STEPS.splice((DEMO_STEPS.findIndex((s) => s.name === 'tags') + 1 || DEMO_STEPS.length), 0, ...MODEL_DEMO_STEPS);
 
 /** Refuses to wipe a directory that is not a retail-lake lake. */
 function resetLake(lakeDir: string): void {
@@ -145,6 +159,8 @@ export function printDemoSummary(s: Record<string, unknown>): void {
     ` ${ing.received === ing.clean + ing.quarantined + ing.duplicates ? '✓' : '✗ MISMATCH'}\n`);
   out.write('\nQuarantine by reason\n' + table(Object.entries(ing.byReason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => ({ reason, records: n }))) + '\n');
   out.write('\nClean events by source\n' + table(Object.entries(z.bySource).map(([source, n]) => ({ source, events: n }))) + '\n');
+  if (s.tags) printDemoTags(s.tags as DemoTagsFigures);
+  printModelSummary(s);
   out.write('\nSteps\n' + table(Object.entries(s.timings as Record<string, number>).map(([step, sec]) => ({ step, seconds: sec }))) + '\n');
   out.write(`\nDone in ${s.seconds} s (peak RSS ${s.peakRssMb} MB). Lake: ${s.lake}\n`);
   out.write(`Try: npm run retail-lake -- query "select source, count(*) from curated_events group by 1"\n`);

@@ -1,6 +1,7 @@
 /** `retail-lake tags [--as-of D] [--max-links kind=N,...] [--json]`: refresh and print the customer tag snapshot. */
 import { emit, table, type GlobalOptions } from '../cli/output.ts';
-import { parseMaxLinks } from '../identity/index.ts';
+import { IdentityOptionsError, parseMaxLinks } from '../identity/index.ts';
+import { TagsOptionsError } from './errors.ts';
 import { refreshTags, type TagsSummary } from './refresh.ts';
 
 export interface TagsCommandOptions extends GlobalOptions {
@@ -9,11 +10,17 @@ export interface TagsCommandOptions extends GlobalOptions {
 }
 
 export async function tagsCommand(opts: TagsCommandOptions): Promise<TagsSummary> {
-  const summary = await refreshTags({
-    lakeDir: opts.lake,
-    asOf: opts.asOf,
-    maxLinks: opts.maxLinks === undefined ? undefined : parseMaxLinks(opts.maxLinks),
-  });
+  let summary: TagsSummary;
+  try {
+    summary = await refreshTags({
+      lakeDir: opts.lake,
+      asOf: opts.asOf,
+      maxLinks: opts.maxLinks === undefined ? undefined : parseMaxLinks(opts.maxLinks),
+    });
+  } catch (e) {
+    if (e instanceof IdentityOptionsError) throw new TagsOptionsError(e.message, { cause: e });
+    throw e;
+  }
   emit(opts, summary, () => printTagsSummary(summary));
   return summary;
 }
