@@ -1,0 +1,46 @@
+/**
+ * Coupon issuer configuration, validated once. Locally from a JSON file (RETAIL_LAKE_COUPONS) or defaults; in
+ * Lambda from the environment (lambdas/coupon-issuer/config.ts maps the variables onto the same schema).
+ *
+ * Example: { "value": 30, "currency": "CNY", "monthlyBudget": 3000, "validDays": 21 }
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import { CouponConfigError } from './errors.ts';
+
+export const couponConfigSchema = z
+  .object({
+    campaign: z.string().min(1).default('high-value-win-back'),
+    /** Face value of one coupon. */
+    value: z.number().positive().default(50),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
+    /** Total face value that may be issued per calendar month (UTC); further events are refused, not queued. */
+    monthlyBudget: z.number().nonnegative().default(5000),
+    validDays: z.number().int().min(1).max(365).default(30),
+    /** Prefix of the redeemable code. */
+    codePrefix: z.string().regex(/^[A-Z0-9]{1,6}$/, 'must be 1-6 upper-case letters or digits').default('WB'),
+  })
+  .strict();
+
+export type CouponConfig = z.output<typeof couponConfigSchema>;
+
+export function parseCouponConfig(value: unknown, where = 'coupon config'): CouponConfig {
+  const r = couponConfigSchema.safeParse(value ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new CouponConfigError(`${where}: ${i.path.join('.') || '(root)'}: ${i.message}`, { cause: r.error });
+  }
+  return r.data;
+}
+
+/** From a JSON file (or RETAIL_LAKE_COUPONS), defaults otherwise. */
+export function loadCouponConfig(file: string | undefined = process.env.RETAIL_LAKE_COUPONS || undefined): CouponConfig {
+  if (!file) return parseCouponConfig({});
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CouponConfigError(`coupon config file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  return parseCouponConfig(json, `coupon config file ${file}`);
+}

@@ -1,0 +1,98 @@
+/**
+ * The coupon issuer: a subscriber that turns each HighValueCustomerAtRisk event into one coupon, within a monthly
+ * budget. Idempotent by construction: the coupon id is derived from the event id and the store records a coupon
+ * only if none exists for that event, in the same atomic step that charges the budget. An event delivered twice
+ * (EventBridge is at-least-once; the local bus is re-read) gets the answer 'duplicate' the second time.
+ *
+ * Example:
+ *   const outcome = await issueCoupon(event, { store, config });
+ *   outcome.status // 'issued' | 'duplicate' | 'over_budget' | 'ignored'
+ */
+import { createHash } from 'node:crypto';
+import { validateDetail } from '../events/bus.ts';
+import type { HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
+import type { CouponConfig } from './config.ts';
+import type { Coupon } from './schema.ts';
+
+/** What a store answers when asked to issue. */
+export type IssueResult = 'issued' | 'duplicate' | 'over_budget';
+
+/** Where coupons are kept. `issue` must be atomic: no two coupons for one event id, and never above the limit. */
+export interface CouponStore {
+  issue(coupon: Coupon, budget: { readonly period: string; readonly limit: number }): Promise<IssueResult>;
+}
+
+export interface IssueOutcome {
+  readonly status: IssueResult | 'ignored';
+  readonly eventId?: string;
+  readonly coupon?: Coupon;
+}
+
+export interface IssuerDeps {
+  readonly store: CouponStore;
+  readonly config: CouponConfig;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** The coupon an event calls for (pure: the same event and config give the same coupon id and code). */
+export function couponFor(detail: HighValueCustomerAtRisk, config: CouponConfig, now: Date): Coupon {
+  const hash = createHash('sha256').update(`coupon\u0000${detail.event_id}`).digest();
+  let code = config.codePrefix;
+  for (let i = 0; i < 10; i++) code += CODE_ALPHABET[hash[i]! % CODE_ALPHABET.length];
+  return {
+    coupon_id: `cpn_${hash.subarray(0, 12).toString('hex')}`,
+    code,
+    event_id: detail.event_id,
+    customer_key: detail.customer_key,
+    member_id: detail.member_id,
+    campaign: config.campaign,
+    value: config.value,
+    currency: config.currency,
+    issued_at: now.toISOString(),
+    valid_until: new Date(now.getTime() + config.validDays * DAY_MS).toISOString().slice(0, 10),
+    budget_period: now.toISOString().slice(0, 7),
+    as_of: detail.as_of,
+    clv_365d: detail.clv_365d,
+    churn_probability: detail.churn_probability,
+    churn_model_version: detail.model_version,
+    reasons: detail.reasons,
+  };
+}
+
+/** Handles one event: issues a coupon for HighValueCustomerAtRisk, ignores every other detail type. */
+export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<IssueOutcome> {
+  if (event.detailType !== 'HighValueCustomerAtRisk') return { status: 'ignored' };
+  const detail = validateDetail('HighValueCustomerAtRisk', event.detail);
+  const coupon = couponFor(detail, deps.config, (deps.now ?? (() => new Date()))());
+  const status = await deps.store.issue(coupon, { period: coupon.budget_period, limit: deps.config.monthlyBudget });
+  return { status, eventId: detail.event_id, ...(status === 'issued' ? { coupon } : {}) };
+}
+
+export interface IssueSummary {
+  readonly issued: number;
+  readonly duplicates: number;
+  readonly overBudget: number;
+  readonly ignored: number;
+  readonly value: number;
+  readonly coupons: readonly Coupon[];
+}
+
+/** Handles events in order; one store call per event, so the budget is charged in event order. */
+export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDeps): Promise<IssueSummary> {
+  const coupons: Coupon[] = [];
+  let duplicates = 0;
+  let overBudget = 0;
+  let ignored = 0;
+  for (const e of events) {
+    const o = await issueCoupon(e, deps);
+    if (o.status === 'issued') coupons.push(o.coupon!);
+    else if (o.status === 'duplicate') duplicates++;
+    else if (o.status === 'over_budget') overBudget++;
+    else ignored++;
+  }
+  return { issued: coupons.length, duplicates, overBudget, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
+}

@@ -1,0 +1,37 @@
+/**
+ * The coupon issuer on the local bus: what the EventBridge rule + Lambda do in AWS, run after `score` on a laptop.
+ * Reads the events in <lake>/events/, issues what is due, writes the coupons to curated/coupons/.
+ */
+import { LocalEventBus } from '../adapters/local/event-bus.ts';
+import type { ModelEvent } from '../events/schemas.ts';
+import { loadCouponConfig, type CouponConfig } from './config.ts';
+import { issueCoupons, type IssueSummary } from './issuer.ts';
+import { LocalCouponStore } from './local-store.ts';
+
+export interface LocalIssuerOptions {
+  readonly lakeDir: string;
+  /** Only events published at or after this day or timestamp. */
+  readonly since?: string;
+  /** @default loadCouponConfig() */
+  readonly config?: CouponConfig;
+  readonly now?: () => Date;
+}
+
+export interface LocalIssuerSummary extends Omit<IssueSummary, 'coupons'> {
+  /** Coupons in the lake after this run, and their total value in the current budget period. */
+  readonly totalCoupons: number;
+  readonly budgetPeriod: string;
+  readonly spentThisPeriod: number;
+  readonly monthlyBudget: number;
+}
+
+export async function runLocalCouponIssuer(o: LocalIssuerOptions): Promise<LocalIssuerSummary> {
+  const config = o.config ?? loadCouponConfig();
+  const now = o.now ?? (() => new Date());
+  const events: ModelEvent[] = new LocalEventBus(o.lakeDir).events(o.since).map((e) => e.event);
+  const store = await LocalCouponStore.open(o.lakeDir);
+  const { coupons: _issued, ...summary } = await issueCoupons(events, { store, config, now });
+  await store.flush();
+  const period = now().toISOString().slice(0, 7);
+  return { ...summary, totalCoupons: store.all().length, budgetPeriod: period, spentThisPeriod: store.spentIn(period), monthlyBudget: config.monthlyBudget };
+}

@@ -1,0 +1,35 @@
+/** `retail-lake score [--as-of D] [--rules FILE] [--json]`: write customer_scores and publish the new events. */
+import { emit, table, type GlobalOptions } from '../cli/output.ts';
+import { loadEventRules } from '../events/rules.ts';
+import { scoreLake, type ScoreSummary } from './score.ts';
+
+export interface ScoreCommandOptions extends GlobalOptions {
+  readonly asOf?: string;
+  readonly rules?: string;
+}
+
+export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary> {
+  const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules) });
+  emit(o, s, () => printScoreSummary(s));
+  return s;
+}
+
+export function printScoreSummary(s: ScoreSummary): void {
+  const out = process.stdout;
+  const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
+  out.write(`customer_scores as of ${s.asOf}: ${s.customers} customers -> ${s.output}\n`);
+  out.write(
+    table([
+      ...Object.entries(s.models).map(([model, version]) => ({ figure: `${model} model`, value: version ?? 'not trained' })),
+      { figure: 'mean churn probability', value: f(s.churn.mean) },
+      { figure: `customers at churn risk (>= ${s.churn.threshold})`, value: s.churn.atRisk },
+      { figure: 'expected revenue, next 365 days', value: f(s.clv.total365d, 0) },
+      { figure: 'mean P(alive)', value: f(s.clv.meanPAlive) },
+      { figure: 'compared with scores as of', value: s.previousAsOf ?? '(first scoring)' },
+      { figure: 'events published', value: s.events.published },
+      { figure: 'events already published before', value: s.events.alreadyPublished },
+    ]) + '\n',
+  );
+  if (Object.keys(s.segments).length) out.write('\nSegments\n' + table(Object.entries(s.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
+  if (s.events.published) out.write('\nEvents published\n' + table(Object.entries(s.events.byType).map(([type, events]) => ({ type, events }))) + '\n');
+}

@@ -1,0 +1,100 @@
+/**
+ * The demo's model stages, after the tags: train -> score -> events -> coupons, each adding its figures to the
+ * summary (segment sizes, model metrics, events by type, coupons issued). src/cli/demo.ts inserts them after its
+ * 'tags' step (or at the end while there is none).
+ */
+import type { DemoStep } from '../cli/demo.ts';
+import { table } from '../cli/output.ts';
+import { runLocalCouponIssuer } from '../coupons/local-subscriber.ts';
+import { listEvents } from '../events/command.ts';
+import { trainModels } from '../train/train.ts';
+import { scoreLake } from './score.ts';
+
+const round = (v: unknown, d = 3) => (typeof v === 'number' ? Math.round(v * 10 ** d) / 10 ** d : v);
+
+export const MODEL_DEMO_STEPS: DemoStep[] = [
+  {
+    name: 'train',
+    run: async (ctx) => {
+      const p = ctx.progress('train segments, churn, clv');
+      const s = await trainModels({ lakeDir: ctx.lakeDir, model: 'all', onModel: (n) => p.update(['segments', 'churn', 'clv'].indexOf(n) + 1, 3) });
+      const m = Object.fromEntries(s.models.map((x) => [x.name, x.card]));
+      const metric = (name: string, key: string) => round(m[name]?.metrics[key] ?? null);
+      ctx.summary.models = {
+        asOf: s.asOf,
+        versions: Object.fromEntries(s.models.map((x) => [x.name, x.version])),
+        segments: { k: metric('segments', 'k'), silhouette: metric('segments', 'silhouette'), outlierShare: metric('segments', 'outlier_share') },
+        churn: {
+          auc: metric('churn', 'auc'),
+          aucRecencyOnly: metric('churn', 'auc_recency_only'),
+          liftTopDecile: metric('churn', 'lift_top_decile'),
+          groundTruthAuc: metric('churn', 'ground_truth_auc'),
+          groundTruthAucRecencyOnly: metric('churn', 'ground_truth_auc_recency_only'),
+        },
+        clv: {
+          backtestAucPNoOrder: metric('clv', 'backtest_auc_p_no_order'),
+          backtestAucRecency: metric('clv', 'backtest_auc_recency'),
+          ordersPredictedOverActual: metric('clv', 'backtest_orders_predicted_over_actual'),
+        },
+      };
+      p.done(s.models.map((x) => x.version).join(', '));
+    },
+  },
+  {
+    name: 'score',
+    run: async (ctx) => {
+      const p = ctx.progress('score customers (onnxruntime)');
+      const s = await scoreLake({ lakeDir: ctx.lakeDir });
+      ctx.summary.scores = { asOf: s.asOf, customers: s.customers, segments: s.segments, churn: s.churn, clv: s.clv, eventsPublished: s.events.published };
+      p.done(`${s.customers.toLocaleString('en')} customers, ${s.events.published} events`);
+    },
+  },
+  {
+    name: 'events',
+    run: async (ctx) => {
+      const p = ctx.progress('events on the local bus');
+      const byType: Record<string, number> = {};
+      for (const e of listEvents({ lake: ctx.lakeDir, json: true })) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
+      ctx.summary.events = byType;
+      p.done(Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ') || 'none');
+    },
+  },
+  {
+    name: 'coupons',
+    run: async (ctx) => {
+      const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk)');
+      const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir });
+      ctx.summary.coupons = s;
+      p.done(`${s.issued} issued, ${s.overBudget} refused by the budget`);
+    },
+  },
+];
+
+/** The demo summary's model section; prints nothing when the model steps did not run. */
+export function printModelSummary(s: Record<string, unknown>): void {
+  const models = s.models as { asOf: string; versions: Record<string, string>; segments: Record<string, unknown>; churn: Record<string, unknown>; clv: Record<string, unknown> } | undefined;
+  const scores = s.scores as { segments: Record<string, number>; churn: { atRisk: number; threshold: number } } | undefined;
+  if (!models) return;
+  const out = process.stdout;
+  out.write(`\nModels (as of ${models.asOf})\n`);
+  out.write(
+    table([
+      { model: 'segments', version: models.versions.segments, figures: `k ${models.segments.k}, silhouette ${models.segments.silhouette}, outliers ${models.segments.outlierShare}` },
+      {
+        model: 'churn',
+        version: models.versions.churn,
+        figures: `AUC ${models.churn.auc} (recency alone ${models.churn.aucRecencyOnly}), lift@10% ${models.churn.liftTopDecile}; vs ground truth ${models.churn.groundTruthAuc} (recency ${models.churn.groundTruthAucRecencyOnly})`,
+      },
+      {
+        model: 'clv',
+        version: models.versions.clv,
+        figures: `backtest AUC P(no order) ${models.clv.backtestAucPNoOrder} (recency ${models.clv.backtestAucRecency}), orders predicted/actual ${models.clv.ordersPredictedOverActual}`,
+      },
+    ]) + '\n',
+  );
+  if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
+  const events = s.events as Record<string, number> | undefined;
+  if (events) out.write('\nEvents by type\n' + table(Object.entries(events).map(([type, n]) => ({ type, events: n }))) + '\n');
+  const coupons = s.coupons as { issued: number; overBudget: number; spentThisPeriod: number; monthlyBudget: number } | undefined;
+  if (coupons) out.write(`\nCoupons: ${coupons.issued} issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} spent this month)\n`);
+}

@@ -1,0 +1,209 @@
+/**
+ * The predictor: one stored model version (model.onnx + card.json) ready to score feature rows. The same code runs
+ * in `retail-lake score` and in the predictor Lambda. Before anything is scored, the ONNX file's input name, type,
+ * shape, feature names, model name and version are checked against the card, and onnxruntime checks them again
+ * against the caller's feature list, so a model stored with the wrong card fails loudly rather than scoring columns
+ * in the wrong order.
+ *
+ * Example:
+ *   const churn = await Predictor.load(new LocalModelStore('lake'), 'churn');
+ *   const scored = await churn.score(tagRows, { asOf: '2025-12-31' });
+ *   scored.outputs.probability // number[], one per row
+ */
+import {
+  buildMatrix,
+  readArtifacts,
+  type BuiltMatrix,
+  type CardFeature,
+  type ModelCard,
+  type ModelStore,
+  type ResolvedFeature,
+  type TagRow,
+} from '../models/index.ts';
+import { META, ModelSession, readModelInfo, type FloatBatch, type ModelInfo, type OutputTensor } from '../onnx/index.ts';
+import { ModelContractError, ScoringBackendError } from './errors.ts';
+
+/** One output over a batch: numbers (float, int64 as number) or strings, row-major, with its dims. */
+export interface OutputValues {
+  readonly dims: readonly number[];
+  readonly values: number[] | string[];
+}
+
+/** Where a feature batch is scored: onnxruntime in this process, or a remote endpoint serving the same model. */
+export interface ScoringBackend {
+  run(batch: FloatBatch): Promise<Record<string, OutputValues>>;
+  release?(): Promise<void>;
+}
+
+/** What a backend factory gets: the model it must serve. */
+export interface LoadedModel {
+  readonly name: string;
+  readonly version: string;
+  readonly onnx: Uint8Array;
+  readonly card: ModelCard;
+  readonly info: ModelInfo;
+}
+
+export type BackendFactory = (model: LoadedModel) => Promise<ScoringBackend>;
+
+/** Normalises an onnxruntime output (int64 arrives as BigInt64Array). */
+export function outputValues(t: OutputTensor): OutputValues {
+  const values = Array.isArray(t.data) ? [...(t.data as string[])] : Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+  return { dims: [...t.dims], values };
+}
+
+/** onnxruntime-node in-process (the default backend). */
+export const onnxBackend: BackendFactory = async (m) => {
+  const session = await ModelSession.load(m.onnx, { features: m.card.features.map((f) => f.name), inputName: m.card.onnx.input });
+  return {
+    run: async (batch) => {
+      const out = await session.run(batch, m.card.onnx.outputs);
+      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, outputValues(t)]));
+    },
+    release: () => session.release(),
+  };
+};
+
+/** Checks the ONNX file against its card; throws ModelContractError naming the first disagreement. */
+export function checkModelContract(name: string, card: ModelCard, info: ModelInfo): void {
+  const where = `model ${name} ${card.version}`;
+  const fail = (what: string) => {
+    throw new ModelContractError(`${where}: ${what}`);
+  };
+  if (card.name !== name) fail(`card names model ${JSON.stringify(card.name)}, expected ${JSON.stringify(name)}`);
+  const metaName = info.metadata[META.modelName];
+  if (metaName !== undefined && metaName !== card.name) fail(`ONNX metadata names model ${JSON.stringify(metaName)}, the card ${JSON.stringify(card.name)}`);
+  const metaVersion = info.metadata[META.modelVersion];
+  if (metaVersion !== undefined && metaVersion !== card.version) fail(`ONNX metadata says version ${metaVersion}, the card ${card.version}`);
+  const inputName = info.metadata[META.featureInput] ?? card.onnx.input;
+  if (inputName !== card.onnx.input) fail(`ONNX feature input is ${JSON.stringify(inputName)}, the card says ${JSON.stringify(card.onnx.input)}`);
+  const input = info.inputs.find((i) => i.name === card.onnx.input);
+  if (!input) fail(`ONNX has no input ${JSON.stringify(card.onnx.input)}; its inputs are ${info.inputs.map((i) => i.name).join(', ')}`);
+  if (input!.dtype !== 'float32') fail(`ONNX input ${input!.name} is ${input!.dtype}, expected float32`);
+  const width = input!.shape[1];
+  if (input!.shape.length !== 2 || (typeof width === 'number' && width !== card.features.length)) {
+    fail(`ONNX input ${input!.name} has shape [${input!.shape.join(', ')}], the card lists ${card.features.length} features: expected [N, ${card.features.length}]`);
+  }
+  const metaFeatures = info.metadata[META.featureNames];
+  if (metaFeatures !== undefined) {
+    const names = JSON.parse(metaFeatures) as string[];
+    const cardNames = card.features.map((f) => f.name);
+    const i = names.findIndex((n, j) => n !== cardNames[j]);
+    if (i !== -1 || names.length !== cardNames.length) {
+      const at = i === -1 ? Math.min(names.length, cardNames.length) : i;
+      fail(`ONNX feature ${at} is ${JSON.stringify(names[at])}, the card's is ${JSON.stringify(cardNames[at])}`);
+    }
+  }
+  const outputs = new Set(info.outputs.map((o) => o.name));
+  const missing = card.onnx.outputs.filter((o) => !outputs.has(o));
+  if (missing.length) fail(`the card lists outputs ${missing.join(', ')} that the ONNX graph does not produce (it has ${[...outputs].join(', ')})`);
+}
+
+export interface ScoreRowsOptions {
+  /** YYYY-MM-DD; needed by features counted in days to the as-of date (tenure). */
+  readonly asOf?: string;
+  /** Rows per backend call. @default 10000 */
+  readonly batchSize?: number;
+}
+
+export interface ScoredRows {
+  /** The feature matrix the model saw (after the card's missing-value fills). */
+  readonly matrix: BuiltMatrix;
+  /** Output name -> one value per row (a [N, k] output gives k consecutive values per row). */
+  readonly outputs: Record<string, OutputValues>;
+}
+
+export class Predictor {
+  private constructor(
+    readonly name: string,
+    readonly version: string,
+    readonly card: ModelCard,
+    readonly info: ModelInfo,
+    private readonly backend: ScoringBackend,
+  ) {}
+
+  /** Loads a version (or the one `latest` points to) from a model store and checks it. */
+  static async load(store: ModelStore, name: string, version = 'latest', backend: BackendFactory = onnxBackend): Promise<Predictor> {
+    const a = readArtifacts(await store.get(name, version));
+    return Predictor.fromArtifacts(name, a.onnx, a.card, backend);
+  }
+
+  static async fromArtifacts(name: string, onnx: Uint8Array, card: ModelCard, backend: BackendFactory = onnxBackend): Promise<Predictor> {
+    const info = readModelInfo(onnx);
+    checkModelContract(name, card, info);
+    return new Predictor(name, card.version, card, info, await backend({ name, version: card.version, onnx, card, info }));
+  }
+
+  /** Features in input order, as the card resolved them at training. */
+  get features(): readonly CardFeature[] {
+    return this.card.features;
+  }
+
+  get featureNames(): string[] {
+    return this.card.features.map((f) => f.name);
+  }
+
+  /** The feature matrix of rows, built exactly as at training (card order, card fills). */
+  matrix(rows: readonly TagRow[], asOf?: string): BuiltMatrix {
+    return buildMatrix(rows, this.card.features as readonly ResolvedFeature[], asOf ? { asOf } : {});
+  }
+
+  /** Scores rows in batches; every output the card lists, concatenated over batches. */
+  async score(rows: readonly TagRow[], options: ScoreRowsOptions = {}): Promise<ScoredRows> {
+    const matrix = this.matrix(rows, options.asOf);
+    const k = matrix.X.cols;
+    const size = Math.max(1, options.batchSize ?? 10_000);
+    const parts: Record<string, OutputValues>[] = [];
+    for (let start = 0; start < matrix.X.rows; start += size) {
+      const n = Math.min(size, matrix.X.rows - start);
+      const data = matrix.X.data.subarray(start * k, (start + n) * k);
+      const out = await this.backend.run({ data, rows: n, cols: k });
+      for (const name of this.card.onnx.outputs) {
+        if (!out[name]) throw new ScoringBackendError(`model ${this.version}: the backend returned no output ${name} (it returned ${Object.keys(out).join(', ')})`);
+        if (out[name].values.length % n !== 0) {
+          throw new ScoringBackendError(`model ${this.version}: output ${name} has ${out[name].values.length} values for ${n} rows`);
+        }
+      }
+      parts.push(out);
+    }
+    const outputs: Record<string, OutputValues> = {};
+    for (const name of this.card.onnx.outputs) {
+      const values = parts.flatMap((p) => p[name]!.values as (number | string)[]) as number[] | string[];
+      const perRow = matrix.X.rows ? values.length / matrix.X.rows : 0;
+      outputs[name] = { dims: perRow > 1 ? [matrix.X.rows, perRow] : [matrix.X.rows], values };
+    }
+    return { matrix, outputs };
+  }
+
+  async release(): Promise<void> {
+    await this.backend.release?.();
+  }
+}
+
+/**
+ * Predictors cached by name and version for the life of the process (a Lambda container reuses them across
+ * invocations). A failed load is not cached, so the next call retries.
+ */
+export class PredictorCache {
+  private readonly loaded = new Map<string, Promise<Predictor>>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly backend: BackendFactory = onnxBackend,
+  ) {}
+
+  get(name: string, version = 'latest'): Promise<Predictor> {
+    const key = `${name}@${version}`;
+    let p = this.loaded.get(key);
+    if (!p) {
+      p = Predictor.load(this.store, name, version, this.backend);
+      this.loaded.set(key, p);
+      p.catch(() => this.loaded.delete(key));
+    }
+    return p;
+  }
+
+  get size(): number {
+    return this.loaded.size;
+  }
+}

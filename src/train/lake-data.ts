@@ -1,0 +1,144 @@
+/**
+ * What the customer models read from the lake, always as of a date: the customer_tags snapshot of that date
+ * (materialised by the tag refresh when missing) and the purchases on or before it. Train and score read through
+ * these functions, so a model is trained and scored on the same columns.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
+import { openLakeCatalog } from '../lake/local-catalog.ts';
+import { latestDataDate, parseAsOf, refreshTags } from '../tags/index.ts';
+import type { TagRow } from '../models/index.ts';
+import { TrainError, TrainOptionsError } from './errors.ts';
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD plus n days (n may be negative). */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Validates an --as-of value; the message names the option. */
+export function checkAsOf(value: string): string {
+  try {
+    return parseAsOf(value);
+  } catch (e) {
+    throw new TrainOptionsError((e as Error).message, { cause: e });
+  }
+}
+
+/** The date of the newest event or order line in the lake; what --as-of defaults to. */
+export async function latestLakeDate(lakeDir: string): Promise<string> {
+  const cat = await openLakeCatalog(lakeDir);
+  try {
+    const latest = await latestDataDate(cat.conn);
+    if (!latest) throw new TrainError(`the lake at ${lakeDir} has no events or order lines yet; run ingest or import-orders first`);
+    return latest;
+  } finally {
+    cat.close();
+  }
+}
+
+export function tagSnapshotDir(lakeDir: string, asOf: string): string {
+  return path.join(lakeDir, 'curated', 'customer_tags', `dt=${asOf}`);
+}
+
+/**
+ * DuckDB returns a MAP column (channel_mix) as [{ key, value }, ...]; the feature spec reads struct paths such as
+ * 'channel_mix.store', so maps become plain objects here.
+ */
+export function normaliseRow(row: Record<string, unknown>): TagRow {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    const isMap = Array.isArray(v) && v.length > 0 && v.every((e) => e !== null && typeof e === 'object' && 'key' in e && 'value' in e);
+    out[k] = isMap ? Object.fromEntries((v as { key: unknown; value: unknown }[]).map((e) => [String(e.key), e.value])) : v;
+  }
+  return out;
+}
+
+export interface ReadTagsOptions {
+  /** Run the tag refresh when the snapshot is missing. @default true */
+  readonly refresh?: boolean;
+}
+
+/** The customer_tags snapshot as of a date, one row per customer, sorted by customer_key. */
+export async function readTagSnapshot(lakeDir: string, asOf: string, options: ReadTagsOptions = {}): Promise<TagRow[]> {
+  const dir = tagSnapshotDir(lakeDir, asOf);
+  const present = () => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.parquet'));
+  if (!present()) {
+    if (options.refresh === false) throw new TrainError(`no customer_tags snapshot as of ${asOf} in ${lakeDir}; run \`retail-lake tags --as-of ${asOf}\``);
+    await refreshTags({ lakeDir, asOf });
+  }
+  const conn = await openDuckDB();
+  try {
+    const rows = await queryRows(conn, `select * from read_parquet(${sqlString(path.join(dir, '*.parquet'))}) order by customer_key`);
+    return rows.map(normaliseRow);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Customers with at least one purchase: the ones the customer models describe. */
+export function purchasers(rows: readonly TagRow[]): TagRow[] {
+  return rows.filter((r) => Number(r.orders_total ?? 0) > 0);
+}
+
+/** One placed, not cancelled order (what the CLV model calls a transaction). */
+export interface Purchase {
+  /** customer_key from identity_map, or the member id on the line when the lake has no identity map yet (imports). */
+  readonly customerId: string;
+  /** UTC day of the order, YYYY-MM-DD. */
+  readonly at: string;
+  /** What the customer paid for the order's placed lines: quantity x unit price - line discount. */
+  readonly amount: number;
+}
+
+/**
+ * Purchases on or before the end of `asOf` (UTC): orders with placed lines and no cancellation by that date, per
+ * customer. Returns and cancellations after `asOf` do not leak in.
+ */
+export async function readPurchases(lakeDir: string, asOf: string): Promise<Purchase[]> {
+  const cat = await openLakeCatalog(lakeDir);
+  try {
+    const rows = await queryRows(
+      cat.conn,
+      `with lines as (
+          select order_key, coalesce(customer_key, member_id) as customer_id, order_status, ordered_at, line_amount
+          from int_order_lines
+          where cast(ordered_at as date) <= cast(${sqlString(asOf)} as date)
+      ),
+      orders as (
+          select
+              order_key,
+              min(customer_id) as customer_id,
+              min(case when order_status = 'placed' then ordered_at end) as placed_at,
+              bool_or(order_status = 'placed') as has_placed_lines,
+              bool_or(order_status = 'cancelled') as is_cancelled,
+              sum(case when order_status = 'placed' then line_amount else 0 end) as amount
+          from lines
+          group by order_key
+      )
+      select customer_id, strftime(placed_at, '%Y-%m-%d') as day, cast(amount as double) as amount
+      from orders
+      where has_placed_lines and not is_cancelled and customer_id is not null
+      order by customer_id, placed_at, order_key`,
+    );
+    return rows.map((r) => ({ customerId: String(r.customer_id), at: String(r.day), amount: Number(r.amount) }));
+  } finally {
+    cat.close();
+  }
+}
+
+/** Earliest purchase day, or null without purchases. */
+export function firstPurchaseDay(purchases: readonly Purchase[]): string | null {
+  let min: string | null = null;
+  for (const p of purchases) if (min === null || p.at < min) min = p.at;
+  return min;
+}
+
+/** Customers with a purchase in (from, to], by customer id. */
+export function buyersBetween(purchases: readonly Purchase[], from: string, to: string): Set<string> {
+  const out = new Set<string>();
+  for (const p of purchases) if (p.at > from && p.at <= to) out.add(p.customerId);
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * `retail-lake train <segments|churn|clv|all>`: builds each model's training data from the lake as of a date,
+ * trains it, and stores model.onnx + card.json + card.md as a new version in the model zone (ModelStore).
+ *
+ * Example:
+ *   const s = await trainModels({ lakeDir: 'lake', model: 'all', asOf: '2025-12-31' });
+ *   s.models.map((m) => m.version) // ['segments-2025-12-31-…', 'churn-2025-12-31-…', 'clv-2025-12-31-…']
+ */
+import { LocalModelStore, type ModelCard, type ModelStore, type TagRow } from '../models/index.ts';
+import { trainChurnFromLake, type TrainedModel } from './churn.ts';
+import { trainClvFromLake } from './clv.ts';
+import { TrainOptionsError } from './errors.ts';
+import { findGroundTruth } from './ground-truth.ts';
+import { checkAsOf, firstPurchaseDay, latestLakeDate, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
+import { trainSegmentsFromLake } from './segments.ts';
+
+export const TRAINABLE_MODELS = ['segments', 'churn', 'clv'] as const;
+export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
+export type TrainTarget = TrainableModel | 'all';
+export const DEFAULT_TRAIN_HORIZON_DAYS = 90;
+
+export interface TrainOptions {
+  readonly lakeDir: string;
+  readonly model: TrainTarget;
+  /** Only data on or before this day is used, labels included. @default the newest data's date */
+  readonly asOf?: string;
+  /** Churn label window and CLV expected-orders horizon. @default 90 */
+  readonly horizonDays?: number;
+  /**
+   * Generator ground truth for the churn card: a persons.jsonl path, or false for none.
+   * @default <lake>/landing/<name>/ground_truth/persons.jsonl when present
+   */
+  readonly groundTruth?: string | false;
+  /** @default LocalModelStore on the lake */
+  readonly store?: ModelStore;
+  readonly now?: () => Date;
+  /** Called as each model starts training. */
+  readonly onModel?: (name: TrainableModel) => void;
+}
+
+export interface TrainedSummary {
+  readonly name: TrainableModel;
+  readonly version: string;
+  readonly card: ModelCard;
+}
+
+export interface TrainSummary {
+  readonly asOf: string;
+  readonly horizonDays: number;
+  readonly models: readonly TrainedSummary[];
+}
+
+export function parseTrainTarget(value: string): TrainTarget {
+  if (value === 'all' || (TRAINABLE_MODELS as readonly string[]).includes(value)) return value as TrainTarget;
+  throw new TrainOptionsError(`train: unknown model ${JSON.stringify(value)}; expected one of ${[...TRAINABLE_MODELS, 'all'].join(', ')}`);
+}
+
+export function checkHorizon(days: number): number {
+  if (!Number.isInteger(days) || days < 7 || days > 730) {
+    throw new TrainOptionsError(`--horizon-days must be a whole number of days from 7 to 730, received ${JSON.stringify(days)}`);
+  }
+  return days;
+}
+
+export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
+  const model = parseTrainTarget(o.model);
+  const horizonDays = checkHorizon(o.horizonDays ?? DEFAULT_TRAIN_HORIZON_DAYS);
+  const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : await latestLakeDate(o.lakeDir);
+  const store = o.store ?? new LocalModelStore(o.lakeDir);
+  const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];
+
+  const snapshots = new Map<string, Promise<TagRow[]>>();
+  // Sequential on purpose: each missing snapshot runs a tag refresh that rewrites identity_map.
+  const tagsAt = async (day: string): Promise<TagRow[]> => {
+    let p = snapshots.get(day);
+    if (!p) snapshots.set(day, (p = readTagSnapshot(o.lakeDir, day)));
+    return p;
+  };
+  let purchases: Purchase[] | undefined;
+  const purchasesUpToAsOf = async () => (purchases ??= await readPurchases(o.lakeDir, asOf));
+
+  // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
+  if (names.some((n) => n !== 'clv')) await tagsAt(asOf);
+
+  const out: TrainedSummary[] = [];
+  for (const name of names) {
+    o.onModel?.(name);
+    let trained: TrainedModel;
+    if (name === 'segments') {
+      trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
+    } else if (name === 'churn') {
+      const personsFile = o.groundTruth === false ? undefined : (o.groundTruth ?? findGroundTruth(o.lakeDir));
+      trained = await trainChurnFromLake({
+        asOf,
+        horizonDays,
+        tagsAt,
+        purchases: await purchasesUpToAsOf(),
+        ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+        ...(o.now ? { now: o.now } : {}),
+      });
+    } else {
+      trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
+    }
+    await store.put(trained.name, trained.version, trained.files);
+    out.push({ name, version: trained.version, card: trained.card });
+  }
+  return { asOf, horizonDays, models: out };
+}
