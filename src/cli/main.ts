@@ -23,6 +23,9 @@ import { eventsCommand, EventsError } from '../events/index.ts';
 import { ModelError } from '../models/index.ts';
 import { TagsError } from '../tags/index.ts';
 import { ClvError } from '../../models/clv/index.ts';
+import { reportCommand } from '../report/command.ts';
+import { ReportError } from '../report/errors.ts';
+import { serveCommand } from '../serve/command.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -199,6 +202,23 @@ export function buildProgram(): Command {
       costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, json: globals(cmd).json });
     });
 
+  program
+    .command('report')
+    .description('write one self-contained HTML report with charts (works offline), default <lake>/reports/report.html')
+    .option('--out <file>', 'where to write the HTML file')
+    .option('--as-of <date>', 'use the snapshots and data on or before this day, YYYY-MM-DD (default: the newest)')
+    .action(async (o, cmd: Command) => {
+      await reportCommand({ ...globals(cmd), out: o.out, asOf: o.asOf });
+    });
+
+  program
+    .command('serve')
+    .description('local read-only web app on 127.0.0.1: the report at / and the customer 360 page at /customer')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', int('--port'), 8080)
+    .action(async (o, cmd: Command) => {
+      await serveCommand({ ...globals(cmd), port: o.port });
+    });
+
   return program;
 }
 
@@ -210,7 +230,7 @@ export async function main(argv = process.argv): Promise<void> {
     // Our own named errors carry a message meant for the user; anything else is a bug and shows its stack.
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
-      e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError;
+      e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

@@ -1,0 +1,84 @@
+/**
+ * Small read helpers over the local lake for the report and the web app: which derived tables are materialised,
+ * which columns a relation has, bound-parameter queries, and the raw zone's records per day.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { readerRows } from '../adapters/local/duckdb.ts';
+
+/** Whether curated/<name>/ holds Parquet files (a table the pipeline materialised, not only its defining view). */
+export function isMaterialised(lakeDir: string, name: string): boolean {
+  const dir = path.join(lakeDir, 'curated', name);
+  if (!fs.existsSync(dir)) return false;
+  return fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+}
+
+/**
+ * Runs one statement with its values bound as parameters ($1, $2, ...): the only way the report and the web app
+ * hand values to SQL. The SQL text itself is always a constant of this code.
+ */
+export async function boundRows(conn: DuckDBConnection, sql: string, values: readonly DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+  const prepared = await conn.prepare(sql);
+  if (values.length) prepared.bind([...values]);
+  return readerRows(await prepared.runAndReadAll());
+}
+
+/** Column names of a registered table or view. */
+export async function columnNames(conn: DuckDBConnection, relation: string): Promise<string[]> {
+  if (!/^[a-z][a-z0-9_]*$/.test(relation)) throw new Error(`not a relation name: ${JSON.stringify(relation)}`);
+  const rows = await boundRows(conn, `select column_name from (describe ${relation})`);
+  return rows.map((r) => String(r.column_name));
+}
+
+export function num(v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' || typeof v === 'bigint' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : 0;
+}
+
+export function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = num(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function strOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+const OCCURRED = Buffer.from('"occurred_at":"');
+
+/**
+ * Records received in the raw zone per day: lines of its JSONL files (as the ingest feed counts them), dated by the
+ * record's own occurred_at where it can be read (so raw, clean and quarantined line up on one time axis), else by
+ * the dt= folder the file was received into. One linear pass per file, without decoding lines to strings.
+ */
+export function rawRecordsPerDay(lakeDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const root = path.join(lakeDir, 'raw');
+  if (!fs.existsSync(root)) return out;
+  for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+    const p = path.join(root, f);
+    if (!/\.jsonl(\.gz)?$/.test(p) || !fs.statSync(p).isFile()) continue;
+    const received = /dt=(\d{4}-\d{2}-\d{2})/.exec(f)?.[1] ?? 'unknown';
+    const buf = p.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(p)) : fs.readFileSync(p);
+    let hit = buf.indexOf(OCCURRED);
+    let start = 0;
+    while (start < buf.length) {
+      let end = buf.indexOf(10, start);
+      if (end === -1) end = buf.length;
+      if (end > start) {
+        if (hit !== -1 && hit < start) hit = buf.indexOf(OCCURRED, start);
+        let day = received;
+        if (hit !== -1 && hit < end) {
+          const d = buf.toString('latin1', hit + OCCURRED.length, hit + OCCURRED.length + 10);
+          if (/^\d{4}-\d{2}-\d{2}$/.test(d)) day = d;
+        }
+        out.set(day, (out.get(day) ?? 0) + 1);
+      }
+      start = end + 1;
+    }
+  }
+  return out;
+}

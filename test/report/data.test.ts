@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDuckDB, sqlString } from '../../src/adapters/local/duckdb.ts';
+import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
+import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
+import { collectReportData, RUN, type ReportData } from '../../src/report/data.ts';
+import { refreshTags } from '../../src/tags/refresh.ts';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/events/small.jsonl');
+let lake: string;
+
+async function collect(asOf?: string): Promise<ReportData> {
+  const cat = await openLakeCatalog(lake);
+  try {
+    return await collectReportData(cat.conn, { lakeDir: lake, asOf });
+  } finally {
+    cat.close();
+  }
+}
+
+/** Writes rows (a SELECT) as one Parquet file under the lake. */
+async function writeParquet(rel: string, select: string): Promise<void> {
+  const file = path.join(lake, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const conn = await openDuckDB();
+  try {
+    await conn.run(`copy (${select}) to ${sqlString(file)} (format parquet)`);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+const reasons = (meaning: string) => JSON.stringify([{ feature: 'recency_days', meaning, value: 40, contribution: 0.7 }]).replaceAll("'", "''");
+
+beforeAll(async () => {
+  lake = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-report-data-'));
+  await ingestJsonl([FIXTURE], { lakeDir: lake });
+}, 60_000);
+afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
+
+describe('collectReportData', () => {
+  it('reconciles pipeline health with what ingest reported: 6 received = 3 clean + 2 quarantined + 1 duplicate', async () => {
+    const d = await collect();
+    expect(d.pipeline.available).toBe(true);
+    if (!d.pipeline.available) return;
+    expect(d.pipeline.totals).toMatchObject({ raw: 6, clean: 3, quarantined: 2, duplicates: 1 });
+    expect(Object.fromEntries(d.pipeline.byReason.map((r) => [r.reason, r.records]))).toEqual({ 'value.out_of_range': 1, 'json.malformed': 1 });
+    expect(d.pipeline.byDay.reduce((a, x) => a + x.clean, 0)).toBe(3);
+    expect(d.pipeline.byDay.map((x) => x.day)).toEqual([...d.pipeline.byDay.map((x) => x.day)].sort());
+  });
+
+  it('shows every later stage as not available yet, with the command that makes it', async () => {
+    const d = await collect();
+    expect(d.tags).toEqual({ available: false, table: 'customer_tags', run: RUN.tags });
+    expect(d.churn).toEqual({ available: false, table: 'customer_scores', run: RUN.scores });
+    expect(d.clv.available || d.segments.available).toBe(false);
+    expect(d.forecasts).toEqual({ available: false, table: 'demand_forecasts', run: RUN.forecasts });
+    expect(d.events).toEqual({ available: false, table: 'events/', run: RUN.events });
+    expect(d.coupons).toEqual({ available: false, table: 'coupons', run: RUN.coupons });
+  });
+
+  it('fills the tag sections once customer_tags is materialised', async () => {
+    await refreshTags({ lakeDir: lake });
+    const d = await collect();
+    expect(d.tags.available).toBe(true);
+    if (!d.tags.available) return;
+    const cat = await openLakeCatalog(lake);
+    const [row] = (await cat.conn.runAndReadAll('select count(*)::int as n, count(case when orders_total > 0 then 1 end)::int as p from customer_tags')).getRowObjects();
+    cat.close();
+    expect(d.tags.customers).toBe(row!.n);
+    expect(d.tags.purchasers).toBe(row!.p);
+    expect(d.tags.lifecycle.reduce((a, s) => a + s.customers, 0)).toBe(d.tags.customers);
+    expect(d.tags.rfmGrid.reduce((a, c) => a + c.customers, 0)).toBe(d.tags.rfmSegments.reduce((a, s) => a + s.customers, 0));
+  });
+
+  it('ranks at-risk customers by CLV, bins churn and CLV, and profiles segments from customer_scores', async () => {
+    await writeParquet(
+      'curated/customer_scores/dt=2025-03-02/part-0.parquet',
+      `select * from (values
+        ('ck_a', 'M1', date '2025-03-02', 'Loyal', false, 0.10, 10.0, '${reasons('a')}', 'seg-v1', 'churn-v1', 'clv-v1'),
+        ('ck_b', 'M2', date '2025-03-02', 'Loyal', false, 0.55, 500.0, '${reasons('b')}', 'seg-v1', 'churn-v1', 'clv-v1'),
+        ('ck_c', null, date '2025-03-02', 'Lapsed', true, 0.90, 50.0, 'not json', 'seg-v1', 'churn-v1', 'clv-v1'),
+        ('ck_d', 'M4', date '2025-03-02', 'Lapsed', false, 0.95, 2000.0, '${reasons('days since the last order')}', 'seg-v1', 'churn-v1', 'clv-v1'))
+        as t(customer_key, member_id, as_of, segment, is_outlier, churn_probability, clv_365d, top_reasons, segments_model_version, churn_model_version, clv_model_version)`,
+    );
+    const d = await collect();
+    if (!d.churn.available || !d.clv.available || !d.segments.available) throw new Error('scores sections should be available');
+    expect(d.churn.atRisk.map((c) => c.customerKey)).toEqual(['ck_d', 'ck_b', 'ck_c']);
+    expect(d.churn.atRisk[0]!.reasons).toEqual([{ feature: 'recency_days', meaning: 'days since the last order', value: 40, contribution: 0.7 }]);
+    expect(d.churn.atRisk[2]!.reasons).toEqual([]);
+    expect(d.churn.atRiskCount).toBe(3);
+    expect(d.churn.histogram).toHaveLength(20);
+    expect(d.churn.histogram[19]!.customers).toBe(1); // 0.95
+    expect(d.churn.histogram[2]!.customers).toBe(1); // 0.10
+    expect(d.churn.modelVersion).toBe('churn-v1');
+    expect(d.clv.total).toBe(2560);
+    expect(d.clv.histogram.reduce((a, b) => a + b.customers, 0)).toBe(4);
+    expect(Object.fromEntries(d.segments.segments.map((s) => [s.segment, [s.customers, s.outliers]]))).toEqual({ Loyal: [2, 0], Lapsed: [2, 1] });
+  });
+
+  it('uses only snapshots on or before --as-of', async () => {
+    const d = await collect('2025-03-01');
+    expect(d.churn.available).toBe(false);
+    if (d.pipeline.available) expect(d.pipeline.byDay.every((x) => x.day <= '2025-03-01')).toBe(true);
+  });
+
+  it('counts events by detail type, coupons by campaign, and pairs forecasts with actuals', async () => {
+    const entry = (type: string, asOf: string) =>
+      JSON.stringify({ Source: 'retail-lake.models', DetailType: type, Detail: JSON.stringify({ event_id: 'evt_1', customer_key: 'ck_d', as_of: asOf }), EventBusName: 'retail-lake', Time: '2026-01-01T00:00:00.000Z' });
+    fs.mkdirSync(path.join(lake, 'events'), { recursive: true });
+    fs.writeFileSync(
+      path.join(lake, 'events', '2026-01-01.jsonl'),
+      [entry('HighValueCustomerAtRisk', '2025-03-02'), entry('CustomerChurnRiskRaised', '2025-03-02'), entry('CustomerChurnRiskRaised', '2025-03-02'), 'not json'].join('\n') + '\n',
+    );
+    await writeParquet(
+      'curated/coupons/dt=2026-01-01/part-0.parquet',
+      `select * from (values ('cpn_1', 'win-back', 50.0, date '2025-03-02'), ('cpn_2', 'win-back', 50.0, date '2025-03-02')) as t(coupon_id, campaign, value, as_of)`,
+    );
+    await writeParquet(
+      'curated/demand_forecasts/part-0.parquet',
+      `select * from (values ('S1|Food', date '2025-03-03', 5.0, 3.0, 7.0, 'fc-v1', date '2025-03-02'), ('S2|Toys', date '2025-03-03', 1.0, 0.0, 2.0, 'fc-v1', date '2025-03-02'))
+       as t(series_id, period_start, forecast, lower, upper, model_version, as_of)`,
+    );
+    await writeParquet('curated/demand_series/part-0.parquet', `select * from (values ('S1|Food', date '2025-03-02', 4.0), ('S1|Food', date '2025-03-03', 6.0)) as t(series_id, period_start, value)`);
+    const d = await collect();
+    if (!d.events.available || !d.coupons.available || !d.forecasts.available) throw new Error('activation sections should be available');
+    expect(d.events.byType).toEqual([{ type: 'CustomerChurnRiskRaised', count: 2 }, { type: 'HighValueCustomerAtRisk', count: 1 }]);
+    expect(d.events.unreadable).toBe(1);
+    expect(d.coupons).toMatchObject({ total: 2, faceValue: 100, typeColumn: 'campaign', byType: [{ type: 'win-back', count: 2 }] });
+    expect(d.forecasts.series.map((s) => s.seriesId)).toEqual(['S1|Food', 'S2|Toys']);
+    expect(d.forecasts.actualsTable).toBe('demand_series');
+    expect(d.forecasts.series[0]!.points).toEqual([
+      { period: '2025-03-02', forecast: null, lower: null, upper: null, actual: 4 },
+      { period: '2025-03-03', forecast: 5, lower: 3, upper: 7, actual: 6 },
+    ]);
+  });
+});

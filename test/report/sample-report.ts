@@ -1,0 +1,59 @@
+/** A ReportData with every section available, its texts set to `text` (hostile strings in the escaping tests). */
+import type { ReportData } from '../../src/report/data.ts';
+
+export function sampleReport(text = 'Champions'): ReportData {
+  return {
+    title: 'retail-lake report',
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    lake: `/tmp/${text}`,
+    asOf: null,
+    pipeline: {
+      available: true,
+      totals: { raw: 10, clean: 7, orderLines: 4, quarantined: 2, duplicates: 1 },
+      byDay: [
+        { day: '2025-03-01', raw: 6, clean: 4, orderLines: 2, quarantined: 1 },
+        { day: '2025-03-02', raw: 4, clean: 3, orderLines: 2, quarantined: 1 },
+      ],
+      byReason: [{ reason: text, records: 2 }],
+      freshness: [{ source: text, events: 7, latest: '2025-03-02 10:00:00' }],
+    },
+    tags: {
+      available: true,
+      asOf: '2025-03-02',
+      customers: 3,
+      purchasers: 2,
+      revenue365d: 120.5,
+      rfmSegments: [{ segment: text, customers: 2, avgRecencyDays: 1, avgOrders365d: 1.5, avgRevenue365d: 60, avgOrderValue: 40 }],
+      rfmGrid: [{ r: 5, f: 4, customers: 2, avgM: 3 }],
+      lifecycle: [{ stage: text, customers: 3 }],
+    },
+    segments: {
+      available: true,
+      asOf: '2025-03-02',
+      modelVersion: text,
+      segments: [{ segment: text, customers: 3, outliers: 0, avgChurnProbability: 0.2, avgClv365d: 100, avgRecencyDays: 3, avgOrders365d: 1, avgOrderValue: 40 }],
+    },
+    churn: {
+      available: true,
+      asOf: '2025-03-02',
+      modelVersion: 'v1',
+      scored: 3,
+      histogram: [{ from: 0, to: 0.5, customers: 1 }, { from: 0.5, to: 1, customers: 2 }],
+      atRiskThreshold: 0.5,
+      atRiskCount: 2,
+      atRisk: [{ customerKey: text, memberId: text, segment: text, churnProbability: 0.8, clv365d: 300, reasons: [{ feature: text, meaning: text, value: 1, contribution: 0.5 }] }],
+    },
+    clv: { available: true, asOf: '2025-03-02', modelVersion: 'v1', customers: 3, total: 500, median: 100, p90: 300, histogram: [{ from: 0, to: 100, customers: 2 }, { from: 100, to: null, customers: 1 }] },
+    forecasts: {
+      available: true,
+      asOf: '2025-03-02',
+      modelVersion: 'v1',
+      seriesCount: 1,
+      actualsTable: null,
+      series: [{ seriesId: text, points: [{ period: '2025-03-03', forecast: 5, lower: 3, upper: 7, actual: null }] }],
+    },
+    events: { available: true, total: 2, unreadable: 0, byType: [{ type: text, count: 2 }] },
+    coupons: { available: true, table: 'coupons', typeColumn: 'campaign', total: 1, faceValue: 50, byType: [{ type: text, count: 1 }] },
+    sourceCoupons: { available: true, byType: [{ discountType: text, issued: 3, redeemed: 1 }] },
+  };
+}
