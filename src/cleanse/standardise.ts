@@ -125,8 +125,15 @@ export function money(value: number | string, digits = 2): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) return n;
   const abs = Math.abs(n);
-  const text = String(abs);
-  const r = text.includes('e') ? Math.round(abs * 10 ** digits) / 10 ** digits : Number(`${Math.round(Number(`${text}e${digits}`))}e-${digits}`);
+  const f = 10 ** digits;
+  const scaled = abs * f;
+  let r: number;
+  if (Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) {
+    r = Math.round(scaled) / f; // not near a half: the float product rounds the right way (the fast, common path)
+  } else {
+    const text = String(abs);
+    r = text.includes('e') ? Math.round(scaled) / f : Number(`${Math.round(Number(`${text}e${digits}`))}e-${digits}`);
+  }
   return n < 0 && r !== 0 ? -r : r;
 }
 
