@@ -123,10 +123,13 @@ export async function putAll(client: KinesisClient, stream: string, records: rea
 }
 
 /** The cleanser Lambda's handler wired to the S3 sink and a dedup store, summing the counts it reports. */
-export function cleanserHandler(sink: LakeSink, dedup: DedupStore) {
+export function cleanserHandler(sink: LakeSink, dedup: DedupStore, onCounts?: (c: IngestCounts) => void) {
   const counts = emptyCounts();
   const cleanser = createCleanser({ piiKey: PII_KEY });
-  const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => addCounts(counts, c));
+  const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => {
+    addCounts(counts, c);
+    onCounts?.(c);
+  });
   return { handler, counts };
 }
 
