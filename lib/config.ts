@@ -41,8 +41,11 @@ export const configSchema = z.object({
   firehoseBufferMiB: int(64, 128).default(128),
   /** Days an accepted event id is remembered for deduplication (replays older than this count again). */
   dedupTtlDays: int(1, 3650).default(35),
-  /** First dt partition Athena projects (the cleanser rejects timestamps before 2000-01-01 as implausible). */
-  partitionStartDate: z.iso.date().default('2000-01-01'),
+  /**
+   * First dt partition Athena projects. Imported order history reaches back before the stream existed (CDNOW is
+   * 1997-98; the importer accepts order times from 1990-01-01), and a partition before this date is invisible.
+   */
+  partitionStartDate: z.iso.date().default('1990-01-01'),
   /** Athena bytes-scanned cutoff per query, in GiB. */
   athenaBytesScannedCutoffGiB: int(1, 100_000).default(100),
   /** Alarm when the share of quarantined records in 5 minutes exceeds this. */

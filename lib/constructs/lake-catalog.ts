@@ -35,7 +35,7 @@ export interface LakeCatalogProps {
   readonly databaseName: string;
   /** Bucket name of each zone the tables live in. */
   readonly zoneBuckets: Readonly<Record<TableDef['zone'], string>>;
-  /** First date partition projection enumerates (yyyy-MM-dd). @default '2000-01-01' */
+  /** First date partition projection enumerates (yyyy-MM-dd). @default '1990-01-01' (imported history such as CDNOW is from 1997) */
   readonly partitionStartDate?: string;
 }
 
@@ -52,7 +52,7 @@ export class LakeCatalog extends Construct {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: { name: props.databaseName, description: 'retail-lake: curated and quarantine zones, tag and model views' },
     });
-    const start = props.partitionStartDate ?? '2000-01-01';
+    const start = props.partitionStartDate ?? '1990-01-01';
     const tables = new Map<string, glue.CfnTable>();
     for (const t of TABLES) {
       const location = `s3://${props.zoneBuckets[t.zone]}/${t.path}/`;

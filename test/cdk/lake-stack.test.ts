@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { dataColumns, glueType, partitionColumns, SOURCES, TABLES } from '../../src/contract/index.ts';
+import { partitionValue } from '../../src/adapters/aws/partition-values.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -87,7 +88,7 @@ describe('lake stack: Glue catalog generated from the contract', () => {
       'projection.source.type': 'enum',
       'projection.dt.type': 'date',
       'projection.dt.format': 'yyyy-MM-dd',
-      'projection.dt.range': '2000-01-01,NOW+1DAYS',
+      'projection.dt.range': '1990-01-01,NOW+1DAYS',
     });
     expect(events.Parameters['projection.source.values']!.split(',')).toEqual([...SOURCES]);
     expect(JSON.stringify(events.Parameters['storage.location.template'])).toMatch(/\/events\/source=\$\{source\}\/dt=\$\{dt\}\/"\]\]\}$/);
@@ -95,6 +96,39 @@ describe('lake stack: Glue catalog generated from the contract', () => {
     expect(quarantine.Parameters['projection.source.values']).toContain('unknown');
     expect(quarantine.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hive.hcatalog.data.JsonSerDe');
     expect(events.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+  });
+});
+
+describe('lake stack: partitions of imported history', () => {
+  const table = (name: string) => glueTables().find((t) => t.Name === name)!;
+  const sources = (name: string) => table(name).Parameters['projection.source.values']!.split(',');
+
+  it('projects dt partitions from 1990-01-01, so CDNOW (1997-98) and other old imports are visible', () => {
+    const range = table('curated_order_lines').Parameters['projection.dt.range']!;
+    expect(range.split(',')[0]! <= '1997-01-01').toBe(true);
+    expect(range).toBe('1990-01-01,NOW+1DAYS');
+  });
+
+  it('takes another start date from the partitionStartDate setting', () => {
+    const other = buildTestApp({ retailLake: { partitionStartDate: '1985-06-01' } }).template('lake');
+    const t = Object.values(other.findResources('AWS::Glue::Table')).map((r) => (r as { Properties: { TableInput: GlueTableInput } }).Properties.TableInput);
+    expect(t.find((g) => g.Name === 'curated_order_lines')!.Parameters['projection.dt.range']).toBe('1985-06-01,NOW+1DAYS');
+  });
+
+  it('lists the import source for order lines, and import, unknown and every batch table for quarantine', () => {
+    expect(sources('curated_order_lines')).toEqual(expect.arrayContaining([...SOURCES, 'import']));
+    expect(sources('quarantine_events')).toEqual(
+      expect.arrayContaining([...SOURCES, 'import', 'unknown', 'batch_products', 'batch_stock_snapshots', 'batch_stores']),
+    );
+  });
+
+  it('projects every source value the writers can place a row under', () => {
+    for (const def of TABLES.filter((d) => d.partitionKeys.includes('source'))) {
+      for (const v of [...SOURCES, 'import', 'batch_products', 'no-such-source']) {
+        const placed = partitionValue(def, 'source', v);
+        if (placed !== 'unknown' || def.zone === 'quarantine') expect(sources(def.name), `${def.name} source=${placed}`).toContain(placed);
+      }
+    }
   });
 });
 
