@@ -13,6 +13,7 @@ import { demoTagsNote, printDemoTags, runDemoTags, type DemoTagsFigures } from '
 import { BATCH_TABLES, type BatchTable } from '../contract/index.ts';
 import { CliError, Progress, table, type GlobalOptions } from './output.ts';
 import { MODEL_DEMO_STEPS, printModelSummary } from '../score/demo-steps.ts';
+import { REPORT_DEMO_STEP, reportLine } from '../report/demo-step.ts';
 
 export interface DemoOptions extends GlobalOptions {
   readonly customers: number;
@@ -105,6 +106,8 @@ export const DEMO_STEPS: DemoStep[] = [
 
 // Models: train -> score -> events -> coupons, right after the tags (at the end while there is no tags step).
 DEMO_STEPS.splice((DEMO_STEPS.findIndex((s) => s.name === 'tags') + 1 || DEMO_STEPS.length), 0, ...MODEL_DEMO_STEPS);
+// The report reads every table the steps above wrote, so it stays the last step.
+DEMO_STEPS.push(REPORT_DEMO_STEP);
 
 /** Refuses to wipe a directory that is not a retail-lake lake. */
 function resetLake(lakeDir: string): void {
@@ -164,4 +167,5 @@ export function printDemoSummary(s: Record<string, unknown>): void {
   out.write('\nSteps\n' + table(Object.entries(s.timings as Record<string, number>).map(([step, sec]) => ({ step, seconds: sec }))) + '\n');
   out.write(`\nDone in ${s.seconds} s (peak RSS ${s.peakRssMb} MB). Lake: ${s.lake}\n`);
   out.write(`Try: npm run retail-lake -- query "select source, count(*) from curated_events group by 1"\n`);
+  out.write(reportLine(s));
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { boundRows, columnNames, isMaterialised, num, numOrNull, rawRecordsPerDay, strOrNull } from './lake-read.ts';
+import { boundRows, columnNames, isMaterialised, num, numOrNull, occurredDaySql, rawRecordsPerDay, strOrNull } from './lake-read.ts';
 
 /** A section whose table is not in the lake yet: what is missing and the command that makes it. */
 export interface Missing {
@@ -29,7 +29,10 @@ export interface DayCount {
 
 export interface PipelineSection {
   readonly totals: { raw: number; clean: number; orderLines: number; quarantined: number; duplicates: number | null };
+  /** Days from the first to the last day of clean data. */
   readonly byDay: readonly DayCount[];
+  /** Records dated outside the charted days (counted in totals). */
+  readonly uncharted: { raw: number; quarantined: number };
   readonly byReason: readonly { reason: string; records: number }[];
   readonly freshness: readonly { source: string; events: number; latest: string | null }[];
 }
@@ -223,11 +226,8 @@ async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: s
   // A quarantined record is dated by its own occurred_at where the raw text still shows one, else by receipt.
   const quarantine = await boundRows(
     conn,
-    String.raw`with q as (
-      select reason_code,
-        coalesce(try_cast(nullif(regexp_extract(raw_payload, '"occurred_at"\s*:\s*"(\d{4}-\d{2}-\d{2})', 1), '') as date), dt) as day
-      from quarantine_events)
-    select cast(day as varchar) as day, reason_code, count(*) as n from q where day <= cast($1 as date) group by all`,
+    `with q as (select reason_code, coalesce(${occurredDaySql('raw_payload')}, dt) as day from quarantine_events)
+     select cast(day as varchar) as day, reason_code, count(*) as n from q where day <= cast($1 as date) group by all`,
     [limit],
   );
   const raw = new Map([...rawRecordsPerDay(lakeDir)].filter(([d]) => d <= limit));
@@ -241,8 +241,13 @@ async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: s
   }
   const days = [...new Set([...raw.keys(), ...clean.keys(), ...lines.keys(), ...quarantinedByDay.keys()])].sort();
   const byDay = days.map((day) => ({ day, raw: raw.get(day) ?? 0, clean: clean.get(day) ?? 0, orderLines: lines.get(day) ?? 0, quarantined: quarantinedByDay.get(day) ?? 0 }));
-  const sum = (k: keyof Omit<DayCount, 'day'>) => byDay.reduce((a, d) => a + d[k], 0);
-  const totals = { raw: sum('raw'), clean: sum('clean'), orderLines: sum('orderLines'), quarantined: sum('quarantined') };
+  const sum = (rows: readonly DayCount[], k: keyof Omit<DayCount, 'day'>) => rows.reduce((a, d) => a + d[k], 0);
+  const totals = { raw: sum(byDay, 'raw'), clean: sum(byDay, 'clean'), orderLines: sum(byDay, 'orderLines'), quarantined: sum(byDay, 'quarantined') };
+  // The time axis spans the clean data; records dated outside it (implausible timestamps, received-date fallbacks)
+  // are counted in the totals but not drawn, or one record from 1970 would squash a year into a sliver.
+  const cleanDays = [...clean.keys(), ...lines.keys()].sort();
+  const inRange = (d: DayCount) => !cleanDays.length || (d.day >= cleanDays[0]! && d.day <= cleanDays.at(-1)!);
+  const outside = byDay.filter((d) => !inRange(d));
   // Every raw stream record ends exactly once as clean, quarantined or duplicate; imports bypass the raw stream.
   const duplicates = totals.raw - totals.clean - totals.quarantined;
   const freshness = await boundRows(
@@ -254,7 +259,8 @@ async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: s
   return {
     available: true,
     totals: { ...totals, duplicates: totals.raw > 0 && duplicates >= 0 ? duplicates : null },
-    byDay,
+    byDay: byDay.filter(inRange),
+    uncharted: { raw: sum(outside, 'raw'), quarantined: sum(outside, 'quarantined') },
     byReason: [...byReason].map(([reason, records]) => ({ reason, records })).sort((a, b) => b.records - a.records || a.reason.localeCompare(b.reason)),
     freshness: freshness.map((r) => ({ source: String(r.source), events: num(r.events), latest: strOrNull(r.latest) })),
   };

@@ -47,12 +47,40 @@ export function strOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
-const OCCURRED = Buffer.from('"occurred_at":"');
+const OCCURRED = Buffer.from('"occurred_at":');
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The UTC day of a raw occurred_at value as producers send it: an ISO-like string ("2025-03-01T10:00:00Z",
+ * "2025-03-01 10:00:00") or epoch seconds / milliseconds. Null when it is neither.
+ */
+export function occurredDay(text: string): string | null {
+  const t = text.trimStart();
+  if (t.startsWith('"')) {
+    const d = t.slice(1, 11);
+    return DAY.test(d) ? d : null;
+  }
+  const digits = /^\d{9,13}/.exec(t)?.[0];
+  if (!digits) return null;
+  const n = Number(digits);
+  const ms = n < 1e11 ? n * 1000 : n;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString().slice(0, 10);
+}
+
+/** The same rule in SQL, for a column of raw record text (quarantined records). */
+export function occurredDaySql(column: string): string {
+  return String.raw`coalesce(
+    try_cast(nullif(regexp_extract(${column}, '"occurred_at"\s*:\s*"(\d{4}-\d{2}-\d{2})', 1), '') as date),
+    try_cast(epoch_ms(case when length(regexp_extract(${column}, '"occurred_at"\s*:\s*(\d{9,13})', 1)) <= 11
+      then 1000 * try_cast(nullif(regexp_extract(${column}, '"occurred_at"\s*:\s*(\d{9,13})', 1), '') as bigint)
+      else try_cast(nullif(regexp_extract(${column}, '"occurred_at"\s*:\s*(\d{9,13})', 1), '') as bigint) end) as date))`;
+}
 
 /**
  * Records received in the raw zone per day: lines of its JSONL files (as the ingest feed counts them), dated by the
  * record's own occurred_at where it can be read (so raw, clean and quarantined line up on one time axis), else by
- * the dt= folder the file was received into. One linear pass per file, without decoding lines to strings.
+ * the dt= folder the file was received into. One linear pass per file, decoding only the bytes after occurred_at.
  */
 export function rawRecordsPerDay(lakeDir: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -72,8 +100,8 @@ export function rawRecordsPerDay(lakeDir: string): Map<string, number> {
         if (hit !== -1 && hit < start) hit = buf.indexOf(OCCURRED, start);
         let day = received;
         if (hit !== -1 && hit < end) {
-          const d = buf.toString('latin1', hit + OCCURRED.length, hit + OCCURRED.length + 10);
-          if (/^\d{4}-\d{2}-\d{2}$/.test(d)) day = d;
+          const from = hit + OCCURRED.length;
+          day = occurredDay(buf.toString('latin1', from, Math.min(end, from + 24))) ?? received;
         }
         out.set(day, (out.get(day) ?? 0) + 1);
       }

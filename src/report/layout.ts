@@ -54,6 +54,10 @@ code { background: #eef2f6; padding: 1px 4px; border-radius: 3px; font-size: 12p
 .error { border: 1px solid var(--bad); background: #fdecea; color: var(--bad); padding: 10px 12px; border-radius: 6px; margin: 8px 0; }
 ul.reasons { margin: 0; padding-left: 16px; }
 .tag { display: inline-block; background: #eef2f6; border-radius: 10px; padding: 0 8px; margin: 1px 2px; font-size: 12px; }
+dl.kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 0 16px; margin: 0; }
+dl.kv > div { display: flex; justify-content: space-between; gap: 8px; border-bottom: 1px solid var(--line); padding: 4px 0; }
+dl.kv dt { color: var(--muted); font-weight: 600; }
+dl.kv dd { margin: 0; text-align: right; overflow-wrap: anywhere; }
 .timeline td:first-child { white-space: nowrap; color: var(--muted); }
 `;
 

@@ -42,6 +42,8 @@ export interface EmbeddedReport {
 
 const int = (n: number | null | undefined) => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en'));
 const dec = (n: number | null | undefined, d = 1) => (n === null || n === undefined ? '–' : n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d }));
+/** A feature value: integers as integers, fractions to two decimals. */
+const val = (n: number | null | undefined) => (n === null || n === undefined ? '–' : Number.isInteger(n) ? n.toLocaleString('en') : dec(n, 2));
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${(n * 100).toFixed(1)}%`);
 
 /** The "not available yet" placeholder of a section whose table is not in the lake. */
@@ -72,7 +74,7 @@ function customerCell(c: AtRiskCustomer, served: boolean): string {
 function reasonsCell(c: AtRiskCustomer): string {
   if (!c.reasons.length) return '–';
   return `<ul class="reasons">${c.reasons
-    .map((r) => `<li>${escapeHtml(r.meaning || r.feature)} = ${escapeHtml(dec(r.value, 2))}${r.contribution === null ? '' : ` <span class="sub">(+${escapeHtml(dec(r.contribution, 2))} log-odds)</span>`}</li>`)
+    .map((r) => `<li>${escapeHtml(r.meaning || r.feature)} = ${escapeHtml(val(r.value))}${r.contribution === null ? '' : ` <span class="sub">(${r.contribution >= 0 ? '+' : ''}${escapeHtml(dec(r.contribution, 2))} log-odds)</span>`}</li>`)
     .join('')}</ul>`;
 }
 
@@ -101,7 +103,11 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
           [['source', false], ['clean events', true], ['newest event (UTC)', false]],
           p.freshness.map((f) => [escapeHtml(f.source), int(f.events), escapeHtml(f.latest ?? '–')]),
         );
-        return `<div class="kpis">${kpis}</div><div class="grid2"><div>${chart('chart-zones')}</div><div>${
+        const un = p.uncharted.raw + p.uncharted.quarantined;
+        const note = un
+          ? `<p class="sub">${int(p.uncharted.raw)} raw and ${int(p.uncharted.quarantined)} quarantined records are dated outside the clean data's days (implausible or unreadable timestamps): counted above, not drawn.</p>`
+          : '';
+        return `<div class="kpis">${kpis}</div>${note}<div class="grid2"><div>${chart('chart-zones')}</div><div>${
           charts['chart-quarantine'] ? chart('chart-quarantine') : '<p class="sub">No quarantined records.</p>'
         }</div></div><h3>Freshness by source</h3>${fresh}`;
       }),
@@ -144,14 +150,14 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
         ? `P(no order in the horizon) of ${d.churn.scored.toLocaleString('en')} scored customers, as of ${d.churn.asOf}; ${d.churn.atRiskCount.toLocaleString('en')} at ${pct(d.churn.atRiskThreshold)} or above.`
         : 'Distribution of churn probability and the high-value customers most at risk.',
       body(d.churn, (c) =>
-        `<div class="grid2"><div>${chart('chart-churn')}</div><div><h3>Top at-risk high-value customers</h3><p class="sub">Churn probability ≥ ${escapeHtml(pct(c.atRiskThreshold))}, highest CLV first, with the features raising their risk most.</p>${
+        `${chart('chart-churn', true)}<h3>Top at-risk high-value customers</h3><p class="sub">Churn probability ≥ ${escapeHtml(pct(c.atRiskThreshold))}, highest CLV first, with the features raising their risk most.</p>${
           c.atRisk.length
             ? tableHtml(
                 [['customer', false], ['segment', false], ['churn p', true], ['CLV 365 d', true], ['top reasons', false]],
                 c.atRisk.map((r) => [customerCell(r, served), escapeHtml(r.segment ?? '–'), pct(r.churnProbability), int(r.clv365d), reasonsCell(r)]),
               )
             : '<p class="sub">No customer is at risk.</p>'
-        }</div></div>`,
+        }`,
       ),
     ),
   );

@@ -26,9 +26,9 @@ const fmtValue = (v: unknown): string => {
 function keyValues(row: Record<string, unknown>, skip: readonly string[] = []): string {
   const cells = Object.entries(row)
     .filter(([k]) => !skip.includes(k))
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(fmtValue(v))}</td></tr>`)
+    .map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(fmtValue(v))}</dd></div>`)
     .join('');
-  return `<table class="kv">${cells}</table>`;
+  return `<dl class="kv">${cells}</dl>`;
 }
 
 function shortIdentity(type: string, value: string): string {

@@ -14,6 +14,7 @@ export function sampleReport(text = 'Champions'): ReportData {
         { day: '2025-03-01', raw: 6, clean: 4, orderLines: 2, quarantined: 1 },
         { day: '2025-03-02', raw: 4, clean: 3, orderLines: 2, quarantined: 1 },
       ],
+      uncharted: { raw: 0, quarantined: 0 },
       byReason: [{ reason: text, records: 2 }],
       freshness: [{ source: text, events: 7, latest: '2025-03-02 10:00:00' }],
     },

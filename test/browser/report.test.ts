@@ -1,0 +1,179 @@
+/**
+ * The report and the customer 360 page in headless Chromium, on a small demo lake built here with the demo's own
+ * steps (generate -> load batch tables -> ingest -> tags). Saves docs/img/report.png and docs/img/customer-360.png.
+ *
+ * RETAIL_LAKE_REPORT_TEST_LAKE=<lake> runs the same checks on an existing lake instead (e.g. the full `npm start`
+ * lake, for the README screenshots).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_STEPS, type DemoContext } from '../../src/cli/demo.ts';
+import { Progress } from '../../src/cli/output.ts';
+import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
+import { writeReport } from '../../src/report/command.ts';
+import { renderReport } from '../../src/report/render.ts';
+import { startServer, type RunningServer } from '../../src/serve/server.ts';
+import { sampleReport } from '../report/sample-report.ts';
+import { chartStates, launchChromium, watch, type PageProblems } from './chromium.ts';
+
+const IMG = path.resolve(import.meta.dirname, '../../docs/img');
+const STEPS = ['generate', 'load batch tables', 'ingest', 'tags'];
+const given = process.env.RETAIL_LAKE_REPORT_TEST_LAKE;
+
+let tmp: string;
+let lake: string;
+let reportFile: string;
+let memberId: string;
+let app: RunningServer;
+let browser: Browser;
+
+async function buildDemoLake(dir: string): Promise<void> {
+  const ctx: DemoContext = {
+    opts: { lake: dir, json: true, customers: 300, days: 60, seed: 7, dirtyRate: 0.01 },
+    lakeDir: dir,
+    landingDir: path.join(dir, 'landing', 'demo'),
+    summary: {},
+    progress: (label) => new Progress(label, false),
+  };
+  for (const name of STEPS) {
+    const step = DEMO_STEPS.find((s) => s.name === name);
+    if (!step) throw new Error(`the demo has no '${name}' step (steps: ${DEMO_STEPS.map((s) => s.name).join(', ')})`);
+    await step.run(ctx);
+  }
+}
+
+beforeAll(async () => {
+  // Fail first, and clearly, when the browser is missing: no lake is built for nothing.
+  browser = await launchChromium();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-browser-'));
+  lake = given ?? path.join(tmp, 'lake');
+  if (!given) await buildDemoLake(lake);
+  reportFile = (await writeReport({ lakeDir: lake, out: path.join(tmp, 'report.html') })).out;
+  const cat = await openLakeCatalog(lake);
+  try {
+    const rows = (await cat.conn.runAndReadAll('select member_id from customer_360 where member_id is not null order by lifetime_orders desc, reviews_count + tickets_count desc, member_id limit 1')).getRowObjects();
+    memberId = String(rows[0]!.member_id);
+  } finally {
+    cat.close();
+  }
+  app = await startServer({ lakeDir: lake, port: 0 });
+  fs.mkdirSync(IMG, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function open(url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await browser.newPage({ viewport });
+  const problems = watch(page);
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, problems };
+}
+
+function expectNoProblems(p: PageProblems): void {
+  expect(p.consoleErrors, 'console errors').toEqual([]);
+  expect(p.pageErrors, 'uncaught exceptions').toEqual([]);
+  expect(p.failedRequests, 'failed requests').toEqual([]);
+  expect(p.dialogs, 'dialogs').toEqual([]);
+}
+
+/** Every chart element holds a drawn canvas, and every section shows charts or a "not available yet". */
+async function expectChartsDrawn(page: Page): Promise<number> {
+  await page.waitForSelector('body[data-charts]');
+  const charts = await chartStates(page);
+  expect(charts.length).toBeGreaterThanOrEqual(5);
+  for (const c of charts) {
+    expect(c.width, c.id).toBeGreaterThan(100);
+    expect(c.height, c.id).toBeGreaterThan(100);
+    expect(c.inked, `${c.id} has nothing drawn`).toBeGreaterThan(500);
+  }
+  expect(Number(await page.getAttribute('body', 'data-charts'))).toBe(charts.length);
+  for (const id of ['pipeline', 'segments', 'rfm-grid', 'lifecycle', 'churn', 'clv', 'forecasts', 'activation']) {
+    const drawn = await page.locator(`#${id} .chart[data-rendered="true"]`).count();
+    const waiting = await page.locator(`#${id} .missing`).count();
+    expect(drawn + waiting, `section ${id} shows neither charts nor "not available yet"`).toBeGreaterThan(0);
+  }
+  return charts.length;
+}
+
+describe('report in Chromium', () => {
+  it('opens from the file offline: charts drawn, no console errors, no request but the file itself', async () => {
+    const { page, problems } = await open(pathToFileURL(reportFile).href);
+    const n = await expectChartsDrawn(page);
+    expect(n).toBeGreaterThanOrEqual(6);
+    expectNoProblems(problems);
+    expect(problems.requests).toEqual([pathToFileURL(reportFile).href]);
+    if (!given) expect(await page.locator('.missing').first().textContent()).toMatch(/^Not available yet: .+ Run .+\.$/);
+    await page.screenshot({ path: path.join(IMG, 'report.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('is served at / with the same charts and a customer search', async () => {
+    const { page, problems } = await open(app.url);
+    await expectChartsDrawn(page);
+    expectNoProblems(problems);
+    expect(problems.requests).toEqual([app.url]);
+    expect(await page.locator('form[action="/customer"] input[name="q"]').count()).toBe(1);
+    await page.close();
+  });
+
+  it('does not run script that lake values smuggle into the report', async () => {
+    const attack = '</script><script>window.pwned=1;alert(1)</script><img src=x onerror="window.pwned=2">';
+    const file = path.join(tmp, 'hostile.html');
+    fs.writeFileSync(file, renderReport(sampleReport(attack)).html);
+    const { page, problems } = await open(pathToFileURL(file).href);
+    await expectChartsDrawn(page);
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    expectNoProblems(problems);
+    expect(await page.locator('#pipeline td').first().textContent()).toBe(attack);
+    await page.close();
+  });
+});
+
+describe('customer 360 in Chromium', () => {
+  it('finds a customer from the search box: identities, tags, timeline', async () => {
+    const { page, problems } = await open(app.url);
+    await page.fill('input[name="q"]', memberId);
+    await Promise.all([page.waitForURL(/\/customer\?q=/), page.click('header form button[type="submit"]')]);
+    await expect.poll(() => page.locator('#customer h2').textContent()).toBe(memberId);
+    expect(await page.locator('#identities tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#timeline tr[data-kind="order"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#tags dl.kv > div').count()).toBeGreaterThan(10);
+    expect(await page.locator('#scores .missing, #scores dl.kv').count()).toBeGreaterThan(0);
+    expectNoProblems(problems);
+    await page.screenshot({ path: path.join(IMG, 'customer-360.png'), fullPage: true });
+    await page.close();
+  });
+
+  it.each([
+    { label: 'quotes', q: "' or '1'='1", message: /only letters, digits/ },
+    { label: 'SQL', q: 'M1; drop view identity_map; --', message: /only letters, digits/ },
+    { label: 'a script tag', q: '<script>window.pwned=1</script>', message: /only letters, digits/ },
+    { label: 'an attribute break-out', q: '"><img src=x onerror="window.pwned=1">', message: /only letters, digits/ },
+    { label: '5000 characters', q: 'A'.repeat(5000), message: /too long: 256 characters, at most 64/ }, // the box caps input at 256
+  ])('answers a search with $label with a clear message', async ({ q, message }) => {
+    const { page, problems } = await open(`${app.url}customer`);
+    await page.fill('input[name="q"]', q);
+    await Promise.all([page.waitForURL(/\/customer\?q=/), page.click('header form button[type="submit"]')]);
+    expect(await page.locator('#validation-error').textContent()).toMatch(message);
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    // The page itself answers 400 Bad Request; Chromium logs that status, nothing else may go wrong.
+    expect(problems.consoleErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
+    expect(problems.dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it('answers a very long search sent straight in the URL with the length message', async () => {
+    const { page } = await open(`${app.url}customer?q=${'B'.repeat(5000)}`);
+    expect(await page.locator('#validation-error').textContent()).toBe('The search is too long: 5000 characters, at most 64.');
+    await page.close();
+  });
+});
