@@ -8,12 +8,14 @@ import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
+import { PredictStack } from './stacks/predict-stack.ts';
 
 export interface RetailLakeStacks {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
   readonly analytics: AnalyticsStack;
+  readonly predict: PredictStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -23,12 +25,18 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   const lake = new LakeStack(app, `${prefix}-Lake`, { config, description: 'retail-lake: key, zone buckets, Glue catalog, Athena workgroup' });
   const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, lake, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet' });
   const analytics = new AnalyticsStack(app, `${prefix}-Analytics`, { config, lake, description: 'retail-lake: Athena views from sql/, saved queries' });
+  const predict = new PredictStack(app, `${prefix}-Predict`, {
+    config,
+    lake,
+    description: 'retail-lake: predictors (onnxruntime arm64 or SageMaker), model-event bus with archive and rules, coupon issuer',
+  });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     config,
     lake,
     ingest,
     analytics,
+    predict,
     description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
   });
-  return { config, lake, ingest, analytics, observability };
+  return { config, lake, ingest, analytics, predict, observability };
 }

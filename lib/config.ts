@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Node } from 'constructs';
+import { couponConfigSchema } from '../src/coupons/config.ts';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -68,6 +69,14 @@ export const configSchema = z.object({
   alarmEmail: z.email().optional(),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
+  /** Predictor backend: onnxruntime in the Lambda, or a SageMaker real-time endpoint serving the same ONNX model. */
+  predictorBackend: z.enum(['onnx', 'sagemaker']).default('onnx'),
+  /** Name of the SageMaker endpoint (required when predictorBackend is sagemaker; the only endpoint granted). */
+  sageMakerEndpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name').optional(),
+  /** Days the model-event archive keeps events for replay (0: forever). */
+  eventArchiveDays: int(0, 36_500).default(365),
+  /** Coupon issuer settings (src/coupons/config.ts): campaign, value, currency, monthlyBudget, validDays. */
+  coupons: couponConfigSchema.omit({ codePrefix: true }).partial().optional(),
   /** Optional MSK Serverless cluster as a second event source (Kafka producers). */
   msk: z
     .object({
@@ -76,6 +85,11 @@ export const configSchema = z.object({
       topic: z.string().min(1).default('retail-events'),
     })
     .optional(),
+});
+
+export const checkedConfigSchema = configSchema.refine((c) => c.predictorBackend !== 'sagemaker' || c.sageMakerEndpointName, {
+  message: 'is required when predictorBackend is sagemaker',
+  path: ['sageMakerEndpointName'],
 });
 
 export type LakeConfig = z.output<typeof configSchema>;
@@ -92,7 +106,7 @@ export const CONTEXT_KEY = 'retailLake';
 
 /** Parses a raw config object; the error names the context key, what was received and what was expected. */
 export function parseConfig(raw: Record<string, unknown>): LakeConfig {
-  const r = configSchema.safeParse(raw);
+  const r = checkedConfigSchema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = issue.path.join('.');
@@ -107,7 +121,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && key === 'msk' ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

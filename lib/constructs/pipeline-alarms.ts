@@ -84,6 +84,16 @@ export class PipelineAlarms extends Construct {
         evaluationPeriods: 2,
       });
     }
+    for (const [detailType, rule] of m.props.eventRules ?? []) {
+      add(`EventsUndelivered${detailType}`, {
+        alarmName: name(`events-undelivered-${detailType}`),
+        alarmDescription: `EventBridge could not deliver ${detailType} events to a subscriber; they are in its DLQ (or the archive, for replay).`,
+        metric: m.failedInvocations(rule, detailType),
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
     for (const [label, fn] of m.props.otherFunctions ?? []) {
       add(`Errors${label.replace(/[^A-Za-z0-9]/g, '')}`, {
         alarmName: name(`${label}-errors`),

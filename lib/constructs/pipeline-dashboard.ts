@@ -33,5 +33,12 @@ export class PipelineDashboard extends Construct {
       new cw.GraphWidget({ title: 'Dead-letter queue depth', left: [...m.props.deadLetterQueues].map(([label, q]) => m.dlqDepth(q, label)), width: 12 }),
       new cw.GraphWidget({ title: 'Firehose delivery freshness (s)', left: [...m.props.deliveryStreams].map(([t, s]) => m.freshness(s, t)), width: 12 }),
     );
+    const rules = [...(m.props.eventRules ?? [])];
+    if (rules.length) {
+      this.dashboard.addWidgets(
+        new cw.GraphWidget({ title: 'Model events emitted, by detail type', left: rules.map(([t, r]) => m.eventsOfType(t, r)), stacked: true, width: 12 }),
+        new cw.GraphWidget({ title: 'Model events not delivered to subscribers', left: rules.map(([t, r]) => m.failedInvocations(r, t)), width: 12 }),
+      );
+    }
   }
 }

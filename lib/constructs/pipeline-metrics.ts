@@ -5,6 +5,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -19,6 +20,8 @@ export interface PipelineMetricsProps {
   readonly deliveryStreams: ReadonlyMap<string, firehose.IDeliveryStream>;
   /** Other functions whose errors matter (views deployer, ...), by label. */
   readonly otherFunctions?: ReadonlyMap<string, lambda.IFunction>;
+  /** The model-event rule of each detail type (one rule per type, so its matches count that type's events). */
+  readonly eventRules?: ReadonlyMap<string, events.IRule>;
   /** @default Duration.minutes(5) */
   readonly period?: Duration;
 }
@@ -66,8 +69,21 @@ export class PipelineMetrics {
     return stream.metric('DeliveryToS3.DataFreshness', { statistic: 'Maximum', period: this.period, label: `${table} freshness (s)` });
   }
 
-  /** Events the predictors published to EventBridge (populated once the predict stack is deployed). */
-  eventsEmitted(): cw.Metric {
-    return new cw.Metric({ namespace: METRICS_NAMESPACE, metricName: 'EventsEmitted', statistic: 'Sum', period: this.period, label: 'Events emitted' });
+  /** Model events of one detail type that reached the bus: the matches of its rule. */
+  eventsOfType(detailType: string, rule: events.IRule): cw.Metric {
+    return new cw.Metric({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensionsMap: { RuleName: rule.ruleName }, statistic: 'Sum', period: this.period, label: detailType });
+  }
+
+  /** Model events emitted, all detail types together (each event matches exactly one per-type rule). */
+  eventsEmitted(): cw.IMetric {
+    const rules = [...(this.props.eventRules ?? [])];
+    if (!rules.length) return new cw.MathExpression({ expression: '0', period: this.period, label: 'EventsEmitted' });
+    const using = Object.fromEntries(rules.map(([t, r], i) => [`e${i}`, this.eventsOfType(t, r)]));
+    return new cw.MathExpression({ expression: Object.keys(using).join(' + '), usingMetrics: using, period: this.period, label: 'EventsEmitted' });
+  }
+
+  /** Events a rule could not deliver to its targets (they went to the target's DLQ or were dropped). */
+  failedInvocations(rule: events.IRule, label: string): cw.Metric {
+    return new cw.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: rule.ruleName }, statistic: 'Sum', period: this.period, label });
   }
 }

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -46,6 +46,8 @@ export interface ProjectFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Maximum concurrent executions reserved for the function. @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
+  /** Scratch space in /tmp (e.g. a file being imported). @default Size.mebibytes(512) */
+  readonly ephemeralStorageSize?: Size;
   /** Extra esbuild options (e.g. commandHooks). @default - none */
   readonly bundling?: NodejsFunctionProps['bundling'];
 }
@@ -77,6 +79,7 @@ export class ProjectFunction extends NodejsFunction {
       logGroup,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ephemeralStorageSize: props.ephemeralStorageSize,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'RetailLake',

@@ -9,12 +9,14 @@ import { PipelineMetrics } from '../constructs/pipeline-metrics.ts';
 import type { AnalyticsStack } from './analytics-stack.ts';
 import type { IngestStack } from './ingest-stack.ts';
 import type { LakeStack } from './lake-stack.ts';
+import type { PredictStack } from './predict-stack.ts';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
   readonly analytics: AnalyticsStack;
+  readonly predict: PredictStack;
 }
 
 export class ObservabilityStack extends Stack {
@@ -30,12 +32,16 @@ export class ObservabilityStack extends Stack {
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
+        ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
       ]),
       deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
       otherFunctions: new Map([
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
+        ['coupon-issuer', props.predict.couponIssuer.function],
+        ...[...props.predict.predictors].map(([m, p]) => [`predictor-${m}`, p.function] as const),
       ]),
+      eventRules: props.predict.events.rules,
     });
     this.topic = new AlarmTopic(this, 'AlarmTopic', { key: props.lake.key.key, email: c.alarmEmail });
     this.alarms = new PipelineAlarms(this, 'Alarms', {

@@ -58,6 +58,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synthWithNag(other.app).findings).toEqual([]);
   });
 
+  it('finds nothing unacknowledged with the SageMaker predictor backend', () => {
+    const sm = buildTestApp({ retailLake: { predictorBackend: 'sagemaker', sageMakerEndpointName: 'retail-lake-churn' } });
+    expect(synthWithNag(sm.app).findings).toEqual([]);
+  });
+
   it('finds nothing unacknowledged in a disposable dev stage (auto-deleted buckets)', () => {
     const dev = buildTestApp({ retailLake: { stage: 'dev', destroyOnRemove: true } });
     expect(synthWithNag(dev.app).findings).toEqual([]);

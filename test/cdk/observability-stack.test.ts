@@ -29,6 +29,10 @@ describe('observability stack', () => {
         'retail-lake-prod-freshness-curated_events',
         'retail-lake-prod-freshness-curated_order_lines',
         'retail-lake-prod-views-deployer-errors',
+        'retail-lake-prod-dlq-coupon-issuer',
+        'retail-lake-prod-coupon-issuer-errors',
+        'retail-lake-prod-predictor-churn-errors',
+        'retail-lake-prod-events-undelivered-HighValueCustomerAtRisk',
       ]),
     );
     obs.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'retail-lake-prod-quarantine-ratio', Threshold: 0.05 });
@@ -40,5 +44,12 @@ describe('observability stack', () => {
     for (const m of ['RecordsIn', 'Clean', 'Quarantined', 'Duplicates', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'DeliveryToS3.DataFreshness', 'EventsEmitted']) {
       expect(body, m).toContain(m);
     }
+  });
+
+  it('counts the model events emitted by detail type from the rules’ matches, and shows the coupon DLQ', () => {
+    const body = JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('Model events emitted, by detail type');
+    expect(body.match(/MatchedEvents/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(body).toContain('coupon-issuer');
   });
 });

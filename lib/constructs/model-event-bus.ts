@@ -1,0 +1,64 @@
+/**
+ * The bus the models publish their activation events to (src/events/schemas.ts): a custom EventBridge bus, an
+ * archive of every model event (replay a subscriber that was down or a new one from history), and one rule per
+ * detail type, so each subscriber, metric and alarm addresses exactly one kind of event. Schemas: docs/events/.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { DETAIL_TYPES, EVENT_SOURCE, type DetailType } from '../../src/events/schemas.ts';
+
+export interface ModelEventBusProps {
+  /** Name of the bus, e.g. retail-lake-prod. */
+  readonly eventBusName: string;
+  /** How long archived events can be replayed (0 days: indefinitely). @default Duration.days(365) */
+  readonly archiveRetention?: Duration;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class ModelEventBus extends Construct {
+  readonly bus: events.EventBus;
+  readonly archive: events.Archive;
+  /** The rule of each detail type (source retail-lake.models); subscribers add themselves as targets. */
+  readonly rules: ReadonlyMap<DetailType, events.Rule>;
+
+  constructor(scope: Construct, id: string, props: ModelEventBusProps) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'retail-lake model events (docs/events/)' });
+    this.bus.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.archive = this.bus.archive('Archive', {
+      archiveName: `${props.eventBusName}-models`,
+      description: 'Every model event, for replay to a subscriber that missed them',
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+    this.archive.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.rules = new Map(
+      DETAIL_TYPES.map((t) => [
+        t,
+        new events.Rule(this, t, {
+          eventBus: this.bus,
+          ruleName: `${props.eventBusName}-${t}`,
+          description: `${t} events of the retail-lake models`,
+          eventPattern: { source: [EVENT_SOURCE], detailType: [t] },
+        }),
+      ]),
+    );
+  }
+
+  get eventBusName(): string {
+    return this.bus.eventBusName;
+  }
+
+  /** The rule of one detail type. */
+  rule(detailType: DetailType): events.Rule {
+    return this.rules.get(detailType)!;
+  }
+
+  /** PutEvents on this bus only (the scorer publishing). */
+  grantPut(grantee: iam.IGrantable): iam.Grant {
+    return this.bus.grantPutEventsTo(grantee);
+  }
+}

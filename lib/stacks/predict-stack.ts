@@ -1,0 +1,57 @@
+/**
+ * Predict: one predictor Lambda per model (onnxruntime for arm64 bundled, or a SageMaker endpoint by config), the
+ * model-event bus with its archive and one rule per detail type, and the coupon issuer subscribed to
+ * HighValueCustomerAtRisk with its DLQ. The model bucket itself belongs to the lake stack.
+ */
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { predictorEnv } from '../../lambdas/predictor/config.ts';
+import type { LakeConfig } from '../config.ts';
+import { CouponIssuerFunction } from '../constructs/coupon-issuer-function.ts';
+import { CouponTable } from '../constructs/coupon-table.ts';
+import { ModelEventBus } from '../constructs/model-event-bus.ts';
+import { PredictorFunction, type PredictorBackend } from '../constructs/predictor-function.ts';
+import type { LakeStack } from './lake-stack.ts';
+
+export interface PredictStackProps extends StackProps {
+  readonly config: LakeConfig;
+  readonly lake: LakeStack;
+}
+
+/** The models a predictor serves: the MODEL_NAME values the handler accepts. */
+export const PREDICTED_MODELS = predictorEnv.shape.MODEL_NAME.options;
+
+export class PredictStack extends Stack {
+  readonly predictors: ReadonlyMap<(typeof PREDICTED_MODELS)[number], PredictorFunction>;
+  readonly events: ModelEventBus;
+  readonly coupons: CouponTable;
+  readonly couponIssuer: CouponIssuerFunction;
+
+  constructor(scope: Construct, id: string, props: PredictStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const { lake } = props;
+    const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+    const key = lake.key.key;
+
+    const models = lake.models.sharedWith(this, 'ModelsBucket');
+    const backend: PredictorBackend = c.predictorBackend === 'sagemaker' ? { kind: 'sagemaker', endpointName: c.sageMakerEndpointName! } : { kind: 'onnx' };
+    this.predictors = new Map(PREDICTED_MODELS.map((m) => [m, new PredictorFunction(this, `Predictor-${m}`, { modelName: m, models, backend, logRetention })]));
+
+    this.events = new ModelEventBus(this, 'ModelEvents', {
+      eventBusName: `retail-lake-${c.stage}`,
+      archiveRetention: Duration.days(c.eventArchiveDays),
+      removalPolicy,
+    });
+    this.coupons = new CouponTable(this, 'Coupons', { key, removalPolicy });
+    this.couponIssuer = new CouponIssuerFunction(this, 'CouponIssuer', {
+      rule: this.events.rule('HighValueCustomerAtRisk'),
+      table: this.coupons,
+      key,
+      coupons: c.coupons,
+      logRetention,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { COUPON_TABLE_KEY } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../../src/events/schemas.ts';
+import { COUPON_TABLE_PARTITION_KEY } from '../../lib/constructs/coupon-table.ts';
+import { buildTestApp } from './app.ts';
+
+const prod = buildTestApp();
+const predict = prod.template('predict');
+const functions = () => Object.values(predict.findResources('AWS::Lambda::Function')) as { Properties: { Architectures: string[]; Environment: { Variables: Record<string, unknown> } } }[];
+const statements = (t = predict) =>
+  Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+
+describe('predict stack: predictors', () => {
+  it('runs one arm64 predictor per model, reading its model from the lake model bucket', () => {
+    const predictors = functions().filter((f) => f.Properties.Environment.Variables.MODEL_NAME);
+    expect(predictors.map((f) => f.Properties.Environment.Variables.MODEL_NAME).sort()).toEqual(['churn', 'clv', 'segments']);
+    for (const f of functions()) expect(f.Properties.Architectures).toEqual(['arm64']);
+    for (const f of predictors) expect(f.Properties.Environment.Variables).toMatchObject({ BACKEND: 'onnx', MODEL_VERSION: 'latest', MODEL_BUCKET: expect.anything() });
+  });
+
+  it('grants no SageMaker access with the default onnx backend', () => {
+    expect(JSON.stringify(statements())).not.toContain('sagemaker');
+  });
+
+  it('may invoke the configured SageMaker endpoint only, with the sagemaker backend', () => {
+    const sm = buildTestApp({ retailLake: { predictorBackend: 'sagemaker', sageMakerEndpointName: 'Churn-Triton' } }).template('predict');
+    const invoke = statements(sm).filter((s) => JSON.stringify(s.Action).includes('sagemaker'));
+    expect(invoke.length).toBe(3);
+    for (const s of invoke) {
+      expect(s.Action).toBe('sagemaker:InvokeEndpoint');
+      expect(JSON.stringify(s.Resource)).toMatch(/:endpoint\/churn-triton"/);
+    }
+    sm.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ BACKEND: 'sagemaker', SAGEMAKER_ENDPOINT: 'Churn-Triton' }) } });
+  });
+
+  it('rejects the sagemaker backend without an endpoint name', () => {
+    expect(() => buildTestApp({ retailLake: { predictorBackend: 'sagemaker' } })).toThrow(/sageMakerEndpointName: is required when predictorBackend is sagemaker/);
+  });
+});
+
+describe('predict stack: model events', () => {
+  it('archives every model event for replay', () => {
+    predict.resourceCountIs('AWS::Events::EventBus', 1);
+    predict.hasResourceProperties('AWS::Events::EventBus', { Name: 'retail-lake-prod' });
+    predict.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: [EVENT_SOURCE] }, RetentionDays: 365, SourceArn: Match.anyValue() });
+  });
+
+  it('has one rule per detail type on the model bus', () => {
+    const rules = Object.values(predict.findResources('AWS::Events::Rule')) as { Properties: { EventPattern: { source: string[]; 'detail-type': string[] }; EventBusName: unknown } }[];
+    expect(rules.map((r) => r.Properties.EventPattern['detail-type']).sort()).toEqual(DETAIL_TYPES.map((t) => [t]).sort());
+    for (const r of rules) {
+      expect(r.Properties.EventPattern.source).toEqual([EVENT_SOURCE]);
+      expect(r.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^ModelEventsBus/) });
+    }
+  });
+
+  it('sends HighValueCustomerAtRisk to the coupon issuer, with a DLQ for undeliverable events and failed invocations', () => {
+    const dlq = Object.keys(predict.findResources('AWS::SQS::Queue'));
+    expect(dlq).toHaveLength(1);
+    predict.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    predict.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['HighValueCustomerAtRisk'] },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq[0], 'Arn'] } }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }) })],
+    });
+    predict.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq[0], 'Arn'] } } },
+    });
+    // The other detail types have no subscriber in the stack yet.
+    expect(Object.values(predict.findResources('AWS::Events::Rule')).filter((r) => (r as { Properties: { Targets?: unknown[] } }).Properties.Targets)).toHaveLength(1);
+  });
+
+  it('keeps coupons in an encrypted table with point-in-time recovery, keyed as the coupon store writes it', () => {
+    expect(COUPON_TABLE_PARTITION_KEY).toBe(COUPON_TABLE_KEY);
+    predict.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: COUPON_TABLE_KEY, KeyType: 'HASH' }],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('passes the coupon settings of the config to the issuer', () => {
+    const t = buildTestApp({ retailLake: { coupons: { value: 30, monthlyBudget: 3000 } } }).template('predict');
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COUPON_VALUE: '30', COUPON_MONTHLY_BUDGET: '3000', COUPON_TABLE: Match.anyValue() }) } });
+  });
+});
+
+describe('predictor bundle', () => {
+  it('ships onnxruntime-node with the linux-arm64 binaries only', () => {
+    const app = buildTestApp({}, { bundle: ['RetailLake-prod-Predict'] });
+    const asm = app.app.synth();
+    const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'node_modules', 'onnxruntime-node')));
+    // One asset for the three predictors (same code, same hash).
+    expect(dirs).toHaveLength(1);
+    const dir = path.join(asm.directory, dirs[0]!);
+    const binaries = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(f));
+    expect(binaries.length).toBeGreaterThan(0);
+    for (const b of binaries) expect(b).toMatch(/^node_modules\/onnxruntime-node\/bin\/napi-v\d+\/linux\/arm64\/[^/]+$/);
+    expect(binaries.map((b) => path.basename(b)).sort()).toEqual(['libonnxruntime.so.1', 'onnxruntime_binding.node']);
+    expect(fs.existsSync(path.join(dir, 'node_modules', 'onnxruntime-common', 'package.json'))).toBe(true);
+    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+    expect(code).toMatch(/from\s*"onnxruntime-node"/);
+    expect(code).not.toMatch(/@duckdb/);
+    const size = (fs.readdirSync(dir, { recursive: true }) as string[]).reduce((n, f) => n + (fs.statSync(path.join(dir, f)).isFile() ? fs.statSync(path.join(dir, f)).size : 0), 0);
+    expect(size).toBeLessThan(40 * 1024 * 1024);
+  });
+});
