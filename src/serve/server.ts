@@ -1,7 +1,7 @@
 /**
  * `retail-lake serve`: a small read-only web app over the local lake, on 127.0.0.1 only. `/` is the report,
  * `/customer?q=...` the customer 360 page. Requests are answered one at a time over one DuckDB catalog, which is
- * reopened when it is older than `refreshMs` so new partitions show up.
+ * reopened when the lake's files change, so new partitions show up without a restart.
  *
  *   const s = await startServer({ lakeDir: 'lake', port: 0 });
  *   console.log(s.url); // http://127.0.0.1:53117/
@@ -15,7 +15,8 @@ import { ReportError, ReportOptionsError } from '../report/errors.ts';
 import { escapeHtml } from '../report/html.ts';
 import { renderPage, type Page } from '../report/layout.ts';
 import { renderReport } from '../report/render.ts';
-import { loadCustomer360, resolveCustomerKey } from './customer.ts';
+import { loadCustomer360, prepareCustomerViews, resolveCustomerKey } from './customer.ts';
+import { lakeFingerprint } from './fingerprint.ts';
 import { renderCustomerPage } from './customer-page.ts';
 import { parseCustomerQuery } from './validate.ts';
 
@@ -27,8 +28,8 @@ export interface ServeOptions {
   readonly lakeDir: string;
   /** 0 picks a free port. @default DEFAULT_PORT */
   readonly port?: number;
-  /** Reopen the lake (and redraw the report) when the last read is older than this. @default 60_000 */
-  readonly refreshMs?: number;
+  /** How often to look for changed lake files; the lake is reopened (and the report redrawn) only when some changed. @default 5_000 */
+  readonly checkMs?: number;
 }
 
 export interface RunningServer {
@@ -76,35 +77,41 @@ function serial() {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const port = opts.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ReportOptionsError(`--port must be an integer 0..65535, received ${JSON.stringify(port)}`);
-  const refreshMs = opts.refreshMs ?? 60_000;
+  const checkMs = opts.checkMs ?? 5_000;
   const queue = serial();
-  let catalog: { cat: LakeCatalog; openedAt: number } | undefined;
-  let report: { page: Page; at: number } | undefined;
+  let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page } | undefined;
+  let checkedAt = 0;
 
-  const lake = async (): Promise<LakeCatalog> => {
-    if (catalog && Date.now() - catalog.openedAt < refreshMs) return catalog.cat;
+  /** The catalog over the lake as it is now: reopened when files were added, removed or rewritten. */
+  const lake = async (): Promise<NonNullable<typeof catalog>> => {
+    if (catalog && Date.now() - checkedAt < checkMs) return catalog;
+    const fingerprint = lakeFingerprint(opts.lakeDir);
+    checkedAt = Date.now();
+    if (catalog && catalog.fingerprint === fingerprint) return catalog;
     catalog?.cat.close();
     catalog = undefined;
-    catalog = { cat: await openLakeCatalog(opts.lakeDir), openedAt: Date.now() };
-    return catalog.cat;
+    catalog = { cat: await openLakeCatalog(opts.lakeDir), fingerprint, customersReady: false };
+    return catalog;
   };
 
   const reportPage = async (): Promise<Page> => {
-    if (report && Date.now() - report.at < refreshMs) return report.page;
-    const cat = await lake();
-    const data = await collectReportData(cat.conn, { lakeDir: opts.lakeDir });
-    report = { page: renderReport(data, { served: true }), at: Date.now() };
-    return report.page;
+    const c = await lake();
+    if (!c.report) c.report = renderReport(await collectReportData(c.cat.conn, { lakeDir: opts.lakeDir }), { served: true });
+    return c.report;
   };
 
   const customerPage = async (raw: string | null): Promise<{ status: number; page: Page }> => {
     if (raw === null || raw === '') return { status: 200, page: renderCustomerPage({ kind: 'empty' }) };
     const q = parseCustomerQuery(raw);
     if (!q.ok) return { status: 400, page: renderCustomerPage({ kind: 'invalid', query: raw, message: q.message }) };
-    const cat = await lake();
-    const key = await resolveCustomerKey(cat.conn, q.value);
+    const c = await lake();
+    if (!c.customersReady) {
+      await prepareCustomerViews(c.cat.conn);
+      c.customersReady = true;
+    }
+    const key = await resolveCustomerKey(c.cat.conn, q.value);
     if (!key) return { status: 404, page: renderCustomerPage({ kind: 'not-found', query: q.value }) };
-    const customer = await loadCustomer360(cat.conn, opts.lakeDir, key);
+    const customer = await loadCustomer360(c.cat.conn, opts.lakeDir, key);
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
   };
 

@@ -109,6 +109,28 @@ describe('retail-lake serve', () => {
   });
 });
 
+describe('serve on a changing lake', () => {
+  it('redraws the report when new lake files land, without a restart', async () => {
+    const live = await startServer({ lakeDir: lake, port: 0, checkMs: 0 });
+    try {
+      const before = await (await fetch(live.url)).text();
+      expect(before).toContain('data-missing="events/"');
+      fs.mkdirSync(path.join(lake, 'events'), { recursive: true });
+      const detail = JSON.stringify({ event_id: 'evt_0', customer_key: 'ck_x', as_of: '2025-03-02' });
+      fs.writeFileSync(
+        path.join(lake, 'events', '2026-01-01.jsonl'),
+        JSON.stringify({ Source: 'retail-lake.models', DetailType: 'CustomerChurnRiskRaised', Detail: detail, EventBusName: 'retail-lake', Time: '2026-01-01T00:00:00Z' }) + '\n',
+      );
+      const after = await (await fetch(live.url)).text();
+      expect(after).not.toContain('data-missing="events/"');
+      expect(after).toContain('id="chart-events"');
+    } finally {
+      await live.close();
+      fs.rmSync(path.join(lake, 'events'), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('resolveCustomerKey', () => {
   it('binds the search as a parameter: SQL in it matches nothing and runs nothing', async () => {
     const cat = await openLakeCatalog(lake);
