@@ -36,6 +36,14 @@ function shortIdentity(type: string, value: string): string {
   return /^[0-9a-f]{64}$/.test(value) ? `${value.slice(0, 12)}… (${type} hash)` : value;
 }
 
+/** ' · models: segments-…, churn-…' from the score row's *_model_version columns. */
+function modelVersions(row: Record<string, unknown>): string {
+  const v = Object.entries(row)
+    .filter(([k, x]) => k.endsWith('_model_version') && x !== null && x !== undefined)
+    .map(([, x]) => String(x));
+  return v.length ? ` · models ${escapeHtml(v.join(', '))}` : '';
+}
+
 function found(c: Customer360): string {
   const p = c.profile ?? {};
   const title = `${escapeHtml(String(p.member_id ?? c.customerKey))}`;
@@ -46,7 +54,15 @@ function found(c: Customer360): string {
     ? `<p class="sub">customer_tags as of ${escapeHtml(c.tags.asOf)}</p>${keyValues(c.tags.row, ['customer_key', 'as_of_date', 'dt', 'channel_share_store', 'channel_share_online', 'channel_share_app'])}`
     : placeholder(c.tags);
   const scores = c.scores.available
-    ? `<p class="sub">customer_scores as of ${escapeHtml(c.scores.asOf)}</p>${keyValues(c.scores.row, ['customer_key', 'member_id', 'as_of', 'dt', 'top_reasons', 'scored_at'])}<h3>Why this churn risk</h3>${
+    ? `<p class="sub">customer_scores as of ${escapeHtml(c.scores.asOf)}${modelVersions(c.scores.row)}</p>${keyValues(c.scores.row, [
+        'customer_key',
+        'member_id',
+        'as_of',
+        'dt',
+        'top_reasons',
+        'scored_at',
+        ...Object.keys(c.scores.row).filter((k) => k.endsWith('_model_version')),
+      ])}<h3>Why this churn risk</h3>${
         c.scores.reasons.length
           ? `<table><thead><tr><th>reason</th><th class="num">value</th><th class="num">contribution (log-odds)</th></tr></thead><tbody>${c.scores.reasons
               .map(

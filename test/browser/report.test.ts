@@ -15,6 +15,7 @@ import { DEMO_STEPS, type DemoContext } from '../../src/cli/demo.ts';
 import { Progress } from '../../src/cli/output.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { writeReport } from '../../src/report/command.ts';
+import { readEventEntries } from '../../src/report/data.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { startServer, type RunningServer } from '../../src/serve/server.ts';
 import { sampleReport } from '../report/sample-report.ts';
@@ -46,6 +47,25 @@ async function buildDemoLake(dir: string): Promise<void> {
   }
 }
 
+/** A member with a model event, a review and a ticket where the lake has them, and a screenful of orders. */
+async function pickMember(dir: string): Promise<string> {
+  const eventsDir = path.join(dir, 'events');
+  const files = fs.existsSync(eventsDir) ? fs.readdirSync(eventsDir).filter((f) => f.endsWith('.jsonl')) : [];
+  const withEvents = new Set([...readEventEntries(eventsDir, files)].map((e) => e?.detail.customer_key).filter((k): k is string => typeof k === 'string'));
+  const cat = await openLakeCatalog(dir);
+  try {
+    const rows = (
+      await cat.conn.runAndReadAll('select customer_key, member_id, lifetime_orders, reviews_count, tickets_count from customer_360 where member_id is not null and lifetime_orders > 0')
+    ).getRowObjects();
+    const score = (r: Record<string, unknown>) =>
+      (withEvents.has(String(r.customer_key)) ? 8 : 0) + (Number(r.reviews_count) > 0 ? 4 : 0) + (Number(r.tickets_count) > 0 ? 2 : 0) - Math.abs(Number(r.lifetime_orders) - 10) / 100;
+    rows.sort((a, b) => score(b) - score(a) || String(a.member_id).localeCompare(String(b.member_id)));
+    return String(rows[0]!.member_id);
+  } finally {
+    cat.close();
+  }
+}
+
 beforeAll(async () => {
   // Fail first, and clearly, when the browser is missing: no lake is built for nothing.
   browser = await launchChromium();
@@ -53,13 +73,7 @@ beforeAll(async () => {
   lake = given ?? path.join(tmp, 'lake');
   if (!given) await buildDemoLake(lake);
   reportFile = (await writeReport({ lakeDir: lake, out: path.join(tmp, 'report.html') })).out;
-  const cat = await openLakeCatalog(lake);
-  try {
-    const rows = (await cat.conn.runAndReadAll('select member_id from customer_360 where member_id is not null order by lifetime_orders desc, reviews_count + tickets_count desc, member_id limit 1')).getRowObjects();
-    memberId = String(rows[0]!.member_id);
-  } finally {
-    cat.close();
-  }
+  memberId = await pickMember(lake);
   app = await startServer({ lakeDir: lake, port: 0 });
   fs.mkdirSync(IMG, { recursive: true });
 }, 120_000);
