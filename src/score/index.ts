@@ -5,3 +5,4 @@ export * from './predictor.ts';
 export * from './parquet.ts';
 export * from './score.ts';
 export * from './command.ts';
+export * from './predict-rows.ts';

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
+import { tableDir } from '../lake/layout.ts';
 import { latestDataDate, parseAsOf, refreshTags } from '../tags/index.ts';
 import type { TagRow } from '../models/index.ts';
 import { TrainError, TrainOptionsError } from './errors.ts';
@@ -36,6 +37,20 @@ export async function latestLakeDate(lakeDir: string): Promise<string> {
     return latest;
   } finally {
     cat.close();
+  }
+}
+
+/** UTC day of the first order line in the lake (any customer, any status), or undefined without lines. Cheap: no views. */
+export async function firstOrderDay(lakeDir: string): Promise<string | undefined> {
+  const dir = tableDir(lakeDir, 'curated_order_lines');
+  if (!fs.existsSync(dir) || !fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'))) return undefined;
+  const conn = await openDuckDB();
+  try {
+    const rows = await queryRows(conn, `select strftime(min(occurred_at), '%Y-%m-%d') as day from read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = false)`);
+    const day = rows[0]?.day;
+    return typeof day === 'string' ? day : undefined;
+  } finally {
+    conn.closeSync();
   }
 }
 

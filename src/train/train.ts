@@ -9,9 +9,9 @@
 import { LocalModelStore, type ModelCard, type ModelStore, type TagRow } from '../models/index.ts';
 import { trainChurnFromLake, type TrainedModel } from './churn.ts';
 import { trainClvFromLake } from './clv.ts';
-import { TrainOptionsError } from './errors.ts';
+import { NotEnoughHistoryError, TrainOptionsError } from './errors.ts';
 import { findGroundTruth } from './ground-truth.ts';
-import { checkAsOf, firstPurchaseDay, latestLakeDate, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
+import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, latestLakeDate, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
 import { trainSegmentsFromLake } from './segments.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv'] as const;
@@ -68,6 +68,18 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : await latestLakeDate(o.lakeDir);
   const store = o.store ?? new LocalModelStore(o.lakeDir);
   const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];
+
+  if (names.includes('churn')) {
+    // Fail before any tag refresh: the validation cut needs orders on or before as-of - 2 x horizon.
+    const first = await firstOrderDay(o.lakeDir);
+    const earliestCut = addDays(asOf, -2 * horizonDays);
+    if (first === undefined || first > earliestCut) {
+      throw new NotEnoughHistoryError(
+        `churn as of ${asOf} with a ${horizonDays}-day horizon trains on the customers as of ${earliestCut} (as-of - 2 x horizon), ` +
+          `but the first order in the lake is ${first ? `on ${first}` : 'missing'}; choose a later --as-of or a shorter --horizon-days`,
+      );
+    }
+  }
 
   const snapshots = new Map<string, Promise<TagRow[]>>();
   // Sequential on purpose: each missing snapshot runs a tag refresh that rewrites identity_map.
