@@ -81,6 +81,7 @@ function reasonsCell(c: AtRiskCustomer): string {
 /** The report's HTML body (without charts drawn: they are drawn by the page's script). */
 export function reportBody(d: ReportData, charts: Record<string, ChartOption>, served = false): string {
   const out: string[] = [];
+  const asOfNote = d.asOf ? ` for scores as of ${escapeHtml(d.asOf)} or earlier` : ' yet';
   out.push(
     `<p class="meta">Lake <code>${escapeHtml(d.lake)}</code> · generated ${escapeHtml(d.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}` +
       `${d.asOf ? ` · as of ${escapeHtml(d.asOf)}` : ' · newest snapshot of every table'} · ${Object.keys(charts).length} charts</p>`,
@@ -192,9 +193,9 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
       'Events and coupons',
       'Model events published on the bus by detail type; coupons issued by the coupon issuer by campaign; and the source coupon system’s coupons by discount type.',
       `<div class="grid3"><div><h3>Events by type</h3>${body(d.events, (e) =>
-        e.byType.length ? `<div class="kpis">${kpi(int(e.total), 'events')}</div>${chart('chart-events', true)}` : '<p class="sub">No events emitted yet.</p>',
+        e.byType.length ? `<div class="kpis">${kpi(int(e.total), 'events')}</div>${chart('chart-events', true)}` : `<p class="sub">No events published${asOfNote}.</p>`,
       )}</div><div><h3>Coupons issued by type</h3>${body(d.coupons, (c) =>
-        c.byType.length ? `<div class="kpis">${kpi(int(c.total), 'coupons issued')}${c.faceValue === null ? '' : kpi(int(c.faceValue), 'face value')}</div>${chart('chart-coupons', true)}` : '<p class="sub">No coupons issued yet.</p>',
+        c.byType.length ? `<div class="kpis">${kpi(int(c.total), 'coupons issued')}${c.faceValue === null ? '' : kpi(int(c.faceValue), 'face value')}</div>${chart('chart-coupons', true)}` : `<p class="sub">No coupons issued${asOfNote}.</p>`,
       )}</div><div><h3>Source coupon system</h3>${body(d.sourceCoupons, () => chart('chart-source-coupons', true))}</div></div>`,
     ),
   );
