@@ -23,7 +23,7 @@ const cache = new PredictorCache(
 async function body(event: unknown): Promise<PredictResponse> {
   const request = parsePredictRequest(event);
   const predictor = await cache.get(env.MODEL_NAME, env.MODEL_VERSION);
-  const response = await predictRows(predictor, request);
+  const response = await predictRows(predictor, request, { batchSize: env.BATCH_ROWS });
   logger.info('scored', { model: response.version, rows: request.rows.length, backend: env.BACKEND });
   return response;
 }

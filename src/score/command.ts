@@ -1,5 +1,9 @@
-/** `retail-lake score [--as-of D] [--rules FILE] [--json]`: write customer_scores and publish the new events. */
+/**
+ * `retail-lake score [--as-of D] [--rules FILE] [--json]`: write customer_scores, publish the new events on the local
+ * bus, then run the local subscriber (the coupon issuer), as the EventBridge rule would in AWS.
+ */
 import { emit, table, type GlobalOptions } from '../cli/output.ts';
+import { runLocalCouponIssuer, type LocalIssuerSummary } from '../coupons/local-subscriber.ts';
 import { loadEventRules } from '../events/rules.ts';
 import { scoreLake, type ScoreSummary } from './score.ts';
 
@@ -8,10 +12,15 @@ export interface ScoreCommandOptions extends GlobalOptions {
   readonly rules?: string;
 }
 
-export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary> {
+export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary & { coupons: LocalIssuerSummary }> {
   const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules) });
-  emit(o, s, () => printScoreSummary(s));
-  return s;
+  const coupons = await runLocalCouponIssuer({ lakeDir: o.lake });
+  const out = { ...s, coupons };
+  emit(o, out, () => {
+    printScoreSummary(s);
+    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod})\n`);
+  });
+  return out;
 }
 
 export function printScoreSummary(s: ScoreSummary): void {

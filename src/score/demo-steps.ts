@@ -76,22 +76,21 @@ export function printModelSummary(s: Record<string, unknown>): void {
   const scores = s.scores as { segments: Record<string, number>; churn: { atRisk: number; threshold: number } } | undefined;
   if (!models) return;
   const out = process.stdout;
-  out.write(`\nModels (as of ${models.asOf})\n`);
-  out.write(
-    table([
-      { model: 'segments', version: models.versions.segments, figures: `k ${models.segments.k}, silhouette ${models.segments.silhouette}, outliers ${models.segments.outlierShare}` },
-      {
-        model: 'churn',
-        version: models.versions.churn,
-        figures: `AUC ${models.churn.auc} (recency alone ${models.churn.aucRecencyOnly}), lift@10% ${models.churn.liftTopDecile}; vs ground truth ${models.churn.groundTruthAuc} (recency ${models.churn.groundTruthAucRecencyOnly})`,
-      },
-      {
-        model: 'clv',
-        version: models.versions.clv,
-        figures: `backtest AUC P(no order) ${models.clv.backtestAucPNoOrder} (recency ${models.clv.backtestAucRecency}), orders predicted/actual ${models.clv.ordersPredictedOverActual}`,
-      },
-    ]) + '\n',
-  );
+  out.write(`\nModels (as of ${models.asOf}; versions ${Object.values(models.versions).join(', ')})\n`);
+  const rows = [
+    ['segments', 'k (by silhouette)', models.segments.k],
+    ['segments', 'silhouette', models.segments.silhouette],
+    ['segments', 'outlier share', models.segments.outlierShare],
+    ['churn', 'AUC, time-shifted validation', models.churn.auc],
+    ['churn', 'AUC of recency alone, same customers', models.churn.aucRecencyOnly],
+    ['churn', 'lift at the top decile', models.churn.liftTopDecile],
+    ['churn', 'AUC vs generator ground truth', models.churn.groundTruthAuc],
+    ['churn', 'recency alone vs ground truth', models.churn.groundTruthAucRecencyOnly],
+    ['clv', 'backtest AUC of P(no order)', models.clv.backtestAucPNoOrder],
+    ['clv', 'backtest AUC of recency', models.clv.backtestAucRecency],
+    ['clv', 'orders predicted / actual', models.clv.ordersPredictedOverActual],
+  ].filter((r) => r[2] !== null && r[2] !== undefined);
+  out.write(table(rows.map(([model, metric, value]) => ({ model, metric, value }))) + '\n');
   if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
   const events = s.events as Record<string, number> | undefined;
   if (events) out.write('\nEvents by type\n' + table(Object.entries(events).map(([type, n]) => ({ type, events: n }))) + '\n');

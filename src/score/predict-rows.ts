@@ -46,8 +46,16 @@ export function parsePredictRequest(event: unknown): PredictRequest {
   return r.data;
 }
 
-export async function predictRows(predictor: Predictor, request: PredictRequest, maxReasons = 3): Promise<PredictResponse> {
-  const scored = await predictor.score(request.rows, request.as_of ? { asOf: request.as_of } : {});
+export interface PredictOptions {
+  /** Reasons per row for a model with contributions. @default 3 */
+  readonly maxReasons?: number;
+  /** Rows per backend call. @default 10000 */
+  readonly batchSize?: number;
+}
+
+export async function predictRows(predictor: Predictor, request: PredictRequest, options: PredictOptions = {}): Promise<PredictResponse> {
+  const maxReasons = options.maxReasons ?? 3;
+  const scored = await predictor.score(request.rows, { ...(request.as_of ? { asOf: request.as_of } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}) });
   const n = request.rows.length;
   const names = predictor.featureNames;
   const meaning = new Map(predictor.features.map((f) => [f.name, f.meaning]));

@@ -16,7 +16,7 @@ export const customerScoreSchema = z.object({
   member_id: z.string().nullable().meta({ description: 'Member id (null for customers known only by other identifiers)' }),
   as_of: z.iso.date().meta({ description: 'Scores use data up to the end of this day (UTC)' }),
   segment: z.string().nullable().meta({ description: 'Readable segment name from the segments model' }),
-  segment_id: z.number().int().nullable().meta({ description: 'Segment index in the segments model (0 = largest at training)' }),
+  segment_id: z.int().nullable().meta({ description: 'Segment index in the segments model (0 = largest at training)' }),
   is_outlier: z.boolean().nullable().meta({ description: 'Far from every dense region of customers (DBSCAN noise)' }),
   churn_probability: z.number().nullable().meta({ description: 'P(no order in the churn model horizon after as_of)' }),
   churn_percentile: z.number().nullable().meta({ description: 'Share of scored customers with a lower or equal churn probability, 0..100' }),
