@@ -21,7 +21,10 @@ import { startServer, type RunningServer } from '../../src/serve/server.ts';
 import { sampleReport } from '../report/sample-report.ts';
 import { chartStates, launchChromium, watch, type PageProblems } from './chromium.ts';
 
-const IMG = path.resolve(import.meta.dirname, '../../docs/img');
+// Screenshots go to a temp folder; RETAIL_LAKE_UPDATE_SCREENSHOTS=1 refreshes the committed ones in docs/img.
+const IMG = process.env.RETAIL_LAKE_UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '../../docs/img')
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'rl-shots-'));
 const STEPS = ['generate', 'load batch tables', 'ingest', 'tags'];
 const given = process.env.RETAIL_LAKE_REPORT_TEST_LAKE;
 
