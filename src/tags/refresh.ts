@@ -3,9 +3,10 @@
  * tag library with the views in sql/ (the same SQL Athena runs) as of D, and writes the snapshot to
  * curated/customer_tags/dt=D/. The current identity map (all data) is written to curated/identity_map/.
  *
- * Inside its DuckDB session the refresh points three names elsewhere before reading the views: `tag_as_of` at the
- * date D, `identity_map` at the map resolved as of D, and `int_order_lines` at a table computed once from its view
- * (five tag views read it; computing it once is what keeps 10 million lines fast). The SQL of every view is unchanged.
+ * Inside its DuckDB session the refresh points some names elsewhere before reading the views: `tag_as_of` at the
+ * date D, `identity_map` at the map resolved as of D, and `int_order_lines`, `tag_orders` and `tag_purchases` at
+ * tables computed once from their views (several tag views read each; DuckDB would otherwise recompute them per
+ * use). The SQL of every view is unchanged.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { listSqlViews, openLakeCatalog } from '../lake/local-catalog.ts';
@@ -50,7 +51,7 @@ export interface TagsSummary {
 }
 
 /** Views computed once into session tables, in dependency order (see the module comment). */
-const SESSION_MATERIALISED = ['int_order_lines'];
+const SESSION_MATERIALISED = ['int_order_lines', 'tag_orders', 'tag_purchases'];
 
 export async function refreshTags(opts: TagsOptions): Promise<TagsSummary> {
   const started = Date.now();

@@ -131,4 +131,13 @@ describe('customer_tags on a hand-computed lake, as of 2024-06-30', () => {
     // customer_360 counts all history: R5 on 2024-07-05 is a third order.
     expect(num(c360[0]!.lifetime_orders)).toBe(3);
   });
+
+  it('keeps a customer\'s key between snapshots while new identifiers join, and keeps both snapshots', async () => {
+    const early = await refreshTags({ lakeDir, asOf: '2024-02-29' }); // Alice: member id and phone only
+    const keys = await runQuery(lakeDir, "select dt, customer_key from customer_tags where member_id = 'M-A' order by dt");
+
+    expect(early.identity.identities).toBe(4); // M-A and Alice's phone, M-D (signed up 2024-01-01), C-100 (imported)
+    expect(keys.map((r) => r.dt)).toEqual(['2024-02-29', '2024-06-30']);
+    expect(keys[0]!.customer_key).toBe(keys[1]!.customer_key);
+  });
 });
