@@ -11,6 +11,7 @@ import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
 import { IMPORT_FIELDS, importOrders, parseColumnMap } from '../ingest/order-import.ts';
 import { parseDelimiter, type Delimiter } from '../ingest/csv.ts';
+import { importReviews, importSeries, parseFieldMap, REVIEW_FIELDS, SERIES_FIELDS } from '../ingest/table-import.ts';
 import { replayQuarantine } from '../ingest/replay.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { BATCH_TABLES } from '../contract/index.ts';
@@ -122,6 +123,34 @@ export function buildProgram(): Command {
         timeZone: o.timezone,
       });
       printCounts(g, counts, 'import-orders');
+    });
+
+  program
+    .command('import-reviews')
+    .description('import review exports (CSV, TSV, .gz) into curated/imported_reviews (the view imported_reviews); sentiment trains on them')
+    .argument('<files...>', 'export files')
+    .requiredOption('--map <fields>', `field=COLUMN,... with fields ${REVIEW_FIELDS.join(', ')}; text and rating or label (1/0) are required`, (v: string) =>
+      parseFieldMap(v, REVIEW_FIELDS, ['text', 'rating|label']))
+    .option('--delimiter <d>', ', | tab | ; | | | whitespace', parseDelimiter, ',' as Delimiter)
+    .option('--no-header', 'the first row is data; --map names columns by 1-based position')
+    .option('--date-format <fmt>', 'format of reviewed_at, e.g. DD/MM/YYYY (default ISO 8601)')
+    .action(async (files: string[], o, cmd: Command) => {
+      const g = globals(cmd);
+      printCounts(g, await importReviews(files, { lakeDir: g.lake, map: o.map, delimiter: o.delimiter, header: o.header, dateFormat: o.dateFormat }), 'import-reviews');
+    });
+
+  program
+    .command('import-series')
+    .description('import time series (CSV, .gz) into curated/demand_series (series_id, period_start, value, is_holiday) for train forecast')
+    .argument('<files...>', 'export files')
+    .requiredOption('--map <fields>', `field=COLUMN,... with fields ${SERIES_FIELDS.join(', ')}; series_id, date and value are required`, (v: string) =>
+      parseFieldMap(v, SERIES_FIELDS, ['series_id', 'date', 'value']))
+    .option('--delimiter <d>', ', | tab | ; | | | whitespace', parseDelimiter, ',' as Delimiter)
+    .option('--no-header', 'the first row is data; --map names columns by 1-based position')
+    .option('--date-format <fmt>', 'e.g. DD/MM/YY (default ISO 8601 / YYYY-MM-DD)')
+    .action(async (files: string[], o, cmd: Command) => {
+      const g = globals(cmd);
+      printCounts(g, await importSeries(files, { lakeDir: g.lake, map: o.map, delimiter: o.delimiter, header: o.header, dateFormat: o.dateFormat }), 'import-series');
     });
 
   program
