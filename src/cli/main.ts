@@ -196,12 +196,13 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train a customer model from the lake as of a date; stores model.onnx + card in the model zone (--json prints the card)')
-    .argument('<model>', 'segments | churn | clv | all')
+    .argument('<model>', 'segments | churn | clv | forecast | recs | sentiment | all')
     .option('--as-of <date>', 'use only data on or before this day, labels included (default: the newest data)')
     .option('--horizon-days <n>', 'churn label window and CLV expected-orders horizon', int('--horizon-days', 7), 90)
+    .option('--horizon-periods <n>', 'forecast periods after as-of written to demand_forecasts', int('--horizon-periods', 1), 13)
     .option('--ground-truth <file>', "generator persons.jsonl to compare churn with (default: the demo's, when present)")
     .action(async (model: string, o, cmd: Command) => {
-      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, groundTruth: o.groundTruth });
+      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth });
     });
 
   program

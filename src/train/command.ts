@@ -8,12 +8,13 @@ export interface TrainCommandOptions extends GlobalOptions {
   readonly model: string;
   readonly asOf?: string;
   readonly horizonDays?: number;
+  readonly horizonPeriods?: number;
   readonly groundTruth?: string;
 }
 
 /** The headline figures of a card, for people. */
 export function headlineMetrics(metrics: Record<string, number | null>): string {
-  const keys = ['k', 'silhouette', 'outlier_share', 'auc', 'auc_recency_only', 'lift_top_decile', 'log_loss', 'ground_truth_auc', 'ground_truth_auc_recency_only', 'backtest_auc_p_no_order', 'backtest_orders_predicted_over_actual'];
+  const keys = ['k', 'silhouette', 'outlier_share', 'auc', 'auc_recency_only', 'lift_top_decile', 'log_loss', 'ground_truth_auc', 'ground_truth_auc_recency_only', 'backtest_auc_p_no_order', 'backtest_orders_predicted_over_actual', 'validation_wape', 'validation_wape_seasonal_naive', 'backtest_hit_rate_at_10', 'backtest_popularity_hit_rate_at_10', 'cv_auc'];
   return keys
     .filter((k) => metrics[k] !== undefined && metrics[k] !== null)
     .map((k) => `${k} ${Number.isInteger(metrics[k]) ? metrics[k] : metrics[k]!.toFixed(3)}`)
@@ -26,6 +27,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<TrainSummary
     model: o.model as never,
     ...(o.asOf !== undefined ? { asOf: o.asOf } : {}),
     ...(o.horizonDays !== undefined ? { horizonDays: o.horizonDays } : {}),
+    ...(o.horizonPeriods !== undefined ? { horizonPeriods: o.horizonPeriods } : {}),
     ...(o.groundTruth !== undefined ? { groundTruth: o.groundTruth } : {}),
     onModel: (name) => {
       if (!o.json) process.stderr.write(`  training ${name} as of ${o.asOf ?? 'the newest data'}...\n`);

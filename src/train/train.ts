@@ -13,8 +13,9 @@ import { NotEnoughHistoryError, TrainOptionsError } from './errors.ts';
 import { findGroundTruth } from './ground-truth.ts';
 import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, latestLakeDate, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
 import { trainSegmentsFromLake } from './segments.ts';
+import { DEFAULT_HORIZON_PERIODS, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 
-export const TRAINABLE_MODELS = ['segments', 'churn', 'clv'] as const;
+export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
 export type TrainTarget = TrainableModel | 'all';
 export const DEFAULT_TRAIN_HORIZON_DAYS = 90;
@@ -26,6 +27,8 @@ export interface TrainOptions {
   readonly asOf?: string;
   /** Churn label window and CLV expected-orders horizon. @default 90 */
   readonly horizonDays?: number;
+  /** Forecast periods after as-of written to demand_forecasts. @default 13 */
+  readonly horizonPeriods?: number;
   /**
    * Generator ground truth for the churn card: a persons.jsonl path, or false for none.
    * @default <lake>/landing/<name>/ground_truth/persons.jsonl when present
@@ -65,9 +68,14 @@ export function checkHorizon(days: number): number {
 export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   const model = parseTrainTarget(o.model);
   const horizonDays = checkHorizon(o.horizonDays ?? DEFAULT_TRAIN_HORIZON_DAYS);
-  const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : await latestLakeDate(o.lakeDir);
-  const store = o.store ?? new LocalModelStore(o.lakeDir);
   const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];
+  const seriesOnly = model === 'forecast' ? await latestSeriesDate(o.lakeDir) : undefined;
+  const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : (seriesOnly ?? (await latestLakeDate(o.lakeDir)));
+  const store = o.store ?? new LocalModelStore(o.lakeDir);
+  const horizonPeriods = o.horizonPeriods ?? DEFAULT_HORIZON_PERIODS;
+  if (!Number.isInteger(horizonPeriods) || horizonPeriods < 1 || horizonPeriods > 366) {
+    throw new TrainOptionsError(`--horizon-periods must be a whole number from 1 to 366, received ${JSON.stringify(horizonPeriods)}`);
+  }
 
   if (names.includes('churn')) {
     // Fail before any tag refresh: the validation cut needs orders on or before as-of - 2 x horizon.
@@ -92,7 +100,7 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   const purchasesUpToAsOf = async () => (purchases ??= await readPurchases(o.lakeDir, asOf));
 
   // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
-  if (names.some((n) => n !== 'clv')) await tagsAt(asOf);
+  if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
   const out: TrainedSummary[] = [];
   for (const name of names) {
@@ -110,6 +118,12 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
         ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
         ...(o.now ? { now: o.now } : {}),
       });
+    } else if (name === 'forecast') {
+      trained = await trainForecastFromLake({ lakeDir: o.lakeDir, asOf, horizonPeriods, ...(o.now ? { now: o.now } : {}) });
+    } else if (name === 'recs') {
+      trained = await trainRecsFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
+    } else if (name === 'sentiment') {
+      trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
     } else {
       trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
     }

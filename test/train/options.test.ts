@@ -14,7 +14,7 @@ afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
 
 describe('train options', () => {
   it('rejects an unknown model, naming the ones it knows', () => {
-    expect(() => parseTrainTarget('forecast-x')).toThrow(/unknown model "forecast-x"; expected one of segments, churn, clv, all/);
+    expect(() => parseTrainTarget('forecast-x')).toThrow(/unknown model "forecast-x"; expected one of segments, churn, clv, forecast, recs, sentiment, all/);
   });
 
   it('rejects a horizon outside 7..730 days', () => {
