@@ -13,7 +13,7 @@ beforeAll(async () => {
   for (const name of ['segments', 'churn', 'clv']) cards[name] = readArtifacts(await store.get(name, 'latest')).card;
 });
 
-describe('retail-lake train all on a generated retailer', () => {
+describe('retail-lake train segments, churn and clv on a generated retailer', () => {
   it('stores model.onnx, card.json and card.md under a version named after the model and the as-of date', async () => {
     for (const name of ['segments', 'churn', 'clv']) {
       const card = cards[name]!;
