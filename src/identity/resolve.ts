@@ -51,6 +51,8 @@ export interface IdentityResolution {
   readonly customersBySize: Record<string, number>;
   readonly maxLinks: Readonly<Record<IdentityType, number>>;
   readonly seconds: number;
+  /** Seconds per phase: graph (tuples, nodes, pairs), guard, components (union-find), map. */
+  readonly timings: Record<string, number>;
 }
 
 const KINDS = IDENTITY_TYPES.map((type, rank) => ({ type, column: identityColumn(type), rank }));
@@ -78,6 +80,12 @@ export async function resolveIdentities(
   diagnostics: { keepGraph?: boolean } = {},
 ): Promise<IdentityResolution> {
   const started = Date.now();
+  const timings: Record<string, number> = {};
+  let phase = Date.now();
+  const lap = (name: string) => {
+    timings[name] = Math.round((Date.now() - phase) / 100) / 10;
+    phase = Date.now();
+  };
   const opts = resolveOptions(options);
   const cols = KINDS.map((k) => k.column).join(', ');
   const cutoff = opts.asOf ? `where occurred_at < timestamp ${sqlString(`${nextDay(opts.asOf)} 00:00:00`)}` : '';
@@ -121,6 +129,7 @@ export async function resolveIdentities(
       select distinct a.node as a, b.node as b, a.identity_type as a_type, b.identity_type as b_type
       from row_nodes as a
       join row_nodes as b on a.row_id = b.row_id and a.node < b.node`);
+    lap('graph');
     // 5. The over-merge guard: identifiers linked to too many identifiers of one kind.
     const limitCase = `case other_type ${KINDS.map((k) => `when '${k.type}' then ${opts.maxLinks[k.type]}`).join(' ')} end`;
     await conn.run(`
@@ -134,17 +143,23 @@ export async function resolveIdentities(
         )
         group by node, other_type
       ),
+      over_limit as (
+        select node, other_type, links from link_counts where links > ${limitCase}
+      ),
       hub_nodes as (
-        select
-          node,
-          sum(links) as linked_identities,
-          string_agg(case when links > ${limitCase} then other_type || '=' || links end, ',' order by other_type) as over_limit
-        from link_counts
+        select node, string_agg(other_type || '=' || links, ',' order by other_type) as over_limit
+        from over_limit
         group by node
-        having bool_or(links > ${limitCase})
+      ),
+      hub_links as (
+        select c.node, sum(c.links) as linked_identities
+        from link_counts as c
+        join hub_nodes as h on h.node = c.node
+        group by c.node
       )
-      select n.identity_type, n.identity_value, h.linked_identities, h.over_limit, n.first_seen_at, h.node
+      select n.identity_type, n.identity_value, l.linked_identities, h.over_limit, n.first_seen_at, h.node
       from hub_nodes as h
+      join hub_links as l on l.node = h.node
       join identity_nodes as n on n.node = h.node`);
     await conn.run(`
       create or replace table identity_links as
@@ -153,6 +168,7 @@ export async function resolveIdentities(
       left join ${RESOLVED_HUBS_TABLE} as ha on ha.node = e.a
       left join ${RESOLVED_HUBS_TABLE} as hb on hb.node = e.b
       where ha.node is null and hb.node is null`);
+    lap('guard');
 
     // 6. Connected components in typed arrays.
     const nodeCount = await scalar(conn, 'select count(*) from identity_nodes');
@@ -166,6 +182,7 @@ export async function resolveIdentities(
       for (let i = 0; i < chunk.rowCount; i++) uf.union(va.getItem(i)!, vb.getItem(i)!);
     }
     await writeComponents(conn, uf.roots());
+    lap('components');
 
     // 7. The map: every identifier (hubs excluded) with its anchor's key.
     await conn.run(`
@@ -180,6 +197,7 @@ export async function resolveIdentities(
       join identity_nodes as a on a.node = coalesce(c.anchor, n.node)
       left join ${RESOLVED_HUBS_TABLE} as h on h.node = n.node
       where h.node is null`);
+    lap('map');
 
     const sizes = (
       await conn.runAndReadAll(`
@@ -207,6 +225,7 @@ export async function resolveIdentities(
       customersBySize: orderedSizes,
       maxLinks: opts.maxLinks,
       seconds: Math.round((Date.now() - started) / 100) / 10,
+      timings,
     };
   } catch (e) {
     if (e instanceof IdentityError) throw e;
