@@ -61,7 +61,8 @@ export function trainForecastModel(series: readonly Series[], options: TrainFore
   if (!model.global) throw new ForecastInputError('the ONNX artifact is the global model: keep global_ridge among the candidate members');
   const onnx = globalModelToOnnx(model.global, { version, asOf: options.asOf });
   const cut = epochDay(options.asOf);
-  const first = Math.min(...series.flatMap((s) => s.period_start.map(epochDay)).filter((d) => d <= cut));
+  let first = Infinity; // a loop: Math.min(...) over every period overflows the stack on long daily series
+  for (const s of series) for (const p of s.period_start) if (epochDay(p) <= cut) first = Math.min(first, epochDay(p));
   const features: CardFeature[] = model.global.featureNames.map((name) => ({
     name,
     column: 'series value / level',

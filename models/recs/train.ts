@@ -54,7 +54,9 @@ export function trainRecsModel(purchases: readonly Purchase[], options: TrainRec
     if (!(e instanceof RecsInputError)) throw e;
   }
   const usable = backtest && backtest.customers > 0 ? backtest : undefined;
-  const first = Math.min(...seen.map((p) => purchaseDay(p.at)));
+  // A loop, not Math.min(...): a spread of 100k+ purchases overflows the call stack.
+  let first = Infinity;
+  for (const p of seen) first = Math.min(first, purchaseDay(p.at));
   const card = parseCard({
     name: 'recs',
     version,

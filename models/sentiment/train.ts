@@ -51,7 +51,7 @@ export function trainSentimentModel(docs: readonly LabelledText[], options: Trai
       'the training vocabulary, L2 logistic regression fitted with L-BFGS on the lake\'s own rated reviews ' +
       '(rating >= 4 positive, <= 2 negative, 3 left out).',
     as_of: asOf,
-    data_window: { from: times.length ? new Date(Math.min(...times)).toISOString().slice(0, 10) : null, to: asOf },
+    data_window: { from: times.length ? new Date(times.reduce((m, t) => Math.min(m, t), Infinity)).toISOString().slice(0, 10) : null, to: asOf },
     horizon_days: null,
     features: model.terms.map((t) => ({
       name: `tfidf:${t}`,
