@@ -18,6 +18,7 @@ import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
 import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, type CustomerScore } from './schema.ts';
+import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
 
@@ -47,6 +48,8 @@ export interface ScoreSummary {
   /** The scoring the events were compared with (null: the first scoring, every customer is new). */
   readonly previousAsOf: string | null;
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
+  /** Texts scored into review_scores (version null: no sentiment model trained). */
+  readonly reviewScores?: ReviewScoring;
   readonly seconds: number;
 }
 
@@ -197,6 +200,9 @@ export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
   const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : await latestLakeDate(o.lakeDir);
   const rules = o.rules ?? loadEventRules();
   const scored = await scoreCustomers({ ...o, asOf });
+  const store = o.store ?? new LocalModelStore(o.lakeDir);
+  const recsVersion = await fillNextBestProducts(o.lakeDir, asOf, scored.rows, store);
+  const reviewScores = await scoreReviewTexts(o.lakeDir, asOf, store);
   const output = await writeRows({
     lakeDir: o.lakeDir,
     relDir: `${CUSTOMER_SCORES_TABLE}/dt=${asOf}`,
@@ -233,12 +239,13 @@ export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
     asOf,
     customers: scored.rows.length,
     output,
-    models: Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])),
+    models: { ...Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])), recs: recsVersion, sentiment: reviewScores.version },
     segments: Object.fromEntries(Object.entries(segmentsCount).sort((a, b) => b[1] - a[1])),
     churn: { mean: mean(probs), atRisk: probs.filter((p) => p >= rules.churnRisk.probabilityThreshold).length, threshold: rules.churnRisk.probabilityThreshold },
     clv: { total365d: clvs.length ? clvs.reduce((a, b) => a + b, 0) : null, meanPAlive: mean(alive) },
     previousAsOf,
     events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
+    reviewScores,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

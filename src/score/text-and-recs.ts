@@ -1,0 +1,90 @@
+/**
+ * The score command's additions for the recommendations and sentiment models:
+ * - customer_scores.next_best_products: the recs model's top 10 per customer from their purchases up to as-of
+ *   (products bought in the last 30 days excluded), scored with the TypeScript reference (`recommend`), which the
+ *   model's ONNX scorer matches;
+ * - review_scores (curated/review_scores/): every review (lake events, latest version, and imported reviews) and
+ *   every service-ticket text, with the sentiment model's P(positive).
+ * Both are skipped when the model has not been trained.
+ */
+import { z } from 'zod';
+import { parseRecsModel, recommend, MODEL_JSON as RECS_JSON } from '../../models/recs/index.ts';
+import { parseSentimentModel, scoreTexts, MODEL_JSON as SENTIMENT_JSON } from '../../models/sentiment/index.ts';
+import { queryRows, sqlString } from '../adapters/local/duckdb.ts';
+import { columnsOf, type Column } from '../contract/columns.ts';
+import { openLakeCatalog } from '../lake/local-catalog.ts';
+import { ModelStoreError, type ModelStore } from '../models/index.ts';
+import { readRecsPurchases, readReviewTexts } from '../train/lake-models.ts';
+import { writeRows } from './parquet.ts';
+import type { CustomerScore } from './schema.ts';
+
+export const REVIEW_SCORES_TABLE = 'review_scores';
+
+export const reviewScoreSchema = z.object({
+  review_id: z.string().meta({ description: 'Review id, or the ticket id for service-ticket text' }),
+  source: z.string().meta({ description: "review.submitted, import (import-reviews) or service.ticket" }),
+  sku: z.string().nullable().meta({ description: 'Reviewed product (null for tickets)' }),
+  rating: z.int().nullable().meta({ description: 'Stars 1..5 (null for tickets and label-only imports)' }),
+  sentiment_score: z.number().meta({ description: 'P(positive) from the sentiment model, 0..1' }),
+  model_version: z.string().meta({ description: 'Sentiment model version' }),
+  as_of: z.iso.date().meta({ description: 'Texts written up to the end of this day were scored' }),
+});
+export const REVIEW_SCORE_COLUMNS: readonly Column[] = columnsOf(reviewScoreSchema);
+
+async function modelJson(store: ModelStore, name: string, file: string): Promise<{ version: string; bytes: Uint8Array } | undefined> {
+  try {
+    const m = await store.get(name, 'latest');
+    const bytes = m.files[file];
+    return bytes ? { version: m.version, bytes } : undefined;
+  } catch (e) {
+    if (e instanceof ModelStoreError) return undefined;
+    throw e;
+  }
+}
+
+/** Fills next_best_products in place; returns the recs model version used, or null when none is trained. */
+export async function fillNextBestProducts(lakeDir: string, asOf: string, rows: CustomerScore[], store: ModelStore, k = 10): Promise<string | null> {
+  const m = await modelJson(store, 'recs', RECS_JSON);
+  if (!m || rows.length === 0) return m?.version ?? null;
+  const model = parseRecsModel(m.bytes);
+  const lists = recommend(model, await readRecsPurchases(lakeDir, asOf), { k, asOf });
+  for (const r of rows) {
+    const list = lists.get(r.customer_key) ?? (r.member_id ? lists.get(r.member_id) : undefined);
+    r.next_best_products = list ? list.map((x) => x.item_id) : null;
+  }
+  return m.version;
+}
+
+export interface ReviewScoring {
+  readonly version: string | null;
+  readonly reviews: number;
+  readonly tickets: number;
+}
+
+/** Scores every review and service-ticket text up to as-of into review_scores (replacing the previous scoring). */
+export async function scoreReviewTexts(lakeDir: string, asOf: string, store: ModelStore): Promise<ReviewScoring> {
+  const m = await modelJson(store, 'sentiment', SENTIMENT_JSON);
+  if (!m) return { version: null, reviews: 0, tickets: 0 };
+  const model = parseSentimentModel(m.bytes);
+  const reviews = await readReviewTexts(lakeDir, asOf);
+  const cat = await openLakeCatalog(lakeDir);
+  let tickets: { ticket_id: string; text: string }[];
+  try {
+    tickets = (
+      await queryRows(
+        cat.conn,
+        `select ticket_id, arg_max(ticket_text, occurred_at) as text from stg_service_tickets
+         where ticket_text is not null and cast(occurred_at as date) <= cast(${sqlString(asOf)} as date) group by ticket_id order by ticket_id`,
+      )
+    ).map((r) => ({ ticket_id: String(r.ticket_id), text: String(r.text) }));
+  } finally {
+    cat.close();
+  }
+  const p = scoreTexts(model, [...reviews.map((r) => r.text), ...tickets.map((t) => t.text)]);
+  const rows = [
+    ...reviews.map((r, i) => ({ review_id: r.review_id, source: r.source, sku: r.sku, rating: r.rating ?? null, sentiment_score: p[i]!, model_version: m.version, as_of: asOf })),
+    ...tickets.map((t, j) => ({ review_id: t.ticket_id, source: 'service.ticket', sku: null, rating: null, sentiment_score: p[reviews.length + j]!, model_version: m.version, as_of: asOf })),
+  ];
+  await writeRows({ lakeDir, relDir: REVIEW_SCORES_TABLE, columns: REVIEW_SCORE_COLUMNS, rows, mode: 'replace' });
+  return { version: m.version, reviews: reviews.length, tickets: tickets.length };
+}
