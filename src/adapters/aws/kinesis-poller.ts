@@ -100,7 +100,7 @@ export interface KinesisPollerOptions extends ClientOptions {
   readonly client?: KinesisClient;
   /** Injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Called after each invocation the shard moved past (for progress output). */
+  /** Called after each invocation, once its records are checkpointed (or, on a failure, those before it). */
   readonly onBatch?: (info: { shardId: string; records: number; failedFrom?: string }) => void;
 }
 
@@ -309,11 +309,10 @@ export class KinesisPoller {
         this.stats.lastHandlerError = (e as Error)?.message ?? String(e);
         failedFrom = records[0]!.SequenceNumber!;
       }
-      this.options.onBatch?.({ shardId, records: records.length, failedFrom });
-
       if (failedFrom === undefined) {
         await this.options.checkpoints.put(shardId, records.at(-1)!.SequenceNumber!);
         this.stats.checkpointed += records.length;
+        this.options.onBatch?.({ shardId, records: records.length });
         it = res.NextShardIterator;
         retrySeq = undefined;
         attempt = 0;
@@ -325,6 +324,7 @@ export class KinesisPoller {
         await this.options.checkpoints.put(shardId, records[doneCount - 1]!.SequenceNumber!);
         this.stats.checkpointed += doneCount;
       }
+      this.options.onBatch?.({ shardId, records: records.length, failedFrom });
       attempt = failedFrom === retrySeq ? attempt + 1 : 1;
       retrySeq = failedFrom;
       if (attempt >= maxAttempts) {

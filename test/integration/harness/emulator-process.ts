@@ -1,10 +1,15 @@
-// Child process that runs one emulator and reports its endpoint over IPC: `emulator-process.ts kinesalite [dbPath]`.
-// Keeps the emulator's memory (kinesalite holds the stream) out of the measured process.
-import { startKinesalite } from './emulators.ts';
+// Child process that runs one emulator and reports its endpoint over IPC:
+//   emulator-process.ts kinesalite [dbPath]   |   emulator-process.ts s3rver <directory> <bucket,bucket>
+// Keeps the emulator's memory (kinesalite holds the stream) and CPU out of the measured process.
+import { startKinesalite, startS3rver, type Emulator } from './emulators.ts';
 
-const [kind, dbPath] = process.argv.slice(2);
-if (kind !== 'kinesalite') throw new Error(`unknown emulator ${JSON.stringify(kind)}; expected kinesalite`);
-const emulator = await startKinesalite({ path: dbPath || undefined });
+const [kind, where, buckets] = process.argv.slice(2);
+let emulator: Emulator;
+if (kind === 'kinesalite') emulator = await startKinesalite({ path: where || undefined });
+else if (kind === 's3rver') emulator = await startS3rver((buckets ?? '').split(','), where);
+else throw new Error(`unknown emulator ${JSON.stringify(kind)}; expected kinesalite or s3rver`);
 process.send?.({ endpoint: emulator.endpoint });
-process.on('SIGTERM', () => void emulator.close().finally(() => process.exit(0)));
-process.on('disconnect', () => void emulator.close().finally(() => process.exit(0)));
+// Nothing to keep: the emulator's data dies with the test. Exit at once rather than wait for idle keep-alive sockets.
+process.on('SIGTERM', () => process.exit(0));
+process.on('disconnect', () => process.exit(0));
+void emulator;

@@ -49,7 +49,11 @@ export async function startKinesalite(options: KinesaliteOptions = {}): Promise<
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -66,9 +70,14 @@ export async function startS3rver(buckets: readonly string[], directory = fs.mkd
   return { endpoint: `http://127.0.0.1:${addr.port}`, directory, close: () => server.close() };
 }
 
+/** Starts s3rver in a child process (its CPU and memory are then not the measured process's). */
+export function startS3rverInChild(buckets: readonly string[], directory: string): Promise<Emulator & { pid?: number }> {
+  return startInChild('s3rver', directory, buckets.join(','));
+}
+
 /** Starts an emulator in a child process (see emulator-process.ts) and waits for its endpoint. */
-async function startInChild(kind: 'kinesalite', dbPath?: string): Promise<Emulator & { pid?: number }> {
-  const child: ChildProcess = fork(path.join(import.meta.dirname, 'emulator-process.ts'), [kind, dbPath ?? ''], {
+async function startInChild(kind: 'kinesalite' | 's3rver', where?: string, extra?: string): Promise<Emulator & { pid?: number }> {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, 'emulator-process.ts'), [kind, where ?? '', extra ?? ''], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
