@@ -18,6 +18,7 @@ import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
 import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, type CustomerScore } from './schema.ts';
+import { replenishmentEvents } from '../events/replenishment.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
@@ -223,6 +224,8 @@ export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
       ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
     },
   });
+  const replenishment = await replenishmentEvents(o.lakeDir, asOf);
+  events.push(...replenishment.events);
   const bus = o.bus ?? new LocalEventBus(o.lakeDir);
   const result = await publishNew(events, { bus, ledger: bus, busName: rules.busName, source: rules.source, ...(o.now ? { now: o.now } : {}) });
   for (const p of Object.values(scored.predictors)) await p.release();
