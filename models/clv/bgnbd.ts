@@ -87,6 +87,13 @@ export function bgNbdLogLikelihood(p: BgNbdParams, rows: readonly Rft[]): number
 
 /** log-parameters are kept in [-LOG_BOUND, LOG_BOUND]: every parameter stays in [2e-9, 5e8]. */
 const LOG_BOUND = 20;
+/**
+ * a is kept at or below 1000. On data where dropout barely varies between customers the likelihood keeps rising,
+ * ever more slowly, as a and b grow together (the Beta prior of the dropout probability narrows to a point); at
+ * a = 1000 its spread is already negligible and the likelihood within rounding of its supremum, while the E[Y(t)]
+ * series the ONNX export unrolls needs about a * z terms, so an unbounded a made the export impossible.
+ */
+const LOG_A_MAX = Math.log(1000);
 
 /**
  * Maximum-likelihood BG/NBD fit. Optimises ln r, ln alpha, ln a, ln b (so every parameter stays positive) with
@@ -99,7 +106,7 @@ export function fitBgNbd(rows: readonly Rft[], options: MinimizeOptions = {}): B
     throw new ClvFitError(`fitBgNbd: none of the ${rows.length} customers made a repeat purchase; the model is not identified`);
   }
   const objective = (theta: number[]): number => {
-    if (theta.some((t) => Math.abs(t) > LOG_BOUND)) return Infinity;
+    if (theta.some((t) => Math.abs(t) > LOG_BOUND) || theta[2]! > LOG_A_MAX) return Infinity;
     const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) };
     const lnGammaR = gammaln(p.r);
     const lnBetaAB = betaln(p.a, p.b);

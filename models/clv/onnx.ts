@@ -54,15 +54,18 @@ export function seriesTermsNeeded(p: BgNbdParams, t: number, tolerance = 1e-13):
   let term = p1 * z;
   let sum = term;
   if (term === 0) return 1;
-  const settle = Math.abs(p1) + 2;
+  // |u_{n+1} / u_n| = z (1 - r / (C + n - 1)) (a + n - 2) / n <= q_n = z max(1, (a + n - 2) / n), and q_n falls with n:
+  // once q_n < 1 the rest of the series is below |u_n| q_n / (1 - q_n). (Bounding the ratio by the size of a + b
+  // instead made a collapsed fit with b in the thousands look unconvergeable.)
   for (let n = 2; n <= MAX_SERIES_TERMS; n++) {
     term *= ((p1 + n - 1) * (a + n - 2) * z) / ((C + n - 1) * n);
     sum += term;
     if (term === 0) return n;
-    if (n >= settle && Math.abs(term) <= tolerance * Math.abs(sum) * (1 - z)) return n + 2;
+    const q = z * Math.max(1, (a + n - 2) / n);
+    if (q < 1 && (Math.abs(term) * q) / (1 - q) <= tolerance * Math.abs(sum)) return n + 2;
   }
   throw new ClvInputError(
-    `horizon ${t} is ${(t / alpha).toFixed(0)} times alpha = ${alpha}: E[Y(t)] would need more than ${MAX_SERIES_TERMS} series terms in ONNX; expected a shorter horizon`,
+    `horizon ${t} is ${(t / alpha).toFixed(0)} times alpha = ${alpha} (r ${r}, a ${a}, b ${b}): E[Y(t)] would need more than ${MAX_SERIES_TERMS} series terms in ONNX; expected a shorter horizon`,
   );
 }
 

@@ -17,7 +17,9 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
     name: 'train',
     run: async (ctx) => {
       const p = ctx.progress('train segments, churn, clv');
-      const s = await trainModels({ lakeDir: ctx.lakeDir, model: 'all', onModel: (n) => p.update(['segments', 'churn', 'clv'].indexOf(n) + 1, 3) });
+      // Churn needs two horizons of history before as-of: short demos get a horizon that fits their window.
+      const horizonDays = Math.min(90, Math.max(7, Math.floor(ctx.opts.days / 4)));
+      const s = await trainModels({ lakeDir: ctx.lakeDir, model: 'all', horizonDays, onModel: (n) => p.update(['segments', 'churn', 'clv'].indexOf(n) + 1, 3) });
       const m = Object.fromEntries(s.models.map((x) => [x.name, x.card]));
       const metric = (name: string, key: string) => round(m[name]?.metrics[key] ?? null);
       ctx.summary.models = {

@@ -75,3 +75,23 @@ describe('clvToOnnx limits', () => {
       .toThrow(/q > 1/);
   });
 });
+
+describe('CLV ONNX model with a collapsed dropout fit', () => {
+  // A fit seen on a small synthetic lake: a -> 0 with b in the thousands (dropout almost never happens). The series
+  // must still converge in few terms, and onnxruntime must match the reference there too.
+  const collapsed = { r: 0.6048, alpha: 3.3507, a: 1.163e-7, b: 7860.9 };
+  const h = 90 / 7;
+  it('needs few series terms and matches the TypeScript reference to 1e-5', async () => {
+    expect(seriesTermsNeeded(collapsed, h)).toBeLessThan(200);
+    const model = clvToOnnx({ bgnbd: collapsed, gammaGamma, horizon: h, clv, timeUnit: 'weeks', version: 'clv-collapsed', asOf: '2025-12-31' });
+    const s = await ModelSession.load(model, { features: [...CLV_FEATURES] });
+    const rows = [[0, 0, 0, 0], [2, 10, 20, 30], [8, 25, 25, 12]].map((r) => r.map(Math.fround));
+    const res = await s.run(rows);
+    const got = toNumbers(res.expected_orders!);
+    rows.forEach(([x, tx, T, meanSpend], i) => {
+      const expected = expectedTransactions(collapsed, { x: x!, tx: tx!, T: T!, meanSpend: meanSpend! }, h);
+      expect(Math.abs(got[i]! - expected) / Math.max(1, expected)).toBeLessThan(1e-5);
+    });
+    await s.release();
+  });
+});
