@@ -139,7 +139,9 @@ export function isRetryableKinesisError(e: unknown): boolean {
   const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
   const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT') return true;
+  // The SDK wraps a reset socket as TimeoutError ("read ECONNRESET").
+  return name === 'TimeoutError' || /ECONNRESET|socket hang up/.test((e as Error)?.message ?? '');
 }
 
 /**
