@@ -23,7 +23,7 @@ import { DEMAND_SERIES_TABLE } from '../ingest/table-import.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { writeRows } from '../score/parquet.ts';
 import type { TrainedModel } from './churn.ts';
-import { NotEnoughHistoryError, TrainError } from './errors.ts';
+import { NotEnoughHistoryError } from './errors.ts';
 
 export const DEMAND_FORECASTS_TABLE = 'demand_forecasts';
 export const DEFAULT_HORIZON_PERIODS = 13;
@@ -186,7 +186,7 @@ export async function trainSentimentFromLake(input: { lakeDir: string; asOf: str
     const t = trainSentimentModel(docs, { asOf: input.asOf, ...(input.now ? { now: input.now } : {}) });
     return { name: 'sentiment', version: t.version, card: t.card, files: sentimentArtifacts(t) };
   } catch (e) {
-    if ((e as Error).name === 'SentimentInputError') throw new TrainError(`sentiment: ${(e as Error).message}`, { cause: e });
+    if ((e as Error).name === 'SentimentInputError') throw new NotEnoughHistoryError(`sentiment: ${(e as Error).message}`, { cause: e });
     throw e;
   }
 }

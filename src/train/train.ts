@@ -51,6 +51,8 @@ export interface TrainSummary {
   readonly asOf: string;
   readonly horizonDays: number;
   readonly models: readonly TrainedSummary[];
+  /** With `all`: forecast, recs or sentiment left out for lack of data, with the reason. */
+  readonly skipped?: readonly { readonly name: TrainableModel; readonly reason: string }[];
 }
 
 export function parseTrainTarget(value: string): TrainTarget {
@@ -103,32 +105,41 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
   const out: TrainedSummary[] = [];
+  const skipped: { name: TrainableModel; reason: string }[] = [];
   for (const name of names) {
     o.onModel?.(name);
     let trained: TrainedModel;
-    if (name === 'segments') {
-      trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
-    } else if (name === 'churn') {
-      const personsFile = o.groundTruth === false ? undefined : (o.groundTruth ?? findGroundTruth(o.lakeDir));
-      trained = await trainChurnFromLake({
-        asOf,
-        horizonDays,
-        tagsAt,
-        purchases: await purchasesUpToAsOf(),
-        ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
-        ...(o.now ? { now: o.now } : {}),
-      });
-    } else if (name === 'forecast') {
-      trained = await trainForecastFromLake({ lakeDir: o.lakeDir, asOf, horizonPeriods, ...(o.now ? { now: o.now } : {}) });
-    } else if (name === 'recs') {
-      trained = await trainRecsFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
-    } else if (name === 'sentiment') {
-      trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
-    } else {
-      trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
+    // `all` on a short or review-less lake still trains the customer models; the others say why they were left out.
+    const optional = model === 'all' && (name === 'forecast' || name === 'recs' || name === 'sentiment');
+    try {
+      if (name === 'segments') {
+        trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
+      } else if (name === 'churn') {
+        const personsFile = o.groundTruth === false ? undefined : (o.groundTruth ?? findGroundTruth(o.lakeDir));
+        trained = await trainChurnFromLake({
+          asOf,
+          horizonDays,
+          tagsAt,
+          purchases: await purchasesUpToAsOf(),
+          ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+          ...(o.now ? { now: o.now } : {}),
+        });
+      } else if (name === 'forecast') {
+        trained = await trainForecastFromLake({ lakeDir: o.lakeDir, asOf, horizonPeriods, ...(o.now ? { now: o.now } : {}) });
+      } else if (name === 'recs') {
+        trained = await trainRecsFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
+      } else if (name === 'sentiment') {
+        trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
+      } else {
+        trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
+      }
+    } catch (e) {
+      if (!optional || !(e instanceof NotEnoughHistoryError)) throw e;
+      skipped.push({ name, reason: e.message });
+      continue;
     }
     await store.put(trained.name, trained.version, trained.files);
     out.push({ name, version: trained.version, card: trained.card });
   }
-  return { asOf, horizonDays, models: out };
+  return { asOf, horizonDays, models: out, ...(skipped.length ? { skipped } : {}) };
 }
