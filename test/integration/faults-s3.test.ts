@@ -1,0 +1,104 @@
+// S3 failing for a while, wholly or for one table: failed records are redelivered and written exactly once.
+import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KinesisPoller, MemoryCheckpointStore } from '../../src/adapters/aws/kinesis-poller.ts';
+import { LocalDedupStore } from '../../src/adapters/local/dedup-store.ts';
+import { generateSmallRetailer, type GeneratedEvents } from './harness/data.ts';
+import { FaultProxy, s3InternalError } from './harness/emulators.ts';
+import { startTestEnv, type TestEnv } from './harness/env.ts';
+import { expectExactCounts, expectExactLake } from './harness/reconcile.ts';
+import { cleanserHandler, createStream, putAll, readLake, s3Client, s3Sink } from './harness/stream.ts';
+
+let data: GeneratedEvents;
+let env: TestEnv;
+
+beforeAll(async () => {
+  // About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
+  data = await generateSmallRetailer(60, 60);
+});
+afterAll(() => fs.rmSync(data.dir, { recursive: true, force: true }));
+beforeEach(async () => {
+  env = await startTestEnv();
+  await createStream(env.kinesis, env.stream);
+});
+afterEach(async () => {
+  await env.close();
+});
+
+const BATCH = 200;
+
+describe('S3 write failures', () => {
+  it('reports failed S3 writes as batch item failures, redelivers them, and writes each record once when S3 is back', async () => {
+    // Arrange: S3 answers every PutObject with 500 InternalError during three deliveries, then heals.
+    await putAll(env.kinesis, env.stream, data.lines);
+    const proxy = await new FaultProxy(env.s3Endpoint).start();
+    let outage = false;
+    proxy.rule = async (req, forward) => (outage && req.method === 'PUT' ? s3InternalError(proxy) : forward());
+    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), env.buckets), new LocalDedupStore());
+    let batches = 0;
+    let failedDeliveries = 0;
+    const poller = new KinesisPoller({
+      streamName: env.stream,
+      handler,
+      checkpoints: new MemoryCheckpointStore(),
+      batchSize: BATCH,
+      client: env.kinesis,
+      baseDelayMs: 5,
+      onBatch: ({ failedFrom }) => {
+        if (failedFrom) failedDeliveries++;
+        if (++batches === 3) outage = true;
+        if (failedDeliveries === 3) outage = false;
+      },
+    });
+
+    // Act
+    const stats = await poller.drain();
+    await proxy.close();
+
+    // Assert
+    expect(proxy.faults).toBeGreaterThan(0);
+    expect(stats.partialFailures).toBe(3);
+    expect(stats.redelivered).toBeGreaterThan(0);
+    const e = data.expected;
+    expectExactCounts(counts, e);
+    expectExactLake(await readLake(env.s3, env.buckets), counts, e);
+  });
+
+  it('takes back the curated events of a batch whose order lines failed to write, so the retry leaves no second copy', async () => {
+    // Arrange: PutObject fails for order_lines only, for a while: each failing batch has already written its events.
+    await putAll(env.kinesis, env.stream, data.lines);
+    const proxy = await new FaultProxy(env.s3Endpoint).start();
+    let failuresLeft = 0;
+    proxy.rule = async (req, forward) => {
+      if (req.method === 'PUT' && req.url.includes('/order_lines/') && failuresLeft > 0) {
+        failuresLeft--;
+        return s3InternalError(proxy);
+      }
+      return forward();
+    };
+    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), env.buckets), new LocalDedupStore());
+    let batches = 0;
+    const poller = new KinesisPoller({
+      streamName: env.stream,
+      handler,
+      checkpoints: new MemoryCheckpointStore(),
+      batchSize: BATCH,
+      client: env.kinesis,
+      baseDelayMs: 5,
+      onBatch: () => {
+        if (++batches === 2) failuresLeft = 4;
+      },
+    });
+
+    // Act
+    const stats = await poller.drain();
+    await proxy.close();
+
+    // Assert
+    expect(proxy.faults).toBe(4);
+    expect(stats.partialFailures).toBeGreaterThan(0);
+    const e = data.expected;
+    expectExactCounts(counts, e);
+    expectExactLake(await readLake(env.s3, env.buckets), counts, e);
+  });
+});
