@@ -7,7 +7,7 @@ import type { DemoStep } from '../cli/demo.ts';
 import { table } from '../cli/output.ts';
 import { runLocalCouponIssuer } from '../coupons/local-subscriber.ts';
 import { listEvents } from '../events/command.ts';
-import { trainModels } from '../train/train.ts';
+import { TRAINABLE_MODELS, trainModels } from '../train/train.ts';
 import { scoreLake } from './score.ts';
 
 const round = (v: unknown, d = 3) => (typeof v === 'number' ? Math.round(v * 10 ** d) / 10 ** d : v);
@@ -16,10 +16,10 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
   {
     name: 'train',
     run: async (ctx) => {
-      const p = ctx.progress('train segments, churn, clv');
+      const p = ctx.progress(`train ${TRAINABLE_MODELS.join(', ')}`);
       // Churn needs two horizons of history before as-of: short demos get a horizon that fits their window.
       const horizonDays = Math.min(90, Math.max(7, Math.floor(ctx.opts.days / 4)));
-      const s = await trainModels({ lakeDir: ctx.lakeDir, model: 'all', horizonDays, onModel: (n) => p.update(['segments', 'churn', 'clv'].indexOf(n) + 1, 3) });
+      const s = await trainModels({ lakeDir: ctx.lakeDir, model: 'all', horizonDays, onModel: (n) => p.update(TRAINABLE_MODELS.indexOf(n) + 1, TRAINABLE_MODELS.length) });
       const m = Object.fromEntries(s.models.map((x) => [x.name, x.card]));
       const metric = (name: string, key: string) => round(m[name]?.metrics[key] ?? null);
       ctx.summary.models = {
@@ -38,6 +38,9 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
           backtestAucRecency: metric('clv', 'backtest_auc_recency'),
           ordersPredictedOverActual: metric('clv', 'backtest_orders_predicted_over_actual'),
         },
+        forecast: { validationWape: metric('forecast', 'validation_wape'), validationWapeSeasonalNaive: metric('forecast', 'validation_wape_seasonal_naive') },
+        recs: { hitRateAt10: metric('recs', 'backtest_hit_rate_at_10'), popularityHitRateAt10: metric('recs', 'backtest_popularity_hit_rate_at_10') },
+        sentiment: { cvAuc: metric('sentiment', 'cv_auc') },
       };
       p.done(s.models.map((x) => x.version).join(', '));
     },
@@ -74,7 +77,9 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
 
 /** The demo summary's model section; prints nothing when the model steps did not run. */
 export function printModelSummary(s: Record<string, unknown>): void {
-  const models = s.models as { asOf: string; versions: Record<string, string>; segments: Record<string, unknown>; churn: Record<string, unknown>; clv: Record<string, unknown> } | undefined;
+  const models = s.models as
+    | { asOf: string; versions: Record<string, string>; segments: Record<string, unknown>; churn: Record<string, unknown>; clv: Record<string, unknown>; forecast?: Record<string, unknown>; recs?: Record<string, unknown>; sentiment?: Record<string, unknown> }
+    | undefined;
   const scores = s.scores as { segments: Record<string, number>; churn: { atRisk: number; threshold: number } } | undefined;
   if (!models) return;
   const out = process.stdout;
@@ -91,6 +96,11 @@ export function printModelSummary(s: Record<string, unknown>): void {
     ['clv', 'backtest AUC of P(no order)', models.clv.backtestAucPNoOrder],
     ['clv', 'backtest AUC of recency', models.clv.backtestAucRecency],
     ['clv', 'orders predicted / actual', models.clv.ordersPredictedOverActual],
+    ['forecast', 'validation WAPE', models.forecast?.validationWape],
+    ['forecast', 'seasonal naive WAPE, same periods', models.forecast?.validationWapeSeasonalNaive],
+    ['recs', 'backtest hit rate @10', models.recs?.hitRateAt10],
+    ['recs', 'most popular hit rate @10', models.recs?.popularityHitRateAt10],
+    ['sentiment', 'cross-validated AUC', models.sentiment?.cvAuc],
   ].filter((r) => r[2] !== null && r[2] !== undefined);
   out.write(table(rows.map(([model, metric, value]) => ({ model, metric, value }))) + '\n');
   if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
