@@ -45,7 +45,7 @@ const description = machine();
 note(`machine: ${description.cpus} cpus (${description.cpuModel}), ${description.memoryGb} GB, node ${description.node}, load ${description.loadAverage}`);
 
 // 1. Cleanser beside the JSON round trip.
-const cleanse = await measureCleanse(quick ? { customers: 100, days: 365, rounds: 5 } : { customers: 300, days: 365, rounds: 12 });
+const cleanse = await measureCleanse(quick ? { customers: 100, days: 365, rounds: 8 } : { customers: 300, days: 365, rounds: 12 });
 
 // 2. Predictor beside bare onnxruntime.
 const predict = await measurePredict(quick ? { batch: 5000, rounds: 5 } : { batch: 10_000, rounds: 10 });
