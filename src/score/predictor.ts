@@ -48,7 +48,13 @@ export type BackendFactory = (model: LoadedModel) => Promise<ScoringBackend>;
 
 /** Normalises an onnxruntime output (int64 arrives as BigInt64Array). */
 export function outputValues(t: OutputTensor): OutputValues {
-  const values = Array.isArray(t.data) ? [...(t.data as string[])] : Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+  // Float tensors convert without a per-element callback (the callback path dominated the predictor's overhead).
+  const d = t.data as unknown;
+  const values = Array.isArray(d)
+    ? [...(d as string[])]
+    : d instanceof BigInt64Array || d instanceof BigUint64Array
+      ? Array.from(d as ArrayLike<bigint>, (v) => Number(v))
+      : Array.from(d as ArrayLike<number>);
   return { dims: [...t.dims], values };
 }
 
@@ -168,7 +174,7 @@ export class Predictor {
     }
     const outputs: Record<string, OutputValues> = {};
     for (const name of this.card.onnx.outputs) {
-      const values = parts.flatMap((p) => p[name]!.values as (number | string)[]) as number[] | string[];
+      const values = (parts.length === 1 ? parts[0]![name]!.values : parts.flatMap((p) => p[name]!.values as (number | string)[])) as number[] | string[];
       const perRow = matrix.X.rows ? values.length / matrix.X.rows : 0;
       outputs[name] = { dims: perRow > 1 ? [matrix.X.rows, perRow] : [matrix.X.rows], values };
     }
