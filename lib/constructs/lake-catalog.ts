@@ -7,7 +7,7 @@ import { Aws, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { dataColumns, glueType, partitionColumns, TABLES, type TableDef } from '../../src/contract/index.ts';
+import { dataColumns, DERIVED_TABLES, glueType, partitionColumns, TABLES, type TableDef } from '../../src/contract/index.ts';
 import { projectedSources } from '../../src/adapters/aws/partition-values.ts';
 
 const PARQUET = {
@@ -54,7 +54,7 @@ export class LakeCatalog extends Construct {
     });
     const start = props.partitionStartDate ?? '1990-01-01';
     const tables = new Map<string, glue.CfnTable>();
-    for (const t of TABLES) {
+    for (const t of [...TABLES, ...DERIVED_TABLES]) {
       const location = `s3://${props.zoneBuckets[t.zone]}/${t.path}/`;
       const projection: Record<string, string> = t.partitionKeys.length
         ? {

@@ -47,7 +47,7 @@
 --   member_tier: basic, silver, gold or platinum
 --   service_tickets_90d: service tickets opened in the last 90 days
 --   avg_review_rating: mean review stars, 1..5
---   review_sentiment: mean review sentiment score (null until the sentiment model exists)
+--   review_sentiment: mean sentiment score (0..1) of the customer's latest review versions, from review_scores
 --   lifecycle_stage: prospect, new, active, cooling, lapsed or churned (rule above)
 
 with

@@ -7,7 +7,7 @@
 --   member_tier: tier after the latest sign-up or tier change (basic, silver, gold, platinum)
 --   service_tickets_90d: tickets opened in the last lake_settings.recent_window_days days
 --   avg_review_rating: mean stars over the customer's reviews (latest version of each), 1..5
---   review_sentiment: mean sentiment score of the customer's reviews; null until the sentiment model scores reviews
+--   review_sentiment: mean sentiment (review_scores, P(positive) 0..1) of the customer's latest review versions; null until scored
 
 with
 
@@ -50,6 +50,7 @@ tickets as (
 review_versions as (
     select
         r.customer_key,
+        r.review_id,
         r.rating,
         row_number() over (partition by r.review_id order by r.reviewed_at desc, r.event_id desc) as version_rank
     from int_reviews as r
@@ -58,11 +59,24 @@ review_versions as (
         and cast(r.reviewed_at as date) <= a.as_of_date
 ),
 
+latest_scores as (
+    select
+        review_id,
+        sentiment_score,
+        row_number() over (partition by review_id order by as_of desc, model_version desc) as score_rank
+    from review_scores
+    where source <> 'service.ticket'
+),
+
 reviews as (
-    select customer_key, avg(cast(rating as double)) as avg_review_rating
-    from review_versions
-    where version_rank = 1
-    group by customer_key
+    select
+        v.customer_key,
+        avg(cast(v.rating as double)) as avg_review_rating,
+        avg(s.sentiment_score) as review_sentiment
+    from review_versions as v
+    left join latest_scores as s on s.review_id = v.review_id and s.score_rank = 1
+    where v.version_rank = 1
+    group by v.customer_key
 ),
 
 customers as (
@@ -79,7 +93,7 @@ final as (
         t.tier as member_tier,
         coalesce(k.service_tickets_90d, 0) as service_tickets_90d,
         r.avg_review_rating,
-        cast(null as double) as review_sentiment
+        r.review_sentiment
     from customers as c
     left join tiers as t on t.customer_key = c.customer_key and t.tier_rank = 1
     left join tickets as k on k.customer_key = c.customer_key

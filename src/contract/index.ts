@@ -5,3 +5,4 @@ export * from './registry.ts';
 export * from './batch.ts';
 export * from './columns.ts';
 export * from './tables.ts';
+export * from './derived.ts';

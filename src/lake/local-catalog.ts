@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { columnsOf, duckdbType, TABLES, type TableDef } from '../contract/index.ts';
+import { columnsOf, DERIVED_TABLES, duckdbType, TABLES, type TableDef } from '../contract/index.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { tableDir } from './layout.ts';
 
@@ -90,7 +90,7 @@ export function tableRelation(lakeDir: string, t: TableDef): string {
 
 /** Tables the pipeline derives (tags, scores, forecasts...) stored under curated/<name>/; named after the folder. */
 function derivedTables(lakeDir: string): string[] {
-  const contractPaths = new Set(TABLES.filter((t) => t.zone === 'curated').map((t) => t.path));
+  const contractPaths = new Set([...TABLES, ...DERIVED_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
   const root = path.join(lakeDir, 'curated');
   if (!fs.existsSync(root)) return [];
   return fs
@@ -113,7 +113,7 @@ export async function openLakeCatalog(lakeDir: string, options: { sqlDir?: strin
   const shim = path.join(sqlDir, '_dialect', 'duckdb.sql');
   if (fs.existsSync(shim)) await conn.run(fs.readFileSync(shim, 'utf8'));
   const views: string[] = [];
-  for (const t of TABLES) {
+  for (const t of [...TABLES, ...DERIVED_TABLES]) {
     await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS ${tableRelation(lakeDir, t)}`);
     views.push(t.name);
   }

@@ -8,6 +8,7 @@ import { table } from '../cli/output.ts';
 import { runLocalCouponIssuer } from '../coupons/local-subscriber.ts';
 import { listEvents } from '../events/command.ts';
 import { TRAINABLE_MODELS, trainModels } from '../train/train.ts';
+import { refreshTags } from '../tags/refresh.ts';
 import { scoreLake } from './score.ts';
 
 const round = (v: unknown, d = 3) => (typeof v === 'number' ? Math.round(v * 10 ** d) / 10 ** d : v);
@@ -52,6 +53,13 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
       const s = await scoreLake({ lakeDir: ctx.lakeDir });
       ctx.summary.scores = { asOf: s.asOf, customers: s.customers, segments: s.segments, churn: s.churn, clv: s.clv, eventsPublished: s.events.published };
       p.done(`${s.customers.toLocaleString('en')} customers, ${s.events.published} events`);
+      if (s.reviewScores?.version) {
+        // In AWS review texts are scored as they arrive, before the daily tag refresh; here the sentiment model exists
+        // only now, so the day's snapshot is refreshed once more to carry review_sentiment.
+        const t = ctx.progress('refresh customer_tags with review sentiment');
+        await refreshTags({ lakeDir: ctx.lakeDir, asOf: s.asOf });
+        t.done(`${s.reviewScores.reviews.toLocaleString('en')} reviews, ${s.reviewScores.tickets.toLocaleString('en')} tickets scored`);
+      }
     },
   },
   {

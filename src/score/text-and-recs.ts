@@ -7,11 +7,11 @@
  *   every service-ticket text, with the sentiment model's P(positive).
  * Both are skipped when the model has not been trained.
  */
-import { z } from 'zod';
 import { parseRecsModel, recommend, MODEL_JSON as RECS_JSON } from '../../models/recs/index.ts';
 import { parseSentimentModel, scoreTexts, MODEL_JSON as SENTIMENT_JSON } from '../../models/sentiment/index.ts';
 import { queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { columnsOf, type Column } from '../contract/columns.ts';
+import { reviewScoreRow } from '../contract/derived.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { ModelStoreError, type ModelStore } from '../models/index.ts';
 import { readRecsPurchases, readReviewTexts } from '../train/lake-models.ts';
@@ -20,15 +20,7 @@ import type { CustomerScore } from './schema.ts';
 
 export const REVIEW_SCORES_TABLE = 'review_scores';
 
-export const reviewScoreSchema = z.object({
-  review_id: z.string().meta({ description: 'Review id, or the ticket id for service-ticket text' }),
-  source: z.string().meta({ description: "review.submitted, import (import-reviews) or service.ticket" }),
-  sku: z.string().nullable().meta({ description: 'Reviewed product (null for tickets)' }),
-  rating: z.int().nullable().meta({ description: 'Stars 1..5 (null for tickets and label-only imports)' }),
-  sentiment_score: z.number().meta({ description: 'P(positive) from the sentiment model, 0..1' }),
-  model_version: z.string().meta({ description: 'Sentiment model version' }),
-  as_of: z.iso.date().meta({ description: 'Texts written up to the end of this day were scored' }),
-});
+export const reviewScoreSchema = reviewScoreRow;
 export const REVIEW_SCORE_COLUMNS: readonly Column[] = columnsOf(reviewScoreSchema);
 
 async function modelJson(store: ModelStore, name: string, file: string): Promise<{ version: string; bytes: Uint8Array } | undefined> {

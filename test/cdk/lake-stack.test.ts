@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { dataColumns, glueType, partitionColumns, SOURCES, TABLES } from '../../src/contract/index.ts';
+import { dataColumns, DERIVED_TABLES, glueType, partitionColumns, SOURCES, TABLES } from '../../src/contract/index.ts';
 import { partitionValue } from '../../src/adapters/aws/partition-values.ts';
 import { buildTestApp } from './app.ts';
 
@@ -69,12 +69,12 @@ describe('lake stack: key and buckets', () => {
 });
 
 describe('lake stack: Glue catalog generated from the contract', () => {
-  it('has one Glue table per contract table', () => {
-    expect(glueTables().map((t) => t.Name).sort()).toEqual(TABLES.map((t) => t.name).sort());
+  it('has one Glue table per contract table, derived tables (review_scores) included', () => {
+    expect(glueTables().map((t) => t.Name).sort()).toEqual([...TABLES, ...DERIVED_TABLES].map((t) => t.name).sort());
   });
 
   it('gives every Glue table exactly the contract’s data and partition columns, in order, with Glue types', () => {
-    for (const def of TABLES) {
+    for (const def of [...TABLES, ...DERIVED_TABLES]) {
       const t = glueTables().find((g) => g.Name === def.name)!;
       expect(t.StorageDescriptor.Columns.map((c) => [c.Name, c.Type]), def.name).toEqual(dataColumns(def).map((c) => [c.name, glueType(c.type)]));
       expect((t.PartitionKeys ?? []).map((c) => [c.Name, c.Type]), def.name).toEqual(partitionColumns(def).map((c) => [c.name, glueType(c.type)]));
