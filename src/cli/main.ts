@@ -210,8 +210,9 @@ export function buildProgram(): Command {
     .description('score every customer with the trained models into customer_scores, then publish the events the changes call for')
     .option('--as-of <date>', 'score the customers as of this day (default: the newest data)')
     .option('--rules <file>', 'event rules JSON (default RETAIL_LAKE_EVENT_RULES, else built-in thresholds)')
+    .option('--lead-time-days <n>', 'ReplenishmentDue lead time where the stock table has none (default RETAIL_LAKE_LEAD_TIME_DAYS, else 7)', int('--lead-time-days', 1))
     .action(async (o, cmd: Command) => {
-      await scoreCommand({ ...globals(cmd), asOf: o.asOf, rules: o.rules });
+      await scoreCommand({ ...globals(cmd), asOf: o.asOf, rules: o.rules, leadTimeDays: o.leadTimeDays });
     });
 
   program

@@ -10,6 +10,7 @@ const schema = z.object({
   RETAIL_LAKE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   RETAIL_LAKE_SOURCE_TZ: z.string().min(1).default('Asia/Shanghai'),
   RETAIL_LAKE_MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  RETAIL_LAKE_LEAD_TIME_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(7),
 });
 
 export interface LocalConfig {
@@ -18,6 +19,8 @@ export interface LocalConfig {
   readonly phoneRegion: CountryCode;
   readonly sourceTimeZone: string;
   readonly maxRecordBytes: number;
+  /** Default ReplenishmentDue lead time (days) where the stock table carries none. */
+  readonly leadTimeDays: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +44,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     phoneRegion: r.data.RETAIL_LAKE_PHONE_REGION as CountryCode,
     sourceTimeZone: r.data.RETAIL_LAKE_SOURCE_TZ,
     maxRecordBytes: r.data.RETAIL_LAKE_MAX_RECORD_BYTES,
+    leadTimeDays: r.data.RETAIL_LAKE_LEAD_TIME_DAYS,
   };
   if (env === process.env) cached = c;
   return c;

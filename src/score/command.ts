@@ -10,10 +10,11 @@ import { scoreLake, type ScoreSummary } from './score.ts';
 export interface ScoreCommandOptions extends GlobalOptions {
   readonly asOf?: string;
   readonly rules?: string;
+  readonly leadTimeDays?: number;
 }
 
 export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary & { coupons: LocalIssuerSummary }> {
-  const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules) });
+  const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules), ...(o.leadTimeDays !== undefined ? { leadTimeDays: o.leadTimeDays } : {}) });
   const coupons = await runLocalCouponIssuer({ lakeDir: o.lake });
   const out = { ...s, coupons };
   emit(o, out, () => {

@@ -19,6 +19,7 @@ import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
 import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, type CustomerScore } from './schema.ts';
 import { replenishmentEvents } from '../events/replenishment.ts';
+import { localConfig } from '../config/local.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
@@ -36,6 +37,8 @@ export interface ScoreOptions {
   /** @default the local bus under <lake>/events/, which is also the ledger */
   readonly bus?: EventBus & EventLedger;
   readonly now?: () => Date;
+  /** Default ReplenishmentDue lead time in days. @default RETAIL_LAKE_LEAD_TIME_DAYS (7) */
+  readonly leadTimeDays?: number;
 }
 
 export interface ScoreSummary {
@@ -224,7 +227,7 @@ export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
       ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
     },
   });
-  const replenishment = await replenishmentEvents(o.lakeDir, asOf);
+  const replenishment = await replenishmentEvents(o.lakeDir, asOf, o.leadTimeDays ?? localConfig().leadTimeDays);
   events.push(...replenishment.events);
   const bus = o.bus ?? new LocalEventBus(o.lakeDir);
   const result = await publishNew(events, { bus, ledger: bus, busName: rules.busName, source: rules.source, ...(o.now ? { now: o.now } : {}) });

@@ -13,31 +13,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { forecast, forecastArtifacts, trainForecastModel, type ForecastRow, type Grain, type Series } from '../../models/forecast/index.ts';
 import { recsArtifacts, trainRecsModel, type Purchase as RecsPurchase } from '../../models/recs/index.ts';
 import { sentimentArtifacts, trainSentimentModel, type LabelledText } from '../../models/sentiment/index.ts';
 import { queryRows, sqlString } from '../adapters/local/duckdb.ts';
-import { columnsOf, type Column } from '../contract/columns.ts';
+import { DEMAND_FORECAST_COLUMNS, DEMAND_FORECASTS_TABLE } from '../insights/tables.ts';
 import { DEMAND_SERIES_TABLE } from '../ingest/table-import.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { writeRows } from '../score/parquet.ts';
 import type { TrainedModel } from './churn.ts';
 import { NotEnoughHistoryError } from './errors.ts';
 
-export const DEMAND_FORECASTS_TABLE = 'demand_forecasts';
+export { DEMAND_FORECAST_COLUMNS, DEMAND_FORECASTS_TABLE, demandForecastSchema } from '../insights/tables.ts';
 export const DEFAULT_HORIZON_PERIODS = 13;
-
-export const demandForecastSchema = z.object({
-  series_id: z.string().meta({ description: 'Series id: demand_series.series_id, or category|store_id for series built from order lines' }),
-  period_start: z.iso.date().meta({ description: 'First day of the forecast period' }),
-  forecast: z.number().meta({ description: 'Point forecast of the period' }),
-  lower: z.number().meta({ description: 'Lower bound of the 80% prediction interval' }),
-  upper: z.number().meta({ description: 'Upper bound of the 80% prediction interval' }),
-  model_version: z.string().meta({ description: 'Forecast model version' }),
-  as_of: z.iso.date().meta({ description: 'The forecast uses data up to the end of this day' }),
-});
-export const DEMAND_FORECAST_COLUMNS: readonly Column[] = columnsOf(demandForecastSchema);
 
 function hasParquet(dir: string): boolean {
   return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
