@@ -11,11 +11,10 @@ import { LocalDedupStore } from '../adapters/local/dedup-store.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { tableDir } from '../lake/layout.ts';
 import { quarantineKey } from '../cleanse/batch.ts';
+import { importKey } from './import-keys.ts';
 
-/** Key of an imported order line in the dedup store. */
-export function importKey(eventId: string): string {
-  return `import:${eventId}`;
-}
+// Callers that seed from the lake also need the key; it lives in a DuckDB-free module for the Lambda importer.
+export { importKey };
 
 function hasParquet(dir: string): boolean {
   return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));

@@ -1,7 +1,10 @@
 /**
  * `retail-lake import-orders`: order-line exports (CSV, CSV.gz, whitespace-separated) the way retailers have them,
- * into curated_order_lines (source = 'import'). Every data row ends up exactly once as a clean line, a quarantine row
- * (reason code, field, value) or a duplicate of a line imported before. See docs/ingest.md for the mapping rules.
+ * into the local lake's curated_order_lines (source = 'import'). Every data row ends up exactly once as a clean line,
+ * a quarantine row (reason code, field, value) or a duplicate of a line imported before. The reading, checking and
+ * routing is the DuckDB-free core in order-import-core.ts (shared with the order-import Lambda); this module injects
+ * the local lake: Parquet files, a dedup store seeded from them, import specs beside the quarantine zone. See
+ * docs/ingest.md for the mapping rules.
  *
  * @example
  * await importOrders(['online_retail.csv.gz'], {
@@ -12,111 +15,27 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
-import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
-import { RecordRejectedError } from '../cleanse/errors.ts';
-import type { ReasonCode } from '../cleanse/reasons.ts';
-import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
+import type { IngestCounts } from '../cleanse/batch.ts';
 import { localConfig } from '../config/local.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
-import { readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
-import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
-import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
+import { dedupStoreFromLake } from './dedup-seed.ts';
 import { ImportError } from './errors.ts';
+import { checkImportSettings, importOrderSources, type ImportSpec, type OrderImportSettings } from './order-import-core.ts';
 import { rewriteQuarantine } from './quarantine-files.ts';
 
-export const IMPORT_FIELDS = [
-  'customer_id',
-  'order_id',
-  'sku',
-  'quantity',
-  'unit_price',
-  'amount',
-  'ordered_at',
-  'description',
-  'country',
-  'store_id',
-  'channel',
-] as const;
-export type ImportField = (typeof IMPORT_FIELDS)[number];
-/** Import field -> column: a header name, or a 1-based position with --no-header. */
-export type ColumnMap = Partial<Record<ImportField, string>>;
+export * from './order-import-core.ts';
+export { importKey } from './import-keys.ts';
 
-/** Placeholders for exports that lack a column (CDNOW has neither SKU nor order id). */
-export const UNSPECIFIED_SKU = 'UNSPECIFIED';
-export const ANONYMOUS_CUSTOMER = 'ANONYMOUS';
-export const DEFAULT_STORE = 'ONLINE';
-/** Quantities beyond this are data-entry errors (the same bound as the event contract's quantity). */
-export const MAX_QUANTITY = 10_000;
-const MAX_MONEY = 1e9;
-const DAY_MS = 86_400_000;
-
-/** Reads `--map customer_id=CustomerID,order_id=InvoiceNo,...`; throws ImportError naming the bad entry. */
-export function parseColumnMap(spec: string): ColumnMap {
-  const map: ColumnMap = {};
-  for (const part of spec.split(',')) {
-    if (!part.trim()) continue;
-    const eq = part.indexOf('=');
-    const key = (eq === -1 ? part : part.slice(0, eq)).trim();
-    const col = eq === -1 ? '' : part.slice(eq + 1).trim();
-    if (!(IMPORT_FIELDS as readonly string[]).includes(key)) {
-      throw new ImportError(`--map: unknown field ${JSON.stringify(key)}; expected some of ${IMPORT_FIELDS.join(', ')}`);
-    }
-    if (!col) throw new ImportError(`--map: ${key} needs a column, e.g. ${key}=COLUMN (received ${JSON.stringify(part.trim())})`);
-    if (map[key as ImportField] !== undefined) throw new ImportError(`--map: ${key} is mapped twice`);
-    map[key as ImportField] = col;
-  }
-  if (!map.ordered_at) throw new ImportError('--map must name the order time column: ordered_at=COLUMN');
-  if (!map.unit_price && !map.amount) throw new ImportError('--map must name unit_price=COLUMN or amount=COLUMN (the line total)');
-  return map;
-}
-
-export interface OrderImportOptions {
+export interface OrderImportOptions extends OrderImportSettings {
   readonly lakeDir: string;
-  readonly map: ColumnMap;
-  /** @default ',' */
-  readonly delimiter?: Delimiter;
-  /** The first record names the columns. @default true */
-  readonly header?: boolean;
-  /** e.g. YYYYMMDD, DD/MM/YY, M/D/YYYY H:mm. @default ISO 8601 / YYYY-MM-DD[ HH:mm[:ss]] */
-  readonly dateFormat?: string;
-  /** ISO 4217 currency of the prices. @default 'CNY' */
-  readonly currency?: string;
   /** IANA zone of the export's local times. @default RETAIL_LAKE_SOURCE_TZ (Asia/Shanghai) */
   readonly timeZone?: string;
-  /** Order times before this date are implausible. @default '1990-01-01' */
-  readonly earliest?: string;
   /** Larger rows are quarantined as payload.too_large. @default RETAIL_LAKE_MAX_RECORD_BYTES */
   readonly maxRecordBytes?: number;
-  /** Rows written per batch. @default 5000 */
-  readonly batchSize?: number;
-  readonly now?: Date;
   /** Adapters; default the local lake (Parquet files) and a dedup store seeded from it. */
   readonly sink?: LakeSink & { commit?: () => Promise<void>; close?: () => void };
   readonly dedup?: DedupStore;
-}
-
-/** Everything needed to read a row again later (replay); stored beside the quarantine zone. */
-export interface ImportSpec {
-  readonly version: 1;
-  readonly delimiter: Delimiter;
-  /** Header names, or null for --no-header. */
-  readonly header: string[] | null;
-  /** Field -> 0-based column index. */
-  readonly columns: Partial<Record<ImportField, number>>;
-  /** Field -> column as the user named it (for messages). */
-  readonly columnNames: Partial<Record<ImportField, string>>;
-  readonly dateFormat: string | null;
-  readonly currency: string;
-  readonly timeZone: string;
-  readonly earliest: string;
-  readonly maxRecordBytes: number;
-}
-
-export function specId(spec: ImportSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
 export function specPath(lakeDir: string, id: string): string {
@@ -135,425 +54,30 @@ function saveSpec(lakeDir: string, id: string, spec: ImportSpec): void {
   fs.writeFileSync(p, JSON.stringify(spec, null, 2) + '\n');
 }
 
-/** Origin of an imported row: spec, file, line, and how many byte-identical rows came before it in the file. */
-export function importOrigin(id: string, file: string, line: number, repeat: number): string {
-  return `import:${id}:${path.basename(file)}:${line}:${repeat}`;
-}
-
-export function parseImportOrigin(origin: string): { specId: string; file: string; line: number; repeat: number } | undefined {
-  const m = /^import:([0-9a-f]{16}):(.+):(\d+):(\d+)$/.exec(origin);
-  return m ? { specId: m[1]!, file: m[2]!, line: +m[3]!, repeat: +m[4]! } : undefined;
-}
-
-function validateCurrency(c: string): string {
-  const cur = c.trim().toUpperCase();
-  if (!/^[A-Z]{3}$/.test(cur) || !Intl.supportedValuesOf('currency').includes(cur)) {
-    throw new ImportError(`--currency must be an ISO 4217 code such as GBP or CNY (received ${JSON.stringify(c)})`);
-  }
-  return cur;
-}
-
-function validateTimeZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-  } catch (e) {
-    throw new ImportError(`--timezone must be an IANA time zone such as Europe/London (received ${JSON.stringify(tz)})`, { cause: e });
-  }
-  return tz;
-}
-
-/** Resolves the column map against a header (names, case-insensitive) or positions (--no-header). */
-export function resolveSpec(map: ColumnMap, header: string[] | null, o: Omit<ImportSpec, 'version' | 'header' | 'columns' | 'columnNames'>): ImportSpec {
-  const columns: Partial<Record<ImportField, number>> = {};
-  const columnNames: Partial<Record<ImportField, string>> = {};
-  for (const [field, col] of Object.entries(map) as Array<[ImportField, string]>) {
-    if (header) {
-      let idx = header.indexOf(col);
-      if (idx === -1) idx = header.findIndex((h) => h.trim().toLowerCase() === col.trim().toLowerCase());
-      if (idx === -1) {
-        throw new ImportError(`--map ${field}=${col}: no column ${JSON.stringify(col)} in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})`);
-      }
-      columns[field] = idx;
-      columnNames[field] = header[idx]!;
-    } else {
-      const n = Number(col);
-      if (!Number.isInteger(n) || n < 1) {
-        throw new ImportError(`--map ${field}=${col}: with --no-header a column is a 1-based position such as 3 (received ${JSON.stringify(col)})`);
-      }
-      columns[field] = n - 1;
-      columnNames[field] = `column ${n}`;
-    }
-  }
-  return { version: 1, header, columns, columnNames, ...o };
-}
-
-/** One validated row before it is numbered within its order. */
-export interface ImportedLine {
-  readonly order_id: string;
-  readonly member_id?: string;
-  readonly sku: string;
-  readonly description?: string;
-  readonly country?: string;
-  readonly quantity: number;
-  readonly unit_price: number;
-  readonly discount: number;
-  readonly line_amount: number;
-  readonly occurred_at: string;
-  readonly store_id: string;
-  readonly channel: CuratedOrderLineRow['channel'];
-  readonly is_return: boolean;
-  readonly currency: string;
-}
-
-const CHANNELS: Record<string, CuratedOrderLineRow['channel']> = {
-  store: 'store',
-  pos: 'store',
-  shop: 'store',
-  offline: 'store',
-  online: 'online',
-  web: 'online',
-  ecommerce: 'online',
-  'e-commerce': 'online',
-  app: 'app',
-  mini_program: 'app',
-};
-
-/** Turns one record's fields into a line; throws RecordRejectedError for the first field that fails. */
-export class RowReader {
-  private readonly readDate: DateReader;
-  private readonly earliestMs: number;
-  private readonly digits: number;
-
-  constructor(
-    private readonly spec: ImportSpec,
-    private readonly nowMs: number,
-  ) {
-    this.readDate = spec.dateFormat ? compileDateFormat(spec.dateFormat) : defaultDateReader;
-    this.earliestMs = Date.parse(`${spec.earliest}T00:00:00Z`);
-    this.digits = currencyDigits(spec.currency);
-  }
-
-  private reject(reason: ReasonCode, field: ImportField, what: string): never {
-    throw new RecordRejectedError(reason, field, `field '${field}' (${this.spec.columnNames[field]}): ${what}`);
-  }
-
-  /** The trimmed cell of a mapped field; undefined when the field is not mapped or the cell is empty. */
-  private cell(fields: string[], f: ImportField): string | undefined {
-    const idx = this.spec.columns[f];
-    if (idx === undefined) return undefined;
-    const v = fields[idx];
-    if (v === undefined) return undefined;
-    const t = v.trim();
-    return t === '' ? undefined : t;
-  }
-
-  private required(fields: string[], f: ImportField): string {
-    const v = this.cell(fields, f);
-    if (v === undefined) this.reject('schema.missing_field', f, 'is required but empty');
-    return v;
-  }
-
-  private code(f: ImportField, v: string): string {
-    const c = normaliseCode(v);
-    if (c.length > 64) this.reject('value.out_of_range', f, `${preview(v)} is longer than 64 characters`);
-    if (/[\p{Cc}\p{Cf}]/u.test(c)) this.reject('value.invalid_format', f, `${preview(v)} contains control characters`);
-    return c;
-  }
-
-  private decimal(f: ImportField, v: string): number {
-    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(v)) this.reject('value.invalid_format', f, `expected a decimal number such as 12.50, received ${preview(v)}`);
-    const n = Number(v);
-    if (!(Math.abs(n) <= MAX_MONEY)) this.reject('value.out_of_range', f, `${preview(v)} is beyond ±${MAX_MONEY}`);
-    return n;
-  }
-
-  /** `receivedMs` bounds plausible order times (at most a day later). @default the reader's `nowMs` */
-  read(fields: string[], receivedMs = this.nowMs): ImportedLine {
-    const { spec } = this;
-    if (spec.header && fields.length !== spec.header.length) {
-      throw new RecordRejectedError('csv.malformed', undefined, `row has ${fields.length} fields, the header has ${spec.header.length}`);
-    }
-    for (const [f, idx] of Object.entries(spec.columns) as Array<[ImportField, number]>) {
-      if (idx >= fields.length) {
-        throw new RecordRejectedError('csv.malformed', f, `row has ${fields.length} fields; ${f} is mapped to ${spec.columnNames[f]}`);
-      }
-    }
-
-    const timeText = this.required(fields, 'ordered_at');
-    const wall = this.readDate(timeText);
-    if (!wall) {
-      this.reject('timestamp.invalid', 'ordered_at', `${preview(timeText)} does not match ${spec.dateFormat ? `--date-format ${spec.dateFormat}` : 'YYYY-MM-DD[ HH:mm[:ss]] or ISO 8601 with offset'} or is not a real date`);
-    }
-    const ms = wall.utc ? wall.ms : localToUtcMs(wall.ms, spec.timeZone);
-    if (ms < this.earliestMs || ms > receivedMs + DAY_MS) {
-      this.reject('timestamp.implausible', 'ordered_at', `${preview(timeText)} (${new Date(ms).toISOString()}) is outside ${spec.earliest} .. now + 1 day`);
-    }
-    const localDay = new Date(wall.utc ? ms + tzOffsetMs(spec.timeZone, ms) : wall.ms).toISOString().slice(0, 10);
-
-    let member: string | undefined = this.cell(fields, 'customer_id');
-    if (member !== undefined) {
-      // Spreadsheet exports write integer ids as floats: 17850.0 -> 17850.
-      member = member.replace(/^(\d+)\.0+$/, '$1');
-      if (member.length > 64) this.reject('value.out_of_range', 'customer_id', `${preview(member)} is longer than 64 characters`);
-      if (/[\p{Cc}\p{Cf}]/u.test(member)) this.reject('value.invalid_format', 'customer_id', `${preview(member)} contains control characters`);
-    }
-
-    let orderId: string;
-    if (spec.columns.order_id !== undefined) {
-      orderId = this.required(fields, 'order_id');
-      if (orderId.length > 64) this.reject('value.out_of_range', 'order_id', `${preview(orderId)} is longer than 64 characters`);
-      if (/[\p{Cc}\p{Cf}]/u.test(orderId)) this.reject('value.invalid_format', 'order_id', `${preview(orderId)} contains control characters`);
-    } else {
-      // No order id in the export: one order per customer per (local) day.
-      orderId = `${member ?? ANONYMOUS_CUSTOMER}-${localDay.replaceAll('-', '')}`;
-    }
-
-    const sku = spec.columns.sku === undefined ? UNSPECIFIED_SKU : this.code('sku', this.required(fields, 'sku'));
-
-    let quantity = 1;
-    const qText = this.cell(fields, 'quantity');
-    if (spec.columns.quantity !== undefined) {
-      if (qText === undefined) this.reject('schema.missing_field', 'quantity', 'is required but empty');
-      if (!/^[+-]?\d+(\.0+)?$/.test(qText)) this.reject('value.invalid_format', 'quantity', `expected a whole number of units, received ${preview(qText)}`);
-      quantity = Number(qText);
-      if (quantity === 0 || !(Math.abs(quantity) <= MAX_QUANTITY)) {
-        this.reject('value.out_of_range', 'quantity', `${preview(qText)} is outside ±1..${MAX_QUANTITY}`);
-      }
-    }
-
-    let unitPrice: number | undefined;
-    if (spec.columns.unit_price !== undefined) {
-      unitPrice = this.decimal('unit_price', this.required(fields, 'unit_price'));
-      if (unitPrice < 0) this.reject('value.out_of_range', 'unit_price', `${preview(this.cell(fields, 'unit_price'))} is negative`);
-    }
-    let amount: number | undefined;
-    if (spec.columns.amount !== undefined) {
-      const a = this.cell(fields, 'amount');
-      if (a === undefined && unitPrice === undefined) this.reject('schema.missing_field', 'amount', 'is required but empty');
-      if (a !== undefined) amount = this.decimal('amount', a);
-    }
-
-    // A negative quantity (UCI cancellation invoices) or a negative line total is a return.
-    const isReturn = quantity < 0 || (amount !== undefined && amount < 0);
-    const sign = isReturn ? -1 : 1;
-    const units = Math.abs(quantity);
-    const total = amount === undefined ? money(units * unitPrice!, this.digits) : money(Math.abs(amount), this.digits);
-    const price = unitPrice === undefined ? money(total / units, this.digits) : money(unitPrice, this.digits);
-    const discount = amount !== undefined && unitPrice !== undefined ? Math.max(0, money(units * price - total, this.digits)) : 0;
-
-    const storeText = this.cell(fields, 'store_id');
-    const storeId = storeText === undefined ? DEFAULT_STORE : this.code('store_id', storeText);
-    let channel: CuratedOrderLineRow['channel'] = storeText !== undefined && storeId !== DEFAULT_STORE ? 'store' : 'online';
-    const channelText = this.cell(fields, 'channel');
-    if (channelText !== undefined) {
-      const c = CHANNELS[channelText.toLowerCase()];
-      if (!c) this.reject('value.not_allowed', 'channel', `${preview(channelText)} is not one of ${Object.keys(CHANNELS).join(', ')}`);
-      channel = c;
-    }
-
-    const text = (f: ImportField, max: number) => {
-      const v = this.cell(fields, f);
-      return v === undefined ? undefined : normaliseText(v, max).text || undefined;
-    };
-    return {
-      order_id: orderId,
-      member_id: member,
-      sku,
-      description: text('description', 500),
-      country: text('country', 100),
-      quantity: sign * units,
-      unit_price: price,
-      discount,
-      line_amount: sign * total,
-      occurred_at: new Date(ms).toISOString(),
-      store_id: storeId,
-      channel,
-      is_return: isReturn,
-      currency: spec.currency,
-    };
-  }
-}
-
-/** Event id of an imported line: a hash of its normalised content and its repeat number (see docs/ingest.md). */
-export function importEventId(l: ImportedLine, repeat: number): string {
-  const content = [l.order_id, l.member_id ?? null, l.sku, l.quantity, l.unit_price, l.line_amount, l.occurred_at, l.store_id, l.channel, l.currency, repeat];
-  return `imp-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32)}`;
-}
-
-export function toOrderLine(l: ImportedLine, eventId: string, lineNumber: number): CuratedOrderLineRow {
-  return {
-    event_id: eventId,
-    order_id: l.order_id,
-    line_number: lineNumber,
-    order_status: l.is_return ? 'returned' : 'placed',
-    channel: l.channel,
-    store_id: l.store_id,
-    occurred_at: l.occurred_at,
-    member_id: l.member_id,
-    sku: l.sku,
-    description: l.description,
-    country: l.country,
-    quantity: l.quantity,
-    unit_price: l.unit_price,
-    discount: l.discount,
-    line_amount: l.line_amount,
-    currency: l.currency,
-    is_return: l.is_return,
-    source: 'import',
-    dt: l.occurred_at.slice(0, 10),
-  } as CuratedOrderLineRow;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export type RecordResult = { kind: 'line'; line: ImportedLine } | { kind: 'rejected'; error: RecordRejectedError; text?: string };
-
-/** Size -> quote -> UTF-8 -> fields -> values: the first failure decides the reason. */
-export function evaluateRecord(
-  rec: Pick<CsvRecord, 'bytes' | 'size' | 'unterminated'>,
-  spec: ImportSpec,
-  reader: RowReader,
-  receivedMs?: number,
-): RecordResult {
-  let text: string | undefined;
-  try {
-    if (rec.size > spec.maxRecordBytes) {
-      throw new RecordRejectedError('payload.too_large', undefined, `row is ${rec.size} bytes; the limit is ${spec.maxRecordBytes} bytes`);
-    }
-    try {
-      text = utf8.decode(rec.bytes);
-    } catch (e) {
-      throw new RecordRejectedError('encoding.invalid_utf8', undefined, `row is not valid UTF-8 (${rec.size} bytes)`, { cause: e });
-    }
-    if (rec.unterminated) throw new RecordRejectedError('csv.malformed', undefined, 'a quoted field is never closed (cut at the end of its line)');
-    let fields: string[];
-    try {
-      fields = splitFields(text, spec.delimiter);
-    } catch (e) {
-      throw new RecordRejectedError('csv.malformed', undefined, (e as Error).message, { cause: e });
-    }
-    return { kind: 'line', line: reader.read(fields, receivedMs) };
-  } catch (e) {
-    if (e instanceof RecordRejectedError) return { kind: 'rejected', error: e, text };
-    const err = new RecordRejectedError('cleanser.unexpected_error', undefined, (e as Error)?.message ?? String(e), { cause: e });
-    return { kind: 'rejected', error: err, text };
-  }
-}
-
-/**
- * Quarantine id of an export row: a hash of its repeat number and bytes — not of the file, line or import settings —
- * so the same bad row in an overlapping or renamed export, or imported again with other options, is one row.
- */
-export function importQuarantineId(repeat: number, bytes: Buffer): string {
-  return createHash('sha256').update(`import:${repeat}\n`).update(bytes).digest('hex').slice(0, 32);
-}
-
-/** The quarantine row of a rejected export row. */
-export function importQuarantineRow(origin: string, bytes: Buffer, text: string | undefined, error: RecordRejectedError, receivedIso: string): QuarantineRow {
-  const repeat = parseImportOrigin(origin)?.repeat ?? 0;
-  return {
-    quarantine_id: importQuarantineId(repeat, bytes),
-    reason_code: error.reason,
-    field_path: error.fieldPath,
-    message: `${error.reason}: ${error.message}`,
-    raw_payload: text ?? bytes.toString('base64'),
-    raw_encoding: text === undefined ? 'base64' : 'utf8',
-    event_type: 'import.order_line',
-    origin,
-    received_at: receivedIso,
-    source: 'import',
-    dt: receivedIso.slice(0, 10),
-  } as QuarantineRow;
-}
-
-/** Imports order-line files into the lake; returns reconciled counts over all files. */
+/** Imports order-line files into the local lake; returns reconciled counts over all files. */
 export async function importOrders(files: readonly string[], opts: OrderImportOptions): Promise<IngestCounts> {
   const cfg = localConfig();
   const now = opts.now ?? new Date();
-  const receivedIso = now.toISOString();
-  const delimiter = opts.delimiter ?? ',';
-  const header = opts.header ?? true;
-  const base = {
-    delimiter,
-    dateFormat: opts.dateFormat ?? null,
-    currency: validateCurrency(opts.currency ?? 'CNY'),
-    timeZone: validateTimeZone(opts.timeZone ?? cfg.sourceTimeZone),
-    earliest: opts.earliest ?? '1990-01-01',
+  const settings: OrderImportSettings = {
+    ...opts,
+    now,
+    timeZone: opts.timeZone ?? cfg.sourceTimeZone,
     maxRecordBytes: opts.maxRecordBytes ?? cfg.maxRecordBytes,
   };
-  if (base.dateFormat) {
-    try {
-      compileDateFormat(base.dateFormat);
-    } catch (e) {
-      throw new ImportError((e as Error).message, { cause: e });
-    }
-  }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(base.earliest)) throw new ImportError(`earliest must be YYYY-MM-DD (received ${JSON.stringify(base.earliest)})`);
+  // Settings are checked before the lake is opened: a bad option fails without touching anything.
+  checkImportSettings(settings);
   for (const f of files) if (!fs.existsSync(f)) throw new ImportError(`no such file: ${f}`);
-  if (!header) resolveSpec(opts.map, null, base); // fail on bad positions before reading anything
 
   const sink = opts.sink ?? new LocalLakeSink(opts.lakeDir);
-  const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));
-  const total = emptyCounts();
-  const batchSize = opts.batchSize ?? 5000;
-  // Rows an earlier import quarantined that pass now (e.g. imported again with a corrected --date-format).
-  const resolved = new Set<string>();
   try {
-    for (const file of files) {
-      let spec: ImportSpec | undefined = header ? undefined : resolveSpec(opts.map, null, base);
-      let id = spec ? specId(spec) : '';
-      let reader = spec ? new RowReader(spec, now.getTime()) : undefined;
-      if (spec) saveSpec(opts.lakeDir, id, spec);
-      const repeats = new Map<string, number>();
-      const lineNumbers = new Map<string, number>();
-      let batch: RoutedRecord[] = [];
-      let passing: string[] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const before = passing.length ? await dedup.seen(passing.map(quarantineKey)) : [];
-        passing.forEach((id, i) => before[i] && resolved.add(id));
-        passing = [];
-        const r = await writeRouted(batch, { sink, dedup });
-        if (r.failed.length) throw new ImportError(`${file}: ${r.failed.length} row(s) could not be written to the lake; nothing of them was remembered, re-run the import`);
-        addCounts(total, r.counts);
-        batch = [];
-      };
-      for await (const rec of readCsvRecords(file, { delimiter, maxRecordBytes: base.maxRecordBytes })) {
-        if (!spec) {
-          let names: string[];
-          try {
-            names = splitFields(utf8.decode(rec.bytes), delimiter).map((h) => h.trim());
-          } catch (e) {
-            throw new ImportError(`${file}: the header row cannot be read (${(e as Error).message})`, { cause: e });
-          }
-          spec = resolveSpec(opts.map, names, base);
-          id = specId(spec);
-          reader = new RowReader(spec, now.getTime());
-          saveSpec(opts.lakeDir, id, spec);
-          continue;
-        }
-        const digest = createHash('sha256').update(rec.bytes).digest('base64').slice(0, 16);
-        const repeat = repeats.get(digest) ?? 0;
-        repeats.set(digest, repeat + 1);
-        const origin = importOrigin(id, file, rec.line, repeat);
-        const r = evaluateRecord(rec, spec, reader!);
-        if (r.kind === 'rejected') {
-          batch.push({ origin, routed: { kind: 'quarantine', row: importQuarantineRow(origin, rec.bytes, r.text, r.error, receivedIso) } });
-        } else {
-          const n = (lineNumbers.get(r.line.order_id) ?? 0) + 1;
-          lineNumbers.set(r.line.order_id, n);
-          const eventId = importEventId(r.line, repeat);
-          passing.push(importQuarantineId(repeat, rec.bytes));
-          batch.push({ origin, routed: { kind: 'clean', key: importKey(eventId), rows: [['curated_order_lines', [toOrderLine(r.line, eventId, n)]]] } });
-        }
-        if (batch.length >= batchSize) await flush();
-      }
-      await flush();
-    }
-    await sink.commit?.();
-    if (resolved.size) await rewriteQuarantine(opts.lakeDir, [...resolved].map((id) => ({ quarantine_id: id, resolved: true })), receivedIso);
+    const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));
+    const { counts, resolved } = await importOrderSources(
+      files.map((file) => ({ name: file, open: () => fs.createReadStream(file) })),
+      { ...settings, sink, dedup, saveSpec: (id, spec) => saveSpec(opts.lakeDir, id, spec) },
+    );
+    if (resolved.length) await rewriteQuarantine(opts.lakeDir, resolved.map((id) => ({ quarantine_id: id, resolved: true })), now.toISOString());
+    return counts;
   } finally {
     sink.close?.();
   }
-  return total;
 }
