@@ -38,22 +38,26 @@ function boost(p: Person, fromDay: number, days: number, factor: number): void {
   p.state.hazardBoosts.push({ fromDay, untilDay: fromDay + days, factor });
 }
 
-/** Who a ticket is from, as the contact channel knows them. */
+/**
+ * Who a ticket is from, as the contact channel knows them. To find the customer's orders, agents and the web
+ * form ask for the phone number they shop with, unless the chat already knows the member.
+ */
 function ticketIdentities(ctx: SimContext, p: Person, contact: Contact, dayIndex: number): Identities {
   const { rng } = ctx;
   const member = p.isMember && rng.chance(0.5) ? p.memberId : undefined;
+  const asked = () => typedPhone(ctx.idRng, phoneOn(p, dayIndex));
   switch (contact) {
     case 'phone':
       return { member_id: member, phone: typedPhone(rng, phoneOn(p, dayIndex)) };
     case 'email':
-      return { email: typedEmail(rng, emailOn(p, dayIndex)) };
+      return { phone: asked(), email: typedEmail(rng, emailOn(p, dayIndex)) };
     case 'store':
       return { member_id: member, phone: typedPhone(rng, phoneOn(p, dayIndex)) };
     case 'chat':
       if (p.isMember) return { member_id: p.memberId };
-      if (p.openid) return { openid: p.openid };
-      if (p.devices.length) return { device_id: p.devices[0]!.id };
-      return { email: typedEmail(rng, emailOn(p, dayIndex)) };
+      if (p.openid) return { phone: asked(), openid: p.openid };
+      if (p.devices.length) return { phone: asked(), device_id: p.devices[0]!.id };
+      return { phone: asked(), email: typedEmail(rng, emailOn(p, dayIndex)) };
   }
 }
 
@@ -113,7 +117,11 @@ export function writeReview(ctx: SimContext, p: Person, dayIndex: number, sku: S
   const rating = Math.min(5, Math.max(1, Math.round(3.7 + score)));
   const { title, text } = reviewText(ctx.textRng, rating, sku.noun);
   const at = day.startMs + secondOfDay(rng, 'web', p.habitualHour) * 1000;
-  const who = p.isMember && rng.chance(0.8) ? { member_id: p.memberId } : { email: typedEmail(rng, emailOn(p, dayIndex)) };
+  // Posting needs an account verified by a mobile number (the real-name rule), so a review not written as a
+  // logged-in member carries the reviewer's e-mail and that phone.
+  const who = p.isMember && rng.chance(0.8)
+    ? { member_id: p.memberId }
+    : { phone: typedPhone(ctx.idRng, phoneOn(p, dayIndex)), email: typedEmail(rng, emailOn(p, dayIndex)) };
   const reviewId = `RV${String(++ctx.seq.review).padStart(8, '0')}`;
   ctx.sink.emit(ctx.factory.make('review.submitted', isoUtc(at), who, { review_id: reviewId, sku: sku.sku, rating, title, text, order_id: orderId }), at);
   if (rating <= 2) boost(p, dayIndex, 60, 2);

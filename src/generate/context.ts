@@ -15,6 +15,11 @@ export interface SimContext {
   readonly rng: Rng;
   /** Wording of free text, kept apart so editing a phrase bank does not change who buys what. */
   readonly textRng: Rng;
+  /**
+   * How people identify themselves at the moments systems link identifiers (a delivery phone on a checkout form,
+   * an app log-in, an agent asking for the order's phone), kept apart so that these do not change who buys what.
+   */
+  readonly idRng: Rng;
   readonly days: readonly Day[];
   readonly catalog: Catalog;
   readonly people: readonly Person[];

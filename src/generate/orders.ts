@@ -9,7 +9,7 @@ import { CATEGORIES } from './catalog.ts';
 import { openTicket, writeReview } from './care.ts';
 import { yyyymmdd, type SimContext } from './context.ts';
 import { onlineOrderV1Payload, onlineOrderV2Payload, linesNet, posSalePayload, round2, type Identities, type OrderLine, type Shipping } from './events.ts';
-import { guestId, typedEmail, typedPhone, TILL_DEFAULT_PHONE } from './identity.ts';
+import { e164, guestId, typedEmail, typedPhone, TILL_DEFAULT_PHONE } from './identity.ts';
 import { couponValue, creditPurchase, useCoupon } from './loyalty.ts';
 import { emailOn, phoneOn, type Person } from './people.ts';
 import { searchQuery } from './text.ts';
@@ -119,7 +119,10 @@ function afterOrder(ctx: SimContext, p: Person, o: OrderDone): void {
   if (s.purchases === 1 && rng.chance(p.params.leaveAfterFirst)) s.churnDay = Math.min(s.churnDay, d + 1);
 }
 
-/** How the till identifies the customer: member code, phone, both, the default phone, or nothing. */
+/**
+ * How the till identifies the customer: member code, phone, both, the default phone, or nothing. A member who
+ * gives only their phone is looked up by it, so the sale is posted to the membership: it carries both.
+ */
 function tillIdentities(ctx: SimContext, p: Person): { who: Identities; asMember: boolean } {
   const { rng } = ctx;
   const own = () => typedPhone(rng, phoneOn(p, ctx.day.index));
@@ -128,7 +131,8 @@ function tillIdentities(ctx: SimContext, p: Person): { who: Identities; asMember
     const useId = r < 0.5 || (r >= 0.75 && r < 0.9);
     const usePhone = r < 0.75;
     const phone = usePhone ? (useId && rng.chance(0.015) ? typedPhone(rng, TILL_DEFAULT_PHONE) : own()) : undefined;
-    return { who: { member_id: useId ? p.memberId : undefined, phone }, asMember: useId || usePhone };
+    const asMember = useId || usePhone;
+    return { who: { member_id: asMember ? p.memberId : undefined, phone }, asMember };
   }
   const r = rng.next();
   if (r < 0.62) return { who: {}, asMember: false };
@@ -250,20 +254,32 @@ function placeOnline(ctx: SimContext, p: Person, o: { orderId: string; ms: numbe
   afterOrder(ctx, p, done);
 }
 
-/** A web or mini-program order. Members log in; others check out as guests with an e-mail. */
+/**
+ * The contact phone every online checkout asks for: the courier calls it, a pick-up code is texted to it. People
+ * give their own number, typed in their own way.
+ */
+function contactPhone(ctx: SimContext, p: Person): string {
+  return typedPhone(ctx.idRng, phoneOn(p, ctx.day.index));
+}
+
+/**
+ * A web or mini-program order. Members log in; others check out as guests with an e-mail. Either way the form
+ * takes a contact phone for the delivery.
+ */
 export function webOrder(ctx: SimContext, p: Person, sec: number, channel: 'web' | 'mini_program'): void {
   const { rng, day } = ctx;
   const lines = basket(ctx, p, ctx.catalog.online.index);
   if (!lines.length) return;
   let who: Identities;
   if (channel === 'mini_program') {
-    // WeChat knows the openid; the phone only when the user allowed the mini-program to read it.
-    const phone = rng.chance(0.3) ? typedPhone(rng, phoneOn(p, day.index)) : undefined;
+    // WeChat knows the openid; the phone is filled in from WeChat when the user lets the mini-program read it,
+    // typed otherwise.
+    const phone = rng.chance(0.3) ? typedPhone(rng, phoneOn(p, day.index)) : contactPhone(ctx, p);
     who = { member_id: p.memberId, phone, openid: p.openid };
   } else if (p.isMember && rng.chance(0.88)) {
-    who = { member_id: p.memberId, email: typedEmail(rng, emailOn(p, day.index)) };
+    who = { member_id: p.memberId, phone: contactPhone(ctx, p), email: typedEmail(rng, emailOn(p, day.index)) };
   } else {
-    who = { email: typedEmail(rng, emailOn(p, day.index)), guest_id: newGuest(ctx, p) };
+    who = { phone: contactPhone(ctx, p), email: typedEmail(rng, emailOn(p, day.index)), guest_id: newGuest(ctx, p) };
   }
   placeOnline(ctx, p, { orderId: nextOnlineOrderId(ctx), ms: day.startMs + sec * 1000, channel, lines, who, asMember: who.member_id !== undefined });
 }
@@ -275,16 +291,46 @@ function newGuest(ctx: SimContext, p: Person): string {
 }
 
 /**
+ * Whether an app session is logged in. Members mostly are (the app keeps their membership log-in) and always are
+ * to check out; non-members log in with their phone number (the carrier's one-tap log-in), which holds for one to
+ * six months, and need it to check out. The app asks for a log-in on an install's first launch (in the window)
+ * and, for non-members, again when one has expired; people who wave the prompt away browse anonymously.
+ * `p.state.appLogin[device]` is the last day the install's log-in holds (members: a day it was opened).
+ */
+function appLogIn(ctx: SimContext, p: Person, device: number, converting: boolean): boolean {
+  const { rng, idRng } = ctx;
+  const d = ctx.day.index;
+  const logins = p.state.appLogin;
+  const until = logins[device];
+  const firstLaunch = until === undefined;
+  if (p.isMember) {
+    logins[device] = d;
+    return converting || rng.chance(0.8) || (firstLaunch && idRng.chance(0.85));
+  }
+  if (!firstLaunch && d <= until) return true;
+  if (converting || idRng.chance(firstLaunch ? 0.85 : 0.35)) {
+    logins[device] = d + idRng.int(30, 180);
+    return true;
+  }
+  logins[device] = d - 1;
+  return false;
+}
+
+/**
  * An app session: searches, product views, cart changes and, when converting, checkout and purchase followed by
- * the order itself. Old Android SDKs send epoch milliseconds; 2% of sessions are uploaded late from offline phones.
+ * the order itself. Members log in with their membership, others with their phone number. Old Android SDKs send
+ * epoch milliseconds; 2% of sessions are uploaded late from offline phones.
  */
 export function appSession(ctx: SimContext, p: Person, sec: number, converting: boolean): void {
   const { rng, catalog, sink, factory, day } = ctx;
-  const device = p.devices.length > 1 && rng.chance(0.25) ? p.devices[1]! : p.devices[0];
+  const deviceIndex = p.devices.length > 1 && rng.chance(0.25) ? 1 : 0;
+  const device = p.devices[deviceIndex];
   if (!device) return;
   const form = device.sendsEpochMs ? 'epoch_ms' : 'iso';
-  const loggedIn = p.isMember && (converting || rng.chance(0.8));
-  const who = { member_id: loggedIn ? p.memberId : undefined, device_id: device.id };
+  const loggedIn = appLogIn(ctx, p, deviceIndex, converting);
+  // One-tap log-in hands the app the number as the carrier has it, so it arrives in one form.
+  const who = loggedIn && p.isMember ? { member_id: p.memberId, device_id: device.id }
+    : { phone: loggedIn ? e164(phoneOn(p, day.index)) : undefined, device_id: device.id };
   const session = `s-${rng.hex(16)}`;
   const delay = rng.chance(0.02) ? rng.int(10 * 60, 8 * 3600) * 1000 : 0;
   let t = day.startMs + sec * 1000 + rng.int(0, 999);
@@ -340,8 +386,8 @@ export function appSession(ctx: SimContext, p: Person, sec: number, converting: 
   const orderId = nextOnlineOrderId(ctx);
   ev({ action: 'purchase', order_id: orderId, screen: 'order_confirmation' });
   // The order service reports the order itself, on time even when the phone's events come late.
-  const orderWho: Identities = loggedIn
-    ? { member_id: p.memberId, device_id: device.id }
-    : { email: typedEmail(rng, emailOn(p, day.index)), device_id: device.id, guest_id: newGuest(ctx, p) };
-  placeOnline(ctx, p, { orderId, ms: t + 1000, channel: 'app', lines: priceLines(ctx, items), who: orderWho, asMember: loggedIn });
+  const orderWho: Identities = p.isMember
+    ? { member_id: p.memberId, phone: contactPhone(ctx, p), device_id: device.id }
+    : { phone: contactPhone(ctx, p), email: typedEmail(rng, emailOn(p, day.index)), device_id: device.id, guest_id: newGuest(ctx, p) };
+  placeOnline(ctx, p, { orderId, ms: t + 1000, channel: 'app', lines: priceLines(ctx, items), who: orderWho, asMember: p.isMember });
 }

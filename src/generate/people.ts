@@ -94,6 +94,11 @@ export interface PersonState {
   lastWinbackDay: number;
   purchases: number;
   coupons: HeldCoupon[];
+  /**
+   * Per app install (same order as `devices`): the last day its phone-number log-in holds, for a non-member; a day
+   * before the install was first opened in the window while absent.
+   */
+  appLogin: number[];
 }
 
 export interface Person {
@@ -268,6 +273,7 @@ export function buildPeople(seed: number, count: number, days: readonly Day[], c
         lastWinbackDay: -1000,
         purchases: 0,
         coupons: [],
+        appLogin: [],
       },
     });
   }

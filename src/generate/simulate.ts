@@ -48,6 +48,7 @@ export class Simulation {
     this.ctx = {
       rng: new Rng(input.seed, 'behaviour'),
       textRng: new Rng(input.seed, 'text'),
+      idRng: new Rng(input.seed, 'identification'),
       days: input.days,
       catalog: input.catalog,
       people: input.people,

@@ -76,6 +76,54 @@ describe('identity ground truth', () => {
     expect(formats.size).toBeGreaterThanOrEqual(4);
   });
 
+  it('asks every online checkout for a contact phone', () => {
+    const orders = g.events.filter((e) => e.type === 'online.order');
+    expect(orders.length).toBeGreaterThan(50);
+    expect(orders.filter((e) => !e.identities.phone).map((e) => e.at)).toEqual([]);
+  });
+
+  it('logs most app sessions in: members with their member id, others with their phone number', () => {
+    const app = g.events.filter((e) => e.type === 'app.behaviour' && e.identities.device_id && !shared.has(identityKey('device_id', e.identities.device_id)));
+    const byMember = app.filter((e) => e.identities.member_id).length;
+    const byPhone = app.filter((e) => e.identities.phone).length;
+    expect(byMember).toBeGreaterThan(0);
+    expect(byPhone).toBeGreaterThan(0);
+    expect(app.filter((e) => e.identities.member_id && e.identities.phone)).toEqual([]);
+    expect((byMember + byPhone) / app.length).toBeGreaterThan(0.8);
+  });
+
+  it("joins nearly every pair of a person's identifiers through that person's own co-occurrences", () => {
+    // Same-person pairs among the identifiers events carry (shared ones left out), and how many of them a chain of
+    // co-occurrences joins: the ceiling of any co-occurrence stitching, which must not be the generator's doing.
+    const parent = new Map<string, string>();
+    const find = (k: string): string => {
+      let r = k;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(k, r);
+      return r;
+    };
+    for (const e of g.events) {
+      const keys = Object.entries(e.identities).map(([t, v]) => identityKey(t, v)).filter((k) => !shared.has(k) && owners.has(k));
+      for (const k of keys) if (!parent.has(k)) parent.set(k, k);
+      for (const k of keys.slice(1)) parent.set(find(k), find(keys[0]!));
+    }
+    const components = new Map<string, Map<string, number>>();
+    for (const k of parent.keys()) {
+      const person = owners.get(k)![0]!;
+      const c = components.get(person) ?? new Map<string, number>();
+      components.set(person, c.set(find(k), (c.get(find(k)) ?? 0) + 1));
+    }
+    const pairs = (n: number) => (n * (n - 1)) / 2;
+    let all = 0;
+    let joined = 0;
+    for (const c of components.values()) {
+      all += pairs([...c.values()].reduce((a, b) => a + b, 0));
+      for (const n of c.values()) joined += pairs(n);
+    }
+    expect(all).toBeGreaterThan(1000);
+    expect(joined / all).toBeGreaterThanOrEqual(0.99);
+  });
+
   it('leaves about a fifth of till sales anonymous', () => {
     const sales = g.events.filter((e) => e.type === 'pos.sale' && e.payload.transaction_type === 'sale');
     const anonymous = sales.filter((e) => Object.keys(e.identities).length === 0).length / sales.length;

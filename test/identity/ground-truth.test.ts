@@ -38,14 +38,12 @@ afterAll(() => {
 });
 
 describe('identity resolution on the synthetic retailer', () => {
-  it('stitches with pairwise precision >= 0.99 and finds every same-person link the data holds', async () => {
+  it('stitches with pairwise precision and recall >= 0.99 and finds every same-person link the data holds', async () => {
     const { resolution, ...score } = await evaluateIdentity(conn, persons);
 
     expect(score.precision).toBeGreaterThanOrEqual(0.99);
+    expect(score.recall).toBeGreaterThanOrEqual(0.99);
     expect(score.linkableRecall).toBeGreaterThanOrEqual(0.99);
-    // Raw recall is bounded by fragments that never co-occur (a non-member's till phone, their guest checkouts by
-    // e-mail, app installs never logged in): no co-occurrence method can join them; see docs/tags.md.
-    expect(score.recall).toBeGreaterThan(0.7);
     expect(resolution.hubs).toBeGreaterThanOrEqual(1);
   });
 
@@ -53,9 +51,12 @@ describe('identity resolution on the synthetic retailer', () => {
     const guarded = await evaluateIdentity(conn, persons);
     const unguarded = await evaluateIdentity(conn, persons, { maxLinks: NO_GUARD });
 
+    expect(guarded.mergedCustomers).toBe(0);
     expect(unguarded.resolution.hubs).toBe(0);
     expect(unguarded.mergedCustomers).toBeGreaterThan(0);
     expect(unguarded.precision).toBeLessThan(0.9);
-    expect(unguarded.resolution.largestCustomer).toBeGreaterThan(10 * guarded.resolution.largestCustomer);
+    // The guarded largest customer is one busy guest shopper (a guest id per checkout); unguarded, the till default
+    // phone and the tablet pull dozens of strangers into one.
+    expect(unguarded.resolution.largestCustomer).toBeGreaterThan(5 * guarded.resolution.largestCustomer);
   });
 });
