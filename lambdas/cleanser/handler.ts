@@ -16,7 +16,7 @@ import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import { readCleanserEnv } from './config.ts';
-import { publishCounts } from './metrics.ts';
+import { publishCounts } from '../shared/ingest-metrics.ts';
 
 const env = readCleanserEnv();
 const logger = new Logger();

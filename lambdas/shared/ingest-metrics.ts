@@ -1,4 +1,4 @@
-/** Publishes one batch's counts as CloudWatch metrics (EMF): totals per batch and quarantines by reason. */
+/** Publishes one batch's counts as CloudWatch metrics (EMF): totals per batch and quarantines by reason (cleanser and order import). */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { IngestCounts } from '../../src/cleanse/batch.ts';
 

@@ -1,0 +1,68 @@
+/**
+ * Order-import Lambda: an order export dropped under the raw bucket's landing prefix (EventBridge "Object Created")
+ * is streamed through the order-import core (CSV per the configured mapping, validated and standardised) into
+ * curated_order_lines via Firehose (Parquet), with bad rows quarantined in S3 with their reasons and every line
+ * deduplicated in DynamoDB, so a file dropped twice imports once. Counts are reconciled, logged and published as
+ * metrics; a failure is retried by Lambda and then lands in the DLQ. See src/adapters/aws/landed-order-import.ts.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import { importLandedObject } from '../../src/adapters/aws/landed-order-import.ts';
+import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
+import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
+import type { IngestCounts } from '../../src/cleanse/batch.ts';
+import { ImportError } from '../../src/ingest/errors.ts';
+import { publishCounts } from '../shared/ingest-metrics.ts';
+import { readOrderImportEnv } from './config.ts';
+import { landedObjects } from './event.ts';
+
+const env = readOrderImportEnv();
+const logger = new Logger();
+const metrics = new Metrics();
+const dedup = new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS });
+const curated = new FirehoseLakeSink({ streams: { curated_order_lines: env.ORDER_LINES_DELIVERY_STREAM } });
+
+export interface ImportedObject {
+  readonly source: string;
+  readonly counts: IngestCounts;
+}
+
+async function body(event: unknown): Promise<ImportedObject[]> {
+  const out: ImportedObject[] = [];
+  for (const object of landedObjects(event)) {
+    if (!object.key.startsWith(env.LANDING_PREFIX) || object.key.endsWith('/')) {
+      logger.warn('object outside the landing prefix ignored', { bucket: object.bucket, key: object.key, landingPrefix: env.LANDING_PREFIX });
+      continue;
+    }
+    // A new quarantine sink per object: its discard() bookkeeping must not span objects.
+    const sink = new RoutingLakeSink({ curated_order_lines: curated, quarantine_events: new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } }) });
+    const { source, counts } = await importLandedObject(object, {
+      sink,
+      dedup,
+      specBucket: env.QUARANTINE_BUCKET,
+      map: env.IMPORT_MAP,
+      delimiter: env.IMPORT_DELIMITER,
+      header: env.IMPORT_HEADER,
+      currency: env.IMPORT_CURRENCY,
+      timeZone: env.IMPORT_TIME_ZONE,
+      maxRecordBytes: env.MAX_RECORD_BYTES,
+      ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
+    });
+    const accounted = counts.clean + counts.quarantined + counts.duplicates;
+    publishCounts(metrics, counts);
+    if (accounted !== counts.received) {
+      logger.error('order export counts do not reconcile', { source, counts });
+      throw new ImportError(`${source}: received ${counts.received} rows but accounted for ${accounted} (clean + quarantined + duplicates)`);
+    }
+    logger.info('order export imported', { source, counts });
+    out.push({ source, counts });
+  }
+  return out;
+}
+
+export const handler = middy(body).use(injectLambdaContext(logger)).use(logMetrics(metrics, { captureColdStartMetric: true }));
