@@ -13,7 +13,7 @@ import { LocalEventBus } from '../adapters/local/event-bus.ts';
 import { publishNew, type EventBus, type EventLedger } from '../events/bus.ts';
 import { evaluateRules, loadEventRules, type EventRules } from '../events/rules.ts';
 import type { DetailType, RiskReason } from '../events/schemas.ts';
-import { checkAsOf, latestLakeDate, purchasers, readPurchases, readTagSnapshot } from '../train/lake-data.ts';
+import { checkAsOf, latestLakeDate, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
 import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
@@ -39,6 +39,16 @@ export interface ScoreOptions {
   readonly now?: () => Date;
   /** Default ReplenishmentDue lead time in days. @default RETAIL_LAKE_LEAD_TIME_DAYS (7) */
   readonly leadTimeDays?: number;
+  /** Where scoreCustomers reads the tag snapshot and the purchases. @default the lake's Parquet files (DuckDB) */
+  readonly source?: ScoreSource;
+}
+
+/** The lake data scoreCustomers reads; the scheduled scorer in AWS reads the same through Athena. */
+export interface ScoreSource {
+  /** The customer_tags snapshot as of a date, one row per customer. */
+  tags(asOf: string): Promise<TagRow[]>;
+  /** Placed, not cancelled orders on or before asOf, as src/train/lake-data.ts readPurchases returns them. */
+  purchases(asOf: string): Promise<Purchase[]>;
 }
 
 export interface ScoreSummary {
@@ -60,8 +70,8 @@ export interface ScoreSummary {
 const num = (v: number | string): number => Number(v);
 
 /** The CLV model's inputs per customer: x, t_x, T, mean_spend from the purchases up to asOf, in the card's unit. */
-async function clvRows(lakeDir: string, asOf: string, unit: TimeUnit): Promise<Map<string, TagRow>> {
-  const summary = rfmSummary(await readPurchases(lakeDir, asOf), asOf, unit);
+function clvRows(purchases: readonly Purchase[], asOf: string, unit: TimeUnit): Map<string, TagRow> {
+  const summary = rfmSummary(purchases, asOf, unit);
   return new Map(summary.map((c) => [c.customerId, { x: c.x, t_x: c.tx, T: c.T, mean_spend: c.meanSpend }]));
 }
 
@@ -104,7 +114,7 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
   const clv = await loadIfTrained(cache, 'clv', o.versions?.clv);
   if (!segments && !churn && !clv) throw new ScoreError(`no trained models in ${o.lakeDir}; run \`retail-lake train all\` first`);
 
-  const tags = purchasers(await readTagSnapshot(o.lakeDir, o.asOf));
+  const tags = purchasers(await (o.source ? o.source.tags(o.asOf) : readTagSnapshot(o.lakeDir, o.asOf)));
   const scoredAt = (o.now ?? (() => new Date()))().toISOString();
   const rows: CustomerScore[] = tags.map((t) => ({
     customer_key: String(t.customer_key),
@@ -159,7 +169,8 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
   }
 
   if (clv && tags.length) {
-    const byCustomer = await clvRows(o.lakeDir, o.asOf, (clv.card.time_unit as TimeUnit | undefined) ?? 'weeks');
+    const purchases = await (o.source ? o.source.purchases(o.asOf) : readPurchases(o.lakeDir, o.asOf));
+    const byCustomer = clvRows(purchases, o.asOf, (clv.card.time_unit as TimeUnit | undefined) ?? 'weeks');
     const idx: number[] = [];
     const inputs: TagRow[] = [];
     tags.forEach((t, i) => {
