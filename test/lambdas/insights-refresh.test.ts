@@ -136,7 +136,7 @@ describe('insights refresh handler', () => {
 
     const r = await runRefresh({ job: 'replenishment', as_of: asOf }, { env, reader: duckReader(lake), writer: lakeWriter(lake), store: new MemoryStore(), bus, now: fixedNow });
     expect(r).toMatchObject({ checked: local.checked, due: local.due, published: local.events.length });
-    const sort = (rows: Record<string, unknown>[]) => rows.map((x) => ({ ...x, dt: undefined })).sort((a, b) => `${String(a.store_id)}${String(a.sku)}`.localeCompare(`${String(b.store_id)}${String(b.sku)}`));
+    const sort = (rows: Record<string, unknown>[]) => rows.map((x): Record<string, unknown> => ({ ...x, dt: undefined })).sort((a, b) => `${String(a.store_id)}${String(a.sku)}`.localeCompare(`${String(b.store_id)}${String(b.sku)}`));
     expect(sort(written[`replenishment_checks/${asOf}`]!)).toEqual(sort(localChecks).map((x) => ({ ...x, forecast_units: expect.closeTo(x.forecast_units as number, 9) })));
     expect(published.map((e) => (JSON.parse(e.Detail) as { event_id: string }).event_id).sort()).toEqual(local.events.map((e) => e.detail.event_id).sort());
     expect(published.every((e) => e.DetailType === 'ReplenishmentDue' && e.EventBusName === 'retail-lake-test')).toBe(true);
