@@ -90,8 +90,9 @@ export function truthRows(persons: readonly GroundTruthPerson[], piiKey = localC
 export interface GroundTruthReport extends IdentityEvaluation {
   /**
    * Recall over the same-person pairs the data can link at all: pairs joined by a chain of co-occurrences between
-   * that person's own identifiers. Fragments that never appear together (a non-member's till phone and their
-   * guest checkouts by e-mail) are out of reach of any co-occurrence method; raw recall counts them, this does not.
+   * that person's own identifiers. Fragments that never appear together (an app install whose owner never logged
+   * in, a changed phone number nothing bridges) are out of reach of any co-occurrence method; raw recall counts
+   * them, this does not.
    */
   readonly linkableRecall: number;
   readonly linkablePairs: number;
