@@ -7,6 +7,18 @@
 import { z } from 'zod';
 import type { Node } from 'constructs';
 import { couponConfigSchema } from '../src/coupons/config.ts';
+import { parseDelimiter } from '../src/ingest/csv.ts';
+import { parseColumnMap } from '../src/ingest/order-import-core.ts';
+
+/** A string that a parser accepts; the issue carries the parser's own message. */
+const parsedBy = (parse: (s: string) => unknown) =>
+  z.string().superRefine((s, ctx) => {
+    try {
+      parse(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  });
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -69,6 +81,8 @@ export const configSchema = z.object({
   alarmEmail: z.email().optional(),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
+  /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
+  scoringSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 3 * * ? *)'),
   /** Predictor backend: onnxruntime in the Lambda, or a SageMaker real-time endpoint serving the same ONNX model. */
   predictorBackend: z.enum(['onnx', 'sagemaker']).default('onnx'),
   /** Name of the SageMaker endpoint (required when predictorBackend is sagemaker; the only endpoint granted). */
@@ -77,6 +91,22 @@ export const configSchema = z.object({
   eventArchiveDays: int(0, 36_500).default(365),
   /** Coupon issuer settings (src/coupons/config.ts): campaign, value, currency, monthlyBudget, validDays. */
   coupons: couponConfigSchema.omit({ codePrefix: true }).partial().optional(),
+  /**
+   * Order exports dropped under `landingPrefix` of the raw bucket are imported by the order-import Lambda, read with
+   * this mapping (the `retail-lake import-orders` options; docs/ingest.md).
+   */
+  orderImport: z
+    .object({
+      landingPrefix: z.string().regex(/^[a-z0-9][a-z0-9_./-]*\/$/, 'must be a key prefix ending in /, e.g. landing/orders/').default('landing/orders/'),
+      map: parsedBy(parseColumnMap).default('customer_id=customer_id,order_id=order_id,sku=sku,quantity=quantity,unit_price=unit_price,ordered_at=ordered_at'),
+      delimiter: parsedBy(parseDelimiter).default(','),
+      header: bool.default(true),
+      dateFormat: z.string().min(1).optional(),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
+      /** @default sourceTimeZone */
+      timeZone: z.string().min(1).optional(),
+    })
+    .prefault({}),
   /** Optional MSK Serverless cluster as a second event source (Kafka producers). */
   msk: z
     .object({
@@ -121,7 +151,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons') ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

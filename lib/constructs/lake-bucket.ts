@@ -30,6 +30,8 @@ export interface LakeBucketProps {
   readonly noncurrentVersionExpirationDays?: number;
   /** What happens to the bucket when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Send the bucket's object events to EventBridge (rules in other stacks filter them, e.g. by key prefix). @default false */
+  readonly eventBridge?: boolean;
 }
 
 export class LakeBucket extends Construct {
@@ -66,6 +68,11 @@ export class LakeBucket extends Construct {
         },
       ],
     });
+    if (props.eventBridge) {
+      // On the CloudFormation resource itself: the L2's eventBridgeEnabled adds a notifications custom resource
+      // (a Lambda with s3:PutBucketNotification on every bucket) for what is one bucket property.
+      (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Ingest: the event stream (and optional MSK Serverless), the PII key secret, the dedup table, one Firehose
- * delivery stream per streamed curated table and the cleanser that joins them.
+ * delivery stream per streamed curated table, the cleanser that joins them, and the order import that picks up
+ * exports dropped under the raw bucket's landing prefix.
  */
 import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +13,7 @@ import { CuratedDeliveryStream } from '../constructs/curated-delivery-stream.ts'
 import { DedupTable } from '../constructs/dedup-table.ts';
 import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
+import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import type { LakeStack } from './lake-stack.ts';
 
@@ -30,6 +32,7 @@ export class IngestStack extends Stack {
   readonly deliveryStreams: ReadonlyMap<string, CuratedDeliveryStream>;
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
+  readonly orderImport: OrderImportFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -87,6 +90,23 @@ export class IngestStack extends Stack {
       sourceTimeZone: c.sourceTimeZone,
       logRetention: c.logRetentionDays as logs.RetentionDays,
       msk: this.msk,
+    });
+    const imports = c.orderImport;
+    this.orderImport = new OrderImportFunction(this, 'OrderImport', {
+      raw: lake.raw.sharedWith(this, 'RawBucket'),
+      landingPrefix: imports.landingPrefix,
+      orderLines: this.deliveryStreams.get('curated_order_lines')!,
+      quarantine,
+      dedup: this.dedup,
+      key,
+      dedupTtlDays: c.dedupTtlDays,
+      map: imports.map,
+      delimiter: imports.delimiter,
+      header: imports.header,
+      currency: imports.currency,
+      timeZone: imports.timeZone ?? c.sourceTimeZone,
+      ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
+      logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }
 }

@@ -43,6 +43,8 @@ export class LakeStack extends Stack {
         { days: 90, storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL },
       ],
       expireAfterDays: c.rawRetentionDays,
+      // Order exports dropped under the landing prefix trigger the order import (ingest stack) through EventBridge.
+      eventBridge: true,
     });
     this.curated = new LakeBucket(this, 'Curated', {
       ...common,

@@ -31,11 +31,13 @@ export class ObservabilityStack extends Stack {
       cleanser: props.ingest.cleanser.function,
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
+        ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
       ]),
       deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
       otherFunctions: new Map([
+        ['order-import', props.ingest.orderImport.function],
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.function],

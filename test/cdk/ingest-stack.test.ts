@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { cleanserEnv } from '../../lambdas/cleanser/config.ts';
+import { orderImportEnv } from '../../lambdas/order-import/config.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -107,16 +108,84 @@ describe('ingest stack: curated delivery', () => {
   });
 });
 
-describe('cleanser bundle', () => {
-  it('bundles with the local esbuild into an ES module without DuckDB or onnxruntime', () => {
+describe('ingest stack: order import from the landing prefix', () => {
+  const importFn = () => {
+    const fns = ingest.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'order-import' } } } });
+    expect(Object.keys(fns)).toHaveLength(1);
+    return Object.entries(fns)[0]! as [string, { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': [string, string] } } }];
+  };
+
+  it('routes Object Created events of the raw bucket under landing/orders/ to the import function, with a DLQ', () => {
+    const [id] = importFn();
+    ingest.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: [{ prefix: 'landing/orders/' }] } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.anyValue() })],
+    });
+    // Invocations that keep failing go to the same DLQ.
+    ingest.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: id }, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: Match.anyValue() } } });
+  });
+
+  it('has the raw bucket send its object events to EventBridge, without a notifications custom resource', () => {
+    const lake = prod.template('lake');
+    lake.hasResourceProperties('AWS::S3::Bucket', { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+    lake.resourceCountIs('Custom::S3BucketNotifications', 0);
+    ingest.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  it('watches another prefix and reads with another mapping when configured', () => {
+    const t = buildTestApp({ retailLake: { orderImport: { landingPrefix: 'drop/erp/', map: 'order_id=InvoiceNo,ordered_at=InvoiceDate,unit_price=UnitPrice', currency: 'GBP' } } }).template('ingest');
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { object: { key: [{ prefix: 'drop/erp/' }] } } } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LANDING_PREFIX: 'drop/erp/', IMPORT_CURRENCY: 'GBP', IMPORT_MAP: 'order_id=InvoiceNo,ordered_at=InvoiceDate,unit_price=UnitPrice' }) } });
+  });
+
+  it('rejects a mapping without the order time at synth, naming the key', () => {
+    expect(() => buildTestApp({ retailLake: { orderImport: { map: 'order_id=InvoiceNo,unit_price=UnitPrice' } } })).toThrow(/retailLake\.orderImport\.map: .*ordered_at/);
+  });
+
+  it('gives the import function every variable its handler requires', () => {
+    const [, fn] = importFn();
+    const env = fn.Properties.Environment.Variables;
+    for (const key of Object.keys(orderImportEnv.shape).filter((k) => !orderImportEnv.shape[k as keyof typeof orderImportEnv.shape].safeParse(undefined).success)) {
+      expect(env, key).toHaveProperty(key);
+    }
+    expect(env).toMatchObject({ LANDING_PREFIX: 'landing/orders/', IMPORT_TIME_ZONE: 'Asia/Shanghai' });
+  });
+
+  it('lets the import read only the landing prefix, put order lines to their delivery stream and write quarantine rows and specs', () => {
+    const [, fn] = importFn();
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.values(ingest.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(role));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const text = JSON.stringify(statements);
+    expect(text).toContain('/landing/orders/*');
+    expect(text).toContain('/events/*');
+    expect(text).toContain('/import_specs/*');
+    expect(text).toContain('firehose:PutRecordBatch');
+    // The only wildcard resource is X-Ray's, which supports no resource-level permissions.
+    const wildcard = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
+    expect([...new Set(wildcard.flatMap((s) => [s.Action].flat()))].every((a) => a.startsWith('xray:'))).toBe(true);
+    // Reads of the raw bucket stop at the landing prefix; writes go to the quarantine bucket only.
+    const writes = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Put')));
+    expect(JSON.stringify(writes)).not.toContain('RawBucket');
+  });
+});
+
+describe('ingest bundles', () => {
+  it('bundles the cleanser and the order import with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
-    // The cleanser is the only function of the ingest stack: its asset is the one bundled directory.
+    // The cleanser and the order import are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
-    expect(dirs).toHaveLength(1);
-    const dir = path.join(asm.directory, dirs[0]!);
-    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-    expect(code).not.toMatch(/@duckdb|onnxruntime/);
-    expect(fs.statSync(path.join(dir, 'index.mjs')).size).toBeLessThan(5 * 1024 * 1024);
+    expect(dirs).toHaveLength(2);
+    for (const d of dirs) {
+      const dir = path.join(asm.directory, d);
+      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code).not.toMatch(/@duckdb|onnxruntime/);
+      expect(fs.statSync(path.join(dir, 'index.mjs')).size).toBeLessThan(5 * 1024 * 1024);
+    }
   });
 });
