@@ -1,0 +1,141 @@
+/**
+ * Sentiment on ingest: raw review and ticket events off Kinesis scored with the real ONNX model (onnxruntime) give
+ * the review_scores the local `score` path gives for the same events after the cleanser (to 1e-6), personal data
+ * scrubbed first; failures hand the batch back for retry; Firehose receives the rows.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sentimentArtifacts, trainSentimentModel, type LabelledText } from '../../models/sentiment/index.ts';
+import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
+import { SentimentOnnxScorer, textOfRecord } from '../../src/insights/sentiment.ts';
+import { LocalModelStore } from '../../src/models/index.ts';
+import type { LakeSink } from '../../src/ports/index.ts';
+import { readRows } from '../../src/score/parquet.ts';
+import { REVIEW_SCORE_COLUMNS, scoreReviewTexts } from '../../src/score/text-and-recs.ts';
+import { scoreKinesisBatch } from '../../lambdas/insights-sentiment/run.ts';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/reviews/synthetic_rated_reviews.jsonl');
+const reviews = fs.readFileSync(FIXTURE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledText & { review_id: string; sku: string });
+
+const lake = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-sentiment-'));
+afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
+
+const at = '2025-06-10T08:00:00Z';
+const review = (r: { review_id: string; sku: string; rating?: number | null; text: string }, i: number) => ({
+  event_id: `rev-${i}`, source: 'review', type: 'review.submitted', schema_version: 1, occurred_at: at, identities: { member_id: `M${i}` },
+  payload: { review_id: r.review_id, sku: r.sku, rating: r.rating ?? 3, text: r.text },
+});
+const ticket = (id: string, text: string | undefined) => ({
+  event_id: `tkt-${id}`, source: 'service', type: 'service.ticket', schema_version: 1, occurred_at: at, identities: { member_id: 'M9' },
+  payload: { ticket_id: id, status: 'opened', category: 'delivery', contact_channel: 'chat', ...(text ? { text } : {}) },
+});
+
+// Scored: 40 held-out fixture reviews, one with an e-mail and a phone number in it, and two tickets (one without text).
+const events = [
+  ...reviews.slice(-40).map(review),
+  review({ review_id: 'pii-1', sku: 'SKU-001', text: 'Terrible, call me on +86 138 0013 8000 or write to jane.doe@example.com, never again!' }, 900),
+  ticket('T1', 'The parcel arrived broken and nobody answers, very disappointed.'),
+  ticket('T2', undefined),
+  { event_id: 'pos-1', source: 'pos', type: 'pos.sale', schema_version: 1, occurred_at: at, store_id: 'S1', identities: {}, payload: {} },
+];
+const kinesis = (list: readonly unknown[]): KinesisStreamEvent => ({
+  Records: list.map((e, i) => ({
+    eventSource: 'aws:kinesis', eventID: `shardId-000:${1000 + i}`, eventName: 'aws:kinesis:record', eventVersion: '1.0', eventSourceARN: 'arn:aws:kinesis:eu-west-1:1:stream/s',
+    invokeIdentityArn: 'arn', awsRegion: 'eu-west-1',
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: String(1000 + i), approximateArrivalTimestamp: 1749542400, data: Buffer.from(typeof e === 'string' ? e : JSON.stringify(e)).toString('base64') },
+  })),
+});
+
+class MemorySink implements LakeSink {
+  rows: Record<string, unknown>[] = [];
+  async append(table: string, rows: readonly object[]) {
+    expect(table).toBe('review_scores');
+    this.rows.push(...(rows as Record<string, unknown>[]));
+  }
+  async flush() {}
+}
+
+let store: LocalModelStore;
+beforeAll(async () => {
+  // A tiny model trained here on the fixture's first half: rating >= 4 positive, <= 2 negative.
+  const t = trainSentimentModel(reviews.slice(0, -40), { asOf: '2025-06-01', now: () => new Date('2025-06-01T00:00:00Z') });
+  store = new LocalModelStore(lake);
+  await store.put('sentiment', t.version, sentimentArtifacts(t));
+}, 60_000);
+
+describe('sentiment on ingest', () => {
+  it('scores the texts as the local score path does after cleansing, to 1e-6', async () => {
+    const sink = new MemorySink();
+    const r = await scoreKinesisBatch(kinesis(events), { scorer: new SentimentOnnxScorer(store), sink, now: () => new Date('2025-06-10T09:00:00Z') });
+    expect(r).toEqual({ batchItemFailures: [], scored: 42, skipped: { no_text: 1, not_scored_type: 1 } });
+
+    // The same raw events through the local cleanser into the lake, then `score`'s review_scores.
+    const file = path.join(lake, 'events.jsonl');
+    fs.writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    await ingestJsonl([file], { lakeDir: lake, checkSkus: false });
+    const local = await scoreReviewTexts(lake, '2025-06-10', store);
+    expect(local).toMatchObject({ reviews: 41, tickets: 1 });
+    const localRows = new Map((await readRows(lake, 'review_scores', REVIEW_SCORE_COLUMNS)).map((x) => [String(x.review_id), x]));
+
+    expect(sink.rows).toHaveLength(localRows.size);
+    for (const row of sink.rows) {
+      const l = localRows.get(String(row.review_id))!;
+      expect(row).toMatchObject({ source: l.source, sku: l.sku, rating: l.rating, model_version: l.model_version, as_of: '2025-06-10' });
+      expect(Math.abs((row.sentiment_score as number) - (l.sentiment_score as number))).toBeLessThan(1e-6);
+    }
+    // The model did learn something: held-out positives above negatives on average.
+    const mean = (f: (x: Record<string, unknown>) => boolean) => {
+      const s = sink.rows.filter(f).map((x) => x.sentiment_score as number);
+      return s.reduce((a, b) => a + b, 0) / s.length;
+    };
+    expect(mean((x) => Number(x.rating) >= 4)).toBeGreaterThan(mean((x) => Number(x.rating) <= 2) + 0.2);
+  }, 120_000);
+
+  it('scores the scrubbed text, never the raw personal data', () => {
+    const t = textOfRecord(JSON.stringify(events[40]));
+    expect(t).toMatchObject({ review_id: 'pii-1', text: 'Terrible, call me on [phone] or write to [email], never again!' });
+  });
+
+  it('hands the whole batch back from its first record when the model cannot be loaded', async () => {
+    const empty = new LocalModelStore(fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-no-model-')));
+    const errors: unknown[] = [];
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 3)), { scorer: new SentimentOnnxScorer(empty), sink: new MemorySink(), onError: (e) => errors.push(e) });
+    expect(r.batchItemFailures).toEqual([{ itemIdentifier: '1000' }]);
+    expect(String(errors[0])).toMatch(/sentiment/);
+  });
+
+  it('skips records with nothing to score without failing the batch', async () => {
+    const sink = new MemorySink();
+    const r = await scoreKinesisBatch(kinesis(['not json', { ...review(reviews[0]!, 1), payload: { review_id: 'x' } }]), { scorer: new SentimentOnnxScorer(store), sink });
+    expect(r).toEqual({ batchItemFailures: [], scored: 0, skipped: { not_json: 1, invalid_event: 1 } });
+  });
+});
+
+describe('sentiment on ingest: Firehose', () => {
+  const firehose = mockClient(FirehoseClient);
+  beforeEach(() => firehose.reset());
+
+  it('puts the review_scores rows on the delivery stream as JSON lines', async () => {
+    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [] });
+    const sink = new FirehoseLakeSink({ streams: { review_scores: 'review-scores-stream' }, client: new FirehoseClient({ region: 'eu-west-1' }) });
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink });
+    expect(r.scored).toBe(2);
+    const input = firehose.commandCalls(PutRecordBatchCommand)[0]!.args[0].input;
+    expect(input.DeliveryStreamName).toBe('review-scores-stream');
+    const rows = input.Records!.map((x) => JSON.parse(Buffer.from(x.Data!).toString()) as Record<string, unknown>);
+    expect(rows.map((x) => x.review_id)).toEqual([reviews.at(-40)!.review_id, reviews.at(-39)!.review_id]);
+  });
+
+  it('reports the batch for retry when Firehose keeps failing', async () => {
+    firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }));
+    const sink = new FirehoseLakeSink({ streams: { review_scores: 'review-scores-stream' }, client: new FirehoseClient({ region: 'eu-west-1' }) });
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink });
+    expect(r.batchItemFailures).toEqual([{ itemIdentifier: '1000' }]);
+  });
+});
