@@ -6,6 +6,7 @@ import type { App } from 'aws-cdk-lib';
 import { loadConfig, type LakeConfig } from './config.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
+import { InsightsStack } from './stacks/insights-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { PredictStack } from './stacks/predict-stack.ts';
@@ -17,6 +18,7 @@ export interface RetailLakeStacks {
   readonly analytics: AnalyticsStack;
   readonly predict: PredictStack;
   readonly observability: ObservabilityStack;
+  readonly insights: InsightsStack;
 }
 
 export function buildRetailLake(app: App): RetailLakeStacks {
@@ -38,5 +40,12 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     predict,
     description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
   });
-  return { config, lake, ingest, analytics, predict, observability };
+  const insights = new InsightsStack(app, `${prefix}-Insights`, {
+    config,
+    lake,
+    ingest,
+    predict,
+    description: 'retail-lake: scheduled forecast / recommendation refresh, ReplenishmentDue, sentiment scored on ingest',
+  });
+  return { config, lake, ingest, analytics, predict, observability, insights };
 }

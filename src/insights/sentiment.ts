@@ -14,11 +14,13 @@ import { envelopeSchema } from '../contract/envelope.ts';
 import type { ReviewScoreRow } from '../contract/derived.ts';
 import { eventTypeDef } from '../contract/registry.ts';
 import type { ModelStore } from '../models/index.ts';
+import { SCORED_TYPES } from './tables.ts';
 import { onnxBackend, PredictorCache, type BackendFactory, type ScoringBackend } from '../score/predictor.ts';
+
+export { SCORED_TYPES };
 
 /** The cleanser's default cap on free text (CleanserConfig.maxTextChars). */
 export const MAX_TEXT_CHARS = 2000;
-export const SCORED_TYPES = ['review.submitted', 'service.ticket'] as const;
 
 /** A text to score, with the review_scores columns it came with. */
 export interface TextItem {

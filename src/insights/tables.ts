@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { columnsOf, type Column } from '../contract/columns.ts';
 
+/** Event types sentiment is scored for on ingest (the stream filter of the insights stack). */
+export const SCORED_TYPES = ['review.submitted', 'service.ticket'] as const;
+
 export const DEMAND_FORECASTS_TABLE = 'demand_forecasts';
 export const REPLENISHMENT_CHECKS_TABLE = 'replenishment_checks';
 export const NEXT_BEST_PRODUCTS_TABLE = 'next_best_products';

@@ -1,0 +1,152 @@
+/**
+ * The scheduled insights refresh (lambdas/insights-refresh): one function, invoked by EventBridge Scheduler with a
+ * job per schedule — forecast retrain (weekly), recommendations apply (daily) and retrain (weekly), replenishment
+ * check (daily, after the ERP stock load). It reads the lake with Athena, writes its three tables with Athena
+ * INSERT, keeps models under models/forecast/ and models/recs/ of the model bucket and puts ReplenishmentDue on the
+ * model-event bus. A failed invocation is retried by the scheduler, then lands in the DLQ.
+ *
+ * @example new ForecastRefreshSchedule(this, 'Refresh', { curated, models, catalog, workgroup, tables, eventBus, key })
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { INSIGHTS_TABLES } from '../../src/insights/tables.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { ForecastRefreshTables } from './forecast-refresh-tables.ts';
+import type { LakeCatalog } from './lake-catalog.ts';
+import type { LakeWorkgroup } from './lake-workgroup.ts';
+import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
+import { ProjectFunction } from './project-function.ts';
+
+/** The jobs and when they run (UTC): the payload each schedule sends. */
+export interface RefreshSchedules {
+  /** Forecast retrain + demand_forecasts. @default 'cron(0 3 ? * MON *)' */
+  readonly forecast?: string;
+  /** next_best_products with the latest recs model. @default 'cron(30 3 * * ? *)' */
+  readonly recsApply?: string;
+  /** Recs retrain. @default 'cron(0 4 ? * SUN *)' */
+  readonly recsRetrain?: string;
+  /** Replenishment check. @default 'cron(0 5 * * ? *)' */
+  readonly replenishment?: string;
+}
+
+export const DEFAULT_REFRESH_SCHEDULES: Required<RefreshSchedules> = {
+  forecast: 'cron(0 3 ? * MON *)',
+  recsApply: 'cron(30 3 * * ? *)',
+  recsRetrain: 'cron(0 4 ? * SUN *)',
+  replenishment: 'cron(0 5 * * ? *)',
+};
+
+const PAYLOADS: Record<keyof RefreshSchedules, { job: string; mode?: string }> = {
+  forecast: { job: 'forecast', mode: 'retrain' },
+  recsApply: { job: 'recs', mode: 'apply' },
+  recsRetrain: { job: 'recs', mode: 'retrain' },
+  replenishment: { job: 'replenishment' },
+};
+
+export interface ForecastRefreshScheduleProps {
+  /** Curated bucket: read by Athena, the three tables written under their prefixes. */
+  readonly curated: s3.IBucket;
+  /** Model bucket: models/forecast/ and models/recs/ read and written. */
+  readonly models: s3.IBucket;
+  readonly catalog: LakeCatalog;
+  readonly workgroup: LakeWorkgroup;
+  readonly tables: ForecastRefreshTables;
+  /** The model-event bus ReplenishmentDue goes to. */
+  readonly eventBus: events.IEventBus;
+  /** Key of the DLQ. */
+  readonly key: kms.IKey;
+  /** @default DEFAULT_REFRESH_SCHEDULES */
+  readonly schedules?: RefreshSchedules;
+  /** Weeks forecast after each as-of. @default 13 */
+  readonly horizonPeriods?: number;
+  /** ReplenishmentDue lead time where the stock table has none. @default 7 */
+  readonly leadTimeDays?: number;
+  /** Products per customer. @default 10 */
+  readonly recsK?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class ForecastRefreshSchedule extends Construct {
+  readonly function: ProjectFunction;
+  readonly schedules: ReadonlyMap<keyof RefreshSchedules, scheduler.Schedule>;
+  readonly deadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: ForecastRefreshScheduleProps) {
+    super(scope, id);
+    this.function = new ProjectFunction(this, 'Function', {
+      entry: 'lambdas/insights-refresh/handler.ts',
+      serviceName: 'insights-refresh',
+      memorySize: 3008,
+      timeout: Duration.minutes(15),
+      logRetention: props.logRetention,
+      environment: {
+        ATHENA_WORKGROUP: props.workgroup.workgroupName,
+        GLUE_DATABASE: props.catalog.databaseName,
+        CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
+        MODEL_BUCKET: props.models.bucketName,
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
+        HORIZON_PERIODS: String(props.horizonPeriods ?? 13),
+        LEAD_TIME_DAYS: String(props.leadTimeDays ?? 7),
+        RECS_K: String(props.recsK ?? 10),
+      },
+      // The model packages (ONNX export, card) load the onnx module, which imports onnxruntime.
+      bundling: onnxRuntimeBundling(lambda.Architecture.ARM_64),
+    });
+    const fn = this.function;
+    props.workgroup.grantQuery(fn);
+    props.catalog.grantRead(fn);
+    acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views of sql/ and the contract tables they read (read-only table and partition metadata); the lake database only. Partition writes are granted on the three insights tables alone.');
+    props.tables.grantWritePartitions(fn);
+    props.curated.grantRead(fn);
+    const curated = nagName(this, props.curated.bucketArn);
+    for (const t of INSIGHTS_TABLES) {
+      props.curated.grantWrite(fn, `${t.path}/*`);
+      props.curated.grantDelete(fn, `${t.path}/*`);
+      acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${t.path}/*`), `Athena INSERT writes Parquet files it names itself under ${t.path}/; a rerun deletes that day's partition first. This prefix only.`);
+    }
+    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), 'Athena reads every object of the partitions a query touches (order lines, stock, products, forecasts); read-only on the curated bucket.');
+    const models = nagName(this, props.models.bucketArn);
+    for (const m of ['forecast', 'recs']) {
+      props.models.grantReadWrite(fn, `models/${m}/*`);
+      acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); this model's prefix only.`);
+    }
+    props.eventBus.grantPutEventsTo(fn);
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for Athena reading the curated zone, writing the insights tables and the forecast/recs models; scoped to those buckets, prefixes and the lake key.');
+    }
+
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'insights refresh invocations the scheduler could not deliver' });
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'EventBridge Scheduler: invoke the insights refresh',
+    });
+    acknowledgeOnPrincipal(role, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
+    const when = { ...DEFAULT_REFRESH_SCHEDULES, ...props.schedules };
+    this.schedules = new Map(
+      (Object.keys(PAYLOADS) as (keyof RefreshSchedules)[]).map((k) => [
+        k,
+        new scheduler.Schedule(this, `Schedule-${k}`, {
+          description: `Insights refresh: ${JSON.stringify(PAYLOADS[k])}`,
+          schedule: scheduler.ScheduleExpression.expression(when[k]),
+          target: new targets.LambdaInvoke(fn, {
+            role,
+            input: scheduler.ScheduleTargetInput.fromObject(PAYLOADS[k]),
+            deadLetterQueue: this.deadLetterQueue.queue,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        }),
+      ]),
+    );
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Insights: the Lambda side of forecasts, recommendations and sentiment. The scheduled refresh (forecast retrain,
+ * recommendations, replenishment check with ReplenishmentDue on the model-event bus) with the Glue tables it writes,
+ * and sentiment scored on ingest (a filtered second consumer of the event stream, review_scores through Firehose).
+ */
+import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { LakeConfig } from '../config.ts';
+import { ForecastRefreshSchedule, type RefreshSchedules } from '../constructs/forecast-refresh-schedule.ts';
+import { ForecastRefreshTables } from '../constructs/forecast-refresh-tables.ts';
+import { SentimentDeliveryStream } from '../constructs/sentiment-delivery-stream.ts';
+import { SentimentScorerFunction } from '../constructs/sentiment-scorer-function.ts';
+import type { IngestStack } from './ingest-stack.ts';
+import type { LakeStack } from './lake-stack.ts';
+import type { PredictStack } from './predict-stack.ts';
+
+export interface InsightsStackProps extends StackProps {
+  readonly config: LakeConfig;
+  readonly lake: LakeStack;
+  readonly ingest: IngestStack;
+  readonly predict: PredictStack;
+  /** When each refresh job runs (UTC). @default DEFAULT_REFRESH_SCHEDULES */
+  readonly schedules?: RefreshSchedules;
+  /** ReplenishmentDue lead time where the stock table has none. @default 7 */
+  readonly leadTimeDays?: number;
+  /** Weeks forecast after each as-of. @default 13 */
+  readonly horizonPeriods?: number;
+}
+
+export class InsightsStack extends Stack {
+  readonly tables: ForecastRefreshTables;
+  readonly refresh: ForecastRefreshSchedule;
+  readonly reviewScores: SentimentDeliveryStream;
+  readonly sentiment: SentimentScorerFunction;
+
+  constructor(scope: Construct, id: string, props: InsightsStackProps) {
+    super(scope, id, props);
+    const { config: c, lake, ingest, predict } = props;
+    const key = lake.key.key;
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+    const curated = lake.curated.sharedWith(this, 'CuratedBucket');
+    const models = lake.models.sharedWith(this, 'ModelsBucket');
+
+    this.tables = new ForecastRefreshTables(this, 'Tables', { databaseName: lake.catalog.databaseName, curatedBucketName: lake.curated.bucketName });
+    this.refresh = new ForecastRefreshSchedule(this, 'Refresh', {
+      curated,
+      models,
+      catalog: lake.catalog,
+      workgroup: lake.workgroup,
+      tables: this.tables,
+      eventBus: predict.events.bus,
+      key,
+      ...(props.schedules ? { schedules: props.schedules } : {}),
+      ...(props.leadTimeDays !== undefined ? { leadTimeDays: props.leadTimeDays } : {}),
+      ...(props.horizonPeriods !== undefined ? { horizonPeriods: props.horizonPeriods } : {}),
+      logRetention,
+    });
+    // The tables name the lake database as a literal: deploy after the lake stack.
+    this.addStackDependency(lake, 'the insights tables live in the lake database');
+
+    this.reviewScores = new SentimentDeliveryStream(this, 'ReviewScores', {
+      glueTable: lake.catalog.table('review_scores'),
+      bucket: curated,
+      key,
+      bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
+      bufferSize: Size.mebibytes(c.firehoseBufferMiB),
+    });
+    this.sentiment = new SentimentScorerFunction(this, 'Sentiment', {
+      stream: ingest.stream.stream,
+      models,
+      deliveryStream: this.reviewScores,
+      key,
+      batchSize: c.batchSize,
+      batchWindow: Duration.seconds(c.batchWindowSeconds),
+      maxRetryAttempts: c.maxRetryAttempts,
+      logRetention,
+    });
+  }
+}
