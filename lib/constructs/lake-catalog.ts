@@ -25,9 +25,32 @@ const JSON_LINES = {
   },
 };
 
+/** A table to catalogue beyond the contract's (e.g. customer_scores), optionally stored as gzip JSON lines. */
+export type CatalogTable = TableDef & { readonly format?: 'parquet' | 'json' };
+
 /** Storage format of a table's files: curated tables arrive as Parquet, quarantine as gzip NDJSON objects. */
-export function tableFormat(t: TableDef): 'parquet' | 'json' {
-  return t.zone === 'quarantine' ? 'json' : 'parquet';
+export function tableFormat(t: CatalogTable): 'parquet' | 'json' {
+  return t.format ?? (t.zone === 'quarantine' ? 'json' : 'parquet');
+}
+
+/** Partition projection of a table partitioned by source and/or dt: every partition is known without a crawler. */
+function projectionOf(t: TableDef, location: string, start: string): Record<string, string> {
+  if (!t.partitionKeys.length) return {};
+  const p: Record<string, string> = { 'projection.enabled': 'true' };
+  for (const k of t.partitionKeys) {
+    if (k === 'source') Object.assign(p, { 'projection.source.type': 'enum', 'projection.source.values': projectedSources(t).join(',') });
+    else if (k === 'dt') {
+      Object.assign(p, {
+        'projection.dt.type': 'date',
+        'projection.dt.format': 'yyyy-MM-dd',
+        'projection.dt.range': `${start},NOW+1DAYS`,
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'DAYS',
+      });
+    } else throw new Error(`table ${t.name}: no projection for partition key ${k} (expected source and/or dt)`);
+  }
+  p['storage.location.template'] = `${location}${t.partitionKeys.map((k) => `${k}=\${${k}}/`).join('')}`;
+  return p;
 }
 
 export interface LakeCatalogProps {
@@ -37,6 +60,8 @@ export interface LakeCatalogProps {
   readonly zoneBuckets: Readonly<Record<TableDef['zone'], string>>;
   /** First date partition projection enumerates (yyyy-MM-dd). @default '1990-01-01' (imported history such as CDNOW is from 1997) */
   readonly partitionStartDate?: string;
+  /** Tables written by the pipeline's jobs rather than the contract (e.g. customer_scores). @default - none */
+  readonly extraTables?: readonly CatalogTable[];
 }
 
 export class LakeCatalog extends Construct {
@@ -54,21 +79,9 @@ export class LakeCatalog extends Construct {
     });
     const start = props.partitionStartDate ?? '1990-01-01';
     const tables = new Map<string, glue.CfnTable>();
-    for (const t of [...TABLES, ...DERIVED_TABLES]) {
+    for (const t of [...TABLES, ...DERIVED_TABLES, ...(props.extraTables ?? [])] as CatalogTable[]) {
       const location = `s3://${props.zoneBuckets[t.zone]}/${t.path}/`;
-      const projection: Record<string, string> = t.partitionKeys.length
-        ? {
-            'projection.enabled': 'true',
-            'projection.source.type': 'enum',
-            'projection.source.values': projectedSources(t).join(','),
-            'projection.dt.type': 'date',
-            'projection.dt.format': 'yyyy-MM-dd',
-            'projection.dt.range': `${start},NOW+1DAYS`,
-            'projection.dt.interval': '1',
-            'projection.dt.interval.unit': 'DAYS',
-            'storage.location.template': `${location}source=\${source}/dt=\${dt}/`,
-          }
-        : {};
+      const projection = projectionOf(t, location, start);
       const format = tableFormat(t) === 'parquet' ? PARQUET : JSON_LINES;
       const table = new glue.CfnTable(this, t.name, {
         catalogId: Aws.ACCOUNT_ID,

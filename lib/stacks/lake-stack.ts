@@ -5,6 +5,7 @@
 import { RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
 import type { LakeConfig } from '../config.ts';
 import { AccessLogBucket } from '../constructs/access-log-bucket.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
@@ -64,6 +65,8 @@ export class LakeStack extends Stack {
       databaseName: `retail_lake_${c.stage.replaceAll('-', '_')}`,
       zoneBuckets: { curated: this.curated.bucketName, quarantine: this.quarantine.bucketName },
       partitionStartDate: c.partitionStartDate,
+      // The scheduled scorer's output (Parquet, dt projected) and its load table (gzip JSON lines).
+      extraTables: [CUSTOMER_SCORES_TABLE_DEF, { ...CUSTOMER_SCORES_LOAD_TABLE_DEF, format: 'json' }],
     });
     this.workgroup = new LakeWorkgroup(this, 'Workgroup', {
       name: `retail-lake-${c.stage}`,

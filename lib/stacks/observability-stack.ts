@@ -34,6 +34,7 @@ export class ObservabilityStack extends Stack {
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
+        ['scorer', props.predict.scoring.deadLetterQueue.queue],
       ]),
       deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
       otherFunctions: new Map([
@@ -41,6 +42,7 @@ export class ObservabilityStack extends Stack {
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.function],
+        ['scorer', props.predict.scoring.function],
         ...[...props.predict.predictors].map(([m, p]) => [`predictor-${m}`, p.function] as const),
       ]),
       eventRules: props.predict.events.rules,

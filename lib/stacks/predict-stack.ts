@@ -1,7 +1,8 @@
 /**
  * Predict: one predictor Lambda per model (onnxruntime for arm64 bundled, or a SageMaker endpoint by config), the
  * model-event bus with its archive and one rule per detail type, and the coupon issuer subscribed to
- * HighValueCustomerAtRisk with its DLQ. The model bucket itself belongs to the lake stack.
+ * HighValueCustomerAtRisk with its DLQ, and the daily scheduled scoring that writes customer_scores and publishes the
+ * changed events (with the ledger of published event ids). The model bucket itself belongs to the lake stack.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,8 +11,10 @@ import { predictorEnv } from '../../lambdas/predictor/config.ts';
 import type { LakeConfig } from '../config.ts';
 import { CouponIssuerFunction } from '../constructs/coupon-issuer-function.ts';
 import { CouponTable } from '../constructs/coupon-table.ts';
+import { DedupTable } from '../constructs/dedup-table.ts';
 import { ModelEventBus } from '../constructs/model-event-bus.ts';
 import { PredictorFunction, type PredictorBackend } from '../constructs/predictor-function.ts';
+import { ScheduledScoring } from '../constructs/scheduled-scoring.ts';
 import type { LakeStack } from './lake-stack.ts';
 
 export interface PredictStackProps extends StackProps {
@@ -27,6 +30,9 @@ export class PredictStack extends Stack {
   readonly events: ModelEventBus;
   readonly coupons: CouponTable;
   readonly couponIssuer: CouponIssuerFunction;
+  /** Ids of the model events published, so a re-run scoring emits nothing twice. */
+  readonly eventLedger: DedupTable;
+  readonly scoring: ScheduledScoring;
 
   constructor(scope: Construct, id: string, props: PredictStackProps) {
     super(scope, id, props);
@@ -51,6 +57,20 @@ export class PredictStack extends Stack {
       table: this.coupons,
       key,
       coupons: c.coupons,
+      logRetention,
+    });
+    this.eventLedger = new DedupTable(this, 'EventLedger', { key, removalPolicy });
+    this.scoring = new ScheduledScoring(this, 'Scoring', {
+      curated: lake.curated.sharedWith(this, 'CuratedBucket'),
+      models,
+      modelNames: PREDICTED_MODELS,
+      athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      bus: this.events,
+      ledger: this.eventLedger,
+      key,
+      schedule: c.scoringSchedule,
       logRetention,
     });
   }

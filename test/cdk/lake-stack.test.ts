@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
+import { CUSTOMER_SCORE_COLUMNS } from '../../src/score/schema.ts';
 import { describe, expect, it } from 'vitest';
 import { dataColumns, DERIVED_TABLES, glueType, partitionColumns, SOURCES, TABLES } from '../../src/contract/index.ts';
 import { partitionValue } from '../../src/adapters/aws/partition-values.ts';
@@ -69,16 +71,28 @@ describe('lake stack: key and buckets', () => {
 });
 
 describe('lake stack: Glue catalog generated from the contract', () => {
-  it('has one Glue table per contract table, derived tables (review_scores) included', () => {
-    expect(glueTables().map((t) => t.Name).sort()).toEqual([...TABLES, ...DERIVED_TABLES].map((t) => t.name).sort());
+  const SCORER_TABLES = [CUSTOMER_SCORES_TABLE_DEF, CUSTOMER_SCORES_LOAD_TABLE_DEF];
+
+  it('has one Glue table per contract table, derived tables (review_scores) and the scorer’s customer_scores included', () => {
+    expect(glueTables().map((t) => t.Name).sort()).toEqual([...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES].map((t) => t.name).sort());
   });
 
   it('gives every Glue table exactly the contract’s data and partition columns, in order, with Glue types', () => {
-    for (const def of [...TABLES, ...DERIVED_TABLES]) {
+    for (const def of [...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES]) {
       const t = glueTables().find((g) => g.Name === def.name)!;
       expect(t.StorageDescriptor.Columns.map((c) => [c.Name, c.Type]), def.name).toEqual(dataColumns(def).map((c) => [c.name, glueType(c.type)]));
       expect((t.PartitionKeys ?? []).map((c) => [c.Name, c.Type]), def.name).toEqual(partitionColumns(def).map((c) => [c.name, glueType(c.type)]));
     }
+  });
+
+  it('catalogues customer_scores with the columns of src/score/schema.ts, dt projected under curated/customer_scores/, as locally', () => {
+    const t = glueTables().find((g) => g.Name === 'customer_scores')! as unknown as { StorageDescriptor: { Columns: { Name: string }[]; Location: unknown }; Parameters: Record<string, string> };
+    expect(t.StorageDescriptor.Columns.map((c) => c.Name)).toEqual(CUSTOMER_SCORE_COLUMNS.map((c) => c.name));
+    expect(t.Parameters).toMatchObject({ classification: 'parquet', 'projection.enabled': 'true', 'projection.dt.type': 'date' });
+    expect(JSON.stringify(t.Parameters['storage.location.template'])).toContain('/customer_scores/dt=${dt}/');
+    expect(t.Parameters['projection.source.type']).toBeUndefined();
+    const load = glueTables().find((g) => g.Name === 'customer_scores_load')! as unknown as { Parameters: Record<string, string> };
+    expect(load.Parameters.classification).toBe('json');
   });
 
   it('resolves source/dt partitions by projection, with every event source listed', () => {

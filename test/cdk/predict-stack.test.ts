@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { COUPON_TABLE_KEY } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../src/events/schemas.ts';
 import { COUPON_TABLE_PARTITION_KEY } from '../../lib/constructs/coupon-table.ts';
+import { scorerEnv } from '../../lambdas/scorer/config.ts';
+import { DEDUP_KEY, DEDUP_TTL } from '../../src/adapters/aws/dedup-schema.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -58,7 +60,7 @@ describe('predict stack: model events', () => {
   });
 
   it('sends HighValueCustomerAtRisk to the coupon issuer, with a DLQ for undeliverable events and failed invocations', () => {
-    const dlq = Object.keys(predict.findResources('AWS::SQS::Queue'));
+    const dlq = Object.keys(predict.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('CouponIssuer'));
     expect(dlq).toHaveLength(1);
     predict.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
     predict.hasResourceProperties('AWS::Events::Rule', {
@@ -93,9 +95,16 @@ describe('predictor bundle', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Predict'] });
     const asm = app.app.synth();
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'node_modules', 'onnxruntime-node')));
-    // One asset for the three predictors (same code, same hash).
-    expect(dirs).toHaveLength(1);
-    const dir = path.join(asm.directory, dirs[0]!);
+    // One asset for the three predictors (same code, same hash), one for the scheduled scorer.
+    expect(dirs).toHaveLength(2);
+    for (const d of dirs) checkOnnxAsset(path.join(asm.directory, d));
+    const scorer = dirs.map((d) => fs.readFileSync(path.join(asm.directory, d, 'index.mjs'), 'utf8')).filter((code) => code.includes('DuckDbUnavailableError'));
+    expect(scorer).toHaveLength(1);
+  });
+});
+
+function checkOnnxAsset(dir: string): void {
+  {
     const binaries = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(f));
     expect(binaries.length).toBeGreaterThan(0);
     for (const b of binaries) expect(b).toMatch(/^node_modules\/onnxruntime-node\/bin\/napi-v\d+\/linux\/arm64\/[^/]+$/);
@@ -106,5 +115,77 @@ describe('predictor bundle', () => {
     expect(code).not.toMatch(/@duckdb/);
     const size = (fs.readdirSync(dir, { recursive: true }) as string[]).reduce((n, f) => n + (fs.statSync(path.join(dir, f)).isFile() ? fs.statSync(path.join(dir, f)).size : 0), 0);
     expect(size).toBeLessThan(40 * 1024 * 1024);
+  }
+}
+
+describe('predict stack: scheduled scoring', () => {
+  type Fn = { Properties: { Architectures: string[]; MemorySize: number; Timeout: number; Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': [string, string] } } };
+  const scorer = () => {
+    const fns = predict.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'scorer' } } } });
+    expect(Object.keys(fns)).toHaveLength(1);
+    return Object.entries(fns)[0]! as [string, Fn];
+  };
+  const scorerStatements = () => {
+    const [, fn] = scorer();
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    return Object.values(predict.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+  };
+  const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+
+  it('runs the scorer daily after the tag refresh, through its own role, with retries and a DLQ', () => {
+    const [id] = scorer();
+    predict.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      Target: { Arn: { 'Fn::GetAtt': [id, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 }, RoleArn: Match.anyValue() },
+    });
+    // After the refresh it scores: the default scoring time is later in the day than the default tag refresh.
+    const tagRefresh = prod.template('analytics').findResources('AWS::Scheduler::Schedule');
+    expect(Object.values(tagRefresh).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression)).toEqual(['cron(30 2 * * ? *)']);
+  });
+
+  it('takes the scoring schedule from the config', () => {
+    buildTestApp({ retailLake: { scoringSchedule: 'cron(0 5 * * ? *)' } }).template('predict').hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 5 * * ? *)' });
+  });
+
+  it('runs on arm64 with the environment its handler requires', () => {
+    const [, fn] = scorer();
+    expect(fn.Properties.Architectures).toEqual(['arm64']);
+    expect(fn.Properties.Timeout).toBe(900);
+    const env = fn.Properties.Environment.Variables;
+    for (const key of Object.keys(scorerEnv.shape).filter((k) => !scorerEnv.shape[k as keyof typeof scorerEnv.shape].safeParse(undefined).success)) expect(env, key).toHaveProperty(key);
+    expect(env).toMatchObject({ ATHENA_WORKGROUP: 'retail-lake-prod', GLUE_DATABASE: 'retail_lake_prod', EVENT_BUS_NAME: { Ref: expect.stringMatching(/^ModelEventsBus/) } });
+    expect(JSON.stringify(env.UNLOAD_LOCATION)).toContain('/results/unload/');
+  });
+
+  it('may read the tags and the three models, write only the scores prefixes of the curated bucket and put events on the model bus only', () => {
+    const st = scorerStatements();
+    const text = JSON.stringify(st);
+    for (const m of ['segments', 'churn', 'clv']) expect(text).toContain(`/models/${m}/*`);
+    const writes = st.filter((s) => actions(s).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:DeleteObject')));
+    const written = writes.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
+    expect(written.length).toBeGreaterThan(0);
+    // Object actions name objects by prefix (CDK also lists the bare bucket ARN, on which they grant nothing).
+    for (const r of written) expect(r).toMatch(/^\{"Fn::ImportValue":"[^"]+"\}$|\/customer_scores\/\*|\/staging\/customer_scores\/\*|\/results\/\*/);
+    expect(written.filter((r) => r.includes('CuratedBucket') && r.includes('/')).sort()).toEqual([expect.stringContaining('/customer_scores/*'), expect.stringContaining('/staging/customer_scores/*')]);
+    const put = st.filter((s) => actions(s).includes('events:PutEvents'));
+    expect(put).toHaveLength(1);
+    expect(put[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ModelEventsBus/), 'Arn'] });
+    // Glue: read-only (UNLOAD writes files, not tables).
+    expect(st.flatMap(actions).filter((a) => a.startsWith('glue:')).every((a) => /^glue:(Get|BatchGet)/.test(a))).toBe(true);
+    // The only wildcard resource is X-Ray's, which supports no resource-level permissions.
+    const wildcard = st.filter((s) => JSON.stringify(s.Resource) === '"*"');
+    expect(wildcard.flatMap(actions).every((a) => a.startsWith('xray:'))).toBe(true);
+  });
+
+  it('remembers published event ids in an encrypted table with a TTL', () => {
+    const [, fn] = scorer();
+    predict.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: DEDUP_KEY, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: DEDUP_TTL, Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+    expect(fn.Properties.Environment.Variables.LEDGER_TABLE).toEqual({ Ref: expect.stringMatching(/^EventLedger/) });
   });
 });

@@ -1,0 +1,48 @@
+/** The scheduled scorer's environment, as the CDK ScheduledScoring construct sets it. */
+import { z } from 'zod';
+import { parseEventRules, type EventRules } from '../../src/events/rules.ts';
+import { readEnv } from '../shared/env.ts';
+
+const s3Prefix = z.string().regex(/^s3:\/\/[^/]+\/(.+\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/');
+
+export const scorerEnv = z.object({
+  ATHENA_WORKGROUP: z.string().min(1),
+  GLUE_DATABASE: z.string().min(1),
+  /** s3://<curated bucket>/: customer_tags/ is read, customer_scores/ and staging/customer_scores/ written. */
+  CURATED_LOCATION: s3Prefix,
+  /** Where Athena UNLOADs the rows the scorer reads (the workgroup's results prefix). */
+  UNLOAD_LOCATION: s3Prefix,
+  MODEL_BUCKET: z.string().min(3),
+  MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** DynamoDB ledger of published event ids. */
+  LEDGER_TABLE: z.string().min(1),
+  LEDGER_TTL_DAYS: z.coerce.number().int().min(1).default(400),
+  /** Event rules as JSON (src/events/rules.ts); the bus name always comes from EVENT_BUS_NAME. */
+  EVENT_RULES: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as Record<string, unknown>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of event rules' });
+        return z.NEVER;
+      }
+    }),
+});
+
+export interface ScorerConfig extends Omit<z.output<typeof scorerEnv>, 'EVENT_RULES'> {
+  readonly rules: EventRules;
+}
+
+export function readScorerEnv(env: NodeJS.ProcessEnv = process.env): ScorerConfig {
+  const { EVENT_RULES, ...e } = readEnv(scorerEnv, env);
+  return { ...e, rules: parseEventRules({ ...EVENT_RULES, busName: e.EVENT_BUS_NAME }, 'environment variable EVENT_RULES') };
+}
+
+/** What a scheduled (or hand-started) invocation may say: which day to score. */
+export const scorerEvent = z
+  .object({ as_of: z.iso.date().optional() })
+  .loose()
+  .catch({});

@@ -1,0 +1,52 @@
+/**
+ * Scheduled scorer (EventBridge Scheduler, daily after the tag refresh): scores the newest customer_tags snapshot (or
+ * the `as_of` the invocation names) with the segments, churn and CLV models, replaces that day's customer_scores
+ * partition and publishes the changed events on the bus; see src/adapters/aws/scheduled-scoring.ts. The models run
+ * in this function with onnxruntime (bundled for arm64); the SQL runs in Athena.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
+import { AthenaScoreSource, TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/athena-score-source.ts';
+import { AthenaUnloadReader } from '../../src/adapters/aws/athena-unload.ts';
+import { CustomerScoresStore, listPartitionDates } from '../../src/adapters/aws/customer-scores.ts';
+import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
+import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
+import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
+import { scoreScheduled, type ScheduledScoringSummary } from '../../src/adapters/aws/scheduled-scoring.ts';
+import { readScorerEnv, scorerEvent } from './config.ts';
+
+const env = readScorerEnv();
+const logger = new Logger();
+const metrics = new Metrics();
+const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE, timeoutMs: 600_000 });
+const reader = new AthenaUnloadReader({ runner, scratch: env.UNLOAD_LOCATION });
+const bus = new LedgeredEventBus(new EventBridgeBus(), new DynamoDbDedupStore({ tableName: env.LEDGER_TABLE, ttlDays: env.LEDGER_TTL_DAYS }));
+
+async function body(event: unknown): Promise<ScheduledScoringSummary> {
+  const { as_of } = scorerEvent.parse(event ?? {});
+  const summary = await scoreScheduled({
+    ...(as_of ? { asOf: as_of } : {}),
+    tagDates: () => listPartitionDates(`${env.CURATED_LOCATION}${TAG_SNAPSHOTS_TABLE}/`),
+    source: new AthenaScoreSource(reader),
+    store: new S3ModelStore({ bucket: env.MODEL_BUCKET, prefix: env.MODEL_PREFIX }),
+    modelsLocation: `s3://${env.MODEL_BUCKET}/${env.MODEL_PREFIX ? `${env.MODEL_PREFIX}/` : ''}models/`,
+    scores: new CustomerScoresStore({ runner, reader, curatedLocation: env.CURATED_LOCATION }),
+    bus,
+    rules: env.rules,
+  });
+  metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
+  for (const [type, n] of Object.entries(summary.events.byType)) {
+    const single = metrics.singleMetric();
+    single.addDimension('DetailType', type);
+    single.addMetric('EventsPublished', MetricUnit.Count, n);
+  }
+  logger.info('customers scored', { ...summary });
+  return summary;
+}
+
+export const handler = middy(body).use(injectLambdaContext(logger)).use(logMetrics(metrics, { captureColdStartMetric: true }));

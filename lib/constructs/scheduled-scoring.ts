@@ -1,0 +1,127 @@
+/**
+ * The daily scoring in AWS (`retail-lake score` in the cloud): an EventBridge Scheduler schedule, after the tag
+ * refresh, invokes lambdas/scorer/handler.ts, which reads the newest customer_tags snapshot and the purchases through
+ * Athena (UNLOAD to the workgroup's results prefix), scores them with the segments, churn and CLV models (onnxruntime
+ * bundled for arm64 only, models read from the model bucket), writes customer_scores/dt=<as-of>/ in the curated
+ * bucket (Parquet, via Athena UNLOAD) and publishes the changed events on the model-event bus, remembering their ids
+ * in a DynamoDB ledger. A failed invocation is retried by the scheduler and then lands in its DLQ.
+ *
+ * @example new ScheduledScoring(this, 'Scoring', { curated, models, athenaResults, workgroup, catalog, bus, ledger, key, schedule: 'cron(30 3 * * ? *)' })
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/athena-score-source.ts';
+import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DedupTable } from './dedup-table.ts';
+import { withDuckDbStub } from './duckdb-stub-bundling.ts';
+import type { LakeCatalog } from './lake-catalog.ts';
+import type { LakeWorkgroup } from './lake-workgroup.ts';
+import type { ModelEventBus } from './model-event-bus.ts';
+import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
+import { ProjectFunction } from './project-function.ts';
+
+/** Prefix of the workgroup's results bucket where the scorer's UNLOADs land (deleted once read). */
+export const UNLOAD_PREFIX = 'results/unload/';
+
+export interface ScheduledScoringProps {
+  /** Curated bucket: read for the tags and purchases, written under customer_scores/ and staging/customer_scores/. */
+  readonly curated: s3.IBucket;
+  /** Model bucket (models/<name>/...). */
+  readonly models: s3.IBucket;
+  /** The models scored (read access to models/<name>/ of each). */
+  readonly modelNames: readonly string[];
+  /** The workgroup's results bucket (UNLOAD scratch under results/unload/). */
+  readonly athenaResults: s3.IBucket;
+  readonly workgroup: LakeWorkgroup;
+  readonly catalog: LakeCatalog;
+  readonly bus: ModelEventBus;
+  /** Ledger of published event ids. */
+  readonly ledger: DedupTable;
+  /** Key of the DLQ. */
+  readonly key: kms.IKey;
+  /** Scheduler expression (UTC), after the tag refresh. @default 'cron(30 3 * * ? *)' */
+  readonly schedule?: string;
+  /** Event rules (src/events/rules.ts) as JSON. @default the rules' defaults */
+  readonly eventRules?: Record<string, unknown>;
+  /** Days a published event id is remembered. @default 400 */
+  readonly ledgerTtlDays?: number;
+  /** Tags, scores and onnxruntime in memory. @default 4096 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class ScheduledScoring extends Construct {
+  readonly function: ProjectFunction;
+  readonly schedule: scheduler.Schedule;
+  readonly deadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: ScheduledScoringProps) {
+    super(scope, id);
+    const scores = `${CUSTOMER_SCORES_TABLE_DEF.path}/`;
+    const staging = `${CUSTOMER_SCORES_LOAD_TABLE_DEF.path}/`;
+    this.function = new ProjectFunction(this, 'Function', {
+      entry: 'lambdas/scorer/handler.ts',
+      serviceName: 'scorer',
+      memorySize: props.memorySize ?? 4096,
+      timeout: Duration.minutes(15),
+      logRetention: props.logRetention,
+      environment: {
+        ATHENA_WORKGROUP: props.workgroup.workgroupName,
+        GLUE_DATABASE: props.catalog.databaseName,
+        CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
+        UNLOAD_LOCATION: `s3://${props.athenaResults.bucketName}/${UNLOAD_PREFIX}`,
+        MODEL_BUCKET: props.models.bucketName,
+        EVENT_BUS_NAME: props.bus.bus.eventBusName,
+        LEDGER_TABLE: props.ledger.tableName,
+        LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
+        ...(props.eventRules ? { EVENT_RULES: JSON.stringify(props.eventRules) } : {}),
+      },
+      bundling: withDuckDbStub(onnxRuntimeBundling(lambda.Architecture.ARM_64)),
+    });
+    const fn = this.function;
+    props.workgroup.grantQuery(fn);
+    props.catalog.grantRead(fn);
+    props.curated.grantRead(fn);
+    props.curated.grantWrite(fn, `${scores}*`);
+    props.curated.grantWrite(fn, `${staging}*`);
+    for (const m of props.modelNames) props.models.grantRead(fn, `models/${m}/*`);
+    props.bus.grantPut(fn);
+    props.ledger.grantReadWrite(fn);
+
+    const curated = nagName(this, props.curated.bucketArn);
+    const models = nagName(this, props.models.bucketArn);
+    const athena = 'Athena reads every object of the partitions a query touches (tags, order lines, identities, scores)';
+    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), `${athena}; read-only on the curated bucket.`);
+    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${scores}*`), `Athena UNLOAD names the Parquet files of a scores partition itself; writes and deletes only under ${scores}.`);
+    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${staging}*`), `The run's rows are staged as ${staging}run-<uuid>-<part>.json.gz and deleted after the UNLOAD; writes only there.`);
+    for (const m of props.modelNames) {
+      acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); read-only, this model's prefix only.`);
+    }
+    acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for reading the curated zone and the models and writing the scores partition; scoped to those buckets, their prefixes and the lake key.');
+    }
+
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'scoring invocations the scheduler could not deliver' });
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'EventBridge Scheduler: invoke the scheduled scorer',
+    });
+    acknowledgeOnPrincipal(role, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `Daily scoring of the newest ${TAG_SNAPSHOTS_TABLE} snapshot into customer_scores, with change-only events`,
+      schedule: scheduler.ScheduleExpression.expression(props.schedule ?? 'cron(30 3 * * ? *)'),
+      target: new targets.LambdaInvoke(fn, { role, deadLetterQueue: this.deadLetterQueue.queue, retryAttempts: 2, maxEventAge: Duration.hours(6) }),
+    });
+  }
+}

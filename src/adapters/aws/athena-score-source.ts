@@ -1,0 +1,71 @@
+/**
+ * What the scheduled scorer feeds scoreCustomers (src/score/score.ts) in AWS, read through Athena: the customer_tags
+ * snapshot partition of a day and the purchases up to that day. The rows have the shapes the local DuckDB reader
+ * gives (src/train/lake-data.ts), so features are built the same way: numbers as numbers, maps (channel_mix) as
+ * objects, timestamps as text.
+ */
+import type { TagRow } from '../../models/index.ts';
+import type { ScoreSource } from '../../score/score.ts';
+import type { Purchase } from '../../train/lake-data.ts';
+import { AthenaQueryError } from './errors.ts';
+
+export interface RowReader {
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/** The Athena table of the dated tag snapshots (`select * from customer_tags` there, as locally). */
+export const TAG_SNAPSHOTS_TABLE = 'customer_tags';
+
+const day = (asOf: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new AthenaQueryError(`as-of must be YYYY-MM-DD, received ${JSON.stringify(asOf)}`);
+  return asOf;
+};
+
+/**
+ * Purchases on or before the end of asOf: orders with placed lines and no cancellation by then, per customer. The
+ * same query as readPurchases in src/train/lake-data.ts, in SQL that runs on Athena and DuckDB alike.
+ */
+export function purchasesSql(asOf: string): string {
+  return `with lines as (
+    select order_key, coalesce(customer_key, member_id) as customer_id, order_status, ordered_at, line_amount
+    from int_order_lines
+    where cast(ordered_at as date) <= date '${day(asOf)}'
+),
+orders as (
+    select
+        order_key,
+        min(customer_id) as customer_id,
+        min(case when order_status = 'placed' then ordered_at end) as placed_at,
+        bool_or(order_status = 'placed') as has_placed_lines,
+        bool_or(order_status = 'cancelled') as is_cancelled,
+        sum(case when order_status = 'placed' then line_amount else 0 end) as amount
+    from lines
+    group by order_key
+)
+select customer_id, cast(cast(placed_at as date) as varchar) as day, cast(amount as double) as amount
+from orders
+where has_placed_lines and not is_cancelled and customer_id is not null`;
+}
+
+export class AthenaScoreSource implements ScoreSource {
+  constructor(
+    private readonly reader: RowReader,
+    private readonly table = TAG_SNAPSHOTS_TABLE,
+  ) {}
+
+  /** The snapshot partition dt = asOf, one row per customer, sorted by customer_key (as readTagSnapshot sorts). */
+  async tags(asOf: string): Promise<TagRow[]> {
+    const rows = await this.reader.rows(`select * from ${this.table} where dt = '${day(asOf)}'`);
+    if (!rows.length) throw new AthenaQueryError(`${this.table} has no snapshot for dt = ${asOf}; run the tag refresh for that day first`);
+    return rows
+      .map(({ dt: _partition, ...r }) => r as TagRow)
+      .sort((a, b) => (String(a.customer_key) < String(b.customer_key) ? -1 : String(a.customer_key) > String(b.customer_key) ? 1 : 0));
+  }
+
+  async purchases(asOf: string): Promise<Purchase[]> {
+    const rows = await this.reader.rows(purchasesSql(asOf));
+    return rows
+      .map((r) => ({ customerId: String(r.customer_id), at: String(r.day), amount: Number(r.amount) }))
+      .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `retail-lake score` in the cloud, run daily by the scheduled scorer Lambda after the tag refresh: scores the
+ * customers of a customer_tags snapshot with the segments, churn and CLV models (scoreCustomers of src/score, the
+ * predictor the local command and the predictor Lambdas use), replaces that day's customer_scores partition, and
+ * publishes the events that changed since the previous scoring (evaluateRules + publishNew of src/events, as the
+ * local command does), so a re-run of the same day emits nothing new. Everything AWS comes in through ports:
+ * Athena for the tags and purchases, S3 for the models and scores, EventBridge with a DynamoDB ledger for events.
+ *
+ * Locally-only steps of `retail-lake score` stay local: recommendations, review sentiment and ReplenishmentDue read
+ * the lake through DuckDB (in AWS the insights refresh owns them).
+ */
+import { publishNew, type EventBus, type EventLedger } from '../../events/bus.ts';
+import { evaluateRules, type EventRules } from '../../events/rules.ts';
+import type { DetailType } from '../../events/schemas.ts';
+import type { ModelStore } from '../../models/index.ts';
+import { SCORED_MODELS, scoreCustomers, type ScoreSource } from '../../score/score.ts';
+import type { CustomerScore } from '../../score/schema.ts';
+import { AwsAdapterError } from './errors.ts';
+
+export interface ScoresTable {
+  previousDate(asOf: string): Promise<string | undefined>;
+  read(asOf: string): Promise<CustomerScore[]>;
+  write(asOf: string, rows: readonly CustomerScore[]): Promise<string>;
+}
+
+export interface ScheduledScoringOptions {
+  /** @default the newest customer_tags snapshot (latestTagDate) */
+  readonly asOf?: string;
+  /** Dates of the tag snapshots written so far. */
+  readonly tagDates: () => Promise<string[]>;
+  readonly source: ScoreSource;
+  readonly store: ModelStore;
+  /** Where the models live, for messages (e.g. s3://models-bucket/models/). */
+  readonly modelsLocation: string;
+  readonly scores: ScoresTable;
+  readonly bus: EventBus & EventLedger;
+  readonly rules: EventRules;
+  readonly versions?: Partial<Record<(typeof SCORED_MODELS)[number], string>>;
+  readonly now?: () => Date;
+}
+
+export interface ScheduledScoringSummary {
+  readonly asOf: string;
+  readonly customers: number;
+  readonly output: string;
+  readonly models: Record<string, string | null>;
+  readonly previousAsOf: string | null;
+  readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
+}
+
+/** A scoring that cannot start (no snapshot to score). */
+export class ScheduledScoringError extends AwsAdapterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ScheduledScoringError';
+  }
+}
+
+export async function scoreScheduled(o: ScheduledScoringOptions): Promise<ScheduledScoringSummary> {
+  const dates = await o.tagDates();
+  const asOf = o.asOf ?? dates.at(-1);
+  if (!asOf) throw new ScheduledScoringError('no customer_tags snapshot yet: the tag refresh writes the first one on its next run');
+  if (!dates.includes(asOf)) throw new ScheduledScoringError(`no customer_tags snapshot for ${asOf} (snapshots: ${dates.slice(-5).join(', ') || 'none'})`);
+
+  const scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source: o.source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
+  try {
+    const output = await o.scores.write(asOf, scored.rows);
+    const previousAsOf = (await o.scores.previousDate(asOf)) ?? null;
+    const previous = previousAsOf ? await o.scores.read(previousAsOf) : undefined;
+    const events = evaluateRules({
+      ...(previous ? { previous } : {}),
+      current: scored.rows,
+      rules: o.rules,
+      segmentFeatures: scored.segmentFeatures,
+      context: {
+        ...(scored.predictors.segments ? { segmentsCard: scored.predictors.segments.card } : {}),
+        ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
+      },
+    });
+    const result = await publishNew(events, { bus: o.bus, ledger: o.bus, busName: o.rules.busName, source: o.rules.source, ...(o.now ? { now: o.now } : {}) });
+    const byType: Partial<Record<DetailType, number>> = {};
+    for (const e of result.published) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
+    return {
+      asOf,
+      customers: scored.rows.length,
+      output,
+      models: Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])),
+      previousAsOf,
+      events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
+    };
+  } finally {
+    for (const p of Object.values(scored.predictors)) await p.release();
+  }
+}
