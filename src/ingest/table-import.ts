@@ -1,21 +1,29 @@
 /**
  * `retail-lake import-reviews` and `retail-lake import-series`: CSV exports mapped onto two derived lake tables,
  * curated/imported_reviews/ and curated/demand_series/ (registered as views of the same names). Rows are validated
- * one by one (bad rows are counted by reason code, never written), deduplicated on their key against the rows
- * already in the table and within the files, and the table is rewritten in one directory swap, so importing the same
- * file twice adds nothing. Counts reconcile: received = clean + quarantined + duplicates.
+ * one by one, deduplicated on their key against the rows already in the table and within the files, and the table is
+ * rewritten in one directory swap, so importing the same file twice adds nothing. A bad row goes to the quarantine
+ * zone (quarantine_events, source `batch_<table>`) with its reason code, the field and column at fault and the value
+ * received; its quarantine_id hashes the table and the row's bytes, so a re-import counts it again but stores it once.
+ * Counts reconcile: received = clean + quarantined + duplicates. Like ERP batch tables, these rows are not replayed:
+ * fix the file and import it again.
  *
  * Example:
  *   await importSeries(['walmart.csv'], { lakeDir: 'lake', map: parseFieldMap('series_id=Store,date=Date,value=Weekly_Sales', SERIES_FIELDS, ['series_id', 'date', 'value']), dateFormat: 'DD/MM/YY' });
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { columnsOf, type Column } from '../contract/columns.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
 import { emptyCounts } from '../cleanse/batch.ts';
+import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
+import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
+import type { QuarantineRow } from '../contract/index.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
+import { quarantineGlob } from './quarantine-files.ts';
 import { openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
@@ -76,6 +84,8 @@ export interface TableImportOptions<F extends string> {
   readonly header?: boolean;
   /** e.g. DD/MM/YY; default ISO 8601 / YYYY-MM-DD. */
   readonly dateFormat?: string;
+  /** received_at of quarantined rows. @default new Date() */
+  readonly now?: Date;
 }
 
 /**
@@ -91,7 +101,29 @@ async function* records(file: string, delimiter: Delimiter): AsyncGenerator<{ te
 }
 
 type Cells<F extends string> = (field: F) => string | undefined;
-type Parsed = { row: Record<string, unknown>; key: string } | { reason: string };
+/** A bad row: the reason code, and the mapped field at fault with the value received (absent: the field was empty). */
+type Rejected = { reason: string; field?: string; value?: string; expected?: string };
+type Parsed = { row: Record<string, unknown>; key: string } | Rejected;
+
+function rejectionMessage<F extends string>(r: Rejected, map: FieldMap<F>): string {
+  if (!r.field) return `${r.reason}: the row is not valid CSV (an unterminated quote or a stray one)`;
+  const col = map[r.field as F];
+  const where = `field '${r.field}'${col !== undefined ? ` (column ${col})` : ''}`;
+  return r.value === undefined ? `${r.reason}: ${where} is empty` : `${r.reason}: ${where}: ${JSON.stringify(r.value)}${r.expected ? ` is not ${r.expected}` : ''}`;
+}
+
+/** quarantine_ids of this table's rows already in the quarantine zone. */
+async function quarantinedIds(lakeDir: string, source: string): Promise<Set<string>> {
+  const glob = quarantineGlob(lakeDir);
+  if (!glob) return new Set();
+  const conn = await openDuckDB();
+  try {
+    const rows = await queryRows(conn, `select distinct quarantine_id from read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true) where source = ${sqlString(source)}`);
+    return new Set(rows.map((r) => String(r.quarantine_id)));
+  } finally {
+    conn.closeSync();
+  }
+}
 
 async function importTable<F extends string>(
   files: readonly string[],
@@ -107,10 +139,40 @@ async function importTable<F extends string>(
   const rows = new Map<string, Record<string, unknown>>();
   for (const r of await readRows(o.lakeDir, table, columns)) rows.set(keyOf(r), r);
   let added = 0;
+  const source = `batch_${table}`;
+  const receivedAt = (o.now ?? new Date()).toISOString();
+  const known = await quarantinedIds(o.lakeDir, source);
+  const bad: QuarantineRow[] = [];
   for (const file of files) {
     if (!fs.existsSync(file)) throw new ImportError(`${file}: no such file`);
     let index: Partial<Record<F, number>> | undefined;
+    let recordNo = 0;
+    // Byte-identical rows of one file are told apart by how many came before, so each is stored once.
+    const repeats = new Map<string, number>();
+    const quarantine = (text: string, r: Rejected) => {
+      counts.quarantined++;
+      counts.byReason[r.reason] = (counts.byReason[r.reason] ?? 0) + 1;
+      const repeat = repeats.get(text) ?? 0;
+      repeats.set(text, repeat + 1);
+      const id = crypto.createHash('sha256').update(`${table}:${repeat}\n`).update(text).digest('hex').slice(0, 32);
+      if (known.has(id)) return;
+      known.add(id);
+      bad.push({
+        quarantine_id: id,
+        reason_code: r.reason,
+        ...(r.field ? { field_path: r.field } : {}),
+        message: rejectionMessage(r, o.map),
+        raw_payload: text,
+        raw_encoding: 'utf8',
+        event_type: `import.${table}`,
+        origin: `file:${path.basename(file)}:${recordNo}`,
+        received_at: receivedAt,
+        source,
+        dt: receivedAt.slice(0, 10),
+      } as QuarantineRow);
+    };
     for await (const rec of records(file, delimiter)) {
+      recordNo++;
       const text = rec.text.replace(/^\uFEFF/, '');
       if (!text.trim()) continue;
       let fields: string[];
@@ -119,8 +181,7 @@ async function importTable<F extends string>(
       } catch {
         if (!index && o.header !== false) throw new ImportError(`${file}: the header row is not valid CSV`);
         counts.received++;
-        counts.quarantined++;
-        counts.byReason.MALFORMED_ROW = (counts.byReason.MALFORMED_ROW ?? 0) + 1;
+        quarantine(text, { reason: 'MALFORMED_ROW' });
         continue;
       }
       if (!index) {
@@ -147,10 +208,9 @@ async function importTable<F extends string>(
         const v = fields[i]?.trim();
         return v === undefined || v === '' ? undefined : v;
       };
-      const p = rec.unterminated ? { reason: 'MALFORMED_ROW' } : parse(cells, file, date);
+      const p: Parsed = rec.unterminated ? { reason: 'MALFORMED_ROW' } : parse(cells, file, date);
       if ('reason' in p) {
-        counts.quarantined++;
-        counts.byReason[p.reason] = (counts.byReason[p.reason] ?? 0) + 1;
+        quarantine(text, p);
       } else if (rows.has(p.key)) {
         counts.duplicates++;
       } else {
@@ -161,6 +221,15 @@ async function importTable<F extends string>(
     }
   }
   if (added > 0) await writeRows({ lakeDir: o.lakeDir, relDir: table, columns, rows: [...rows.values()], mode: 'replace' });
+  if (bad.length) {
+    const sink = new LocalLakeSink(o.lakeDir);
+    try {
+      await sink.append('quarantine_events', bad);
+      await sink.commit();
+    } finally {
+      sink.close();
+    }
+  }
   return counts;
 }
 
@@ -177,14 +246,15 @@ const FALSE = new Set(['0', 'false', 'f', 'no', 'n']);
 export function importSeries(files: readonly string[], o: TableImportOptions<(typeof SERIES_FIELDS)[number]>): Promise<IngestCounts> {
   return importTable(files, o, DEMAND_SERIES_TABLE, DEMAND_SERIES_COLUMNS, (r) => `${String(r.series_id)}\u0001${String(r.period_start).slice(0, 10)}`, (c, _file, date) => {
     const id = c('series_id');
-    if (!id) return { reason: 'MISSING_SERIES_ID' };
+    if (!id) return { reason: 'MISSING_SERIES_ID', field: 'series_id' };
     const d = day(c('date'), date);
-    if (!d) return { reason: 'INVALID_DATE' };
+    if (!d) return { reason: 'INVALID_DATE', field: 'date', value: c('date'), expected: `a date${o.dateFormat ? ` in format ${o.dateFormat}` : ' (ISO 8601 / YYYY-MM-DD)'}` };
     const raw = c('value');
     const value = raw === undefined ? NaN : Number(raw.replace(/,/g, ''));
-    if (!Number.isFinite(value)) return { reason: 'INVALID_VALUE' };
-    const h = c('holiday')?.toLowerCase();
-    if (h !== undefined && !TRUE.has(h) && !FALSE.has(h)) return { reason: 'INVALID_HOLIDAY' };
+    if (!Number.isFinite(value)) return { reason: 'INVALID_VALUE', field: 'value', value: raw, expected: 'a number' };
+    const hRaw = c('holiday');
+    const h = hRaw?.toLowerCase();
+    if (h !== undefined && !TRUE.has(h) && !FALSE.has(h)) return { reason: 'INVALID_HOLIDAY', field: 'holiday', value: hRaw, expected: 'a flag (1/0, true/false, yes/no)' };
     const row = { series_id: id, period_start: d, value, is_holiday: h !== undefined && TRUE.has(h) };
     return { row, key: `${id}\u0001${d}` };
   });
@@ -194,25 +264,26 @@ export function importSeries(files: readonly string[], o: TableImportOptions<(ty
 export function importReviews(files: readonly string[], o: TableImportOptions<(typeof REVIEW_FIELDS)[number]>): Promise<IngestCounts> {
   return importTable(files, o, IMPORTED_REVIEWS_TABLE, IMPORTED_REVIEW_COLUMNS, (r) => String(r.review_id), (c, file, date) => {
     const text = c('text');
-    if (!text) return { reason: 'MISSING_TEXT' };
+    if (!text) return { reason: 'MISSING_TEXT', field: 'text' };
     let rating: number | null = null;
     let label: number | null = null;
     const r = c('rating');
     if (r !== undefined) {
       rating = Number(r);
-      if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { reason: 'INVALID_RATING' };
+      if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { reason: 'INVALID_RATING', field: 'rating', value: r, expected: 'a whole number of stars 1..5' };
     }
-    const l = c('label')?.toLowerCase();
+    const lRaw = c('label');
+    const l = lRaw?.toLowerCase();
     if (l !== undefined) {
       if (TRUE.has(l) || l === 'positive' || l === 'pos') label = 1;
       else if (FALSE.has(l) || l === 'negative' || l === 'neg') label = 0;
-      else return { reason: 'INVALID_LABEL' };
+      else return { reason: 'INVALID_LABEL', field: 'label', value: lRaw, expected: 'a label (1/0, positive/negative)' };
     }
     const at = c('reviewed_at');
     let reviewedAt: string | null = null;
     if (at !== undefined) {
       const t = date(at);
-      if (!t) return { reason: 'INVALID_DATE' };
+      if (!t) return { reason: 'INVALID_DATE', field: 'reviewed_at', value: at, expected: `a date${o.dateFormat ? ` in format ${o.dateFormat}` : ' (ISO 8601 / YYYY-MM-DD)'}` };
       reviewedAt = new Date(t.ms).toISOString();
     }
     const sku = c('sku') ?? null;
