@@ -1,5 +1,14 @@
 /** The churn model's default features, in input order: every customer_tags column that carries churn signal. */
-import { CUSTOMER_FEATURES, featureSpecs, type FeatureSpec } from '../../src/models/features.ts';
+import {
+  BGNBD_COLUMNS,
+  CUSTOMER_FEATURES,
+  bgnbdInputs,
+  featureSpecs,
+  type BgNbdOutput,
+  type FeatureSpec,
+  type TagRow,
+} from '../../src/models/features.ts';
+import { fitBgNbd, type BgNbdParams, type Rft } from '../clv/bgnbd.ts';
 
 export const CHURN_FEATURE_NAMES = [
   'recency_days',
@@ -32,4 +41,41 @@ export function churnFeatureSpecs(
   catalog: Readonly<Record<string, FeatureSpec>> = CUSTOMER_FEATURES,
 ): FeatureSpec[] {
   return featureSpecs(names, catalog);
+}
+
+/** The BG/NBD outputs the churn classifier adds to the tags (issue 6: P(no order) stays informative where P(alive) collapses). */
+export const CHURN_BGNBD_FEATURES = ['bgnbd_p_alive', 'bgnbd_p_no_order', 'bgnbd_expected_orders'] as const;
+
+/**
+ * Specs for the BG/NBD features with the parameters fitted on the training cut (weeks) frozen in them, so the
+ * score path computes the same numbers from the same tag columns. horizonDays: the churn label's horizon.
+ */
+export function bgnbdFeatureSpecs(params: BgNbdParams, horizonDays: number): FeatureSpec[] {
+  const horizon_weeks = horizonDays / 7;
+  const enc = (output: BgNbdOutput) => ({ kind: 'bgnbd' as const, output, params: { r: params.r, alpha: params.alpha, a: params.a, b: params.b }, horizon_weeks });
+  return [
+    { name: 'bgnbd_p_alive', column: BGNBD_COLUMNS, meaning: 'BG/NBD probability that the customer is still active', missing: { fill: 'constant', value: 1 }, encoding: enc('p_alive') },
+    {
+      name: 'bgnbd_p_no_order',
+      column: BGNBD_COLUMNS,
+      meaning: `BG/NBD probability of no order in the next ${horizonDays} days`,
+      missing: { fill: 'constant', value: 1 },
+      encoding: enc('p_no_order'),
+    },
+    {
+      name: 'bgnbd_expected_orders',
+      column: BGNBD_COLUMNS,
+      meaning: `BG/NBD expected orders in the next ${horizonDays} days`,
+      missing: { fill: 'zero' },
+      encoding: enc('expected_orders'),
+      skewed: true,
+    },
+  ];
+}
+
+/** BG/NBD fitted on the (x, t_x, T) that the tag rows give as of a date: the parameters bgnbdFeatureSpecs freezes. */
+export function fitBgNbdOnTags(rows: readonly TagRow[], asOf: string): BgNbdParams {
+  const asOfMs = Date.parse(`${asOf}T00:00:00Z`);
+  const rft = rows.map((r) => bgnbdInputs(r, asOfMs)).filter((c): c is Rft => c !== undefined);
+  return fitBgNbd(rft).params;
 }

@@ -20,6 +20,12 @@ export const cardFeatureSchema = z.object({
     z.object({ kind: z.literal('equals'), value: z.string() }),
     z.object({ kind: z.literal('days_until_as_of') }),
     z.object({ kind: z.literal('ordinal'), levels: z.array(z.string()) }),
+    z.object({
+      kind: z.literal('bgnbd'),
+      output: z.enum(['p_alive', 'p_no_order', 'expected_orders']),
+      params: z.object({ r: z.number().positive(), alpha: z.number().positive(), a: z.number().positive(), b: z.number().positive() }),
+      horizon_weeks: z.number().positive(),
+    }),
   ]),
   skewed: z.boolean(),
 });

@@ -4,6 +4,7 @@
  * model card and the ONNX metadata, and the score command rebuilds X from the card (`buildMatrix`), so training
  * and scoring can never build the matrix two different ways.
  */
+import { expectedTransactions, pAlive, pNoPurchase, type BgNbdParams, type Rft } from '../../models/clv/bgnbd.ts';
 import { FeatureSpecError } from './errors.ts';
 import type { Matrix } from './matrix.ts';
 
@@ -26,7 +27,17 @@ export type Encoding =
   /** Whole days from the column's date or timestamp to the as-of date (e.g. tenure from first_order_at). */
   | { readonly kind: 'days_until_as_of' }
   /** Position of the value in an ordered list of levels (0, 1, ...); a value not in the list counts as missing. */
-  | { readonly kind: 'ordinal'; readonly levels: readonly string[] };
+  | { readonly kind: 'ordinal'; readonly levels: readonly string[] }
+  /**
+   * A BG/NBD output with frozen parameters (time unit: weeks), from the row's orders_total, recency_days and
+   * first_order_at (see `bgnbdInputs`): P(alive), P(no order in the next horizon_weeks) or the expected orders in them.
+   */
+  | { readonly kind: 'bgnbd'; readonly output: BgNbdOutput; readonly params: BgNbdParams; readonly horizon_weeks: number };
+
+export const BGNBD_OUTPUTS = ['p_alive', 'p_no_order', 'expected_orders'] as const;
+export type BgNbdOutput = (typeof BGNBD_OUTPUTS)[number];
+/** The tag columns a `bgnbd` feature reads. */
+export const BGNBD_COLUMNS = 'orders_total,recency_days,first_order_at';
 
 export interface FeatureSpec {
   /** Stable feature name used in models, cards and ONNX metadata. */
@@ -138,7 +149,7 @@ function toTime(v: unknown): number | undefined {
 }
 
 /** A column value as a number under the encoding, or undefined if missing. */
-function encode(v: unknown, f: { name: string; encoding: Encoding }, asOfMs: number | undefined): number | undefined {
+function encode(v: unknown, f: { name: string; encoding: Exclude<Encoding, { kind: 'bgnbd' }> }, asOfMs: number | undefined): number | undefined {
   if (v === null || v === undefined) return undefined;
   const enc = f.encoding;
   if (enc.kind === 'equals') return String(v) === enc.value ? 1 : 0;
@@ -161,6 +172,37 @@ function encode(v: unknown, f: { name: string; encoding: Encoding }, asOfMs: num
   else if (typeof v === 'object') n = Number(String(v));
   else n = Number.NaN;
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * BG/NBD's (x, t_x, T) in weeks from a customer_tags row: x = orders_total - 1 repeat orders, T = days from the
+ * first order to the as-of date, t_x = T - recency_days (0 without repeat orders). Undefined when a column is
+ * missing. Orders stand in for the distinct purchase days the CLV model counts; the two rarely differ.
+ */
+export function bgnbdInputs(row: Readonly<Record<string, unknown>>, asOfMs: number | undefined): Rft | undefined {
+  const orders = encode(lookup(row, 'orders_total'), { name: 'orders_total', encoding: { kind: 'number' } }, asOfMs);
+  const recency = encode(lookup(row, 'recency_days'), { name: 'recency_days', encoding: { kind: 'number' } }, asOfMs);
+  const tenure = encode(lookup(row, 'first_order_at'), { name: 'tenure_days', encoding: { kind: 'days_until_as_of' } }, asOfMs);
+  if (orders === undefined || recency === undefined || tenure === undefined || orders < 1) return undefined;
+  const x = Math.round(orders) - 1;
+  const T = Math.max(0, tenure) / 7;
+  const tx = x === 0 ? 0 : Math.min(T, Math.max(0, tenure - recency) / 7);
+  return { x, tx, T };
+}
+
+function bgnbdValue(row: Readonly<Record<string, unknown>>, enc: Extract<Encoding, { kind: 'bgnbd' }>, asOfMs: number | undefined): number | undefined {
+  if (asOfMs === undefined) throw new FeatureSpecError(`BG/NBD feature ${enc.output} counts weeks to the as-of date; pass asOf to buildMatrix`);
+  const c = bgnbdInputs(row, asOfMs);
+  if (!c) return undefined;
+  if (enc.output === 'p_alive') return pAlive(enc.params, c);
+  if (enc.output === 'p_no_order') return pNoPurchase(enc.params, c, enc.horizon_weeks);
+  return expectedTransactions(enc.params, c, enc.horizon_weeks);
+}
+
+/** A feature's value in a row (undefined when missing). */
+function valueOf(row: Readonly<Record<string, unknown>>, f: { name: string; column: string; encoding: Encoding }, asOfMs: number | undefined): number | undefined {
+  const enc = f.encoding;
+  return enc.kind === 'bgnbd' ? bgnbdValue(row, enc, asOfMs) : encode(lookup(row, f.column), { name: f.name, encoding: enc }, asOfMs);
 }
 
 function asOfTime(asOf: string | undefined): number | undefined {
@@ -193,7 +235,7 @@ export function resolveFeatures(specs: readonly FeatureSpec[], rows: readonly Ta
     else if (s.missing.fill === 'median' || s.missing.fill === 'max') {
       const present: number[] = [];
       for (const r of rows) {
-        const v = encode(lookup(r, s.column), { name: s.name, encoding }, asOfMs);
+        const v = valueOf(r, { name: s.name, column: s.column, encoding }, asOfMs);
         if (v !== undefined) present.push(v);
       }
       if (present.length > 0) {
@@ -221,7 +263,7 @@ export function buildMatrix(rows: readonly TagRow[], features: readonly Resolved
   rows.forEach((r, i) => {
     for (let j = 0; j < k; j++) {
       const f = features[j]!;
-      const v = encode(lookup(r, f.column), f, asOfMs);
+      const v = valueOf(r, f, asOfMs);
       if (v === undefined) missing[j]!++;
       data[i * k + j] = v ?? f.fill;
     }

@@ -30,7 +30,15 @@ export function cardFeatures(featureNames: readonly string[], resolved: readonly
   if (resolved.length !== featureNames.length || resolved.some((f, i) => f.name !== featureNames[i])) {
     throw new FeatureSpecError(`context.features (${resolved.map((f) => f.name).join(', ')}) do not match featureNames (${featureNames.join(', ')})`);
   }
-  return resolved.map((f) => ({ ...f, encoding: f.encoding.kind === 'ordinal' ? { kind: 'ordinal', levels: [...f.encoding.levels] } : { ...f.encoding } }));
+  return resolved.map((f) => ({
+    ...f,
+    encoding:
+      f.encoding.kind === 'ordinal'
+        ? { kind: 'ordinal', levels: [...f.encoding.levels] }
+        : f.encoding.kind === 'bgnbd'
+          ? { ...f.encoding, params: { ...f.encoding.params } }
+          : { ...f.encoding },
+  }));
 }
 
 /** Writes the standard metadata_props a predictor checks: feature names and input, model name, version, as-of. */

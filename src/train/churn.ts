@@ -9,19 +9,22 @@
  * against the generator's latent churn (ground truth) on the customers as of T.
  */
 import {
-  CHURN_FEATURE_NAMES,
   CHURN_MODEL,
+  bgnbdFeatureSpecs,
   churnFeatureSpecs,
+  fitBgNbdOnTags,
   predictProba,
   trainChurn,
   type ChurnTrainResult,
 } from '../../models/churn/index.ts';
+import { ClvFitError } from '../../models/clv/index.ts';
 import {
   auc,
   buildMatrix,
   modelArtifacts,
   parseCard,
   resolveFeatures,
+  type FeatureSpec,
   type ModelCard,
   type ModelFiles,
   type TagRow,
@@ -71,27 +74,41 @@ async function labelledCut(input: TrainChurnFromLakeInput, asOf: string): Promis
   return { asOf, rows, y };
 }
 
+/**
+ * The churn features for a training cut: the tags plus BG/NBD P(alive), P(no order in the horizon) and expected
+ * orders, with BG/NBD fitted on the cut's own customers (frozen in the card, so scoring computes the same values).
+ * BG/NBD summarises each customer's own purchase rhythm, which trees on raw recency cannot extrapolate: at a later
+ * scoring date customers are older and quieter than any the trees saw. Without a repeat buyer in the cut BG/NBD is
+ * not identified and the tags alone are used.
+ */
+export function churnSpecsFor(cut: { readonly rows: readonly TagRow[]; readonly asOf: string }, horizonDays: number): FeatureSpec[] {
+  try {
+    return [...churnFeatureSpecs(), ...bgnbdFeatureSpecs(fitBgNbdOnTags(cut.rows, cut.asOf), horizonDays)];
+  } catch (e) {
+    if (e instanceof ClvFitError) return churnFeatureSpecs();
+    throw e;
+  }
+}
+
 export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promise<TrainedModel & { result: ChurnTrainResult }> {
   const { asOf, horizonDays: h } = input;
-  const specs = churnFeatureSpecs();
-  const featureNames = [...CHURN_FEATURE_NAMES];
   const early = await labelledCut(input, addDays(asOf, -2 * h));
   const late = await labelledCut(input, addDays(asOf, -h));
 
   // Validation run: fit on the early cut, measure on the later one.
-  const earlyFeatures = resolveFeatures(specs, early.rows, { asOf: early.asOf });
+  const earlyFeatures = resolveFeatures(churnSpecsFor(early, h), early.rows, { asOf: early.asOf });
   const validation = trainChurn({
-    train: { X: buildMatrix(early.rows, earlyFeatures, { asOf: early.asOf }).X, y: early.y, featureNames },
+    train: { X: buildMatrix(early.rows, earlyFeatures, { asOf: early.asOf }).X, y: early.y, featureNames: earlyFeatures.map((f) => f.name) },
     valid: { X: buildMatrix(late.rows, earlyFeatures, { asOf: late.asOf }).X, y: late.y },
     context: { asOf, horizonDays: h, features: earlyFeatures, ...(input.now ? { now: input.now } : {}) },
   });
 
   // The stored model: the latest labelled cut, as many trees as the validation kept (no early stopping on
   // the training rows themselves).
-  const features = resolveFeatures(specs, late.rows, { asOf: late.asOf });
+  const features = resolveFeatures(churnSpecsFor(late, h), late.rows, { asOf: late.asOf });
   const trees = Math.max(1, validation.metrics.trees);
   const final = trainChurn({
-    train: { X: buildMatrix(late.rows, features, { asOf: late.asOf }).X, y: late.y, featureNames },
+    train: { X: buildMatrix(late.rows, features, { asOf: late.asOf }).X, y: late.y, featureNames: features.map((f) => f.name) },
     valid: { X: buildMatrix(late.rows, features, { asOf: late.asOf }).X, y: late.y },
     params: { nTrees: trees, earlyStoppingRounds: trees + 1 },
     context: {
