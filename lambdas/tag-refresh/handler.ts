@@ -1,6 +1,6 @@
 /**
- * Scheduled tag refresh (EventBridge Scheduler, daily): writes the day's customer_tags snapshot partition with
- * Athena; see src/adapters/aws/tag-snapshot.ts.
+ * Scheduled tag refresh (EventBridge Scheduler, daily): copies the customer_tags_live view into the day's partition
+ * of the customer_tags table with Athena; see src/adapters/aws/tag-snapshot.ts.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';

@@ -2,6 +2,9 @@
  * A custom resource that creates or replaces every Athena view of sql/ on deploy, in dependency order
  * (listSqlViews()), and drops views removed from sql/. The SQL travels as a JSON manifest asset, so any change to a
  * view changes the asset key and triggers an update; the ordered names are a resource property a test can read.
+ * A view that is materialised as a table of dated snapshots (customer_tags) is deployed under its live name
+ * (customer_tags_live) and the deployer makes sure the snapshot table exists right after it, so `customer_tags` is
+ * the table of snapshots on Athena as it is locally (src/adapters/aws/tag-snapshot.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,18 +12,30 @@ import path from 'node:path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LIVE_TAGS_VIEW, TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/tag-snapshot.ts';
 import type { SqlView } from '../../src/lake/local-catalog.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { ProjectFunction } from './project-function.ts';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+
+/** Prefix of the curated bucket holding the customer_tags snapshots (the local layout: curated/customer_tags/). */
+export const SNAPSHOT_PREFIX = `${TAG_SNAPSHOTS_TABLE}/`;
+
+/** The Athena name of a sql/ view: customer_tags is deployed as customer_tags_live, the others as they are. */
+export function athenaViewName(name: string): string {
+  return name === TAG_SNAPSHOTS_TABLE ? LIVE_TAGS_VIEW : name;
+}
 
 export interface AthenaViewsProps {
   /** The views, in dependency order (listSqlViews()). */
   readonly views: readonly SqlView[];
   readonly catalog: LakeCatalog;
   readonly workgroup: LakeWorkgroup;
+  /** Curated bucket: the customer_tags snapshot table lives under customer_tags/. */
+  readonly curated: s3.IBucket;
   /** Log retention of the deployer. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -34,7 +49,8 @@ export class AthenaViews extends Construct {
     super(scope, id);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-views-'));
     const file = path.join(dir, 'views.json');
-    fs.writeFileSync(file, JSON.stringify(props.views.map((v) => ({ name: v.name, sql: v.sql }))));
+    const views = props.views.map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
+    fs.writeFileSync(file, JSON.stringify(views));
     this.manifest = new s3assets.Asset(this, 'Manifest', { path: file });
 
     this.function = new ProjectFunction(this, 'Deployer', {
@@ -42,11 +58,21 @@ export class AthenaViews extends Construct {
       serviceName: 'views-deployer',
       timeout: Duration.minutes(14),
       logRetention: props.logRetention,
-      environment: { ATHENA_WORKGROUP: props.workgroup.workgroupName, GLUE_DATABASE: props.catalog.databaseName },
+      environment: {
+        ATHENA_WORKGROUP: props.workgroup.workgroupName,
+        GLUE_DATABASE: props.catalog.databaseName,
+        SNAPSHOT_LOCATION: `s3://${props.curated.bucketName}/${SNAPSHOT_PREFIX}`,
+      },
     });
     this.manifest.grantRead(this.function);
     props.workgroup.grantQuery(this.function);
     props.catalog.grantManageTables(this.function);
+    // CTAS (WITH NO DATA) checks and owns the snapshot table's location.
+    props.curated.grantReadWrite(this.function, `${SNAPSHOT_PREFIX}*`);
+    acknowledgeOnPrincipal(this.function, iam5Resource(`${nagName(this, props.curated.bucketArn)}/${SNAPSHOT_PREFIX}*`), `The snapshot table's location; CTAS checks it is empty before creating the table. Only ${SNAPSHOT_PREFIX} of the curated bucket.`);
+    for (const action of ['s3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      acknowledgeOnPrincipal(this.function, iam5Action(action), `CDK bucket and key grants on ${SNAPSHOT_PREFIX} of the curated bucket and the lake key only.`);
+    }
     acknowledgeOnPrincipal(this.function, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Views are Glue tables created by name from sql/ at deploy time; the grant is limited to the lake database.');
     const qualifier = (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? 'hnb659fds';
     acknowledgeOnPrincipal(
@@ -62,7 +88,7 @@ export class AthenaViews extends Construct {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::AthenaViews',
       properties: {
-        ViewNames: props.views.map((v) => v.name),
+        ViewNames: views.map((v) => v.name),
         ManifestBucket: this.manifest.s3BucketName,
         ManifestKey: this.manifest.s3ObjectKey,
       },

@@ -31,9 +31,10 @@ order by records desc`,
   },
   {
     name: 'RFM segments',
-    description: 'Customers and revenue per RFM segment in the current tag library',
+    description: 'Customers and revenue per RFM segment in the newest customer_tags snapshot',
     sql: `select rfm_segment, count(*) as customers, sum(net_revenue_365d) as revenue_365d, avg(recency_days) as avg_recency_days
 from customer_tags
+where dt = (select max(dt) from customer_tags)
 group by rfm_segment
 order by customers desc`,
   },
@@ -42,7 +43,8 @@ order by customers desc`,
     description: 'Top customers by revenue whose lifecycle stage is cooling or lapsed: the win-back list',
     sql: `select customer_key, member_id, rfm_segment, lifecycle_stage, recency_days, net_revenue_365d, preferred_channel
 from customer_tags
-where lifecycle_stage in ('cooling', 'lapsed')
+where dt = (select max(dt) from customer_tags)
+  and lifecycle_stage in ('cooling', 'lapsed')
 order by net_revenue_365d desc
 limit 100`,
   },

@@ -1,6 +1,7 @@
 /**
- * The daily tag refresh: an EventBridge Scheduler schedule invokes a function that snapshots the `customer_tags`
- * view into the `customer_tag_snapshots` table (one `dt` partition a day, Parquet under curated/customer_tags/).
+ * The daily tag refresh: an EventBridge Scheduler schedule invokes a function that snapshots the
+ * `customer_tags_live` view (sql/marts/customer_tags.sql) into the `customer_tags` table, one `dt` partition a day,
+ * Parquet under curated/customer_tags/ as locally, so users `select * from customer_tags` the same way everywhere.
  * A failed invocation is retried by the scheduler and then lands in its own DLQ.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -12,12 +13,13 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { SNAPSHOT_PREFIX } from './athena-views.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { ProjectFunction } from './project-function.ts';
 
-export const SNAPSHOT_PREFIX = 'customer_tags/';
+export { SNAPSHOT_PREFIX };
 
 export interface TagRefreshScheduleProps {
   /** Curated bucket: the tag views read it, the snapshot is written under customer_tags/. */

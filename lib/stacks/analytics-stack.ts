@@ -1,6 +1,7 @@
 /**
  * Analytics: the Athena views of sql/ (deployed by a custom resource on every deploy), the saved queries analysts
- * start from, and the daily tag refresh that snapshots customer_tags.
+ * start from, and the daily tag refresh that snapshots the tags into customer_tags (the view of sql/marts/customer_tags.sql
+ * is deployed as customer_tags_live, so that users query the snapshots by the name they use locally).
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,10 +27,12 @@ export class AnalyticsStack extends Stack {
     super(scope, id, props);
     const { lake, config } = props;
     const views = listSqlViews();
+    const curated = lake.curated.sharedWith(this, 'CuratedBucket');
     this.views = new AthenaViews(this, 'Views', {
       views,
       catalog: lake.catalog,
       workgroup: lake.workgroup,
+      curated,
       logRetention: config.logRetentionDays as logs.RetentionDays,
     });
     const queries = new NamedQueries(this, 'NamedQueries', { databaseName: lake.catalog.databaseName, workgroupName: lake.workgroup.workgroupName });
@@ -38,7 +41,7 @@ export class AnalyticsStack extends Stack {
     queries.node.addDependency(this.views);
     if (views.some((v) => v.name === 'customer_tags') && views.some((v) => v.name === 'tag_as_of')) {
       this.tagRefresh = new TagRefreshSchedule(this, 'TagRefresh', {
-        curated: lake.curated.sharedWith(this, 'CuratedBucket'),
+        curated,
         catalog: lake.catalog,
         workgroup: lake.workgroup,
         key: lake.key.key,

@@ -16,15 +16,31 @@ const viewsResource = () => {
 };
 
 describe('analytics stack: Athena views from sql/', () => {
-  it('would create every view in sql/, in dependency order', () => {
-    const expected = listSqlViews().map((v) => v.name);
+  it('would create every view in sql/, in dependency order, customer_tags under its live name', () => {
+    const expected = listSqlViews().map((v) => (v.name === 'customer_tags' ? 'customer_tags_live' : v.name));
     expect(expected.length).toBeGreaterThan(0);
     expect(viewsResource().ViewNames).toEqual(expected);
+    // customer_tags is the snapshot table then, as locally: no view takes the name.
+    expect(viewsResource().ViewNames).not.toContain('customer_tags');
   });
 
   it('ships each view’s SQL exactly as written in its file, in the same order', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(prod.app.outdir, `asset.${viewsResource().ManifestKey}`), 'utf8')) as { name: string; sql: string }[];
-    expect(manifest).toEqual(listSqlViews().map((v) => ({ name: v.name, sql: v.sql })));
+    expect(manifest.map((v) => v.sql)).toEqual(listSqlViews().map((v) => v.sql));
+  });
+
+  it('creates customer_tags_live before the views that read the customer_tags snapshots (the deployer creates the table in between)', () => {
+    const names = viewsResource().ViewNames;
+    const readers = listSqlViews().filter((v) => v.name !== 'customer_tags' && /\bcustomer_tags\b/.test(v.sql.replace(/--[^\n]*/g, '')));
+    expect(readers.map((v) => v.name)).toContain('customer_360');
+    for (const r of readers) expect(names.indexOf(r.name)).toBeGreaterThan(names.indexOf('customer_tags_live'));
+    analytics.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'views-deployer', SNAPSHOT_LOCATION: Match.anyValue() }) },
+    });
+  });
+
+  it('saves queries over the newest customer_tags snapshot, since the table holds every day', () => {
+    for (const q of NAMED_QUERIES.filter((n) => /from customer_tags\b/.test(n.sql))) expect(q.sql, q.name).toContain('where dt = (select max(dt) from customer_tags)');
   });
 
   it('runs the deployer in the lake workgroup and database, with time for every view', () => {

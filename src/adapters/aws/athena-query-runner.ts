@@ -40,13 +40,23 @@ export class AthenaQueryRunner {
 
   /** Column names of a table or view in the lake database, or null when it does not exist. */
   async columns(table: string): Promise<string[] | null> {
+    const t = await this.metadata(table);
+    return t ? [...(t.Columns ?? []), ...(t.PartitionKeys ?? [])].map((c) => c.Name!) : null;
+  }
+
+  /** VIRTUAL_VIEW, EXTERNAL_TABLE, ... of a table or view in the lake database, or null when it does not exist. */
+  async tableType(table: string): Promise<string | null> {
+    const t = await this.metadata(table);
+    return t ? (t.TableType ?? 'EXTERNAL_TABLE') : null;
+  }
+
+  private async metadata(table: string) {
     try {
       const res = await this.client.send(new GetTableMetadataCommand({ CatalogName: 'AwsDataCatalog', DatabaseName: this.options.database, TableName: table }));
-      const t = res.TableMetadata;
-      return [...(t?.Columns ?? []), ...(t?.PartitionKeys ?? [])].map((c) => c.Name!);
+      return res.TableMetadata ?? null;
     } catch (e) {
       if ((e as { name?: string }).name === 'MetadataException' && /not found|EntityNotFound/i.test((e as Error).message)) return null;
-      throw new AthenaQueryError(`cannot read the columns of ${this.options.database}.${table}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new AthenaQueryError(`cannot read the metadata of ${this.options.database}.${table}: ${(e as Error).message}`, undefined, { cause: e });
     }
   }
 

@@ -8,13 +8,13 @@ import type { TagRow } from '../../models/index.ts';
 import type { ScoreSource } from '../../score/score.ts';
 import type { Purchase } from '../../train/lake-data.ts';
 import { AthenaQueryError } from './errors.ts';
+import { TAG_SNAPSHOTS_TABLE } from './tag-snapshot.ts';
+
+export { TAG_SNAPSHOTS_TABLE };
 
 export interface RowReader {
   rows(sql: string): Promise<Record<string, unknown>[]>;
 }
-
-/** The Athena table of the dated tag snapshots (`select * from customer_tags` there, as locally). */
-export const TAG_SNAPSHOTS_TABLE = 'customer_tags';
 
 const day = (asOf: string) => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new AthenaQueryError(`as-of must be YYYY-MM-DD, received ${JSON.stringify(asOf)}`);

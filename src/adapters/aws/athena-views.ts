@@ -27,14 +27,22 @@ export function dropViewStatement(name: string): string {
   return `drop view if exists ${name}`;
 }
 
+export interface DeployHooks {
+  /** Runs right after a view is created, before the views that follow it (e.g. creating a table they read). */
+  readonly afterView?: (name: string) => Promise<void>;
+  /** Names that are tables now, though earlier deployments had views of that name: never dropped as views. */
+  readonly tables?: readonly string[];
+}
+
 /** Creates or replaces every view, in the given order, then drops the views in `previous` that no longer exist. */
-export async function deployViews(runner: QueryRunner, views: readonly ViewDefinition[], previous: readonly string[] = []): Promise<string[]> {
+export async function deployViews(runner: QueryRunner, views: readonly ViewDefinition[], previous: readonly string[] = [], hooks: DeployHooks = {}): Promise<string[]> {
   const done: string[] = [];
   for (const v of views) {
     await runner.run(createViewStatement(v));
     done.push(v.name);
+    await hooks.afterView?.(v.name);
   }
-  const keep = new Set(views.map((v) => v.name));
+  const keep = new Set([...views.map((v) => v.name), ...(hooks.tables ?? [])]);
   for (const name of [...previous].reverse()) if (!keep.has(name)) await runner.run(dropViewStatement(name));
   return done;
 }

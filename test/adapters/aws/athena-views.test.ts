@@ -22,6 +22,20 @@ describe('deployViews', () => {
     ]);
   });
 
+  it('runs the afterView hook before the next view, and never drops as a view a name that is a table now', async () => {
+    const statements: string[] = [];
+    const rec = { run: async (sql: string) => (statements.push(sql), { queryExecutionId: 'q', dataScannedBytes: 0 }) };
+    await deployViews(rec, [{ name: 'customer_tags_live', sql: 'select 1 as x' }, { name: 'customer_360', sql: 'select x from customer_tags' }], ['customer_tags', 'customer_360'], {
+      tables: ['customer_tags'],
+      afterView: async (name) => void (name === 'customer_tags_live' && statements.push('-- snapshot table checked')),
+    });
+    expect(statements).toEqual([
+      'create or replace view customer_tags_live as\nselect 1 as x',
+      '-- snapshot table checked',
+      'create or replace view customer_360 as\nselect x from customer_tags',
+    ]);
+  });
+
   it('drops views in reverse order on delete', async () => {
     const statements: string[] = [];
     await dropViews({ run: async (sql) => (statements.push(sql), { queryExecutionId: 'q', dataScannedBytes: 0 }) }, ['a', 'b']);
