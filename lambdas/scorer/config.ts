@@ -1,7 +1,7 @@
 /** The scheduled scorer's environment, as the CDK ScheduledScoring construct sets it. */
 import { z } from 'zod';
 import { parseEventRules, type EventRules } from '../../src/events/rules.ts';
-import { readEnv } from '../shared/env.ts';
+import { HandlerConfigError, readEnv } from '../shared/env.ts';
 
 const s3Prefix = z.string().regex(/^s3:\/\/[^/]+\/(.+\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/');
 
@@ -41,8 +41,15 @@ export function readScorerEnv(env: NodeJS.ProcessEnv = process.env): ScorerConfi
   return { ...e, rules: parseEventRules({ ...EVENT_RULES, busName: e.EVENT_BUS_NAME }, 'environment variable EVENT_RULES') };
 }
 
-/** What a scheduled (or hand-started) invocation may say: which day to score. */
-export const scorerEvent = z
-  .object({ as_of: z.iso.date().optional() })
-  .loose()
-  .catch({});
+const request = z.object({ as_of: z.iso.date().optional() }).loose();
+
+/**
+ * What an invocation may say: `{"as_of": "YYYY-MM-DD"}` scores that day's snapshot (a rerun or a backfill); the
+ * scheduler's invocation says nothing and scores the newest one. A malformed as_of fails instead of scoring another day.
+ */
+export function scoringRequest(event: unknown): { as_of?: string } {
+  if (event === null || typeof event !== 'object' || !('as_of' in event)) return {};
+  const r = request.safeParse(event);
+  if (!r.success) throw new HandlerConfigError(`invocation as_of must be a date YYYY-MM-DD (received ${JSON.stringify((event as { as_of: unknown }).as_of)})`, { cause: r.error });
+  return r.data.as_of ? { as_of: r.data.as_of } : {};
+}

@@ -18,7 +18,7 @@ import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
 import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { scoreScheduled, type ScheduledScoringSummary } from '../../src/adapters/aws/scheduled-scoring.ts';
-import { readScorerEnv, scorerEvent } from './config.ts';
+import { readScorerEnv, scoringRequest } from './config.ts';
 
 const env = readScorerEnv();
 const logger = new Logger();
@@ -28,7 +28,7 @@ const reader = new AthenaUnloadReader({ runner, scratch: env.UNLOAD_LOCATION });
 const bus = new LedgeredEventBus(new EventBridgeBus(), new DynamoDbDedupStore({ tableName: env.LEDGER_TABLE, ttlDays: env.LEDGER_TTL_DAYS }));
 
 async function body(event: unknown): Promise<ScheduledScoringSummary> {
-  const { as_of } = scorerEvent.parse(event ?? {});
+  const { as_of } = scoringRequest(event);
   const summary = await scoreScheduled({
     ...(as_of ? { asOf: as_of } : {}),
     tagDates: () => listPartitionDates(`${env.CURATED_LOCATION}${TAG_SNAPSHOTS_TABLE}/`),
