@@ -46,6 +46,18 @@ export interface CostAssumptions {
   readonly dedupTtlDays: number;
   /** CloudWatch log bytes per invocation (JSON log line, REPORT line, EMF metrics). */
   readonly logBytesPerInvocation: number;
+  /** Customers the daily scoring scores, per event ingested a day (a base a tenth of the daily events by default). */
+  readonly customersPerDailyEvent: number;
+  /** Scheduled scorer: customers/s through read (Athena UNLOAD), three models and write, at scorerMemoryMb. */
+  readonly scorerCustomersPerSec: number;
+  /** Scheduled scorer: seconds a run waits on Athena (UNLOADs of tags, purchases, previous scores; the scores). */
+  readonly scorerFixedSeconds: number;
+  readonly scorerMemoryMb: number;
+  /** Share of the stored curated data the daily scoring scans (order-line columns for CLV, one tag partition). */
+  readonly scorerScanShare: number;
+  /** Order lines dropped under landing/orders/ per day, and the import's rows/s at 1,024 MB. */
+  readonly importedOrderLinesPerDay: number;
+  readonly importRowsPerSec: number;
   /** Custom metrics (4 counts, cold start, one per quarantine reason), alarms and dashboards. */
   readonly customMetrics: number;
   readonly alarms: number;
@@ -70,6 +82,13 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   eventsEmittedPerEvent: 0.001,
   dedupTtlDays: 35,
   logBytesPerInvocation: 2_000,
+  customersPerDailyEvent: 0.1,
+  scorerCustomersPerSec: 10_000,
+  scorerFixedSeconds: 60,
+  scorerMemoryMb: 4096,
+  scorerScanShare: 0.1,
+  importedOrderLinesPerDay: 100_000,
+  importRowsPerSec: 20_000,
   customMetrics: 20,
   alarms: 8,
   dashboards: 1,
@@ -131,11 +150,20 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
   const cpuShare = Math.min(1, a.lambdaMemoryMb / 1769);
   const seconds = a.ioMsPerBatch / 1000 + batch / (a.cleanserRecordsPerSecPerCore * cpuShare);
   const gbSeconds = invocations * seconds * (a.lambdaMemoryMb / 1024);
-  add('Lambda (arm64 cleanser)', gbSeconds * P.lambda.armGbSecond + invocations * P.lambda.request, `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s`);
+  // The scheduled scorer runs once a day over the customer base; the order import once per landed export.
+  const customers = perDay * a.customersPerDailyEvent;
+  const scorerGbSeconds = DAYS * (a.scorerFixedSeconds + customers / a.scorerCustomersPerSec) * (a.scorerMemoryMb / 1024);
+  const importGbSeconds = DAYS * (a.importedOrderLinesPerDay / a.importRowsPerSec);
+  add(
+    'Lambda (arm64: cleanser, scorer, order import)',
+    (gbSeconds + scorerGbSeconds + importGbSeconds) * P.lambda.armGbSecond + (invocations + 2 * DAYS) * P.lambda.request,
+    `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s; scorer ${fmt(scorerGbSeconds)} GB-s (${fmt(customers)} customers a day); order import ${fmt(importGbSeconds)} GB-s`,
+  );
 
   // Firehose: one record per clean event and per order line; Direct PUT bills each record as a multiple of 5 KB.
   // Objects: 7 sources x 2 tables, one file per partition per 5-minute flush, more when a flush passes 128 MiB.
-  const fhRecords = events * (1 - a.quarantineRate) * (1 + a.orderLinesPerEvent);
+  const importedLines = DAYS * a.importedOrderLinesPerDay;
+  const fhRecords = events * (1 - a.quarantineRate) * (1 + a.orderLinesPerEvent) + importedLines;
   const fhBilledGb = (fhRecords * Math.ceil(bytes / 5120) * 5120) / GB;
   const fhDataGb = (fhRecords * bytes) / GB;
   const flushesPerMonth = (DAYS * 86_400) / 300;
@@ -157,19 +185,22 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
   const glueRequests = DAYS * (a.analystQueriesPerDay + 40) * 5 + 2 * flushesPerMonth;
   add('Glue Data Catalog', (Math.max(0, glueRequests - P.glue.freeRequests) / 1e6) * P.glue.requestsPerMillion, `${fmt(glueRequests)} requests, < 1M objects (free allowance)`);
 
-  // Athena: the daily tag refresh reads the tag columns of all curated data; analysts query recent partitions.
-  const scannedGb = DAYS * (storedGb * a.tagRefreshColumnShare + a.analystQueriesPerDay * a.analystGbPerQuery);
-  add('Athena', (scannedGb / 1024) * P.athena.scannedTb, `${fmt(scannedGb)} GB scanned (daily tag refresh + ${a.analystQueriesPerDay} queries/day)`);
+  // Athena: the daily tag refresh reads the tag columns of all curated data, the scoring the order-line columns;
+  // analysts query recent partitions.
+  const scannedGb = DAYS * (storedGb * (a.tagRefreshColumnShare + a.scorerScanShare) + a.analystQueriesPerDay * a.analystGbPerQuery);
+  add('Athena', (scannedGb / 1024) * P.athena.scannedTb, `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring + ${a.analystQueriesPerDay} queries/day)`);
 
-  // DynamoDB: one consistent read (seen) and one write (remember) per clean event; items live dedupTtlDays.
-  const ddbItems = perDay * a.dedupTtlDays;
+  // DynamoDB: one consistent read (seen) and one write (remember) per clean event and imported line; items live
+  // dedupTtlDays. The event ledger adds a read and a write per event the scorer emits.
+  const emitted = events * a.eventsEmittedPerEvent;
+  const ddbRequests = events + importedLines + emitted;
+  const ddbItems = (perDay + a.importedOrderLinesPerDay) * a.dedupTtlDays;
   add(
     'DynamoDB (dedup, on-demand)',
-    (events / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth,
-    `${fmt(events)} reads + writes, ${fmt(ddbItems)} keys kept`,
+    (ddbRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth,
+    `${fmt(ddbRequests)} reads + writes, ${fmt(ddbItems)} keys kept`,
   );
 
-  const emitted = events * a.eventsEmittedPerEvent;
   add('EventBridge', (emitted / 1e6) * P.eventbridge.eventsPerMillion, `${fmt(emitted)} events published, daily schedule (free allowance)`);
 
   const logGb = (invocations * a.logBytesPerInvocation) / GB;
