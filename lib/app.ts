@@ -32,20 +32,21 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     lake,
     description: 'retail-lake: predictors (onnxruntime arm64 or SageMaker), model-event bus with archive and rules, coupon issuer',
   });
-  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
-    config,
-    lake,
-    ingest,
-    analytics,
-    predict,
-    description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
-  });
   const insights = new InsightsStack(app, `${prefix}-Insights`, {
     config,
     lake,
     ingest,
     predict,
     description: 'retail-lake: scheduled forecast / recommendation refresh, ReplenishmentDue, sentiment scored on ingest',
+  });
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    config,
+    lake,
+    ingest,
+    analytics,
+    predict,
+    insights,
+    description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
   });
   return { config, lake, ingest, analytics, predict, observability, insights };
 }

@@ -107,6 +107,27 @@ export const configSchema = z.object({
       timeZone: z.string().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * Insights stack (forecast / recommendation refresh, ReplenishmentDue, sentiment on ingest). Schedules are
+   * EventBridge Scheduler expressions in UTC; unset ones keep DEFAULT_REFRESH_SCHEDULES
+   * (lib/constructs/forecast-refresh-schedule.ts).
+   */
+  insights: z
+    .object({
+      /** Forecast retrain + demand_forecasts. */
+      forecastSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      /** next_best_products with the latest recommendations model (before scoringSchedule, which reads them). */
+      recsApplySchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      /** Recommendations model retrain. */
+      recsRetrainSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      /** Replenishment check (ReplenishmentDue). */
+      replenishmentSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      /** Days of forecast demand compared with stock where the stock table has no lead_time_days. */
+      leadTimeDays: int(1, 365).default(7),
+      /** Weeks forecast after each as-of. */
+      forecastHorizonPeriods: int(1, 104).default(13),
+    })
+    .prefault({}),
   /** Optional MSK Serverless cluster as a second event source (Kafka producers). */
   msk: z
     .object({

@@ -20,12 +20,17 @@ export interface InsightsStackProps extends StackProps {
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
   readonly predict: PredictStack;
-  /** When each refresh job runs (UTC). @default DEFAULT_REFRESH_SCHEDULES */
-  readonly schedules?: RefreshSchedules;
-  /** ReplenishmentDue lead time where the stock table has none. @default 7 */
-  readonly leadTimeDays?: number;
-  /** Weeks forecast after each as-of. @default 13 */
-  readonly horizonPeriods?: number;
+}
+
+/** The refresh schedules the configuration sets (the rest keep their defaults). */
+function refreshSchedules(c: LakeConfig): RefreshSchedules {
+  const i = c.insights;
+  return {
+    ...(i.forecastSchedule ? { forecast: i.forecastSchedule } : {}),
+    ...(i.recsApplySchedule ? { recsApply: i.recsApplySchedule } : {}),
+    ...(i.recsRetrainSchedule ? { recsRetrain: i.recsRetrainSchedule } : {}),
+    ...(i.replenishmentSchedule ? { replenishment: i.replenishmentSchedule } : {}),
+  };
 }
 
 export class InsightsStack extends Stack {
@@ -51,9 +56,9 @@ export class InsightsStack extends Stack {
       tables: this.tables,
       eventBus: predict.events.bus,
       key,
-      ...(props.schedules ? { schedules: props.schedules } : {}),
-      ...(props.leadTimeDays !== undefined ? { leadTimeDays: props.leadTimeDays } : {}),
-      ...(props.horizonPeriods !== undefined ? { horizonPeriods: props.horizonPeriods } : {}),
+      schedules: refreshSchedules(c),
+      leadTimeDays: c.insights.leadTimeDays,
+      horizonPeriods: c.insights.forecastHorizonPeriods,
       logRetention,
     });
     // The tables name the lake database as a literal: deploy after the lake stack.

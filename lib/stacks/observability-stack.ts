@@ -1,4 +1,4 @@
-/** Observability: the alarm topic, the pipeline dashboard and the alarms over the ingest and analytics stacks. */
+/** Observability: the alarm topic, the pipeline dashboard and the alarms over the ingest, analytics, predict and insights stacks. */
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
@@ -8,6 +8,7 @@ import { PipelineDashboard } from '../constructs/pipeline-dashboard.ts';
 import { PipelineMetrics } from '../constructs/pipeline-metrics.ts';
 import type { AnalyticsStack } from './analytics-stack.ts';
 import type { IngestStack } from './ingest-stack.ts';
+import type { InsightsStack } from './insights-stack.ts';
 import type { LakeStack } from './lake-stack.ts';
 import type { PredictStack } from './predict-stack.ts';
 
@@ -17,6 +18,7 @@ export interface ObservabilityStackProps extends StackProps {
   readonly ingest: IngestStack;
   readonly analytics: AnalyticsStack;
   readonly predict: PredictStack;
+  readonly insights: InsightsStack;
 }
 
 export class ObservabilityStack extends Stack {
@@ -35,14 +37,21 @@ export class ObservabilityStack extends Stack {
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
         ['scorer', props.predict.scoring.deadLetterQueue.queue],
+        ['insights-refresh', props.insights.refresh.deadLetterQueue.queue],
+        ['sentiment', props.insights.sentiment.deadLetterQueue.queue],
       ]),
-      deliveryStreams: new Map([...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream])),
+      deliveryStreams: new Map([
+        ...[...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream] as const),
+        ['review_scores', props.insights.reviewScores.deliveryStream] as const,
+      ]),
       otherFunctions: new Map([
         ['order-import', props.ingest.orderImport.function],
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.function],
         ['scorer', props.predict.scoring.function],
+        ['insights-refresh', props.insights.refresh.function],
+        ['sentiment', props.insights.sentiment.function],
         ...[...props.predict.predictors].map(([m, p]) => [`predictor-${m}`, p.function] as const),
       ]),
       eventRules: props.predict.events.rules,

@@ -24,7 +24,7 @@ describe('insights stack: scheduled refresh', () => {
     expect(schedules.map((s) => [s.Properties.ScheduleExpression, JSON.parse(s.Properties.Target.Input) as unknown]).sort()).toEqual(
       [
         ['cron(0 3 ? * MON *)', { job: 'forecast', mode: 'retrain' }],
-        ['cron(30 3 * * ? *)', { job: 'recs', mode: 'apply' }],
+        ['cron(0 3 * * ? *)', { job: 'recs', mode: 'apply' }],
         ['cron(0 4 ? * SUN *)', { job: 'recs', mode: 'retrain' }],
         ['cron(0 5 * * ? *)', { job: 'replenishment' }],
       ].sort(),
@@ -37,6 +37,19 @@ describe('insights stack: scheduled refresh', () => {
     expect(f.Properties).toMatchObject({ Architectures: ['arm64'], Timeout: 900 });
     expect(Object.keys(f.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['ATHENA_WORKGROUP', 'GLUE_DATABASE', 'CURATED_LOCATION', 'MODEL_BUCKET', 'EVENT_BUS_NAME']));
     expect(f.Properties.Environment.Variables).toMatchObject({ LEAD_TIME_DAYS: '7', HORIZON_PERIODS: '13', RECS_K: '10', GLUE_DATABASE: 'retail_lake_prod' });
+  });
+
+  it('takes its schedules, lead time and horizon from the insights configuration', () => {
+    const custom = buildTestApp({ retailLake: { insights: { forecastSchedule: 'cron(0 1 ? * SUN *)', leadTimeDays: 14, forecastHorizonPeriods: 26 } } });
+    const t = Template.fromStack(custom.insights);
+    const exprs = (Object.values(t.findResources('AWS::Scheduler::Schedule')) as { Properties: { ScheduleExpression: string; Target: { Input: string } } }[]).map(
+      (s) => [s.Properties.ScheduleExpression, (JSON.parse(s.Properties.Target.Input) as { job: string }).job],
+    );
+    expect(exprs).toContainEqual(['cron(0 1 ? * SUN *)', 'forecast']);
+    expect(exprs.filter(([, job]) => job === 'recs')).toHaveLength(2); // unset schedules keep their defaults
+    const f = (Object.values(t.findResources('AWS::Lambda::Function')) as Fn[]).find((x) => x.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === 'insights-refresh')!;
+    expect(f.Properties.Environment.Variables).toMatchObject({ LEAD_TIME_DAYS: '14', HORIZON_PERIODS: '26' });
+    expect(() => buildTestApp({ retailLake: { insights: { leadTimeDays: 0 } } })).toThrow(/leadTimeDays/);
   });
 
   it('catalogues its tables in Glue with columns from the zod schemas, one date partition each', () => {

@@ -39,6 +39,21 @@ describe('observability stack', () => {
     obs.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'retail-lake-prod-iterator-age', Threshold: 300_000 });
   });
 
+  it('watches the insights stack: refresh and sentiment errors, their DLQs, review_scores delivery', () => {
+    const names = alarms().map((a) => a.Properties.AlarmName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'retail-lake-prod-insights-refresh-errors',
+        'retail-lake-prod-dlq-insights-refresh',
+        'retail-lake-prod-sentiment-errors',
+        'retail-lake-prod-dlq-sentiment',
+        'retail-lake-prod-freshness-review_scores',
+        'retail-lake-prod-scorer-errors',
+        'retail-lake-prod-dlq-scorer',
+      ]),
+    );
+  });
+
   it('draws the pipeline dashboard from the cleanser’s own counts', () => {
     const body = JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'));
     for (const m of ['RecordsIn', 'Clean', 'Quarantined', 'Duplicates', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'DeliveryToS3.DataFreshness', 'EventsEmitted']) {
