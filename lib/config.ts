@@ -172,7 +172,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport') ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport' || key === 'insights') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

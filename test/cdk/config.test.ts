@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../lib/config.ts';
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadConfig, parseConfig } from '../../lib/config.ts';
 import { CDK_CONTEXT } from './app.ts';
 
 describe('deployment configuration', () => {
@@ -20,5 +21,11 @@ describe('deployment configuration', () => {
 
   it('rejects MSK subnets in fewer than two AZs', () => {
     expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
+  });
+
+  it('reads the insights settings from a -c JSON string and rejects a schedule that is not an expression', () => {
+    const app = new App({ context: { insights: '{"leadTimeDays": 14, "recsApplySchedule": "cron(0 1 * * ? *)"}' } });
+    expect(loadConfig(app.node).insights).toEqual({ leadTimeDays: 14, forecastHorizonPeriods: 13, recsApplySchedule: 'cron(0 1 * * ? *)' });
+    expect(() => parseConfig({ insights: { forecastSchedule: 'every monday' } })).toThrow(/retailLake\.insights\.forecastSchedule: must be a cron\(\.\.\.\) or rate/);
   });
 });
