@@ -5,12 +5,15 @@
  * credit raises churn risk. Saabas is cheap and exact in that sum; unlike TreeSHAP it can over-credit features
  * split near the root, which matters little for picking the top two or three reasons.
  *
+ * A linear start (model.linear) adds weight * (log1p(x) - center) per term; that is credited to its feature, and
+ * the bias keeps base (the start's intercept at the training means).
+ *
  * Because a leaf's credits depend only on its path, each leaf carries a fixed credit vector; the ONNX export writes
  * those vectors as extra tree-ensemble targets, so onnxruntime returns the same contributions as `contributions`.
  */
 import type { Matrix } from '../../src/models/matrix.ts';
 import type { GbdtModel, Tree } from './gbdt.ts';
-import { leafOf } from './gbdt.ts';
+import { leafOf, linearInput } from './gbdt.ts';
 
 /** For each leaf of a tree, its credit per feature as sparse [feature, credit] pairs (float32-rounded). */
 export function leafCredits(t: Tree): Map<number, [number, number][]> {
@@ -44,6 +47,7 @@ export function contributions(model: GbdtModel, X: Matrix, credits = model.trees
   const out = new Float64Array(X.rows * k);
   for (let i = 0; i < X.rows; i++) {
     const x = X.data.subarray(i * k, (i + 1) * k);
+    for (const t of model.linear) out[i * k + t.feature] += t.weight * (linearInput(x[t.feature]!) - t.center);
     model.trees.forEach((t, ti) => {
       for (const [f, c] of credits[ti]!.get(leafOf(t, x))!) out[i * k + f] += c;
     });

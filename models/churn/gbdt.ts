@@ -8,6 +8,12 @@
  * Exactness against onnxruntime: ONNX tree ensembles compare float32 inputs with float32 thresholds, so thresholds
  * are float32 values here, rows are binned by `fround(x) <= threshold`, and leaf values are rounded to float32 when
  * the tree is made. The TypeScript prediction and the ONNX graph then take identical paths through every tree.
+ *
+ * Linear start: optionally the boosting starts not from the constant prior log-odds but from a logistic regression on
+ * log1p of a few features (`linearFeatures`, e.g. recency and order count), fitted on the training rows. Trees are
+ * flat beyond the largest value they were grown on; the linear term keeps ranking there. That matters for churn
+ * trained on an earlier time cut than it scores: at scoring time customers are older and have been quiet for longer
+ * than any the trees saw (left-truncated history). The trees then fit what the linear term misses.
  */
 import { ModelTrainingError } from '../../src/models/errors.ts';
 import { checkMatrix, type Matrix } from '../../src/models/matrix.ts';
@@ -77,10 +83,20 @@ export interface Tree {
   readonly count: Int32Array;
 }
 
+/** One term of the linear start: weight * (log1p(max(fround(x[feature]), 0)) - center), float32 constants. */
+export interface LinearTerm {
+  readonly feature: number;
+  readonly weight: number;
+  /** Training mean of log1p(x): a centred term credits the feature relative to the average customer. */
+  readonly center: number;
+}
+
 export interface GbdtModel {
   readonly featureNames: readonly string[];
-  /** Initial log-odds (float32-rounded), the prior event rate. */
+  /** Initial log-odds (float32-rounded): the prior event rate, or the linear start's intercept. */
   readonly base: number;
+  /** The linear start's terms, added to base before the trees (empty: boosting from the constant prior). */
+  readonly linear: readonly LinearTerm[];
   readonly trees: readonly Tree[];
   readonly params: GbdtParams;
   /** Validation log-loss after each round (empty without a validation set). */
@@ -370,6 +386,99 @@ export interface GbdtTrainInput {
   /** Early stopping watches log-loss here; without it all nTrees rounds are kept. */
   readonly valid?: { readonly X: Matrix; readonly y: ArrayLike<number> };
   readonly params?: Partial<GbdtParams>;
+  /**
+   * Features whose log1p enters a logistic regression fitted on the training rows; boosting starts from its
+   * log-odds instead of the constant prior. Empty or absent: the constant prior.
+   */
+  readonly linearFeatures?: readonly string[];
+}
+
+/** The value a linear term transforms: log1p of the float32 input, negatives clamped to 0 (as the ONNX graph does). */
+export function linearInput(x: number): number {
+  return Math.log1p(Math.max(f32(x), 0));
+}
+
+/** Sum of the linear terms for one row. */
+export function linearMargin(terms: readonly LinearTerm[], x: ArrayLike<number>): number {
+  let s = 0;
+  for (const t of terms) s += t.weight * (linearInput(x[t.feature]!) - t.center);
+  return s;
+}
+
+/**
+ * Logistic regression of y on the centred log1p of the given columns by Newton's method (a tiny ridge, 1e-4 per
+ * row, on the slopes only keeps collinear or separating columns finite). Returns the float32 intercept and terms.
+ */
+export function fitLinearStart(X: Matrix, y: ArrayLike<number>, features: readonly number[]): { intercept: number; terms: LinearTerm[] } {
+  const n = X.rows;
+  const m = features.length;
+  const z = new Float64Array(n * m);
+  const centers = features.map((f, j) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += z[i * m + j] = linearInput(X.data[i * X.cols + f]!);
+    return f32(s / n);
+  });
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) z[i * m + j] -= centers[j]!;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y[i]!;
+  const beta = new Float64Array(m + 1);
+  beta[0] = Math.log(pos / (n - pos));
+  const ridge = 1e-4 * n;
+  const d = m + 1;
+  for (let iter = 0; iter < 50; iter++) {
+    const g = new Float64Array(d);
+    const H = new Float64Array(d * d);
+    for (let i = 0; i < n; i++) {
+      let eta = beta[0]!;
+      for (let j = 0; j < m; j++) eta += beta[j + 1]! * z[i * m + j]!;
+      const q = sigmoid(eta);
+      const w = Math.max(q * (1 - q), 1e-12);
+      const r = q - y[i]!;
+      for (let a = 0; a < d; a++) {
+        const za = a === 0 ? 1 : z[i * m + a - 1]!;
+        g[a] += r * za;
+        for (let b = 0; b <= a; b++) H[a * d + b] += w * za * (b === 0 ? 1 : z[i * m + b - 1]!);
+      }
+    }
+    for (let a = 1; a < d; a++) {
+      g[a] += ridge * beta[a]!;
+      H[a * d + a] += ridge;
+    }
+    for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) H[a * d + b] = H[b * d + a]!;
+    const step = solve(H, g, d);
+    let size = 0;
+    for (let a = 0; a < d; a++) {
+      beta[a] -= step[a]!;
+      size = Math.max(size, Math.abs(step[a]!));
+    }
+    if (size < 1e-10) break;
+  }
+  return { intercept: f32(beta[0]!), terms: features.map((feature, j) => ({ feature, weight: f32(beta[j + 1]!), center: centers[j]! })) };
+}
+
+/** Solves A x = b (A symmetric positive definite, d x d row-major) by Gaussian elimination with partial pivoting. */
+function solve(A: Float64Array, b: Float64Array, d: number): Float64Array {
+  const M = Float64Array.from(A);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < d; c++) {
+    let piv = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(M[r * d + c]!) > Math.abs(M[piv * d + c]!)) piv = r;
+    if (piv !== c) {
+      for (let k = 0; k < d; k++) [M[c * d + k], M[piv * d + k]] = [M[piv * d + k]!, M[c * d + k]!];
+      [x[c], x[piv]] = [x[piv]!, x[c]!];
+    }
+    for (let r = c + 1; r < d; r++) {
+      const f = M[r * d + c]! / M[c * d + c]!;
+      for (let k = c; k < d; k++) M[r * d + k] -= f * M[c * d + k]!;
+      x[r] -= f * x[c]!;
+    }
+  }
+  for (let c = d - 1; c >= 0; c--) {
+    let s = x[c]!;
+    for (let k = c + 1; k < d; k++) s -= M[c * d + k]! * x[k]!;
+    x[c] = s / M[c * d + c]!;
+  }
+  return x;
 }
 
 /** Fits the boosted trees; with a validation set, keeps the rounds up to the best validation log-loss. */
@@ -395,10 +504,22 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
   const grower = new Grower(bins, n, cuts, p);
   const rng = new SeededRng(p.seed, 'gbdt');
 
+  const linearIdx = (input.linearFeatures ?? []).map((name) => {
+    const j = featureNames.indexOf(name);
+    if (j < 0) throw new ModelTrainingError(`linear start feature ${name} is not among the features (${featureNames.join(', ')})`);
+    return j;
+  });
   const rate = pos / n;
-  const base = f32(Math.log(rate / (1 - rate)));
-  const margin = new Float64Array(n).fill(base);
-  const vmargin = valid ? new Float64Array(valid.X.rows).fill(base) : undefined;
+  const start = linearIdx.length > 0 ? fitLinearStart(X, y, linearIdx) : { intercept: f32(Math.log(rate / (1 - rate))), terms: [] };
+  const base = start.intercept;
+  const linear = start.terms;
+  const startMargin = (M: Matrix) => {
+    const out = new Float64Array(M.rows).fill(base);
+    if (linear.length > 0) for (let i = 0; i < M.rows; i++) out[i] += linearMargin(linear, M.data.subarray(i * M.cols, (i + 1) * M.cols));
+    return out;
+  };
+  const margin = startMargin(X);
+  const vmargin = valid ? startMargin(valid.X) : undefined;
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
@@ -432,15 +553,15 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
     }
   }
   const kept = valid ? trees.slice(0, bestRound + 1) : trees;
-  return { featureNames: [...featureNames], base, trees: kept, params: p, validLoss };
+  return { featureNames: [...featureNames], base, linear, trees: kept, params: p, validLoss };
 }
 
-/** Log-odds for each row: base + the leaf value of every tree. */
+/** Log-odds for each row: base + the linear start's terms + the leaf value of every tree. */
 export function predictMargin(model: GbdtModel, X: Matrix): Float64Array {
   const out = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) {
     const x = X.data.subarray(i * X.cols, (i + 1) * X.cols);
-    let s = model.base;
+    let s = model.base + linearMargin(model.linear, x);
     for (const t of model.trees) s += t.value[leafOf(t, x)]!;
     out[i] = s;
   }

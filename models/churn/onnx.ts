@@ -3,6 +3,8 @@
  * into the log-odds, targets 1..k sum each leaf's Saabas credit vector — then Sigmoid for the probability.
  *   features [N, k] -> probability [N], margin [N] (log-odds), contributions [N, k] (log-odds per feature)
  * Thresholds and leaf values are the model's float32 values, so onnxruntime takes the same path as predictProba.
+ * A linear start (model.linear) adds weight * (log1p(max(x, 0)) - center) per term: Gather the columns, Max, Add 1,
+ * Log, Sub, Mul, then one MatMul spreads each term onto the margin (target 0) and its feature's contribution.
  */
 import { ML_DOMAIN, OnnxModelBuilder, attr, tensor } from '../../src/onnx/index.ts';
 import { stampModel } from '../../src/models/training.ts';
@@ -70,14 +72,31 @@ export function churnToOnnx(model: GbdtModel, meta: ChurnOnnxMeta): Uint8Array {
       target_weights: attr.floats(targets.weight),
     },
   });
+  let all = scores;
+  const m = model.linear.length;
+  if (m > 0) {
+    const cols = b.op('Gather', [x, b.initializer('linear_features', tensor.int64([m], model.linear.map((t) => t.feature)))], {
+      attributes: { axis: attr.int(1) },
+    });
+    const clamped = b.op('Max', [cols, b.initializer('zero_f', tensor.float32([1], [0]))]);
+    const logs = b.op('Log', [b.op('Add', [clamped, b.initializer('one_f', tensor.float32([1], [1]))])]);
+    const centred = b.op('Sub', [logs, b.initializer('linear_centers', tensor.float32([m], model.linear.map((t) => t.center)))]);
+    const terms = b.op('Mul', [centred, b.initializer('linear_weights', tensor.float32([m], model.linear.map((t) => t.weight)))]);
+    const spread = new Array<number>(m * (1 + k)).fill(0);
+    model.linear.forEach((t, j) => {
+      spread[j * (1 + k)] = 1;
+      spread[j * (1 + k) + 1 + t.feature] = 1;
+    });
+    all = b.op('Add', [scores, b.op('MatMul', [terms, b.initializer('linear_spread', tensor.float32([m, 1 + k], spread))])]);
+  }
   const axis1 = b.initializer('axis1', tensor.int64([1], [1]));
   const zero = b.initializer('start0', tensor.int64([1], [0]));
   const one = b.initializer('start1', tensor.int64([1], [1]));
   const end = b.initializer('end_k', tensor.int64([1], [1 + k]));
-  const marginCol = b.op('Slice', [scores, zero, one, axis1]);
+  const marginCol = b.op('Slice', [all, zero, one, axis1]);
   b.op('Squeeze', [marginCol, axis1], { output: 'margin' });
   b.op('Sigmoid', ['margin'], { output: 'probability' });
-  b.op('Slice', [scores, one, end, axis1], { output: 'contributions' });
+  b.op('Slice', [all, one, end, axis1], { output: 'contributions' });
   b.output('probability', 'float32', ['N']);
   b.output('margin', 'float32', ['N']);
   b.output('contributions', 'float32', ['N', k]);

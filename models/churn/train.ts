@@ -20,12 +20,24 @@ import { CHURN_INPUT, CHURN_OUTPUTS, churnToOnnx } from './onnx.ts';
 
 export const CHURN_MODEL = 'churn';
 export const DEFAULT_HORIZON_DAYS = 90;
+/**
+ * The linear start the trees boost from by default: a logistic regression on log1p(recency_days), fitted on the
+ * training cut. The model is trained on a cut a horizon or two before it scores, so at scoring time customers have
+ * been quiet for longer than any the trees saw, and trees are flat beyond their training range; the log-recency term
+ * keeps ranking there (CDNOW: every customer joined in the first 12 weeks).
+ */
+export const CHURN_LINEAR_START = ['recency_days'] as const;
 
 export interface ChurnTrainInput {
   readonly train: { readonly X: Matrix; readonly y: ArrayLike<number>; readonly featureNames: readonly string[] };
   /** A later time cut than train (trained on T0, validated on T1 > T0): early stopping and every reported metric. */
   readonly valid: { readonly X: Matrix; readonly y: ArrayLike<number> };
   readonly params?: Partial<GbdtParams>;
+  /**
+   * Features of the linear start the trees boost from (see trainGbdt). Absent: CHURN_LINEAR_START, those of its
+   * features that are among the training features; [] boosts from the constant prior.
+   */
+  readonly linearFeatures?: readonly string[];
   readonly context: TrainingContext;
 }
 
@@ -71,6 +83,7 @@ export function trainChurn(input: ChurnTrainInput): ChurnTrainResult {
   const now = context.now ?? (() => new Date());
   const params: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...input.params };
   const features = cardFeatures(train.featureNames, context.features);
+  const linearFeatures = input.linearFeatures ?? CHURN_LINEAR_START.filter((f) => train.featureNames.includes(f));
   const vPos = Array.from(valid.y as ArrayLike<number>).reduce((a, b) => a + b, 0);
   if (vPos === 0 || vPos === valid.y.length) {
     throw new ModelTrainingError(`validation set needs both classes to measure AUC; received ${vPos} churners among ${valid.y.length} rows`);
@@ -81,10 +94,10 @@ export function trainChurn(input: ChurnTrainInput): ChurnTrainResult {
     .update(Float64Array.from(train.y as ArrayLike<number>))
     .update(valid.X.data)
     .update(Float64Array.from(valid.y as ArrayLike<number>))
-    .update({ params, features, asOf: context.asOf, horizon: context.horizonDays ?? DEFAULT_HORIZON_DAYS });
+    .update({ params, linearFeatures, features, asOf: context.asOf, horizon: context.horizonDays ?? DEFAULT_HORIZON_DAYS });
   const version = modelVersion(CHURN_MODEL, context.asOf, fp);
 
-  const model = trainGbdt({ X: train.X, y: train.y, featureNames: train.featureNames, valid, params });
+  const model = trainGbdt({ X: train.X, y: train.y, featureNames: train.featureNames, valid, params, linearFeatures });
   const p = predictProba(model, valid.X);
   const calibration = calibrationTable(p, valid.y, 10);
   const recency = train.featureNames.indexOf('recency_days');
@@ -108,7 +121,9 @@ export function trainChurn(input: ChurnTrainInput): ChurnTrainResult {
     version,
     description:
       `Probability that a customer places no order in the ${horizon} days after the as-of date, from gradient-boosted ` +
-      'decision trees (logistic loss) on the customer tags. Validated on a later time cut than it was trained on. ' +
+      'decision trees (logistic loss) on the customer tags' +
+      (linearFeatures.length > 0 ? `, boosted from a logistic regression on ${linearFeatures.map((f) => `log1p(${f})`).join(' and ')}. ` : '. ') +
+      'Validated on a later time cut than it was trained on. ' +
       'Per-customer reasons are Saabas path attributions in log-odds (positive raises risk).',
     as_of: context.asOf,
     data_window: context.dataWindow ?? { from: null, to: context.asOf },
@@ -126,7 +141,7 @@ export function trainChurn(input: ChurnTrainInput): ChurnTrainResult {
       auc_gain_over_recency: metrics.recencyOnlyAuc === null ? null : metrics.auc - metrics.recencyOnlyAuc,
       trees: metrics.trees,
     },
-    params: { ...params },
+    params: { ...params, linear_start: linearFeatures.map((f) => `log1p(${f})`) },
     onnx: { input: CHURN_INPUT, outputs: [...CHURN_OUTPUTS], opsets: { ...DEFAULT_OPSETS } },
     training_seconds: secondsSince(start),
     created_at: now().toISOString(),
@@ -134,6 +149,9 @@ export function trainChurn(input: ChurnTrainInput): ChurnTrainResult {
       'All metrics are on the validation set unless prefixed train_.',
       'lift_top_decile: churn rate among the 10% highest-risk customers divided by the overall churn rate.',
       'margin = contribution_bias + sum(contributions); the bias is in the ONNX metadata.',
+      ...(linearFeatures.length > 0
+        ? [`The linear start's terms, weight x (log1p(x) - training mean), are credited to ${linearFeatures.join(', ')} in the contributions.`]
+        : []),
     ],
     calibration,
     feature_importance: importance,

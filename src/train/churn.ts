@@ -126,7 +126,11 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
     ...final.card,
     description:
       `Probability that a customer with at least one purchase places no order in the ${h} days after the scoring date, from ` +
-      `gradient-boosted decision trees on the customer tags and BG/NBD outputs fitted on the training cut. Trained on the tags as of ${late.asOf} with labels from ` +
+      `gradient-boosted decision trees on the customer tags and BG/NBD outputs fitted on the training cut` +
+      (final.model.linear.length > 0
+        ? `, boosted from a logistic regression on ${final.model.linear.map((t) => `log1p(${final.model.featureNames[t.feature]})`).join(' and ')} (it keeps ranking customers quieter than any in the training cut). `
+        : '. ') +
+      `Trained on the tags as of ${late.asOf} with labels from ` +
       `(${late.asOf}, ${asOf}]; validated time-shifted (trained on ${early.asOf}, measured on ${late.asOf}). ` +
       'Per-customer reasons are path attributions in log-odds (positive raises risk).',
     rows: { train: late.rows.length, validation_train: early.rows.length, validation: late.rows.length, ...(truth ? { ground_truth: truth.customers } : {}) },

@@ -23,7 +23,9 @@ export interface CdnowChurnEvaluation {
   readonly horizonDays: number;
   readonly churnModel: string;
   readonly auc: { readonly classifier: number; readonly oneMinusPAlive: number; readonly pNoPurchase: number; readonly recency: number };
+  /** The card's validation AUC (trained on 1997-04-01, measured on 1997-07-01) and recency's on the same cut. */
   readonly validationAuc: number | null;
+  readonly validationRecencyAuc: number | null;
 }
 
 export async function evaluateCdnowChurn(file: string, horizonDays = 91): Promise<CdnowChurnEvaluation> {
@@ -56,6 +58,7 @@ export async function evaluateCdnowChurn(file: string, horizonDays = 91): Promis
       churnModel: trained.models[0]!.version,
       auc: { classifier: auc(probability, labels), ...bgnbd.auc },
       validationAuc: trained.models[0]!.card.metrics.auc ?? null,
+      validationRecencyAuc: trained.models[0]!.card.metrics.auc_recency_only ?? null,
     };
   } finally {
     fs.rmSync(lake, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  * The AUC is counted here pair by pair, and recency is read straight from the tags.
  *
  * Its own retailer of 2,500 customers: on the shared 400-customer lake the classifier trains on ~250 rows and
- * loses to recency (0.87 vs 0.89); from a few thousand customers on it wins (demo size: 0.89 vs 0.87).
+ * loses to recency (0.87 vs 0.89); from a few thousand customers on it wins (here 0.894 vs 0.875, card 0.786 vs
+ * 0.755; demo size: 0.88 vs 0.87).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,14 +75,18 @@ describe('churn on a generated retailer, against its ground truth', () => {
     expect(rows.length - churned).toBeGreaterThan(30);
     const model = pairwiseAuc(probability, labels);
     const recency = pairwiseAuc(rows.map((r) => Number(r.recency_days)), labels);
-    expect(model).toBeGreaterThan(recency);
+    expect(model).toBeGreaterThan(recency + 0.01);
     expect(model).toBeGreaterThan(0.75);
   });
 
   it("states on the card by how much the validation model beats recency against the ground truth", () => {
     const gt = card.ground_truth as { auc_model: number; auc_recency_only: number; auc_gain_over_recency: number };
     expect(gt.auc_gain_over_recency).toBeCloseTo(gt.auc_model - gt.auc_recency_only, 12);
-    expect(gt.auc_gain_over_recency).toBeGreaterThan(0);
+    expect(gt.auc_gain_over_recency).toBeGreaterThan(0.01);
+  });
+
+  it('boosts from a logistic regression on log1p(recency), named on the card', () => {
+    expect((card.params as Record<string, unknown>).linear_start).toEqual(['log1p(recency_days)']);
   });
 
   it('feeds the BG/NBD outputs to the classifier as features with their parameters frozen in the card', () => {

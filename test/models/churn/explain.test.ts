@@ -19,6 +19,7 @@ function stump(feature: number, threshold: number, [root, left, right]: [number,
 const hand: GbdtModel = {
   featureNames: ['orders_90d', 'recency_days'],
   base: -1,
+  linear: [],
   trees: [stump(1, 0.5, [0.125, -0.25, 0.375]), stump(0, 2, [0, -0.125, 0.0625])],
   params: DEFAULT_GBDT_PARAMS,
   validLoss: [],
@@ -33,9 +34,10 @@ describe('Saabas contributions', () => {
     expect(predictMargin(hand, X)[0]).toBe(-1 + 0.375 - 0.125);
   });
 
-  it('add up with the bias to the log-odds of every row', () => {
+  it.each([[[]], [['recency_days']]])('add up with the bias to the log-odds of every row (linear start on %j)', (linearFeatures) => {
     const { X, y, featureNames } = churnLike(1500, 1);
-    const m = trainGbdt({ X, y, featureNames, params: { nTrees: 40 } });
+    const m = trainGbdt({ X, y, featureNames, params: { nTrees: 40 }, linearFeatures });
+    expect(m.linear).toHaveLength(linearFeatures.length);
     const c = contributions(m, X);
     const margin = predictMargin(m, X);
     const bias = contributionBias(m);

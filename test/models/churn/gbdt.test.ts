@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auc } from '../../../src/models/metrics.ts';
-import { binThresholds, predictProba, trainGbdt, type GbdtModel } from '../../../models/churn/gbdt.ts';
+import { binThresholds, fitLinearStart, predictMargin, predictProba, sigmoid, trainGbdt, type GbdtModel } from '../../../models/churn/gbdt.ts';
+import { SeededRng } from '../../../src/models/rng.ts';
 import { gaussianClasses, phi } from './synthetic.ts';
 
 const names = (k: number) => Array.from({ length: k }, (_, i) => `f${i}`);
@@ -86,6 +87,45 @@ describe('trainGbdt', () => {
       expect(c.length).toBeLessThanOrEqual(15);
       for (let i = 1; i < c.length; i++) expect(c[i]!).toBeGreaterThan(c[i - 1]!);
     }
+  });
+
+  it('fits the linear start: a logistic regression on centred log1p(x) recovers its coefficients', () => {
+    const rng = new SeededRng(5, 'linear');
+    const n = 20_000;
+    const data = new Float64Array(n * 2);
+    const y = new Float64Array(n);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += Math.log1p((data[i * 2] = Math.floor(rng.next() * 300))) / n;
+    for (let i = 0; i < n; i++) {
+      data[i * 2 + 1] = rng.normal();
+      y[i] = rng.next() < sigmoid(0.3 + 0.8 * (Math.log1p(data[i * 2]!) - mean)) ? 1 : 0;
+    }
+    const { intercept, terms } = fitLinearStart({ rows: n, cols: 2, data }, y, [0]);
+    expect(terms[0]!.feature).toBe(0);
+    expect(terms[0]!.center).toBeCloseTo(mean, 5);
+    expect(terms[0]!.weight).toBeCloseTo(0.8, 1);
+    expect(intercept).toBeCloseTo(0.3, 1);
+  });
+
+  it('with a linear start on recency, keeps ranking beyond the largest training value where trees alone are flat', () => {
+    const rng = new SeededRng(9, 'extrapolate');
+    const n = 4000;
+    const data = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = rng.next() < sigmoid(-2 + 0.03 * (data[i] = Math.floor(rng.next() * 100))) ? 1 : 0;
+    const X = { rows: n, cols: 1, data };
+    const later = { rows: 4, cols: 1, data: Float64Array.from([150, 200, 300, 400]) };
+    const flat = predictMargin(trainGbdt({ X, y, featureNames: ['recency_days'], params: { nTrees: 50 } }), later);
+    expect(new Set(flat).size).toBe(1);
+    const m = trainGbdt({ X, y, featureNames: ['recency_days'], params: { nTrees: 50 }, linearFeatures: ['recency_days'] });
+    expect(m.linear[0]!.weight).toBeGreaterThan(0);
+    const ranked = predictMargin(m, later);
+    for (let i = 1; i < 4; i++) expect(ranked[i]!).toBeGreaterThan(ranked[i - 1]!);
+  });
+
+  it('rejects a linear start on a feature it does not have', () => {
+    const { X, y } = gaussianClasses(200, 3, { features: 2 });
+    expect(() => trainGbdt({ X, y, featureNames: names(2), linearFeatures: ['recency_days'] })).toThrow(/linear start feature recency_days/);
   });
 
   it('rejects a training set with one class', () => {

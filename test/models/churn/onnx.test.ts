@@ -30,6 +30,23 @@ describe('churn ONNX export', () => {
     await s.release();
   });
 
+  it('adds a linear start on log1p(recency) in the graph: probabilities, log-odds and contributions to 1e-5', async () => {
+    const linear = trainGbdt({ X: train.X, y: train.y, featureNames: train.featureNames, valid: churnLike(1000, 13), linearFeatures: ['recency_days', 'orders_365d'] });
+    expect(linear.linear.map((t) => t.feature)).toEqual([0, 2]);
+    const s = await ModelSession.load(churnToOnnx(linear, { name: 'churn', version: 'churn-2024-01-31-00000001', asOf: '2024-01-31' }), {
+      features: train.featureNames,
+    });
+    // Recency far beyond the training range (up to 3 x 365 days), where only the linear term still ranks.
+    const far = { ...batch.X, data: batch.X.data.map((v, i) => (i % batch.X.cols === 0 ? v * 3 : v)) };
+    for (const X of [batch.X, far]) {
+      const out = await s.run({ data: X.data, rows: X.rows, cols: X.cols });
+      expect(maxAbsDiff(out.probability!.data as Float32Array, predictProba(linear, X))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(out.margin!.data as Float32Array, predictMargin(linear, X))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(out.contributions!.data as Float32Array, contributions(linear, X))).toBeLessThan(1e-5);
+    }
+    await s.release();
+  });
+
   it('carries its feature order, version and contribution bias in the metadata', () => {
     const info = readModelInfo(bytes);
     expect(JSON.parse(info.metadata[META.featureNames]!)).toEqual(train.featureNames);
