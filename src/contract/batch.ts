@@ -21,6 +21,7 @@ export const stockSnapshotRow = z.object({
   store_id: code.describe('Store or warehouse code'),
   sku: code.describe('Stock keeping unit'),
   on_hand: z.int().min(0).max(10_000_000).describe('Units on hand'),
+  lead_time_days: z.int().min(0).max(365).optional().describe('Days a replenishment order takes to arrive (supplier quote); ReplenishmentDue compares stock with forecast demand over it'),
 });
 
 export const storeRow = z.object({

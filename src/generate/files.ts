@@ -31,6 +31,9 @@ export const PRODUCT_COLUMNS = Object.keys(productRow.shape);
 export const STORE_COLUMNS = Object.keys(storeRow.shape);
 export const STOCK_COLUMNS = Object.keys(stockSnapshotRow.shape);
 
+/** The lead time the ERP quotes: the longest a simulated delivery takes (src/generate/stock.ts: 2-4 days). */
+export const SUPPLIER_LEAD_TIME_DAYS = 4;
+
 /** Writes batch/products.csv, stores.csv and stock_snapshots.csv; returns row counts. */
 export async function writeBatch(outDir: string, catalog: Catalog, stock: StockLedger, days: readonly Day[]) {
   await mkdir(join(outDir, 'batch'), { recursive: true });
@@ -59,7 +62,7 @@ export async function writeBatch(outDir: string, catalog: Catalog, stock: StockL
   const snapshot = function* () {
     for (const [snapshot_date, store_id, sku, on_hand] of stock.rows(days)) {
       stockRows++;
-      yield { snapshot_date, store_id, sku, on_hand };
+      yield { snapshot_date, store_id, sku, on_hand, lead_time_days: SUPPLIER_LEAD_TIME_DAYS };
     }
   };
   await writeFile(join(outDir, 'batch', 'products.csv'), csv(PRODUCT_COLUMNS, products));

@@ -39,7 +39,7 @@ function typed(row: Record<string, string>): Record<string, unknown> {
   for (const [k, v] of Object.entries(row)) {
     if (v === '') continue;
     if (v === 'true' || v === 'false') out[k] = v === 'true';
-    else if (k === 'on_hand') out[k] = Number(v);
+    else if (k === 'on_hand' || k === 'lead_time_days') out[k] = Number(v);
     else out[k] = v;
   }
   return out;
