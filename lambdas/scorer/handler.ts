@@ -2,7 +2,8 @@
  * Scheduled scorer (EventBridge Scheduler, daily after the tag refresh): scores the newest customer_tags snapshot (or
  * the `as_of` the invocation names) with the segments, churn and CLV models, replaces that day's customer_scores
  * partition and publishes the changed events on the bus; see src/adapters/aws/scheduled-scoring.ts. The models run
- * in this function with onnxruntime (bundled for arm64); the SQL runs in Athena.
+ * in this function with onnxruntime (bundled for arm64); the SQL runs in Athena. next_best_products comes from the
+ * insights refresh's next_best_products table (its newest partition on or before the as-of).
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -16,6 +17,7 @@ import { CustomerScoresStore, listPartitionDates } from '../../src/adapters/aws/
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
 import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
+import { AthenaNextBestProducts } from '../../src/adapters/aws/next-best-products-reader.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { scoreScheduled, type ScheduledScoringSummary } from '../../src/adapters/aws/scheduled-scoring.ts';
 import { readScorerEnv, scoringRequest } from './config.ts';
@@ -25,6 +27,7 @@ const logger = new Logger();
 const metrics = new Metrics();
 const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE, timeoutMs: 600_000 });
 const reader = new AthenaUnloadReader({ runner, scratch: env.UNLOAD_LOCATION });
+const recs = new AthenaNextBestProducts({ runner, reader });
 const bus = new LedgeredEventBus(new EventBridgeBus(), new DynamoDbDedupStore({ tableName: env.LEDGER_TABLE, ttlDays: env.LEDGER_TTL_DAYS }));
 
 async function body(event: unknown): Promise<ScheduledScoringSummary> {
@@ -38,8 +41,16 @@ async function body(event: unknown): Promise<ScheduledScoringSummary> {
     scores: new CustomerScoresStore({ runner, reader, curatedLocation: env.CURATED_LOCATION }),
     bus,
     rules: env.rules,
+    nextBestProducts: async (asOf) => {
+      const r = await recs.read(asOf);
+      if (r.asOf === null) logger.warn('no next_best_products partition on or before the as-of; next_best_products stays null', { asOf });
+      else if (r.asOf < asOf) logger.warn('next_best_products is older than the as-of (did the recs apply run?)', { asOf, partition: r.asOf, customers: r.lists.size });
+      else logger.info('next_best_products read', { asOf, partition: r.asOf, customers: r.lists.size });
+      return r.lists;
+    },
   });
   metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
+  metrics.addMetric('CustomersWithNextBestProducts', MetricUnit.Count, summary.withNextBestProducts);
   for (const [type, n] of Object.entries(summary.events.byType)) {
     const single = metrics.singleMetric();
     single.addDimension('DetailType', type);

@@ -2,9 +2,12 @@
  * The daily scoring in AWS (`retail-lake score` in the cloud): an EventBridge Scheduler schedule, after the tag
  * refresh, invokes lambdas/scorer/handler.ts, which reads the newest customer_tags snapshot and the purchases through
  * Athena (UNLOAD to the workgroup's results prefix), scores them with the segments, churn and CLV models (onnxruntime
- * bundled for arm64 only, models read from the model bucket), writes customer_scores/dt=<as-of>/ in the curated
- * bucket (Parquet, via Athena UNLOAD) and publishes the changed events on the model-event bus, remembering their ids
- * in a DynamoDB ledger. A failed invocation is retried by the scheduler and then lands in its DLQ.
+ * bundled for arm64 only, models read from the model bucket), copies each customer's list from the newest
+ * next_best_products partition the insights refresh wrote (its recs apply runs before) into next_best_products,
+ * writes customer_scores/dt=<as-of>/ in the curated bucket (Parquet, via Athena UNLOAD) and publishes the changed
+ * events on the model-event bus, remembering their ids in a DynamoDB ledger. A failed invocation is retried by the
+ * scheduler and then lands in its DLQ. Reading next_best_products needs no grant of its own: the curated bucket and
+ * the lake database's Glue tables are readable already.
  *
  * @example new ScheduledScoring(this, 'Scoring', { curated, models, athenaResults, workgroup, catalog, bus, ledger, key, schedule: 'cron(30 3 * * ? *)' })
  */
@@ -33,7 +36,10 @@ import { ProjectFunction } from './project-function.ts';
 export const UNLOAD_PREFIX = 'results/unload/';
 
 export interface ScheduledScoringProps {
-  /** Curated bucket: read for the tags and purchases, written under customer_scores/ and staging/customer_scores/. */
+  /**
+   * Curated bucket: read for the tags, purchases and next_best_products, written under customer_scores/ and
+   * staging/customer_scores/.
+   */
   readonly curated: s3.IBucket;
   /** Model bucket (models/<name>/...). */
   readonly models: s3.IBucket;
@@ -100,7 +106,7 @@ export class ScheduledScoring extends Construct {
 
     const curated = nagName(this, props.curated.bucketArn);
     const models = nagName(this, props.models.bucketArn);
-    const athena = 'Athena reads every object of the partitions a query touches (tags, order lines, identities, scores)';
+    const athena = 'Athena reads every object of the partitions a query touches (tags, order lines, identities, scores, next_best_products)';
     acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), `${athena}; read-only on the curated bucket.`);
     acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${scores}*`), `Athena UNLOAD names the Parquet files of a scores partition itself; writes and deletes only under ${scores}.`);
     acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${staging}*`), `The run's rows are staged as ${staging}run-<uuid>-<part>.json.gz and deleted after the UNLOAD; writes only there.`);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { COUPON_TABLE_KEY } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../src/events/schemas.ts';
 import { COUPON_TABLE_PARTITION_KEY } from '../../lib/constructs/coupon-table.ts';
+import { DEFAULT_REFRESH_SCHEDULES } from '../../lib/constructs/forecast-refresh-schedule.ts';
+import { INSIGHTS_TABLES, NEXT_BEST_PRODUCTS_TABLE } from '../../src/insights/tables.ts';
 import { scorerEnv } from '../../lambdas/scorer/config.ts';
 import { DEDUP_KEY, DEDUP_TTL } from '../../src/adapters/aws/dedup-schema.ts';
 import { buildTestApp } from './app.ts';
@@ -145,6 +147,30 @@ describe('predict stack: scheduled scoring', () => {
     // After the refresh it scores: the default scoring time is later in the day than the default tag refresh.
     const tagRefresh = prod.template('analytics').findResources('AWS::Scheduler::Schedule');
     expect(Object.values(tagRefresh).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression)).toEqual(['cron(30 2 * * ? *)']);
+  });
+
+  it('runs after the daily recs apply of the insights refresh, whose next_best_products it copies', () => {
+    const minuteOfDay = (cron: string) => {
+      const m = /^cron\((\d+) (\d+) \S+ \S+ \S+ \S+\)$/.exec(cron);
+      expect(m, cron).not.toBeNull();
+      return Number(m![2]) * 60 + Number(m![1]);
+    };
+    const scoring = Object.values(predict.findResources('AWS::Scheduler::Schedule')).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression);
+    expect(scoring).toEqual(['cron(30 3 * * ? *)']);
+    expect(DEFAULT_REFRESH_SCHEDULES.recsApply).toMatch(/^cron\(\d+ \d+ \* \* \? \*\)$/);
+    expect(minuteOfDay(DEFAULT_REFRESH_SCHEDULES.recsApply)).toBeLessThan(minuteOfDay(scoring[0]!));
+  });
+
+  it('may read the next_best_products table: its prefix of the curated bucket and its Glue table and partitions', () => {
+    const st = scorerStatements();
+    const table = INSIGHTS_TABLES.find((t) => t.name === NEXT_BEST_PRODUCTS_TABLE)!;
+    const reads = st.filter((s) => actions(s).includes('s3:GetObject*'));
+    const readable = reads.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
+    // The whole curated bucket is readable (Athena reads the tags, order lines and identities too): that covers next_best_products/.
+    expect(readable.some((r) => r.includes('CuratedBucket') && /\/\*"\]\]\}$/.test(r))).toBe(true);
+    const glue = st.filter((s) => actions(s).includes('glue:GetPartitions') && actions(s).includes('glue:GetTable'));
+    const tables = glue.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
+    expect(tables.some((r) => r.includes(':table/retail_lake_prod/*') || r.includes(`:table/retail_lake_prod/${table.name}`))).toBe(true);
   });
 
   it('takes the scoring schedule from the config', () => {

@@ -6,8 +6,10 @@
  * local command does), so a re-run of the same day emits nothing new. Everything AWS comes in through ports:
  * Athena for the tags and purchases, S3 for the models and scores, EventBridge with a DynamoDB ledger for events.
  *
- * Locally-only steps of `retail-lake score` stay local: recommendations, review sentiment and ReplenishmentDue read
- * the lake through DuckDB (in AWS the insights refresh owns them).
+ * Recommendations are not computed here: in AWS the insights refresh writes the next_best_products table (daily,
+ * before the scorer), and the `nextBestProducts` port copies its lists into customer_scores.next_best_products, by
+ * customer_key and else member_id, as the local fillNextBestProducts does. Review sentiment and ReplenishmentDue
+ * stay with the insights stack.
  */
 import { publishNew, type EventBus, type EventLedger } from '../../events/bus.ts';
 import { evaluateRules, type EventRules } from '../../events/rules.ts';
@@ -36,6 +38,11 @@ export interface ScheduledScoringOptions {
   readonly bus: EventBus & EventLedger;
   readonly rules: EventRules;
   readonly versions?: Partial<Record<(typeof SCORED_MODELS)[number], string>>;
+  /**
+   * Recommended SKUs per customer_id (customer_key, or the member id of customers without one), best first: the
+   * newest next_best_products partition on or before as-of. Without it next_best_products stays null.
+   */
+  readonly nextBestProducts?: (asOf: string) => Promise<ReadonlyMap<string, readonly string[]>>;
   readonly now?: () => Date;
 }
 
@@ -45,6 +52,8 @@ export interface ScheduledScoringSummary {
   readonly output: string;
   readonly models: Record<string, string | null>;
   readonly previousAsOf: string | null;
+  /** Customers whose next_best_products were filled (0 without the port or without lists). */
+  readonly withNextBestProducts: number;
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
 }
 
@@ -56,14 +65,31 @@ export class ScheduledScoringError extends AwsAdapterError {
   }
 }
 
+/**
+ * Sets next_best_products of each row to its customer's list (by customer_key, else member_id) or null; returns how
+ * many rows got one. The lookup of src/score/text-and-recs.ts fillNextBestProducts.
+ */
+export function fillNextBestProducts(rows: CustomerScore[], lists: ReadonlyMap<string, readonly string[]>): number {
+  let filled = 0;
+  for (const r of rows) {
+    const list = lists.get(r.customer_key) ?? (r.member_id ? lists.get(r.member_id) : undefined);
+    r.next_best_products = list ? [...list] : null;
+    if (list) filled++;
+  }
+  return filled;
+}
+
 export async function scoreScheduled(o: ScheduledScoringOptions): Promise<ScheduledScoringSummary> {
   const dates = await o.tagDates();
   const asOf = o.asOf ?? dates.at(-1);
   if (!asOf) throw new ScheduledScoringError('no customer_tags snapshot yet: the tag refresh writes the first one on its next run');
   if (!dates.includes(asOf)) throw new ScheduledScoringError(`no customer_tags snapshot for ${asOf} (snapshots: ${dates.slice(-5).join(', ') || 'none'})`);
 
+  // Read before the models run: a failing read fails the invocation early (the scheduler retries it).
+  const lists = o.nextBestProducts ? await o.nextBestProducts(asOf) : undefined;
   const scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source: o.source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
   try {
+    const withNextBestProducts = lists ? fillNextBestProducts(scored.rows, lists) : 0;
     const output = await o.scores.write(asOf, scored.rows);
     const previousAsOf = (await o.scores.previousDate(asOf)) ?? null;
     const previous = previousAsOf ? await o.scores.read(previousAsOf) : undefined;
@@ -86,6 +112,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
       output,
       models: Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])),
       previousAsOf,
+      withNextBestProducts,
       events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
     };
   } finally {
