@@ -1,9 +1,10 @@
 /**
  * The scheduled insights refresh (lambdas/insights-refresh): one function, invoked by EventBridge Scheduler with a
- * job per schedule — forecast retrain (weekly), recommendations apply (daily) and retrain (weekly), replenishment
- * check (daily, after the ERP stock load). It reads the lake with Athena, writes its three tables with Athena
- * INSERT, keeps models under models/forecast/ and models/recs/ of the model bucket and puts ReplenishmentDue on the
- * model-event bus. A failed invocation is retried by the scheduler, then lands in the DLQ.
+ * job per schedule — forecast retrain (weekly), recommendations apply (daily, before the scheduled scorer reads
+ * next_best_products) and retrain (weekly), replenishment check (daily, after the ERP stock load). It reads the
+ * lake with Athena, writes its three tables with Athena INSERT, keeps models under models/forecast/ and models/recs/
+ * of the model bucket and puts ReplenishmentDue on the model-event bus. A failed invocation is retried by the
+ * scheduler, then lands in the DLQ.
  *
  * @example new ForecastRefreshSchedule(this, 'Refresh', { curated, models, catalog, workgroup, tables, eventBus, key })
  */
@@ -30,7 +31,10 @@ import { ProjectFunction } from './project-function.ts';
 export interface RefreshSchedules {
   /** Forecast retrain + demand_forecasts. @default 'cron(0 3 ? * MON *)' */
   readonly forecast?: string;
-  /** next_best_products with the latest recs model. @default 'cron(30 3 * * ? *)' */
+  /**
+   * next_best_products with the latest recs model. Before the scheduled scorer (default 03:30), which copies the
+   * lists into customer_scores.next_best_products. @default 'cron(0 3 * * ? *)'
+   */
   readonly recsApply?: string;
   /** Recs retrain. @default 'cron(0 4 ? * SUN *)' */
   readonly recsRetrain?: string;
@@ -40,7 +44,7 @@ export interface RefreshSchedules {
 
 export const DEFAULT_REFRESH_SCHEDULES: Required<RefreshSchedules> = {
   forecast: 'cron(0 3 ? * MON *)',
-  recsApply: 'cron(30 3 * * ? *)',
+  recsApply: 'cron(0 3 * * ? *)',
   recsRetrain: 'cron(0 4 ? * SUN *)',
   replenishment: 'cron(0 5 * * ? *)',
 };
