@@ -138,6 +138,9 @@ export function pAlive(p: BgNbdParams, c: Rft): number {
 
 /** Summing stops when the remaining tail is below double precision; z <= 1 - 1e-6 needs far fewer terms. */
 const MAX_TERMS = 50_000_000;
+/** Series terms above this are scaled down (by this factor) to keep them and their sum finite. */
+const RESCALE_ABOVE = 1e200;
+const LOG_RESCALE = Math.log(RESCALE_ABOVE);
 
 /**
  * E[Y(t) | alive at T, x, T]: expected purchases in (T, T + t] of a customer known to be alive.
@@ -162,14 +165,23 @@ export function expectedTransactionsIfAlive(p: BgNbdParams, x: number, T: number
   const p1 = a + b - 1 - r;
   let term = p1 * z;
   let sum = term;
-  const settle = Math.abs(p1) + 2;
+  // With a large a (a collapsed fit: a and b in the hundreds or more) the terms grow like (1-z)^-(a-1) before they
+  // fall and overflow a double, while the factor (1-z)^(a-1) they are multiplied by underflows. Term and sum are
+  // kept scaled by e^-shift and the shift is folded into that factor at the end.
+  let shift = 0;
+  const settle = Math.abs(p1) + Math.abs(a) + 2;
   for (let n = 2; ; n++) {
     if (n > MAX_TERMS) throw new ClvInputError(`horizon t = ${t} is too long against alpha + T = ${alpha + T}: the series for E[Y(t)] did not converge`);
     term *= ((p1 + n - 1) * (a + n - 2) * z) / ((C + n - 1) * n);
     sum += term;
+    if (Math.abs(term) > RESCALE_ABOVE) {
+      term /= RESCALE_ABOVE;
+      sum /= RESCALE_ABOVE;
+      shift += LOG_RESCALE;
+    }
     if (term === 0 || (n >= settle && Math.abs(term) <= 1e-17 * Math.abs(sum) * (1 - z))) break;
   }
-  return -C * L * exprel((a - 1) * L) - Math.exp((a - 1) * L) * sum;
+  return -C * L * exprel((a - 1) * L) - Math.exp((a - 1) * L + shift) * sum;
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t time units (FHL 2005, eq. 10). */

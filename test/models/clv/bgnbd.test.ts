@@ -68,6 +68,18 @@ describe('expectedTransactions', () => {
     expect(relativeError(expectedTransactions(p, { x, tx, T }, t), expected)).toBeLessThan(1e-11);
   });
 
+  // A collapsed fit (a at its bound, b in the hundred thousands; seen on a 2,500-customer synthetic lake): the series
+  // terms pass 1e308 before they fall, and (1-z)^(a-1) underflows. mpmath at 60 digits, direct 2F1.
+  const collapsed: BgNbdParams = { r: 0.9216795283765117, alpha: 4.3280845241813575, a: 997.1604013689828, b: 121931.43581292008 };
+  it.each([
+    [1, 7.714285714285714, 8, 90 / 7, 1.9628593694343381],
+    [0, 0, 7.142857142857143, 90 / 7, 1.0241140690764612],
+    [5, 20, 30, 52, 8.092297052577246],
+  ])('stays finite and matches mpmath for a collapsed fit (x = %d, t_x = %d, T = %d, t = %d)', (x, tx, T, t, expected) => {
+    // C = a + b + x - 1 is 1.2e5 here: the closed form subtracts two terms of that size, so 1e-9, not 1e-11.
+    expect(relativeError(expectedTransactions(collapsed, { x, tx, T }, t), expected)).toBeLessThan(1e-9);
+  });
+
   it('is continuous through a = 1', () => {
     const at = (a: number) => expectedTransactions({ ...published, a }, { x: 3, tx: 20, T: 30 }, 52);
     expect(relativeError(at(1 - 1e-9), at(1))).toBeLessThan(1e-8);
