@@ -77,6 +77,13 @@ export class LakeWorkgroup extends Construct {
     acknowledgeOnPrincipal(grantee, iam5Action('s3:Abort*'), 'Athena aborts multipart uploads of failed result writes; scoped to the results/ prefix.');
     acknowledgeOnPrincipal(grantee, iam5Action('kms:ReEncrypt*'), 'CDK key grant for encrypt/decrypt of results with the lake key; one key, no other.');
     acknowledgeOnPrincipal(grantee, iam5Action('kms:GenerateDataKey*'), 'CDK key grant for encrypt/decrypt of results with the lake key; one key, no other.');
+    // Table metadata (AthenaQueryRunner.columns/tableType: does a table or view exist, with which columns) is read
+    // through the AWS Glue data catalog's Athena resource; Glue read access is granted with the catalog.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['athena:GetTableMetadata'],
+      resourceArns: [home.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' })],
+    });
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],

@@ -73,4 +73,17 @@ describe('analytics stack: daily tag refresh', () => {
       Timeout: 900,
     });
   });
+
+  it('lets every function that runs Athena queries read table metadata of the data catalog (columns, table or view)', () => {
+    for (const t of [analytics, prod.template('predict'), prod.template('insights')]) {
+      const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+      );
+      const queries = statements.filter((s) => [s.Action].flat().includes('athena:StartQueryExecution'));
+      const metadata = statements.filter((s) => [s.Action].flat().includes('athena:GetTableMetadata'));
+      expect(queries.length).toBeGreaterThan(0);
+      expect(metadata.length).toBeGreaterThanOrEqual(queries.length);
+      for (const m of metadata) expect(JSON.stringify(m.Resource)).toContain(':datacatalog/AwsDataCatalog');
+    }
+  });
 });

@@ -14,7 +14,7 @@ export const CDK_CONTEXT = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, '
 
 export interface TestApp extends RetailLakeStacks {
   readonly app: App;
-  template(stack: 'lake' | 'ingest' | 'analytics' | 'predict' | 'observability'): Template;
+  template(stack: 'lake' | 'ingest' | 'analytics' | 'predict' | 'observability' | 'insights'): Template;
 }
 
 export function buildTestApp(context: Record<string, unknown> = {}, options: { bundle?: string[] } = {}): TestApp {
