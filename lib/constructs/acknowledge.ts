@@ -34,3 +34,26 @@ export function nagName(scope: Construct, arn: string): string {
   if (ga) return `<${ga[0]}.${ga[1]}>`;
   throw new Error(`cannot name ${JSON.stringify(r)} the way cdk-nag does`);
 }
+
+/**
+ * The findings the Firehose L2 S3 destination grant always raises (its role may write any key of the bucket, with
+ * wildcard actions), acknowledged on `scope` with the reason; `keys` says why the object keys are not known upfront.
+ */
+export function acknowledgeFirehoseS3Destination(scope: Construct, bucketArn: string, keys: { readonly chosenBy: string; readonly objects: string }): void {
+  const bucket = nagName(scope, bucketArn);
+  const why = (what: string) => ({ reason: `Firehose L2 S3 destination grant (${what}); scoped to the curated bucket, whose ${keys.chosenBy}.` });
+  Validations.of(scope).acknowledge(
+    { id: iam5Resource(`${bucket}/*`), ...why(keys.objects) },
+    { id: iam5Action('s3:Abort*'), ...why('abort multipart uploads of large Parquet files') },
+    { id: iam5Action('s3:DeleteObject*'), ...why('Firehose cleans up partial objects of a failed delivery') },
+    { id: iam5Action('s3:GetBucket*'), ...why('bucket location and encryption checks') },
+    { id: iam5Action('s3:GetObject*'), ...why('read back for multipart completion') },
+    { id: iam5Action('s3:List*'), ...why('list multipart uploads') },
+    { id: iam5Action('kms:ReEncrypt*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
+    { id: iam5Action('kms:GenerateDataKey*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
+    {
+      id: iam5Resource('*'),
+      reason: 'glue:GetSchemaVersion, added by the Firehose L2 schema configuration, has no resource to scope to when the schema comes from a Glue table (not a registry); table reads are scoped to the lake database.',
+    },
+  );
+}

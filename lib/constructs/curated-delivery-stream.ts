@@ -12,7 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { TableDef } from '../../src/contract/index.ts';
-import { iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeFirehoseS3Destination } from './acknowledge.ts';
 
 export interface CuratedDeliveryStreamProps {
   /** The contract table the stream writes. Must be partitioned by source and dt. */
@@ -61,22 +61,7 @@ export class CuratedDeliveryStream extends Construct {
       id: 'CloudFormation-Validate::W7001',
       reason: 'The Firehose L2 always adds its CIDR-block mapping (used by Redshift/Splunk destinations); an S3 destination never references it.',
     });
-    const bucket = nagName(this, props.bucket.bucketArn);
-    const why = (what: string) => ({ reason: `Firehose L2 S3 destination grant (${what}); scoped to the curated bucket, whose object keys are chosen at delivery time by dynamic partitioning.` });
-    Validations.of(this).acknowledge(
-      { id: iam5Resource(`${bucket}/*`), ...why('objects under any partition prefix') },
-      { id: iam5Action('s3:Abort*'), ...why('abort multipart uploads of large Parquet files') },
-      { id: iam5Action('s3:DeleteObject*'), ...why('Firehose cleans up partial objects of a failed delivery') },
-      { id: iam5Action('s3:GetBucket*'), ...why('bucket location and encryption checks') },
-      { id: iam5Action('s3:GetObject*'), ...why('read back for multipart completion') },
-      { id: iam5Action('s3:List*'), ...why('list multipart uploads') },
-      { id: iam5Action('kms:ReEncrypt*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
-      { id: iam5Action('kms:GenerateDataKey*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
-      {
-        id: iam5Resource('*'),
-        reason: 'glue:GetSchemaVersion, added by the Firehose L2 schema configuration, has no resource to scope to when the schema comes from a Glue table (not a registry); all table reads are scoped to the lake database.',
-      },
-    );
+    acknowledgeFirehoseS3Destination(this, props.bucket.bucketArn, { chosenBy: 'object keys are chosen at delivery time by dynamic partitioning', objects: 'objects under any partition prefix' });
   }
 
   get deliveryStreamName(): string {

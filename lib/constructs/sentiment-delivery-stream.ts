@@ -11,7 +11,7 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeFirehoseS3Destination } from './acknowledge.ts';
 
 export const REVIEW_SCORES_PREFIX = 'review_scores/';
 
@@ -53,22 +53,7 @@ export class SentimentDeliveryStream extends Construct {
       id: 'CloudFormation-Validate::W7001',
       reason: 'The Firehose L2 always adds its CIDR-block mapping (used by Redshift/Splunk destinations); an S3 destination never references it.',
     });
-    const bucket = nagName(this, props.bucket.bucketArn);
-    const why = (what: string) => ({ reason: `Firehose L2 S3 destination grant (${what}); scoped to the curated bucket, whose review_scores object keys Firehose chooses at delivery time.` });
-    Validations.of(this).acknowledge(
-      { id: iam5Resource(`${bucket}/*`), ...why('objects under the review_scores prefix and the error prefix') },
-      { id: iam5Action('s3:Abort*'), ...why('abort multipart uploads of large Parquet files') },
-      { id: iam5Action('s3:DeleteObject*'), ...why('Firehose cleans up partial objects of a failed delivery') },
-      { id: iam5Action('s3:GetBucket*'), ...why('bucket location and encryption checks') },
-      { id: iam5Action('s3:GetObject*'), ...why('read back for multipart completion') },
-      { id: iam5Action('s3:List*'), ...why('list multipart uploads') },
-      { id: iam5Action('kms:ReEncrypt*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
-      { id: iam5Action('kms:GenerateDataKey*'), reason: 'CDK key grant on the one lake key that encrypts the buffer and the objects.' },
-      {
-        id: iam5Resource('*'),
-        reason: 'glue:GetSchemaVersion, added by the Firehose L2 schema configuration, has no resource to scope to when the schema comes from a Glue table (not a registry); table reads are scoped to the lake database.',
-      },
-    );
+    acknowledgeFirehoseS3Destination(this, props.bucket.bucketArn, { chosenBy: 'review_scores object keys Firehose chooses at delivery time', objects: 'objects under the review_scores prefix and the error prefix' });
   }
 
   get deliveryStreamName(): string {
