@@ -10,6 +10,7 @@ import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { tableDir } from '../lake/layout.ts';
 import { latestDataDate, parseAsOf, refreshTags } from '../tags/index.ts';
 import type { TagRow } from '../models/index.ts';
+import { purchasesSql } from './purchases-sql.ts';
 import { TrainError, TrainOptionsError } from './errors.ts';
 
 const DAY_MS = 86_400_000;
@@ -115,29 +116,7 @@ export interface Purchase {
 export async function readPurchases(lakeDir: string, asOf: string): Promise<Purchase[]> {
   const cat = await openLakeCatalog(lakeDir);
   try {
-    const rows = await queryRows(
-      cat.conn,
-      `with lines as (
-          select order_key, coalesce(customer_key, member_id) as customer_id, order_status, ordered_at, line_amount
-          from int_order_lines
-          where cast(ordered_at as date) <= cast(${sqlString(asOf)} as date)
-      ),
-      orders as (
-          select
-              order_key,
-              min(customer_id) as customer_id,
-              min(case when order_status = 'placed' then ordered_at end) as placed_at,
-              bool_or(order_status = 'placed') as has_placed_lines,
-              bool_or(order_status = 'cancelled') as is_cancelled,
-              sum(case when order_status = 'placed' then line_amount else 0 end) as amount
-          from lines
-          group by order_key
-      )
-      select customer_id, strftime(placed_at, '%Y-%m-%d') as day, cast(amount as double) as amount
-      from orders
-      where has_placed_lines and not is_cancelled and customer_id is not null
-      order by customer_id, placed_at, order_key`,
-    );
+    const rows = await queryRows(cat.conn, purchasesSql(asOf, { ordered: true }));
     return rows.map((r) => ({ customerId: String(r.customer_id), at: String(r.day), amount: Number(r.amount) }));
   } finally {
     cat.close();

@@ -7,10 +7,11 @@
 import type { TagRow } from '../../models/index.ts';
 import type { ScoreSource } from '../../score/score.ts';
 import type { Purchase } from '../../train/lake-data.ts';
+import { purchasesSql } from '../../train/purchases-sql.ts';
 import { AthenaQueryError } from './errors.ts';
 import { TAG_SNAPSHOTS_TABLE } from './tag-snapshot.ts';
 
-export { TAG_SNAPSHOTS_TABLE };
+export { TAG_SNAPSHOTS_TABLE, purchasesSql };
 
 export interface RowReader {
   rows(sql: string): Promise<Record<string, unknown>[]>;
@@ -21,31 +22,6 @@ const day = (asOf: string) => {
   return asOf;
 };
 
-/**
- * Purchases on or before the end of asOf: orders with placed lines and no cancellation by then, per customer. The
- * same query as readPurchases in src/train/lake-data.ts, in SQL that runs on Athena and DuckDB alike.
- */
-export function purchasesSql(asOf: string): string {
-  return `with lines as (
-    select order_key, coalesce(customer_key, member_id) as customer_id, order_status, ordered_at, line_amount
-    from int_order_lines
-    where cast(ordered_at as date) <= date '${day(asOf)}'
-),
-orders as (
-    select
-        order_key,
-        min(customer_id) as customer_id,
-        min(case when order_status = 'placed' then ordered_at end) as placed_at,
-        bool_or(order_status = 'placed') as has_placed_lines,
-        bool_or(order_status = 'cancelled') as is_cancelled,
-        sum(case when order_status = 'placed' then line_amount else 0 end) as amount
-    from lines
-    group by order_key
-)
-select customer_id, cast(cast(placed_at as date) as varchar) as day, cast(amount as double) as amount
-from orders
-where has_placed_lines and not is_cancelled and customer_id is not null`;
-}
 
 export class AthenaScoreSource implements ScoreSource {
   constructor(
