@@ -1,0 +1,275 @@
+/**
+ * Every statement the AWS adapters send to Athena parses as Trino SQL (Athena engine v3), checked with the Trino
+ * grammar of dt-sql-parser. The code paths run as the Lambdas wire them (lambdas/tag-refresh, lambdas/views-deployer,
+ * lambdas/scorer): the real AthenaQueryRunner and AthenaUnloadReader over aws-sdk-client-mock Athena and an in-memory
+ * S3, and every QueryString that reaches StartQueryExecution is captured and checked: one statement each, zero errors.
+ *
+ * Checked here, by path:
+ * - tag refresh (snapshotTags): `select cast(as_of_date as varchar) from tag_as_of`; the first run's CTAS
+ *   `create table customer_tags with (format, write_compression, external_location, partitioned_by = array['dt']) as select ...`;
+ *   later runs' `insert into customer_tags select ...`.
+ * - views deployer (deployViews + ensureSnapshotTable, the manifest built as lib/constructs/athena-views.ts builds it):
+ *   `create or replace view <name> as <sql/ view>` for every view of sql/, `drop view if exists` (removed views, the
+ *   pre-rename customer_tags view, and dropViews on stack delete), `drop table if exists customer_tag_snapshots`, and
+ *   the snapshot table's CTAS `... as select ..., cast(null as varchar) as dt from customer_tags_live with no data`.
+ * - scheduled scorer: AthenaScoreSource (tags of a snapshot partition; purchasesSql, also with ordered: true as the
+ *   local reader runs it), CustomerScoresStore (the UNLOAD to Parquet of this run's staged rows, selected by "$path";
+ *   the read of an earlier scoring), AthenaNextBestProducts (`"next_best_products$partitions"`, then one partition).
+ *   scoreScheduled itself sends no SQL: it goes through these ports.
+ *
+ * Not grammar-checked, and why:
+ * - The UNLOAD envelope `unload (<query>) to '<s3>' with (format = ..., compression = ...)`: UNLOAD is Athena-only and
+ *   not in the Trino grammar. The inner query is grammar-checked; the envelope is matched against the shape in the
+ *   Athena UNLOAD reference (format JSON with GZIP, PARQUET with SNAPPY, TO an s3:// prefix ending in /).
+ * - Hive DDL (CREATE EXTERNAL TABLE, ALTER TABLE ADD PARTITION, MSCK REPAIR): none is sent. The Glue tables
+ *   (customer_scores, customer_scores_load, the lake and insights tables) come from CloudFormation, the legacy
+ *   snapshot table is adopted with the Glue API (copyGlueTable), and partitions are projected or registered by
+ *   INSERT, so nothing here runs on Athena's Hive DDL engine.
+ * - Semantics the grammar cannot see (tables, columns and types existing; CTAS/UNLOAD needing an empty location):
+ *   the adapters' own tests and the deployed stack cover those.
+ */
+import { gzipSync } from 'node:zlib';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  GetTableMetadataCommand,
+  StartQueryExecutionCommand,
+  type GetTableMetadataCommandInput,
+  type StartQueryExecutionCommandInput,
+} from '@aws-sdk/client-athena';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TrinoSQL } from 'dt-sql-parser';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { athenaViewName } from '../../../lib/constructs/athena-views.ts';
+import { AthenaQueryRunner } from '../../../src/adapters/aws/athena-query-runner.ts';
+import { AthenaScoreSource } from '../../../src/adapters/aws/athena-score-source.ts';
+import { AthenaUnloadReader } from '../../../src/adapters/aws/athena-unload.ts';
+import { deployViews, dropViews } from '../../../src/adapters/aws/athena-views.ts';
+import { CustomerScoresStore } from '../../../src/adapters/aws/customer-scores.ts';
+import { AthenaNextBestProducts } from '../../../src/adapters/aws/next-best-products-reader.ts';
+import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTags, TAG_SNAPSHOTS_TABLE } from '../../../src/adapters/aws/tag-snapshot.ts';
+import { listSqlViews } from '../../../src/lake/local-catalog.ts';
+import type { CustomerScore } from '../../../src/score/schema.ts';
+import { viewDocs } from '../../../src/tags/sql-docs.ts';
+import { purchasesSql } from '../../../src/train/purchases-sql.ts';
+
+const athena = mockClient(AthenaClient);
+const s3 = mockClient(S3Client);
+const credentials = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
+const objects = new Map<string, Uint8Array>();
+
+/** The catalogue GetTableMetadata answers from: table -> type and columns (partition keys last). */
+type Catalog = Record<string, { type: string; columns: string[] }>;
+
+/** The columns of sql/marts/customer_tags.sql as documented (what customer_tags_live has in Athena). */
+const liveColumns = viewDocs().find((d) => d.name === TAG_SNAPSHOTS_TABLE)!.columns.map((c) => c.name);
+
+/** Rows every JSON UNLOAD "writes": enough fields for each reader to map. */
+const UNLOADED = '{"customer_key":"a","customer_id":"a","rank":1,"sku":"S1","day":"2025-03-01","amount":1.5,"dt":"2025-03-01"}\n';
+
+/** Fake Athena: records each QueryString, answers metadata from `catalog`, scalars from `scalar`, and fills JSON UNLOAD prefixes. */
+function fakeAthena(catalog: Catalog, scalar: (sql: string) => string | null = () => null) {
+  athena.reset();
+  const sent: string[] = [];
+  athena.on(StartQueryExecutionCommand).callsFake((i: StartQueryExecutionCommandInput) => {
+    sent.push(i.QueryString!);
+    const json = /^unload \([\s\S]*\) to 's3:\/\/([^/]+)\/([^']*)' with \(format = 'JSON'/.exec(i.QueryString!);
+    if (json) objects.set(`${json[1]}/${json[2]}part_0.gz`, gzipSync(UNLOADED));
+    return { QueryExecutionId: `q${sent.length}` };
+  });
+  athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } });
+  athena.on(GetQueryResultsCommand).callsFake(() => {
+    const v = scalar(sent.at(-1)!);
+    return { ResultSet: { Rows: [{ Data: [{ VarCharValue: '_col0' }] }, { Data: [v === null ? {} : { VarCharValue: v }] }] } };
+  });
+  athena.on(GetTableMetadataCommand).callsFake((i: GetTableMetadataCommandInput) => {
+    const t = catalog[i.TableName!];
+    if (!t) throw Object.assign(new Error(`Entity Not Found: ${i.TableName}`), { name: 'MetadataException' });
+    const partitioned = t.columns.at(-1) === 'dt' && t.type !== 'VIRTUAL_VIEW';
+    const cols = t.columns.map((Name) => ({ Name, Type: 'varchar' }));
+    return { TableMetadata: { Name: i.TableName, TableType: t.type, Columns: partitioned ? cols.slice(0, -1) : cols, PartitionKeys: partitioned ? cols.slice(-1) : [] } };
+  });
+  const runner = new AthenaQueryRunner({ workgroup: 'wg', database: 'lake', client: new AthenaClient(credentials), sleep: async () => {} });
+  return { sent, runner };
+}
+
+beforeEach(() => {
+  objects.clear();
+  s3.reset();
+  s3.on(PutObjectCommand).callsFake((i: { Bucket: string; Key: string; Body: Uint8Array }) => {
+    objects.set(`${i.Bucket}/${i.Key}`, i.Body);
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
+    const b = objects.get(`${i.Bucket}/${i.Key}`)!;
+    return { Body: { transformToByteArray: async () => b } };
+  });
+  s3.on(ListObjectsV2Command).callsFake((i: ListObjectsV2CommandInput) => ({
+    Contents: [...objects.keys()].filter((k) => k.startsWith(`${i.Bucket}/${i.Prefix ?? ''}`)).map((k) => ({ Key: k.slice(i.Bucket!.length + 1) })),
+    CommonPrefixes: [],
+    IsTruncated: false,
+  }));
+  s3.on(DeleteObjectsCommand).callsFake((i: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
+    for (const o of i.Delete.Objects) objects.delete(`${i.Bucket}/${o.Key}`);
+    return {};
+  });
+});
+
+const UNLOAD = /^unload \(([\s\S]*)\) to '(s3:\/\/[^']+\/)' with \(format = '(JSON|PARQUET)', compression = '(GZIP|SNAPPY)'\)$/;
+
+/**
+ * The grammar errors of one statement sent to Athena: Trino's, of the inner query for UNLOAD (see the module
+ * comment), plus one error unless it is exactly one statement (StartQueryExecution runs one).
+ */
+function grammarErrors(sql: string): string[] {
+  const trino = new TrinoSQL();
+  let checked = sql;
+  const unload = /^unload\b/i.test(sql.trim()) ? UNLOAD.exec(sql) : null;
+  if (/^unload\b/i.test(sql.trim())) {
+    if (!unload) return [`UNLOAD does not have the shape unload (<query>) to 's3://.../' with (format = ..., compression = ...)`];
+    if ((unload[3] === 'JSON') !== (unload[4] === 'GZIP')) return [`UNLOAD format ${unload[3]} with compression ${unload[4]}`];
+    checked = unload[1]!;
+  }
+  const errors = trino.validate(checked).map((e) => `${e.startLine}:${e.startColumn} ${e.message}`);
+  const statements = trino.splitSQLByStatement(checked) ?? [];
+  if (statements.length !== 1) errors.push(`${statements.length} statements, expected 1`);
+  return errors;
+}
+
+function expectAllParse(sent: readonly string[]) {
+  expect(sent.length).toBeGreaterThan(0);
+  for (const sql of sent) expect(grammarErrors(sql), sql).toEqual([]);
+}
+
+describe('the grammar check itself', () => {
+  it('rejects what Athena would: a syntax error, two statements, a malformed UNLOAD; checks the query inside UNLOAD', () => {
+    expect(grammarErrors('select from where')).not.toEqual([]);
+    expect(grammarErrors('select 1; select 2')).not.toEqual([]);
+    expect(grammarErrors("unload (select 1) to 's3://b/p/' with (format = 'JSON', compression = 'SNAPPY')")).not.toEqual([]);
+    expect(grammarErrors("unload (select from) to 's3://b/p/' with (format = 'JSON', compression = 'GZIP')")).not.toEqual([]);
+    expect(grammarErrors("unload (select 1) to 's3://b/p/' with (format = 'PARQUET', compression = 'SNAPPY')")).toEqual([]);
+  });
+});
+
+describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
+  const options = { location: 's3://curated/customer_tags/', clearPrefix: async () => 0 };
+  const asOf = (sql: string) => (/\btag_as_of\b/.test(sql) ? '2025-03-01' : null);
+
+  it('first run: the as-of query and the CTAS that creates customer_tags parse as Trino', async () => {
+    const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } }, asOf);
+    expect((await snapshotTags(runner, options)).created).toBe(true);
+    expect(sent.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['select cast(as_of_date', 'create table']);
+    expectAllParse(sent);
+  });
+
+  it('later runs: the INSERT INTO of the day parses as Trino', async () => {
+    const { sent, runner } = fakeAthena(
+      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
+      asOf,
+    );
+    expect((await snapshotTags(runner, options)).created).toBe(false);
+    expect(sent[1]).toMatch(/^insert into customer_tags select /);
+    expectAllParse(sent);
+  });
+});
+
+describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapshotTable after customer_tags_live', () => {
+  // The manifest as lib/constructs/athena-views.ts stages it.
+  const views = listSqlViews().map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
+  const deploy = (runner: AthenaQueryRunner, previous: string[]) =>
+    deployViews(runner, views, previous, {
+      tables: [TAG_SNAPSHOTS_TABLE],
+      afterView: async (name) => {
+        if (name === LIVE_TAGS_VIEW) await ensureSnapshotTable(runner, { location: 's3://curated/customer_tags/', copyTable: async () => {} });
+      },
+    });
+
+  it('fresh lake: every CREATE OR REPLACE VIEW, the snapshot table CTAS WITH NO DATA and the DROP VIEW of a removed view parse as Trino', async () => {
+    const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } });
+    await deploy(runner, [...views.map((v) => v.name), TAG_SNAPSHOTS_TABLE, 'mart_removed']);
+    expect(sent.filter((s) => s.startsWith('create or replace view '))).toHaveLength(views.length);
+    expect(sent).toContainEqual(expect.stringMatching(/^create table customer_tags with \([\s\S]* with no data$/));
+    expect(sent.at(-1)).toBe('drop view if exists mart_removed');
+    expectAllParse(sent);
+  });
+
+  it('pre-rename lake: the DROP VIEW of the old customer_tags view and the DROP TABLE of the legacy snapshots parse as Trino', async () => {
+    const { sent, runner } = fakeAthena({
+      [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns },
+      [TAG_SNAPSHOTS_TABLE]: { type: 'VIRTUAL_VIEW', columns: liveColumns },
+      [LEGACY_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] },
+    });
+    await deploy(runner, []);
+    expect(sent).toEqual(expect.arrayContaining([`drop view if exists ${TAG_SNAPSHOTS_TABLE}`, `drop table if exists ${LEGACY_SNAPSHOTS_TABLE}`]));
+    expectAllParse(sent);
+  });
+
+  it('stack delete: dropViews parses as Trino', async () => {
+    const { sent, runner } = fakeAthena({});
+    await dropViews(runner, views.map((v) => v.name));
+    expect(sent).toHaveLength(views.length);
+    expectAllParse(sent);
+  });
+});
+
+describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
+  const score = (key: string): CustomerScore => ({
+    customer_key: key,
+    member_id: null,
+    as_of: '2025-03-01',
+    segment: 'Loyal',
+    segment_id: 1,
+    is_outlier: false,
+    churn_probability: 0.25,
+    churn_percentile: 40,
+    top_reasons: [],
+    p_alive: 0.9,
+    p_no_order: 0.2,
+    expected_orders_90d: 1.5,
+    clv_365d: 120.5,
+    next_best_products: null,
+    segments_model_version: 'segments-1',
+    churn_model_version: 'churn-1',
+    clv_model_version: null,
+    scored_at: '2025-03-02T03:30:00.000Z',
+  });
+
+  function wired(scalar?: (sql: string) => string | null) {
+    const { sent, runner } = fakeAthena({}, scalar);
+    const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: new S3Client(credentials) });
+    return { sent, runner, reader };
+  }
+
+  it('AthenaScoreSource: the tags of a snapshot partition and the purchases, each UNLOADed as JSON, parse as Trino', async () => {
+    const { sent, reader } = wired();
+    const source = new AthenaScoreSource(reader);
+    await source.tags('2025-03-01');
+    await source.purchases('2025-03-01');
+    expect(sent.map((s) => UNLOAD.exec(s)?.[3])).toEqual(['JSON', 'JSON']);
+    expectAllParse(sent);
+  });
+
+  it('purchasesSql parses as Trino, ordered (the local reader) or not (the scorer)', () => {
+    expectAllParse([purchasesSql('2025-03-01'), purchasesSql('2025-03-01', { ordered: true })]);
+  });
+
+  it('CustomerScoresStore: the UNLOAD to Parquet of the staged run and the read of an earlier scoring parse as Trino', async () => {
+    const { sent, runner, reader } = wired();
+    const store = new CustomerScoresStore({ runner, reader, curatedLocation: 's3://curated/', client: new S3Client(credentials) });
+    await store.write('2025-03-01', [score('a'), score('b')]);
+    await store.read('2025-02-28');
+    expect(sent.map((s) => UNLOAD.exec(s)?.[3])).toEqual(['PARQUET', 'JSON']);
+    expect(UNLOAD.exec(sent[0]!)![1]).toMatch(/ from customer_scores_load where "\$path" like '%\/run-[0-9a-f-]+-%'$/);
+    expectAllParse(sent);
+  });
+
+  it('AthenaNextBestProducts: the "next_best_products$partitions" query and the partition read parse as Trino', async () => {
+    const { sent, runner, reader } = wired((sql) => (sql.includes('$partitions') ? '2025-02-28' : null));
+    const read = await new AthenaNextBestProducts({ runner, reader }).read('2025-03-01');
+    expect(read.asOf).toBe('2025-02-28');
+    expect(sent[0]).toMatch(/from "next_best_products\$partitions" where /);
+    expectAllParse(sent);
+  });
+});
