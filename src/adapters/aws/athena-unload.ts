@@ -30,10 +30,16 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-/** The UNLOAD statement that writes a query's rows to a prefix. */
+/**
+ * The UNLOAD statement that writes a query's rows to a prefix. A query that opens with a WITH clause is wrapped in
+ * `select * from (...)`: the Presto-era grammar rejected WITH directly inside parentheses, and Athena's UNLOAD
+ * documentation shows only a plain SELECT there, while a subquery relation takes a full query in Trino.
+ */
 export function unloadStatement(sql: string, location: string, format: 'JSON' | 'PARQUET'): string {
   const compression = format === 'JSON' ? 'GZIP' : 'SNAPPY';
-  return `unload (${sql.trim().replace(/;\s*$/, '')}) to ${quote(location)} with (format = '${format}', compression = '${compression}')`;
+  const query = sql.trim().replace(/;\s*$/, '');
+  const body = /^with\b/i.test(query.replace(/^(\s|--[^\n]*\n)*/, '')) ? `select * from (${query})` : query;
+  return `unload (${body}) to ${quote(location)} with (format = '${format}', compression = '${compression}')`;
 }
 
 /** Writes the rows of `sql` as Parquet under `location` (which UNLOAD requires to be empty). */

@@ -65,6 +65,10 @@ describe('AthenaUnloadReader', () => {
 
   it('writes Parquet with SNAPPY when asked for a partition', () => {
     expect(unloadStatement('select 1', 's3://b/customer_scores/dt=2025-03-01/', 'PARQUET')).toBe("unload (select 1) to 's3://b/customer_scores/dt=2025-03-01/' with (format = 'PARQUET', compression = 'SNAPPY')");
+    // A query with a WITH clause goes in as a subquery relation.
+    expect(unloadStatement('  with t as (select 1 as x) select x from t;', 's3://b/p/', 'JSON')).toBe(
+      "unload (select * from (with t as (select 1 as x) select x from t)) to 's3://b/p/' with (format = 'JSON', compression = 'GZIP')",
+    );
   });
 });
 
