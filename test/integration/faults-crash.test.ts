@@ -1,30 +1,15 @@
 // A consumer process killed between its S3 write and its checkpoint, then restarted: nothing lost, no second copy.
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileCheckpointStore } from '../../src/adapters/aws/kinesis-poller.ts';
 import { addCounts, emptyCounts } from '../../src/cleanse/batch.ts';
 import type { ConsumerProcessOptions } from './harness/consumer-process.ts';
-import { generateSmallRetailer, type GeneratedEvents } from './harness/data.ts';
-import { startTestEnv, type TestEnv } from './harness/env.ts';
+import { useStreamFixture } from './harness/lifecycle.ts';
 import { expectExactLake, only, runConsumer } from './harness/reconcile.ts';
-import { createStream, putAll, readLake } from './harness/stream.ts';
+import { putAll, readLake } from './harness/stream.ts';
 
-let data: GeneratedEvents;
-let env: TestEnv;
-
-beforeAll(async () => {
-  // About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
-  data = await generateSmallRetailer(60, 60);
-});
-afterAll(() => fs.rmSync(data.dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  env = await startTestEnv();
-  await createStream(env.kinesis, env.stream);
-});
-afterEach(async () => {
-  await env.close();
-});
+// About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
+const fx = useStreamFixture(60, 60);
 
 const BATCH = 200;
 
@@ -32,24 +17,24 @@ describe('the consumer dies and restarts', () => {
   it('recovers from a consumer killed between its S3 write and its checkpoint: no loss, no second copy', async () => {
     // Arrange: the producer is done; the consumer dies (SIGKILL) in its third batch, after the batch's clean rows
     // reached S3 and before it remembered or checkpointed them.
-    await putAll(env.kinesis, env.stream, data.lines);
+    await putAll(fx.env.kinesis, fx.env.stream, fx.data.lines);
     const o: ConsumerProcessOptions = {
-      kinesisEndpoint: env.kinesisEndpoint,
-      s3Endpoint: env.s3Endpoint,
-      buckets: env.buckets,
-      stream: env.stream,
-      checkpointFile: path.join(env.dir, 'checkpoints.json'),
+      kinesisEndpoint: fx.env.kinesisEndpoint,
+      s3Endpoint: fx.env.s3Endpoint,
+      buckets: fx.env.buckets,
+      stream: fx.env.stream,
+      checkpointFile: path.join(fx.env.dir, 'checkpoints.json'),
       batchSize: BATCH,
     };
 
     // Act
     const crashed = await runConsumer({ ...o, dieInBatch: 3 });
     const checkpoint = await new FileCheckpointStore(o.checkpointFile).get('shardId-000000000000');
-    const landedBeforeRestart = (await readLake(env.s3, env.buckets)).events.length;
+    const landedBeforeRestart = (await readLake(fx.env.s3, fx.env.buckets)).events.length;
     const restarted = await runConsumer(o);
 
     // Assert
-    const e = data.expected;
+    const e = fx.data.expected;
     expect(crashed.signal).toBe('SIGKILL');
     expect(checkpoint).toBeDefined();
     expect(crashed.counts.received).toBe(2 * BATCH); // two batches finished and were checkpointed
@@ -59,6 +44,6 @@ describe('the consumer dies and restarts', () => {
     const orphaned = landedBeforeRestart - crashed.counts.clean;
     expect(orphaned).toBeGreaterThan(0);
     expect(only(total)).toEqual({ received: e.records, clean: e.clean - orphaned, quarantined: e.quarantined, duplicates: e.duplicates + orphaned });
-    expectExactLake(await readLake(env.s3, env.buckets), total, e);
+    expectExactLake(await readLake(fx.env.s3, fx.env.buckets), total, e);
   });
 });

@@ -1,29 +1,14 @@
 // Kinesis throttling (producer and consumer) and a replay of the whole shard: nothing lost, nothing twice.
-import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KinesisPoller, MemoryCheckpointStore } from '../../src/adapters/aws/kinesis-poller.ts';
 import { LocalDedupStore } from '../../src/adapters/local/dedup-store.ts';
-import { generateSmallRetailer, type GeneratedEvents } from './harness/data.ts';
 import { FaultProxy, kinesisThrottle } from './harness/emulators.ts';
-import { startTestEnv, type TestEnv } from './harness/env.ts';
+import { useStreamFixture } from './harness/lifecycle.ts';
 import { expectExactLake, only } from './harness/reconcile.ts';
-import { cleanserHandler, createStream, dedupFromS3, kinesisClient, putAll, readLake, s3Sink, type LakeContents } from './harness/stream.ts';
+import { cleanserHandler, dedupFromS3, kinesisClient, putAll, readLake, s3Sink, type LakeContents } from './harness/stream.ts';
 
-let data: GeneratedEvents;
-let env: TestEnv;
-
-beforeAll(async () => {
-  // About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
-  data = await generateSmallRetailer(60, 60);
-});
-afterAll(() => fs.rmSync(data.dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  env = await startTestEnv();
-  await createStream(env.kinesis, env.stream);
-});
-afterEach(async () => {
-  await env.close();
-});
+// About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
+const fx = useStreamFixture(60, 60);
 
 const BATCH = 200;
 
@@ -31,7 +16,7 @@ describe('Kinesis throttling and replays', () => {
   it('retries throttled PutRecords calls, throttled entries and throttled GetRecords with backoff, losing nothing', async () => {
     // Arrange: in front of Kinesis, every third PutRecords is throttled whole, every other one has a quarter of its
     // entries rejected with ProvisionedThroughputExceeded, and every second GetRecords is throttled.
-    const proxy = await new FaultProxy(env.kinesisEndpoint).start();
+    const proxy = await new FaultProxy(fx.env.kinesisEndpoint).start();
     let puts = 0;
     let gets = 0;
     proxy.rule = async (req, forward) => {
@@ -53,48 +38,48 @@ describe('Kinesis throttling and replays', () => {
       return forward();
     };
     const throttled = kinesisClient(proxy.endpoint);
-    const { handler, counts } = cleanserHandler(s3Sink(env.s3, env.buckets), new LocalDedupStore());
-    const poller = new KinesisPoller({ streamName: env.stream, handler, checkpoints: new MemoryCheckpointStore(), batchSize: BATCH, client: throttled, baseDelayMs: 5 });
+    const { handler, counts } = cleanserHandler(s3Sink(fx.env.s3, fx.env.buckets), new LocalDedupStore());
+    const poller = new KinesisPoller({ streamName: fx.env.stream, handler, checkpoints: new MemoryCheckpointStore(), batchSize: BATCH, client: throttled, baseDelayMs: 5 });
 
     // Act
-    const produced = await putAll(throttled, env.stream, data.lines);
+    const produced = await putAll(throttled, fx.env.stream, fx.data.lines);
     const stats = await poller.drain();
     await proxy.close();
 
     // Assert
-    const e = data.expected;
+    const e = fx.data.expected;
     expect(produced.throttledCalls).toBeGreaterThan(0);
     expect(produced.failedRecords).toBeGreaterThan(0);
     expect(produced.put).toBe(e.records);
     expect(stats.throttled).toBeGreaterThan(0);
     expect(only(counts)).toEqual({ received: e.records, clean: e.clean, quarantined: e.quarantined, duplicates: e.duplicates });
-    expectExactLake(await readLake(env.s3, env.buckets), counts, e);
+    expectExactLake(await readLake(fx.env.s3, fx.env.buckets), counts, e);
   });
 
   it('replays the whole shard from TRIM_HORIZON after a restart: every record a duplicate, the lake unchanged', async () => {
     // Arrange: a first consumer ingests everything; then a new one starts with no checkpoint (TRIM_HORIZON) and the
     // dedup store a restarted consumer has: what S3 holds.
-    await putAll(env.kinesis, env.stream, data.lines);
-    const first = cleanserHandler(s3Sink(env.s3, env.buckets), new LocalDedupStore());
-    await new KinesisPoller({ streamName: env.stream, handler: first.handler, checkpoints: new MemoryCheckpointStore(), batchSize: BATCH, client: env.kinesis }).drain();
-    const before = await readLake(env.s3, env.buckets);
+    await putAll(fx.env.kinesis, fx.env.stream, fx.data.lines);
+    const first = cleanserHandler(s3Sink(fx.env.s3, fx.env.buckets), new LocalDedupStore());
+    await new KinesisPoller({ streamName: fx.env.stream, handler: first.handler, checkpoints: new MemoryCheckpointStore(), batchSize: BATCH, client: fx.env.kinesis }).drain();
+    const before = await readLake(fx.env.s3, fx.env.buckets);
 
     // Act
-    const replay = cleanserHandler(s3Sink(env.s3, env.buckets), await dedupFromS3(env.s3, env.buckets));
+    const replay = cleanserHandler(s3Sink(fx.env.s3, fx.env.buckets), await dedupFromS3(fx.env.s3, fx.env.buckets));
     const stats = await new KinesisPoller({
-      streamName: env.stream,
+      streamName: fx.env.stream,
       handler: replay.handler,
       checkpoints: new MemoryCheckpointStore(),
       batchSize: BATCH,
-      client: env.kinesis,
+      client: fx.env.kinesis,
       startingPosition: 'TRIM_HORIZON',
     }).drain();
 
     // Assert
-    const e = data.expected;
+    const e = fx.data.expected;
     expect(stats.checkpointed).toBe(e.records);
     expect(only(replay.counts)).toEqual({ received: e.records, clean: 0, quarantined: 0, duplicates: e.records });
-    const after = await readLake(env.s3, env.buckets);
+    const after = await readLake(fx.env.s3, fx.env.buckets);
     expectExactLake(after, first.counts, e);
     const ids = (l: LakeContents) => ({
       events: l.events.map((r) => r.event_id).sort(),

@@ -1,48 +1,33 @@
 // S3 failing for a while, wholly or for one table: failed records are redelivered and written exactly once.
-import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KinesisPoller, MemoryCheckpointStore } from '../../src/adapters/aws/kinesis-poller.ts';
 import { LocalDedupStore } from '../../src/adapters/local/dedup-store.ts';
-import { generateSmallRetailer, type GeneratedEvents } from './harness/data.ts';
 import { FaultProxy, s3InternalError } from './harness/emulators.ts';
-import { startTestEnv, type TestEnv } from './harness/env.ts';
+import { useStreamFixture } from './harness/lifecycle.ts';
 import { expectExactCounts, expectExactLake } from './harness/reconcile.ts';
-import { cleanserHandler, createStream, putAll, readLake, s3Client, s3Sink } from './harness/stream.ts';
+import { cleanserHandler, putAll, readLake, s3Client, s3Sink } from './harness/stream.ts';
 
-let data: GeneratedEvents;
-let env: TestEnv;
-
-beforeAll(async () => {
-  // About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
-  data = await generateSmallRetailer(60, 60);
-});
-afterAll(() => fs.rmSync(data.dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  env = await startTestEnv();
-  await createStream(env.kinesis, env.stream);
-});
-afterEach(async () => {
-  await env.close();
-});
+// About 1,200 lines: six batches of 200, enough to fail, crash and replay in the middle of a stream.
+const fx = useStreamFixture(60, 60);
 
 const BATCH = 200;
 
 describe('S3 write failures', () => {
   it('reports failed S3 writes as batch item failures, redelivers them, and writes each record once when S3 is back', async () => {
     // Arrange: S3 answers every PutObject with 500 InternalError during three deliveries, then heals.
-    await putAll(env.kinesis, env.stream, data.lines);
-    const proxy = await new FaultProxy(env.s3Endpoint).start();
+    await putAll(fx.env.kinesis, fx.env.stream, fx.data.lines);
+    const proxy = await new FaultProxy(fx.env.s3Endpoint).start();
     let outage = false;
     proxy.rule = async (req, forward) => (outage && req.method === 'PUT' ? s3InternalError(proxy) : forward());
-    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), env.buckets), new LocalDedupStore());
+    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), fx.env.buckets), new LocalDedupStore());
     let batches = 0;
     let failedDeliveries = 0;
     const poller = new KinesisPoller({
-      streamName: env.stream,
+      streamName: fx.env.stream,
       handler,
       checkpoints: new MemoryCheckpointStore(),
       batchSize: BATCH,
-      client: env.kinesis,
+      client: fx.env.kinesis,
       baseDelayMs: 5,
       onBatch: ({ failedFrom }) => {
         if (failedFrom) failedDeliveries++;
@@ -59,15 +44,15 @@ describe('S3 write failures', () => {
     expect(proxy.faults).toBeGreaterThan(0);
     expect(stats.partialFailures).toBe(3);
     expect(stats.redelivered).toBeGreaterThan(0);
-    const e = data.expected;
+    const e = fx.data.expected;
     expectExactCounts(counts, e);
-    expectExactLake(await readLake(env.s3, env.buckets), counts, e);
+    expectExactLake(await readLake(fx.env.s3, fx.env.buckets), counts, e);
   });
 
   it('takes back the curated events of a batch whose order lines failed to write, so the retry leaves no second copy', async () => {
     // Arrange: PutObject fails for order_lines only, for a while: each failing batch has already written its events.
-    await putAll(env.kinesis, env.stream, data.lines);
-    const proxy = await new FaultProxy(env.s3Endpoint).start();
+    await putAll(fx.env.kinesis, fx.env.stream, fx.data.lines);
+    const proxy = await new FaultProxy(fx.env.s3Endpoint).start();
     let failuresLeft = 0;
     proxy.rule = async (req, forward) => {
       if (req.method === 'PUT' && req.url.includes('/order_lines/') && failuresLeft > 0) {
@@ -76,14 +61,14 @@ describe('S3 write failures', () => {
       }
       return forward();
     };
-    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), env.buckets), new LocalDedupStore());
+    const { handler, counts } = cleanserHandler(s3Sink(s3Client(proxy.endpoint, 1), fx.env.buckets), new LocalDedupStore());
     let batches = 0;
     const poller = new KinesisPoller({
-      streamName: env.stream,
+      streamName: fx.env.stream,
       handler,
       checkpoints: new MemoryCheckpointStore(),
       batchSize: BATCH,
-      client: env.kinesis,
+      client: fx.env.kinesis,
       baseDelayMs: 5,
       onBatch: () => {
         if (++batches === 2) failuresLeft = 4;
@@ -97,8 +82,8 @@ describe('S3 write failures', () => {
     // Assert
     expect(proxy.faults).toBe(4);
     expect(stats.partialFailures).toBeGreaterThan(0);
-    const e = data.expected;
+    const e = fx.data.expected;
     expectExactCounts(counts, e);
-    expectExactLake(await readLake(env.s3, env.buckets), counts, e);
+    expectExactLake(await readLake(fx.env.s3, fx.env.buckets), counts, e);
   });
 });
