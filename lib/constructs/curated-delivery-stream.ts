@@ -1,8 +1,11 @@
 /**
  * Firehose delivery stream of one curated table: JSON rows in, Parquet out (converted against the Glue table, so
- * the file schema is the contract's), dynamically partitioned into `<path>/source=<source>/dt=<dt>/` from the
- * rows' own fields, buffered up to 128 MiB / 5 minutes per partition. This is the lake's answer to the small-file
- * problem: Lambda batches are small, Firehose's files are not.
+ * the file schema is the contract's), buffered up to 128 MiB / 5 minutes per partition. This is the lake's answer to
+ * the small-file problem: Lambda batches are small, Firehose's files are not. Where the files go follows the table:
+ * - partitioned by source and dt (curated_events, order lines): dynamically partitioned into
+ *   `<path>/source=<source>/dt=<dt>/` from the rows' own fields;
+ * - not partitioned (review_scores, scored on ingest): `<path>/ingest/yyyy/MM/dd/` by arrival; Athena reads every
+ *   object under an unpartitioned table's location, sub-folders included.
  */
 import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import type * as glue from 'aws-cdk-lib/aws-glue';
@@ -11,11 +14,11 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { TableDef } from '../../src/contract/index.ts';
+import { columnsOf, type TableDef } from '../../src/contract/index.ts';
 import { acknowledgeFirehoseS3Destination } from './acknowledge.ts';
 
 export interface CuratedDeliveryStreamProps {
-  /** The contract table the stream writes. Must be partitioned by source and dt. */
+  /** The contract table the stream writes: partitioned by source and dt, or not partitioned. */
   readonly table: TableDef;
   /** Its Glue table (schema for the Parquet conversion). */
   readonly glueTable: glue.CfnTable;
@@ -38,18 +41,30 @@ export class CuratedDeliveryStream extends Construct {
   constructor(scope: Construct, id: string, props: CuratedDeliveryStreamProps) {
     super(scope, id);
     const t = props.table;
-    if (t.partitionKeys.join('/') !== 'source/dt') throw new Error(`${t.name}: Firehose delivery needs partitions source/dt, the table has ${t.partitionKeys.join('/') || 'none'}`);
+    const partitions = t.partitionKeys.join('/');
+    if (partitions !== 'source/dt' && partitions !== '') {
+      throw new Error(`${t.name}: Firehose delivery needs partitions source/dt or none, the table has ${partitions}`);
+    }
+    const byQuery = partitions === 'source/dt';
     const destination = new firehose.S3Bucket(props.bucket, {
       bufferingInterval: props.bufferInterval ?? Duration.seconds(300),
       bufferingSize: props.bufferSize ?? Size.mebibytes(128),
       encryptionKey: props.key,
-      dataOutputPrefix: `${t.path}/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/`,
+      dataOutputPrefix: byQuery
+        ? `${t.path}/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/`
+        : `${t.path}/ingest/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/`,
       errorOutputPrefix: `_firehose_errors/${t.path}/!{firehose:error-output-type}/!{timestamp:yyyy-MM-dd}/`,
-      dynamicPartitioning: { enabled: true, retryDuration: Duration.seconds(300) },
-      processors: [firehose.MetadataExtractionProcessor.jq16({ source: '.source', dt: '.dt' })],
+      ...(byQuery
+        ? {
+            dynamicPartitioning: { enabled: true, retryDuration: Duration.seconds(300) },
+            processors: [firehose.MetadataExtractionProcessor.jq16({ source: '.source', dt: '.dt' })],
+          }
+        : {}),
       dataFormatConversion: {
         schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(props.glueTable),
-        inputFormat: new firehose.HiveJsonInputFormat({ timestampParsers: TIMESTAMP_FORMATS.map((f) => firehose.TimestampParser.fromFormatString(f)) }),
+        inputFormat: new firehose.HiveJsonInputFormat(
+          columnsOf(t.schema).some((c) => c.type === 'timestamp') ? { timestampParsers: TIMESTAMP_FORMATS.map((f) => firehose.TimestampParser.fromFormatString(f)) } : {},
+        ),
         outputFormat: new firehose.ParquetOutputFormat({ compression: firehose.ParquetCompression.SNAPPY }),
       },
     });
@@ -61,7 +76,13 @@ export class CuratedDeliveryStream extends Construct {
       id: 'CloudFormation-Validate::W7001',
       reason: 'The Firehose L2 always adds its CIDR-block mapping (used by Redshift/Splunk destinations); an S3 destination never references it.',
     });
-    acknowledgeFirehoseS3Destination(this, props.bucket.bucketArn, { chosenBy: 'object keys are chosen at delivery time by dynamic partitioning', objects: 'objects under any partition prefix' });
+    acknowledgeFirehoseS3Destination(
+      this,
+      props.bucket.bucketArn,
+      byQuery
+        ? { chosenBy: 'object keys are chosen at delivery time by dynamic partitioning', objects: 'objects under any partition prefix' }
+        : { chosenBy: `${t.path} object keys Firehose chooses at delivery time`, objects: `objects under the ${t.path} prefix and the error prefix` },
+    );
   }
 
   get deliveryStreamName(): string {

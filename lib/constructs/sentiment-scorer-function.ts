@@ -20,13 +20,13 @@ import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './ack
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
 import { ProjectFunction } from './project-function.ts';
-import type { SentimentDeliveryStream } from './sentiment-delivery-stream.ts';
+import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
 
 export interface SentimentScorerFunctionProps {
   readonly stream: kinesis.IStream;
   /** Model bucket (models/sentiment/<version>/ under it). */
   readonly models: s3.IBucket;
-  readonly deliveryStream: SentimentDeliveryStream;
+  readonly deliveryStream: CuratedDeliveryStream;
   /** Key of the DLQ. */
   readonly key: kms.IKey;
   /** Model version to serve. @default 'latest' (read once per container) */

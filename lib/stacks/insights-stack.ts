@@ -9,7 +9,8 @@ import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
 import { ForecastRefreshSchedule, type RefreshSchedules } from '../constructs/forecast-refresh-schedule.ts';
 import { ForecastRefreshTables } from '../constructs/forecast-refresh-tables.ts';
-import { SentimentDeliveryStream } from '../constructs/sentiment-delivery-stream.ts';
+import { tableDef } from '../../src/contract/index.ts';
+import { CuratedDeliveryStream } from '../constructs/curated-delivery-stream.ts';
 import { SentimentScorerFunction } from '../constructs/sentiment-scorer-function.ts';
 import type { IngestStack } from './ingest-stack.ts';
 import type { LakeStack } from './lake-stack.ts';
@@ -36,7 +37,7 @@ function refreshSchedules(c: LakeConfig): RefreshSchedules {
 export class InsightsStack extends Stack {
   readonly tables: ForecastRefreshTables;
   readonly refresh: ForecastRefreshSchedule;
-  readonly reviewScores: SentimentDeliveryStream;
+  readonly reviewScores: CuratedDeliveryStream;
   readonly sentiment: SentimentScorerFunction;
 
   constructor(scope: Construct, id: string, props: InsightsStackProps) {
@@ -64,7 +65,8 @@ export class InsightsStack extends Stack {
     // The tables name the lake database as a literal: deploy after the lake stack.
     this.addStackDependency(lake, 'the insights tables live in the lake database');
 
-    this.reviewScores = new SentimentDeliveryStream(this, 'ReviewScores', {
+    this.reviewScores = new CuratedDeliveryStream(this, 'ReviewScores', {
+      table: tableDef('review_scores'),
       glueTable: lake.catalog.table('review_scores'),
       bucket: curated,
       key,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BATCH_TABLES } from './batch.ts';
+import { DERIVED_TABLES } from './derived.ts';
 import { IDENTITY_TYPES, PII_IDENTITY_TYPES, type IdentityType } from './envelope.ts';
 import { columnsOf, type Column } from './columns.ts';
 
@@ -110,8 +111,9 @@ export const TABLES: readonly TableDef[] = [
   })),
 ];
 
+/** A contract table or a derived one (src/contract/derived.ts) by name. */
 export function tableDef(name: string): TableDef {
-  const t = TABLES.find((x) => x.name === name);
+  const t = TABLES.find((x) => x.name === name) ?? DERIVED_TABLES.find((x) => x.name === name);
   if (!t) throw new Error(`unknown table ${name}`);
   return t;
 }
