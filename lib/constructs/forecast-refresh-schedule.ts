@@ -8,19 +8,18 @@
  *
  * @example new ForecastRefreshSchedule(this, 'Refresh', { curated, models, catalog, workgroup, tables, eventBus, key })
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { INSIGHTS_TABLES } from '../../src/insights/tables.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import { schedulerInvoke } from './scheduler-invoke.ts';
 import type { ForecastRefreshTables } from './forecast-refresh-tables.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
@@ -129,12 +128,8 @@ export class ForecastRefreshSchedule extends Construct {
       acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for Athena reading the curated zone, writing the insights tables and the forecast/recs models; scoped to those buckets, prefixes and the lake key.');
     }
 
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'insights refresh invocations the scheduler could not deliver' });
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'EventBridge Scheduler: invoke the insights refresh',
-    });
-    acknowledgeOnPrincipal(role, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
+    const invoke = schedulerInvoke(this, fn, { key: props.key, what: 'insights refresh', purpose: 'insights refresh invocations the scheduler could not deliver' });
+    this.deadLetterQueue = invoke.deadLetterQueue;
     const when = { ...DEFAULT_REFRESH_SCHEDULES, ...props.schedules };
     this.schedules = new Map(
       (Object.keys(PAYLOADS) as (keyof RefreshSchedules)[]).map((k) => [
@@ -142,13 +137,7 @@ export class ForecastRefreshSchedule extends Construct {
         new scheduler.Schedule(this, `Schedule-${k}`, {
           description: `Insights refresh: ${JSON.stringify(PAYLOADS[k])}`,
           schedule: scheduler.ScheduleExpression.expression(when[k]),
-          target: new targets.LambdaInvoke(fn, {
-            role,
-            input: scheduler.ScheduleTargetInput.fromObject(PAYLOADS[k]),
-            deadLetterQueue: this.deadLetterQueue.queue,
-            retryAttempts: 2,
-            maxEventAge: Duration.hours(6),
-          }),
+          target: invoke.target(scheduler.ScheduleTargetInput.fromObject(PAYLOADS[k])),
         }),
       ]),
     );

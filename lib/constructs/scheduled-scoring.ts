@@ -11,19 +11,18 @@
  *
  * @example new ScheduledScoring(this, 'Scoring', { curated, models, athenaResults, workgroup, catalog, bus, ledger, key, schedule: 'cron(30 3 * * ? *)' })
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/athena-score-source.ts';
 import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import { schedulerInvoke } from './scheduler-invoke.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { withDuckDbStub } from './duckdb-stub-bundling.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
@@ -118,16 +117,12 @@ export class ScheduledScoring extends Construct {
       acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for reading the curated zone and the models and writing the scores partition; scoped to those buckets, their prefixes and the lake key.');
     }
 
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'scoring invocations the scheduler could not deliver' });
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'EventBridge Scheduler: invoke the scheduled scorer',
-    });
-    acknowledgeOnPrincipal(role, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
+    const invoke = schedulerInvoke(this, fn, { key: props.key, what: 'scheduled scorer', purpose: 'scoring invocations the scheduler could not deliver' });
+    this.deadLetterQueue = invoke.deadLetterQueue;
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Daily scoring of the newest ${TAG_SNAPSHOTS_TABLE} snapshot into customer_scores, with change-only events`,
       schedule: scheduler.ScheduleExpression.expression(props.schedule ?? 'cron(30 3 * * ? *)'),
-      target: new targets.LambdaInvoke(fn, { role, deadLetterQueue: this.deadLetterQueue.queue, retryAttempts: 2, maxEventAge: Duration.hours(6) }),
+      target: invoke.target(),
     });
   }
 }

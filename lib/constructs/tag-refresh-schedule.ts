@@ -4,17 +4,16 @@
  * Parquet under curated/customer_tags/ as locally, so users `select * from customer_tags` the same way everywhere.
  * A failed invocation is retried by the scheduler and then lands in its own DLQ.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 import { SNAPSHOT_PREFIX } from './athena-views.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import { schedulerInvoke } from './scheduler-invoke.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { ProjectFunction } from './project-function.ts';
@@ -67,17 +66,12 @@ export class TagRefreshSchedule extends Construct {
       acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for Athena reading the curated zone and writing the snapshot; scoped to the curated bucket and the lake key.');
     }
 
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', { key: props.key, purpose: 'tag refresh invocations the scheduler could not deliver' });
-    // An own role (instead of the stack-wide one the L2 would share) so its acknowledgement stays local.
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'EventBridge Scheduler: invoke the tag refresh',
-    });
-    acknowledgeOnPrincipal(role, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
+    const invoke = schedulerInvoke(this, fn, { key: props.key, what: 'tag refresh', purpose: 'tag refresh invocations the scheduler could not deliver' });
+    this.deadLetterQueue = invoke.deadLetterQueue;
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: 'Daily customer_tags snapshot',
       schedule: scheduler.ScheduleExpression.expression(props.schedule ?? 'cron(30 2 * * ? *)'),
-      target: new targets.LambdaInvoke(fn, { role, deadLetterQueue: this.deadLetterQueue.queue, retryAttempts: 2, maxEventAge: Duration.hours(6) }),
+      target: invoke.target(),
     });
   }
 }
