@@ -3,10 +3,10 @@
  * (envelope + that payload) under docs/schemas/, and docs/contract.md with every table's columns. A test fails when
  * the committed files drift from the code; `npm run docs` rewrites them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { envelopeSchema, EVENT_TYPES, glueType, duckdbType, columnsOf, TABLES, type EventTypeDef } from '../contract/index.ts';
+import { writeDocFiles } from './write-files.ts';
 
 export function eventJsonSchema(type: string, version: number): object {
   const def = (EVENT_TYPES as Record<string, EventTypeDef>)[type]!;
@@ -60,14 +60,7 @@ export function contractDocs(): Map<string, string> {
 }
 
 export function writeContractDocs(root: string): string[] {
-  const written: string[] = [];
-  for (const [rel, content] of contractDocs()) {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, content);
-    written.push(rel);
-  }
-  return written;
+  return writeDocFiles(root, contractDocs());
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {

@@ -3,10 +3,10 @@
  * index, from the zod schemas in schemas.ts. A test fails when the committed files drift; regenerate with
  * `npx tsx src/events/docs.ts`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DETAIL_SCHEMAS, EVENT_SOURCE, type DetailType } from './schemas.ts';
+import { writeDocFiles } from '../docs/write-files.ts';
 
 export function detailJsonSchema(detailType: DetailType): object {
   const schema = DETAIL_SCHEMAS[detailType];
@@ -59,14 +59,7 @@ export function eventDocs(): Map<string, string> {
 }
 
 export function writeEventDocs(root: string): string[] {
-  const written: string[] = [];
-  for (const [rel, content] of eventDocs()) {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, content);
-    written.push(rel);
-  }
-  return written;
+  return writeDocFiles(root, eventDocs());
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
