@@ -51,9 +51,9 @@ import { CustomerScoresStore } from '../../../src/adapters/aws/customer-scores.t
 import { AthenaNextBestProducts } from '../../../src/adapters/aws/next-best-products-reader.ts';
 import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTags, TAG_SNAPSHOTS_TABLE } from '../../../src/adapters/aws/tag-snapshot.ts';
 import { listSqlViews } from '../../../src/lake/local-catalog.ts';
-import type { CustomerScore } from '../../../src/score/schema.ts';
 import { viewDocs } from '../../../src/tags/sql-docs.ts';
 import { purchasesSql } from '../../../src/train/purchases-sql.ts';
+import { customerScore } from './fixtures.ts';
 
 const athena = mockClient(AthenaClient);
 const s3 = mockClient(S3Client);
@@ -215,26 +215,7 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
 });
 
 describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
-  const score = (key: string): CustomerScore => ({
-    customer_key: key,
-    member_id: null,
-    as_of: '2025-03-01',
-    segment: 'Loyal',
-    segment_id: 1,
-    is_outlier: false,
-    churn_probability: 0.25,
-    churn_percentile: 40,
-    top_reasons: [],
-    p_alive: 0.9,
-    p_no_order: 0.2,
-    expected_orders_90d: 1.5,
-    clv_365d: 120.5,
-    next_best_products: null,
-    segments_model_version: 'segments-1',
-    churn_model_version: 'churn-1',
-    clv_model_version: null,
-    scored_at: '2025-03-02T03:30:00.000Z',
-  });
+  const score = (key: string) => customerScore(key, '2025-03-01');
 
   function wired(scalar?: (sql: string) => string | null) {
     const { sent, runner } = fakeAthena({}, scalar);
