@@ -163,7 +163,9 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         raw_encoding: raw === undefined ? 'base64' : 'utf8',
         event_id: str(head?.event_id),
         event_type: str(head?.type),
-        schema_version: Number.isInteger(head?.schema_version) ? (head!.schema_version as number) : undefined,
+        // The column is a 32-bit INTEGER: a number outside it (1e300, 2^70) stays only in raw_payload and the message,
+        // so the row itself can always be written.
+        schema_version: isInt32(head?.schema_version) ? head.schema_version : undefined,
         origin: rec.origin,
         received_at: receivedIso,
         source: str(head?.source) && /^[a-z_]{1,32}$/.test(head!.source as string) ? (head!.source as string) : 'unknown',
@@ -302,6 +304,8 @@ function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Rec
     };
   });
 }
+
+const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
