@@ -200,7 +200,10 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       obj = (loneSurrogates ? toWellFormed(parsed) : parsed) as Record<string, unknown>;
       const env = envelopeSchema.safeParse(obj);
       if (!env.success) throw rejectionFromZod(env.error, obj, []);
-      const e = env.data;
+      // The dedup key: "e1 " and "e1" are one event re-sent, not two (revenue would count twice).
+      const eventId = env.data.event_id.trim();
+      if (!eventId) throw new RecordRejectedError('value.out_of_range', 'event_id', `field 'event_id' is blank; received ${preview(env.data.event_id)}`);
+      const e = { ...env.data, event_id: eventId };
       const def = eventTypeDef(e.type);
       if (!def || def.source !== e.source) {
         throw new RecordRejectedError(
