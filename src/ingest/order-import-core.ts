@@ -21,7 +21,7 @@ import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
 import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
-import { readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
+import { assertUniqueHeader, readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
 import { importKey } from './import-keys.ts';
@@ -564,6 +564,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
         } catch (e) {
           throw new ImportError(`${source.name}: the header row cannot be read (${(e as Error).message})`, { cause: e });
         }
+        assertUniqueHeader(names, source.name);
         spec = resolveSpec(o.map, names, base);
         id = specId(spec);
         reader = new RowReader(spec, now.getTime());
