@@ -157,8 +157,9 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       row: {
         quarantine_id: createHash('sha256').update(rec.origin).update('\n').update(rec.data).digest('hex').slice(0, 32),
         reason_code: reason,
-        field_path: fieldPath,
-        message,
+        // Messages quote received values; whatever they hold, the row must be Unicode the lake can store.
+        field_path: fieldPath === undefined ? undefined : wellFormed(fieldPath),
+        message: wellFormed(message),
         raw_payload: raw === undefined ? Buffer.from(rec.data).toString('base64') : raw,
         raw_encoding: raw === undefined ? 'base64' : 'utf8',
         event_id: str(head?.event_id),

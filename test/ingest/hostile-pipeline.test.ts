@@ -33,7 +33,7 @@ const huge = fc.constantFrom<unknown>(
 const nasty = fc.constantFrom<unknown>(
   '', ' ', '\u0000', 'a\u0000b', '\ud800', '\udfff', '\u202e', 'x'.repeat(3000), 'e1 ', ' e1', 'NaN', 'Infinity', 'null',
   '9999-12-31T23:59:59Z', '0001-01-01', '2024-02-30 10:00:00', "'; drop table x; --", '__proto__', '\\', '"', '\n',
-  [], {}, [[[[]]]], { __proto__: null }, true, false, null,
+  '\u{1F600}'.repeat(60), `x${'\u{1F9FE}'.repeat(60)}`, '\u00e9\u0301\u4e2d\u6587', [], {}, [[[[]]]], { __proto__: null }, true, false, null,
 );
 const value = fc.oneof({ weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2 }) }, { weight: 2, arbitrary: huge }, { weight: 2, arbitrary: nasty });
 
@@ -72,15 +72,20 @@ const event = fc
     return JSON.stringify(e).replace(/"\u00a7RAW([^\u00a7]*)\u00a7"/g, '$1');
   });
 
-/** A file: hostile events, some lines delivered twice, some valid events re-sent (same event_id). */
+/** A file: hostile events, some cut short (torn writes), some delivered twice, some valid events re-sent. */
 const file = fc
   .record({
     lines: fc.array(event, { minLength: 1, maxLength: 25 }),
+    cut: fc.array(fc.record({ line: fc.nat(), at: fc.nat() }), { maxLength: 4 }),
     again: fc.array(fc.nat(), { maxLength: 4 }),
     resend: fc.array(fc.constantFrom(...Object.keys(valid)), { maxLength: 3 }),
   })
-  .map(({ lines, again, resend }) => {
+  .map(({ lines, cut, again, resend }) => {
     const out = [...lines];
+    for (const c of cut) {
+      const l = out[c.line % out.length]!;
+      out.push(l.slice(0, 1 + (c.at % l.length)));
+    }
     for (const j of again) out.push(lines[j % lines.length]!);
     for (const n of resend) out.push(JSON.stringify(valid[n]));
     return out;
