@@ -52,6 +52,15 @@ export function jsonAnswer(body: object): { status: number; headers: Record<stri
   return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) };
 }
 
+/**
+ * A forwarded JSON answer with its body changed by `edit` (a partial failure moto would not produce). The x-amz-crc32
+ * checksum DynamoDB sends no longer matches the new body, so it goes.
+ */
+export function editJson(res: { status: number; headers: Record<string, string>; body: Buffer }, edit: (body: Record<string, unknown>) => object) {
+  const headers = Object.fromEntries(Object.entries(res.headers).filter(([k]) => k.toLowerCase() !== 'x-amz-crc32'));
+  return { status: res.status, headers, body: Buffer.from(JSON.stringify(edit(JSON.parse(res.body.toString('utf8')) as Record<string, unknown>))) };
+}
+
 /** One SQS message as a subscriber receives it. */
 export interface SqsMessage {
   readonly MessageId: string;
