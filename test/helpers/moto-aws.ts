@@ -97,7 +97,7 @@ export class SqsJson {
   async drain(url: string): Promise<SqsMessage[]> {
     const out: SqsMessage[] = [];
     for (;;) {
-      const { Messages = [] } = await this.call<{ Messages?: SqsMessage[] }>('ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 });
+      const { Messages = [] } = await this.call<{ Messages?: SqsMessage[] }>('ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0 });
       if (!Messages.length) return out;
       out.push(...Messages);
       for (const m of Messages) await this.call('DeleteMessage', { QueueUrl: url, ReceiptHandle: m.ReceiptHandle });
