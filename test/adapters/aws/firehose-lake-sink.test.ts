@@ -1,7 +1,7 @@
 // The Firehose sink against Firehose on moto_server: real PutRecordBatch calls to a delivery stream whose S3
 // destination is a moto bucket, and the lake asserted from what lands there. moto delivers each accepted batch at
 // once as one object, unconverted: the Parquet conversion and dynamic partitioning a deployed stream applies are
-// not emulated (test/cloud/ stands in for them), so these tests check the records the sink hands to Firehose.
+// not emulated by moto, so these tests check the records the sink hands to Firehose.
 // Entries Firehose rejects under load (FailedPutCount), which moto never does, are injected by a FaultProxy that
 // withholds them from moto and reports them failed, as Firehose would.
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
