@@ -29,7 +29,9 @@ export const RESOLVED_MAP_TABLE = 'identity_map_resolved';
 /** Session table of the identifiers set aside by the over-merge guard. */
 export const RESOLVED_HUBS_TABLE = 'identity_hubs_resolved';
 
-export { IDENTITY_SOURCES } from './options.ts';
+import { IDENTITY_SOURCES } from './options.ts';
+
+export { IDENTITY_SOURCES };
 
 export interface IdentityResolution {
   /** Data used: up to the end of this UTC day (undefined = all data). */
