@@ -127,8 +127,13 @@ describe('resolveIdentitiesSql on hand-built graphs', () => {
     await load('events', [
       ...members.map((m, i) => ({ at: `2024-02-0${i + 1} 10:00:00`, member_id: m, device_id: 'store-tablet' })),
       { at: '2024-02-09 10:00:00', member_id: 'M1', phone_hash: 'p1' },
+      // A family iPad at the member_id limit (3): a plausible link, used.
+      ...['F1', 'F2', 'F3'].map((m) => ({ at: '2024-03-01 10:00:00', member_id: m, device_id: 'family-ipad' })),
     ]);
     const { sql, map } = await bothPaths();
+    // All seen at once: member ids (rank 0) before the device (rank 3), then by value.
+    expect(new Set(['F1', 'F2', 'F3'].map((m) => map.get(`member_id:${m}`)))).toEqual(new Set([ck('member_id', 'F1')]));
+    expect(map.get('device_id:family-ipad')).toBe(ck('member_id', 'F1'));
     expect(sql.hubs).toBe(1);
     expect(map.has('device_id:store-tablet')).toBe(false);
     expect(new Set(members.map((m) => map.get(`member_id:${m}`)))).toEqual(new Set(members.map((m) => ck('member_id', m))));
