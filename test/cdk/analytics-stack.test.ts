@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { listSqlViews } from '../../src/lake/local-catalog.ts';
 import { NAMED_QUERIES } from '../../lib/constructs/named-queries.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
+import { IDENTITY_STEPS } from '../../src/identity/resolve-sql.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -148,7 +149,7 @@ describe('analytics stack: daily identity refresh', () => {
     const dir = path.join(asm.directory, dirs[0]!);
     const stepDir = path.join(PROJECT_ROOT, 'sql', 'identity', '_resolve');
     const steps = fs.readdirSync(stepDir).filter((f) => f.endsWith('.sql')).sort();
-    expect(steps.length).toBe(11);
+    expect(steps).toEqual(IDENTITY_STEPS.map((f) => `${f}.sql`));
     expect(fs.readdirSync(path.join(dir, 'identity-sql')).sort()).toEqual(steps);
     for (const f of steps) expect(fs.readFileSync(path.join(dir, 'identity-sql', f), 'utf8')).toBe(fs.readFileSync(path.join(stepDir, f), 'utf8'));
     expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).not.toMatch(/@duckdb/);
