@@ -16,7 +16,7 @@ import { openDuckDB, queryRows } from '../../src/adapters/local/duckdb.ts';
 import { DuckDbSqlEngine } from '../../src/adapters/local/duckdb-sql-engine.ts';
 import { tableDef } from '../../src/contract/index.ts';
 import { generateRetailer } from '../../src/generate/index.ts';
-import { IdentityError, resolveIdentities, resolveIdentitiesSql, RESOLVED_HUBS_TABLE, RESOLVED_MAP_TABLE, type IdentityOptions } from '../../src/identity/index.ts';
+import { IdentityError, resolveIdentities, resolveIdentitiesSql, RESOLVED_HUBS_TABLE, RESOLVED_MAP_TABLE, writeIdentityTables, type IdentityOptions } from '../../src/identity/index.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { tableRelation } from '../../src/lake/local-catalog.ts';
 
@@ -201,6 +201,24 @@ describe('resolveIdentitiesSql on hand-built graphs', () => {
     expect(second.get('member_id:M3')).toBe(first.get('member_id:M2'));
     expect(second.get('device_id:new-phone')).toBe(first.get('member_id:M1'));
     expect(second.get('member_id:M5')).toBe(ck('member_id', 'M5'));
+  });
+
+  it('writes curated/identity_map/ and identity_hubs/ as Parquet with the rows writeIdentityTables writes', async () => {
+    await load('events', [...chain(20, (k) => k), ...['M1', 'M2', 'M3', 'M4'].map((m) => ({ at: '2024-05-01 10:00:00', member_id: m, device_id: 'tablet' }))]);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-identity-sql-lake-'));
+    try {
+      await resolveIdentities(conn, {}, SOURCES);
+      await writeIdentityTables(conn, path.join(root, 'local'));
+      await resolveIdentitiesSql(await DuckDbSqlEngine.create(conn, { lakeDir: path.join(root, 'sql') }), { sources: SOURCES });
+      for (const t of ['identity_map', 'identity_hubs']) {
+        const read = (lake: string) => queryRows(conn, `select * from read_parquet('${path.join(root, lake, 'curated', t, '*.parquet')}') order by all`);
+        const local = await read('local');
+        expect(local.length, t).toBeGreaterThan(0);
+        expect(await read('sql'), t).toEqual(local);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('stops with an error naming the round limit instead of looping on', async () => {
