@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Node } from 'constructs';
 import { couponConfigSchema } from '../src/coupons/config.ts';
+import { parseMaxLinks } from '../src/identity/options.ts';
 import { parseDelimiter } from '../src/ingest/csv.ts';
 import { parseColumnMap } from '../src/ingest/order-import-core.ts';
 
@@ -79,6 +80,20 @@ export const configSchema = z.object({
   destroyOnRemove: bool.default(false),
   /** E-mail subscribed to the alarm topic. */
   alarmEmail: z.email().optional(),
+  /** Daily identity refresh (EventBridge Scheduler expression, UTC): writes identity_map; before tagRefreshSchedule, whose views read it. */
+  identitySchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(0 2 * * ? *)'),
+  /** Over-merge limits of the identity refresh, `kind=N,...` (src/identity/options.ts); unset kinds keep the defaults. */
+  identityMaxLinks: z
+    .string()
+    .optional()
+    .superRefine((s, ctx) => {
+      if (s === undefined) return;
+      try {
+        parseMaxLinks(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */

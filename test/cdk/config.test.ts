@@ -19,6 +19,12 @@ describe('deployment configuration', () => {
     expect(() => parseConfig({ stage: 'Prod_1' })).toThrow(/retailLake\.stage: must be 1-16 lower-case letters/);
   });
 
+  it('defaults the identity refresh to before the tag refresh, and rejects over-merge limits of an unknown kind at synth', () => {
+    expect(parseConfig({})).toMatchObject({ identitySchedule: 'cron(0 2 * * ? *)', tagRefreshSchedule: 'cron(30 2 * * ? *)' });
+    expect(parseConfig({ identityMaxLinks: 'device_id=8,guest_id=300' }).identityMaxLinks).toBe('device_id=8,guest_id=300');
+    expect(() => parseConfig({ identityMaxLinks: 'tablet=3' })).toThrow(/retailLake\.identityMaxLinks: .*kind one of member_id.*received "tablet=3"/);
+  });
+
   it('rejects MSK subnets in fewer than two AZs', () => {
     expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
   });

@@ -17,6 +17,12 @@
  *   `create or replace view <name> as <sql/ view>` for every view of sql/, `drop view if exists` (removed views, the
  *   pre-rename customer_tags view, and dropViews on stack delete), `drop table if exists customer_tag_snapshots`, and
  *   the snapshot table's CTAS `... as select ..., cast(null as varchar) as dt from customer_tags_live with no data`.
+ * - views deployer, identity_map: where its placeholder view would go, `drop view if exists identity_map` (a lake
+ *   deployed before it was a table) and `create table identity_map with (...) as <placeholder> with no data`.
+ * - identity refresh (resolveIdentitiesSql through AthenaSqlEngine): per work table `drop table if exists` and a
+ *   CTAS to Parquet (`create table identity_work_<step> with (format, write_compression, external_location) as
+ *   <sql/identity/_resolve/ step>`); per round the CTAS of the next labels, the count of changed labels and the drop
+ *   of the previous labels; `insert into identity_map` / the first CTAS of identity_hubs; the closing counts.
  * - scheduled scorer: AthenaScoreSource (tags of a snapshot partition; purchasesSql, also with ordered: true as the
  *   local reader runs it), CustomerScoresStore (the UNLOAD to Parquet of this run's staged rows, selected by "$path";
  *   the read of an earlier scoring), AthenaNextBestProducts (`"next_best_products$partitions"`, then one partition).
@@ -51,7 +57,10 @@ import { athenaViewName } from '../../../lib/constructs/athena-views.ts';
 import { AthenaQueryRunner } from '../../../src/adapters/aws/athena-query-runner.ts';
 import { AthenaScoreSource } from '../../../src/adapters/aws/athena-score-source.ts';
 import { AthenaUnloadReader } from '../../../src/adapters/aws/athena-unload.ts';
+import { AthenaSqlEngine } from '../../../src/adapters/aws/athena-sql-engine.ts';
 import { deployViews, dropViews } from '../../../src/adapters/aws/athena-views.ts';
+import { ensureIdentityMapTable, IDENTITY_MAP_TABLE } from '../../../src/adapters/aws/identity-tables.ts';
+import { resolveIdentitiesSql } from '../../../src/identity/resolve-sql.ts';
 import { CustomerScoresStore } from '../../../src/adapters/aws/customer-scores.ts';
 import { AthenaNextBestProducts } from '../../../src/adapters/aws/next-best-products-reader.ts';
 import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTags, TAG_SNAPSHOTS_TABLE } from '../../../src/adapters/aws/tag-snapshot.ts';
@@ -166,6 +175,11 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   const deploy = (runner: AthenaQueryRunner, previous: string[]) =>
     deployViews(runner, views, previous, {
       tables: [TAG_SNAPSHOTS_TABLE],
+      tablesInstead: {
+        [IDENTITY_MAP_TABLE]: async () => {
+          await ensureIdentityMapTable(runner, { location: 's3://curated/identity_map/', placeholderSql: views.find((v) => v.name === IDENTITY_MAP_TABLE)!.sql });
+        },
+      },
       afterView: async (name) => {
         if (name === LIVE_TAGS_VIEW) await ensureSnapshotTable(runner, { location: 's3://curated/customer_tags/', copyTable: async () => {} });
       },
@@ -174,7 +188,10 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   it('fresh lake: every CREATE OR REPLACE VIEW, the snapshot table CTAS WITH NO DATA and the DROP VIEW of a removed view parse as Trino', async () => {
     const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } });
     await deploy(runner, [...views.map((v) => v.name), TAG_SNAPSHOTS_TABLE, 'mart_removed']);
-    expect(sent.filter((s) => s.startsWith('create or replace view '))).toHaveLength(views.length);
+    // identity_map is the one view of sql/ deployed as a table (CTAS WITH NO DATA from its placeholder).
+    expect(sent.filter((s) => s.startsWith('create or replace view '))).toHaveLength(views.length - 1);
+    expect(sent).not.toContain(`create or replace view ${IDENTITY_MAP_TABLE} as`);
+    expect(sent).toContainEqual(expect.stringMatching(/^create table identity_map with \([\s\S]*\nwith no data$/));
     expect(sent).toContainEqual(expect.stringMatching(/^create table customer_tags with \([\s\S]* with no data$/));
     expect(sent.at(-1)).toBe('drop view if exists mart_removed');
     expectAllParse(sent);
@@ -191,10 +208,37 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
     expectAllParse(sent);
   });
 
+  it('a lake deployed before identity_map was a table: the DROP VIEW of the placeholder, then the CTAS, parse as Trino', async () => {
+    const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [IDENTITY_MAP_TABLE]: { type: 'VIRTUAL_VIEW', columns: ['identity_type'] } });
+    await deploy(runner, views.map((v) => v.name));
+    const drop = sent.indexOf(`drop view if exists ${IDENTITY_MAP_TABLE}`);
+    expect(drop).toBeGreaterThanOrEqual(0);
+    expect(sent[drop + 1]).toMatch(/^create table identity_map with /);
+    expect(sent.filter((s) => s.startsWith('drop view if exists ')).length).toBe(1);
+    expectAllParse(sent);
+  });
+
   it('stack delete: dropViews parses as Trino', async () => {
     const { sent, runner } = fakeAthena({});
     await dropViews(runner, views.map((v) => v.name));
     expect(sent).toHaveLength(views.length);
+    expectAllParse(sent);
+  });
+});
+
+describe('identity refresh (lambdas/identity-refresh): resolveIdentitiesSql through AthenaSqlEngine', () => {
+  it('the graph CTAS, every round’s CTAS and count, the drops and the INSERTs into identity_map and identity_hubs parse as Trino', async () => {
+    // Labels change in the first two rounds, then settle: three rounds, like a small real graph.
+    let counts = 0;
+    const changed = (sql: string) => (/\bas changed\b/.test(sql) ? String([5, 2, 0][counts++] ?? 0) : '0');
+    const { sent, runner } = fakeAthena({ [IDENTITY_MAP_TABLE]: { type: 'EXTERNAL_TABLE', columns: ['identity_type', 'identity_value', 'customer_key', 'first_seen_at'] } }, changed);
+    const engine = new AthenaSqlEngine({ runner, workLocation: 's3://curated/_identity_work/', curatedLocation: 's3://curated/', clearPrefix: async () => 0 });
+    const r = await resolveIdentitiesSql(engine, { asOf: '2025-03-01' });
+    expect(r.rounds).toBe(3);
+    expect(sent.filter((s) => /^create table identity_work_parents_\d+ with/.test(s))).toHaveLength(4);
+    expect(sent).toContainEqual(expect.stringMatching(/^insert into identity_map\n/));
+    // identity_hubs does not exist yet: created by CTAS at its location.
+    expect(sent).toContainEqual(expect.stringMatching(/^create table identity_hubs with \(format = 'PARQUET', write_compression = 'SNAPPY', external_location = 's3:\/\/curated\/identity_hubs\/'\) as\n/));
     expectAllParse(sent);
   });
 });
