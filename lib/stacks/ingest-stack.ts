@@ -99,6 +99,8 @@ export class IngestStack extends Stack {
       quarantine,
       dedup: this.dedup,
       key,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-order-import`,
       dedupTtlDays: c.dedupTtlDays,
       map: imports.map,
       delimiter: imports.delimiter,
