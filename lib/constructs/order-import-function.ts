@@ -52,6 +52,11 @@ export interface OrderImportFunctionProps {
   readonly currency?: string;
   /** Time zone of export times without an offset. @default 'Asia/Shanghai' */
   readonly timeZone?: string;
+  /**
+   * Rows ordered before this date (yyyy-MM-dd) are quarantined instead of landing in a partition Athena does not
+   * project: the catalog's first data date. @default - the importer's own floor (1990-01-01)
+   */
+  readonly earliest?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -85,6 +90,7 @@ export class OrderImportFunction extends Construct {
         IMPORT_CURRENCY: props.currency ?? 'CNY',
         IMPORT_TIME_ZONE: props.timeZone ?? 'Asia/Shanghai',
         ...(props.dateFormat ? { IMPORT_DATE_FORMAT: props.dateFormat } : {}),
+        ...(props.earliest ? { IMPORT_EARLIEST: props.earliest } : {}),
       },
     });
     const fn = this.function;

@@ -108,6 +108,8 @@ export class IngestStack extends Stack {
       currency: imports.currency,
       timeZone: imports.timeZone ?? c.sourceTimeZone,
       ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
+      // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
+      earliest: c.firstDataDate,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }

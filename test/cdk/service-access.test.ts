@@ -119,6 +119,30 @@ describe('EventBridge Scheduler DLQs', () => {
   });
 });
 
+describe('every role that sends to an encrypted queue', () => {
+  it('may also use the queue’s key (Lambda on-failure destinations, event source DLQs, scheduler DLQs)', () => {
+    let senders = 0;
+    for (const stack of STACKS) {
+      const all = resources(prod, stack);
+      const queues = new Map(Object.entries(all).filter(([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties.KmsMasterKeyId).map(([id, r]) => [id, JSON.stringify(r.Properties.KmsMasterKeyId)]));
+      const byRole = new Map<string, Statement[]>();
+      for (const [, p] of ofType(prod, stack, 'AWS::IAM::Policy')) {
+        for (const r of list(p.Properties.Roles as { Ref: string }[])) byRole.set(r.Ref, [...(byRole.get(r.Ref) ?? []), ...(p.Properties.PolicyDocument as { Statement: Statement[] }).Statement]);
+      }
+      for (const [role, stmts] of byRole) {
+        const sentTo = stmts.filter((st) => list(st.Action).includes('sqs:SendMessage')).flatMap((st) => list(st.Resource) as { 'Fn::GetAtt'?: [string, string] }[]);
+        for (const q of sentTo.flatMap((r) => (r['Fn::GetAtt'] && queues.has(r['Fn::GetAtt'][0]) ? [r['Fn::GetAtt'][0]] : []))) {
+          senders++;
+          const onKey = stmts.filter((st) => list(st.Resource).some((res) => JSON.stringify(res) === queues.get(q))).flatMap((st) => list(st.Action));
+          expect(onKey.some((a) => like(a, 'kms:GenerateDataKey')), `${stack}/${role} -> ${q}: kms:GenerateDataKey`).toBe(true);
+          expect(onKey, `${stack}/${role} -> ${q}: kms:Decrypt`).toContain('kms:Decrypt');
+        }
+      }
+    }
+    expect(senders).toBe(7); // cleanser and sentiment (event source DLQs), order import and coupon issuer (on-failure destinations), three scheduler roles
+  });
+});
+
 describe('CloudWatch alarms publishing to the encrypted alarm topic', () => {
   it('lets cloudwatch.amazonaws.com use the lake key for every alarm of the stage, and for no other account or stage', () => {
     const alarms = ofType(prod, 'observability', 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName as string);
