@@ -34,4 +34,16 @@ describe('deployment configuration', () => {
     expect(loadConfig(app.node).insights).toEqual({ leadTimeDays: 14, forecastHorizonPeriods: 13, recsApplySchedule: 'cron(0 1 * * ? *)' });
     expect(() => parseConfig({ insights: { forecastSchedule: 'every monday' } })).toThrow(/retailLake\.insights\.forecastSchedule: must be a cron\(\.\.\.\) or rate/);
   });
+
+  it('takes the first data date from firstDataDate, or from its former name partitionStartDate', () => {
+    expect(parseConfig({}).firstDataDate).toBe('2024-01-01');
+    expect(parseConfig({ firstDataDate: '1997-01-01' }).firstDataDate).toBe('1997-01-01');
+    expect(parseConfig({ partitionStartDate: '1997-01-01' }).firstDataDate).toBe('1997-01-01');
+    expect(parseConfig({ firstDataDate: '2025-03-01', partitionStartDate: '1997-01-01' }).firstDataDate).toBe('2025-03-01');
+  });
+
+  it('rejects a first data date that is not a date or lies in the future, naming the key', () => {
+    expect(() => parseConfig({ firstDataDate: '01/02/2024' })).toThrow(/retailLake\.firstDataDate: .*received "01\/02\/2024"/);
+    expect(() => parseConfig({ firstDataDate: '2999-01-01' })).toThrow(/retailLake\.firstDataDate: must not be in the future .*received "2999-01-01"/);
+  });
 });
