@@ -21,6 +21,7 @@ import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { ProjectFunction } from './project-function.ts';
+import type { PiiKeySecret } from './pii-key-secret.ts';
 
 export interface OrderImportFunctionProps {
   /** The raw bucket (its object events must go to EventBridge). */
@@ -35,6 +36,10 @@ export interface OrderImportFunctionProps {
   /** Key of the DLQ. */
   readonly key: kms.IKey;
   readonly dedupTtlDays: number;
+  /** The PII hashing key: customer ids that are phones or e-mails are stored as its keyed hash, like the cleanser's. */
+  readonly piiKey: PiiKeySecret;
+  /** Region of phone numbers without a country code. @default 'CN' */
+  readonly phoneRegion?: string;
   /** Column map in `retail-lake import-orders --map` syntax. */
   readonly map: string;
   /** @default ',' */
@@ -79,6 +84,8 @@ export class OrderImportFunction extends Construct {
         IMPORT_HEADER: String(props.header ?? true),
         IMPORT_CURRENCY: props.currency ?? 'CNY',
         IMPORT_TIME_ZONE: props.timeZone ?? 'Asia/Shanghai',
+        PII_SECRET_ID: props.piiKey.secret.secretArn,
+        PHONE_REGION: props.phoneRegion ?? 'CN',
         ...(props.dateFormat ? { IMPORT_DATE_FORMAT: props.dateFormat } : {}),
       },
     });
@@ -88,6 +95,7 @@ export class OrderImportFunction extends Construct {
     props.quarantine.grantWrite(fn, 'events/*');
     props.quarantine.grantReadWrite(fn, `${IMPORT_SPECS_PREFIX}*`);
     props.dedup.grantReadWrite(fn);
+    props.piiKey.grantRead(fn);
     const raw = nagName(this, props.raw.bucketArn);
     const quarantine = nagName(this, props.quarantine.bucketArn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${prefix}*`), `Exports are named by whoever drops them; read-only, the ${prefix} prefix of the raw bucket only.`);

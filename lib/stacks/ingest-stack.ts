@@ -100,6 +100,8 @@ export class IngestStack extends Stack {
       dedup: this.dedup,
       key,
       dedupTtlDays: c.dedupTtlDays,
+      piiKey: this.piiKey,
+      phoneRegion: c.phoneRegion,
       map: imports.map,
       delimiter: imports.delimiter,
       header: imports.header,
