@@ -171,18 +171,31 @@ export function normalisePhone(v: string, defaultRegion: CountryCode): string | 
  * on its own (full-width ０-９ and ＠ become 0-9 and @) so a match can be mapped back and replaced in the original,
  * which keeps its own characters (a Chinese review keeps its full-width punctuation).
  */
-function foldForMatching(s: string): { folded: string; origin: number[] } {
+function foldForMatching(s: string): { folded: string; origin: number[] | undefined } {
+  // Most text is already in NFKC (ASCII, plain Chinese): no per-character work, offsets are the identity.
+  if (s.normalize('NFKC') === s) return { folded: s, origin: undefined };
   let folded = '';
   const origin: number[] = [];
   let i = 0;
   for (const ch of s) {
-    const f = ch.charCodeAt(0) < 0x80 ? ch : ch.normalize('NFKC');
+    const f = ch.charCodeAt(0) < 0x80 ? ch : foldChar(ch);
     for (let k = 0; k < f.length; k++) origin.push(i);
     folded += f;
     i += ch.length;
   }
   origin.push(i);
   return { folded, origin };
+}
+
+const folds = new Map<string, string>();
+function foldChar(ch: string): string {
+  let f = folds.get(ch);
+  if (f === undefined) {
+    f = ch.normalize('NFKC');
+    if (folds.size > 10_000) folds.clear();
+    folds.set(ch, f);
+  }
+  return f;
 }
 
 const TLDS = 'com|net|org|edu|gov|info|biz|io|co|cn|uk|de|fr|jp|hk|tw|sg|us|ca|au';
@@ -215,6 +228,10 @@ const PHONE_IN_TEXT = new RegExp(
     String.raw`)(?![A-Za-z0-9_]|[.,:]\d)`,
   'g',
 );
+/** Anything that could hold a phone (7 digits, full-width ones too) or an address (@, ＠, "at"). */
+const MAYBE_PERSONAL = /(?:[0-9\uFF10-\uFF19][^0-9\uFF10-\uFF19]*){7}|[@\uFF20]|[([{]\s*at\s*[)\]}]|\bat\s[\s\S]*\sdot\s/i;
+/** The e-mail forms' own pre-check: an @, a bracketed "at", or a spelled "at ... dot ". */
+const MAYBE_EMAIL = /@|[([{]\s*at\s*[)\]}]|\bat\s[\s\S]*\sdot\s/i;
 const DATE_LIKE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})$/;
 
 /**
@@ -258,10 +275,10 @@ function phonePrefix(run: string, region: CountryCode): number {
  * "name at domain dot com". Prices, dates and order numbers stay. The one scrubber of every path that stores text.
  */
 export function scrubPersonalData(text: string, region: CountryCode = 'CN'): string {
-  if (!/[0-9\uFF10-\uFF19@\uFF20]|\bat\b/i.test(text)) return text; // nothing phone- or e-mail-like: the common case
+  if (!MAYBE_PERSONAL.test(text)) return text; // no @ or spelled-out address, fewer than 7 digits: the common case
   const { folded, origin } = foldForMatching(text);
   const spans: Array<[number, number, string]> = [];
-  for (const m of folded.matchAll(EMAIL_IN_TEXT)) spans.push([m.index, m.index + m[0].length, '[email]']);
+  if (MAYBE_EMAIL.test(folded)) for (const m of folded.matchAll(EMAIL_IN_TEXT)) spans.push([m.index, m.index + m[0].length, '[email]']);
   const phones = new RegExp(PHONE_IN_TEXT);
   for (let m = phones.exec(folded); m; m = phones.exec(folded)) {
     const start = m.index;
@@ -271,7 +288,7 @@ export function scrubPersonalData(text: string, region: CountryCode = 'CN'): str
       spans.push([start, start + len, '[phone]']);
       phones.lastIndex = start + len;
     } else {
-      // Not a phone as a whole: look again from its second group ("rated 5 13912345678" is two runs).
+      // Not a phone as a whole: look again from its second group ("2025 11 30 139 1234 5678" holds one).
       phones.lastIndex = start + /^\D*\d+/.exec(m[0])![0].length;
     }
   }
@@ -280,11 +297,15 @@ export function scrubPersonalData(text: string, region: CountryCode = 'CN'): str
   let out = '';
   let at = 0;
   for (const [s, e, token] of spans) {
-    const from = origin[s]!;
-    // A match that ends inside a character NFKC expanded to several (e.g. ㈱) takes the whole character.
-    let k = e;
-    while (k > 0 && k < folded.length && origin[k] === origin[k - 1]) k++;
-    const to = origin[k]!;
+    let from = s;
+    let to = e;
+    if (origin) {
+      from = origin[s]!;
+      // A match that ends inside a character NFKC expanded to several (e.g. ㈱) takes the whole character.
+      let k = e;
+      while (k > 0 && k < folded.length && origin[k] === origin[k - 1]) k++;
+      to = origin[k]!;
+    }
     if (from < at) continue;
     out += text.slice(at, from) + token;
     at = to;
