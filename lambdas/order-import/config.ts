@@ -35,6 +35,9 @@ export const orderImportEnv = z.object({
    */
   IMPORT_EARLIEST: z.iso.date().optional(),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  /** Secret holding the PII hashing key (the cleanser's): customer ids that are phones or e-mails are hashed with it. */
+  PII_SECRET_ID: z.string().min(1),
+  PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
 });
 
 export type OrderImportEnv = z.output<typeof orderImportEnv>;

@@ -102,6 +102,8 @@ export class IngestStack extends Stack {
       // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
       ruleName: `retail-lake-${c.stage}-order-import`,
       dedupTtlDays: c.dedupTtlDays,
+      piiKey: this.piiKey,
+      phoneRegion: c.phoneRegion,
       map: imports.map,
       delimiter: imports.delimiter,
       header: imports.header,

@@ -19,7 +19,8 @@ import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
 import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
 import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
-import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
+import type { Pii } from '../cleanse/pii.ts';
+import { currencyDigits, localToUtcMs, money, normaliseCode, preview, tzOffsetMs } from '../cleanse/standardise.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import { assertUniqueHeader, readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
@@ -149,6 +150,8 @@ export function resolveSpec(map: ColumnMap, header: string[] | null, o: Omit<Imp
 export interface ImportedLine {
   readonly order_id: string;
   readonly member_id?: string;
+  readonly phone_hash?: string;
+  readonly email_hash?: string;
   readonly sku: string;
   readonly description?: string;
   readonly country?: string;
@@ -185,6 +188,8 @@ export class RowReader {
   constructor(
     private readonly spec: ImportSpec,
     private readonly nowMs: number,
+    /** Hashes a customer id that is a phone or an e-mail and scrubs text: the cleanser's own (src/cleanse/pii.ts). */
+    private readonly pii: Pii,
   ) {
     this.readDate = spec.dateFormat ? compileDateFormat(spec.dateFormat) : defaultDateReader;
     this.earliestMs = Date.parse(`${spec.earliest}T00:00:00Z`);
@@ -255,6 +260,9 @@ export class RowReader {
       if (member.length > 64) this.reject('value.out_of_range', 'customer_id', `${preview(member)} is longer than 64 characters`);
       if (/[\p{Cc}\p{Cf}]/u.test(member)) this.reject('value.invalid_format', 'customer_id', `${preview(member)} contains control characters`);
     }
+    // A customer id that is a phone or an e-mail is stored as its keyed hash, and as phone_hash / email_hash too.
+    const ids = member === undefined ? {} : this.pii.identities({ member_id: member }).ids;
+    member = ids.member_id;
 
     let orderId: string;
     if (spec.columns.order_id !== undefined) {
@@ -311,11 +319,13 @@ export class RowReader {
 
     const text = (f: ImportField, max: number) => {
       const v = this.cell(fields, f);
-      return v === undefined ? undefined : normaliseText(v, max).text || undefined;
+      return v === undefined ? undefined : this.pii.scrub(v.normalize('NFC')).slice(0, max) || undefined;
     };
     return {
       order_id: orderId,
       member_id: member,
+      phone_hash: ids.phone_hash,
+      email_hash: ids.email_hash,
       sku,
       description: text('description', 500),
       country: text('country', 100),
@@ -351,6 +361,8 @@ export function toOrderLine(l: ImportedLine, eventId: string, lineNumber: number
     store_id: l.store_id,
     occurred_at: l.occurred_at,
     member_id: l.member_id,
+    phone_hash: l.phone_hash,
+    email_hash: l.email_hash,
     sku: l.sku,
     description: l.description,
     country: l.country,
@@ -459,6 +471,8 @@ export interface OrderImportPorts {
   /** Receives curated_order_lines and quarantine_events rows; commit() (if any) runs after the last source. */
   readonly sink: LakeSink & { commit?: () => Promise<void> };
   readonly dedup: DedupStore;
+  /** Hashes customer ids that are phones or e-mails and scrubs free text, as the cleanser does. */
+  readonly pii: Pii;
   /** Keeps a resolved spec (keyed by specId) so that quarantined rows can be replayed later. */
   readonly saveSpec: (id: string, spec: ImportSpec) => void | Promise<void>;
 }
@@ -536,7 +550,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
   for (const source of sources) {
     let spec: ImportSpec | undefined = header ? undefined : resolveSpec(o.map, null, base);
     let id = spec ? specId(spec) : '';
-    let reader = spec ? new RowReader(spec, now.getTime()) : undefined;
+    let reader = spec ? new RowReader(spec, now.getTime(), o.pii) : undefined;
     if (spec) await o.saveSpec(id, spec);
     const repeats = new Map<string, number>();
     // Occurrences of a normalised line content in this file: the n-th is a line of its own (two scans of one item,
@@ -567,7 +581,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
         assertUniqueHeader(names, source.name);
         spec = resolveSpec(o.map, names, base);
         id = specId(spec);
-        reader = new RowReader(spec, now.getTime());
+        reader = new RowReader(spec, now.getTime(), o.pii);
         await o.saveSpec(id, spec);
         continue;
       }

@@ -173,6 +173,8 @@ describe('ingest stack: order import from the landing prefix', () => {
     expect(text).toContain('/events/*');
     expect(text).toContain('/import_specs/*');
     expect(text).toContain('firehose:PutRecordBatch');
+    // Customer ids that are phones or e-mails are hashed with the cleanser's key.
+    expect(text).toContain('secretsmanager:GetSecretValue');
     // The only wildcard resource is X-Ray's, which supports no resource-level permissions.
     const wildcard = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
     expect([...new Set(wildcard.flatMap((s) => [s.Action].flat()))].every((a) => a.startsWith('xray:'))).toBe(true);

@@ -11,6 +11,7 @@ const env = {
   QUARANTINE_BUCKET: 'quarantine-bucket',
   LANDING_PREFIX: 'landing/orders/',
   IMPORT_MAP: 'order_id=order,customer_id=customer,sku=sku,quantity=qty,unit_price=price,ordered_at=time',
+  PII_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:retail-lake/pii-key',
 };
 
 describe('order-import invocation', () => {
