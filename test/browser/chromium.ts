@@ -25,10 +25,11 @@ export interface BrowserLookup {
 export function lookupChromium(env: NodeJS.ProcessEnv = process.env): BrowserLookup {
   const executable = env.RETAIL_LAKE_CHROMIUM ?? '/usr/bin/chromium';
   if (fs.existsSync(executable)) return { found: true, executable };
-  const message =
-    `Chromium not found at ${executable}: the browser tests are SKIPPED. Install it with: ${INSTALL} ` +
-    '(or set RETAIL_LAKE_CHROMIUM to its path).';
-  if (env.RETAIL_LAKE_REQUIRE_BROWSER === '1') throw new Error(`${message} RETAIL_LAKE_REQUIRE_BROWSER=1: required here.`);
+  const install = `Install it with: ${INSTALL} (or set RETAIL_LAKE_CHROMIUM to its path).`;
+  if (env.RETAIL_LAKE_REQUIRE_BROWSER === '1') {
+    throw new Error(`Chromium not found at ${executable} and RETAIL_LAKE_REQUIRE_BROWSER=1: the browser tests must run here. ${install}`);
+  }
+  const message = `Chromium not found at ${executable}: the browser tests are SKIPPED. ${install}`;
   return { found: false, executable, message };
 }
 

@@ -24,7 +24,7 @@ describe('browser lookup', () => {
 
   it('fails instead of skipping when RETAIL_LAKE_REQUIRE_BROWSER=1', () => {
     expect(() => lookupChromium({ RETAIL_LAKE_CHROMIUM: missing, RETAIL_LAKE_REQUIRE_BROWSER: '1' })).toThrow(
-      /apt-get install -y chromium.*RETAIL_LAKE_REQUIRE_BROWSER=1: required here/,
+      /RETAIL_LAKE_REQUIRE_BROWSER=1: the browser tests must run here.*apt-get install -y chromium/,
     );
   });
 
