@@ -35,7 +35,7 @@ describe('browser lookup', () => {
   });
 
   it('a whole browser test file passes, skipped, and says why, when no browser is found', () => {
-    const env = { ...process.env, RETAIL_LAKE_CHROMIUM: missing };
+    const env: NodeJS.ProcessEnv = { ...process.env, RETAIL_LAKE_CHROMIUM: missing };
     delete env.RETAIL_LAKE_REQUIRE_BROWSER;
     const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', 'test/browser/report.test.ts'], {
       cwd: ROOT,
