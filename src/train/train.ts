@@ -71,14 +71,12 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   const model = parseTrainTarget(o.model);
   const horizonDays = checkHorizon(o.horizonDays ?? DEFAULT_TRAIN_HORIZON_DAYS);
   const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];
+  const given = o.asOf !== undefined ? checkAsOf(o.asOf) : undefined;
   const newest = await newestLakeDate(o.lakeDir);
   // A lake of imported series or reviews alone still trains forecast and sentiment: as-of is their newest date.
   const seriesDate = names.includes('forecast') && (model === 'forecast' || newest === undefined) ? await latestSeriesDate(o.lakeDir) : undefined;
   const reviewDate = names.includes('sentiment') && newest === undefined ? await latestImportedReviewDate(o.lakeDir, o.now) : undefined;
-  const asOf =
-    o.asOf !== undefined
-      ? checkAsOf(o.asOf)
-      : ((model === 'forecast' ? seriesDate : undefined) ?? newest ?? seriesDate ?? reviewDate);
+  const asOf = given ?? (model === 'forecast' ? seriesDate : undefined) ?? newest ?? seriesDate ?? reviewDate;
   if (asOf === undefined) throw new TrainError(noEventsMessage(o.lakeDir));
   const store = o.store ?? new LocalModelStore(o.lakeDir);
   const horizonPeriods = o.horizonPeriods ?? DEFAULT_HORIZON_PERIODS;
