@@ -40,7 +40,7 @@ describe('train forecast, recs and sentiment on a generated retailer', () => {
       await queryRows(
         conn,
         `select distinct coalesce(p.category, 'uncategorised') || '|' || l.store_id as series_id
-         from read_parquet(${sqlString(path.join(lake, 'curated', 'curated_order_lines', '**', '*.parquet'))}, hive_partitioning = false) as l
+         from read_parquet(${sqlString(path.join(lake, 'curated', 'order_lines', '**', '*.parquet'))}, hive_partitioning = false) as l
          left join read_csv(${sqlString(path.join(lake, 'landing', 'fixture', 'batch', 'products.csv'))}, header = true, all_varchar = true) as p on p.sku = l.sku
          where l.order_status = 'placed' and cast(l.occurred_at as date) <= date '${FIXTURE.asOf}'`,
       )
