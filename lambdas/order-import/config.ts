@@ -29,6 +29,11 @@ export const orderImportEnv = z.object({
   IMPORT_DATE_FORMAT: z.string().min(1).optional(),
   IMPORT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
   IMPORT_TIME_ZONE: z.string().min(1).default('Asia/Shanghai'),
+  /**
+   * Rows ordered before this date are quarantined (timestamp.implausible) rather than written to a dt partition
+   * Athena does not project (the deployment's firstDataDate). @default the importer's own floor
+   */
+  IMPORT_EARLIEST: z.iso.date().optional(),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
 });
 

@@ -52,6 +52,7 @@ async function body(event: unknown): Promise<ImportedObject[]> {
       timeZone: env.IMPORT_TIME_ZONE,
       maxRecordBytes: env.MAX_RECORD_BYTES,
       ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
+      ...(env.IMPORT_EARLIEST ? { earliest: env.IMPORT_EARLIEST } : {}),
     });
     const accounted = counts.clean + counts.quarantined + counts.duplicates;
     publishCounts(metrics, counts);

@@ -99,6 +99,8 @@ export class IngestStack extends Stack {
       quarantine,
       dedup: this.dedup,
       key,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-order-import`,
       dedupTtlDays: c.dedupTtlDays,
       map: imports.map,
       delimiter: imports.delimiter,
@@ -106,6 +108,8 @@ export class IngestStack extends Stack {
       currency: imports.currency,
       timeZone: imports.timeZone ?? c.sourceTimeZone,
       ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
+      // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
+      earliest: c.firstDataDate,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }

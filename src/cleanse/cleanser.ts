@@ -157,13 +157,16 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       row: {
         quarantine_id: createHash('sha256').update(rec.origin).update('\n').update(rec.data).digest('hex').slice(0, 32),
         reason_code: reason,
-        field_path: fieldPath,
-        message,
+        // Messages quote received values; whatever they hold, the row must be Unicode the lake can store.
+        field_path: fieldPath === undefined ? undefined : wellFormed(fieldPath),
+        message: wellFormed(message),
         raw_payload: raw === undefined ? Buffer.from(rec.data).toString('base64') : raw,
         raw_encoding: raw === undefined ? 'base64' : 'utf8',
         event_id: str(head?.event_id),
         event_type: str(head?.type),
-        schema_version: Number.isInteger(head?.schema_version) ? (head!.schema_version as number) : undefined,
+        // The column is a 32-bit INTEGER: a number outside it (1e300, 2^70) stays only in raw_payload and the message,
+        // so the row itself can always be written.
+        schema_version: isInt32(head?.schema_version) ? head.schema_version : undefined,
         origin: rec.origin,
         received_at: receivedIso,
         source: str(head?.source) && /^[a-z_]{1,32}$/.test(head!.source as string) ? (head!.source as string) : 'unknown',
@@ -198,7 +201,10 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       obj = (loneSurrogates ? toWellFormed(parsed) : parsed) as Record<string, unknown>;
       const env = envelopeSchema.safeParse(obj);
       if (!env.success) throw rejectionFromZod(env.error, obj, []);
-      const e = env.data;
+      // The dedup key: "e1 " and "e1" are one event re-sent, not two (revenue would count twice).
+      const eventId = env.data.event_id.trim();
+      if (!eventId) throw new RecordRejectedError('value.out_of_range', 'event_id', `field 'event_id' is blank; received ${preview(env.data.event_id)}`);
+      const e = { ...env.data, event_id: eventId };
       const def = eventTypeDef(e.type);
       if (!def || def.source !== e.source) {
         throw new RecordRejectedError(
@@ -302,6 +308,8 @@ function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Rec
     };
   });
 }
+
+const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 

@@ -188,5 +188,15 @@ export function preview(v: unknown, max = 80): string {
     // Too deep to stringify (nested garbage) or not serialisable.
     s = Array.isArray(v) ? 'a deeply nested array' : typeof v === 'object' && v !== null ? 'a deeply nested object' : typeof v;
   }
-  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+  return s.length > max ? `${cutAt(s, max)}… (${s.length} chars)` : s;
+}
+
+/**
+ * The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair: half an emoji is not
+ * Unicode, and DuckDB refuses the whole staged file that holds it ("no low surrogate in string").
+ */
+export function cutAt(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const last = s.charCodeAt(n - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
 }

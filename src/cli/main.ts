@@ -169,10 +169,11 @@ export function buildProgram(): Command {
     .argument('<table>', 'table name')
     .argument('<file>', 'CSV file with a header row')
     .addOption(new Option('--mode <mode>', 'full replaces the table, incremental appends').choices(['full', 'incremental']).default('full'))
+    .option('--force', 'replace the table even with a file that lacks required columns or has no valid row')
     .action(async (name: string, file: string, o, cmd: Command) => {
       const g = globals(cmd);
       if (!isBatchTable(name)) throw new CliError(`unknown batch table ${JSON.stringify(name)}; expected one of ${Object.keys(BATCH_TABLES).join(', ')}`);
-      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode }), `load ${name}`);
+      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode, force: o.force === true }), `load ${name}`);
     });
 
   program

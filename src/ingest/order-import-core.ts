@@ -21,7 +21,7 @@ import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
 import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
-import { readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
+import { assertUniqueHeader, readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
 import { importKey } from './import-keys.ts';
@@ -332,7 +332,10 @@ export class RowReader {
   }
 }
 
-/** Event id of an imported line: a hash of its normalised content and its repeat number (see docs/ingest.md). */
+/**
+ * Event id of an imported line: a hash of its normalised content and how many lines of the same content came before
+ * it in the file (see docs/ingest.md).
+ */
 export function importEventId(l: ImportedLine, repeat: number): string {
   const content = [l.order_id, l.member_id ?? null, l.sku, l.quantity, l.unit_price, l.line_amount, l.occurred_at, l.store_id, l.channel, l.currency, repeat];
   return `imp-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32)}`;
@@ -536,6 +539,9 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
     let reader = spec ? new RowReader(spec, now.getTime()) : undefined;
     if (spec) await o.saveSpec(id, spec);
     const repeats = new Map<string, number>();
+    // Occurrences of a normalised line content in this file: the n-th is a line of its own (two scans of one item,
+    // or two lines that differ only in their description), and the n-th of a re-import matches it.
+    const contentRepeats = new Map<string, number>();
     const lineNumbers = new Map<string, number>();
     let batch: RoutedRecord[] = [];
     let passing: string[] = [];
@@ -558,6 +564,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
         } catch (e) {
           throw new ImportError(`${source.name}: the header row cannot be read (${(e as Error).message})`, { cause: e });
         }
+        assertUniqueHeader(names, source.name);
         spec = resolveSpec(o.map, names, base);
         id = specId(spec);
         reader = new RowReader(spec, now.getTime());
@@ -574,7 +581,10 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
       } else {
         const n = (lineNumbers.get(r.line.order_id) ?? 0) + 1;
         lineNumbers.set(r.line.order_id, n);
-        const eventId = importEventId(r.line, repeat);
+        const first = importEventId(r.line, 0);
+        const nth = contentRepeats.get(first) ?? 0;
+        contentRepeats.set(first, nth + 1);
+        const eventId = nth ? importEventId(r.line, nth) : first;
         passing.push(importQuarantineId(repeat, rec.bytes));
         batch.push({ origin, routed: { kind: 'clean', key: importKey(eventId), rows: [['curated_order_lines', [toOrderLine(r.line, eventId, n)]]] } });
       }

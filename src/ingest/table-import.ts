@@ -24,7 +24,7 @@ import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import type { QuarantineRow } from '../contract/index.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
 import { quarantineGlob } from './quarantine-files.ts';
-import { openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
+import { assertUniqueHeader, openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
 
@@ -187,6 +187,7 @@ async function importTable<F extends string>(
       if (!index) {
         index = {};
         const header = o.header === false ? null : fields.map((h) => h.trim());
+        if (header) assertUniqueHeader(header, file);
         for (const [field, col] of Object.entries(o.map) as [F, string][]) {
           let i: number;
           if (header) {

@@ -40,6 +40,14 @@ describe('retail-lake query', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a file outside the lake with one line naming it (sandbox; cases in query-sandbox.test.ts)', () => {
+    const r = runCli(['query', "select * from read_text('/etc/passwd')", '--lake', lake]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^retail-lake: query refused: "\/etc\/passwd" is a path outside the lake/);
+    expect(r.stderr).not.toMatch(/root:|\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
   it('reports a SQL error without a stack trace', async () => {
     const r = await runCliInProcess(['query', 'select no_such_column from curated_events', '--lake', lake]);
     expect(r.status).toBe(2);

@@ -40,4 +40,11 @@ describe('order-import configuration', () => {
     expect(() => readOrderImportEnv({ ...env, IMPORT_MAP: 'order_id=order,unit_price=price' })).toThrow(HandlerConfigError);
     expect(() => readOrderImportEnv({ ...env, IMPORT_MAP: 'order_id=order,unit_price=price' })).toThrow(/IMPORT_MAP: .*ordered_at/);
   });
+
+  it('reads the first data date below which rows are quarantined, and fails naming IMPORT_EARLIEST when it is not a date', () => {
+    expect(readOrderImportEnv(env).IMPORT_EARLIEST).toBeUndefined();
+    expect(readOrderImportEnv({ ...env, IMPORT_EARLIEST: '2024-01-01' }).IMPORT_EARLIEST).toBe('2024-01-01');
+    expect(() => readOrderImportEnv({ ...env, IMPORT_EARLIEST: '01/01/2024' })).toThrow(/IMPORT_EARLIEST/);
+  });
 });
+
