@@ -121,6 +121,19 @@ export async function evaluateIdentity(
   }
 }
 
+/**
+ * Pairwise scores of any map relation (identity_type, identity_value, customer_key) against the ground truth, without
+ * resolving: for a map built elsewhere (a hand-made toy case, another resolver's output).
+ */
+export async function scoreIdentityMap(conn: DuckDBConnection, mapRelation: string, persons: readonly GroundTruthPerson[]): Promise<IdentityEvaluation> {
+  try {
+    await loadTruth(conn, persons);
+    return await scoreMap(conn, mapRelation);
+  } finally {
+    await conn.run('drop table if exists identity_truth');
+  }
+}
+
 /** Same-person pairs connected through that person's own co-occurrences, and how many of them share a customer. */
 async function linkable(conn: DuckDBConnection): Promise<{ pairs: number; correct: number }> {
   const nodeCount = Number((await conn.runAndReadAll('select count(*) from identity_nodes')).getRows()[0]![0]);
