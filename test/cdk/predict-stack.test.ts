@@ -144,9 +144,10 @@ describe('predict stack: scheduled scoring', () => {
       ScheduleExpression: 'cron(30 3 * * ? *)',
       Target: { Arn: { 'Fn::GetAtt': [id, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 }, RoleArn: Match.anyValue() },
     });
-    // After the refresh it scores: the default scoring time is later in the day than the default tag refresh.
-    const tagRefresh = prod.template('analytics').findResources('AWS::Scheduler::Schedule');
-    expect(Object.values(tagRefresh).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression)).toEqual(['cron(30 2 * * ? *)']);
+    // After identity and the tag refresh it scores: the default scoring time is later in the day than both of the
+    // analytics stack's schedules (identity refresh 02:00, tag refresh 02:30).
+    const analytics = prod.template('analytics').findResources('AWS::Scheduler::Schedule');
+    expect(Object.values(analytics).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression).sort()).toEqual(['cron(0 2 * * ? *)', 'cron(30 2 * * ? *)']);
   });
 
   it('runs after the daily recs apply of the insights refresh, whose next_best_products it copies', () => {

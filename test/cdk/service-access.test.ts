@@ -102,7 +102,7 @@ describe('EventBridge Scheduler DLQs', () => {
   const schedules = (['analytics', 'predict', 'insights'] as const).flatMap((stack) => ofType(prod, stack, 'AWS::Scheduler::Schedule').map(([id, s]) => ({ id, stack, s })));
 
   it('lets every schedule role use the key its DLQ is encrypted with (kms:GenerateDataKey and kms:Decrypt)', () => {
-    expect(schedules.length).toBe(6); // tag refresh, scorer, four insights jobs
+    expect(schedules.length).toBe(7); // identity refresh, tag refresh, scorer, four insights jobs
     for (const { id, stack, s } of schedules) {
       const target = s.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] }; DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } };
       const role = target.RoleArn['Fn::GetAtt'][0];
@@ -139,7 +139,7 @@ describe('every role that sends to an encrypted queue', () => {
         }
       }
     }
-    expect(senders).toBe(7); // cleanser and sentiment (event source DLQs), order import and coupon issuer (on-failure destinations), three scheduler roles
+    expect(senders).toBe(8); // cleanser and sentiment (event source DLQs), order import and coupon issuer (on-failure destinations), four scheduler roles (identity refresh, tag refresh, scorer, insights)
   });
 });
 
