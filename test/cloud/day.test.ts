@@ -2,6 +2,7 @@
 // handler modules, with the environment the synthesized templates give them) over moto_server, a Firehose stand-in
 // that partitions and converts as synthesized, in the order their event sources fire. See test/cloud/README.md.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +15,12 @@ import { hasMoto, startMoto, MOTO_CREDENTIALS, MOTO_REGION, type MotoServer } fr
 import { generateRetailer } from '../../src/generate/index.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { importOrders } from '../../src/ingest/order-import.ts';
+import { refreshTags } from '../../src/tags/refresh.ts';
 import { readOrderImportEnv } from '../../lambdas/order-import/config.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
 import { putAll, readEventLines } from '../integration/harness/stream.ts';
 import { Deployment } from './deployment.ts';
+import { startAthenaStandIn, type AthenaStandIn } from './athena-standin.ts';
 import { startFirehoseStandIn, type FirehoseStandIn } from './firehose-standin.ts';
 import { LambdaSandbox } from './lambda-sandbox.ts';
 import { runKinesisMapping, type MappingStats } from './event-sources.ts';
@@ -96,6 +99,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let moto: MotoServer;
   let d: Deployment;
   let firehose: FirehoseStandIn;
+  let athena: AthenaStandIn;
   let s3: S3Client;
   let sqs: SqsJsonClient;
   let work: string;
@@ -109,8 +113,10 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     quarantineDir: string;
     firehoseErrors: string[];
     curatedBucket: string;
+    viewsDeployed: { Status: string; Reason?: string }[];
+    tagRefresh: unknown;
   };
-  const local = {} as { ingest: Counts; imports: Counts; lake: string };
+  const local = {} as { ingest: Counts; imports: Counts; lake: string; tagsAsOf: string };
 
   beforeAll(async () => {
     const t0 = Date.now();
@@ -134,6 +140,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     sqs = new SqsJsonClient(moto.endpoint);
     const kinesis = new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() });
     firehose = await startFirehoseStandIn(d, { s3, glue: new GlueClient(cfg) });
+    athena = await startAthenaStandIn({ s3, glue: new GlueClient(cfg), database: d.functionEnv('analytics', 'TagRefreshFunction').GLUE_DATABASE! });
     const endpoints = {
       AWS_REGION: MOTO_REGION,
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
@@ -147,6 +154,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
       AWS_ENDPOINT_URL_SQS: moto.endpoint,
       AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
+      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
     };
     const sandbox = (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string) => {
       const s = new LambdaSandbox(fn, handlerPath(fn), { ...d.functionEnv(stack, id), ...endpoints });
@@ -201,8 +209,42 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cloud.importsAgain = await importer.invoke(s3Event);
 
     mark("// 3. Firehose's buffers");
-    // 3. Firehose's buffers reach their interval: Parquet lands in the curated bucket.
     await firehose.deliver();
+
+    // 4. The analytics stack's views, as its custom resource deploys them (manifest asset published as cdk deploy does).
+    await d.publishAssets();
+    const views = d.find('Custom::AthenaViews', 'Views');
+    const cfnResponses: { Status: string; Reason?: string }[] = [];
+    const cfn = http.createServer((req, res) => {
+      let b = '';
+      req.on('data', (c) => (b += c));
+      req.on('end', () => {
+        cfnResponses.push(JSON.parse(b));
+        res.end();
+      });
+    });
+    await new Promise<void>((ok) => cfn.listen(0, '127.0.0.1', () => ok()));
+    const deployer = sandbox('analytics', 'ViewsDeployer', 'views-deployer');
+    await deployer.invoke({
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:views-deployer',
+      ResponseURL: `http://127.0.0.1:${(cfn.address() as import('node:net').AddressInfo).port}/`,
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/RetailLake-prod-Analytics/1',
+      RequestId: 'day-views',
+      LogicalResourceId: views.logicalId,
+      ResourceType: 'Custom::AthenaViews',
+      ResourceProperties: d.resolve(views.stack, views.props),
+    });
+    cfn.close();
+    cloud.viewsDeployed = cfnResponses;
+    mark('views');
+
+    // 5. Identity refresh (scheduled before the tag refresh): its handler is wired here once it exists.
+    // 6. Tag refresh (schedule): the day's customer_tags snapshot.
+    cloud.tagRefresh = await sandbox('analytics', 'TagRefreshFunction', 'tag-refresh').invoke({});
+    mark('tags');
+
+    // 3. Firehose's buffers reach their interval: Parquet lands in the curated bucket.
     cloud.curatedBucket = d.ref('lake', d.find('AWS::S3::Bucket', 'CuratedBucket').logicalId);
     cloud.curatedDir = path.join(work, 'cloud', 'curated');
     cloud.quarantineDir = path.join(work, 'cloud', 'quarantine');
@@ -227,11 +269,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       timeZone: ie.IMPORT_TIME_ZONE,
       maxRecordBytes: ie.MAX_RECORD_BYTES,
     });
+    local.tagsAsOf = (await refreshTags({ lakeDir: local.lake })).asOf;
+    mark('local tags');
   }, 240_000);
 
   afterAll(async () => {
     for (const s of sandboxes) await s.close();
     await firehose?.close();
+    await athena?.close();
     await moto?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
@@ -285,6 +330,25 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(Number(distinctRows!.n)).toBe(Number(copies!.keys));
     });
   }
+
+  it('deploys the views through Athena and writes the day\'s tag snapshot', () => {
+    const failed = athena.queries.filter((x) => x.state === 'FAILED').map((x) => `${x.sql.slice(0, 100)} -> ${x.error}`);
+    expect(failed).toEqual([]);
+    expect(cloud.viewsDeployed.map((r) => [r.Status, r.Reason])).toEqual([['SUCCESS', undefined]]);
+    // The views deployer created the empty snapshot table (CTAS WITH NO DATA); the refresh inserts the newest day.
+    expect(cloud.tagRefresh).toMatchObject({ created: false, asOf: local.tagsAsOf });
+  });
+
+  it('gives every customer the same tags as the local run: the day\'s customer_tags snapshot, every column', async () => {
+    const read = (dir: string) => query(`select * from read_parquet('${dir}/customer_tags/dt=${local.tagsAsOf}/*.parquet') order by all`);
+    fs.rmSync(cloud.curatedDir, { recursive: true, force: true });
+    await mirror(s3, cloud.curatedBucket, 'customer_tags/', cloud.curatedDir);
+    const cloudRows = await read(cloud.curatedDir);
+    const localRows = await read(`${local.lake}/curated`);
+    expect(localRows.length).toBeGreaterThan(0);
+    expect(cloudRows.length).toBe(localRows.length);
+    expect(cloudRows).toEqual(localRows);
+  });
 
   it('quarantines the same records for the same reasons as the local run', async () => {
     const cols = 'source, reason_code, field_path, raw_payload';

@@ -5,7 +5,9 @@
  * Fn::Select, Fn::Split, Fn::Sub) against the emulated physical names. A function's environment is read from its
  * template and resolved, never copied by hand: a variable the CDK code renames or drops shows up here.
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -44,8 +46,11 @@ export class Deployment {
   /** The SQS queue that stands in for each Lambda target of a rule: what EventBridge delivered to the function. */
   readonly targetQueues = new Map<string, string>();
 
+  private readonly app: ReturnType<typeof buildTestApp>['app'];
+
   constructor(private readonly moto: MotoServer) {
     const app = buildTestApp();
+    this.app = app.app;
     this.templates = Object.fromEntries(STACKS.map((s) => [s, app.template(s).toJSON()])) as Record<StackName, Cfn>;
     for (const s of STACKS) {
       for (const o of Object.values<Cfn>(this.templates[s].Outputs ?? {})) {
@@ -234,6 +239,34 @@ export class Deployment {
       }
       if (targets.length) await events.send(new PutTargetsCommand({ Rule: name, EventBusName: bus, Targets: targets }));
     }
+  }
+
+  /**
+   * Publishes the app's file assets into the CDK bootstrap bucket, as `cdk deploy` does (the views manifest, say):
+   * the cloud assembly's asset manifests name each file and its destination bucket and key.
+   */
+  async publishAssets(): Promise<number> {
+    const s3 = new S3Client({ ...this.moto.clientConfig, forcePathStyle: true });
+    const outdir = this.app.synth().directory;
+    const buckets = new Set<string>();
+    let n = 0;
+    for (const f of fs.readdirSync(outdir).filter((x) => x.endsWith('.assets.json'))) {
+      const manifest = JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf8')) as { files?: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { bucketName: string; objectKey: string }> }> };
+      for (const asset of Object.values(manifest.files ?? {})) {
+        const src = path.join(outdir, asset.source.path);
+        if (asset.source.packaging === 'zip' || !fs.existsSync(src) || fs.statSync(src).isDirectory()) continue;
+        for (const dest of Object.values(asset.destinations)) {
+          const bucket = dest.bucketName.replace('${AWS::AccountId}', MOTO_ACCOUNT).replace('${AWS::Region}', MOTO_REGION).replace('${AWS::Partition}', 'aws');
+          if (!buckets.has(bucket)) {
+            await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined);
+            buckets.add(bucket);
+          }
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: dest.objectKey, Body: fs.readFileSync(src) }));
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   /** Every dead-letter queue of the app (queues whose name or construct says so), with its emulated URL. */
