@@ -103,7 +103,8 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
   /** Makes the mirror equal to the buckets (new and changed objects fetched, deleted ones removed). */
   async function sync(): Promise<void> {
     const seen = new Set<string>();
-    for (const b of (await o.s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
+    // The CDK asset bucket holds nothing a query reads.
+    for (const b of ((await o.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((x) => !x.Name!.startsWith('cdk-'))) {
       let token: string | undefined;
       do {
         const r = await o.s3.send(new ListObjectsV2Command({ Bucket: b.Name!, ContinuationToken: token }));
@@ -200,12 +201,22 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
   }
 
   /** Every Glue table as a DuckDB view over its files (refreshed before each statement: files come and go). */
+  const defined = new Map<string, string>();
   async function refreshCatalog(): Promise<Set<string>> {
     const names = new Set<string>();
     for (const t of await glueTables()) {
       if (t.TableType === 'VIRTUAL_VIEW') continue;
       names.add(t.Name!);
-      await conn.run(`create or replace view "${t.Name}" as select * from ${reader(t)}`);
+      const sql = `create or replace view "${t.Name}" as select * from ${reader(t)}`;
+      if (defined.get(t.Name!) === sql) continue;
+      await conn.run(sql);
+      defined.set(t.Name!, sql);
+    }
+    for (const name of [...defined.keys()]) {
+      if (!names.has(name)) {
+        defined.delete(name);
+        await conn.run(`drop view if exists "${name}"`);
+      }
     }
     return names;
   }
@@ -297,6 +308,7 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
       if (!t && !m[1]) throw new Error(`Table ${m[2]} not found`);
       if (t) await o.glue.send(new DeleteTableCommand({ DatabaseName: o.database, Name: m[2]! }));
       await conn.run(`drop view if exists "${m[2]}"`);
+      defined.delete(m[2]!);
       return;
     }
     if (/^(create\s+or\s+replace\s+view|drop\s+view)\b/i.test(sql)) {

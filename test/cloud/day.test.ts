@@ -126,6 +126,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await generateRetailer({ outDir: landing, customers: 300, days: 5, seed: 11, dirtyRate: 0.05 });
     const exportCsv = orderExport(landing);
     fs.writeFileSync(path.join(work, 'orders-2025-12-31.csv'), exportCsv);
+    mark('generated');
 
     mark('// The deployment: templates');
     // The deployment: templates synthesized, resources created in moto, the Firehose stand-in listening.
@@ -271,7 +272,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     });
     local.tagsAsOf = (await refreshTags({ lakeDir: local.lake })).asOf;
     mark('local tags');
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     for (const s of sandboxes) await s.close();

@@ -51,7 +51,9 @@ export class Deployment {
   constructor(private readonly moto: MotoServer) {
     const app = buildTestApp();
     this.app = app.app;
-    this.templates = Object.fromEntries(STACKS.map((s) => [s, app.template(s).toJSON()])) as Record<StackName, Cfn>;
+    // One synthesis of the whole app (as `cdk synth` writes cdk.out); the templates are read from the assembly.
+    const assembly = app.app.synth();
+    this.templates = Object.fromEntries(STACKS.map((s) => [s, assembly.getStackArtifact(app[s].artifactId).template])) as Record<StackName, Cfn>;
     for (const s of STACKS) {
       for (const o of Object.values<Cfn>(this.templates[s].Outputs ?? {})) {
         if (o.Export?.Name) this.exports.set(this.resolve(s, o.Export.Name), { stack: s, value: o.Value });
