@@ -79,6 +79,10 @@ export const configSchema = z.object({
   destroyOnRemove: bool.default(false),
   /** E-mail subscribed to the alarm topic. */
   alarmEmail: z.email().optional(),
+  /** Daily identity refresh (EventBridge Scheduler expression, UTC): writes identity_map; before tagRefreshSchedule, whose views read it. */
+  identitySchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(0 2 * * ? *)'),
+  /** Over-merge limits of the identity refresh, `kind=N,...` (src/identity/options.ts); unset kinds keep the defaults. */
+  identityMaxLinks: z.string().regex(/^([a-z_]+=\d+)(,[a-z_]+=\d+)*$/, 'must be kind=N pairs, e.g. device_id=8,guest_id=300').optional(),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */

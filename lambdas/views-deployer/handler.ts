@@ -4,7 +4,9 @@
  * the views removed since the last deployment; on Delete it drops them all, dependents first. Right after
  * customer_tags_live (sql/marts/customer_tags.sql under its Athena name) it makes sure the snapshot table
  * customer_tags exists, so the views that read the snapshots (customer_360) can be created before the first refresh
- * (src/adapters/aws/tag-snapshot.ts).
+ * (src/adapters/aws/tag-snapshot.ts). identity_map is a table written by the identity refresh: where its placeholder
+ * view (sql/identity/identity_map.sql) would go, the deployer makes sure the table exists instead
+ * (src/adapters/aws/identity-tables.ts), and never drops it as a view.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -15,6 +17,7 @@ import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts
 import { deployViews, dropViews } from '../../src/adapters/aws/athena-views.ts';
 import { respondToCloudFormation } from '../../src/adapters/aws/cfn-response.ts';
 import { copyGlueTable } from '../../src/adapters/aws/glue-tables.ts';
+import { ensureIdentityMapTable, IDENTITY_MAP_TABLE } from '../../src/adapters/aws/identity-tables.ts';
 import { readJsonObject } from '../../src/adapters/aws/s3-json.ts';
 import { ensureSnapshotTable, LIVE_TAGS_VIEW, TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/tag-snapshot.ts';
 import { readEnv } from '../shared/env.ts';
@@ -24,6 +27,7 @@ const env = readEnv(
     ATHENA_WORKGROUP: z.string().min(1),
     GLUE_DATABASE: z.string().min(1),
     SNAPSHOT_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
+    IDENTITY_MAP_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
   }),
 );
 const logger = new Logger();
@@ -37,7 +41,8 @@ async function body(event: CloudFormationCustomResourceEvent): Promise<void> {
     const physicalResourceId = `athena-views:${env.GLUE_DATABASE}`;
     const p = props.parse(e.ResourceProperties);
     if (e.RequestType === 'Delete') {
-      await dropViews(runner, p.ViewNames);
+      // identity_map is a table with the refreshed map; like customer_tags it outlives the stack.
+      await dropViews(runner, p.ViewNames.filter((n) => n !== IDENTITY_MAP_TABLE));
       return { physicalResourceId };
     }
     const views = manifest.parse(await readJsonObject(p.ManifestBucket, p.ManifestKey));
@@ -46,6 +51,13 @@ async function body(event: CloudFormationCustomResourceEvent): Promise<void> {
     const previous = e.RequestType === 'Update' ? props.parse(e.OldResourceProperties).ViewNames : [];
     const created = await deployViews(runner, views, previous, {
       tables: [TAG_SNAPSHOTS_TABLE],
+      tablesInstead: {
+        [IDENTITY_MAP_TABLE]: async () => {
+          const placeholderSql = views.find((v) => v.name === IDENTITY_MAP_TABLE)!.sql;
+          const outcome = await ensureIdentityMapTable(runner, { location: env.IDENTITY_MAP_LOCATION, placeholderSql });
+          logger.info('identity map table checked', { table: IDENTITY_MAP_TABLE, outcome });
+        },
+      },
       afterView: async (name) => {
         if (name !== LIVE_TAGS_VIEW) return;
         const outcome = await ensureSnapshotTable(runner, { location: env.SNAPSHOT_LOCATION, copyTable: (from, to) => copyGlueTable(from, to, { database: env.GLUE_DATABASE }).then(() => {}) });

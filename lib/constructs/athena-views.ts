@@ -14,6 +14,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { IDENTITY_MAP_TABLE } from '../../src/adapters/aws/identity-tables.ts';
 import { LIVE_TAGS_VIEW, TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/tag-snapshot.ts';
 import type { SqlView } from '../../src/lake/local-catalog.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
@@ -23,6 +24,8 @@ import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './ack
 
 /** Prefix of the curated bucket holding the customer_tags snapshots (the local layout: curated/customer_tags/). */
 export const SNAPSHOT_PREFIX = `${TAG_SNAPSHOTS_TABLE}/`;
+/** Prefix of the curated bucket holding the identity_map table (the local layout: curated/identity_map/). */
+export const IDENTITY_MAP_PREFIX = `${IDENTITY_MAP_TABLE}/`;
 
 /** The Athena name of a sql/ view: customer_tags is deployed as customer_tags_live, the others as they are. */
 export function athenaViewName(name: string): string {
@@ -62,6 +65,7 @@ export class AthenaViews extends Construct {
         ATHENA_WORKGROUP: props.workgroup.workgroupName,
         GLUE_DATABASE: props.catalog.databaseName,
         SNAPSHOT_LOCATION: `s3://${props.curated.bucketName}/${SNAPSHOT_PREFIX}`,
+        IDENTITY_MAP_LOCATION: `s3://${props.curated.bucketName}/${IDENTITY_MAP_PREFIX}`,
       },
     });
     this.manifest.grantRead(this.function);
@@ -70,6 +74,9 @@ export class AthenaViews extends Construct {
     // CTAS (WITH NO DATA) checks and owns the snapshot table's location.
     props.curated.grantReadWrite(this.function, `${SNAPSHOT_PREFIX}*`);
     acknowledgeOnPrincipal(this.function, iam5Resource(`${nagName(this, props.curated.bucketArn)}/${SNAPSHOT_PREFIX}*`), `The snapshot table's location; CTAS checks it is empty before creating the table. Only ${SNAPSHOT_PREFIX} of the curated bucket.`);
+    // The empty identity_map table (CTAS WITH NO DATA) where the placeholder view would go.
+    props.curated.grantReadWrite(this.function, `${IDENTITY_MAP_PREFIX}*`);
+    acknowledgeOnPrincipal(this.function, iam5Resource(`${nagName(this, props.curated.bucketArn)}/${IDENTITY_MAP_PREFIX}*`), `The identity_map table's location; CTAS checks it is empty before creating the table. Only ${IDENTITY_MAP_PREFIX} of the curated bucket.`);
     for (const action of ['s3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
       acknowledgeOnPrincipal(this.function, iam5Action(action), `CDK bucket and key grants on ${SNAPSHOT_PREFIX} of the curated bucket and the lake key only.`);
     }

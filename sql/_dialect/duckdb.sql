@@ -10,3 +10,10 @@ create or replace macro with_timezone(ts, tz) as timezone(tz, ts);
 create or replace macro at_timezone(ts, tz) as timezone(tz, ts);
 -- Trino day_of_week: ISO day of the week, 1 = Monday .. 7 = Sunday.
 create or replace macro day_of_week(ts) as isodow(ts);
+-- Trino to_utf8(varchar) -> varbinary, and Trino sha256(varbinary) -> varbinary (DuckDB's own sha256 returns hex
+-- text): `lower(to_hex(sha256(to_utf8(s))))` is then the same lowercase hex digest on both engines. The sha256 macro
+-- is a temporary one because only those shadow a built-in function; it calls the built-in by its qualified name.
+create or replace macro to_utf8(s) as encode(s);
+create or replace temp macro sha256(b) as unhex(system.main.sha256(b));
+-- Trino array_join(array, separator).
+create or replace macro array_join(l, sep) as array_to_string(l, sep);

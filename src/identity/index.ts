@@ -5,3 +5,4 @@ export * from './resolve.ts';
 export * from './materialise.ts';
 export * from './lake-output.ts';
 export * from './ground-truth.ts';
+export * from './resolve-sql.ts';

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { IDENTITY_TYPES, type IdentityType } from '../contract/index.ts';
 import { IdentityOptionsError } from './errors.ts';
 
+/** Relations read by default: every lake table that carries the identity columns and occurred_at. */
+export const IDENTITY_SOURCES = ['curated_events', 'curated_order_lines'] as const;
+
 /**
  * Default limits, per kind of linked identifier. One person plausibly has a member id or two (re-registration),
  * a few phones, e-mails and openids, several app installs over the years; anything past these limits is shared

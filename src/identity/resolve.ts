@@ -29,8 +29,9 @@ export const RESOLVED_MAP_TABLE = 'identity_map_resolved';
 /** Session table of the identifiers set aside by the over-merge guard. */
 export const RESOLVED_HUBS_TABLE = 'identity_hubs_resolved';
 
-/** Relations read by default: every lake table that carries the identity columns and occurred_at. */
-export const IDENTITY_SOURCES = ['curated_events', 'curated_order_lines'] as const;
+import { IDENTITY_SOURCES } from './options.ts';
+
+export { IDENTITY_SOURCES };
 
 export interface IdentityResolution {
   /** Data used: up to the end of this UTC day (undefined = all data). */
@@ -190,7 +191,8 @@ export async function resolveIdentities(
       select
         n.identity_type,
         n.identity_value,
-        'ck_' || substr(sha256(a.identity_type || ':' || a.identity_value), 1, 20) as customer_key,
+        -- system.main.sha256: DuckDB's hex digest, also where sql/_dialect/duckdb.sql gives sha256 Trino's meaning.
+        'ck_' || substr(system.main.sha256(a.identity_type || ':' || a.identity_value), 1, 20) as customer_key,
         n.first_seen_at
       from identity_nodes as n
       left join identity_components as c on c.node = n.node

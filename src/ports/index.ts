@@ -23,3 +23,20 @@ export interface DedupStore {
   /** Records keys as accepted; called only after their rows were written. */
   remember(keys: readonly string[]): Promise<void>;
 }
+
+/**
+ * Runs SQL where the lake's tables live and materialises tables from SELECTs: DuckDB locally
+ * (src/adapters/local/duckdb-sql-engine.ts), Athena in AWS (src/adapters/aws/athena-sql-engine.ts). The SELECTs are
+ * written once, in Trino SQL that DuckDB also runs (sql/_dialect/duckdb.sql); how a table is created, written and
+ * dropped is the engine's business (a session table, or a CTAS to Parquet on S3).
+ */
+export interface SqlEngine {
+  /** First column of the first row as text, or null when the query returns no row. */
+  scalar(sql: string): Promise<string | null>;
+  /** Creates work table `name` from a SELECT, replacing a table of that name left by an earlier run. */
+  createTable(name: string, select: string): Promise<void>;
+  /** Drops a work table and its data. */
+  dropTable(name: string): Promise<void>;
+  /** Replaces every row of lake table `name` (identity_map, identity_hubs) with the SELECT's rows. */
+  replaceTable(name: string, select: string): Promise<void>;
+}

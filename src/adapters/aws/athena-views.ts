@@ -32,17 +32,24 @@ export interface DeployHooks {
   readonly afterView?: (name: string) => Promise<void>;
   /** Names that are tables now, though earlier deployments had views of that name: never dropped as views. */
   readonly tables?: readonly string[];
+  /**
+   * Views materialised as tables by a scheduled job (identity_map): instead of CREATE OR REPLACE VIEW, the function
+   * given makes sure the table exists, so a deploy never puts the view back over the job's table.
+   */
+  readonly tablesInstead?: Readonly<Record<string, () => Promise<void>>>;
 }
 
 /** Creates or replaces every view, in the given order, then drops the views in `previous` that no longer exist. */
 export async function deployViews(runner: QueryRunner, views: readonly ViewDefinition[], previous: readonly string[] = [], hooks: DeployHooks = {}): Promise<string[]> {
   const done: string[] = [];
   for (const v of views) {
-    await runner.run(createViewStatement(v));
+    const ensureTable = hooks.tablesInstead?.[v.name];
+    if (ensureTable) await ensureTable();
+    else await runner.run(createViewStatement(v));
     done.push(v.name);
     await hooks.afterView?.(v.name);
   }
-  const keep = new Set([...views.map((v) => v.name), ...(hooks.tables ?? [])]);
+  const keep = new Set([...views.map((v) => v.name), ...(hooks.tables ?? []), ...Object.keys(hooks.tablesInstead ?? {})]);
   for (const name of [...previous].reverse()) if (!keep.has(name)) await runner.run(dropViewStatement(name));
   return done;
 }

@@ -1,0 +1,207 @@
+/**
+ * Identity resolution in SQL, for engines where the graph does not fit in one process (Athena): the same algorithm,
+ * over-merge guard, anchors and customer keys as resolveIdentities() (src/identity/resolve.ts), with the connected
+ * components computed by min-label propagation with hooking and pointer jumping instead of an in-memory union-find.
+ * Each step is one SELECT in sql/identity/_resolve/, materialised through the SqlEngine port; the component rounds
+ * run one statement each until a round changes no label (see 08_identity_parents_round.sql).
+ *
+ * @example await resolveIdentitiesSql(new AthenaSqlEngine({...}), { asOf: '2025-03-01' })
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IDENTITY_TYPES, identityColumn } from '../contract/index.ts';
+import type { SqlEngine } from '../ports/index.ts';
+import { IdentityError } from './errors.ts';
+import { IDENTITY_SOURCES, resolveOptions, type IdentityOptions } from './options.ts';
+
+/**
+ * Where the step files live in the repository. A Lambda bundle carries them elsewhere and passes `sqlDir`. (This
+ * module imports nothing that loads DuckDB, so the Athena-backed Lambda can bundle it.)
+ */
+export const IDENTITY_SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql/identity/_resolve');
+
+/** The lake tables the SQL path writes (same names and columns as src/identity/materialise.ts). */
+export const IDENTITY_MAP_TABLE = 'identity_map';
+export const IDENTITY_HUBS_TABLE = 'identity_hubs';
+
+/** Work tables, dropped at the end of a run; the parents table of round k is `${PARENTS}_<k>`. */
+export const IDENTITY_WORK_TABLES = {
+  rows: 'identity_work_rows',
+  occurrences: 'identity_work_occurrences',
+  nodes: 'identity_work_nodes',
+  edges: 'identity_work_edges',
+  hubs: 'identity_work_hubs',
+  links: 'identity_work_links',
+  parents: 'identity_work_parents',
+} as const;
+
+/** A round limit far above what any real graph needs (rounds grow with log2 of the longest path: 2^40 nodes). */
+export const DEFAULT_MAX_ROUNDS = 40;
+
+export interface SqlIdentityOptions extends IdentityOptions {
+  /** Relations read (identity columns + occurred_at). @default IDENTITY_SOURCES */
+  readonly sources?: readonly string[];
+  /** Tables written. @default { map: 'identity_map', hubs: 'identity_hubs' } */
+  readonly targets?: { readonly map: string; readonly hubs: string };
+  /** Stop with an error after this many rounds. @default DEFAULT_MAX_ROUNDS */
+  readonly maxRounds?: number;
+  /** Folder of the step files. @default IDENTITY_SQL_DIR */
+  readonly sqlDir?: string;
+  /** Keep the work tables (tests read them). @default false */
+  readonly keepWorkTables?: boolean;
+}
+
+export interface SqlIdentityResolution {
+  readonly asOf?: string;
+  /** Identifiers in identity_map (hubs excluded). */
+  readonly identities: number;
+  readonly customers: number;
+  readonly hubs: number;
+  /** Directed kept links / 2: distinct co-occurring pairs used. */
+  readonly links: number;
+  /** Label-propagation rounds run, the last one being the round that changed nothing. */
+  readonly rounds: number;
+  /** Labels changed per round. */
+  readonly changedPerRound: readonly number[];
+  readonly seconds: number;
+}
+
+const STEP_FILES = [
+  '01_identity_rows',
+  '02_identity_occurrences',
+  '03_identity_nodes',
+  '04_identity_edges',
+  '05_identity_hubs',
+  '06_identity_links',
+  '07_identity_parents_init',
+  '08_identity_parents_round',
+  '09_identity_parents_changed',
+  '10_identity_map',
+  '11_identity_hubs',
+] as const;
+export type IdentityStep = (typeof STEP_FILES)[number];
+
+const stepCache = new Map<string, string>();
+
+/** The SELECT of one step with its placeholders filled; fails naming a placeholder left unfilled. */
+export function identityStepSql(step: IdentityStep, values: Record<string, string>, sqlDir = IDENTITY_SQL_DIR): string {
+  const file = path.join(sqlDir, `${step}.sql`);
+  let sql = stepCache.get(file);
+  if (sql === undefined) {
+    if (!fs.existsSync(file)) throw new IdentityError(`identity step ${step}: no file ${file} (is sql/identity/_resolve/ in the bundle?)`);
+    sql = fs.readFileSync(file, 'utf8');
+    stepCache.set(file, sql);
+  }
+  // Header comments document the step; the engines get the statement only.
+  const body = sql
+    .split('\n')
+    .filter((l) => !l.startsWith('--'))
+    .join('\n')
+    .trim();
+  return body.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new IdentityError(`sql/identity/_resolve/${step}.sql uses {{${name}}}, which the driver does not fill`);
+    return v;
+  });
+}
+
+const KINDS = IDENTITY_TYPES.map((type, rank) => ({ type, column: identityColumn(type), rank }));
+const SOURCE_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+async function count(engine: SqlEngine, sql: string): Promise<number> {
+  const v = await engine.scalar(sql);
+  return v === null ? 0 : Number(v);
+}
+
+/**
+ * Resolves identities over `sources` with SQL only and writes identity_map and identity_hubs through `engine`.
+ * Same result as resolveIdentities() + writeIdentityTables() on the same data (test/identity/resolve-sql.test.ts).
+ */
+export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdentityOptions = {}): Promise<SqlIdentityResolution> {
+  const started = Date.now();
+  const opts = resolveOptions({ asOf: options.asOf, maxLinks: options.maxLinks });
+  const sources = options.sources ?? IDENTITY_SOURCES;
+  const bad = sources.find((s) => !SOURCE_NAME.test(s));
+  if (bad !== undefined) throw new IdentityError(`identity source ${JSON.stringify(bad)} is not a snake_case table name`);
+  const targets = options.targets ?? { map: IDENTITY_MAP_TABLE, hubs: IDENTITY_HUBS_TABLE };
+  const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
+  const w = IDENTITY_WORK_TABLES;
+  const cols = KINDS.map((k) => k.column).join(', ');
+  const cutoff = opts.asOf ? ` where occurred_at < timestamp '${nextDay(opts.asOf)} 00:00:00'` : '';
+  const values: Record<string, string> = {
+    identity_columns: cols,
+    sightings: sources.map((s) => `select ${cols}, occurred_at from ${s}${cutoff}`).join('\n    union all\n    '),
+    occurrences: KINDS.map(
+      (k) => `select row_id, '${k.type}' as identity_type, ${k.column} as identity_value, first_seen_at, ${k.rank} as kind_rank from ${w.rows} where ${k.column} is not null`,
+    ).join('\n    union all\n    '),
+    limit_case: `case other_type ${KINDS.map((k) => `when '${k.type}' then ${opts.maxLinks[k.type]}`).join(' ')} end`,
+    occurrences_table: w.occurrences,
+    nodes_table: w.nodes,
+    edges_table: w.edges,
+    hubs_table: w.hubs,
+    links_table: w.links,
+  };
+  const parentsTable = (round: number) => `${w.parents}_${round}`;
+  const created: string[] = [];
+  const create = async (name: string, step: IdentityStep, extra: Record<string, string> = {}) => {
+    created.push(name);
+    await engine.createTable(name, identityStepSql(step, { ...values, ...extra }, options.sqlDir));
+  };
+  const drop = async (name: string) => {
+    await engine.dropTable(name);
+    created.splice(created.indexOf(name), 1);
+  };
+
+  try {
+    await create(w.rows, '01_identity_rows');
+    await create(w.occurrences, '02_identity_occurrences');
+    await create(w.nodes, '03_identity_nodes');
+    await create(w.edges, '04_identity_edges');
+    await create(w.hubs, '05_identity_hubs');
+    await create(w.links, '06_identity_links');
+    await create(parentsTable(0), '07_identity_parents_init');
+
+    const changedPerRound: number[] = [];
+    let round = 0;
+    for (;;) {
+      if (round >= maxRounds) {
+        throw new IdentityError(`connected components did not settle within ${maxRounds} rounds (${changedPerRound.join(', ')} labels changed per round); raise maxRounds`);
+      }
+      const current = parentsTable(round);
+      const next = parentsTable(round + 1);
+      await create(next, '08_identity_parents_round', { parents_table: current });
+      const changed = await count(engine, identityStepSql('09_identity_parents_changed', { parents_table: current, next_parents_table: next }, options.sqlDir));
+      changedPerRound.push(changed);
+      round += 1;
+      await drop(current);
+      if (changed === 0) break;
+    }
+    const parents = parentsTable(round);
+
+    await engine.replaceTable(targets.map, identityStepSql('10_identity_map', { ...values, parents_table: parents }, options.sqlDir));
+    await engine.replaceTable(targets.hubs, identityStepSql('11_identity_hubs', values, options.sqlDir));
+    const links = (await count(engine, `select count(*) from ${w.links}`)) / 2;
+    return {
+      asOf: opts.asOf,
+      identities: await count(engine, `select count(*) from ${targets.map}`),
+      customers: await count(engine, `select count(distinct customer_key) from ${targets.map}`),
+      hubs: await count(engine, `select count(*) from ${targets.hubs}`),
+      links,
+      rounds: round,
+      changedPerRound,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+  } catch (e) {
+    if (e instanceof IdentityError) throw e;
+    throw new IdentityError(`identity resolution (SQL) failed over ${sources.join(', ')}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    if (!options.keepWorkTables) for (const t of [...created].reverse()) await engine.dropTable(t);
+  }
+}
