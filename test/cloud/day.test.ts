@@ -115,6 +115,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     curatedBucket: string;
     viewsDeployed: { Status: string; Reason?: string }[];
     tagRefresh: unknown;
+    identity: unknown;
   };
   const local = {} as { ingest: Counts; imports: Counts; lake: string; tagsAsOf: string };
 
@@ -240,7 +241,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cloud.viewsDeployed = cfnResponses;
     mark('views');
 
-    // 5. Identity refresh (scheduled before the tag refresh): its handler is wired here once it exists.
+    // 5. Identity refresh (its schedule fires before the tag refresh's): identity_map from the curated zone.
+    cloud.identity = await sandbox('analytics', 'IdentityRefreshFunction', 'identity-refresh').invoke({});
+    mark('identity');
     // 6. Tag refresh (schedule): the day's customer_tags snapshot.
     cloud.tagRefresh = await sandbox('analytics', 'TagRefreshFunction', 'tag-refresh').invoke({});
     mark('tags');
@@ -340,8 +343,18 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloud.tagRefresh).toMatchObject({ created: false, asOf: local.tagsAsOf });
   });
 
+  it('partitions the identifiers into the same customers as the local run (identity_map)', async () => {
+    const read = (dir: string) => query(`select identity_type, identity_value, customer_key from read_parquet('${dir}/identity_map/*') order by all`);
+    fs.rmSync(path.join(cloud.curatedDir, 'identity_map'), { recursive: true, force: true });
+    await mirror(s3, cloud.curatedBucket, 'identity_map/', cloud.curatedDir);
+    const cloudRows = await read(cloud.curatedDir);
+    const localRows = await read(`${local.lake}/curated`);
+    expect(localRows.length).toBeGreaterThan(0);
+    expect(cloudRows).toEqual(localRows);
+  });
+
   it('gives every customer the same tags as the local run: the day\'s customer_tags snapshot, every column', async () => {
-    const read = (dir: string) => query(`select * from read_parquet('${dir}/customer_tags/dt=${local.tagsAsOf}/*.parquet') order by all`);
+    const read = (dir: string) => query(`select * from read_parquet('${dir}/customer_tags/dt=${local.tagsAsOf}/*') order by all`);
     fs.rmSync(cloud.curatedDir, { recursive: true, force: true });
     await mirror(s3, cloud.curatedBucket, 'customer_tags/', cloud.curatedDir);
     const cloudRows = await read(cloud.curatedDir);
