@@ -243,6 +243,16 @@ export class Deployment {
     }
   }
 
+  /** A test-owned rule on a bus delivering every event to a new SQS queue (the test's subscriber); returns its URL. */
+  async observeBus(stack: StackName, busIdPrefix: string): Promise<string> {
+    const bus = this.ref(stack, this.find('AWS::Events::EventBus', busIdPrefix).logicalId);
+    const q = await new SqsJsonClient(this.moto.endpoint).createQueue(`observe-${bus}`.slice(0, 80));
+    const events = new EventBridgeClient(this.moto.clientConfig);
+    await events.send(new PutRuleCommand({ Name: 'day-observer', EventBusName: bus, EventPattern: JSON.stringify({ account: [MOTO_ACCOUNT] }), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: 'day-observer', EventBusName: bus, Targets: [{ Id: 'observer', Arn: q.arn }] }));
+    return q.url;
+  }
+
   /**
    * Publishes the app's file assets into the CDK bootstrap bucket, as `cdk deploy` does (the views manifest, say):
    * the cloud assembly's asset manifests name each file and its destination bucket and key.
