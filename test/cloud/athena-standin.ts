@@ -97,14 +97,18 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
   const conn = await db.connect();
   await conn.run(fs.readFileSync(path.join(PROJECT_ROOT, 'sql', '_dialect', 'duckdb.sql'), 'utf8'));
   const etags = new Map<string, string>();
+  /** Buckets statements wrote to (UNLOAD targets), mirrored from then on. */
+  const extraBuckets = new Set<string>();
   const queries: AthenaQueryRecord[] = [];
   const localOf = (l: Location) => path.join(mirrorDir, l.bucket, l.prefix);
 
   /** Makes the mirror equal to the buckets (new and changed objects fetched, deleted ones removed). */
   async function sync(): Promise<void> {
     const seen = new Set<string>();
-    // The CDK asset bucket holds nothing a query reads.
-    for (const b of ((await o.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((x) => !x.Name!.startsWith('cdk-'))) {
+    // Only the buckets a table, CTAS or UNLOAD names (the landing, model, access-log and asset buckets hold nothing a
+    // query reads).
+    const wanted = new Set([...(await glueTables()).flatMap((t) => (t.StorageDescriptor?.Location ? [parseS3(t.StorageDescriptor.Location).bucket] : [])), ...extraBuckets]);
+    for (const b of ((await o.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((x) => wanted.has(x.Name!))) {
       let token: string | undefined;
       do {
         const r = await o.s3.send(new ListObjectsV2Command({ Bucket: b.Name!, ContinuationToken: token }));
@@ -244,7 +248,8 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
 
   async function execute(rec: AthenaQueryRecord): Promise<void> {
     const sql = rec.sql.trim().replace(/;\s*$/, '');
-    await sync();
+    // Statements that read or write data see the buckets as they are now; DDL on views needs the catalog only.
+    if (!/^(create\s+or\s+replace\s+view|drop\s+view)\b/i.test(sql)) await sync();
     const tables = await refreshCatalog();
     let m: RegExpExecArray | null;
     if ((m = /^create\s+table\s+(\w+)\s+with\s*\((.*?)\)\s+as\s+([\s\S]*?)(\s+with\s+no\s+data)?$/i.exec(sql))) {
@@ -299,6 +304,7 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
       const [, select, location, props] = m as unknown as [string, string, string, string];
       const format = /format\s*=\s*'(\w+)'/i.exec(props)?.[1]?.toLowerCase() as 'parquet' | 'json';
       const loc = parseS3(location);
+      extraBuckets.add(loc.bucket);
       if (listFiles(localOf(loc)).length) throw new Error(`HIVE_PATH_ALREADY_EXISTS: UNLOAD target ${location} is not empty`);
       await writeFiles(rewriteReads(select), loc, format);
       return;
@@ -339,7 +345,6 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
       // Tables read with "$path" need a reader that keeps file names.
       pathReaders.clear();
       partitionReaders.clear();
-      await sync();
       for (const mm of rec.sql.matchAll(/from\s+(\w+)\s+where\s+"\$path"/gi)) {
         const t = await glueTable(mm[1]!);
         if (t) pathReaders.set(mm[1]!, reader(t, true));
@@ -416,7 +421,7 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
               });
             }
             case 'GetTableMetadata': {
-              await sync();
+              // Columns and types come from the catalog, not from the files.
               await refreshCatalog();
               const t = await tableMetadata(body.TableName);
               if (!t) return reply(400, { __type: 'MetadataException', Message: `Entity Not Found (table ${body.DatabaseName}.${body.TableName})` });

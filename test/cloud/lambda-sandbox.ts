@@ -23,6 +23,24 @@ export class LambdaSandbox {
   private readonly pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   /** Invocations that ended with the environment dying. */
   deaths = 0;
+  /** Sums of the CloudWatch metrics the function published (Embedded Metric Format lines on stdout), by name. */
+  readonly metrics = new Map<string, number>();
+
+  private readMetrics(line: string): void {
+    if (!line.startsWith('{') || !line.includes('"_aws"')) return;
+    try {
+      const emf = JSON.parse(line) as { _aws?: { CloudWatchMetrics?: { Metrics?: { Name: string }[] }[] } } & Record<string, unknown>;
+      for (const group of emf._aws?.CloudWatchMetrics ?? []) {
+        for (const m of group.Metrics ?? []) {
+          const v = emf[m.Name];
+          const sum = (Array.isArray(v) ? v : [v]).reduce<number>((a, x) => a + Number(x), 0);
+          this.metrics.set(m.Name, (this.metrics.get(m.Name) ?? 0) + sum);
+        }
+      }
+    } catch {
+      // not a metrics line
+    }
+  }
 
   constructor(
     readonly name: string,
@@ -35,9 +53,15 @@ export class LambdaSandbox {
       execArgv: ['--import', 'tsx'],
       // Only the function's own environment: a variable it forgot cannot leak in from the test's.
       env: { PATH: process.env.PATH ?? '', ...this.env },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     this.child = child;
+    let rest = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      const lines = (rest + d.toString('utf8')).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) this.readMetrics(line);
+    });
     this.ready = new Promise((ok, fail) => {
       child.on('message', (m: Message) => {
         if (m.kind === 'ready') return ok();
