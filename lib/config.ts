@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Node } from 'constructs';
 import { couponConfigSchema } from '../src/coupons/config.ts';
+import { parseMaxLinks } from '../src/identity/options.ts';
 import { parseDelimiter } from '../src/ingest/csv.ts';
 import { parseColumnMap } from '../src/ingest/order-import-core.ts';
 
@@ -19,6 +20,9 @@ const parsedBy = (parse: (s: string) => unknown) =>
       ctx.addIssue({ code: 'custom', message: (e as Error).message });
     }
   });
+
+/** Default of firstDataDate: about three years of daily partitions per source at the time of writing (late 2026). */
+export const DEFAULT_FIRST_DATA_DATE = '2024-01-01';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -55,10 +59,17 @@ export const configSchema = z.object({
   /** Days an accepted event id is remembered for deduplication (replays older than this count again). */
   dedupTtlDays: int(1, 3650).default(35),
   /**
-   * First dt partition Athena projects. Imported order history reaches back before the stream existed (CDNOW is
-   * 1997-98; the importer accepts order times from 1990-01-01), and a partition before this date is invisible.
+   * Date of the oldest data the lake holds (imported order history included): the first dt partition Athena
+   * projects. A partition before it is invisible to Athena, so set it before importing older history (CDNOW:
+   * 1997-01-01). Every day between it and today is a projected partition per source that a query without a dt
+   * predicate lists, so it should not reach back further than the data does.
    */
-  partitionStartDate: z.iso.date().default('1990-01-01'),
+  firstDataDate: z.iso
+    .date()
+    .refine((d) => d <= new Date().toISOString().slice(0, 10), 'must not be in the future (Athena would project no partition at all)')
+    .default(DEFAULT_FIRST_DATA_DATE),
+  /** @deprecated Former name of firstDataDate, still accepted (firstDataDate wins when both are set). */
+  partitionStartDate: z.iso.date().optional(),
   /** Athena bytes-scanned cutoff per query, in GiB. */
   athenaBytesScannedCutoffGiB: int(1, 100_000).default(100),
   /** Alarm when the share of quarantined records in 5 minutes exceeds this. */
@@ -82,7 +93,17 @@ export const configSchema = z.object({
   /** Daily identity refresh (EventBridge Scheduler expression, UTC): writes identity_map; before tagRefreshSchedule, whose views read it. */
   identitySchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(0 2 * * ? *)'),
   /** Over-merge limits of the identity refresh, `kind=N,...` (src/identity/options.ts); unset kinds keep the defaults. */
-  identityMaxLinks: z.string().regex(/^([a-z_]+=\d+)(,[a-z_]+=\d+)*$/, 'must be kind=N pairs, e.g. device_id=8,guest_id=300').optional(),
+  identityMaxLinks: z
+    .string()
+    .optional()
+    .superRefine((s, ctx) => {
+      if (s === undefined) return;
+      try {
+        parseMaxLinks(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
@@ -161,6 +182,8 @@ export const CONTEXT_KEY = 'retailLake';
 
 /** Parses a raw config object; the error names the context key, what was received and what was expected. */
 export function parseConfig(raw: Record<string, unknown>): LakeConfig {
+  // The deprecated partitionStartDate is an alias of firstDataDate.
+  if (raw.firstDataDate === undefined && raw.partitionStartDate !== undefined) raw = { ...raw, firstDataDate: raw.partitionStartDate };
   const r = checkedConfigSchema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

@@ -29,7 +29,15 @@ export const orderImportEnv = z.object({
   IMPORT_DATE_FORMAT: z.string().min(1).optional(),
   IMPORT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
   IMPORT_TIME_ZONE: z.string().min(1).default('Asia/Shanghai'),
+  /**
+   * Rows ordered before this date are quarantined (timestamp.implausible) rather than written to a dt partition
+   * Athena does not project (the deployment's firstDataDate). @default the importer's own floor
+   */
+  IMPORT_EARLIEST: z.iso.date().optional(),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  /** Secret holding the PII hashing key (the cleanser's): customer ids that are phones or e-mails are hashed with it. */
+  PII_SECRET_ID: z.string().min(1),
+  PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
 });
 
 export type OrderImportEnv = z.output<typeof orderImportEnv>;

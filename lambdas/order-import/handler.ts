@@ -12,7 +12,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import type { CountryCode } from 'libphonenumber-js';
 import { importLandedObject } from '../../src/adapters/aws/landed-order-import.ts';
+import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
+import { createPii } from '../../src/cleanse/pii.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import type { IngestCounts } from '../../src/cleanse/batch.ts';
@@ -34,6 +37,7 @@ export interface ImportedObject {
 
 async function body(event: unknown): Promise<ImportedObject[]> {
   const out: ImportedObject[] = [];
+  const pii = createPii({ piiKey: await loadPiiKey(env.PII_SECRET_ID), defaultPhoneRegion: env.PHONE_REGION as CountryCode });
   for (const object of landedObjects(event)) {
     if (!object.key.startsWith(env.LANDING_PREFIX) || object.key.endsWith('/')) {
       logger.warn('object outside the landing prefix ignored', { bucket: object.bucket, key: object.key, landingPrefix: env.LANDING_PREFIX });
@@ -44,6 +48,7 @@ async function body(event: unknown): Promise<ImportedObject[]> {
     const { source, counts } = await importLandedObject(object, {
       sink,
       dedup,
+      pii,
       specBucket: env.QUARANTINE_BUCKET,
       map: env.IMPORT_MAP,
       delimiter: env.IMPORT_DELIMITER,
@@ -52,6 +57,7 @@ async function body(event: unknown): Promise<ImportedObject[]> {
       timeZone: env.IMPORT_TIME_ZONE,
       maxRecordBytes: env.MAX_RECORD_BYTES,
       ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
+      ...(env.IMPORT_EARLIEST ? { earliest: env.IMPORT_EARLIEST } : {}),
     });
     const accounted = counts.clean + counts.quarantined + counts.duplicates;
     publishCounts(metrics, counts);

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { limitAutoDeleteObjects } from './custom-resource-timeout.ts';
 
 export interface AccessLogBucketProps {
   /** Days access logs are kept. @default 365 */
@@ -34,6 +35,7 @@ export class AccessLogBucket extends Construct {
         },
       ],
     });
+    limitAutoDeleteObjects(this.bucket);
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log destination itself; logging it into itself would loop.',

@@ -32,6 +32,9 @@ export function athenaViewName(name: string): string {
   return name === TAG_SNAPSHOTS_TABLE ? LIVE_TAGS_VIEW : name;
 }
 
+/** How long the deployer may take to create every view (each statement waits up to 2 minutes). */
+const DEPLOYER_TIMEOUT = Duration.minutes(14);
+
 export interface AthenaViewsProps {
   /** The views, in dependency order (listSqlViews()). */
   readonly views: readonly SqlView[];
@@ -59,7 +62,7 @@ export class AthenaViews extends Construct {
     this.function = new ProjectFunction(this, 'Deployer', {
       entry: 'lambdas/views-deployer/handler.ts',
       serviceName: 'views-deployer',
-      timeout: Duration.minutes(14),
+      timeout: DEPLOYER_TIMEOUT,
       logRetention: props.logRetention,
       environment: {
         ATHENA_WORKGROUP: props.workgroup.workgroupName,
@@ -93,6 +96,9 @@ export class AthenaViews extends Construct {
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
+      // The deployer's own timeout plus a minute: a function that dies at init (or never answers) fails the deploy
+      // then, instead of CloudFormation's default wait of an hour.
+      serviceTimeout: DEPLOYER_TIMEOUT.plus(Duration.minutes(1)),
       resourceType: 'Custom::AthenaViews',
       properties: {
         ViewNames: views.map((v) => v.name),

@@ -9,6 +9,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { limitAutoDeleteObjects } from './custom-resource-timeout.ts';
 
 export interface LakeBucketTransition {
   readonly days: number;
@@ -68,6 +69,7 @@ export class LakeBucket extends Construct {
         },
       ],
     });
+    limitAutoDeleteObjects(this.bucket);
     if (props.eventBridge) {
       // On the CloudFormation resource itself: the L2's eventBridgeEnabled adds a notifications custom resource
       // (a Lambda with s3:PutBucketNotification on every bucket) for what is one bucket property.

@@ -53,13 +53,28 @@ function projectionOf(t: TableDef, location: string, start: string): Record<stri
   return p;
 }
 
+/** Glue actions of Athena DDL on the lake's tables: CREATE/REPLACE/DROP TABLE and VIEW, CTAS, INSERT INTO. */
+export const MANAGE_TABLE_ACTIONS = [
+  'glue:CreateTable',
+  'glue:UpdateTable',
+  'glue:DeleteTable',
+  'glue:BatchCreatePartition',
+  'glue:CreatePartition',
+  'glue:UpdatePartition',
+  'glue:DeletePartition',
+  'glue:BatchDeletePartition',
+];
+
 export interface LakeCatalogProps {
   /** Glue database name, e.g. retail_lake_prod. */
   readonly databaseName: string;
   /** Bucket name of each zone the tables live in. */
   readonly zoneBuckets: Readonly<Record<TableDef['zone'], string>>;
-  /** First date partition projection enumerates (yyyy-MM-dd). @default '1990-01-01' (imported history such as CDNOW is from 1997) */
-  readonly partitionStartDate?: string;
+  /**
+   * First date partition projection enumerates (yyyy-MM-dd): the oldest data's date (config firstDataDate). Every
+   * day from it to today is a projected partition per source that a query without a dt predicate lists.
+   */
+  readonly firstDataDate: string;
   /** Tables written by the pipeline's jobs rather than the contract (e.g. customer_scores). @default - none */
   readonly extraTables?: readonly CatalogTable[];
 }
@@ -77,7 +92,7 @@ export class LakeCatalog extends Construct {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: { name: props.databaseName, description: 'retail-lake: curated and quarantine zones, tag and model views' },
     });
-    const start = props.partitionStartDate ?? '1990-01-01';
+    const start = props.firstDataDate;
     const tables = new Map<string, glue.CfnTable>();
     for (const t of [...TABLES, ...DERIVED_TABLES, ...(props.extraTables ?? [])] as CatalogTable[]) {
       const location = `s3://${props.zoneBuckets[t.zone]}/${t.path}/`;
@@ -137,12 +152,16 @@ export class LakeCatalog extends Construct {
     });
   }
 
-  /** Create, replace and drop tables and views in the lake database (Athena DDL). */
+  /**
+   * Create, replace and drop tables and views in the lake database (Athena DDL). Athena's DROP TABLE of a
+   * partitioned table (the views deployer drops the legacy snapshot table) deletes its partitions first, hence the
+   * partition deletes.
+   */
   grantManageTables(grantee: iam.IGrantable): iam.Grant {
     this.grantRead(grantee);
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable', 'glue:BatchCreatePartition', 'glue:CreatePartition', 'glue:UpdatePartition'],
+      actions: MANAGE_TABLE_ACTIONS,
       resourceArns: this.arns('*'),
     });
   }

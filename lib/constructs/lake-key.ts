@@ -1,5 +1,14 @@
-/** The lake's customer-managed KMS key: encrypts buckets, stream, queues, topic, tables and the PII secret. */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+/**
+ * The lake's customer-managed KMS key: encrypts buckets, stream, queues, topic and tables. Beyond the account's own
+ * IAM principals (CDK's default key policy), two AWS services write to destinations it encrypts and are named in
+ * its policy, each held to this account and to the stage's own resources (aws:SourceAccount, aws:SourceArn), so no
+ * other account's alarm or rule can use the key through them (the confused-deputy guard):
+ * - CloudWatch, publishing the stage's alarms (`<namePrefix>-*`) to the encrypted alarm topic;
+ * - EventBridge, putting events its rules could not deliver into their dead-letter queues (rules named
+ *   `<namePrefix>-*` on the default bus, or any rule on the stage's `<namePrefix>` bus).
+ * Roles (Lambda, EventBridge Scheduler, Firehose) get the key through grants on their own policies instead.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -7,6 +16,11 @@ import { Construct } from 'constructs';
 export interface LakeKeyProps {
   /** Stage name, part of the alias. */
   readonly stage: string;
+  /**
+   * Prefix of the names of the alarms and EventBridge rules (and the name of the bus) allowed to use the key through
+   * their service. @default `retail-lake-<stage>`
+   */
+  readonly namePrefix?: string;
   /** What happens to the key when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -24,12 +38,33 @@ export class LakeKey extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
     });
-    // CloudWatch alarms publish to the encrypted alarm topic; the service needs to use the key for that.
+    const stack = Stack.of(this);
+    const prefix = props.namePrefix ?? `retail-lake-${props.stage}`;
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
+    // CloudWatch alarms publish to the encrypted alarm topic (SNS asks KMS on CloudWatch's behalf).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToTheAlarmTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: {
+          ...fromThisAccount,
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    // EventBridge rules send what they could not deliver to their encrypted DLQs (SQS asks KMS on EventBridge's behalf).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeRulesWriteTheirDeadLetterQueues',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          ...fromThisAccount,
+          ArnLike: { 'aws:SourceArn': [`${prefix}-*`, `${prefix}/*`].map((r) => stack.formatArn({ service: 'events', resource: 'rule', resourceName: r })) },
+        },
       }),
     );
   }

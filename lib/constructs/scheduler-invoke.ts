@@ -1,8 +1,9 @@
 /**
  * What every EventBridge Scheduler -> Lambda schedule of the project shares: a DLQ for invocations the scheduler could
  * not deliver, its own scheduler role (instead of the stack-wide one the L2 would share, so the acknowledgement stays
- * local), and targets that retry twice within six hours before the DLQ. Creates `DeadLetters` and `SchedulerRole` in
- * `scope`.
+ * local), and targets that retry twice within six hours before the DLQ. The scheduler sends to the DLQ with that
+ * role, so the role may use the DLQ's key (the L2 target grants sqs:SendMessage only, and SQS then refuses the
+ * message for want of kms:GenerateDataKey). Creates `DeadLetters` and `SchedulerRole` in `scope`.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +27,7 @@ export function schedulerInvoke(scope: Construct, fn: lambda.IFunction, o: { rea
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
     description: `EventBridge Scheduler: invoke the ${o.what}`,
   });
+  o.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
   acknowledgeOnPrincipal(role, iam5Resource(`${nagName(scope, fn.functionArn)}:*`), 'The scheduler target grant covers the function and its versions (ARN:*); this one function only.');
   return {
     deadLetterQueue,

@@ -99,13 +99,19 @@ export class IngestStack extends Stack {
       quarantine,
       dedup: this.dedup,
       key,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-order-import`,
       dedupTtlDays: c.dedupTtlDays,
+      piiKey: this.piiKey,
+      phoneRegion: c.phoneRegion,
       map: imports.map,
       delimiter: imports.delimiter,
       header: imports.header,
       currency: imports.currency,
       timeZone: imports.timeZone ?? c.sourceTimeZone,
       ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
+      // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
+      earliest: c.firstDataDate,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }

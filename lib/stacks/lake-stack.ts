@@ -64,7 +64,7 @@ export class LakeStack extends Stack {
     this.catalog = new LakeCatalog(this, 'Catalog', {
       databaseName: `retail_lake_${c.stage.replaceAll('-', '_')}`,
       zoneBuckets: { curated: this.curated.bucketName, quarantine: this.quarantine.bucketName },
-      partitionStartDate: c.partitionStartDate,
+      firstDataDate: c.firstDataDate,
       // The scheduled scorer's output (Parquet, dt projected) and its load table (gzip JSON lines).
       extraTables: [CUSTOMER_SCORES_TABLE_DEF, { ...CUSTOMER_SCORES_LOAD_TABLE_DEF, format: 'json' }],
     });

@@ -95,18 +95,25 @@ const LOG_BOUND = 20;
  */
 const LOG_A_MAX = Math.log(1000);
 
+/** Bounds on the fit, for the constrained fallback of trainClv. */
+export interface BgNbdBounds {
+  /** Upper bound on a. @default 1000 */
+  readonly maxA?: number;
+}
+
 /**
  * Maximum-likelihood BG/NBD fit. Optimises ln r, ln alpha, ln a, ln b (so every parameter stays positive) with
  * restarted Nelder-Mead, starting from r = a = b = 1 and alpha = mean T (alpha carries the time unit).
  */
-export function fitBgNbd(rows: readonly Rft[], options: MinimizeOptions = {}): BgNbdFit {
+export function fitBgNbd(rows: readonly Rft[], options: MinimizeOptions = {}, bounds: BgNbdBounds = {}): BgNbdFit {
+  const logAMax = bounds.maxA !== undefined ? Math.log(bounds.maxA) : LOG_A_MAX;
   if (rows.length === 0) throw new ClvFitError('fitBgNbd: received no customers; expected at least one');
   const groups = groupRows(rows);
   if (!groups.some((g) => g.x > 0)) {
     throw new ClvFitError(`fitBgNbd: none of the ${rows.length} customers made a repeat purchase; the model is not identified`);
   }
   const objective = (theta: number[]): number => {
-    if (theta.some((t) => Math.abs(t) > LOG_BOUND) || theta[2]! > LOG_A_MAX) return Infinity;
+    if (theta.some((t) => Math.abs(t) > LOG_BOUND) || theta[2]! > logAMax) return Infinity;
     const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) };
     const lnGammaR = gammaln(p.r);
     const lnBetaAB = betaln(p.a, p.b);

@@ -16,12 +16,12 @@ import {
   type CardFeature,
   type ModelCard,
 } from '../../src/models/index.ts';
-import { fitBgNbd, pNoPurchase, expectedTransactions, type BgNbdFit } from './bgnbd.ts';
+import { fitBgNbd, pNoPurchase, expectedTransactions, type BgNbdFit, type BgNbdParams, type Rft } from './bgnbd.ts';
 import { clvSchedule, type ClvSchedule } from './clv.ts';
-import { ClvInputError } from './errors.ts';
+import { ClvFitError, ClvInputError } from './errors.ts';
 import { auc } from './evaluate.ts';
 import { fitGammaGamma, type GammaGammaFit } from './gamma-gamma.ts';
-import { CLV_FEATURES, CLV_INPUT, CLV_OUTPUTS, clvToOnnx } from './onnx.ts';
+import { CLV_FEATURES, CLV_INPUT, CLV_OUTPUTS, clvToOnnx, seriesTermsNeeded } from './onnx.ts';
 import {
   DAYS_PER_UNIT,
   checkUnit,
@@ -97,6 +97,44 @@ interface Backtest {
   readonly note?: string;
 }
 
+/** Caps on a tried, in order, when the unconstrained fit cannot be exported (see fitScorableBgNbd). */
+export const FALLBACK_MAX_A = [100, 30, 10] as const;
+
+/** The BG/NBD fit used for scoring, and how it was reached. */
+export interface ScorableFit {
+  readonly fit: BgNbdFit;
+  /** Set when the unconstrained fit could not be scored in ONNX and a bounded one was used instead. */
+  readonly fallback?: { readonly maxA: number; readonly unconstrained: BgNbdFit; readonly reason: string };
+}
+
+function seriesFits(p: BgNbdParams, horizons: readonly number[]): string | undefined {
+  try {
+    for (const t of horizons) seriesTermsNeeded(p, t);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ClvInputError) return e.message;
+    throw e;
+  }
+}
+
+/**
+ * Maximum-likelihood BG/NBD, falling back to a fit with a bounded (a, b can then not collapse to a near-constant
+ * dropout probability with a in the hundreds) when the unconstrained optimum cannot be scored in ONNX at these
+ * horizons: small or short lakes (a few hundred customers, a quarter of history) often carry almost no information
+ * on how dropout varies between customers, and the likelihood runs off along a ridge to a ~ 1000, b ~ 1e5. The
+ * bounded fit sits on the same ridge (nearly the same likelihood, both are reported) with a series that converges.
+ */
+export function fitScorableBgNbd(summary: readonly Rft[], horizons: readonly number[]): ScorableFit {
+  const fit = fitBgNbd(summary);
+  const reason = seriesFits(fit.params, horizons);
+  if (reason === undefined) return { fit };
+  for (const maxA of FALLBACK_MAX_A) {
+    const bounded = fitBgNbd(summary, {}, { maxA });
+    if (seriesFits(bounded.params, horizons) === undefined) return { fit: bounded, fallback: { maxA, unconstrained: fit, reason } };
+  }
+  throw new ClvFitError(`fitBgNbd: no fit with a <= ${FALLBACK_MAX_A.at(-1)} can be scored at horizons ${horizons.join(', ')}: ${reason}`);
+}
+
 /** Refit as of (asOf - horizon) and score the window (cutoff, asOf]: data and labels all end by asOf. */
 function backtest(transactions: readonly Transaction[], asOf: string, horizonDays: number, unit: TimeUnit): Backtest {
   const cutoff = isoDay(utcDay(asOf) - Math.round(horizonDays));
@@ -104,7 +142,7 @@ function backtest(transactions: readonly Transaction[], asOf: string, horizonDay
   const summary = rfmSummary(transactions, cutoff, unit);
   const empty = (note: string): Backtest => ({ cutoff, customers: summary.length, aucPNoOrder: null, aucRecency: null, ordersRatio: null, note });
   if (!summary.some((c) => c.x > 0)) return empty(`backtest skipped: no repeat purchase by ${cutoff}`);
-  const params = fitBgNbd(summary).params;
+  const params = fitScorableBgNbd(summary, [horizon]).fit.params;
   const window = purchaseDaysInWindow(transactions, cutoff, asOf);
   const labels = summary.map((c) => !window.has(c.customerId));
   const actual = summary.reduce((s, c) => s + (window.get(c.customerId) ?? 0), 0);
@@ -133,8 +171,6 @@ export function trainClv(options: TrainClvOptions): ClvModel {
     throw new ClvInputError('trainClv: expected exactly one of transactions and summary');
   }
   const summary = options.summary ?? rfmSummary(options.transactions!, options.asOf, unit);
-  const bgnbd = fitBgNbd(summary);
-  const gammaGamma = fitGammaGamma(summary);
   const horizon = horizonDays / DAYS_PER_UNIT[unit];
   const clv = clvSchedule({
     horizonDays: clvHorizonDays,
@@ -143,6 +179,10 @@ export function trainClv(options: TrainClvOptions): ClvModel {
     ...(options.monthlyDiscountRate !== undefined ? { monthlyDiscountRate: options.monthlyDiscountRate } : {}),
     ...(options.margin !== undefined ? { margin: options.margin } : {}),
   });
+  const scorable = fitScorableBgNbd(summary, [horizon, ...clv.times]);
+  const bgnbd = scorable.fit;
+  const fallback = scorable.fallback;
+  const gammaGamma = fitGammaGamma(summary);
   const monthlyDiscountRate = clv.monthlyDiscountRate;
 
   const fingerprint = new Fingerprint()
@@ -189,6 +229,9 @@ export function trainClv(options: TrainClvOptions): ClvModel {
       backtest_auc_p_no_order: test?.aucPNoOrder ?? null,
       backtest_auc_recency: test?.aucRecency ?? null,
       backtest_orders_predicted_over_actual: test?.ordersRatio ?? null,
+      ...(fallback
+        ? { bgnbd_fallback_max_a: fallback.maxA, bgnbd_unconstrained_log_likelihood: fallback.unconstrained.logLikelihood }
+        : {}),
     },
     params: {
       time_unit: unit,
@@ -207,6 +250,17 @@ export function trainClv(options: TrainClvOptions): ClvModel {
       ...(test ? [`Backtest: refit as of ${test.cutoff} on ${test.customers} customers, scored on the ${horizonDays} days up to ${options.asOf}.`] : []),
       ...(test?.note ? [test.note] : []),
     ],
+    ...(fallback
+      ? {
+          warnings: [
+            `Fallback fit: the unconstrained BG/NBD fit collapsed (a ${fallback.unconstrained.params.a.toPrecision(4)}, ` +
+              `b ${fallback.unconstrained.params.b.toPrecision(4)}: the data say almost nothing about how dropout varies between ` +
+              `customers) and cannot be scored in ONNX (${fallback.reason}). Refitted with a <= ${fallback.maxA}: log-likelihood ` +
+              `${bgnbd.logLikelihood.toFixed(2)} against ${fallback.unconstrained.logLikelihood.toFixed(2)} unconstrained. ` +
+              'Treat P(alive) and CLV as rough until the lake holds more customers or a longer history.',
+          ],
+        }
+      : {}),
     ...sections,
   }), ...sections };
   return { version, unit, bgnbd, gammaGamma, horizon, clv, onnx, card };

@@ -92,6 +92,16 @@ export function trainRecsModel(purchases: readonly Purchase[], options: TrainRec
         ? `Backtest: refit as of ${backtestAsOf}, hit rate @${k} on the ${usable.customers} customers who bought a product they had not bought in the previous ${options.excludeDays ?? 30} days within the next ${testDays} days.`
         : `Backtest skipped: no customer bought before ${backtestAsOf} and again by ${options.asOf}.`,
     ],
+    // Said first on the card, not only in the metrics: a reader should know when the list is no better than the bestsellers.
+    ...(usable && usable.hitRate <= usable.popularityHitRate
+      ? {
+          warnings: [
+            `Recommendations do not beat most-popular on the backtest: hit rate @${k} ${usable.hitRate.toFixed(3)} against ` +
+              `${usable.popularityHitRate.toFixed(3)} for the most popular products (${usable.customers} customers). ` +
+              'Too few customers share purchases for item-to-item similarity to help yet; treat next_best_products as a bestseller list.',
+          ],
+        }
+      : {}),
   });
   return { version, model, onnx, card, backtest: usable };
 }

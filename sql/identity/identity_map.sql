@@ -1,9 +1,11 @@
 -- identity_map: which customer each identifier belongs to. The real table is computed by identity resolution
--- (src/identity: connected components of the identity graph, with the over-merge guard) and written by
--- `retail-lake tags` to curated/identity_map/, which then replaces this view. Until that has run, this
--- placeholder is an empty relation of the same shape, so every view over it still works (customer_key is null).
+-- (src/identity: connected components of the identity graph, with the over-merge guard) and written to
+-- curated/identity_map/ by `retail-lake tags` locally and by the daily identity refresh in AWS (the same algorithm in
+-- Athena SQL, sql/identity/_resolve/). Until that has run, this placeholder is an empty relation of the same shape,
+-- so every view over it still works (customer_key is null); in Athena the views deployer creates the empty table
+-- from it, never the view.
 --
--- materialised: table identity_map, written by identity resolution (`retail-lake tags`); this file is its empty placeholder
+-- materialised: table identity_map, written by identity resolution (`retail-lake tags`; the identity refresh Lambda in AWS); this file is its empty placeholder
 -- grain: one row per (identity_type, identity_value)
 -- columns:
 --   identity_type: member_id, phone, email, device_id, openid or guest_id

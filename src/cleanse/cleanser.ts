@@ -4,27 +4,24 @@
  * with a reason code, the field path and a message naming the received value. Deduplication needs state and lives
  * in cleanseBatch (batch.ts).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { z } from 'zod';
 import {
   envelopeSchema,
   eventTypeDef,
-  identityColumn,
-  IDENTITY_TYPES,
   type CuratedEventRow,
   type CuratedOrderLineRow,
   type QuarantineRow,
 } from '../contract/index.ts';
 import { CleanserConfigError, RecordRejectedError } from './errors.ts';
+import { createPii } from './pii.ts';
 import type { ReasonCode } from './reasons.ts';
 import {
   assertPlausible,
   currencyDigits,
   money,
   normaliseCode,
-  normaliseEmail,
-  normalisePhone,
   normaliseText,
   parseTimestamp,
   preview,
@@ -76,9 +73,7 @@ export interface Cleanser {
 }
 
 export function createCleanser(config: CleanserConfig): Cleanser {
-  if (!config.piiKey || config.piiKey.length < 16) {
-    throw new CleanserConfigError(`piiKey must be at least 16 characters (received ${config.piiKey?.length ?? 0})`);
-  }
+  const pii = createPii(config);
   const region = config.defaultPhoneRegion ?? 'CN';
   const tz = config.sourceTimeZone ?? 'Asia/Shanghai';
   try {
@@ -89,8 +84,6 @@ export function createCleanser(config: CleanserConfig): Cleanser {
   const maxBytes = config.maxRecordBytes ?? 262_144;
   const maxText = config.maxTextChars ?? 2000;
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  // The same phones and e-mails recur constantly; caching keeps libphonenumber and HMAC off the hot path.
-  const hashCache = new Map<string, string | null>();
 
   // A batch shares one arrival time: format it once.
   let lastReceived = Number.NaN;
@@ -102,19 +95,6 @@ export function createCleanser(config: CleanserConfig): Cleanser {
     }
     return lastReceivedIso;
   };
-
-  const hmac = (v: string) => createHmac('sha256', config.piiKey).update(v).digest('hex');
-  function pseudonymise(type: 'phone' | 'email' | 'openid', raw: string): string | null {
-    const k = `${type}\u0000${raw}`;
-    let h = hashCache.get(k);
-    if (h === undefined) {
-      const norm = type === 'phone' ? normalisePhone(raw, region) : type === 'email' ? normaliseEmail(raw) : raw.trim() || undefined;
-      h = norm === undefined ? null : hmac(`${type}:${norm}`);
-      if (hashCache.size > 500_000) hashCache.clear();
-      hashCache.set(k, h);
-    }
-    return h;
-  }
 
   function standardisePayload(node: unknown, path: string, flags: Set<string>, receivedAt: number, currency: number): unknown {
     if (Array.isArray(node)) return node.map((v, i) => standardisePayload(v, `${path}[${i}]`, flags, receivedAt, currency));
@@ -132,7 +112,7 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         }
         out[k] = c;
       } else if (TEXT_KEYS.has(k) && typeof v === 'string') {
-        const t = normaliseText(v, maxText);
+        const t = normaliseText(v, maxText, region);
         if (t.truncated) flags.add('text.truncated');
         out[k] = t.text;
       } else if (k === 'currency' && typeof v === 'string') {
@@ -157,13 +137,16 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       row: {
         quarantine_id: createHash('sha256').update(rec.origin).update('\n').update(rec.data).digest('hex').slice(0, 32),
         reason_code: reason,
-        field_path: fieldPath,
-        message,
+        // Messages quote received values; whatever they hold, the row must be Unicode the lake can store.
+        field_path: fieldPath === undefined ? undefined : wellFormed(fieldPath),
+        message: wellFormed(message),
         raw_payload: raw === undefined ? Buffer.from(rec.data).toString('base64') : raw,
         raw_encoding: raw === undefined ? 'base64' : 'utf8',
         event_id: str(head?.event_id),
         event_type: str(head?.type),
-        schema_version: Number.isInteger(head?.schema_version) ? (head!.schema_version as number) : undefined,
+        // The column is a 32-bit INTEGER: a number outside it (1e300, 2^70) stays only in raw_payload and the message,
+        // so the row itself can always be written.
+        schema_version: isInt32(head?.schema_version) ? head.schema_version : undefined,
         origin: rec.origin,
         received_at: receivedIso,
         source: str(head?.source) && /^[a-z_]{1,32}$/.test(head!.source as string) ? (head!.source as string) : 'unknown',
@@ -198,7 +181,10 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       obj = (loneSurrogates ? toWellFormed(parsed) : parsed) as Record<string, unknown>;
       const env = envelopeSchema.safeParse(obj);
       if (!env.success) throw rejectionFromZod(env.error, obj, []);
-      const e = env.data;
+      // The dedup key: "e1 " and "e1" are one event re-sent, not two (revenue would count twice).
+      const eventId = env.data.event_id.trim();
+      if (!eventId) throw new RecordRejectedError('value.out_of_range', 'event_id', `field 'event_id' is blank; received ${preview(env.data.event_id)}`);
+      const e = { ...env.data, event_id: eventId };
       const def = eventTypeDef(e.type);
       if (!def || def.source !== e.source) {
         throw new RecordRejectedError(
@@ -228,19 +214,8 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       const cur = typeof canonical.currency === 'string' ? currencyDigits(canonical.currency.toUpperCase()) : 2;
       const payload = standardisePayload(canonical, 'payload', flags, rec.receivedAt, cur) as Record<string, unknown>;
 
-      const ids: Record<string, string | undefined> = {};
-      for (const t of IDENTITY_TYPES) {
-        const raw = e.identities[t];
-        if (raw === undefined) continue;
-        if (t === 'phone' || t === 'email' || t === 'openid') {
-          const h = pseudonymise(t, raw);
-          if (h === null) flags.add(`identity.${t}_invalid`);
-          else ids[identityColumn(t)] = h;
-        } else {
-          const v = raw.trim();
-          if (v) ids[identityColumn(t)] = v;
-        }
-      }
+      const { ids, flags: idFlags } = pii.identities(e.identities);
+      for (const f of idFlags) flags.add(f);
       const occurredIso = isoString(occurredMs);
       const storeId = e.store_id === undefined ? undefined : normaliseCode(e.store_id);
       const channel: CuratedEventRow['channel'] =
@@ -302,6 +277,8 @@ function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Rec
     };
   });
 }
+
+const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 

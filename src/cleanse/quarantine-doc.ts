@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { columnsOf, quarantineRow } from '../contract/index.ts';
 import { createCleanser } from './cleanser.ts';
 import { REASONS, type ReasonCode } from './reasons.ts';
+import { createPii } from './pii.ts';
 import { evaluateRecord, parseColumnMap, resolveSpec, RowReader } from '../ingest/order-import.ts';
+
+const DOC_PII_KEY = 'documentation-example-key-0123';
 
 interface Example {
   /** An event record (JSON text, or bytes as hex), or an order-export row under EXPORT_HEADER. */
@@ -58,13 +61,13 @@ export function exampleFor(reason: ReasonCode): { input: string; message: string
       maxRecordBytes: 262_144,
     });
     const bytes = Buffer.from(e.row);
-    const r = evaluateRecord({ bytes, size: bytes.length }, spec, new RowReader(spec, RECEIVED));
+    const r = evaluateRecord({ bytes, size: bytes.length }, spec, new RowReader(spec, RECEIVED, createPii({ piiKey: DOC_PII_KEY })));
     return r.kind === 'rejected' ? { input: `${EXPORT_HEADER}\n${e.row}`, message: `${r.error.reason}: ${r.error.message}` } : undefined;
   }
   // "…1 MB…" stands for a megabyte of text, shown abbreviated.
   const data = e.eventHex ? Buffer.from(e.eventHex, 'hex') : e.event ? Buffer.from(e.event.replace('…1 MB…', 'x'.repeat(1024 * 1024))) : undefined;
   if (!data) return undefined;
-  const cleanser = createCleanser({ piiKey: 'documentation-example-key-0123', knownSkus: new Set(['SKU-1']) });
+  const cleanser = createCleanser({ piiKey: DOC_PII_KEY, knownSkus: new Set(['SKU-1']) });
   const o = cleanser.cleanse({ data, origin: 'doc', receivedAt: RECEIVED });
   const input = e.eventHex ? `bytes ${e.eventHex.replace(/(..)/g, '$1 ').trim()} ({"event_id":" then a CJK character cut after 2 of its 3 bytes)` : e.event!;
   return o.kind === 'quarantine' ? { input, message: o.row.message } : undefined;

@@ -153,24 +153,169 @@ export function normaliseCode(v: string): string {
   return v.trim().toUpperCase().replace(/\s+/g, '');
 }
 
-/** E-mail: trimmed and lower-cased (the whole address: providers treat local parts case-insensitively in practice). */
+/** E-mail: NFKC-folded (full-width letters and ＠), trimmed and lower-cased (the whole address: providers treat local
+ * parts case-insensitively in practice). */
 export function normaliseEmail(v: string): string | undefined {
-  const e = v.trim().toLowerCase();
+  const e = v.normalize('NFKC').trim().toLowerCase();
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e) ? e : undefined;
 }
 
-/** Phone to E.164 in the default region; undefined when it is not a possible number. */
+/** Phone to E.164 in the default region (full-width digits folded first); undefined when it is not a possible number. */
 export function normalisePhone(v: string, defaultRegion: CountryCode): string | undefined {
-  const p = parsePhoneNumberFromString(v, defaultRegion);
+  const p = parsePhoneNumberFromString(v.normalize('NFKC'), defaultRegion);
   return p && p.isPossible() ? p.number : undefined;
 }
 
-const EMAIL_IN_TEXT = /[^\s@]+@[^\s@]+\.[a-z]{2,}/gi;
-const PHONE_IN_TEXT = /\+?\d[\d\s-]{7,}\d/g;
+/**
+ * Text folded for matching, with the index in the original of every folded character: each code point is NFKC-folded
+ * on its own (full-width ０-９ and ＠ become 0-9 and @) so a match can be mapped back and replaced in the original,
+ * which keeps its own characters (a Chinese review keeps its full-width punctuation).
+ */
+function foldForMatching(s: string): { folded: string; origin: number[] | undefined } {
+  // Most text is already in NFKC (ASCII, plain Chinese): no per-character work, offsets are the identity.
+  if (s.normalize('NFKC') === s) return { folded: s, origin: undefined };
+  let folded = '';
+  const origin: number[] = [];
+  let i = 0;
+  for (const ch of s) {
+    const f = ch.charCodeAt(0) < 0x80 ? ch : foldChar(ch);
+    for (let k = 0; k < f.length; k++) origin.push(i);
+    folded += f;
+    i += ch.length;
+  }
+  origin.push(i);
+  return { folded, origin };
+}
 
-/** Free text: NFC, trimmed, personal data scrubbed, capped; returns whether it was cut. */
-export function normaliseText(v: string, maxChars: number): { text: string; truncated: boolean } {
-  let t = v.normalize('NFC').trim().replace(EMAIL_IN_TEXT, '[email]').replace(PHONE_IN_TEXT, '[phone]');
+const folds = new Map<string, string>();
+function foldChar(ch: string): string {
+  let f = folds.get(ch);
+  if (f === undefined) {
+    f = ch.normalize('NFKC');
+    if (folds.size > 10_000) folds.clear();
+    folds.set(ch, f);
+  }
+  return f;
+}
+
+const TLDS = 'com|net|org|edu|gov|info|biz|io|co|cn|uk|de|fr|jp|hk|tw|sg|us|ca|au';
+const DOT = String.raw`\s*(?:[([{]\s*dot\s*[)\]}]|\.)\s*`;
+/** Addresses (sub-domains, plus tags, spaces around @) and the cheap obfuscations: name (at) domain (dot) com. */
+const EMAIL_IN_TEXT = new RegExp(
+  [
+    String.raw`[A-Za-z0-9._%+-]+\s?@\s?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}`,
+    String.raw`[A-Za-z0-9._%+-]+\s*[([{]\s*at\s*[)\]}]\s*[A-Za-z0-9-]+(?:${DOT}[A-Za-z0-9-]+)*?${DOT}(?:${TLDS})\b`,
+    // Spelled out with plain words only with a spelled "dot" too: "bought at jd.com" is a shop, not an address.
+    String.raw`[A-Za-z0-9._%+-]+\sat\s[A-Za-z0-9-]+(?:\sdot\s[A-Za-z0-9-]+)*?\sdot\s(?:${TLDS})\b`,
+  ].join('|'),
+  'gi',
+);
+/**
+ * Phone-shaped runs: international (+ or 00), North American ((415) 555-0123, 415.555.0123), Chinese mobiles in 3-4-4
+ * groups, trunk-prefixed landlines, and bare runs of 7-15 digits. Not after a Latin letter or digit with at most one
+ * joiner (ORD-20251130, SKU.1234567), not before a decimal part (12345678.00); Chinese text around a number is no
+ * boundary (手机13912345678). Each candidate is then checked as a number.
+ */
+const PHONE_IN_TEXT = new RegExp(
+  String.raw`(?<![A-Za-z0-9_][-./#]?)(?:` +
+    [
+      String.raw`(?:\+|00)\s?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{1,5}\)?){1,6}`,
+      String.raw`\(\d{2,5}\)\s?\d{3,4}[\s.-]?\d{3,4}`,
+      String.raw`\d{2,5}[\s.-]\d{3,4}[\s.-]\d{3,5}`,
+      String.raw`0\d{2,3}[\s.-]\d{6,8}`,
+      String.raw`\d{7,15}`,
+    ].join('|') +
+    String.raw`)(?![A-Za-z0-9_]|[.,:]\d)`,
+  'g',
+);
+/** Anything that could hold a phone (7 digits, full-width ones too) or an address (@, ＠, "at"). */
+const MAYBE_PERSONAL = /(?:[0-9\uFF10-\uFF19][^0-9\uFF10-\uFF19]*){7}|[@\uFF20]|[([{]\s*at\s*[)\]}]|\bat\s[\s\S]*\sdot\s/i;
+/** The e-mail forms' own pre-check: an @, a bracketed "at", or a spelled "at ... dot ". */
+const MAYBE_EMAIL = /@|[([{]\s*at\s*[)\]}]|\bat\s[\s\S]*\sdot\s/i;
+const DATE_LIKE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})$/;
+
+/**
+ * Is this phone-shaped text a phone number? Written with + or 00: a possible number of its country. Grouped (spaces,
+ * dots, dashes, brackets): valid in the default region, the US or the UK. Bare digits — the shape of order numbers
+ * and ids too — only a mobile of the default region or a trunk-prefixed (0...) number valid there.
+ */
+function isPhoneNumber(candidate: string, region: CountryCode): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(candidate)) return false;
+  const intl = /^(?:\+|00)/.test(candidate);
+  if (intl) {
+    // A + or 00 says "phone" on its own: any possible number of the country, fictional ranges (+44 7700 900...) too.
+    const p = parsePhoneNumberFromString(candidate.replace(/^00/, '+'));
+    return Boolean(p?.isPossible());
+  }
+  if (/^\d+$/.test(candidate)) {
+    const p = parsePhoneNumberFromString(candidate, region);
+    if (!p?.isValid()) return false;
+    const type = p.getType();
+    return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' || candidate.startsWith('0');
+  }
+  for (const r of new Set<CountryCode>([region, 'US', 'GB'])) if (parsePhoneNumberFromString(candidate, r)?.isValid()) return true;
+  return false;
+}
+
+/** Length of the longest start of a phone-shaped run, cut after a group of digits, that is a phone number (0: none). */
+function phonePrefix(run: string, region: CountryCode): number {
+  const ends = [...run.matchAll(/\d+/g)].map((g) => g.index + g[0].length).reverse();
+  for (const end of ends) {
+    const p = run.slice(0, end);
+    if (p.replace(/\D/g, '').length < 7) break;
+    if (isPhoneNumber(p, region)) return end;
+  }
+  return 0;
+}
+
+/**
+ * Replaces the phone numbers and e-mail addresses in free text with [phone] / [email], whatever their spelling:
+ * full-width digits and ＠ (NFKC), dots, spaces, dashes and brackets, + or 00 prefixes, sub-domains and plus tags,
+ * "name at domain dot com". Prices, dates and order numbers stay. The one scrubber of every path that stores text.
+ */
+export function scrubPersonalData(text: string, region: CountryCode = 'CN'): string {
+  if (!MAYBE_PERSONAL.test(text)) return text; // no @ or spelled-out address, fewer than 7 digits: the common case
+  const { folded, origin } = foldForMatching(text);
+  const spans: Array<[number, number, string]> = [];
+  if (MAYBE_EMAIL.test(folded)) for (const m of folded.matchAll(EMAIL_IN_TEXT)) spans.push([m.index, m.index + m[0].length, '[email]']);
+  const phones = new RegExp(PHONE_IN_TEXT);
+  for (let m = phones.exec(folded); m; m = phones.exec(folded)) {
+    const start = m.index;
+    const len = phonePrefix(m[0], region);
+    const inAddress = spans.some(([s, e]) => start < e && start + Math.max(len, 1) > s);
+    if (len && !inAddress) {
+      spans.push([start, start + len, '[phone]']);
+      phones.lastIndex = start + len;
+    } else {
+      // Not a phone as a whole: look again from its second group ("2025 11 30 139 1234 5678" holds one).
+      phones.lastIndex = start + /^\D*\d+/.exec(m[0])![0].length;
+    }
+  }
+  if (!spans.length) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [s, e, token] of spans) {
+    let from = s;
+    let to = e;
+    if (origin) {
+      from = origin[s]!;
+      // A match that ends inside a character NFKC expanded to several (e.g. ㈱) takes the whole character.
+      let k = e;
+      while (k > 0 && k < folded.length && origin[k] === origin[k - 1]) k++;
+      to = origin[k]!;
+    }
+    if (from < at) continue;
+    out += text.slice(at, from) + token;
+    at = to;
+  }
+  return out + text.slice(at);
+}
+
+/** Free text: NFC, trimmed, personal data scrubbed (scrubPersonalData), capped; returns whether it was cut. */
+export function normaliseText(v: string, maxChars: number, region: CountryCode = 'CN'): { text: string; truncated: boolean } {
+  let t = scrubPersonalData(v.normalize('NFC').trim(), region);
   const truncated = t.length > maxChars;
   if (truncated) t = t.slice(0, maxChars);
   return { text: t, truncated };
@@ -188,5 +333,15 @@ export function preview(v: unknown, max = 80): string {
     // Too deep to stringify (nested garbage) or not serialisable.
     s = Array.isArray(v) ? 'a deeply nested array' : typeof v === 'object' && v !== null ? 'a deeply nested object' : typeof v;
   }
-  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+  return s.length > max ? `${cutAt(s, max)}… (${s.length} chars)` : s;
+}
+
+/**
+ * The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair: half an emoji is not
+ * Unicode, and DuckDB refuses the whole staged file that holds it ("no low surrogate in string").
+ */
+export function cutAt(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const last = s.charCodeAt(n - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
 }

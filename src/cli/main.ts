@@ -15,7 +15,7 @@ import { importReviews, importSeries, parseFieldMap, REVIEW_FIELDS, SERIES_FIELD
 import { replayQuarantine } from '../ingest/replay.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { BATCH_TABLES } from '../contract/index.ts';
-import { ConfigError, localConfig } from '../config/local.ts';
+import { beginPiiKeyPolicy, ConfigError, localConfig } from '../config/local.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
 import { CleanseError } from '../cleanse/errors.ts';
 import { trainCommand, TrainError } from '../train/index.ts';
@@ -61,7 +61,9 @@ export function buildProgram(): Command {
     .description('Serverless customer-data lake for retailers: runs locally on DuckDB, deploys to AWS with CDK')
     .option('--lake <dir>', 'lake directory (default ./lake or RETAIL_LAKE_DIR)')
     .option('--json', 'print a machine-readable JSON summary as the last line of stdout')
-    .showHelpAfterError();
+    .option('--no-dev-key', 'refuse to hash personal data with the published development key when RETAIL_LAKE_PII_KEY is unset')
+    .showHelpAfterError()
+    .hook('preAction', (root) => beginPiiKeyPolicy((root.opts() as { devKey?: boolean }).devKey === false));
 
   program
     .command('demo')
@@ -169,10 +171,11 @@ export function buildProgram(): Command {
     .argument('<table>', 'table name')
     .argument('<file>', 'CSV file with a header row')
     .addOption(new Option('--mode <mode>', 'full replaces the table, incremental appends').choices(['full', 'incremental']).default('full'))
+    .option('--force', 'replace the table even with a file that lacks required columns or has no valid row')
     .action(async (name: string, file: string, o, cmd: Command) => {
       const g = globals(cmd);
       if (!isBatchTable(name)) throw new CliError(`unknown batch table ${JSON.stringify(name)}; expected one of ${Object.keys(BATCH_TABLES).join(', ')}`);
-      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode }), `load ${name}`);
+      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode, force: o.force === true }), `load ${name}`);
     });
 
   program

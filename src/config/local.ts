@@ -4,12 +4,19 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 
+/**
+ * The HMAC key used when RETAIL_LAKE_PII_KEY is unset. It is published in this repository, so hashes made with it
+ * can be reversed by anyone who tries the phone numbers of a region: fine for the demo, never for real data.
+ */
+export const DEVELOPMENT_PII_KEY = 'local-development-key-change-me';
+
 const schema = z.object({
   RETAIL_LAKE_DIR: z.string().min(1).default('./lake'),
-  RETAIL_LAKE_PII_KEY: z.string().min(16, 'must be at least 16 characters').default('local-development-key-change-me'),
+  RETAIL_LAKE_PII_KEY: z.string().min(16, 'must be at least 16 characters').default(DEVELOPMENT_PII_KEY),
   RETAIL_LAKE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   RETAIL_LAKE_SOURCE_TZ: z.string().min(1).default('Asia/Shanghai'),
   RETAIL_LAKE_MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  NODE_ENV: z.string().optional(),
   RETAIL_LAKE_LEAD_TIME_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(7),
 });
 
@@ -21,6 +28,8 @@ export interface LocalConfig {
   readonly maxRecordBytes: number;
   /** Default ReplenishmentDue lead time (days) where the stock table carries none. */
   readonly leadTimeDays: number;
+  /** NODE_ENV is production: the development PII key is refused. */
+  readonly production: boolean;
 }
 
 export class ConfigError extends Error {
@@ -45,7 +54,54 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     sourceTimeZone: r.data.RETAIL_LAKE_SOURCE_TZ,
     maxRecordBytes: r.data.RETAIL_LAKE_MAX_RECORD_BYTES,
     leadTimeDays: r.data.RETAIL_LAKE_LEAD_TIME_DAYS,
+    production: r.data.NODE_ENV === 'production',
   };
   if (env === process.env) cached = c;
   return c;
+}
+
+/** The development PII key was about to be used where it is refused (--no-dev-key or NODE_ENV=production). */
+export class DevelopmentKeyRefusedError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevelopmentKeyRefusedError';
+  }
+}
+
+const keyPolicy = { refuse: false, warned: false };
+
+/** Starts a command: `refuse` is the CLI's --no-dev-key; the warning is printed again at most once for it. */
+export function beginPiiKeyPolicy(refuse: boolean): void {
+  keyPolicy.refuse = refuse;
+  keyPolicy.warned = false;
+}
+
+/**
+ * The PII hashing key for a command that stores identifiers or text. Unset RETAIL_LAKE_PII_KEY means the published
+ * development key: refused (DevelopmentKeyRefusedError) with --no-dev-key or NODE_ENV=production, else used with a
+ * loud warning on stderr, once per command.
+ */
+export function localPiiKey(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = (l) => process.stderr.write(l)): string {
+  const cfg = localConfig(env);
+  if (cfg.piiKey !== DEVELOPMENT_PII_KEY) return cfg.piiKey;
+  const why = keyPolicy.refuse ? '--no-dev-key was given' : cfg.production ? 'NODE_ENV is production' : undefined;
+  if (why) {
+    throw new DevelopmentKeyRefusedError(
+      `refusing the development PII key because ${why}: set RETAIL_LAKE_PII_KEY to a secret of at least 16 characters (e.g. \`openssl rand -hex 32\`) and keep it; phones and e-mails are hashed with it`,
+    );
+  }
+  if (!keyPolicy.warned) {
+    keyPolicy.warned = true;
+    warn(
+      [
+        '',
+        '!!! WARNING: RETAIL_LAKE_PII_KEY is not set, so phones, e-mails and openids are hashed with the PUBLISHED development key.',
+        '!!! Anyone can reverse those hashes. Fine for the demo; for real customer data set RETAIL_LAKE_PII_KEY (16+ characters),',
+        '!!! and pass --no-dev-key (or set NODE_ENV=production) so that a missing key stops the command instead.',
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
+  return cfg.piiKey;
 }

@@ -55,6 +55,12 @@ export interface CostAssumptions {
   readonly scorerMemoryMb: number;
   /** Share of the stored curated data the daily scoring scans (order-line columns for CLV, one tag partition). */
   readonly scorerScanShare: number;
+  /** Identifiers (member ids, phones, e-mails, devices, openids, guest ids) per customer in identity_map. */
+  readonly identifiersPerCustomer: number;
+  /** Bytes Athena scans per identifier in one identity refresh (graph steps, rounds, map; docs/tags.md). */
+  readonly identityBytesPerIdentifier: number;
+  /** Seconds the identity refresh Lambda (512 MB) waits on Athena a run. */
+  readonly identityRefreshSeconds: number;
   /** Order lines dropped under landing/orders/ per day, and the import's rows/s at 1,024 MB. */
   readonly importedOrderLinesPerDay: number;
   readonly importRowsPerSec: number;
@@ -87,6 +93,9 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   scorerFixedSeconds: 60,
   scorerMemoryMb: 4096,
   scorerScanShare: 0.1,
+  identifiersPerCustomer: 4.2,
+  identityBytesPerIdentifier: 1_500,
+  identityRefreshSeconds: 600,
   importedOrderLinesPerDay: 100_000,
   importRowsPerSec: 20_000,
   customMetrics: 20,
@@ -154,10 +163,12 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
   const customers = perDay * a.customersPerDailyEvent;
   const scorerGbSeconds = DAYS * (a.scorerFixedSeconds + customers / a.scorerCustomersPerSec) * (a.scorerMemoryMb / 1024);
   const importGbSeconds = DAYS * (a.importedOrderLinesPerDay / a.importRowsPerSec);
+  // The identity refresh only waits on Athena, at 512 MB.
+  const identityGbSeconds = DAYS * a.identityRefreshSeconds * 0.5;
   add(
-    'Lambda (arm64: cleanser, scorer, order import)',
-    (gbSeconds + scorerGbSeconds + importGbSeconds) * P.lambda.armGbSecond + (invocations + 2 * DAYS) * P.lambda.request,
-    `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s; scorer ${fmt(scorerGbSeconds)} GB-s (${fmt(customers)} customers a day); order import ${fmt(importGbSeconds)} GB-s`,
+    'Lambda (arm64: cleanser, scorer, order import, identity refresh)',
+    (gbSeconds + scorerGbSeconds + importGbSeconds + identityGbSeconds) * P.lambda.armGbSecond + (invocations + 3 * DAYS) * P.lambda.request,
+    `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s; scorer ${fmt(scorerGbSeconds)} GB-s (${fmt(customers)} customers a day); order import ${fmt(importGbSeconds)} GB-s; identity refresh ${fmt(identityGbSeconds)} GB-s`,
   );
 
   // Firehose: one record per clean event and per order line; Direct PUT bills each record as a multiple of 5 KB.
@@ -185,10 +196,16 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
   const glueRequests = DAYS * (a.analystQueriesPerDay + 40) * 5 + 2 * flushesPerMonth;
   add('Glue Data Catalog', (Math.max(0, glueRequests - P.glue.freeRequests) / 1e6) * P.glue.requestsPerMillion, `${fmt(glueRequests)} requests, < 1M objects (free allowance)`);
 
-  // Athena: the daily tag refresh reads the tag columns of all curated data, the scoring the order-line columns;
-  // analysts query recent partitions.
-  const scannedGb = DAYS * (storedGb * (a.tagRefreshColumnShare + a.scorerScanShare) + a.analystQueriesPerDay * a.analystGbPerQuery);
-  add('Athena', (scannedGb / 1024) * P.athena.scannedTb, `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring + ${a.analystQueriesPerDay} queries/day)`);
+  // Athena: the daily tag refresh reads the tag columns of all curated data, the scoring the order-line columns, the
+  // identity refresh the identity columns and its own work tables (per identifier); analysts query recent partitions.
+  const identifiers = customers * a.identifiersPerCustomer;
+  const identityGb = DAYS * ((identifiers * a.identityBytesPerIdentifier) / GB);
+  const scannedGb = DAYS * (storedGb * (a.tagRefreshColumnShare + a.scorerScanShare) + a.analystQueriesPerDay * a.analystGbPerQuery) + identityGb;
+  add(
+    'Athena',
+    (scannedGb / 1024) * P.athena.scannedTb,
+    `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring, identity refresh ${fmt(identityGb)} GB for ${fmt(identifiers)} identifiers, + ${a.analystQueriesPerDay} queries/day)`,
+  );
 
   // DynamoDB: one consistent read (seen) and one write (remember) per clean event and imported line; items live
   // dedupTtlDays. The event ledger adds a read and a write per event the scorer emits.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import { createCleanser } from '../cleanse/cleanser.ts';
 import { identityColumn, type IdentityType } from '../contract/index.ts';
-import { localConfig } from '../config/local.ts';
+import { localPiiKey } from '../config/local.ts';
 import { IdentityError } from './errors.ts';
 import { resolveIdentities, IDENTITY_SOURCES, RESOLVED_MAP_TABLE, type IdentityResolution } from './resolve.ts';
 import type { IdentityOptions } from './options.ts';
@@ -54,7 +54,7 @@ export function readPersons(file: string): GroundTruthPerson[] {
 }
 
 /** Each person's identifiers as the curated zone stores them: (identity_type, identity_value, person_id). */
-export function truthRows(persons: readonly GroundTruthPerson[], piiKey = localConfig().piiKey): [IdentityType, string, string][] {
+export function truthRows(persons: readonly GroundTruthPerson[], piiKey = localPiiKey()): [IdentityType, string, string][] {
   const cleanser = createCleanser({ piiKey });
   const stored = (type: IdentityType, raw: string): string => {
     const envelope = {
@@ -118,6 +118,19 @@ export async function evaluateIdentity(
     return { ...scored, linkableRecall: ceiling.pairs ? ceiling.correct / ceiling.pairs : 1, linkablePairs: ceiling.pairs, resolution };
   } finally {
     for (const t of ['identity_nodes', 'identity_edges', 'identity_truth', 'identity_oracle']) await conn.run(`drop table if exists ${t}`);
+  }
+}
+
+/**
+ * Pairwise scores of any map relation (identity_type, identity_value, customer_key) against the ground truth, without
+ * resolving: for a map built elsewhere (a hand-made toy case, another resolver's output).
+ */
+export async function scoreIdentityMap(conn: DuckDBConnection, mapRelation: string, persons: readonly GroundTruthPerson[]): Promise<IdentityEvaluation> {
+  try {
+    await loadTruth(conn, persons);
+    return await scoreMap(conn, mapRelation);
+  } finally {
+    await conn.run('drop table if exists identity_truth');
   }
 }
 

@@ -67,7 +67,8 @@ export interface SqlIdentityResolution {
   readonly seconds: number;
 }
 
-const STEP_FILES = [
+/** The step files, in the order a run uses them. */
+export const IDENTITY_STEPS = [
   '01_identity_rows',
   '02_identity_occurrences',
   '03_identity_nodes',
@@ -80,7 +81,7 @@ const STEP_FILES = [
   '10_identity_map',
   '11_identity_hubs',
 ] as const;
-export type IdentityStep = (typeof STEP_FILES)[number];
+export type IdentityStep = (typeof IDENTITY_STEPS)[number];
 
 const stepCache = new Map<string, string>();
 
@@ -199,6 +200,9 @@ export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdenti
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } catch (e) {
+    // Clean up what can be cleaned, but report the failure that stopped the run, not a failed drop after it.
+    if (!options.keepWorkTables) for (const t of [...created].reverse()) await engine.dropTable(t).catch(() => {});
+    created.length = 0;
     if (e instanceof IdentityError) throw e;
     throw new IdentityError(`identity resolution (SQL) failed over ${sources.join(', ')}: ${(e as Error).message}`, { cause: e });
   } finally {

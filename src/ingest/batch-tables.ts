@@ -12,30 +12,54 @@ import { normaliseCode, money } from '../cleanse/standardise.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { tableDir } from '../lake/layout.ts';
+import { assertUniqueHeader } from './csv.ts';
+import { ImportError, IngestError } from './errors.ts';
 
 export function isBatchTable(name: string): name is BatchTable {
   return Object.hasOwn(BATCH_TABLES, name);
 }
 
-/** Reads a CSV (header row) as string cells. */
-async function readCsv(file: string): Promise<Record<string, string | null>[]> {
+/** Reads a CSV (header row) as string cells, with the header as written (DuckDB renames a repeated name). */
+async function readCsv(file: string): Promise<{ header: string[]; rows: Record<string, string | null>[] }> {
+  if (!fs.existsSync(file)) throw new ImportError(`no such file: ${file}`);
   const conn = await openDuckDB();
   try {
+    const first = await conn.runAndReadAll(`SELECT * FROM read_csv(${sqlString(file)}, header = false, all_varchar = true) LIMIT 1`);
+    const header = (first.getRows()[0] ?? []).map((v) => String(v ?? ''));
+    assertUniqueHeader(header, file);
     const r = await conn.runAndReadAll(`SELECT * FROM read_csv(${sqlString(file)}, header = true, all_varchar = true)`);
-    return r.getRowObjectsJson() as Record<string, string | null>[];
+    return { header, rows: r.getRowObjectsJson() as Record<string, string | null>[] };
+  } catch (e) {
+    if (e instanceof IngestError) throw e;
+    throw new ImportError(`${file}: cannot be read as CSV (${(e as Error).message.split('\n')[0]})`, { cause: e });
   } finally {
     conn.closeSync();
   }
 }
 
-export async function loadBatchTable(
-  table: BatchTable,
-  file: string,
-  opts: { lakeDir: string; mode?: 'full' | 'incremental'; now?: Date },
-): Promise<IngestCounts> {
+export interface LoadTableOptions {
+  readonly lakeDir: string;
+  /** full replaces the table, incremental appends to it. @default 'full' */
+  readonly mode?: 'full' | 'incremental';
+  /** Replace the table even with a file that lacks required columns or has no valid row. @default false */
+  readonly force?: boolean;
+  readonly now?: Date;
+}
+
+export async function loadBatchTable(table: BatchTable, file: string, opts: LoadTableOptions): Promise<IngestCounts> {
   const def = BATCH_TABLES[table];
   const cols = columnsOf(def.schema);
-  const rows = await readCsv(file);
+  const { header, rows } = await readCsv(file);
+  // A misparsed file (wrong delimiter, another table's export) would empty the table, and an empty product catalogue
+  // turns the unknown-SKU check off: refuse it before anything is written, unless the user insists.
+  const have = new Set(header.map((h) => h.trim()));
+  const missing = cols.filter((c) => !c.nullable && !have.has(c.name)).map((c) => c.name);
+  if (missing.length && !opts.force) {
+    throw new ImportError(
+      `${file}: no column ${missing.map((m) => JSON.stringify(m)).join(', ')} in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')}); ` +
+        `${table} needs ${cols.filter((c) => !c.nullable).map((c) => c.name).join(', ')}. Nothing was written; --force loads it anyway`,
+    );
+  }
   const counts = emptyCounts();
   counts.received = rows.length;
   const loadedAt = (opts.now ?? new Date()).toISOString();
@@ -74,7 +98,19 @@ export async function loadBatchTable(
       });
     }
   });
-  if ((opts.mode ?? 'full') === 'full') fs.rmSync(tableDir(opts.lakeDir, `curated_${table}`), { recursive: true, force: true });
+  const full = (opts.mode ?? 'full') === 'full';
+  if (full && !good.length && !opts.force) {
+    throw new ImportError(
+      `${file}: no valid row (${rows.length} read, ${bad.length} rejected${bad.length ? `, e.g. ${(bad[0] as { message: string }).message}` : ''}); ` +
+        `replacing ${table} with it would leave the table empty. Nothing was written; --force replaces it anyway`,
+    );
+  }
+  if (full) {
+    const dir = tableDir(opts.lakeDir, `curated_${table}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    // Kept, even empty: a table loaded empty on purpose is not a table never loaded (see loadKnownSkus).
+    fs.mkdirSync(dir, { recursive: true });
+  }
   const sink = new LocalLakeSink(opts.lakeDir);
   try {
     await sink.append(`curated_${table}`, good);
@@ -88,15 +124,29 @@ export async function loadBatchTable(
   return counts;
 }
 
-/** The SKUs of the product catalogue in the lake, or undefined when none was loaded yet. */
-export async function loadKnownSkus(lakeDir: string): Promise<Set<string> | undefined> {
+const stderrWarning = (m: string) => process.stderr.write(`retail-lake: warning: ${m}\n`);
+
+/**
+ * The SKUs of the product catalogue in the lake, or undefined when none was loaded yet (no check then). A catalogue
+ * that was loaded but is empty or unreadable also means no check, but never silently: `warn` says so.
+ */
+export async function loadKnownSkus(lakeDir: string, warn: (message: string) => void = stderrWarning): Promise<Set<string> | undefined> {
   const dir = tableDir(lakeDir, 'curated_products');
   if (!fs.existsSync(dir)) return undefined;
+  const off = 'SKUs are not checked against it (load it again with `retail-lake load-table products FILE`)';
+  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
+  if (!files.length) {
+    warn(`the product catalogue in the lake is empty; ${off}`);
+    return undefined;
+  }
   const conn = await openDuckDB();
   try {
-    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))})`);
-    return new Set(r.getRows().map(([s]) => String(s)));
-  } catch {
+    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}) WHERE sku IS NOT NULL`);
+    const skus = new Set(r.getRows().map(([s]) => String(s)));
+    if (!skus.size) warn(`the product catalogue in the lake is empty; ${off}`);
+    return skus.size ? skus : undefined;
+  } catch (e) {
+    warn(`the product catalogue in the lake cannot be read (${(e as Error).message.split('\n')[0]}); ${off}`);
     return undefined;
   } finally {
     conn.closeSync();

@@ -29,6 +29,25 @@ const DELIMITER_NAMES: Record<string, Delimiter> = {
   space: 'whitespace',
 };
 
+/**
+ * Refuses a header that names a column twice (compared trimmed and case-insensitively, as --map resolves names):
+ * reading "the" column would silently take the first of the two. Blank names (trailing delimiters) are not compared.
+ */
+export function assertUniqueHeader(names: readonly string[], file: string): void {
+  const first = new Map<string, number>();
+  names.forEach((raw, i) => {
+    const n = raw.trim().toLowerCase();
+    if (!n) return;
+    const j = first.get(n);
+    if (j !== undefined) {
+      throw new CsvError(
+        `${file}: the header names column ${JSON.stringify(raw.trim())} twice (columns ${j + 1} and ${i + 1}); rename one so it is clear which to read`,
+      );
+    }
+    first.set(n, i);
+  });
+}
+
 /** Reads the --delimiter option: `,` `tab` `;` `|` or `whitespace` (runs of blanks, leading blanks ignored). */
 export function parseDelimiter(s: string): Delimiter {
   const d = DELIMITER_NAMES[s] ?? DELIMITER_NAMES[s.toLowerCase()];

@@ -3,8 +3,11 @@
  * handler in Kinesis-shaped batches, exactly as the Lambda event source mapping would, copying the received bytes
  * into the raw zone on the way.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { BatchItemFailures, StreamEvent } from '../cleanse/stream-handler.ts';
@@ -52,6 +55,31 @@ function shardOf(file: string): string {
   return `local-${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
+/**
+ * Copies a received file into the raw zone, exactly, as `<sha256 of its bytes, 16 hex>-<base name>`: two files of
+ * the same name received the same day (a.jsonl from two folders, or a producer that rewrites its file) are both
+ * kept, while the same bytes received twice stay one copy. Written under a temporary name, then renamed.
+ */
+export async function copyToRaw(file: string, rawDir: string): Promise<string> {
+  fs.mkdirSync(rawDir, { recursive: true });
+  const base = path.basename(file);
+  const partial = path.join(rawDir, `.${base}.${process.pid}.partial`);
+  const hash = createHash('sha256');
+  await pipeline(
+    fs.createReadStream(file),
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    }),
+    fs.createWriteStream(partial),
+  );
+  const dest = path.join(rawDir, `${hash.digest('hex').slice(0, 16)}-${base}`);
+  fs.renameSync(partial, dest);
+  return dest;
+}
+
 /** Feeds files through `handler`; returns the number of records delivered. Redelivers reported failures up to twice. */
 export async function feedJsonlFiles(
   files: readonly string[],
@@ -63,11 +91,7 @@ export async function feedJsonlFiles(
   let redelivered = 0;
   for (const file of files) {
     const shard = shardOf(file);
-    if (opts.rawDir) {
-      // The raw zone keeps the received bytes exactly: for a local file that is the file itself.
-      fs.mkdirSync(opts.rawDir, { recursive: true });
-      fs.copyFileSync(file, path.join(opts.rawDir, path.basename(file)));
-    }
+    if (opts.rawDir) await copyToRaw(file, opts.rawDir);
     let batch: KinesisStreamRecord[] = [];
     const send = async () => {
       if (!batch.length) return;

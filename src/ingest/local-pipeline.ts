@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import { createCleanser, type Cleanser } from '../cleanse/cleanser.ts';
+import { createPii, type Pii } from '../cleanse/pii.ts';
 import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { createStreamHandler } from '../cleanse/stream-handler.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
-import { localConfig } from '../config/local.ts';
+import { localConfig, localPiiKey } from '../config/local.ts';
 import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
@@ -23,9 +24,10 @@ export interface IngestOptions {
 /** The cleanser as the local pipeline configures it (environment + the lake's product catalogue). */
 export async function localCleanser(lakeDir: string, checkSkus = true): Promise<Cleanser> {
   const cfg = localConfig();
+  const piiKey = localPiiKey();
   const knownSkus = checkSkus ? await loadKnownSkus(lakeDir) : undefined;
   return createCleanser({
-    piiKey: cfg.piiKey,
+    piiKey,
     defaultPhoneRegion: cfg.phoneRegion,
     sourceTimeZone: cfg.sourceTimeZone,
     maxRecordBytes: cfg.maxRecordBytes,
@@ -34,9 +36,10 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
 }
 
 export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+  // The cleanser first: a refused development key (--no-dev-key) stops the run before the lake is touched.
+  const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
   const sink = new LocalLakeSink(opts.lakeDir);
   const dedup = await dedupStoreFromLake(opts.lakeDir);
-  const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
   const total = emptyCounts();
   const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => addCounts(total, c));
   const day = new Date().toISOString().slice(0, 10);
@@ -51,4 +54,9 @@ export async function ingestJsonl(files: readonly string[], opts: IngestOptions)
     sink.close();
   }
   return total;
+}
+
+/** The identifier hasher and text scrubber as the local pipeline configures it: the cleanser's own (see pii.ts). */
+export function localPii(): Pii {
+  return createPii({ piiKey: localPiiKey(), defaultPhoneRegion: localConfig().phoneRegion });
 }

@@ -19,9 +19,10 @@ import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
 import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
 import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
-import { currencyDigits, localToUtcMs, money, normaliseCode, normaliseText, preview, tzOffsetMs } from '../cleanse/standardise.ts';
+import type { Pii } from '../cleanse/pii.ts';
+import { currencyDigits, localToUtcMs, money, normaliseCode, preview, tzOffsetMs } from '../cleanse/standardise.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
-import { readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
+import { assertUniqueHeader, readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
 import { importKey } from './import-keys.ts';
@@ -149,6 +150,8 @@ export function resolveSpec(map: ColumnMap, header: string[] | null, o: Omit<Imp
 export interface ImportedLine {
   readonly order_id: string;
   readonly member_id?: string;
+  readonly phone_hash?: string;
+  readonly email_hash?: string;
   readonly sku: string;
   readonly description?: string;
   readonly country?: string;
@@ -185,6 +188,8 @@ export class RowReader {
   constructor(
     private readonly spec: ImportSpec,
     private readonly nowMs: number,
+    /** Hashes a customer id that is a phone or an e-mail and scrubs text: the cleanser's own (src/cleanse/pii.ts). */
+    private readonly pii: Pii,
   ) {
     this.readDate = spec.dateFormat ? compileDateFormat(spec.dateFormat) : defaultDateReader;
     this.earliestMs = Date.parse(`${spec.earliest}T00:00:00Z`);
@@ -255,6 +260,9 @@ export class RowReader {
       if (member.length > 64) this.reject('value.out_of_range', 'customer_id', `${preview(member)} is longer than 64 characters`);
       if (/[\p{Cc}\p{Cf}]/u.test(member)) this.reject('value.invalid_format', 'customer_id', `${preview(member)} contains control characters`);
     }
+    // A customer id that is a phone or an e-mail is stored as its keyed hash, and as phone_hash / email_hash too.
+    const ids = member === undefined ? {} : this.pii.identities({ member_id: member }).ids;
+    member = ids.member_id;
 
     let orderId: string;
     if (spec.columns.order_id !== undefined) {
@@ -311,11 +319,13 @@ export class RowReader {
 
     const text = (f: ImportField, max: number) => {
       const v = this.cell(fields, f);
-      return v === undefined ? undefined : normaliseText(v, max).text || undefined;
+      return v === undefined ? undefined : this.pii.scrub(v.normalize('NFC')).slice(0, max) || undefined;
     };
     return {
       order_id: orderId,
       member_id: member,
+      phone_hash: ids.phone_hash,
+      email_hash: ids.email_hash,
       sku,
       description: text('description', 500),
       country: text('country', 100),
@@ -332,7 +342,10 @@ export class RowReader {
   }
 }
 
-/** Event id of an imported line: a hash of its normalised content and its repeat number (see docs/ingest.md). */
+/**
+ * Event id of an imported line: a hash of its normalised content and how many lines of the same content came before
+ * it in the file (see docs/ingest.md).
+ */
 export function importEventId(l: ImportedLine, repeat: number): string {
   const content = [l.order_id, l.member_id ?? null, l.sku, l.quantity, l.unit_price, l.line_amount, l.occurred_at, l.store_id, l.channel, l.currency, repeat];
   return `imp-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32)}`;
@@ -348,6 +361,8 @@ export function toOrderLine(l: ImportedLine, eventId: string, lineNumber: number
     store_id: l.store_id,
     occurred_at: l.occurred_at,
     member_id: l.member_id,
+    phone_hash: l.phone_hash,
+    email_hash: l.email_hash,
     sku: l.sku,
     description: l.description,
     country: l.country,
@@ -456,6 +471,8 @@ export interface OrderImportPorts {
   /** Receives curated_order_lines and quarantine_events rows; commit() (if any) runs after the last source. */
   readonly sink: LakeSink & { commit?: () => Promise<void> };
   readonly dedup: DedupStore;
+  /** Hashes customer ids that are phones or e-mails and scrubs free text, as the cleanser does. */
+  readonly pii: Pii;
   /** Keeps a resolved spec (keyed by specId) so that quarantined rows can be replayed later. */
   readonly saveSpec: (id: string, spec: ImportSpec) => void | Promise<void>;
 }
@@ -533,9 +550,12 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
   for (const source of sources) {
     let spec: ImportSpec | undefined = header ? undefined : resolveSpec(o.map, null, base);
     let id = spec ? specId(spec) : '';
-    let reader = spec ? new RowReader(spec, now.getTime()) : undefined;
+    let reader = spec ? new RowReader(spec, now.getTime(), o.pii) : undefined;
     if (spec) await o.saveSpec(id, spec);
     const repeats = new Map<string, number>();
+    // Occurrences of a normalised line content in this file: the n-th is a line of its own (two scans of one item,
+    // or two lines that differ only in their description), and the n-th of a re-import matches it.
+    const contentRepeats = new Map<string, number>();
     const lineNumbers = new Map<string, number>();
     let batch: RoutedRecord[] = [];
     let passing: string[] = [];
@@ -558,9 +578,10 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
         } catch (e) {
           throw new ImportError(`${source.name}: the header row cannot be read (${(e as Error).message})`, { cause: e });
         }
+        assertUniqueHeader(names, source.name);
         spec = resolveSpec(o.map, names, base);
         id = specId(spec);
-        reader = new RowReader(spec, now.getTime());
+        reader = new RowReader(spec, now.getTime(), o.pii);
         await o.saveSpec(id, spec);
         continue;
       }
@@ -574,7 +595,10 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
       } else {
         const n = (lineNumbers.get(r.line.order_id) ?? 0) + 1;
         lineNumbers.set(r.line.order_id, n);
-        const eventId = importEventId(r.line, repeat);
+        const first = importEventId(r.line, 0);
+        const nth = contentRepeats.get(first) ?? 0;
+        contentRepeats.set(first, nth + 1);
+        const eventId = nth ? importEventId(r.line, nth) : first;
         passing.push(importQuarantineId(repeat, rec.bytes));
         batch.push({ origin, routed: { kind: 'clean', key: importKey(eventId), rows: [['curated_order_lines', [toOrderLine(r.line, eventId, n)]]] } });
       }

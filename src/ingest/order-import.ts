@@ -17,9 +17,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
+import type { Pii } from '../cleanse/pii.ts';
 import { localConfig } from '../config/local.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
+import { localPii } from './local-pipeline.ts';
 import { ImportError } from './errors.ts';
 import { checkImportSettings, importOrderSources, type ImportSpec, type OrderImportSettings } from './order-import-core.ts';
 import { rewriteQuarantine } from './quarantine-files.ts';
@@ -36,6 +38,8 @@ export interface OrderImportOptions extends OrderImportSettings {
   /** Adapters; default the local lake (Parquet files) and a dedup store seeded from it. */
   readonly sink?: LakeSink & { commit?: () => Promise<void>; close?: () => void };
   readonly dedup?: DedupStore;
+  /** @default the local pipeline's (RETAIL_LAKE_PII_KEY) */
+  readonly pii?: Pii;
 }
 
 export function specPath(lakeDir: string, id: string): string {
@@ -67,13 +71,14 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
   // Settings are checked before the lake is opened: a bad option fails without touching anything.
   checkImportSettings(settings);
   for (const f of files) if (!fs.existsSync(f)) throw new ImportError(`no such file: ${f}`);
+  const pii = opts.pii ?? localPii();
 
   const sink = opts.sink ?? new LocalLakeSink(opts.lakeDir);
   try {
     const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));
     const { counts, resolved } = await importOrderSources(
       files.map((file) => ({ name: file, open: () => fs.createReadStream(file) })),
-      { ...settings, sink, dedup, saveSpec: (id, spec) => saveSpec(opts.lakeDir, id, spec) },
+      { ...settings, sink, dedup, pii, saveSpec: (id, spec) => saveSpec(opts.lakeDir, id, spec) },
     );
     if (resolved.length) await rewriteQuarantine(opts.lakeDir, resolved.map((id) => ({ quarantine_id: id, resolved: true })), now.toISOString());
     return counts;

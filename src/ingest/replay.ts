@@ -20,10 +20,11 @@ import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { emptyCounts, routeOutcome, writeRouted, type IngestCounts, type Routed, type RoutedRecord } from '../cleanse/batch.ts';
 import type { Cleanser } from '../cleanse/cleanser.ts';
+import type { Pii } from '../cleanse/pii.ts';
 import { REASON_CODES } from '../cleanse/reasons.ts';
 import { tableDir } from '../lake/layout.ts';
 import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
-import { localCleanser } from './local-pipeline.ts';
+import { localCleanser, localPii } from './local-pipeline.ts';
 import {
   evaluateRecord,
   importEventId,
@@ -108,6 +109,7 @@ export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCount
     if (!stored.length) return counts;
     const cleanser = opts.cleanser ?? (await localCleanser(opts.lakeDir));
     const dedup = await dedupStoreFromLake(opts.lakeDir);
+    let pii: Pii | undefined;
     const readers = new Map<string, { spec: ImportSpec; reader: RowReader } | null>();
 
     const updates: QuarantineUpdate[] = [];
@@ -124,7 +126,7 @@ export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCount
       if (imp) {
         if (!readers.has(imp.specId)) {
           const spec = loadSpec(opts.lakeDir, imp.specId);
-          readers.set(imp.specId, spec ? { spec, reader: new RowReader(spec, now.getTime()) } : null);
+          readers.set(imp.specId, spec ? { spec, reader: new RowReader(spec, now.getTime(), (pii ??= localPii())) } : null);
         }
         const found = readers.get(imp.specId);
         if (!found) {

@@ -24,9 +24,11 @@ import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import type { QuarantineRow } from '../contract/index.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
 import { quarantineGlob } from './quarantine-files.ts';
-import { openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
+import { assertUniqueHeader, openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
+import type { Pii } from '../cleanse/pii.ts';
+import { localPii } from './local-pipeline.ts';
 
 export const REVIEW_FIELDS = ['text', 'rating', 'label', 'sku', 'customer_id', 'reviewed_at', 'review_id'] as const;
 export const SERIES_FIELDS = ['series_id', 'date', 'value', 'holiday'] as const;
@@ -36,10 +38,10 @@ export const DEMAND_SERIES_TABLE = 'demand_series';
 export const importedReviewSchema = z.object({
   review_id: z.string().meta({ description: 'Review id from the export, else a hash of the text, rating and sku' }),
   sku: z.string().nullable().meta({ description: 'Reviewed product' }),
-  customer_id: z.string().nullable().meta({ description: 'Reviewer id as in the export' }),
+  customer_id: z.string().nullable().meta({ description: 'Reviewer id as in the export; an id that is a phone or an e-mail is stored as its keyed hash (the phone_hash / email_hash of that person)' }),
   rating: z.int().nullable().meta({ description: 'Stars 1..5 (null when the export has a label instead)' }),
   label: z.int().nullable().meta({ description: '1 positive / 0 negative, when the export has a label instead of a rating' }),
-  review_text: z.string().meta({ description: 'Review text' }),
+  review_text: z.string().meta({ description: 'Review text, phones and e-mails replaced by [phone] / [email]' }),
   reviewed_at: z.iso.datetime().nullable().meta({ description: 'When the review was written (UTC)' }),
   source_file: z.string().meta({ description: 'File the row came from' }),
 });
@@ -86,6 +88,8 @@ export interface TableImportOptions<F extends string> {
   readonly dateFormat?: string;
   /** received_at of quarantined rows. @default new Date() */
   readonly now?: Date;
+  /** Scrubs text and hashes ids that are phones or e-mails, as the cleanser does. @default the local pipeline's */
+  readonly pii?: Pii;
 }
 
 /**
@@ -187,6 +191,7 @@ async function importTable<F extends string>(
       if (!index) {
         index = {};
         const header = o.header === false ? null : fields.map((h) => h.trim());
+        if (header) assertUniqueHeader(header, file);
         for (const [field, col] of Object.entries(o.map) as [F, string][]) {
           let i: number;
           if (header) {
@@ -260,11 +265,19 @@ export function importSeries(files: readonly string[], o: TableImportOptions<(ty
   });
 }
 
+/** A reviewer id as the cleanser stores a member id: a phone or an e-mail becomes its keyed hash. */
+function reviewerId(pii: Pii, id: string | undefined): string | null {
+  return id === undefined ? null : (pii.identities({ member_id: id }).ids.member_id ?? null);
+}
+
 /** import-reviews: one row per review_id (or per text x rating x sku when the export has no id). */
 export function importReviews(files: readonly string[], o: TableImportOptions<(typeof REVIEW_FIELDS)[number]>): Promise<IngestCounts> {
+  // Review text and reviewer ids are personal data: scrubbed and hashed exactly as the cleanser does (src/cleanse/pii.ts).
+  const pii = o.pii ?? localPii();
   return importTable(files, o, IMPORTED_REVIEWS_TABLE, IMPORTED_REVIEW_COLUMNS, (r) => String(r.review_id), (c, file, date) => {
-    const text = c('text');
-    if (!text) return { reason: 'MISSING_TEXT', field: 'text' };
+    const rawText = c('text');
+    if (!rawText) return { reason: 'MISSING_TEXT', field: 'text' };
+    const text = pii.scrub(rawText.normalize('NFC'));
     let rating: number | null = null;
     let label: number | null = null;
     const r = c('rating');
@@ -288,7 +301,7 @@ export function importReviews(files: readonly string[], o: TableImportOptions<(t
     }
     const sku = c('sku') ?? null;
     const id = c('review_id') ?? `imp-${crypto.createHash('sha256').update(`${text}\u0001${rating ?? ''}\u0001${label ?? ''}\u0001${sku ?? ''}`).digest('hex').slice(0, 16)}`;
-    const row = { review_id: id, sku, customer_id: c('customer_id') ?? null, rating, label, review_text: text, reviewed_at: reviewedAt, source_file: file };
+    const row = { review_id: id, sku, customer_id: reviewerId(pii, c('customer_id')), rating, label, review_text: text, reviewed_at: reviewedAt, source_file: file };
     return { row, key: id };
   });
 }

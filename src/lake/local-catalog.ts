@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { columnsOf, DERIVED_TABLES, duckdbType, TABLES, type TableDef } from '../contract/index.ts';
-import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
+import { openDuckDB, sandbox, sqlString } from '../adapters/local/duckdb.ts';
 import { tableDir } from './layout.ts';
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
@@ -106,8 +106,18 @@ export interface LakeCatalog {
   close(): void;
 }
 
+export interface LakeCatalogOptions {
+  /** Where the views under sql/ come from. @default SQL_DIR */
+  readonly sqlDir?: string;
+  /**
+   * Close the session around the lake once the views exist (see sandbox()): for sessions that run SQL a user typed
+   * (`query`) or that serve pages (`serve`). @default false
+   */
+  readonly sandboxed?: boolean;
+}
+
 /** Opens an in-memory DuckDB over the lake with every table and view registered. */
-export async function openLakeCatalog(lakeDir: string, options: { sqlDir?: string } = {}): Promise<LakeCatalog> {
+export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptions = {}): Promise<LakeCatalog> {
   const conn = await openDuckDB();
   const sqlDir = options.sqlDir ?? SQL_DIR;
   const shim = path.join(sqlDir, '_dialect', 'duckdb.sql');
@@ -131,6 +141,7 @@ export async function openLakeCatalog(lakeDir: string, options: { sqlDir?: strin
     }
     views.push(v.name);
   }
+  if (options.sandboxed) await sandbox(conn, [lakeDir]);
   return { conn, views, close: () => conn.closeSync() };
 }
 

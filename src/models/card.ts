@@ -57,6 +57,8 @@ export const modelCardSchema = z.looseObject({
   training_seconds: z.number().nonnegative(),
   created_at: z.iso.datetime(),
   notes: z.array(z.string()),
+  /** What a reader must know before trusting the model: a fallback fit, a metric that could not be computed. */
+  warnings: z.array(z.string()).optional(),
 });
 
 export type CardFeature = z.infer<typeof cardFeatureSchema>;
@@ -121,6 +123,7 @@ export function renderCardMarkdown(card: ModelCard): string {
     '',
     card.description,
     '',
+    ...(card.warnings?.length ? ['## Warnings', '', ...card.warnings.map((w) => `- **${w}**`), ''] : []),
     mdTable(
       ['', ''],
       [

@@ -40,6 +40,7 @@ export function printScoreSummary(s: ScoreSummary): void {
       { figure: 'events already published before', value: s.events.alreadyPublished },
     ]) + '\n',
   );
+  for (const n of s.notes ?? []) out.write(`note: ${n}\n`);
   if (Object.keys(s.segments).length) out.write('\nSegments\n' + table(Object.entries(s.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
   if (s.events.published) out.write('\nEvents published\n' + table(Object.entries(s.events.byType).map(([type, events]) => ({ type, events }))) + '\n');
 }

@@ -42,8 +42,12 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
         forecast: { validationWape: metric('forecast', 'validation_wape'), validationWapeSeasonalNaive: metric('forecast', 'validation_wape_seasonal_naive') },
         recs: { hitRateAt10: metric('recs', 'backtest_hit_rate_at_10'), popularityHitRateAt10: metric('recs', 'backtest_popularity_hit_rate_at_10') },
         sentiment: { cvAuc: metric('sentiment', 'cv_auc') },
+        warnings: s.models.flatMap((x) => (x.card.warnings ?? []).map((w) => `${x.name}: ${w}`)),
+        skipped: (s.skipped ?? []).map((k) => `${k.name}: ${k.reason}`),
       };
       p.done(s.models.map((x) => x.version).join(', '));
+      // A fallback fit or a model left out is said at once, not only in the card.
+      if (!ctx.opts.json) for (const line of [...(s.skipped ?? []).map((k) => `skipped ${k.name}: ${k.reason}`), ...s.models.flatMap((x) => (x.card.warnings ?? []).map((w) => `warning ${x.name}: ${w}`))]) process.stderr.write(`  ${line}\n`);
     },
   },
   {
@@ -86,7 +90,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
 /** The demo summary's model section; prints nothing when the model steps did not run. */
 export function printModelSummary(s: Record<string, unknown>): void {
   const models = s.models as
-    | { asOf: string; versions: Record<string, string>; segments: Record<string, unknown>; churn: Record<string, unknown>; clv: Record<string, unknown>; forecast?: Record<string, unknown>; recs?: Record<string, unknown>; sentiment?: Record<string, unknown> }
+    | { asOf: string; versions: Record<string, string>; segments: Record<string, unknown>; churn: Record<string, unknown>; clv: Record<string, unknown>; forecast?: Record<string, unknown>; recs?: Record<string, unknown>; sentiment?: Record<string, unknown>; warnings?: string[]; skipped?: string[] }
     | undefined;
   const scores = s.scores as { segments: Record<string, number>; churn: { atRisk: number; threshold: number } } | undefined;
   if (!models) return;
@@ -111,6 +115,8 @@ export function printModelSummary(s: Record<string, unknown>): void {
     ['sentiment', 'cross-validated AUC', models.sentiment?.cvAuc],
   ].filter((r) => r[2] !== null && r[2] !== undefined);
   out.write(table(rows.map(([model, metric, value]) => ({ model, metric, value }))) + '\n');
+  for (const w of models.warnings ?? []) out.write(`warning ${w}\n`);
+  for (const k of models.skipped ?? []) out.write(`skipped ${k}\n`);
   if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
   const events = s.events as Record<string, number> | undefined;
   if (events) out.write('\nEvents by type\n' + table(Object.entries(events).map(([type, n]) => ({ type, events: n }))) + '\n');

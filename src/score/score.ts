@@ -13,7 +13,8 @@ import { LocalEventBus } from '../adapters/local/event-bus.ts';
 import { publishNew, type EventBus, type EventLedger } from '../events/bus.ts';
 import { evaluateRules, loadEventRules, type EventRules } from '../events/rules.ts';
 import type { DetailType, RiskReason } from '../events/schemas.ts';
-import { checkAsOf, latestLakeDate, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
+import { checkAsOf, newestLakeDate, noEventsMessage, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
+import { latestImportedReviewDate } from '../train/lake-models.ts';
 import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
@@ -64,10 +65,13 @@ export interface ScoreSummary {
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
   /** Texts scored into review_scores (version null: no sentiment model trained). */
   readonly reviewScores?: ReviewScoring;
+  /** What was left out and why, e.g. customer scores on a lake with a sentiment model only. */
+  readonly notes?: readonly string[];
   readonly seconds: number;
 }
 
 const num = (v: number | string): number => Number(v);
+const NO_MODEL_MESSAGE = (lakeDir: string) => `no trained models in ${lakeDir}; run \`retail-lake train all\` first`;
 
 /** The CLV model's inputs per customer: x, t_x, T, mean_spend from the purchases up to asOf, in the card's unit. */
 function clvRows(purchases: readonly Purchase[], asOf: string, unit: TimeUnit): Map<string, TagRow> {
@@ -112,7 +116,7 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
   const segments = await loadIfTrained(cache, 'segments', o.versions?.segments);
   const churn = await loadIfTrained(cache, 'churn', o.versions?.churn);
   const clv = await loadIfTrained(cache, 'clv', o.versions?.clv);
-  if (!segments && !churn && !clv) throw new ScoreError(`no trained models in ${o.lakeDir}; run \`retail-lake train all\` first`);
+  if (!segments && !churn && !clv) throw new ScoreError(NO_MODEL_MESSAGE(o.lakeDir));
 
   const tags = purchasers(await (o.source ? o.source.tags(o.asOf) : readTagSnapshot(o.lakeDir, o.asOf)));
   const scoredAt = (o.now ?? (() => new Date()))().toISOString();
@@ -212,10 +216,25 @@ export async function readScores(lakeDir: string, asOf: string): Promise<Custome
 
 export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
   const started = Date.now();
-  const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : await latestLakeDate(o.lakeDir);
-  const rules = o.rules ?? loadEventRules();
-  const scored = await scoreCustomers({ ...o, asOf });
   const store = o.store ?? new LocalModelStore(o.lakeDir);
+  const trained = async (name: string) => (await store.versions(name)).length > 0;
+  const customerModels = (await Promise.all(SCORED_MODELS.map(async (m) => o.versions?.[m] !== undefined || (await trained(m))))).some(Boolean);
+  // The import-reviews -> train sentiment -> score path: review_scores alone is a scoring, customer_scores stays empty.
+  if (!customerModels && !(await trained('sentiment')) && !(await trained('recs'))) throw new ScoreError(NO_MODEL_MESSAGE(o.lakeDir));
+  const asOf =
+    o.asOf !== undefined
+      ? checkAsOf(o.asOf)
+      : ((await newestLakeDate(o.lakeDir)) ?? (customerModels ? undefined : await latestImportedReviewDate(o.lakeDir, o.now)));
+  if (asOf === undefined) throw new ScoreError(noEventsMessage(o.lakeDir));
+  const rules = o.rules ?? loadEventRules();
+  const notes: string[] = [];
+  let scored: ScoredCustomers;
+  if (customerModels) {
+    scored = await scoreCustomers({ ...o, store, asOf });
+  } else {
+    scored = { rows: [], segmentFeatures: new Map(), predictors: {} };
+    notes.push('customer_scores left empty: no customer model (segments, churn, clv) is trained; run `retail-lake train all` once the lake holds orders');
+  }
   const recsVersion = await fillNextBestProducts(o.lakeDir, asOf, scored.rows, store);
   const reviewScores = await scoreReviewTexts(o.lakeDir, asOf, store);
   const output = await writeRows({
@@ -263,6 +282,7 @@ export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
     previousAsOf,
     events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
     reviewScores,
+    ...(notes.length ? { notes } : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

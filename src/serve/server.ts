@@ -90,7 +90,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (catalog && catalog.fingerprint === fingerprint) return catalog;
     catalog?.cat.close();
     catalog = undefined;
-    catalog = { cat: await openLakeCatalog(opts.lakeDir), fingerprint, customersReady: false };
+    catalog = { cat: await openLakeCatalog(opts.lakeDir, { sandboxed: true }), fingerprint, customersReady: false };
     return catalog;
   };
 

@@ -1,5 +1,5 @@
 /** CLV training from the lake: BG/NBD + Gamma-Gamma on the purchases up to the as-of date, time unit weeks. */
-import { trainClv } from '../../models/clv/index.ts';
+import { ClvFitError, trainClv } from '../../models/clv/index.ts';
 import { modelArtifacts } from '../models/index.ts';
 import type { TrainedModel } from './churn.ts';
 import { NotEnoughHistoryError } from './errors.ts';
@@ -19,13 +19,20 @@ export interface TrainClvFromLakeInput {
 
 export function trainClvFromLake(input: TrainClvFromLakeInput): TrainedModel {
   if (input.purchases.length === 0) throw new NotEnoughHistoryError(`clv: no purchases on or before ${input.asOf}`);
-  const m = trainClv({
-    transactions: input.purchases,
-    asOf: input.asOf,
-    horizonDays: input.horizonDays,
-    clvHorizonDays: input.clvHorizonDays ?? 365,
-    unit: 'weeks',
-    ...(input.now ? { now: input.now } : {}),
-  });
+  let m;
+  try {
+    m = trainClv({
+      transactions: input.purchases,
+      asOf: input.asOf,
+      horizonDays: input.horizonDays,
+      clvHorizonDays: input.clvHorizonDays ?? 365,
+      unit: 'weeks',
+      ...(input.now ? { now: input.now } : {}),
+    });
+  } catch (e) {
+    // Too few (repeat) buyers to fit anything: not enough history, which `train all` reports and moves past.
+    if (e instanceof ClvFitError) throw new NotEnoughHistoryError(`clv: ${e.message}`, { cause: e });
+    throw e;
+  }
   return { name: CLV_MODEL, version: m.version, card: m.card, files: modelArtifacts(m.onnx, m.card) };
 }

@@ -37,6 +37,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<TrainSummary
   emit(o, o.model === 'all' ? cards : cards[0], () => {
     process.stdout.write(`trained as of ${s.asOf} (horizon ${s.horizonDays} days)\n`);
     for (const k of s.skipped ?? []) process.stdout.write(`skipped ${k.name}: ${k.reason}\n`);
+    for (const m of s.models) for (const w of m.card.warnings ?? []) process.stdout.write(`warning ${m.name}: ${w}\n`);
     process.stdout.write(
       table(s.models.map((m) => ({ model: m.name, version: m.version, metrics: headlineMetrics(m.card.metrics), card: path.join(o.lake, MODEL_ZONE, m.name, m.version, 'card.md') }))) + '\n',
     );

@@ -29,16 +29,25 @@ export function checkAsOf(value: string): string {
   }
 }
 
-/** The date of the newest event or order line in the lake; what --as-of defaults to. */
-export async function latestLakeDate(lakeDir: string): Promise<string> {
+export function noEventsMessage(lakeDir: string): string {
+  return `the lake at ${lakeDir} has no events or order lines yet; run ingest or import-orders first`;
+}
+
+/** The date of the newest event or order line in the lake, or undefined when it holds neither. */
+export async function newestLakeDate(lakeDir: string): Promise<string | undefined> {
   const cat = await openLakeCatalog(lakeDir);
   try {
-    const latest = await latestDataDate(cat.conn);
-    if (!latest) throw new TrainError(`the lake at ${lakeDir} has no events or order lines yet; run ingest or import-orders first`);
-    return latest;
+    return await latestDataDate(cat.conn);
   } finally {
     cat.close();
   }
+}
+
+/** The date of the newest event or order line in the lake; what --as-of defaults to. */
+export async function latestLakeDate(lakeDir: string): Promise<string> {
+  const latest = await newestLakeDate(lakeDir);
+  if (!latest) throw new TrainError(noEventsMessage(lakeDir));
+  return latest;
 }
 
 /** UTC day of the first order line in the lake (any customer, any status), or undefined without lines. Cheap: no views. */

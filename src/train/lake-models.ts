@@ -92,6 +92,22 @@ export async function latestSeriesDate(lakeDir: string): Promise<string | undefi
   }
 }
 
+/**
+ * The newest day of curated/imported_reviews (today, UTC, when none of the imported reviews is dated), or undefined
+ * without imports: what --as-of defaults to on a lake that holds only imported reviews.
+ */
+export async function latestImportedReviewDate(lakeDir: string, today: () => Date = () => new Date()): Promise<string | undefined> {
+  if (!hasParquet(path.join(lakeDir, 'curated', 'imported_reviews'))) return undefined;
+  const cat = await openLakeCatalog(lakeDir);
+  try {
+    const r = await queryRows(cat.conn, `select strftime(max(reviewed_at), '%Y-%m-%d') as d, count(*) as n from imported_reviews`);
+    if (typeof r[0]?.d === 'string') return r[0].d;
+    return Number(r[0]?.n ?? 0) > 0 ? today().toISOString().slice(0, 10) : undefined;
+  } finally {
+    cat.close();
+  }
+}
+
 export interface TrainForecastFromLakeInput {
   readonly lakeDir: string;
   readonly asOf: string;

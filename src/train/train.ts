@@ -9,11 +9,11 @@
 import { LocalModelStore, type ModelCard, type ModelStore, type TagRow } from '../models/index.ts';
 import { trainChurnFromLake, type TrainedModel } from './churn.ts';
 import { trainClvFromLake } from './clv.ts';
-import { NotEnoughHistoryError, TrainOptionsError } from './errors.ts';
+import { NotEnoughHistoryError, TrainError, TrainOptionsError } from './errors.ts';
 import { findGroundTruth } from './ground-truth.ts';
-import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, latestLakeDate, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
+import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, noEventsMessage, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
 import { trainSegmentsFromLake } from './segments.ts';
-import { DEFAULT_HORIZON_PERIODS, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
+import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
@@ -51,7 +51,7 @@ export interface TrainSummary {
   readonly asOf: string;
   readonly horizonDays: number;
   readonly models: readonly TrainedSummary[];
-  /** With `all`: forecast, recs or sentiment left out for lack of data, with the reason. */
+  /** With `all`: the models left out for lack of data, each with the reason; the others are trained. */
   readonly skipped?: readonly { readonly name: TrainableModel; readonly reason: string }[];
 }
 
@@ -71,22 +71,43 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   const model = parseTrainTarget(o.model);
   const horizonDays = checkHorizon(o.horizonDays ?? DEFAULT_TRAIN_HORIZON_DAYS);
   const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];
-  const seriesOnly = model === 'forecast' ? await latestSeriesDate(o.lakeDir) : undefined;
-  const asOf = o.asOf !== undefined ? checkAsOf(o.asOf) : (seriesOnly ?? (await latestLakeDate(o.lakeDir)));
+  const given = o.asOf !== undefined ? checkAsOf(o.asOf) : undefined;
+  const newest = await newestLakeDate(o.lakeDir);
+  // A lake of imported series or reviews alone still trains forecast and sentiment: as-of is their newest date.
+  const seriesDate = names.includes('forecast') && (model === 'forecast' || newest === undefined) ? await latestSeriesDate(o.lakeDir) : undefined;
+  const reviewDate = names.includes('sentiment') && newest === undefined ? await latestImportedReviewDate(o.lakeDir, o.now) : undefined;
+  const asOf = given ?? (model === 'forecast' ? seriesDate : undefined) ?? newest ?? seriesDate ?? reviewDate;
+  if (asOf === undefined) throw new TrainError(noEventsMessage(o.lakeDir));
   const store = o.store ?? new LocalModelStore(o.lakeDir);
   const horizonPeriods = o.horizonPeriods ?? DEFAULT_HORIZON_PERIODS;
   if (!Number.isInteger(horizonPeriods) || horizonPeriods < 1 || horizonPeriods > 366) {
     throw new TrainOptionsError(`--horizon-periods must be a whole number from 1 to 366, received ${JSON.stringify(horizonPeriods)}`);
   }
 
+  const skipped: { name: TrainableModel; reason: string }[] = [];
+  // With `all`, a model without the data it needs is left out with the reason and the others are trained; a model
+  // asked for by name fails with that reason instead.
+  const leaveOut = (name: TrainableModel, e: NotEnoughHistoryError): void => {
+    if (model !== 'all') throw e;
+    skipped.push({ name, reason: e.message });
+    names.splice(names.indexOf(name), 1);
+  };
+  if (newest === undefined) {
+    for (const name of ['segments', 'churn', 'clv', 'recs'] as const) {
+      if (names.includes(name)) leaveOut(name, new NotEnoughHistoryError(`${name}: ${noEventsMessage(o.lakeDir)}`));
+    }
+  }
   if (names.includes('churn')) {
     // Fail before any tag refresh: the validation cut needs orders on or before as-of - 2 x horizon.
     const first = await firstOrderDay(o.lakeDir);
     const earliestCut = addDays(asOf, -2 * horizonDays);
     if (first === undefined || first > earliestCut) {
-      throw new NotEnoughHistoryError(
-        `churn as of ${asOf} with a ${horizonDays}-day horizon trains on the customers as of ${earliestCut} (as-of - 2 x horizon), ` +
-          `but the first order in the lake is ${first ? `on ${first}` : 'missing'}; choose a later --as-of or a shorter --horizon-days`,
+      leaveOut(
+        'churn',
+        new NotEnoughHistoryError(
+          `churn as of ${asOf} with a ${horizonDays}-day horizon trains on the customers as of ${earliestCut} (as-of - 2 x horizon), ` +
+            `but the first order in the lake is ${first ? `on ${first}` : 'missing'}; choose a later --as-of or a shorter --horizon-days`,
+        ),
       );
     }
   }
@@ -105,12 +126,9 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
   const out: TrainedSummary[] = [];
-  const skipped: { name: TrainableModel; reason: string }[] = [];
   for (const name of names) {
     o.onModel?.(name);
     let trained: TrainedModel;
-    // `all` on a short or review-less lake still trains the customer models; the others say why they were left out.
-    const optional = model === 'all' && (name === 'forecast' || name === 'recs' || name === 'sentiment');
     try {
       if (name === 'segments') {
         trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
@@ -134,7 +152,7 @@ export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
         trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
       }
     } catch (e) {
-      if (!optional || !(e instanceof NotEnoughHistoryError)) throw e;
+      if (model !== 'all' || !(e instanceof NotEnoughHistoryError)) throw e;
       skipped.push({ name, reason: e.message });
       continue;
     }

@@ -5,6 +5,8 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { listSqlViews } from '../../src/lake/local-catalog.ts';
 import { NAMED_QUERIES } from '../../lib/constructs/named-queries.ts';
+import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
+import { IDENTITY_STEPS } from '../../src/identity/resolve-sql.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -86,4 +88,70 @@ describe('analytics stack: daily tag refresh', () => {
       for (const m of metadata) expect(JSON.stringify(m.Resource)).toContain(':datacatalog/AwsDataCatalog');
     }
   });
+});
+
+describe('analytics stack: daily identity refresh', () => {
+  type Fn = { Properties: { Environment?: { Variables?: Record<string, unknown> }; Role?: { 'Fn::GetAtt': string[] }; Timeout?: number } };
+  const functions = analytics.findResources('AWS::Lambda::Function') as Record<string, Fn>;
+  const byService = (name: string) => Object.entries(functions).find(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === name)!;
+  const schedules = Object.values(analytics.findResources('AWS::Scheduler::Schedule')) as { Properties: { ScheduleExpression: string; Target: { Arn: unknown } } }[];
+  const scheduleOf = (logicalId: string) => schedules.find((s) => JSON.stringify(s.Properties.Target.Arn).includes(logicalId))!.Properties.ScheduleExpression;
+  /** Minutes after midnight UTC of a daily cron(m h * * ? *). */
+  const minuteOfDay = (cron: string) => {
+    const m = /^cron\((\d+) (\d+) \* \* \? \*\)$/.exec(cron);
+    expect(m, cron).not.toBeNull();
+    return Number(m![2]) * 60 + Number(m![1]);
+  };
+
+  it('runs the identity refresh daily, before the tag refresh whose views read identity_map', () => {
+    const [identityId, identity] = byService('identity-refresh');
+    const [tagsId] = byService('tag-refresh');
+    expect(identity.Properties.Timeout).toBe(900);
+    expect(identity.Properties.Environment!.Variables).toMatchObject({ ATHENA_WORKGROUP: 'retail-lake-prod', GLUE_DATABASE: 'retail_lake_prod', CURATED_LOCATION: expect.anything(), WORK_LOCATION: expect.anything() });
+    expect(scheduleOf(identityId)).toBe('cron(0 2 * * ? *)');
+    expect(minuteOfDay(scheduleOf(identityId))).toBeLessThan(minuteOfDay(scheduleOf(tagsId)));
+    analytics.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      Target: { RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 }, DeadLetterConfig: { Arn: Match.anyValue() } },
+    });
+  });
+
+  it('takes its schedule and over-merge limits from the configuration', () => {
+    const custom = buildTestApp({ identitySchedule: 'cron(15 1 * * ? *)', identityMaxLinks: 'device_id=8' }).template('analytics');
+    custom.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(15 1 * * ? *)' });
+    custom.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'identity-refresh', MAX_LINKS: 'device_id=8' }) } });
+  });
+
+  it('may write and delete only identity_map/, identity_hubs/ and its work prefix of the curated bucket, and run Athena in the lake workgroup', () => {
+    const [, identity] = byService('identity-refresh');
+    const role = identity.Properties.Role!['Fn::GetAtt'][0]!;
+    const statements = Object.values(analytics.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const writes = statements.filter((s) => [s.Action].flat().some((a) => /^s3:(Put|Delete)/.test(a)));
+    // Object ARNs only (CDK's write grant also names the bucket ARN, which no object write applies to).
+    const curated = writes.flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r))).filter((r) => r.includes('CuratedBucket') && r.includes('/'));
+    expect(new Set(curated.map((r) => r.match(/\/([a-z_]+)\/\*/)?.[1]))).toEqual(new Set(['identity_map', 'identity_hubs', '_identity_work']));
+    expect(statements.some((s) => [s.Action].flat().includes('athena:StartQueryExecution') && JSON.stringify(s.Resource).includes('workgroup/retail-lake-prod'))).toBe(true);
+    expect(statements.some((s) => [s.Action].flat().includes('glue:CreateTable'))).toBe(true);
+  });
+
+  it('deploys identity_map as a table: the deployer knows its location and may create it there', () => {
+    const [, deployer] = byService('views-deployer');
+    expect(JSON.stringify(deployer.Properties.Environment!.Variables!.IDENTITY_MAP_LOCATION)).toContain('/identity_map/');
+  });
+
+  it('bundles the step SQL beside the handler, without DuckDB', () => {
+    const app = buildTestApp({}, { bundle: ['RetailLake-prod-Analytics'] });
+    const asm = app.app.synth();
+    const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'identity-sql')));
+    expect(dirs).toHaveLength(1);
+    const dir = path.join(asm.directory, dirs[0]!);
+    const stepDir = path.join(PROJECT_ROOT, 'sql', 'identity', '_resolve');
+    const steps = fs.readdirSync(stepDir).filter((f) => f.endsWith('.sql')).sort();
+    expect(steps).toEqual(IDENTITY_STEPS.map((f) => `${f}.sql`));
+    expect(fs.readdirSync(path.join(dir, 'identity-sql')).sort()).toEqual(steps);
+    for (const f of steps) expect(fs.readFileSync(path.join(dir, 'identity-sql', f), 'utf8')).toBe(fs.readFileSync(path.join(stepDir, f), 'utf8'));
+    expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).not.toMatch(/@duckdb/);
+  }, 120_000);
 });

@@ -17,8 +17,8 @@ export interface TestApp extends RetailLakeStacks {
   template(stack: 'lake' | 'ingest' | 'analytics' | 'predict' | 'observability' | 'insights'): Template;
 }
 
-export function buildTestApp(context: Record<string, unknown> = {}, options: { bundle?: string[] } = {}): TestApp {
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ?? [], ...context } });
+export function buildTestApp(context: Record<string, unknown> = {}, options: { bundle?: string[]; outdir?: string } = {}): TestApp {
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ?? [], ...context }, ...(options.outdir ? { outdir: options.outdir } : {}) });
   const stacks = buildRetailLake(app);
   const cache = new Map<string, Template>();
   return {

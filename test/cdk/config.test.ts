@@ -19,6 +19,12 @@ describe('deployment configuration', () => {
     expect(() => parseConfig({ stage: 'Prod_1' })).toThrow(/retailLake\.stage: must be 1-16 lower-case letters/);
   });
 
+  it('defaults the identity refresh to before the tag refresh, and rejects over-merge limits of an unknown kind at synth', () => {
+    expect(parseConfig({})).toMatchObject({ identitySchedule: 'cron(0 2 * * ? *)', tagRefreshSchedule: 'cron(30 2 * * ? *)' });
+    expect(parseConfig({ identityMaxLinks: 'device_id=8,guest_id=300' }).identityMaxLinks).toBe('device_id=8,guest_id=300');
+    expect(() => parseConfig({ identityMaxLinks: 'tablet=3' })).toThrow(/retailLake\.identityMaxLinks: .*kind one of member_id.*received "tablet=3"/);
+  });
+
   it('rejects MSK subnets in fewer than two AZs', () => {
     expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
   });
@@ -27,5 +33,17 @@ describe('deployment configuration', () => {
     const app = new App({ context: { insights: '{"leadTimeDays": 14, "recsApplySchedule": "cron(0 1 * * ? *)"}' } });
     expect(loadConfig(app.node).insights).toEqual({ leadTimeDays: 14, forecastHorizonPeriods: 13, recsApplySchedule: 'cron(0 1 * * ? *)' });
     expect(() => parseConfig({ insights: { forecastSchedule: 'every monday' } })).toThrow(/retailLake\.insights\.forecastSchedule: must be a cron\(\.\.\.\) or rate/);
+  });
+
+  it('takes the first data date from firstDataDate, or from its former name partitionStartDate', () => {
+    expect(parseConfig({}).firstDataDate).toBe('2024-01-01');
+    expect(parseConfig({ firstDataDate: '1997-01-01' }).firstDataDate).toBe('1997-01-01');
+    expect(parseConfig({ partitionStartDate: '1997-01-01' }).firstDataDate).toBe('1997-01-01');
+    expect(parseConfig({ firstDataDate: '2025-03-01', partitionStartDate: '1997-01-01' }).firstDataDate).toBe('2025-03-01');
+  });
+
+  it('rejects a first data date that is not a date or lies in the future, naming the key', () => {
+    expect(() => parseConfig({ firstDataDate: '01/02/2024' })).toThrow(/retailLake\.firstDataDate: .*received "01\/02\/2024"/);
+    expect(() => parseConfig({ firstDataDate: '2999-01-01' })).toThrow(/retailLake\.firstDataDate: must not be in the future .*received "2999-01-01"/);
   });
 });

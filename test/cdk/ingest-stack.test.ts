@@ -142,6 +142,14 @@ describe('ingest stack: order import from the landing prefix', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LANDING_PREFIX: 'drop/erp/', IMPORT_CURRENCY: 'GBP', IMPORT_MAP: 'order_id=InvoiceNo,ordered_at=InvoiceDate,unit_price=UnitPrice' }) } });
   });
 
+  it('quarantines rows ordered before the first projected dt partition of curated_order_lines, so none lands where Athena cannot see it', () => {
+    const [, fn] = importFn();
+    const lines = Object.values(prod.template('lake').findResources('AWS::Glue::Table')).find((t) => t.Properties.TableInput.Name === 'curated_order_lines')!;
+    const start = (lines.Properties.TableInput.Parameters['projection.dt.range'] as string).split(',')[0];
+    expect(fn.Properties.Environment.Variables.IMPORT_EARLIEST).toBe(start);
+    expect(orderImportEnv.shape.IMPORT_EARLIEST.parse(fn.Properties.Environment.Variables.IMPORT_EARLIEST)).toBe(start);
+  });
+
   it('rejects a mapping without the order time at synth, naming the key', () => {
     expect(() => buildTestApp({ retailLake: { orderImport: { map: 'order_id=InvoiceNo,unit_price=UnitPrice' } } })).toThrow(/retailLake\.orderImport\.map: .*ordered_at/);
   });
@@ -165,6 +173,8 @@ describe('ingest stack: order import from the landing prefix', () => {
     expect(text).toContain('/events/*');
     expect(text).toContain('/import_specs/*');
     expect(text).toContain('firehose:PutRecordBatch');
+    // Customer ids that are phones or e-mails are hashed with the cleanser's key.
+    expect(text).toContain('secretsmanager:GetSecretValue');
     // The only wildcard resource is X-Ray's, which supports no resource-level permissions.
     const wildcard = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
     expect([...new Set(wildcard.flatMap((s) => [s.Action].flat()))].every((a) => a.startsWith('xray:'))).toBe(true);

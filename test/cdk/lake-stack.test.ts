@@ -102,7 +102,7 @@ describe('lake stack: Glue catalog generated from the contract', () => {
       'projection.source.type': 'enum',
       'projection.dt.type': 'date',
       'projection.dt.format': 'yyyy-MM-dd',
-      'projection.dt.range': '1990-01-01,NOW+1DAYS',
+      'projection.dt.range': '2024-01-01,NOW+1DAYS',
     });
     expect(events.Parameters['projection.source.values']!.split(',')).toEqual([...SOURCES]);
     expect(JSON.stringify(events.Parameters['storage.location.template'])).toMatch(/\/events\/source=\$\{source\}\/dt=\$\{dt\}\/"\]\]\}$/);
@@ -117,16 +117,23 @@ describe('lake stack: partitions of imported history', () => {
   const table = (name: string) => glueTables().find((t) => t.Name === name)!;
   const sources = (name: string) => table(name).Parameters['projection.source.values']!.split(',');
 
-  it('projects dt partitions from 1990-01-01, so CDNOW (1997-98) and other old imports are visible', () => {
-    const range = table('curated_order_lines').Parameters['projection.dt.range']!;
-    expect(range.split(',')[0]! <= '1997-01-01').toBe(true);
-    expect(range).toBe('1990-01-01,NOW+1DAYS');
+  const dtTables = () => glueTables().filter((t) => t.Parameters['projection.dt.range']);
+
+  it('projects dt partitions from the default first data date, about 13k partitions of curated_events today, not ~160k from 1990', () => {
+    expect(dtTables().length).toBeGreaterThanOrEqual(4);
+    for (const t of dtTables()) expect(t.Parameters['projection.dt.range'], t.Name).toBe('2024-01-01,NOW+1DAYS');
+    // What a query without a dt predicate lists: days from the range start to tomorrow, times the projected sources.
+    const start = table('curated_events').Parameters['projection.dt.range']!.split(',')[0]!;
+    const days = (Date.parse('2026-12-07') - Date.parse(start)) / 86_400_000;
+    expect(days * sources('curated_events').length).toBeLessThan(20_000);
   });
 
-  it('takes another start date from the partitionStartDate setting', () => {
-    const other = buildTestApp({ retailLake: { partitionStartDate: '1985-06-01' } }).template('lake');
+  it('takes the start from the firstDataDate setting (CDNOW history: 1997-01-01) on every projected table', () => {
+    const other = buildTestApp({ retailLake: { firstDataDate: '1997-01-01' } }).template('lake');
     const t = Object.values(other.findResources('AWS::Glue::Table')).map((r) => (r as { Properties: { TableInput: GlueTableInput } }).Properties.TableInput);
-    expect(t.find((g) => g.Name === 'curated_order_lines')!.Parameters['projection.dt.range']).toBe('1985-06-01,NOW+1DAYS');
+    const ranges = t.flatMap((g) => (g.Parameters['projection.dt.range'] ? [g.Parameters['projection.dt.range']] : []));
+    expect(ranges.length).toBe(dtTables().length);
+    expect(new Set(ranges)).toEqual(new Set(['1997-01-01,NOW+1DAYS']));
   });
 
   it('lists the import source for order lines, and import, unknown and every batch table for quarantine', () => {

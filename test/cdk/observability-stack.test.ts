@@ -54,6 +54,11 @@ describe('observability stack', () => {
     );
   });
 
+  it('watches the identity refresh: its errors and its DLQ, on the alarms and the dashboard', () => {
+    expect(alarms().map((a) => a.Properties.AlarmName)).toEqual(expect.arrayContaining(['retail-lake-prod-identity-refresh-errors', 'retail-lake-prod-dlq-identity-refresh']));
+    expect(JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'))).toContain('identity-refresh');
+  });
+
   it('draws the pipeline dashboard from the cleanser’s own counts', () => {
     const body = JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'));
     for (const m of ['RecordsIn', 'Clean', 'Quarantined', 'Duplicates', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'DeliveryToS3.DataFreshness', 'EventsEmitted']) {

@@ -29,6 +29,30 @@ describe('cleanseBatch duplicates', () => {
     expect(deps.sink.rows('curated_events')).toHaveLength(1);
   });
 
+  it('counts an event re-sent with spaces around its event_id as a duplicate (its revenue once)', async () => {
+    const deps = setup();
+    const e = event('pos.sale.v1') as Record<string, unknown> & { event_id: string };
+    const padded = { ...e, event_id: `${e.event_id}  ` };
+    const tabbed = { ...e, event_id: `\t${e.event_id}` };
+    const r = await cleanseBatch([rec(e, 'k:1'), rec(padded, 'k:2'), rec(tabbed, 'k:3')], deps);
+    expect(r.counts).toMatchObject({ received: 3, clean: 1, duplicates: 2 });
+    expect(deps.sink.rows<{ event_id: string }>('curated_events').map((x) => x.event_id)).toEqual([e.event_id]);
+    // pos.sale.v1 has two lines: written once.
+    expect(deps.sink.rows('curated_order_lines')).toHaveLength(2);
+    // Padded first: the id is stored trimmed, and the unpadded re-send is the duplicate.
+    const other = setup();
+    await cleanseBatch([rec(padded, 'k:1')], other);
+    expect(other.sink.rows<{ event_id: string }>('curated_events').map((x) => x.event_id)).toEqual([e.event_id]);
+    expect((await cleanseBatch([rec(e, 'k:2')], other)).counts).toMatchObject({ clean: 0, duplicates: 1 });
+  });
+
+  it('quarantines an event_id of spaces only, naming the field', async () => {
+    const deps = setup();
+    const r = await cleanseBatch([rec(event('pos.sale.v1', (x) => (x.event_id = '   ')), 'k:1')], deps);
+    expect(r.counts).toMatchObject({ quarantined: 1, byReason: { 'value.out_of_range': 1 } });
+    expect(deps.sink.rows<{ field_path: string; message: string }>('quarantine_events')[0]).toMatchObject({ field_path: 'event_id', message: expect.stringContaining("'event_id' is blank") });
+  });
+
   it('quarantines a redelivered bad record once', async () => {
     const deps = setup();
     const bad = rec('{"event_id":', 'kinesis:shard-0:7');

@@ -2,6 +2,7 @@
  * The hostile corpus (test/fixtures/hostile): every record gets the outcome written beside it, every reason code is
  * exercised, and the same records fed as files through `ingest` and `import-orders` reconcile to the same tallies.
  */
+import { createPii } from '../../src/cleanse/pii.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ const spec = resolveSpec(parseColumnMap(CSV_MAP), CSV_HEADER.split(','), {
   earliest: '1990-01-01',
   maxRecordBytes: 262_144,
 });
-const reader = new RowReader(spec, RECEIVED_AT);
+const reader = new RowReader(spec, RECEIVED_AT, createPii({ piiKey: 'hostile-corpus-test-key-0123456789' }));
 
 function tally(list: typeof cases): Record<string, number> {
   const t: Record<string, number> = {};

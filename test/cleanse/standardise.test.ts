@@ -1,6 +1,7 @@
 /** Standardisation: every accepted timestamp form, DST edges, money, phones, e-mails, codes and text. */
 import { describe, expect, it } from 'vitest';
 import {
+  preview,
   localToUtcMs,
   money,
   normaliseCode,
@@ -150,5 +151,17 @@ describe('e-mails, codes, text', () => {
     expect(normaliseText(' Cafe\u0301 ', 100)).toEqual({ text: 'Café', truncated: false });
     expect(normaliseText('mail bob@example.org or call +86 139 1234 5678', 100).text).toBe('mail [email] or call [phone]');
     expect(normaliseText('x'.repeat(30), 10)).toEqual({ text: 'x'.repeat(10), truncated: true });
+  });
+});
+
+describe('preview', () => {
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  it('never cuts an emoji in half (half a surrogate pair makes DuckDB refuse the quarantine file)', () => {
+    // JSON.stringify adds a quote: with max 60 the cut falls after the high surrogate of the 30th emoji, or inside it.
+    for (const s of ['\u{1F600}'.repeat(40), `x${'\u{1F600}'.repeat(40)}`]) {
+      const p = preview(s, 60);
+      expect(p, p).not.toMatch(lone);
+      expect(p).toMatch(/… \(\d+ chars\)$/);
+    }
   });
 });

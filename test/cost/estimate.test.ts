@@ -49,6 +49,92 @@ describe('estimateMonthlyCost', () => {
   });
 });
 
+/**
+ * One scenario worked by hand per service, with the unit prices copied from the AWS price pages (us-east-1,
+ * on-demand, as of 2025-06-01) rather than read from prices.ts, so a wrong price or a wrong unit (GB vs TB, per
+ * thousand vs per million) in the code fails here. Scenario: 1,000,000 events a day of exactly 1 KiB, nothing
+ * quarantined, no order lines and no imported orders; everything else the documented default assumptions
+ * (docs/cost.md). A month is 30 days = 30,000,000 events, 730 hours; GB = 2^30 bytes.
+ *   Batches: 1e6 / 86,400 = 11.574 events/s over 4 shards x 5 s window = 14.468 records per invocation,
+ *   so 30e6 / 14.468 = 2,073,600 invocations.
+ */
+describe('estimateMonthlyCost, worked by hand from the price pages', () => {
+  const e = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
+  const usd = (prefix: string) => e.services.find((s) => s.service.startsWith(prefix))!.monthlyUsd;
+  const GiB = 2 ** 30;
+  const dataGb = (30e6 * 1024) / GiB; // 28.61 GB of events a month
+
+  it('Kinesis: $0.04 per stream-hour, $0.08 per GB in (whole KB per record), $0.04 per GB read (aws.amazon.com/kinesis/data-streams/pricing/)', () => {
+    // 730 h x 0.04 = 29.20; 28.61 GB x 0.08 = 2.29; 28.61 GB x 0.04 = 1.14
+    expect(usd('Kinesis')).toBeCloseTo(730 * 0.04 + dataGb * 0.08 + dataGb * 0.04, 2);
+    expect(usd('Kinesis')).toBeCloseTo(32.63, 2);
+  });
+
+  it('Lambda: $0.0000133334 per arm64 GB-second, $0.20 per million requests (aws.amazon.com/lambda/pricing/)', () => {
+    // Cleanser at 1,024 MB (1024/1769 of a vCPU at 50,000 records/s/core): 0.080 s I/O + 14.468 / 28,943 s CPU
+    // = 0.0804999 s x 1 GB x 2,073,600 = 166,924 GB-s. Scorer: 30 runs x (60 s + 100,000 customers / 10,000/s) x 4 GB
+    // = 8,400 GB-s. Requests: 2,073,600 + 60 scheduled.
+    const cleanserGbs = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769)));
+    expect(cleanserGbs).toBeCloseTo(166_924, -1);
+    expect(usd('Lambda')).toBeCloseTo((cleanserGbs + 8_400) * 0.0000133334 + 2_073_660 * (0.2 / 1e6), 2);
+    expect(usd('Lambda')).toBeCloseTo(2.75, 2);
+  });
+
+  it('Firehose: $0.029/GB ingest in 5 KB steps + $0.018/GB conversion, $0.02/GB and $0.005/1,000 objects partitioning, $0.07 per JQ hour (aws.amazon.com/firehose/pricing/)', () => {
+    // 30e6 records billed as 5 KB each = 143.05 GB x (0.029 + 0.018) = 6.72; 28.61 GB x 0.02 = 0.57;
+    // 14 partitions x 8,640 five-minute flushes = 120,960 objects x 0.005 / 1000 = 0.60; 30e6 x 0.1 ms = 0.833 h x 0.07 = 0.06.
+    const billedGb = (30e6 * 5120) / GiB;
+    expect(usd('Amazon Data Firehose')).toBeCloseTo(billedGb * (0.029 + 0.018) + dataGb * 0.02 + 120.96 * 0.005 + (3000 / 3600) * 0.07, 2);
+    expect(usd('Amazon Data Firehose')).toBeCloseTo(7.96, 2);
+  });
+
+  it('S3: $0.023 per GB-month, $0.005 per 1,000 PUTs (aws.amazon.com/s3/pricing/)', () => {
+    // Parquet at 15% of 28.61 GB = 4.29 GB a month, kept 12 months = 51.50 GB x 0.023 = 1.18; 120,960 PUTs = 0.60.
+    const storedGb = dataGb * 0.15 * 12;
+    expect(usd('S3')).toBeCloseTo(storedGb * 0.023 + 120.96 * 0.005, 2);
+    expect(usd('S3')).toBeCloseTo(1.79, 2);
+  });
+
+  it('Glue: the first million catalog requests a month are free (aws.amazon.com/glue/pricing/)', () => {
+    // 30 x (50 + 40) x 5 + 2 x 8,640 = 30,780 requests < 1,000,000
+    expect(usd('Glue')).toBe(0);
+  });
+
+  it('Athena: $5 per TB scanned (aws.amazon.com/athena/pricing/)', () => {
+    // Daily: 40% of 51.50 GB (tag refresh 30% + scoring 10%) + 50 queries x 0.5 GB = 45.60 GB; x 30 = 1,368 GB = 1.336 TB x 5.
+    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25);
+    expect(usd('Athena')).toBeCloseTo((scannedGb / 1024) * 5, 2);
+    expect(usd('Athena')).toBeCloseTo(6.68, 2);
+  });
+
+  it('DynamoDB: $0.625 per million writes, $0.125 per million reads, $0.25 per GB-month on demand (aws.amazon.com/dynamodb/pricing/on-demand/)', () => {
+    // 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 = 22.52;
+    // 35 days x 1e6 keys x 150 bytes = 4.89 GB x 0.25 = 1.22.
+    expect(usd('DynamoDB')).toBeCloseTo(30.03 * (0.625 + 0.125) + ((35e6 * 150) / GiB) * 0.25, 2);
+    expect(usd('DynamoDB')).toBeCloseTo(23.74, 2);
+  });
+
+  it('EventBridge: $1.00 per million custom events (aws.amazon.com/eventbridge/pricing/)', () => {
+    expect(usd('EventBridge')).toBeCloseTo(0.03, 2); // 30e6 x 0.001 = 30,000 events
+  });
+
+  it('CloudWatch: $0.50 per GB logs in, $0.03 per GB-month stored, $0.30 per metric, $0.10 per alarm (aws.amazon.com/cloudwatch/pricing/)', () => {
+    // 2,073,600 invocations x 2,000 B = 3.86 GB x 0.53 = 2.05; 20 metrics = 6.00; 8 alarms = 0.80; 1 dashboard free.
+    expect(usd('CloudWatch')).toBeCloseTo(((2_073_600 * 2000) / GiB) * 0.53 + 6 + 0.8, 2);
+    expect(usd('CloudWatch')).toBeCloseTo(8.85, 2);
+  });
+
+  it('KMS and Secrets Manager: $1 per key-month, $0.03 per 10,000 requests, $0.40 per secret (aws.amazon.com/kms/pricing/)', () => {
+    // 2 keys + 1 secret = 2.40; (2,073,600 x 0.05 + 100,000) / 10,000 x 0.03 = 0.61
+    expect(usd('KMS')).toBeCloseTo(2.4 + ((2_073_600 * 0.05 + 100_000) / 10_000) * 0.03, 2);
+    expect(usd('KMS')).toBeCloseTo(3.01, 2);
+  });
+
+  it('adds the services up to the total', () => {
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.75 + 7.96 + 1.79 + 0 + 6.68 + 23.74 + 0.03 + 8.85 + 3.01, 2);
+  });
+});
+
 describe('costCommand', () => {
   it('prints one JSON object as the last line with --json', () => {
     const s = sink();

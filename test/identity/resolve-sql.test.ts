@@ -16,7 +16,7 @@ import { openDuckDB, queryRows } from '../../src/adapters/local/duckdb.ts';
 import { DuckDbSqlEngine } from '../../src/adapters/local/duckdb-sql-engine.ts';
 import { tableDef } from '../../src/contract/index.ts';
 import { generateRetailer } from '../../src/generate/index.ts';
-import { IdentityError, resolveIdentities, resolveIdentitiesSql, RESOLVED_HUBS_TABLE, RESOLVED_MAP_TABLE, type IdentityOptions } from '../../src/identity/index.ts';
+import { IdentityError, resolveIdentities, resolveIdentitiesSql, RESOLVED_HUBS_TABLE, RESOLVED_MAP_TABLE, writeIdentityTables, type IdentityOptions } from '../../src/identity/index.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { tableRelation } from '../../src/lake/local-catalog.ts';
 
@@ -127,8 +127,13 @@ describe('resolveIdentitiesSql on hand-built graphs', () => {
     await load('events', [
       ...members.map((m, i) => ({ at: `2024-02-0${i + 1} 10:00:00`, member_id: m, device_id: 'store-tablet' })),
       { at: '2024-02-09 10:00:00', member_id: 'M1', phone_hash: 'p1' },
+      // A family iPad at the member_id limit (3): a plausible link, used.
+      ...['F1', 'F2', 'F3'].map((m) => ({ at: '2024-03-01 10:00:00', member_id: m, device_id: 'family-ipad' })),
     ]);
     const { sql, map } = await bothPaths();
+    // All seen at once: member ids (rank 0) before the device (rank 3), then by value.
+    expect(new Set(['F1', 'F2', 'F3'].map((m) => map.get(`member_id:${m}`)))).toEqual(new Set([ck('member_id', 'F1')]));
+    expect(map.get('device_id:family-ipad')).toBe(ck('member_id', 'F1'));
     expect(sql.hubs).toBe(1);
     expect(map.has('device_id:store-tablet')).toBe(false);
     expect(new Set(members.map((m) => map.get(`member_id:${m}`)))).toEqual(new Set(members.map((m) => ck('member_id', m))));
@@ -198,6 +203,24 @@ describe('resolveIdentitiesSql on hand-built graphs', () => {
     expect(second.get('member_id:M5')).toBe(ck('member_id', 'M5'));
   });
 
+  it('writes curated/identity_map/ and identity_hubs/ as Parquet with the rows writeIdentityTables writes', async () => {
+    await load('events', [...chain(20, (k) => k), ...['M1', 'M2', 'M3', 'M4'].map((m) => ({ at: '2024-05-01 10:00:00', member_id: m, device_id: 'tablet' }))]);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-identity-sql-lake-'));
+    try {
+      await resolveIdentities(conn, {}, SOURCES);
+      await writeIdentityTables(conn, path.join(root, 'local'));
+      await resolveIdentitiesSql(await DuckDbSqlEngine.create(conn, { lakeDir: path.join(root, 'sql') }), { sources: SOURCES });
+      for (const t of ['identity_map', 'identity_hubs']) {
+        const read = (lake: string) => queryRows(conn, `select * from read_parquet('${path.join(root, lake, 'curated', t, '*.parquet')}') order by all`);
+        const local = await read('local');
+        expect(local.length, t).toBeGreaterThan(0);
+        expect(await read('sql'), t).toEqual(local);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('stops with an error naming the round limit instead of looping on', async () => {
     await load('events', chain(64, (k) => k));
     const engine = await DuckDbSqlEngine.create(conn);
@@ -225,7 +248,10 @@ describe('round count', () => {
     const rounds: Record<number, number> = {};
     for (const n of [8, 64, 512]) {
       await load('events', chain(n / 2, (k) => k));
-      rounds[n] = (await resolveIdentitiesSql(await DuckDbSqlEngine.create(conn), { sources: SOURCES, targets: TARGETS })).rounds;
+      const r = await resolveIdentitiesSql(await DuckDbSqlEngine.create(conn), { sources: SOURCES, targets: TARGETS });
+      // Few rounds count only if they reached the answer: the whole path is one customer.
+      expect(r, `path of ${n}`).toMatchObject({ identities: n, customers: 1 });
+      rounds[n] = r.rounds;
     }
     // A path of n identifiers has n - 1 hops; the reach of a label doubles every round.
     for (const n of [8, 64, 512]) expect(rounds[n], `path of ${n}`).toBeLessThanOrEqual(Math.ceil(Math.log2(n)) + 2);

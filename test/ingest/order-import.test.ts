@@ -235,6 +235,27 @@ describe('import-orders options', () => {
     expect(() => parseColumnMap(spec)).toThrow(msg);
   });
 
+  it('keeps two lines of one invoice that differ only in their description; a re-import of the file adds nothing', async () => {
+    const lake = path.join(tmp, 'descriptions');
+    const file = path.join(tmp, 'descriptions.csv');
+    // Same invoice, SKU, quantity, price, time and customer; only the description differs: two lines, 2 x 3.00 each.
+    fs.writeFileSync(
+      file,
+      'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n' +
+        '900001,ABC,RED MUG,2,2011-01-05 10:00:00,3.00,17850\n' +
+        '900001,ABC,BLUE MUG,2,2011-01-05 10:00:00,3.00,17850\n',
+    );
+    const map = parseColumnMap('order_id=InvoiceNo,sku=StockCode,description=Description,quantity=Quantity,ordered_at=InvoiceDate,unit_price=UnitPrice,customer_id=CustomerID');
+    const opts = { lakeDir: lake, map, currency: 'GBP', timeZone: 'Europe/London' };
+    expect(await importOrders([file], opts)).toMatchObject({ received: 2, clean: 2, duplicates: 0 });
+    expect(await importOrders([file], opts)).toMatchObject({ received: 2, clean: 0, duplicates: 2 });
+    const rows = await sql(lake, 'SELECT description, line_amount FROM curated_order_lines ORDER BY description');
+    expect(rows).toEqual([
+      { description: 'BLUE MUG', line_amount: '6.00' },
+      { description: 'RED MUG', line_amount: '6.00' },
+    ]);
+  });
+
   it('fails before writing anything when a mapped column is not in the header, naming the columns it has', async () => {
     const lake = path.join(tmp, 'bad-map');
     await expect(importOrders([csv], { lakeDir: lake, map: parseColumnMap('ordered_at=Date,amount=Preis'), delimiter: ';' })).rejects.toThrow(/no column "Date".*"Datum"/);

@@ -32,6 +32,12 @@ async function writeParquet(rel: string, select: string): Promise<void> {
   }
 }
 
+/** The section, asserted available (a failed expectation, never a silently skipped check). */
+function available<T extends { available: boolean }>(section: T): Extract<T, { available: true }> {
+  expect(section.available, 'section should be available').toBe(true);
+  return section as Extract<T, { available: true }>;
+}
+
 const reasons = (meaning: string) => JSON.stringify([{ feature: 'recency_days', meaning, value: 40, contribution: 0.7 }]).replaceAll("'", "''");
 
 beforeAll(async () => {
@@ -42,13 +48,14 @@ afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
 
 describe('collectReportData', () => {
   it('reconciles pipeline health with what ingest reported: 6 received = 3 clean + 2 quarantined + 1 duplicate', async () => {
-    const d = await collect();
-    expect(d.pipeline.available).toBe(true);
-    if (!d.pipeline.available) return;
-    expect(d.pipeline.totals).toMatchObject({ raw: 6, clean: 3, quarantined: 2, duplicates: 1 });
-    expect(Object.fromEntries(d.pipeline.byReason.map((r) => [r.reason, r.records]))).toEqual({ 'value.out_of_range': 1, 'json.malformed': 1 });
-    expect(d.pipeline.byDay.reduce((a, x) => a + x.clean, 0)).toBe(3);
-    expect(d.pipeline.byDay.map((x) => x.day)).toEqual([...d.pipeline.byDay.map((x) => x.day)].sort());
+    const pipeline = available((await collect()).pipeline);
+    expect(pipeline.totals).toMatchObject({ raw: 6, clean: 3, quarantined: 2, duplicates: 1 });
+    expect(Object.fromEntries(pipeline.byReason.map((r) => [r.reason, r.records]))).toEqual({ 'value.out_of_range': 1, 'json.malformed': 1 });
+    // Clean events by UTC day: pos-1 (2025-03-01 10:00 Shanghai), web-1 (03-02 10:00+08) and app-1 (03-02 07:20Z).
+    expect(pipeline.byDay.map((x) => [x.day, x.clean])).toEqual([
+      ['2025-03-01', 1],
+      ['2025-03-02', 2],
+    ]);
   });
 
   it('shows every later stage as not available yet, with the command that makes it', async () => {
@@ -63,16 +70,14 @@ describe('collectReportData', () => {
 
   it('fills the tag sections once customer_tags is materialised', async () => {
     await refreshTags({ lakeDir: lake });
-    const d = await collect();
-    expect(d.tags.available).toBe(true);
-    if (!d.tags.available) return;
+    const tags = available((await collect()).tags);
     const cat = await openLakeCatalog(lake);
     const [row] = (await cat.conn.runAndReadAll('select count(*)::int as n, count(case when orders_total > 0 then 1 end)::int as p from customer_tags')).getRowObjects();
     cat.close();
-    expect(d.tags.customers).toBe(row!.n);
-    expect(d.tags.purchasers).toBe(row!.p);
-    expect(d.tags.lifecycle.reduce((a, s) => a + s.customers, 0)).toBe(d.tags.customers);
-    expect(d.tags.rfmGrid.reduce((a, c) => a + c.customers, 0)).toBe(d.tags.rfmSegments.reduce((a, s) => a + s.customers, 0));
+    expect(tags.customers).toBe(row!.n);
+    expect(tags.purchasers).toBe(row!.p);
+    expect(tags.lifecycle.reduce((a, s) => a + s.customers, 0)).toBe(tags.customers);
+    expect(tags.rfmGrid.reduce((a, c) => a + c.customers, 0)).toBe(tags.rfmSegments.reduce((a, s) => a + s.customers, 0));
   });
 
   it('ranks at-risk customers by CLV, bins churn and CLV, and profiles segments from customer_scores', async () => {
@@ -86,24 +91,29 @@ describe('collectReportData', () => {
         as t(customer_key, member_id, as_of, segment, is_outlier, churn_probability, clv_365d, top_reasons, segments_model_version, churn_model_version, clv_model_version)`,
     );
     const d = await collect();
-    if (!d.churn.available || !d.clv.available || !d.segments.available) throw new Error('scores sections should be available');
-    expect(d.churn.atRisk.map((c) => c.customerKey)).toEqual(['ck_d', 'ck_b', 'ck_c']);
-    expect(d.churn.atRisk[0]!.reasons).toEqual([{ feature: 'recency_days', meaning: 'days since the last order', value: 40, contribution: 0.7 }]);
-    expect(d.churn.atRisk[2]!.reasons).toEqual([]);
-    expect(d.churn.atRiskCount).toBe(3);
-    expect(d.churn.histogram).toHaveLength(20);
-    expect(d.churn.histogram[19]!.customers).toBe(1); // 0.95
-    expect(d.churn.histogram[2]!.customers).toBe(1); // 0.10
-    expect(d.churn.modelVersion).toBe('churn-v1');
-    expect(d.clv.total).toBe(2560);
-    expect(d.clv.histogram.reduce((a, b) => a + b.customers, 0)).toBe(4);
-    expect(Object.fromEntries(d.segments.segments.map((s) => [s.segment, [s.customers, s.outliers]]))).toEqual({ Loyal: [2, 0], Lapsed: [2, 1] });
+    const churn = available(d.churn);
+    const clv = available(d.clv);
+    const segments = available(d.segments);
+    expect(churn.atRisk.map((c) => c.customerKey)).toEqual(['ck_d', 'ck_b', 'ck_c']);
+    expect(churn.atRisk[0]!.reasons).toEqual([{ feature: 'recency_days', meaning: 'days since the last order', value: 40, contribution: 0.7 }]);
+    expect(churn.atRisk[2]!.reasons).toEqual([]);
+    expect(churn.atRiskCount).toBe(3);
+    expect(churn.histogram).toHaveLength(20);
+    expect(churn.histogram[19]!.customers).toBe(1); // 0.95
+    expect(churn.histogram[2]!.customers).toBe(1); // 0.10
+    expect(churn.modelVersion).toBe('churn-v1');
+    expect(clv.total).toBe(2560);
+    expect(clv.histogram.reduce((a, b) => a + b.customers, 0)).toBe(4);
+    expect(Object.fromEntries(segments.segments.map((s) => [s.segment, [s.customers, s.outliers]]))).toEqual({ Loyal: [2, 0], Lapsed: [2, 1] });
   });
 
   it('uses only snapshots on or before --as-of', async () => {
     const d = await collect('2025-03-01');
     expect(d.churn.available).toBe(false);
-    if (d.pipeline.available) expect(d.pipeline.byDay.every((x) => x.day <= '2025-03-01')).toBe(true);
+    // Only pos-1 is dated on or before 2025-03-01.
+    const pipeline = available(d.pipeline);
+    expect(pipeline.byDay.map((x) => [x.day, x.clean])).toEqual([['2025-03-01', 1]]);
+    expect(pipeline.totals.clean).toBe(1);
   });
 
   it('counts events by detail type, coupons by campaign, and pairs forecasts with actuals', async () => {
@@ -125,13 +135,14 @@ describe('collectReportData', () => {
     );
     await writeParquet('curated/demand_series/part-0.parquet', `select * from (values ('S1|Food', date '2025-03-02', 4.0), ('S1|Food', date '2025-03-03', 6.0)) as t(series_id, period_start, value)`);
     const d = await collect();
-    if (!d.events.available || !d.coupons.available || !d.forecasts.available) throw new Error('activation sections should be available');
-    expect(d.events.byType).toEqual([{ type: 'CustomerChurnRiskRaised', count: 2 }, { type: 'HighValueCustomerAtRisk', count: 1 }]);
-    expect(d.events.unreadable).toBe(1);
+    const events = available(d.events);
+    const forecasts = available(d.forecasts);
+    expect(events.byType).toEqual([{ type: 'CustomerChurnRiskRaised', count: 2 }, { type: 'HighValueCustomerAtRisk', count: 1 }]);
+    expect(events.unreadable).toBe(1);
     expect(d.coupons).toMatchObject({ total: 2, faceValue: 100, typeColumn: 'campaign', byType: [{ type: 'win-back', count: 2 }] });
-    expect(d.forecasts.series.map((s) => s.seriesId)).toEqual(['S1|Food', 'S2|Toys']);
-    expect(d.forecasts.actualsTable).toBe('demand_series');
-    expect(d.forecasts.series[0]!.points).toEqual([
+    expect(forecasts.series.map((s) => s.seriesId)).toEqual(['S1|Food', 'S2|Toys']);
+    expect(forecasts.actualsTable).toBe('demand_series');
+    expect(forecasts.series[0]!.points).toEqual([
       { period: '2025-03-02', forecast: null, lower: null, upper: null, actual: 4 },
       { period: '2025-03-03', forecast: 5, lower: 3, upper: 7, actual: 6 },
     ]);

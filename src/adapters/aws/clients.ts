@@ -1,7 +1,7 @@
 /**
  * SDK client settings shared by every adapter. `AWS_ENDPOINT_URL` points all clients at an emulator (LocalStack,
  * kinesalite, s3rver); the emulator notes apply: Kinesis over plain HTTP/1.1 (NodeHttpHandler, since kinesalite
- * speaks no HTTP/2), S3 with path-style addressing and checksums only when required.
+ * speaks no HTTP/2), S3 with path-style addressing and checksums only when required (with a custom endpoint only).
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -17,9 +17,16 @@ function base(o: ClientOptions = {}) {
   return { ...(endpoint ? { endpoint } : {}), ...(o.region ? { region: o.region } : {}) };
 }
 
-/** Config for S3Client. */
+/**
+ * Config for S3Client. Path-style addressing and checksums only when required are emulator settings (s3rver,
+ * moto, LocalStack answer neither virtual-hosted names nor the SDK's default CRC checksums), so they apply only with
+ * a custom endpoint; against real S3 the SDK's defaults stay (virtual-hosted addressing, which AWS requires for
+ * new buckets' features and path-style is deprecated for, and integrity checksums on every request).
+ */
 export function s3ClientConfig(o: ClientOptions = {}) {
-  return { ...base(o), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const };
+  const b = base(o);
+  if (!b.endpoint) return b;
+  return { ...b, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const };
 }
 
 /** Config for KinesisClient. */

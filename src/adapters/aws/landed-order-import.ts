@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DedupStore, LakeSink } from '../../ports/index.ts';
+import type { Pii } from '../../cleanse/pii.ts';
 import { importOrderSources, type ImportSpec, type OrderImportResult, type OrderImportSettings } from '../../ingest/order-import-core.ts';
 import { s3ClientConfig, type ClientOptions } from './clients.ts';
 import { AwsAdapterError } from './errors.ts';
@@ -23,6 +24,8 @@ export const IMPORT_SPECS_PREFIX = 'import_specs/';
 export interface LandedOrderImportOptions extends OrderImportSettings, ClientOptions {
   readonly sink: LakeSink & { commit?: () => Promise<void> };
   readonly dedup: DedupStore;
+  /** Hashes customer ids that are phones or e-mails and scrubs free text, as the cleanser does. */
+  readonly pii: Pii;
   /** Bucket that keeps import specs (the quarantine bucket). */
   readonly specBucket: string;
   /** @default a client built from the options */

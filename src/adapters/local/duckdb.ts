@@ -1,9 +1,72 @@
 /** Embedded DuckDB: plays Athena locally. One small helper so every caller opens it the same way. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 
 export async function openDuckDB(file = ':memory:', options: Record<string, string> = {}): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(file, { threads: '2', ...options });
   return instance.connect();
+}
+
+/**
+ * Closes a session around the given directories: no file outside them (read_text('/etc/passwd'), glob, read_blob,
+ * ATTACH, a symlink pointing out), no network (an https:// URL is a file outside), no extension install or load (so
+ * nothing is downloaded and ~/.duckdb is never written), and the configuration locked so no SET can undo it. Call it
+ * after the views are created: a view is checked when it is read, so views over the lake keep answering.
+ * DuckDB 1.5 settings: allowed_directories (prefixes, matched per path component), enable_external_access,
+ * autoinstall_known_extensions / autoload_known_extensions, lock_configuration.
+ */
+export async function sandbox(conn: DuckDBConnection, allowedDirectories: readonly string[]): Promise<void> {
+  const dirs = [...new Set(allowedDirectories.flatMap((d) => realAndResolved(d)))];
+  await conn.run(`SET allowed_directories = [${dirs.map(sqlString).join(', ')}]`);
+  await conn.run('SET enable_external_access = false');
+  await conn.run('SET autoinstall_known_extensions = false');
+  await conn.run('SET autoload_known_extensions = false');
+  await conn.run('SET allow_community_extensions = false');
+  await conn.run('SET lock_configuration = true');
+}
+
+/** A directory as given (absolute) and with symlinks resolved: DuckDB compares the path a query names. */
+function realAndResolved(dir: string): string[] {
+  const abs = path.resolve(dir);
+  try {
+    return [abs, fs.realpathSync(abs)];
+  } catch {
+    return [abs];
+  }
+}
+
+/** Raised when a sandboxed query reaches for a file, URL, extension or setting outside the lake. */
+export class QueryRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly target: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'QueryRefusedError';
+  }
+}
+
+/**
+ * The refusal behind a DuckDB error raised by the sandbox, or undefined for any other error. `where` names what the
+ * session may read, for the message.
+ */
+export function sandboxRefusal(e: unknown, where: string): QueryRefusedError | undefined {
+  const msg = (e as Error)?.message ?? '';
+  const file = /Permission Error: Cannot access (?:file|directory) "([^"]*)"/.exec(msg);
+  if (file) {
+    const target = file[1]!;
+    const what = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !target.startsWith('file://') ? 'a network location' : 'a path outside the lake';
+    return new QueryRefusedError(`query refused: ${JSON.stringify(target)} is ${what}; queries may read only ${where}`, target, { cause: e });
+  }
+  if (/Permission Error: .*extensions? .*disabled/i.test(msg)) {
+    return new QueryRefusedError(`query refused: installing or loading DuckDB extensions is disabled; queries may read only ${where}`, 'extension', { cause: e });
+  }
+  if (/configuration has been locked/.test(msg)) {
+    return new QueryRefusedError(`query refused: the session's settings are locked (${msg.split('\n')[0]!.replace(/^.*Error: /, '')})`, 'configuration', { cause: e });
+  }
+  return undefined;
 }
 
 /** SQL string literal. */

@@ -1,14 +1,24 @@
 /** `retail-lake query "<sql>"`: read-only SQL over the lake's tables and views in embedded DuckDB. */
+import path from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import { openLakeCatalog } from '../../lake/local-catalog.ts';
-import { readerRows } from '../../adapters/local/duckdb.ts';
+import { readerRows, sandboxRefusal } from '../../adapters/local/duckdb.ts';
 import { CliError, table, type GlobalOptions } from '../output.ts';
 
 export type QueryFormat = 'table' | 'csv' | 'json';
 
-/** Runs one read-only statement; anything but a query is refused before it runs. */
+/**
+ * Runs one read-only statement in a session closed around the lake (no other file, no network, no extension
+ * install, settings locked); anything but a query is refused before it runs, and a query that reaches outside the
+ * lake is refused with the path it named.
+ */
 export async function runQuery(lakeDir: string, sql: string): Promise<Record<string, unknown>[]> {
-  const cat = await openLakeCatalog(lakeDir);
+  const cat = await openLakeCatalog(lakeDir, { sandboxed: true });
+  const where = `the lake's tables and views (files under ${path.resolve(lakeDir)})`;
+  const sqlError = (e: unknown) => {
+    const refused = sandboxRefusal(e, where);
+    return new CliError(refused ? refused.message : `SQL error: ${(e as Error).message.split('\n')[0]}`, { cause: refused ?? e });
+  };
   try {
     const stmts = await cat.conn.extractStatements(sql);
     if (stmts.count !== 1) throw new CliError(`query takes exactly one SQL statement, received ${stmts.count}`);
@@ -16,7 +26,7 @@ export async function runQuery(lakeDir: string, sql: string): Promise<Record<str
     try {
       prepared = await stmts.prepare(0);
     } catch (e) {
-      throw new CliError(`SQL error: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      throw sqlError(e);
     }
     if (prepared.statementType !== StatementType.SELECT) {
       throw new CliError(`query is read-only: only SELECT statements are allowed (received a ${StatementType[prepared.statementType]} statement)`);
@@ -25,7 +35,7 @@ export async function runQuery(lakeDir: string, sql: string): Promise<Record<str
       const reader = await prepared.runAndReadAll();
       return readerRows(reader);
     } catch (e) {
-      throw new CliError(`SQL error: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      throw sqlError(e);
     }
   } finally {
     cat.close();

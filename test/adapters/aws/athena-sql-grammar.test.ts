@@ -1,8 +1,13 @@
 /**
  * Every statement the AWS adapters send to Athena parses as Trino SQL (Athena engine v3), checked with the Trino
  * grammar of dt-sql-parser. The code paths run as the Lambdas wire them (lambdas/tag-refresh, lambdas/views-deployer,
- * lambdas/scorer): the real AthenaQueryRunner and AthenaUnloadReader over aws-sdk-client-mock Athena and an in-memory
- * S3, and every QueryString that reaches StartQueryExecution is captured and checked: one statement each, zero errors.
+ * lambdas/scorer): the real AthenaQueryRunner and AthenaUnloadReader over aws-sdk-client-mock Athena and S3 on
+ * moto_server, and every QueryString that reaches StartQueryExecution is captured and checked: one statement each,
+ * zero errors.
+ *
+ * Why Athena is mocked (aws-sdk-client-mock): moto's Athena runs no SQL; it answers every query with one canned
+ * result set and no GetTableMetadata of the tables a test declares, so it can neither answer the scalar queries nor
+ * write an UNLOAD's files. The mock answers those from the catalogue below and puts the UNLOAD files in moto's S3.
  *
  * Checked here, by path:
  * - tag refresh (snapshotTags): `select cast(as_of_date as varchar) from tag_as_of`; the first run's CTAS
@@ -12,6 +17,12 @@
  *   `create or replace view <name> as <sql/ view>` for every view of sql/, `drop view if exists` (removed views, the
  *   pre-rename customer_tags view, and dropViews on stack delete), `drop table if exists customer_tag_snapshots`, and
  *   the snapshot table's CTAS `... as select ..., cast(null as varchar) as dt from customer_tags_live with no data`.
+ * - views deployer, identity_map: where its placeholder view would go, `drop view if exists identity_map` (a lake
+ *   deployed before it was a table) and `create table identity_map with (...) as <placeholder> with no data`.
+ * - identity refresh (resolveIdentitiesSql through AthenaSqlEngine): per work table `drop table if exists` and a
+ *   CTAS to Parquet (`create table identity_work_<step> with (format, write_compression, external_location) as
+ *   <sql/identity/_resolve/ step>`); per round the CTAS of the next labels, the count of changed labels and the drop
+ *   of the previous labels; `insert into identity_map` / the first CTAS of identity_hubs; the closing counts.
  * - scheduled scorer: AthenaScoreSource (tags of a snapshot partition; purchasesSql, also with ordered: true as the
  *   local reader runs it), CustomerScoresStore (the UNLOAD to Parquet of this run's staged rows, selected by "$path";
  *   the read of an earlier scoring), AthenaNextBestProducts (`"next_best_products$partitions"`, then one partition).
@@ -38,27 +49,32 @@ import {
   type GetTableMetadataCommandInput,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { athenaViewName } from '../../../lib/constructs/athena-views.ts';
 import { AthenaQueryRunner } from '../../../src/adapters/aws/athena-query-runner.ts';
 import { AthenaScoreSource } from '../../../src/adapters/aws/athena-score-source.ts';
 import { AthenaUnloadReader } from '../../../src/adapters/aws/athena-unload.ts';
+import { AthenaSqlEngine } from '../../../src/adapters/aws/athena-sql-engine.ts';
 import { deployViews, dropViews } from '../../../src/adapters/aws/athena-views.ts';
+import { ensureIdentityMapTable, IDENTITY_MAP_TABLE } from '../../../src/adapters/aws/identity-tables.ts';
+import { resolveIdentitiesSql } from '../../../src/identity/resolve-sql.ts';
 import { CustomerScoresStore } from '../../../src/adapters/aws/customer-scores.ts';
 import { AthenaNextBestProducts } from '../../../src/adapters/aws/next-best-products-reader.ts';
 import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTags, TAG_SNAPSHOTS_TABLE } from '../../../src/adapters/aws/tag-snapshot.ts';
 import { listSqlViews } from '../../../src/lake/local-catalog.ts';
 import { viewDocs } from '../../../src/tags/sql-docs.ts';
 import { purchasesSql } from '../../../src/train/purchases-sql.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 import { customerScore } from './fixtures.ts';
 
 const athena = mockClient(AthenaClient);
-const s3 = mockClient(S3Client);
 const credentials = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
-const objects = new Map<string, Uint8Array>();
+/** moto_server, for the scorer paths that read and write S3 (started by their describe). */
+let moto: MotoServer | undefined;
 
 /** The catalogue GetTableMetadata answers from: table -> type and columns (partition keys last). */
 type Catalog = Record<string, { type: string; columns: string[] }>;
@@ -73,10 +89,10 @@ const UNLOADED = '{"customer_key":"a","customer_id":"a","rank":1,"sku":"S1","day
 function fakeAthena(catalog: Catalog, scalar: (sql: string) => string | null = () => null) {
   athena.reset();
   const sent: string[] = [];
-  athena.on(StartQueryExecutionCommand).callsFake((i: StartQueryExecutionCommandInput) => {
+  athena.on(StartQueryExecutionCommand).callsFake(async (i: StartQueryExecutionCommandInput) => {
     sent.push(i.QueryString!);
     const json = /^unload \([\s\S]*\) to 's3:\/\/([^/]+)\/([^']*)' with \(format = 'JSON'/.exec(i.QueryString!);
-    if (json) objects.set(`${json[1]}/${json[2]}part_0.gz`, gzipSync(UNLOADED));
+    if (json) await s3Client(moto!.endpoint).send(new PutObjectCommand({ Bucket: json[1], Key: `${json[2]}part_0.gz`, Body: gzipSync(UNLOADED) }));
     return { QueryExecutionId: `q${sent.length}` };
   });
   athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } });
@@ -94,28 +110,6 @@ function fakeAthena(catalog: Catalog, scalar: (sql: string) => string | null = (
   const runner = new AthenaQueryRunner({ workgroup: 'wg', database: 'lake', client: new AthenaClient(credentials), sleep: async () => {} });
   return { sent, runner };
 }
-
-beforeEach(() => {
-  objects.clear();
-  s3.reset();
-  s3.on(PutObjectCommand).callsFake((i: { Bucket: string; Key: string; Body: Uint8Array }) => {
-    objects.set(`${i.Bucket}/${i.Key}`, i.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
-    const b = objects.get(`${i.Bucket}/${i.Key}`)!;
-    return { Body: { transformToByteArray: async () => b } };
-  });
-  s3.on(ListObjectsV2Command).callsFake((i: ListObjectsV2CommandInput) => ({
-    Contents: [...objects.keys()].filter((k) => k.startsWith(`${i.Bucket}/${i.Prefix ?? ''}`)).map((k) => ({ Key: k.slice(i.Bucket!.length + 1) })),
-    CommonPrefixes: [],
-    IsTruncated: false,
-  }));
-  s3.on(DeleteObjectsCommand).callsFake((i: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
-    for (const o of i.Delete.Objects) objects.delete(`${i.Bucket}/${o.Key}`);
-    return {};
-  });
-});
 
 const UNLOAD = /^unload \(([\s\S]*)\) to '(s3:\/\/[^']+\/)' with \(format = '(JSON|PARQUET)', compression = '(GZIP|SNAPPY)'\)$/;
 
@@ -181,6 +175,11 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   const deploy = (runner: AthenaQueryRunner, previous: string[]) =>
     deployViews(runner, views, previous, {
       tables: [TAG_SNAPSHOTS_TABLE],
+      tablesInstead: {
+        [IDENTITY_MAP_TABLE]: async () => {
+          await ensureIdentityMapTable(runner, { location: 's3://curated/identity_map/', placeholderSql: views.find((v) => v.name === IDENTITY_MAP_TABLE)!.sql });
+        },
+      },
       afterView: async (name) => {
         if (name === LIVE_TAGS_VIEW) await ensureSnapshotTable(runner, { location: 's3://curated/customer_tags/', copyTable: async () => {} });
       },
@@ -189,7 +188,10 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   it('fresh lake: every CREATE OR REPLACE VIEW, the snapshot table CTAS WITH NO DATA and the DROP VIEW of a removed view parse as Trino', async () => {
     const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } });
     await deploy(runner, [...views.map((v) => v.name), TAG_SNAPSHOTS_TABLE, 'mart_removed']);
-    expect(sent.filter((s) => s.startsWith('create or replace view '))).toHaveLength(views.length);
+    // identity_map is the one view of sql/ deployed as a table (CTAS WITH NO DATA from its placeholder).
+    expect(sent.filter((s) => s.startsWith('create or replace view '))).toHaveLength(views.length - 1);
+    expect(sent).not.toContain(`create or replace view ${IDENTITY_MAP_TABLE} as`);
+    expect(sent).toContainEqual(expect.stringMatching(/^create table identity_map with \([\s\S]*\nwith no data$/));
     expect(sent).toContainEqual(expect.stringMatching(/^create table customer_tags with \([\s\S]* with no data$/));
     expect(sent.at(-1)).toBe('drop view if exists mart_removed');
     expectAllParse(sent);
@@ -206,6 +208,16 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
     expectAllParse(sent);
   });
 
+  it('a lake deployed before identity_map was a table: the DROP VIEW of the placeholder, then the CTAS, parse as Trino', async () => {
+    const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [IDENTITY_MAP_TABLE]: { type: 'VIRTUAL_VIEW', columns: ['identity_type'] } });
+    await deploy(runner, views.map((v) => v.name));
+    const drop = sent.indexOf(`drop view if exists ${IDENTITY_MAP_TABLE}`);
+    expect(drop).toBeGreaterThanOrEqual(0);
+    expect(sent[drop + 1]).toMatch(/^create table identity_map with /);
+    expect(sent.filter((s) => s.startsWith('drop view if exists ')).length).toBe(1);
+    expectAllParse(sent);
+  });
+
   it('stack delete: dropViews parses as Trino', async () => {
     const { sent, runner } = fakeAthena({});
     await dropViews(runner, views.map((v) => v.name));
@@ -214,12 +226,40 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   });
 });
 
-describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
+describe('identity refresh (lambdas/identity-refresh): resolveIdentitiesSql through AthenaSqlEngine', () => {
+  it('the graph CTAS, every round’s CTAS and count, the drops and the INSERTs into identity_map and identity_hubs parse as Trino', async () => {
+    // Labels change in the first two rounds, then settle: three rounds, like a small real graph.
+    let counts = 0;
+    const changed = (sql: string) => (/\bas changed\b/.test(sql) ? String([5, 2, 0][counts++] ?? 0) : '0');
+    const { sent, runner } = fakeAthena({ [IDENTITY_MAP_TABLE]: { type: 'EXTERNAL_TABLE', columns: ['identity_type', 'identity_value', 'customer_key', 'first_seen_at'] } }, changed);
+    const engine = new AthenaSqlEngine({ runner, workLocation: 's3://curated/_identity_work/', curatedLocation: 's3://curated/', clearPrefix: async () => 0 });
+    const r = await resolveIdentitiesSql(engine, { asOf: '2025-03-01' });
+    expect(r.rounds).toBe(3);
+    expect(sent.filter((s) => /^create table identity_work_parents_\d+ with/.test(s))).toHaveLength(4);
+    expect(sent).toContainEqual(expect.stringMatching(/^insert into identity_map\n/));
+    // identity_hubs does not exist yet: created by CTAS at its location.
+    expect(sent).toContainEqual(expect.stringMatching(/^create table identity_hubs with \(format = 'PARQUET', write_compression = 'SNAPPY', external_location = 's3:\/\/curated\/identity_hubs\/'\) as\n/));
+    expectAllParse(sent);
+  });
+});
+
+describe.skipIf(!hasMoto)('scheduled scorer (lambdas/scorer): its Athena ports', () => {
   const score = (key: string) => customerScore(key, '2025-03-01');
+
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto!.reset();
+    await createBuckets(moto!, 'results', 'curated');
+  });
 
   function wired(scalar?: (sql: string) => string | null) {
     const { sent, runner } = fakeAthena({}, scalar);
-    const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: new S3Client(credentials) });
+    const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: s3Client(moto!.endpoint) });
     return { sent, runner, reader };
   }
 
@@ -238,7 +278,7 @@ describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
 
   it('CustomerScoresStore: the UNLOAD to Parquet of the staged run and the read of an earlier scoring parse as Trino', async () => {
     const { sent, runner, reader } = wired();
-    const store = new CustomerScoresStore({ runner, reader, curatedLocation: 's3://curated/', client: new S3Client(credentials) });
+    const store = new CustomerScoresStore({ runner, reader, curatedLocation: 's3://curated/', client: s3Client(moto!.endpoint) });
     await store.write('2025-03-01', [score('a'), score('b')]);
     await store.read('2025-02-28');
     expect(sent.map((s) => UNLOAD.exec(s)?.[3])).toEqual(['PARQUET', 'JSON']);

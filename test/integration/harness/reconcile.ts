@@ -6,18 +6,24 @@ import { addCounts, emptyCounts, type IngestCounts } from '../../../src/cleanse/
 import type { ConsumerMessage, ConsumerProcessOptions } from './consumer-process.ts';
 import { reconcile, type ExpectedCounts, type LakeContents } from './stream.ts';
 
-/** The lake must hold exactly the expected clean events and quarantine rows, each once. */
+/**
+ * The lake must hold exactly the expected clean events, order lines and quarantine rows, each once. Expected counts
+ * and keys come from the generator's files (expectedFromManifest), never from the lake itself.
+ */
 export function expectExactLake(lake: LakeContents, counts: IngestCounts, e: ExpectedCounts): void {
   expect(reconcile(counts, lake)).toEqual({
     balanced: true,
     curatedEvents: e.clean,
     distinctCuratedEvents: e.clean,
-    orderLines: lake.lines.length,
-    distinctOrderLines: lake.lines.length,
+    orderLines: e.lineKeys.length,
+    distinctOrderLines: e.lineKeys.length,
     quarantineRows: e.quarantined,
     distinctQuarantineRows: e.quarantined,
     quarantineByReason: e.byReason,
   });
+  // Same counts could still hide a swapped row: the keys themselves must be the generator's.
+  expect(lake.events.map((r) => `${String(r.source)}:${String(r.event_id)}`).sort()).toEqual(e.eventKeys);
+  expect(lake.lines.map((r) => `${String(r.source)}:${String(r.event_id)}:${String(r.line_number)}`).sort()).toEqual(e.lineKeys);
 }
 
 export function only(c: IngestCounts) {

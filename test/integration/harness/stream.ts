@@ -193,6 +193,39 @@ export interface ExpectedCounts {
   duplicates: number;
   orderLines?: number;
   byReason: Record<string, number>;
+  /** `source:event_id` of every event that must land in curated, sorted: from the generated lines themselves. */
+  eventKeys: string[];
+  /** `source:event_id:line_number` of every order line that must land in curated, sorted. */
+  lineKeys: string[];
+}
+
+/**
+ * The clean events and their order lines, read from the generated files and the generator's own list of the dirty
+ * lines it wrote (ground_truth/dirty.jsonl): a second path beside the cleanser, so a sink that drops or repeats rows
+ * is caught even when the lake's own counts agree with each other. Lines are numbered from 1 in payload order.
+ */
+export function expectedKeys(landingDir: string): { eventKeys: string[]; lineKeys: string[] } {
+  const dirty = new Set<string>();
+  for (const l of fs.readFileSync(path.join(landingDir, 'ground_truth', 'dirty.jsonl'), 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    const d = JSON.parse(l) as { file: string; line: number; kind: string };
+    // Without a catalogue an unknown SKU is not checked (the Lambda has none): that event is clean.
+    if (d.kind !== 'unknown_sku') dirty.add(`${d.file}:${d.line}`);
+  }
+  const eventKeys: string[] = [];
+  const lineKeys: string[] = [];
+  const dir = path.join(landingDir, 'events');
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
+    fs.readFileSync(path.join(dir, f), 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        if (!text.trim() || dirty.has(`events/${f}:${i + 1}`)) return;
+        const e = JSON.parse(text) as { source: string; event_id: string; payload?: { lines?: unknown[] } };
+        eventKeys.push(`${e.source}:${e.event_id}`);
+        if (Array.isArray(e.payload?.lines)) e.payload.lines.forEach((_, n) => lineKeys.push(`${e.source}:${e.event_id}:${n + 1}`));
+      });
+  }
+  return { eventKeys: eventKeys.sort(), lineKeys: lineKeys.sort() };
 }
 
 export function expectedFromManifest(landingDir: string): ExpectedCounts {
@@ -207,7 +240,12 @@ export function expectedFromManifest(landingDir: string): ExpectedCounts {
   }
   const quarantined = Object.values(byReason).reduce((a, b) => a + b, 0);
   const duplicates = m.dirty.by_reason.duplicate ?? 0;
-  return { records: m.lines, clean: m.lines - quarantined - duplicates, quarantined, duplicates, byReason };
+  const keys = expectedKeys(landingDir);
+  const clean = m.lines - quarantined - duplicates;
+  if (keys.eventKeys.length !== clean) {
+    throw new Error(`generator output disagrees with itself: ${keys.eventKeys.length} clean lines in the files, ${clean} by the manifest`);
+  }
+  return { records: m.lines, clean, quarantined, duplicates, byReason, orderLines: keys.lineKeys.length, ...keys };
 }
 
 /** Asserts nothing about the counts; returns the facts a test compares with toEqual for one readable diff. */

@@ -11,6 +11,7 @@ const env = {
   QUARANTINE_BUCKET: 'quarantine-bucket',
   LANDING_PREFIX: 'landing/orders/',
   IMPORT_MAP: 'order_id=order,customer_id=customer,sku=sku,quantity=qty,unit_price=price,ordered_at=time',
+  PII_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:retail-lake/pii-key',
 };
 
 describe('order-import invocation', () => {
@@ -40,4 +41,11 @@ describe('order-import configuration', () => {
     expect(() => readOrderImportEnv({ ...env, IMPORT_MAP: 'order_id=order,unit_price=price' })).toThrow(HandlerConfigError);
     expect(() => readOrderImportEnv({ ...env, IMPORT_MAP: 'order_id=order,unit_price=price' })).toThrow(/IMPORT_MAP: .*ordered_at/);
   });
+
+  it('reads the first data date below which rows are quarantined, and fails naming IMPORT_EARLIEST when it is not a date', () => {
+    expect(readOrderImportEnv(env).IMPORT_EARLIEST).toBeUndefined();
+    expect(readOrderImportEnv({ ...env, IMPORT_EARLIEST: '2024-01-01' }).IMPORT_EARLIEST).toBe('2024-01-01');
+    expect(() => readOrderImportEnv({ ...env, IMPORT_EARLIEST: '01/01/2024' })).toThrow(/IMPORT_EARLIEST/);
+  });
 });
+

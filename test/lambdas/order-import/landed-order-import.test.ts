@@ -2,6 +2,7 @@
 // under landing/orders/ comes out as curated order lines and quarantine rows with reasons, counts reconcile, and the
 // same file dropped again imports nothing twice.
 import fs from 'node:fs';
+import { createPii } from '../../../src/cleanse/pii.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
@@ -67,6 +68,8 @@ const CSV = [
 ].join('\n');
 const MAP = parseColumnMap('order_id=order,customer_id=customer,sku=sku,quantity=qty,unit_price=price,ordered_at=time');
 
+const pii = createPii({ piiKey: 'landed-import-test-key-0123456789' });
+
 describe('order export landed in S3', () => {
   it('imports a gzip export into curated order lines and quarantines bad rows with reasons; counts reconcile', async () => {
     const key = 'landing/orders/2025-03-02 export.csv.gz';
@@ -77,6 +80,7 @@ describe('order export landed in S3', () => {
       currency: 'CNY',
       timeZone: 'Asia/Shanghai',
       dedup,
+      pii,
       specBucket: 'quarantine',
       client: client(),
       now: new Date('2025-03-03T00:00:00Z'),
@@ -111,7 +115,7 @@ describe('order export landed in S3', () => {
 
   it('fails naming the object when it does not exist', async () => {
     await expect(
-      importLandedObject({ bucket: 'raw', key: 'landing/orders/missing.csv' }, { map: MAP, sink: new S3LakeSink({ buckets: {}, client: client() }), dedup: memoryDedup(), specBucket: 'quarantine', client: client() }),
+      importLandedObject({ bucket: 'raw', key: 'landing/orders/missing.csv' }, { map: MAP, sink: new S3LakeSink({ buckets: {}, client: client() }), dedup: memoryDedup(), pii, specBucket: 'quarantine', client: client() }),
     ).rejects.toThrow(/s3:\/\/raw\/landing\/orders\/missing\.csv/);
   });
 

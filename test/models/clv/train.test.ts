@@ -42,6 +42,7 @@ describe('trainClv on CDNOW as of 1997-09-30', () => {
     expect(card.rows).toEqual({ customers: 2357, repeat_buyers: 946 });
     expect(card.metrics.backtest_auc_p_no_order).toBeGreaterThan(0.6);
     expect(renderCardMarkdown(card)).toContain('Bgnbd');
+    expect(card.warnings).toBeUndefined(); // a healthy fit needs no fallback
   });
 
   it('ships an ONNX scorer that loads with its feature list and scores every customer', async () => {
