@@ -277,6 +277,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     });
     local.tagsAsOf = (await refreshTags({ lakeDir: local.lake })).asOf;
     mark('local tags');
+    console.log(`[day] figures ${JSON.stringify({ localIngest: local.ingest, cleanserMetrics: Object.fromEntries(cleanser.metrics), mapping: cloud.ingest, localImport: local.imports, tagRefresh: cloud.tagRefresh, identity: cloud.identity, athenaStatements: athena.queries.length })}`);
     cloud.cleanserMetrics = cleanser.metrics;
     cloud.importMetrics = importer.metrics;
   }, 600_000);
@@ -339,6 +340,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(cloudRows.length).toBeGreaterThan(0);
       expect(cloudRows.length).toBe(localRows.length);
       expect(cloudRows).toEqual(localRows);
+      console.log(`[day] ${table}: ${localRows.length} rows equal`);
       // Copies: whole-row duplicates of the same event (same arrival time too), never two versions of one event.
       const [copies] = await query(`select count(*) as n, count(distinct (source, event_id${table === 'curated_order_lines' ? ', line_number' : ''})) as keys from read_parquet('${cloud.curatedDir}/${dir}/**/*.parquet', hive_partitioning = true)`);
       const [distinctRows] = await query(`select count(*) as n from (select distinct * from read_parquet('${cloud.curatedDir}/${dir}/**/*.parquet', hive_partitioning = true))`);
@@ -362,6 +364,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const localRows = await read(`${local.lake}/curated`);
     expect(localRows.length).toBeGreaterThan(0);
     expect(cloudRows).toEqual(localRows);
+    console.log(`[day] identity_map: ${localRows.length} rows, ${new Set(localRows.map((r) => r.customer_key)).size} customers equal`);
   });
 
   it('gives every customer the same tags as the local run: the day\'s customer_tags snapshot, every column', async () => {
@@ -373,6 +376,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(localRows.length).toBeGreaterThan(0);
     expect(cloudRows.length).toBe(localRows.length);
     expect(cloudRows).toEqual(localRows);
+    console.log(`[day] customer_tags dt=${local.tagsAsOf}: ${localRows.length} rows x ${Object.keys(localRows[0] ?? {}).length} columns equal`);
   });
 
   it('quarantines the same records for the same reasons as the local run', async () => {
@@ -381,5 +385,6 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const localRows = await query(`select ${cols} from read_parquet('${local.lake}/quarantine/events/**/*.parquet', hive_partitioning = true) order by all`);
     expect(cloudRows.length).toBeGreaterThan(0);
     expect(cloudRows).toEqual(localRows);
+    console.log(`[day] quarantine: ${localRows.length} rows equal`);
   });
 });
