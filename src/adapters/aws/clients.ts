@@ -12,8 +12,13 @@ export interface ClientOptions {
   readonly region?: string;
 }
 
-function base(o: ClientOptions = {}) {
-  const endpoint = o.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
+/**
+ * The endpoint: the option, else the service's own `AWS_ENDPOINT_URL_<SERVICE>` (the SDK's service-specific
+ * variable, e.g. AWS_ENDPOINT_URL_S3), else `AWS_ENDPOINT_URL`. Reading the service variable here, not only in the
+ * SDK, is what makes an S3 emulator named by AWS_ENDPOINT_URL_S3 get the emulator settings below.
+ */
+function base(o: ClientOptions = {}, service?: string) {
+  const endpoint = o.endpoint ?? ((service && process.env[`AWS_ENDPOINT_URL_${service}`]) || process.env.AWS_ENDPOINT_URL || undefined);
   return { ...(endpoint ? { endpoint } : {}), ...(o.region ? { region: o.region } : {}) };
 }
 
@@ -24,17 +29,20 @@ function base(o: ClientOptions = {}) {
  * new buckets' features and path-style is deprecated for, and integrity checksums on every request).
  */
 export function s3ClientConfig(o: ClientOptions = {}) {
-  const b = base(o);
+  const b = base(o, 'S3');
   if (!b.endpoint) return b;
   return { ...b, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const };
 }
 
 /** Config for KinesisClient. */
 export function kinesisClientConfig(o: ClientOptions = {}) {
-  return { ...base(o), requestHandler: new NodeHttpHandler() };
+  return { ...base(o, 'KINESIS'), requestHandler: new NodeHttpHandler() };
 }
 
-/** Config for every other client (Firehose, DynamoDB, Secrets Manager, Athena). */
+/**
+ * Config for every other client (Firehose, DynamoDB, Secrets Manager, Athena). Without AWS_ENDPOINT_URL the SDK
+ * itself honours AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_ATHENA) for these.
+ */
 export function clientConfig(o: ClientOptions = {}) {
   return base(o);
 }

@@ -56,6 +56,15 @@ describe('s3ClientConfig', () => {
     expect(Object.keys(req.headers).some((h) => h.toLowerCase().startsWith('x-amz-checksum-'))).toBe(false);
   });
 
+  it('does the same when only the S3-specific AWS_ENDPOINT_URL_S3 names the emulator (one endpoint per service)', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', '');
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:5000');
+    const req = await wireRequest(s3ClientConfig());
+    expect(`${req.hostname}:${req.port}`).toBe('127.0.0.1:5000');
+    expect(req.path).toBe('/retail-lake-curated/customer_scores/dt%3D2026-12-06/part-0.parquet');
+    expect(Object.keys(req.headers).some((h) => h.toLowerCase().startsWith('x-amz-checksum-'))).toBe(false);
+  });
+
   it('does the same for an endpoint passed explicitly', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL', '');
     const req = await wireRequest(s3ClientConfig({ endpoint: 'http://localhost:5000' }));
