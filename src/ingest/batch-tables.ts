@@ -2,7 +2,6 @@
  * Batch tables from the ERP (products, stock snapshots, stores) dropped as CSV: each row validated against its zod
  * row schema; good rows go to curated_<table>, bad rows to quarantine with the same reason codes as events.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { BATCH_TABLES, columnsOf, type BatchTable } from '../contract/index.ts';
@@ -11,7 +10,9 @@ import { emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { normaliseCode, money } from '../cleanse/standardise.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
-import { tableDir } from '../lake/layout.ts';
+import { tablePrefix } from '../lake/layout.ts';
+import { tableFileList } from '../lake/table-files.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export function isBatchTable(name: string): name is BatchTable {
   return Object.hasOwn(BATCH_TABLES, name);
@@ -74,15 +75,18 @@ export async function loadBatchTable(
       });
     }
   });
-  if ((opts.mode ?? 'full') === 'full') fs.rmSync(tableDir(opts.lakeDir, `curated_${table}`), { recursive: true, force: true });
-  const sink = new LocalLakeSink(opts.lakeDir);
-  try {
-    await sink.append(`curated_${table}`, good);
-    if (bad.length) await sink.append('quarantine_events', bad);
-    await sink.commit();
-  } finally {
-    sink.close();
-  }
+  // One lake commit: the old table goes (full mode), the new rows and the quarantined ones land, or nothing changes.
+  await withLakeCommit(opts.lakeDir, `load-table ${table}`, async (c) => {
+    if ((opts.mode ?? 'full') === 'full') c.replaceDir(tablePrefix(`curated_${table}`));
+    const sink = new LocalLakeSink(opts.lakeDir);
+    try {
+      await sink.append(`curated_${table}`, good);
+      if (bad.length) await sink.append('quarantine_events', bad);
+      await sink.commit();
+    } finally {
+      sink.close();
+    }
+  });
   counts.clean = good.length;
   counts.quarantined = bad.length;
   return counts;
@@ -90,14 +94,13 @@ export async function loadBatchTable(
 
 /** The SKUs of the product catalogue in the lake, or undefined when none was loaded yet. */
 export async function loadKnownSkus(lakeDir: string): Promise<Set<string> | undefined> {
-  const dir = tableDir(lakeDir, 'curated_products');
-  if (!fs.existsSync(dir)) return undefined;
+  const files = tableFileList(lakeDir, 'curated_products');
+  if (!files) return undefined;
   const conn = await openDuckDB();
   try {
-    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))})`);
+    // A read error is an error: a catalogue that cannot be read must not turn the unknown-SKU check off.
+    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet(${files})`);
     return new Set(r.getRows().map(([s]) => String(s)));
-  } catch {
-    return undefined;
   } finally {
     conn.closeSync();
   }

@@ -2,7 +2,6 @@
  * The local ingest pipeline: the same cleanser handler the Lambda runs, wired to local adapters (Parquet files via
  * DuckDB, an in-memory dedup store seeded from the lake).
  */
-import path from 'node:path';
 import { createCleanser, type Cleanser } from '../cleanse/cleanser.ts';
 import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { createStreamHandler } from '../cleanse/stream-handler.ts';
@@ -11,6 +10,7 @@ import { localConfig } from '../config/local.ts';
 import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
+import { withLakeCommit, type LakeCommit } from '../lake/commit.ts';
 
 export interface IngestOptions {
   readonly lakeDir: string;
@@ -33,7 +33,12 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
   });
 }
 
-export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+/** Ingests JSONL files in one lake commit: raw copies, curated tables and quarantine land together or not at all. */
+export function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+  return withLakeCommit(opts.lakeDir, 'ingest', (c) => ingestIn(files, opts, c));
+}
+
+async function ingestIn(files: readonly string[], opts: IngestOptions, commit: LakeCommit): Promise<IngestCounts> {
   const sink = new LocalLakeSink(opts.lakeDir);
   const dedup = await dedupStoreFromLake(opts.lakeDir);
   const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
@@ -43,7 +48,7 @@ export async function ingestJsonl(files: readonly string[], opts: IngestOptions)
   try {
     await feedJsonlFiles(files, handler, {
       batchSize: opts.batchSize,
-      rawDir: path.join(opts.lakeDir, 'raw', 'stream', `dt=${day}`),
+      rawDir: commit.stageDir(`raw/stream/dt=${day}`),
       onProgress: opts.onProgress,
     });
     await sink.commit();
