@@ -1,55 +1,111 @@
-import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbCouponStore } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
+// The coupon store against DynamoDB on moto_server: one real TransactWriteItems per coupon, whose condition checks
+// (one coupon per event, the month's budget) moto evaluates. A TransactionConflict (two writers on one item), which
+// moto does not produce, is injected by a FaultProxy between the SDK and moto.
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { COUPON_TABLE_KEY, DynamoDbCouponStore } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
 import { CouponStoreError, couponFor, parseCouponConfig } from '../../src/coupons/index.ts';
+import { hasMoto, startMoto, type MotoServer } from '../helpers/moto.ts';
+import { awsConfig, createKeyTable, proxyTo, type FaultProxy } from '../helpers/moto-aws.ts';
 import { highValueAtRisk } from './events.ts';
 
-const ddb = mockClient(DynamoDBClient);
-const store = () => new DynamoDbCouponStore({ tableName: 'coupons', client: new DynamoDBClient({ region: 'eu-west-1' }) });
-const coupon = couponFor(highValueAtRisk('a').detail, parseCouponConfig({ value: 50 }), new Date('2026-01-01T06:00:00Z'));
-const budget = { period: '2026-01', limit: 1000 };
+const TABLE = 'coupons';
+const config = parseCouponConfig({ value: 50 });
+const JAN = new Date('2026-01-01T06:00:00Z');
+const couponOf = (customer: string) => couponFor(highValueAtRisk(customer).detail, config, JAN);
 
-function cancelled(...codes: string[]): TransactionCanceledException {
-  return new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
-}
+describe.skipIf(!hasMoto)('DynamoDbCouponStore on moto', () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  let ddb: DynamoDBClient;
+  let transactions: number;
+  const store = (tableName = TABLE) => new DynamoDbCouponStore({ tableName, client: new DynamoDBClient(awsConfig(proxy.endpoint)) });
+  const item = async (pk: string) => (await ddb.send(new GetItemCommand({ TableName: TABLE, Key: { [COUPON_TABLE_KEY]: { S: pk } } }))).Item;
+  const spent = async (period: string) => Number((await item(`budget#${period}`))?.spent?.N ?? 0);
 
-beforeEach(() => ddb.reset());
-
-describe('DynamoDbCouponStore', () => {
-  it('puts the coupon only if its event has none and charges the month in the same transaction, idempotent by coupon id', async () => {
-    ddb.on(TransactWriteItemsCommand).resolves({});
-    expect(await store().issue(coupon, budget)).toBe('issued');
-    const input = ddb.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input;
-    expect(input.ClientRequestToken).toBe(coupon.coupon_id);
-    const [put, update] = input.TransactItems!;
-    expect(put!.Put).toMatchObject({ TableName: 'coupons', ConditionExpression: 'attribute_not_exists(#pk)' });
-    expect(put!.Put!.Item!.pk).toEqual({ S: `coupon#${coupon.event_id}` });
-    expect(put!.Put!.Item!.reasons!.S).toBe(JSON.stringify(coupon.reasons));
-    expect(update!.Update).toMatchObject({
-      Key: { pk: { S: 'budget#2026-01' } },
-      ConditionExpression: 'attribute_not_exists(#spent) OR #spent <= :room',
-      ExpressionAttributeValues: { ':v': { N: '50' }, ':room': { N: '950' }, ':limit': { N: '1000' } },
-    });
+  beforeAll(async () => {
+    moto = await startMoto();
+    proxy = await proxyTo(moto);
+    ddb = new DynamoDBClient(awsConfig(moto.endpoint));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await createKeyTable(moto, TABLE, COUPON_TABLE_KEY);
+    transactions = 0;
+    proxy.rule = (req, forward) => {
+      if (req.operation === 'TransactWriteItems') transactions++;
+      return forward();
+    };
   });
 
-  it('answers duplicate when the coupon exists, over_budget when the month is spent', async () => {
-    ddb.on(TransactWriteItemsCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'None')).rejectsOnce(cancelled('None', 'ConditionalCheckFailed'));
-    expect(await store().issue(coupon, budget)).toBe('duplicate');
-    expect(await store().issue(coupon, budget)).toBe('over_budget');
+  it('records the coupon under its event and charges the month, in one transaction', async () => {
+    const coupon = couponOf('a');
+    expect(await store().issue(coupon, { period: '2026-01', limit: 1000 })).toBe('issued');
+    const stored = await item(`coupon#${coupon.event_id}`);
+    expect(stored?.coupon_id).toEqual({ S: coupon.coupon_id });
+    expect(stored?.value).toEqual({ N: '50' });
+    expect(JSON.parse(stored!.reasons!.S!)).toEqual(highValueAtRisk('a').detail.reasons);
+    expect(await item('budget#2026-01')).toEqual({ pk: { S: 'budget#2026-01' }, spent: { N: '50' }, limit: { N: '1000' } });
+    expect(transactions).toBe(1);
   });
 
-  it('never writes a coupon worth more than the whole budget', async () => {
-    expect(await store().issue(coupon, { period: '2026-01', limit: 20 })).toBe('over_budget');
-    expect(ddb.commandCalls(TransactWriteItemsCommand)).toHaveLength(0);
+  it('answers duplicate for an event that already has a coupon, without charging the month again', async () => {
+    const coupon = couponOf('a');
+    expect(await store().issue(coupon, { period: '2026-01', limit: 1000 })).toBe('issued');
+    expect(await store().issue(coupon, { period: '2026-01', limit: 1000 })).toBe('duplicate');
+    expect(await spent('2026-01')).toBe(50);
   });
 
-  it('retries transaction conflicts, then fails naming the coupon and the table', async () => {
-    ddb.on(TransactWriteItemsCommand).rejectsOnce(cancelled('TransactionConflict', 'None')).resolves({});
-    expect(await store().issue(coupon, budget)).toBe('issued');
-    ddb.reset();
-    ddb.on(TransactWriteItemsCommand).rejects(new Error('AccessDenied'));
-    await expect(store().issue(coupon, budget)).rejects.toThrow(CouponStoreError);
-    await expect(store().issue(coupon, budget)).rejects.toThrow(new RegExp(`could not issue coupon ${coupon.coupon_id} .* in table coupons: AccessDenied`));
+  it('issues until the month is spent, then answers over_budget and writes nothing', async () => {
+    const budget = { period: '2026-01', limit: 120 };
+    // 50 + 50 = 100 <= 120; a third 50 would make 150 > 120.
+    expect(await store().issue(couponOf('a'), budget)).toBe('issued');
+    expect(await store().issue(couponOf('b'), budget)).toBe('issued');
+    expect(await store().issue(couponOf('c'), budget)).toBe('over_budget');
+    expect(await item(`coupon#${couponOf('c').event_id}`)).toBeUndefined();
+    expect(await spent('2026-01')).toBe(100);
+    // Another month has its own budget.
+    expect(await store().issue(couponOf('c'), { period: '2026-02', limit: 120 })).toBe('issued');
+    expect(await spent('2026-02')).toBe(50);
+  });
+
+  it('never sends a coupon worth more than the whole budget', async () => {
+    expect(await store().issue(couponOf('a'), { period: '2026-01', limit: 20 })).toBe('over_budget');
+    expect(transactions).toBe(0);
+    expect((await ddb.send(new ScanCommand({ TableName: TABLE }))).Count).toBe(0);
+  });
+
+  it('retries a transaction conflict and issues once', async () => {
+    let conflicts = 1;
+    proxy.rule = (req, forward) => {
+      if (req.operation !== 'TransactWriteItems') return forward();
+      transactions++;
+      if (conflicts-- <= 0) return forward();
+      return Promise.resolve(
+        proxy.fault(
+          400,
+          {
+            __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+            Message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]',
+            CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }],
+          },
+          'application/x-amz-json-1.0',
+        ),
+      );
+    };
+    expect(await store().issue(couponOf('a'), { period: '2026-01', limit: 1000 })).toBe('issued');
+    expect(transactions).toBe(2);
+    expect(await spent('2026-01')).toBe(50);
+  });
+
+  it('fails with CouponStoreError naming the coupon and the table when the table does not exist', async () => {
+    const coupon = couponOf('a');
+    const err = await store('no-such-table').issue(coupon, { period: '2026-01', limit: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CouponStoreError);
+    expect((err as Error).message).toMatch(new RegExp(`^could not issue coupon ${coupon.coupon_id} for event ${coupon.event_id} in table no-such-table: `));
   });
 });

@@ -1,4 +1,10 @@
-/** Athena as the refresh's reader (paged results) and writer (partition replaced by INSERT ... VALUES). */
+/**
+ * Athena as the refresh's reader (paged results) and writer (partition replaced by INSERT ... VALUES).
+ *
+ * Why Athena is mocked (aws-sdk-client-mock): moto's Athena runs no SQL and answers every query with one canned
+ * result set, so it cannot page real results or execute the INSERT; DuckDB executes the generated INSERT here
+ * instead, standing in for Athena as the reader of what was written.
+ */
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';

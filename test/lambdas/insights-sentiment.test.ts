@@ -1,15 +1,16 @@
 /**
  * Sentiment on ingest: raw review and ticket events off Kinesis scored with the real ONNX model (onnxruntime) give
  * the review_scores the local `score` path gives for the same events after the cleanser (to 1e-6), personal data
- * scrubbed first; failures hand the batch back for retry; Firehose receives the rows.
+ * scrubbed first; failures hand the batch back for retry; the rows reach the review_scores delivery stream (Firehose on
+ * moto_server, its S3 destination read back).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentimentArtifacts, trainSentimentModel, type LabelledText } from '../../models/sentiment/index.ts';
 import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
@@ -19,6 +20,8 @@ import type { LakeSink } from '../../src/ports/index.ts';
 import { readRows } from '../../src/score/parquet.ts';
 import { REVIEW_SCORE_COLUMNS, scoreReviewTexts } from '../../src/score/text-and-recs.ts';
 import { scoreKinesisBatch } from '../../lambdas/insights-sentiment/run.ts';
+import { hasMoto, MOTO_ACCOUNT, startMoto, type MotoServer } from '../helpers/moto.ts';
+import { awsConfig, createBuckets, s3Client } from '../helpers/moto-aws.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/reviews/synthetic_rated_reviews.jsonl');
 const reviews = fs.readFileSync(FIXTURE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledText & { review_id: string; sku: string });
@@ -117,25 +120,37 @@ describe('sentiment on ingest', () => {
   });
 });
 
-describe('sentiment on ingest: Firehose', () => {
-  const firehose = mockClient(FirehoseClient);
-  beforeEach(() => firehose.reset());
+describe.skipIf(!hasMoto)('sentiment on ingest: Firehose on moto', () => {
+  let moto: MotoServer;
+  const firehose = () => new FirehoseClient(awsConfig(moto.endpoint));
+  const sink = (stream = 'review-scores-stream') => new FirehoseLakeSink({ streams: { review_scores: stream }, client: firehose(), retry: { sleep: async () => {} } });
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    await createBuckets(moto, 'lake');
+    await firehose().send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'review-scores-stream',
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::lake', RoleARN: `arn:aws:iam::${MOTO_ACCOUNT}:role/firehose`, Prefix: 'insights/review_scores/' },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await moto?.close();
+  });
 
   it('puts the review_scores rows on the delivery stream as JSON lines', async () => {
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [] });
-    const sink = new FirehoseLakeSink({ streams: { review_scores: 'review-scores-stream' }, client: new FirehoseClient({ region: 'eu-west-1' }) });
-    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink });
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink: sink() });
     expect(r.scored).toBe(2);
-    const input = firehose.commandCalls(PutRecordBatchCommand)[0]!.args[0].input;
-    expect(input.DeliveryStreamName).toBe('review-scores-stream');
-    const rows = input.Records!.map((x) => JSON.parse(Buffer.from(x.Data!).toString()) as Record<string, unknown>);
+    const s3 = s3Client(moto.endpoint);
+    const list = await s3.send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'insights/review_scores/' }));
+    const text = (await Promise.all((list.Contents ?? []).map(async (o) => (await s3.send(new GetObjectCommand({ Bucket: 'lake', Key: o.Key! }))).Body!.transformToString()))).join('');
+    const rows = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => x.review_id)).toEqual([reviews.at(-40)!.review_id, reviews.at(-39)!.review_id]);
   });
 
-  it('reports the batch for retry when Firehose keeps failing', async () => {
-    firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }));
-    const sink = new FirehoseLakeSink({ streams: { review_scores: 'review-scores-stream' }, client: new FirehoseClient({ region: 'eu-west-1' }) });
-    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink });
+  it('reports the batch for retry when Firehose refuses the put (no such delivery stream)', async () => {
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 2)), { scorer: new SentimentOnnxScorer(store), sink: sink('no-such-stream') });
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: '1000' }]);
   });
 });

@@ -1,8 +1,13 @@
 /**
  * Every statement the AWS adapters send to Athena parses as Trino SQL (Athena engine v3), checked with the Trino
  * grammar of dt-sql-parser. The code paths run as the Lambdas wire them (lambdas/tag-refresh, lambdas/views-deployer,
- * lambdas/scorer): the real AthenaQueryRunner and AthenaUnloadReader over aws-sdk-client-mock Athena and an in-memory
- * S3, and every QueryString that reaches StartQueryExecution is captured and checked: one statement each, zero errors.
+ * lambdas/scorer): the real AthenaQueryRunner and AthenaUnloadReader over aws-sdk-client-mock Athena and S3 on
+ * moto_server, and every QueryString that reaches StartQueryExecution is captured and checked: one statement each,
+ * zero errors.
+ *
+ * Why Athena is mocked (aws-sdk-client-mock): moto's Athena runs no SQL; it answers every query with one canned
+ * result set and no GetTableMetadata of the tables a test declares, so it can neither answer the scalar queries nor
+ * write an UNLOAD's files. The mock answers those from the catalogue below and puts the UNLOAD files in moto's S3.
  *
  * Checked here, by path:
  * - tag refresh (snapshotTags): `select cast(as_of_date as varchar) from tag_as_of`; the first run's CTAS
@@ -38,10 +43,10 @@ import {
   type GetTableMetadataCommandInput,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { athenaViewName } from '../../../lib/constructs/athena-views.ts';
 import { AthenaQueryRunner } from '../../../src/adapters/aws/athena-query-runner.ts';
 import { AthenaScoreSource } from '../../../src/adapters/aws/athena-score-source.ts';
@@ -53,12 +58,14 @@ import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTa
 import { listSqlViews } from '../../../src/lake/local-catalog.ts';
 import { viewDocs } from '../../../src/tags/sql-docs.ts';
 import { purchasesSql } from '../../../src/train/purchases-sql.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 import { customerScore } from './fixtures.ts';
 
 const athena = mockClient(AthenaClient);
-const s3 = mockClient(S3Client);
 const credentials = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
-const objects = new Map<string, Uint8Array>();
+/** moto_server, for the scorer paths that read and write S3 (started by their describe). */
+let moto: MotoServer | undefined;
 
 /** The catalogue GetTableMetadata answers from: table -> type and columns (partition keys last). */
 type Catalog = Record<string, { type: string; columns: string[] }>;
@@ -73,10 +80,10 @@ const UNLOADED = '{"customer_key":"a","customer_id":"a","rank":1,"sku":"S1","day
 function fakeAthena(catalog: Catalog, scalar: (sql: string) => string | null = () => null) {
   athena.reset();
   const sent: string[] = [];
-  athena.on(StartQueryExecutionCommand).callsFake((i: StartQueryExecutionCommandInput) => {
+  athena.on(StartQueryExecutionCommand).callsFake(async (i: StartQueryExecutionCommandInput) => {
     sent.push(i.QueryString!);
     const json = /^unload \([\s\S]*\) to 's3:\/\/([^/]+)\/([^']*)' with \(format = 'JSON'/.exec(i.QueryString!);
-    if (json) objects.set(`${json[1]}/${json[2]}part_0.gz`, gzipSync(UNLOADED));
+    if (json) await s3Client(moto!.endpoint).send(new PutObjectCommand({ Bucket: json[1], Key: `${json[2]}part_0.gz`, Body: gzipSync(UNLOADED) }));
     return { QueryExecutionId: `q${sent.length}` };
   });
   athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } });
@@ -94,28 +101,6 @@ function fakeAthena(catalog: Catalog, scalar: (sql: string) => string | null = (
   const runner = new AthenaQueryRunner({ workgroup: 'wg', database: 'lake', client: new AthenaClient(credentials), sleep: async () => {} });
   return { sent, runner };
 }
-
-beforeEach(() => {
-  objects.clear();
-  s3.reset();
-  s3.on(PutObjectCommand).callsFake((i: { Bucket: string; Key: string; Body: Uint8Array }) => {
-    objects.set(`${i.Bucket}/${i.Key}`, i.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
-    const b = objects.get(`${i.Bucket}/${i.Key}`)!;
-    return { Body: { transformToByteArray: async () => b } };
-  });
-  s3.on(ListObjectsV2Command).callsFake((i: ListObjectsV2CommandInput) => ({
-    Contents: [...objects.keys()].filter((k) => k.startsWith(`${i.Bucket}/${i.Prefix ?? ''}`)).map((k) => ({ Key: k.slice(i.Bucket!.length + 1) })),
-    CommonPrefixes: [],
-    IsTruncated: false,
-  }));
-  s3.on(DeleteObjectsCommand).callsFake((i: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
-    for (const o of i.Delete.Objects) objects.delete(`${i.Bucket}/${o.Key}`);
-    return {};
-  });
-});
 
 const UNLOAD = /^unload \(([\s\S]*)\) to '(s3:\/\/[^']+\/)' with \(format = '(JSON|PARQUET)', compression = '(GZIP|SNAPPY)'\)$/;
 
@@ -214,12 +199,23 @@ describe('views deployer (lambdas/views-deployer): deployViews with ensureSnapsh
   });
 });
 
-describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
+describe.skipIf(!hasMoto)('scheduled scorer (lambdas/scorer): its Athena ports', () => {
   const score = (key: string) => customerScore(key, '2025-03-01');
+
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto!.reset();
+    await createBuckets(moto!, 'results', 'curated');
+  });
 
   function wired(scalar?: (sql: string) => string | null) {
     const { sent, runner } = fakeAthena({}, scalar);
-    const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: new S3Client(credentials) });
+    const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: s3Client(moto!.endpoint) });
     return { sent, runner, reader };
   }
 
@@ -238,7 +234,7 @@ describe('scheduled scorer (lambdas/scorer): its Athena ports', () => {
 
   it('CustomerScoresStore: the UNLOAD to Parquet of the staged run and the read of an earlier scoring parse as Trino', async () => {
     const { sent, runner, reader } = wired();
-    const store = new CustomerScoresStore({ runner, reader, curatedLocation: 's3://curated/', client: new S3Client(credentials) });
+    const store = new CustomerScoresStore({ runner, reader, curatedLocation: 's3://curated/', client: s3Client(moto!.endpoint) });
     await store.write('2025-03-01', [score('a'), score('b')]);
     await store.read('2025-02-28');
     expect(sent.map((s) => UNLOAD.exec(s)?.[3])).toEqual(['PARQUET', 'JSON']);

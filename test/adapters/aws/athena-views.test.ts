@@ -1,3 +1,9 @@
+// The views deployer's Athena calls (CREATE OR REPLACE VIEW, DROP VIEW, failures named per view).
+//
+// Why Athena is mocked (aws-sdk-client-mock): moto's Athena runs no SQL; every query SUCCEEDS at once with one
+// canned result set, so it can neither fail a view with Athena's reason nor keep a query RUNNING for the poller.
+// The statements' Trino grammar is checked in athena-sql-grammar.test.ts; the views themselves run on DuckDB in
+// test/sql/.
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';

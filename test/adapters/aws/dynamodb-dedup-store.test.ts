@@ -1,71 +1,144 @@
-import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+// The dedup store against DynamoDB on moto_server: real BatchGetItem / BatchWriteItem calls, with DynamoDB's own
+// limits (100 keys a read, 25 items a write, no duplicate keys in one read) enforced by moto. The partial failures
+// DynamoDB returns under load (UnprocessedKeys / UnprocessedItems, throttling) are injected by a FaultProxy between
+// the SDK and moto, since moto never produces them.
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore } from '../../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { DedupStoreError } from '../../../src/adapters/aws/errors.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { awsConfig, createKeyTable, editJson, proxyTo, type FaultProxy } from '../../helpers/moto-aws.ts';
 
-const ddb = mockClient(DynamoDBClient);
 const NOW = Date.parse('2025-03-01T00:00:00Z');
-const store = () =>
-  new DynamoDbDedupStore({ tableName: 'dedup', ttlDays: 35, client: new DynamoDBClient({ region: 'us-east-1' }), now: () => NOW, retry: { sleep: async () => {} } });
-const item = (k: string, expiresAt = NOW / 1000 + 3600) => ({ dedup_key: { S: k }, expires_at: { N: String(expiresAt) } });
+const DAY_MS = 86_400_000;
+const TABLE = 'dedup';
 
-describe('DynamoDbDedupStore.seen', () => {
-  beforeEach(() => ddb.reset());
+describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  /** Requests of each operation that reached the proxy. */
+  let calls: Record<string, number>;
 
-  it('answers per key, in the order asked, with one consistent read per 100 distinct keys', async () => {
-    ddb.on(BatchGetItemCommand).resolves({ Responses: { dedup: [item('pos:b')] } });
-    const flags = await store().seen(['pos:a', 'pos:b', 'pos:a']);
-    expect(flags).toEqual([false, true, false]);
-    const input = ddb.commandCalls(BatchGetItemCommand)[0]!.args[0].input;
-    expect(input.RequestItems!.dedup!.ConsistentRead).toBe(true);
-    // DynamoDB rejects a BatchGetItem with the same key twice.
-    expect(input.RequestItems!.dedup!.Keys).toEqual([{ dedup_key: { S: 'pos:a' } }, { dedup_key: { S: 'pos:b' } }]);
-  });
-
-  it('reads 250 keys in batches of 100', async () => {
-    ddb.on(BatchGetItemCommand).resolves({ Responses: { dedup: [] } });
-    await store().seen(Array.from({ length: 250 }, (_, i) => `k${i}`));
-    expect(ddb.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems!.dedup!.Keys!.length)).toEqual([100, 100, 50]);
-  });
-
-  it('counts a key whose TTL has passed as not seen, although DynamoDB has not deleted it yet', async () => {
-    ddb.on(BatchGetItemCommand).resolves({ Responses: { dedup: [item('pos:old', NOW / 1000 - 1)] } });
-    expect(await store().seen(['pos:old'])).toEqual([false]);
-  });
-
-  it('retries unprocessed keys', async () => {
-    ddb
-      .on(BatchGetItemCommand)
-      .resolvesOnce({ Responses: { dedup: [item('a')] }, UnprocessedKeys: { dedup: { Keys: [{ dedup_key: { S: 'b' } }] } } })
-      .resolves({ Responses: { dedup: [item('b')] } });
-    expect(await store().seen(['a', 'b', 'c'])).toEqual([true, true, false]);
-    expect(ddb.commandCalls(BatchGetItemCommand)[1]!.args[0].input.RequestItems!.dedup!.Keys).toEqual([{ dedup_key: { S: 'b' } }]);
-  });
-
-  it('fails with DedupStoreError when keys stay unprocessed', async () => {
-    ddb.on(BatchGetItemCommand).resolves({ UnprocessedKeys: { dedup: { Keys: [{ dedup_key: { S: 'a' } }] } } });
-    await expect(store().seen(['a'])).rejects.toBeInstanceOf(DedupStoreError);
-  });
-});
-
-describe('DynamoDbDedupStore.remember', () => {
-  beforeEach(() => ddb.reset());
-
-  it('writes every key once with an expires_at TTL ttlDays ahead, 25 per call', async () => {
-    ddb.on(BatchWriteItemCommand).resolves({});
-    await store().remember([...Array.from({ length: 30 }, (_, i) => `k${i}`), 'k0']);
-    const calls = ddb.commandCalls(BatchWriteItemCommand);
-    expect(calls.map((c) => c.args[0].input.RequestItems!.dedup!.length)).toEqual([25, 5]);
-    expect(calls[0]!.args[0].input.RequestItems!.dedup![0]).toEqual({
-      PutRequest: { Item: { dedup_key: { S: 'k0' }, expires_at: { N: String(NOW / 1000 + 35 * 86_400) } } },
+  const store = (o: { now?: number; via?: 'proxy' | 'moto' } = {}) =>
+    new DynamoDbDedupStore({
+      tableName: TABLE,
+      ttlDays: 35,
+      client: new DynamoDBClient(awsConfig(o.via === 'moto' ? moto.endpoint : proxy.endpoint)),
+      now: () => o.now ?? NOW,
+      retry: { sleep: async () => {} },
     });
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    proxy = await proxyTo(moto);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await createKeyTable(moto, TABLE);
+    calls = {};
+    proxy.faults = 0;
+    proxy.rule = (req, forward) => {
+      calls[req.operation ?? '?'] = (calls[req.operation ?? '?'] ?? 0) + 1;
+      return forward();
+    };
   });
 
-  it('retries unprocessed items and fails when they never go through', async () => {
-    const stuck = { PutRequest: { Item: { dedup_key: { S: 'a' }, expires_at: { N: '1' } } } };
-    ddb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { dedup: [stuck] } });
-    await expect(store().remember(['a'])).rejects.toThrow(/left 1 of 1 item\(s\) unprocessed/);
-    expect(ddb.commandCalls(BatchWriteItemCommand)).toHaveLength(6);
+  it('answers per key, in the order asked, for keys remembered before (a key asked twice included)', async () => {
+    await store().remember(['pos:b', 'pos:c']);
+    expect(await store().seen(['pos:a', 'pos:b', 'pos:a', 'pos:c'])).toEqual([false, true, false, true]);
+  });
+
+  it('remembers and reads back 260 keys, past the 25-item write and 100-key read limits of one call', async () => {
+    const keys = Array.from({ length: 260 }, (_, i) => `app:${i}`);
+    await store().remember([...keys.slice(0, 130), 'app:0']);
+    const flags = await store().seen(keys);
+    expect(flags.filter(Boolean)).toHaveLength(130);
+    expect(flags.slice(0, 130).every(Boolean)).toBe(true);
+    // ceil(130 / 25) writes, ceil(260 / 100) reads.
+    expect(calls).toEqual({ BatchWriteItem: 6, BatchGetItem: 3 });
+  });
+
+  it('writes an expires_at TTL ttlDays ahead and counts a key past it as not seen, although DynamoDB has not deleted it', async () => {
+    await store().remember(['pos:old']);
+    const item = await new DynamoDBClient(awsConfig(moto.endpoint)).send(new GetItemCommand({ TableName: TABLE, Key: { dedup_key: { S: 'pos:old' } } }));
+    // 2025-03-01T00:00:00Z + 35 days = 2025-04-05T00:00:00Z
+    expect(item.Item?.expires_at).toEqual({ N: String(Date.parse('2025-04-05T00:00:00Z') / 1000) });
+    expect(await store({ now: NOW + 35 * DAY_MS - 1000 }).seen(['pos:old'])).toEqual([true]);
+    expect(await store({ now: NOW + 35 * DAY_MS }).seen(['pos:old'])).toEqual([false]);
+  });
+
+  it('retries keys DynamoDB left unprocessed', async () => {
+    await store().remember(['a', 'b']);
+    let first = true;
+    proxy.rule = async (req, forward) => {
+      const res = await forward();
+      if (req.operation !== 'BatchGetItem' || !first) return res;
+      first = false;
+      // DynamoDB under load: b's item withheld and handed back as unprocessed.
+      return editJson(res, (body) => {
+        const r = body as { Responses: Record<string, { dedup_key: { S: string } }[]> };
+        r.Responses[TABLE] = r.Responses[TABLE]!.filter((i) => i.dedup_key.S !== 'b');
+        return { ...r, UnprocessedKeys: { [TABLE]: { Keys: [{ dedup_key: { S: 'b' } }], ConsistentRead: true } } };
+      });
+    };
+    expect(await store().seen(['a', 'b', 'c'])).toEqual([true, true, false]);
+    expect(first).toBe(false);
+  });
+
+  it('fails with DedupStoreError when keys stay unprocessed after every retry', async () => {
+    proxy.rule = async (req, forward) => {
+      const res = await forward();
+      if (req.operation !== 'BatchGetItem') return res;
+      const keys = (JSON.parse(req.body.toString()) as { RequestItems: Record<string, { Keys: unknown[] }> }).RequestItems[TABLE]!.Keys;
+      return editJson(res, () => ({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: keys } } }));
+    };
+    const err = await store().seen(['a']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DedupStoreError);
+    expect((err as Error).message).toBe('BatchGetItem on dedup left 1 of 1 key(s) unprocessed after retries');
+  });
+
+  it('writes items DynamoDB left unprocessed on a later attempt', async () => {
+    let first = true;
+    proxy.rule = async (req, forward) => {
+      if (req.operation !== 'BatchWriteItem' || !first) return forward();
+      first = false;
+      // Only the first item goes through; the second comes back unprocessed.
+      const body = JSON.parse(req.body.toString()) as { RequestItems: Record<string, unknown[]> };
+      const [head, ...rest] = body.RequestItems[TABLE]!;
+      const res = await forward(Buffer.from(JSON.stringify({ RequestItems: { [TABLE]: [head] } })));
+      return editJson(res, () => ({ UnprocessedItems: { [TABLE]: rest } }));
+    };
+    await store().remember(['x', 'y']);
+    expect(await store({ via: 'moto' }).seen(['x', 'y'])).toEqual([true, true]);
+    expect(calls).toEqual({});
+  });
+
+  it('fails naming the table when items stay unprocessed, after 6 attempts', async () => {
+    proxy.rule = async (req, forward) => {
+      calls[req.operation!] = (calls[req.operation!] ?? 0) + 1;
+      if (req.operation !== 'BatchWriteItem') return forward();
+      const body = JSON.parse(req.body.toString()) as { RequestItems: Record<string, unknown[]> };
+      return editJson({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from('{}') }, () => ({ UnprocessedItems: body.RequestItems }));
+    };
+    await expect(store().remember(['a'])).rejects.toThrow('BatchWriteItem on dedup left 1 of 1 item(s) unprocessed after retries');
+    expect(calls.BatchWriteItem).toBe(6);
+    expect(await store({ via: 'moto' }).seen(['a'])).toEqual([false]);
+  });
+
+  it('rides out a throttled call (ProvisionedThroughputExceededException) and still writes every key', async () => {
+    let throttles = 2;
+    proxy.rule = async (req, forward) => {
+      if (req.operation === 'BatchWriteItem' && throttles-- > 0) {
+        return proxy.fault(400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded (fault proxy)' }, 'application/x-amz-json-1.0');
+      }
+      return forward();
+    };
+    await store().remember(['t1', 't2']);
+    expect(proxy.faults).toBe(2);
+    expect(await store({ via: 'moto' }).seen(['t1', 't2'])).toEqual([true, true]);
   });
 });

@@ -1,74 +1,130 @@
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+// The Firehose sink against Firehose on moto_server: real PutRecordBatch calls to a delivery stream whose S3
+// destination is a moto bucket, and the lake asserted from what lands there. moto delivers each accepted batch at
+// once as one object, unconverted: the Parquet conversion and dynamic partitioning a deployed stream applies are
+// not emulated by moto, so these tests check the records the sink hands to Firehose.
+// Entries Firehose rejects under load (FailedPutCount), which moto never does, are injected by a FaultProxy that
+// withholds them from moto and reports them failed, as Firehose would.
+import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FirehoseLakeSink } from '../../../src/adapters/aws/firehose-lake-sink.ts';
 import { FirehoseWriteError } from '../../../src/adapters/aws/errors.ts';
+import { hasMoto, MOTO_ACCOUNT, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { awsConfig, createBuckets, editJson, jsonAnswer, proxyTo, s3Client, type FaultProxy } from '../../helpers/moto-aws.ts';
 
-const firehose = mockClient(FirehoseClient);
-const noSleep = { sleep: async () => {} };
-const sink = () =>
-  new FirehoseLakeSink({ streams: { curated_events: 'events-stream' }, client: new FirehoseClient({ region: 'us-east-1' }), retry: noSleep });
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 'pos', dt: '2025-03-01' }));
-const decode = (d: Uint8Array | undefined) => Buffer.from(d!).toString('utf8');
+const line = (i: number) => `{"event_id":"e${i}","source":"pos","dt":"2025-03-01"}`;
 
-describe('FirehoseLakeSink', () => {
-  beforeEach(() => firehose.reset());
+describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  /** Records in each PutRecordBatch request that reached the proxy. */
+  let batches: number[];
 
-  it('sends each row as one JSON line to the table’s delivery stream', async () => {
-    // Arrange
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{}, {}] });
-    // Act
-    await sink().append('curated_events', rows(2));
-    // Assert
-    const calls = firehose.commandCalls(PutRecordBatchCommand);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input.DeliveryStreamName).toBe('events-stream');
-    expect(calls[0]!.args[0].input.Records!.map((r) => decode(r.Data))).toEqual([
-      '{"event_id":"e0","source":"pos","dt":"2025-03-01"}\n',
-      '{"event_id":"e1","source":"pos","dt":"2025-03-01"}\n',
-    ]);
+  const sink = (streams: Record<string, string> = { curated_events: 'events-stream' }) =>
+    new FirehoseLakeSink({ streams, client: new FirehoseClient(awsConfig(proxy.endpoint)), retry: { sleep: async () => {} } });
+
+  /** Every object the stream delivered, as text. */
+  async function landed(): Promise<string[]> {
+    const s3 = s3Client(moto.endpoint);
+    const list = await s3.send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'curated/events/' }));
+    return Promise.all((list.Contents ?? []).map(async (o) => (await s3.send(new GetObjectCommand({ Bucket: 'lake', Key: o.Key! }))).Body!.transformToString()));
+  }
+  const landedLines = async () => (await landed()).join('').split('\n').filter(Boolean);
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    proxy = await proxyTo(moto);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await createBuckets(moto, 'lake');
+    await new FirehoseClient(awsConfig(moto.endpoint)).send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'events-stream',
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::lake', RoleARN: `arn:aws:iam::${MOTO_ACCOUNT}:role/firehose`, Prefix: 'curated/events/' },
+      }),
+    );
+    batches = [];
+    proxy.faults = 0;
+    proxy.rule = (req, forward) => {
+      if (req.operation === 'PutRecordBatch') batches.push((JSON.parse(req.body.toString()) as { Records: unknown[] }).Records.length);
+      return forward();
+    };
   });
 
-  it('splits more than 500 rows into several PutRecordBatch calls', async () => {
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0 });
+  it('delivers each row as one JSON line to the table’s stream destination', async () => {
+    await sink().append('curated_events', rows(2));
+    expect(await landed()).toEqual([`${line(0)}\n${line(1)}\n`]);
+  });
+
+  it('puts more than 500 rows in calls of at most 500 records, and every row lands once', async () => {
     await sink().append('curated_events', rows(1201));
-    const sizes = firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.length);
-    expect(sizes).toEqual([500, 500, 201]);
+    expect(batches).toEqual([500, 500, 201]);
+    expect((await landedLines()).sort()).toEqual(Array.from({ length: 1201 }, (_, i) => line(i)).sort());
   });
 
-  it('retries only the entries Firehose rejected', async () => {
-    firehose
-      .on(PutRecordBatchCommand)
-      .resolvesOnce({ FailedPutCount: 1, RequestResponses: [{ RecordId: 'a' }, { ErrorCode: 'ServiceUnavailableException' }, { RecordId: 'c' }] })
-      .resolves({ FailedPutCount: 0 });
+  it('retries only the records Firehose rejected: each row lands once', async () => {
+    let first = true;
+    proxy.rule = async (req, forward) => {
+      if (req.operation !== 'PutRecordBatch') return forward();
+      const body = JSON.parse(req.body.toString()) as { Records: unknown[] };
+      batches.push(body.Records.length);
+      if (!first) return forward();
+      first = false;
+      // Firehose under load: the second record refused, the others accepted.
+      const res = await forward(Buffer.from(JSON.stringify({ ...body, Records: body.Records.filter((_, i) => i !== 1) })));
+      return editJson(res, (r) => {
+        const ok = [...(r as { RequestResponses: object[] }).RequestResponses];
+        return { FailedPutCount: 1, Encrypted: false, RequestResponses: body.Records.map((_, i) => (i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' } : ok.shift())) };
+      });
+    };
     await sink().append('curated_events', rows(3));
-    const calls = firehose.commandCalls(PutRecordBatchCommand);
-    expect(calls).toHaveLength(2);
-    expect(calls[1]!.args[0].input.Records!.map((r) => decode(r.Data))).toEqual(['{"event_id":"e1","source":"pos","dt":"2025-03-01"}\n']);
+    expect(batches).toEqual([3, 1]);
+    expect((await landedLines()).sort()).toEqual([line(0), line(1), line(2)]);
   });
 
-  it('retries a throttled call as a whole', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
-    firehose.on(PutRecordBatchCommand).rejectsOnce(throttled).resolves({ FailedPutCount: 0 });
+  it('retries a call throttled longer than the SDK retries it: each row lands once', async () => {
+    // The SDK gives up after 3 attempts; the fourth throttle reaches the sink, which tries the call again.
+    let throttles = 4;
+    proxy.rule = async (req, forward) => {
+      if (req.operation === 'PutRecordBatch' && throttles-- > 0) return proxy.fault(503, { __type: 'ServiceUnavailableException', message: 'Slow down. (fault proxy)' });
+      return forward();
+    };
     await sink().append('curated_events', rows(2));
-    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(2);
+    expect(proxy.faults).toBe(4);
+    expect(await landedLines()).toEqual([line(0), line(1)]);
   });
 
-  it('fails with FirehoseWriteError when entries are still rejected after every retry', async () => {
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 1, RequestResponses: [{ ErrorCode: 'InternalFailure' }] });
+  it('fails with FirehoseWriteError when records are still rejected after 6 attempts, and delivers none of them', async () => {
+    proxy.rule = async (req, forward) => {
+      if (req.operation !== 'PutRecordBatch') return forward();
+      batches.push(1);
+      return jsonAnswer({ FailedPutCount: 1, Encrypted: false, RequestResponses: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'fault proxy' }] });
+    };
     const err = await sink().append('curated_events', rows(1)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FirehoseWriteError);
     expect((err as FirehoseWriteError).failedCount).toBe(1);
-    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(6);
+    expect((err as Error).message).toBe('1 of 1 record(s) to events-stream still rejected after retries');
+    expect(batches).toHaveLength(6);
+    expect(await landed()).toEqual([]);
   });
 
-  it('rejects a table that has no delivery stream', async () => {
-    await expect(sink().append('quarantine_events', rows(1))).rejects.toThrow(/no delivery stream for table quarantine_events/);
+  it('fails at once, naming the stream, when the delivery stream does not exist', async () => {
+    const err = await sink({ curated_events: 'no-such-stream' }).append('curated_events', rows(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FirehoseWriteError);
+    expect((err as Error).message).toMatch(/^PutRecordBatch to no-such-stream failed: .*no-such-stream/);
+    expect(batches).toEqual([1]);
   });
 
-  it('fails on a non-retryable error without retrying', async () => {
-    firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error('not authorised'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    await expect(sink().append('curated_events', rows(1))).rejects.toThrow(/PutRecordBatch to events-stream failed: not authorised/);
-    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(1);
+  it('rejects a table that has no delivery stream, and a row bigger than Firehose takes, before sending anything', async () => {
+    await expect(sink().append('quarantine_events', rows(1))).rejects.toThrow('no delivery stream for table quarantine_events (configured: curated_events)');
+    const big = { event_id: 'big', payload: 'x'.repeat(1000 * 1024) };
+    await expect(sink().append('curated_events', [rows(1)[0]!, big])).rejects.toThrow(/^row 1 of curated_events is 1024\d{3} bytes; Firehose accepts at most 1024000$/);
+    expect(batches).toEqual([]);
   });
 });

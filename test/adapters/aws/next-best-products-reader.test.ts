@@ -1,46 +1,36 @@
 // The scheduled scorer's reader of next_best_products: the newest partition on or before as-of from the Glue
-// partitions, then that partition's rows through the UNLOAD reader (S3 and Athena mocked), lists in rank order.
+// partitions, then that partition's rows through the UNLOAD reader, lists in rank order. S3 is moto_server.
+//
+// aws-sdk-client-mock stays for Athena only (StartQueryExecution / GetQueryExecution / GetQueryResults): moto's
+// Athena runs no SQL and answers every query with one canned result set, so it cannot answer the "$partitions"
+// query, fail with TABLE_NOT_FOUND or write an UNLOAD's files. The mock does the last by putting them in moto's S3.
 import { gzipSync } from 'node:zlib';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaQueryRunner } from '../../../src/adapters/aws/athena-query-runner.ts';
 import { AthenaUnloadReader } from '../../../src/adapters/aws/athena-unload.ts';
 import { AthenaQueryError } from '../../../src/adapters/aws/errors.ts';
 import { AthenaNextBestProducts, latestPartitionSql, partitionListsSql } from '../../../src/adapters/aws/next-best-products-reader.ts';
 import { insightsTable, NEXT_BEST_PRODUCTS_TABLE } from '../../../src/insights/tables.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 
-const s3 = mockClient(S3Client);
 const athena = mockClient(AthenaClient);
-const objects = new Map<string, Uint8Array>();
 const credentials = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
-
-function bucketInMemory() {
-  objects.clear();
-  s3.reset();
-  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
-    const b = objects.get(`${i.Bucket}/${i.Key}`)!;
-    return { Body: { transformToByteArray: async () => b } };
-  });
-  s3.on(ListObjectsV2Command).callsFake((i: ListObjectsV2CommandInput) => ({
-    Contents: [...objects.keys()].filter((k) => k.startsWith(`${i.Bucket}/${i.Prefix ?? ''}`)).map((k) => ({ Key: k.slice(i.Bucket!.length + 1) })),
-    IsTruncated: false,
-  }));
-  s3.on(DeleteObjectsCommand).callsFake((i: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
-    for (const o of i.Delete.Objects) objects.delete(`${i.Bucket}/${o.Key}`);
-    return {};
-  });
-}
+let moto: MotoServer;
+/** Objects left in the results bucket (the reader must delete what it read). */
+const leftInResults = async () => (await s3Client(moto.endpoint).send(new ListObjectsV2Command({ Bucket: 'results' }))).KeyCount ?? 0;
 
 /** Athena that answers the partition query with `partition` (or fails with `failure`) and UNLOADs `lines`. */
 function athenaAnswering(o: { partition?: string | null; failure?: string; lines?: string }) {
   athena.reset();
   const sql: string[] = [];
-  athena.on(StartQueryExecutionCommand).callsFake((i: { QueryString: string }) => {
+  athena.on(StartQueryExecutionCommand).callsFake(async (i: { QueryString: string }) => {
     sql.push(i.QueryString);
     const unload = /to 's3:\/\/results\/(results\/unload\/[^']+)'/.exec(i.QueryString);
-    if (unload && o.lines !== undefined) objects.set(`results/${unload[1]}20251231_0`, gzipSync(o.lines));
+    if (unload && o.lines !== undefined) await s3Client(moto.endpoint).send(new PutObjectCommand({ Bucket: 'results', Key: `${unload[1]}20251231_0`, Body: gzipSync(o.lines) }));
     return { QueryExecutionId: `q${sql.length}` };
   });
   athena.on(GetQueryExecutionCommand).callsFake((i: { QueryExecutionId: string }) => ({
@@ -54,13 +44,22 @@ function athenaAnswering(o: { partition?: string | null; failure?: string; lines
     ResultSet: { Rows: [{ Data: [{ VarCharValue: '_col0' }] }, { Data: [o.partition === null || o.partition === undefined ? {} : { VarCharValue: o.partition }] }] },
   });
   const runner = new AthenaQueryRunner({ workgroup: 'wg', database: 'lake', client: new AthenaClient(credentials), sleep: async () => {} });
-  const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: new S3Client(credentials) });
+  const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: s3Client(moto.endpoint) });
   return { sql, recs: new AthenaNextBestProducts({ runner, reader }) };
 }
 
-beforeEach(bucketInMemory);
+describe.skipIf(!hasMoto)('AthenaNextBestProducts', () => {
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await createBuckets(moto, 'results');
+  });
 
-describe('AthenaNextBestProducts', () => {
   it('reads the newest partition on or before as-of, one list per customer in rank order', async () => {
     const lines = [
       { customer_id: 'C1', rank: 2, sku: 'SKU-B', score: 0.4, reason: 'similar', model_version: 'v1' },
@@ -79,7 +78,7 @@ describe('AthenaNextBestProducts', () => {
     expect(sql[1]).toContain(`select customer_id, "rank", sku from next_best_products where "as_of" = date '2025-12-30'`);
     expect(sql[1]).toMatch(/^unload \(/);
     expect(sql).toHaveLength(2);
-    expect(objects.size).toBe(0);
+    expect(await leftInResults()).toBe(0);
   });
 
   it('takes the partition column and path of the table INSIGHTS_TABLES catalogues', () => {

@@ -1,40 +1,66 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+// The PII key loader against Secrets Manager on moto_server: real GetSecretValue calls over the wire.
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearPiiKeyCache, loadPiiKey } from '../../../src/adapters/aws/pii-key.ts';
 import { SecretError } from '../../../src/adapters/aws/errors.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { awsConfig } from '../../helpers/moto-aws.ts';
 
-const sm = mockClient(SecretsManagerClient);
-const client = () => new SecretsManagerClient({ region: 'us-east-1' });
+describe.skipIf(!hasMoto)('loadPiiKey on moto', () => {
+  let moto: MotoServer;
+  let sm: SecretsManagerClient;
+  const load = (id: string) => loadPiiKey(id, { client: sm });
+  const create = (Name: string, value: string | Uint8Array) =>
+    sm.send(new CreateSecretCommand({ Name, ...(typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }) }));
 
-describe('loadPiiKey', () => {
-  beforeEach(() => {
-    sm.reset();
+  beforeAll(async () => {
+    moto = await startMoto();
+    sm = new SecretsManagerClient(awsConfig(moto.endpoint));
+  });
+  afterAll(async () => {
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
     clearPiiKeyCache();
   });
 
-  it('returns a plain-string secret and fetches it only once per container', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: 'a-very-long-secret-key-0123456789' });
-    expect(await loadPiiKey('retail-lake/pii-key', { client: client() })).toBe('a-very-long-secret-key-0123456789');
-    expect(await loadPiiKey('retail-lake/pii-key', { client: client() })).toBe('a-very-long-secret-key-0123456789');
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  it('returns a plain-string secret and keeps it for the container even when the secret changes', async () => {
+    await create('retail-lake/pii-key', 'a-very-long-secret-key-0123456789');
+    expect(await load('retail-lake/pii-key')).toBe('a-very-long-secret-key-0123456789');
+    // A new key would change every pseudonym mid-run: the container keeps the key it started with.
+    await sm.send(new PutSecretValueCommand({ SecretId: 'retail-lake/pii-key', SecretString: 'rotated-secret-key-9876543210' }));
+    expect(await load('retail-lake/pii-key')).toBe('a-very-long-secret-key-0123456789');
+    clearPiiKeyCache();
+    expect(await load('retail-lake/pii-key')).toBe('rotated-secret-key-9876543210');
   });
 
-  it('reads the key field of a JSON secret', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"key":"json-held-secret-key-012345"}' });
-    expect(await loadPiiKey('json', { client: client() })).toBe('json-held-secret-key-012345');
+  it('reads the key field of a JSON secret, by name or by ARN', async () => {
+    const { ARN } = await create('json', '{"key":"json-held-secret-key-012345"}');
+    expect(await load('json')).toBe('json-held-secret-key-012345');
+    expect(await load(ARN!)).toBe('json-held-secret-key-012345');
+  });
+
+  it('reads a binary secret as UTF-8 text', async () => {
+    await create('binary', new TextEncoder().encode('binary-held-secret-key-0123'));
+    expect(await load('binary')).toBe('binary-held-secret-key-0123');
   });
 
   it('rejects a key shorter than 16 characters', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
-    await expect(loadPiiKey('short', { client: client() })).rejects.toThrow(/holds 5 characters; at least 16 are required/);
+    await create('short', 'short');
+    await expect(load('short')).rejects.toThrow(/holds 5 characters; at least 16 are required/);
   });
 
-  it('fails with SecretError naming the secret, and tries again on the next call', async () => {
-    sm.on(GetSecretValueCommand).rejectsOnce(new Error('ResourceNotFoundException')).resolves({ SecretString: 'now-it-exists-0123456789' });
-    const err = await loadPiiKey('missing', { client: client() }).catch((e: unknown) => e);
+  it('rejects a secret that looks like JSON but does not parse', async () => {
+    await create('broken', '{"key": "unterminated');
+    await expect(load('broken')).rejects.toThrow(/PII key secret broken looks like JSON but does not parse/);
+  });
+
+  it('fails with SecretError naming a missing secret, and tries again on the next call', async () => {
+    const err = await load('missing').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretError);
-    expect((err as Error).message).toContain('missing');
-    expect(await loadPiiKey('missing', { client: client() })).toBe('now-it-exists-0123456789');
+    expect((err as Error).message).toMatch(/cannot read the PII key secret missing: .*can't find the specified secret/);
+    await create('missing', 'now-it-exists-0123456789');
+    expect(await load('missing')).toBe('now-it-exists-0123456789');
   });
 });

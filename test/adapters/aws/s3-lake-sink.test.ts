@@ -1,41 +1,36 @@
-// Integration: the S3 sink against s3rver, a real S3 API emulator, started on a random loopback port.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
+// The S3 lake sink against S3 on moto_server, with the project's S3 client settings (path-style, checksums only
+// when required) at a custom endpoint. A PutObject that fails for one partition is injected by a FaultProxy.
 import { gunzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3LakeSink } from '../../../src/adapters/aws/s3-lake-sink.ts';
-import { s3ClientConfig } from '../../../src/adapters/aws/clients.ts';
 import { deletePrefix } from '../../../src/adapters/aws/s3-json.ts';
 import { S3WriteError } from '../../../src/adapters/aws/errors.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createBuckets, proxyTo, s3Client, type FaultProxy } from '../../helpers/moto-aws.ts';
 
-interface S3rver {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-const S3rverCtor = createRequire(import.meta.url)('s3rver') as new (o: object) => S3rver;
-
-let server: S3rver;
-let dir: string;
-let endpoint: string;
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+let moto: MotoServer;
+let proxy: FaultProxy;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
-  server = new S3rverCtor({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'quarantine' }, { name: 'curated' }] });
-  const addr = await server.run();
-  endpoint = `http://127.0.0.1:${addr.port}`;
+  if (!hasMoto) return;
+  moto = await startMoto();
+  proxy = await proxyTo(moto);
 });
 
 afterAll(async () => {
-  await server?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await proxy?.close();
+  await moto?.close();
 });
 
-const client = () => new S3Client({ ...s3ClientConfig({ endpoint, region: 'us-east-1' }), credentials });
+beforeEach(async () => {
+  if (!hasMoto) return;
+  await moto.reset();
+  await createBuckets(moto, 'quarantine', 'curated');
+  proxy.rule = (_req, forward) => forward();
+});
+
+const client = (): S3Client => s3Client(moto.endpoint);
 
 async function readAll(bucket: string, prefix: string): Promise<{ key: string; rows: Record<string, unknown>[] }[]> {
   const s3 = client();
@@ -61,10 +56,10 @@ const q = (id: string, source: string, dt: string) => ({
   dt,
 });
 
-describe('S3LakeSink on s3rver', () => {
+describe.skipIf(!hasMoto)('S3LakeSink on moto', () => {
   it('writes one gzip NDJSON object per Hive partition under the table prefix, readable back row for row', async () => {
     // Arrange
-    const sink = new S3LakeSink({ endpoint, region: 'us-east-1', buckets: { quarantine: 'quarantine' }, client: client() });
+    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: client() });
     const rows = [q('a', 'pos', '2025-03-01'), q('b', 'pos', '2025-03-01'), q('c', 'app', '2025-03-02')];
     // Act
     await sink.append('quarantine_events', rows);
@@ -88,7 +83,35 @@ describe('S3LakeSink on s3rver', () => {
     const sink = new S3LakeSink({ buckets: { quarantine: 'no-such-bucket' }, client: client() });
     const err = await sink.append('quarantine_events', [q('y', 'pos', '2025-03-01')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(S3WriteError);
-    expect((err as Error).message).toMatch(/s3:\/\/no-such-bucket\/events\/source=pos\/dt=2025-03-01\/part-/);
+    expect((err as Error).message).toMatch(/^PutObject s3:\/\/no-such-bucket\/events\/source=pos\/dt=2025-03-01\/part-\S+ \(1 rows of quarantine_events\) failed: The specified bucket does not exist/);
+  });
+
+  it('takes back the partitions it wrote when another partition of the same append fails, so a redelivery writes each row once', async () => {
+    // S3 refuses every PutObject under source=app/ (500 until the SDK gives up); source=pos/ goes through.
+    proxy.rule = async (req, forward) =>
+      req.method === 'PUT' && decodeURIComponent(req.url).includes('/source=app/')
+        ? proxy.fault(500, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>fault proxy</Message></Error>', 'application/xml')
+        : forward();
+    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: s3Client(proxy.endpoint) });
+    const rows = [q('p1', 'pos', '2025-03-01'), q('a1', 'app', '2025-03-01')];
+    await expect(sink.append('quarantine_events', rows)).rejects.toThrow(/PutObject s3:\/\/quarantine\/events\/source=app\/.* failed/);
+    expect(await readAll('quarantine', 'events/')).toEqual([]);
+    // S3 is back; the batch is redelivered.
+    proxy.rule = (_req, forward) => forward();
+    await sink.append('quarantine_events', rows);
+    await sink.flush();
+    expect((await readAll('quarantine', 'events/')).flatMap((o) => o.rows).map((r) => r.quarantine_id).sort()).toEqual(['a1', 'p1']);
+  });
+
+  it('discard() takes back every object written since the last flush, and nothing flushed before', async () => {
+    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: client() });
+    await sink.append('quarantine_events', [q('kept', 'pos', '2025-03-01')]);
+    await sink.flush();
+    await sink.append('quarantine_events', [q('gone1', 'pos', '2025-03-02')]);
+    await sink.append('quarantine_events', [q('gone2', 'app', '2025-03-02')]);
+    sink.discard();
+    await sink.flush();
+    expect((await readAll('quarantine', 'events/')).flatMap((o) => o.rows).map((r) => r.quarantine_id)).toEqual(['kept']);
   });
 
   it('rejects a row without a valid dt instead of hiding it in an invisible partition', async () => {
@@ -97,7 +120,7 @@ describe('S3LakeSink on s3rver', () => {
   });
 });
 
-describe('deletePrefix on s3rver', () => {
+describe.skipIf(!hasMoto)('deletePrefix on moto', () => {
   it('deletes every object under the prefix and nothing beside it', async () => {
     const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: client() });
     await sink.append('quarantine_events', [q('d1', 'coupon', '2025-05-01'), q('d2', 'coupon', '2025-05-02')]);

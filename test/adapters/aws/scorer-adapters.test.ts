@@ -1,55 +1,61 @@
-// The scheduled scorer's AWS adapters against aws-sdk-client-mock: Athena UNLOAD reads, the customer_scores writer
-// and reader, and the EventBridge bus with its DynamoDB ledger of published ids.
+// The scheduled scorer's AWS adapters over S3 on moto_server: Athena UNLOAD reads, the customer_scores writer and
+// reader, and the bus with its ledger of published ids. Athena itself is a statement runner standing in for it
+// (moto answers Athena with canned results): it writes into moto's buckets what an UNLOAD would write there.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaUnloadReader, unloadStatement } from '../../../src/adapters/aws/athena-unload.ts';
 import { CustomerScoresStore, listPartitionDates } from '../../../src/adapters/aws/customer-scores.ts';
 import { LedgeredEventBus } from '../../../src/adapters/aws/ledgered-event-bus.ts';
 import type { BusEntry } from '../../../src/events/bus.ts';
 import type { DedupStore } from '../../../src/ports/index.ts';
+import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 import { customerScore } from './fixtures.ts';
 
-const s3 = mockClient(S3Client);
-const objects = new Map<string, Uint8Array>();
-const client = () => new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+let moto: MotoServer;
+const client = () => s3Client(moto.endpoint);
 
-function bucketInMemory() {
-  objects.clear();
-  s3.reset();
-  s3.on(PutObjectCommand).callsFake((i: { Bucket: string; Key: string; Body: Uint8Array | string }) => {
-    objects.set(`${i.Bucket}/${i.Key}`, typeof i.Body === 'string' ? Buffer.from(i.Body) : i.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
-    const b = objects.get(`${i.Bucket}/${i.Key}`);
-    if (!b) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
-    return { Body: { transformToByteArray: async () => b } };
-  });
-  s3.on(ListObjectsV2Command).callsFake((i: ListObjectsV2CommandInput) => {
-    const keys = [...objects.keys()].filter((k) => k.startsWith(`${i.Bucket}/${i.Prefix ?? ''}`)).map((k) => k.slice(i.Bucket!.length + 1)).sort();
-    if (!i.Delimiter) return { Contents: keys.map((Key) => ({ Key })), IsTruncated: false };
-    const prefixes = [...new Set(keys.map((k) => k.slice((i.Prefix ?? '').length)).filter((r) => r.includes('/')).map((r) => `${i.Prefix ?? ''}${r.slice(0, r.indexOf('/') + 1)}`))];
-    return { CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), Contents: [], IsTruncated: false };
-  });
-  s3.on(DeleteObjectsCommand).callsFake((i: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
-    for (const o of i.Delete.Objects) objects.delete(`${i.Bucket}/${o.Key}`);
-    return {};
-  });
+/** Puts an object at "<bucket>/<key>". */
+async function put(path: string, body: Uint8Array | string): Promise<void> {
+  const [bucket, ...key] = path.split('/');
+  await client().send(new PutObjectCommand({ Bucket: bucket, Key: key.join('/'), Body: body }));
 }
 
-beforeEach(bucketInMemory);
+/** Every object of the buckets, as "<bucket>/<key>", sorted. */
+async function keys(...buckets: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const Bucket of buckets) for (const o of (await client().send(new ListObjectsV2Command({ Bucket }))).Contents ?? []) out.push(`${Bucket}/${o.Key}`);
+  return out.sort();
+}
 
-describe('AthenaUnloadReader', () => {
+async function get(path: string): Promise<Buffer> {
+  const [bucket, ...key] = path.split('/');
+  return Buffer.from(await (await client().send(new GetObjectCommand({ Bucket: bucket, Key: key.join('/') }))).Body!.transformToByteArray());
+}
+
+beforeAll(async () => {
+  if (!hasMoto) return;
+  moto = await startMoto();
+});
+afterAll(async () => {
+  await moto?.close();
+});
+beforeEach(async () => {
+  if (!hasMoto) return;
+  await moto.reset();
+  await createBuckets(moto, 'results', 'curated');
+});
+
+describe.skipIf(!hasMoto)('AthenaUnloadReader', () => {
   it('UNLOADs the query as gzip JSON under a fresh scratch prefix, reads every line back and deletes the files', async () => {
     const statements: string[] = [];
     const runner = {
       run: async (sql: string) => {
         statements.push(sql);
         const prefix = /to 's3:\/\/results\/(results\/unload\/[^']+)'/.exec(sql)![1]!;
-        objects.set(`results/${prefix}20250301_1`, gzipSync('{"customer_key":"a","orders_total":3,"channel_mix":{"store":0.5}}\n{"customer_key":"b","orders_total":1,"channel_mix":null}\n'));
-        objects.set(`results/${prefix}20250301_2`, gzipSync('{"customer_key":"c","orders_total":2,"channel_mix":{}}\n'));
+        await put(`results/${prefix}20250301_1`, gzipSync('{"customer_key":"a","orders_total":3,"channel_mix":{"store":0.5}}\n{"customer_key":"b","orders_total":1,"channel_mix":null}\n'));
+        await put(`results/${prefix}20250301_2`, gzipSync('{"customer_key":"c","orders_total":2,"channel_mix":{}}\n'));
       },
     };
     const reader = new AthenaUnloadReader({ runner, scratch: 's3://results/results/unload/', client: client() });
@@ -60,7 +66,7 @@ describe('AthenaUnloadReader', () => {
       { customer_key: 'c', orders_total: 2, channel_mix: {} },
     ]);
     expect(statements[0]).toMatch(/^unload \(select \* from customer_tags where dt = '2025-03-01'\) to 's3:\/\/results\/results\/unload\/[0-9a-f-]{36}\/' with \(format = 'JSON', compression = 'GZIP'\)$/);
-    expect([...objects.keys()]).toEqual([]);
+    expect(await keys('results')).toEqual([]);
   });
 
   it('writes Parquet with SNAPPY when asked for a partition', () => {
@@ -74,18 +80,19 @@ describe('AthenaUnloadReader', () => {
 
 const score = customerScore;
 
-describe('CustomerScoresStore', () => {
+describe.skipIf(!hasMoto)('CustomerScoresStore', () => {
   it('replaces a day: stages the rows as JSON lines, clears dt=<day>/, UNLOADs only this run’s rows as Parquet, removes the stage', async () => {
-    objects.set('curated/customer_scores/dt=2025-03-01/old.parquet', new Uint8Array([1]));
+    await put('curated/customer_scores/dt=2025-03-01/old.parquet', new Uint8Array([1]));
     const statements: string[] = [];
     let staged: Record<string, unknown>[] = [];
     const runner = {
       run: async (sql: string) => {
         statements.push(sql);
-        staged = [...objects.entries()].filter(([k]) => k.startsWith('curated/staging/customer_scores/')).flatMap(([, v]) => gunzipSync(v).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+        const stage = (await keys('curated')).filter((k) => k.startsWith('curated/staging/customer_scores/'));
+        staged = (await Promise.all(stage.map(get))).flatMap((v) => gunzipSync(v).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
         // the target was cleared before the UNLOAD
-        expect([...objects.keys()].some((k) => k.startsWith('curated/customer_scores/dt=2025-03-01/'))).toBe(false);
-        objects.set('curated/customer_scores/dt=2025-03-01/20250302_0', new Uint8Array([2]));
+        expect((await keys('curated')).some((k) => k.startsWith('curated/customer_scores/dt=2025-03-01/'))).toBe(false);
+        await put('curated/customer_scores/dt=2025-03-01/20250302_0', new Uint8Array([2]));
       },
     };
     const store = new CustomerScoresStore({ runner, reader: { rows: async () => [] }, curatedLocation: 's3://curated/', client: client() });
@@ -96,7 +103,7 @@ describe('CustomerScoresStore', () => {
     const run = /like '%\/(run-[0-9a-f-]{36}-)%'/.exec(statements[0]!)![1];
     expect(statements[0]).toMatch(/^unload \(select "customer_key", "member_id", "as_of", .*"scored_at" from customer_scores_load where "\$path" like '%\/run-[0-9a-f-]+-%'\) to 's3:\/\/curated\/customer_scores\/dt=2025-03-01\/' with \(format = 'PARQUET', compression = 'SNAPPY'\)$/);
     expect(run).toBeDefined();
-    expect([...objects.keys()].sort()).toEqual(['curated/customer_scores/dt=2025-03-01/20250302_0']);
+    expect(await keys('curated')).toEqual(['curated/customer_scores/dt=2025-03-01/20250302_0']);
   });
 
   it('rejects rows of another day', async () => {
@@ -105,7 +112,9 @@ describe('CustomerScoresStore', () => {
   });
 
   it('finds the previous scoring from the dt= prefixes and reads it back as CustomerScore rows', async () => {
-    for (const d of ['2025-02-27', '2025-02-28', '2025-03-01']) objects.set(`curated/customer_scores/dt=${d}/part`, new Uint8Array([1]));
+    for (const d of ['2025-02-27', '2025-02-28', '2025-03-01']) await put(`curated/customer_scores/dt=${d}/part`, new Uint8Array([1]));
+    // A load-table file beside the partitions is not a scoring.
+    await put('curated/customer_scores/_SUCCESS', '');
     const queries: string[] = [];
     const reader = {
       rows: async (sql: string) => (queries.push(sql), [{ ...score('a', '2025-02-28'), top_reasons: JSON.stringify(score('a', '2025-02-28').top_reasons), scored_at: '2025-03-01 03:30:00.000', churn_percentile: '40.0', dt: '2025-02-28' }]),

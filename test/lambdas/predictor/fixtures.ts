@@ -1,6 +1,4 @@
-/** A small trained churn model and an in-memory S3 bucket for the predictor tests. */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+/** A small trained churn model and customer-like feature rows for the predictor tests. */
 import { churnFeatureSpecs, trainChurn, type ChurnTrainResult } from '../../../models/churn/index.ts';
 import { buildMatrix, resolveFeatures, SeededRng, type TagRow, type ResolvedFeature } from '../../../src/models/index.ts';
 
@@ -38,33 +36,4 @@ export function trainedChurn(): { model: ChurnTrainResult; features: ResolvedFea
     cached = { model, features };
   }
   return cached;
-}
-
-/** An S3 bucket in memory behind aws-sdk-client-mock: Put, Get (NoSuchKey when absent) and ListObjectsV2. */
-export function memoryBucket() {
-  const objects = new Map<string, Uint8Array>();
-  const s3 = mockClient(S3Client);
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Uint8Array | string }) => {
-    objects.set(input.Key, typeof input.Body === 'string' ? new TextEncoder().encode(input.Body) : input.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-    const bytes = objects.get(input.Key);
-    if (!bytes) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
-    return { Body: { transformToByteArray: async () => bytes } };
-  });
-  s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
-    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
-    if (!input.Delimiter) return { Contents: keys.map((Key) => ({ Key })), IsTruncated: false };
-    const prefixes = new Set<string>();
-    const contents: string[] = [];
-    for (const k of keys) {
-      const rest = k.slice((input.Prefix ?? '').length);
-      const i = rest.indexOf(input.Delimiter);
-      if (i === -1) contents.push(k);
-      else prefixes.add((input.Prefix ?? '') + rest.slice(0, i + 1));
-    }
-    return { Contents: contents.map((Key) => ({ Key })), CommonPrefixes: [...prefixes].map((Prefix) => ({ Prefix })), IsTruncated: false };
-  });
-  return { s3, objects };
 }
