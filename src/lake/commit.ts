@@ -8,8 +8,8 @@
  *    `.../scratch/`. Nothing in the lake's zones changes.
  * 2. Commit point: every staged file is fsynced, then the commit record `<lake>/_commits/<seq>-<id>.pending.json`
  *    (files put, files deleted) is written to a temporary name, fsynced and renamed into place.
- * 3. Publish: each staged file is renamed to its place, each deleted file removed; then the record is renamed to
- *    `<seq>-<id>.json` (done) and the staging folder removed.
+ * 3. Publish: each staged file is renamed to its place, each deleted file removed; then the staging folder is
+ *    removed and the record renamed to `<seq>-<id>.json` (done).
  * A run killed before 2 leaves only a staging folder: the next writer removes it ("rolled back"). A run killed after
  * 2 leaves a pending record: the next writer finishes the publish ("rolled forward"); both print a message.
  * Readers list a table's files through `lakeFiles`, which applies pending records and the commit open in this
@@ -295,10 +295,12 @@ function publish(lakeDir: string, record: CommitRecord, pendingFile: string): vo
     crashPoint('commit:deleted-file');
   }
   for (const d of dirs) fsyncDir(d);
+  // The staging folder goes before the record is marked done: a leftover staging folder is then always uncommitted.
+  fs.rmSync(path.join(lakeDir, record.staging), { recursive: true, force: true });
+  crashPoint('commit:staging-removed');
   fs.renameSync(pendingFile, pendingFile.replace(/\.pending\.json$/, '.json'));
   fsyncDir(path.dirname(pendingFile));
   crashPoint('commit:done');
-  fs.rmSync(path.join(lakeDir, record.staging), { recursive: true, force: true });
 }
 
 function pendingRecords(lakeDir: string): Array<{ file: string; record: CommitRecord }> {
