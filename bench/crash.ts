@@ -28,21 +28,28 @@ const events = fs.readdirSync(path.join(land, 'events')).map((f) => path.join(la
 const series = path.join(work, 'series.csv');
 fs.writeFileSync(series, ['series_id,date,value', ...Array.from({ length: 300 }, (_, i) => `s${i % 5},2025-${String(1 + Math.floor(i / 25) % 12).padStart(2, '0')}-${String(1 + (i % 25)).padStart(2, '0')},${(i * 7) % 41}`)].join('\n') + '\n');
 
-// Base lakes, each the one before plus a step.
+// Base lakes, each the one before plus a step; built only when a chosen command needs it.
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
 const empty = path.join(work, 'base-empty');
 fs.mkdirSync(empty);
 const products = path.join(work, 'base-products');
 await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', products]);
 const ingested = path.join(work, 'base-ingested');
-fs.cpSync(products, ingested, { recursive: true });
-await mustRun(['load-table', 'stock_snapshots', path.join(land, 'batch', 'stock_snapshots.csv'), '--lake', ingested]);
-await mustRun(['ingest', ...events, '--lake', ingested]);
 const tagged = path.join(work, 'base-tagged');
-fs.cpSync(ingested, tagged, { recursive: true });
-await mustRun(['tags', '--lake', tagged]);
 const trained = path.join(work, 'base-trained');
-fs.cpSync(tagged, trained, { recursive: true });
-await mustRun(['train', 'all', '--lake', trained]);
+if (['replay', 'tags', 'train', 'score'].some(wanted)) {
+  fs.cpSync(products, ingested, { recursive: true });
+  await mustRun(['load-table', 'stock_snapshots', path.join(land, 'batch', 'stock_snapshots.csv'), '--lake', ingested]);
+  await mustRun(['ingest', ...events, '--lake', ingested]);
+}
+if (['train', 'score'].some(wanted)) {
+  fs.cpSync(ingested, tagged, { recursive: true });
+  await mustRun(['tags', '--lake', tagged]);
+}
+if (wanted('score')) {
+  fs.cpSync(tagged, trained, { recursive: true });
+  await mustRun(['train', 'all', '--lake', trained]);
+}
 
 const cases: Array<[CrashCase, string]> = [
   [{ name: 'load-table', args: ['load-table', 'products', path.join(land, 'batch', 'products.csv')], counts: 'replace' }, products],
