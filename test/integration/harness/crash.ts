@@ -40,12 +40,15 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+/** Runs the bundled CLI; `killAfterMs` SIGKILLs it from outside after that long (a timed kill). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], {
       cwd: ROOT,
       env: { ...process.env, RETAIL_LAKE_CRASH_AT: '', RETAIL_LAKE_CRASH_TRACE: '', ...env },
     });
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -238,7 +241,9 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
   const trace = path.join(work, `${c.name.replace(/\W+/g, '_')}.trace`);
   copyLake(base, refLake);
   fs.rmSync(trace, { force: true });
+  const t0 = Date.now();
   const refRun = await mustRun(args(refLake), { RETAIL_LAKE_CRASH_TRACE: trace });
+  const refMs = Date.now() - t0;
   const ref = await snapshot(refLake);
   const again = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref2`);
   copyLake(base, again);
@@ -246,6 +251,8 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
   const volatile = volatileColumns(ref, await snapshot(again));
   const labels = readTrace(trace);
   const chosen = choosePoints(labels, points);
+  // A short run passes fewer labelled points than asked for: the rest are timed kills spread over its duration.
+  for (let i = 0; chosen.length < points; i++) chosen.push(`timed:${Math.round(((i + 1) * refMs) / (points - chosen.length + i + 1))}ms`);
   const recordedAt = labels.findIndex((l) => l.startsWith('commit:recorded'));
   const failures: string[] = [];
   let reruns = 0;
@@ -253,11 +260,20 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
   const lake = path.join(work, `${c.name.replace(/\W+/g, '_')}-crash`);
   for (const point of chosen) {
     copyLake(base, lake);
-    const killed = await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
+    const timed = /^timed:(\d+)ms$/.exec(point);
+    const killed = timed ? await runCli(args(lake), {}, Number(timed[1])) : await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
+    if (timed && killed.code === 0) {
+      failures.push(`${point}: the run finished before the timed kill (not counted as a kill point)`);
+      continue;
+    }
     if (killed.signal !== 'SIGKILL') {
       failures.push(`${point}: not killed (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
       continue;
     }
+    // Commit records the killed run left (pending or done): for a timed kill, whether its batch had landed.
+    const before = new Set(fs.existsSync(path.join(base, '_commits')) ? fs.readdirSync(path.join(base, '_commits')) : []);
+    const newRecords = fs.existsSync(path.join(lake, '_commits')) ? fs.readdirSync(path.join(lake, '_commits')).filter((f) => f.endsWith('.json') && !before.has(f)) : [];
+    const pending = newRecords.some((f) => f.endsWith('.pending.json'));
     const staged = fs.existsSync(path.join(lake, '_staging')) && fs.readdirSync(path.join(lake, '_staging')).length > 0;
     const rerun = await runCli(args(lake));
     reruns++;
@@ -271,10 +287,10 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
     if (c.counts) {
       const want = countsOf(refRun);
       const got = countsOf(rerun);
-      const landed = recordedAt >= 0 && labels.indexOf(point) >= recordedAt;
+      const landed = timed ? newRecords.length > 0 : recordedAt >= 0 && labels.indexOf(point) >= recordedAt;
       const expected = landed && c.counts === 'dedup' ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received } : want;
       if (JSON.stringify(got) !== JSON.stringify(expected)) d.push(`counts ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (${landed ? 'the killed run had committed' : 'nothing had landed'})`);
-      if (landed && !point.startsWith('commit:done') && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
+      if (landed && (timed ? pending : !point.startsWith('commit:done')) && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
       if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
     }
     const q = await check?.(lake);
