@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'lake/**', '.tmp/**', 'coverage/**', 'docs/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'lake/**', '.tmp/**', '.cache/**', 'coverage/**', 'docs/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

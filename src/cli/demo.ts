@@ -109,16 +109,26 @@ DEMO_STEPS.splice((DEMO_STEPS.findIndex((s) => s.name === 'tags') + 1 || DEMO_ST
 // The report reads every table the steps above wrote, so it stays the last step.
 DEMO_STEPS.push(REPORT_DEMO_STEP);
 
-/** Refuses to wipe a directory that is not a retail-lake lake. */
-function resetLake(lakeDir: string): void {
-  if (!fs.existsSync(lakeDir)) return;
-  const entries = fs.readdirSync(lakeDir);
-  const ours = new Set(['raw', 'curated', 'quarantine', 'landing', 'models', 'events', '_staging', 'reports', 'state']);
-  const foreign = entries.filter((e) => !ours.has(e) && !e.startsWith('.'));
-  if (foreign.length) {
-    throw new CliError(`${lakeDir} does not look like a retail-lake lake (it holds ${foreign.slice(0, 3).join(', ')}); choose another --lake`);
+/** Written by the demo into a lake it creates; the demo clears a folder only when it finds this file. */
+export const DEMO_MARKER = '.retail-lake-demo';
+
+/**
+ * Starts the demo's lake afresh. The demo deletes a folder only if it created it (the marker file is there): a
+ * user's own lake, or any other folder that is not empty, is refused with a message and left untouched.
+ */
+export function resetLake(lakeDir: string): void {
+  const marker = path.join(lakeDir, DEMO_MARKER);
+  if (fs.existsSync(lakeDir) && fs.readdirSync(lakeDir).length > 0) {
+    if (!fs.existsSync(marker)) {
+      throw new CliError(
+        `${lakeDir} is not empty and was not created by the demo (no ${DEMO_MARKER} file in it); the demo only replaces a lake it created itself. ` +
+          'Give it a new or empty folder with --lake (or RETAIL_LAKE_DIR), or remove this one yourself if it is disposable.',
+      );
+    }
+    fs.rmSync(lakeDir, { recursive: true, force: true });
   }
-  fs.rmSync(lakeDir, { recursive: true, force: true });
+  fs.mkdirSync(lakeDir, { recursive: true });
+  fs.writeFileSync(marker, `${JSON.stringify({ created_by: 'retail-lake demo', created_at: new Date().toISOString() })}\n`);
 }
 
 export async function runDemo(opts: DemoOptions): Promise<Record<string, unknown>> {

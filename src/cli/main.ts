@@ -27,6 +27,7 @@ import { ClvError } from '../../models/clv/index.ts';
 import { reportCommand } from '../report/command.ts';
 import { ReportError } from '../report/errors.ts';
 import { serveCommand } from '../serve/command.ts';
+import { LakeCommitError } from '../lake/commit.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -264,7 +265,8 @@ export async function main(argv = process.argv): Promise<void> {
     // Our own named errors carry a message meant for the user; anything else is a bug and shows its stack.
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
-      e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError;
+      e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
+      e instanceof LakeCommitError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

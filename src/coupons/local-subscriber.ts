@@ -7,6 +7,7 @@ import type { ModelEvent } from '../events/schemas.ts';
 import { loadCouponConfig, type CouponConfig } from './config.ts';
 import { issueCoupons, type IssueSummary } from './issuer.ts';
 import { LocalCouponStore } from './local-store.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export interface LocalIssuerOptions {
   readonly lakeDir: string;
@@ -25,7 +26,12 @@ export interface LocalIssuerSummary extends Omit<IssueSummary, 'coupons'> {
   readonly monthlyBudget: number;
 }
 
-export async function runLocalCouponIssuer(o: LocalIssuerOptions): Promise<LocalIssuerSummary> {
+/** Runs in one lake commit (src/lake/commit.ts): everything it writes lands together, or nothing does. */
+export function runLocalCouponIssuer(o: LocalIssuerOptions): Promise<LocalIssuerSummary> {
+  return withLakeCommit(o.lakeDir, 'coupons', () => runLocalCouponIssuerIn(o));
+}
+
+async function runLocalCouponIssuerIn(o: LocalIssuerOptions): Promise<LocalIssuerSummary> {
   const config = o.config ?? loadCouponConfig();
   const now = o.now ?? (() => new Date());
   const events: ModelEvent[] = new LocalEventBus(o.lakeDir).events(o.since).map((e) => e.event);

@@ -11,7 +11,9 @@ import { emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { normaliseCode, money } from '../cleanse/standardise.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
-import { tableDir } from '../lake/layout.ts';
+import { tableDir, tablePrefix } from '../lake/layout.ts';
+import { tableFiles } from '../lake/table-files.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 import { assertUniqueHeader } from './csv.ts';
 import { ImportError, IngestError } from './errors.ts';
 
@@ -105,20 +107,20 @@ export async function loadBatchTable(table: BatchTable, file: string, opts: Load
         `replacing ${table} with it would leave the table empty. Nothing was written; --force replaces it anyway`,
     );
   }
-  if (full) {
-    const dir = tableDir(opts.lakeDir, `curated_${table}`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    // Kept, even empty: a table loaded empty on purpose is not a table never loaded (see loadKnownSkus).
-    fs.mkdirSync(dir, { recursive: true });
-  }
-  const sink = new LocalLakeSink(opts.lakeDir);
-  try {
-    await sink.append(`curated_${table}`, good);
-    if (bad.length) await sink.append('quarantine_events', bad);
-    await sink.commit();
-  } finally {
-    sink.close();
-  }
+  // One lake commit: the old table goes (full mode), the new rows and the quarantined ones land, or nothing changes.
+  await withLakeCommit(opts.lakeDir, `load-table ${table}`, async (c) => {
+    if (full) c.replaceDir(tablePrefix(`curated_${table}`));
+    const sink = new LocalLakeSink(opts.lakeDir);
+    try {
+      await sink.append(`curated_${table}`, good);
+      if (bad.length) await sink.append('quarantine_events', bad);
+      await sink.commit();
+    } finally {
+      sink.close();
+    }
+  });
+  // Kept, even empty: a table loaded empty on purpose (--force) is not a table never loaded (see loadKnownSkus).
+  if (full) fs.mkdirSync(tableDir(opts.lakeDir, `curated_${table}`), { recursive: true });
   counts.clean = good.length;
   counts.quarantined = bad.length;
   return counts;
@@ -131,17 +133,16 @@ const stderrWarning = (m: string) => process.stderr.write(`retail-lake: warning:
  * that was loaded but is empty or unreadable also means no check, but never silently: `warn` says so.
  */
 export async function loadKnownSkus(lakeDir: string, warn: (message: string) => void = stderrWarning): Promise<Set<string> | undefined> {
-  const dir = tableDir(lakeDir, 'curated_products');
-  if (!fs.existsSync(dir)) return undefined;
+  const files = tableFiles(lakeDir, 'curated_products');
+  if (!files.length && !fs.existsSync(tableDir(lakeDir, 'curated_products'))) return undefined;
   const off = 'SKUs are not checked against it (load it again with `retail-lake load-table products FILE`)';
-  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
   if (!files.length) {
     warn(`the product catalogue in the lake is empty; ${off}`);
     return undefined;
   }
   const conn = await openDuckDB();
   try {
-    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}) WHERE sku IS NOT NULL`);
+    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet([${files.map(sqlString).join(', ')}]) WHERE sku IS NOT NULL`);
     const skus = new Set(r.getRows().map(([s]) => String(s)));
     if (!skus.size) warn(`the product catalogue in the lake is empty; ${off}`);
     return skus.size ? skus : undefined;

@@ -9,9 +9,9 @@
  * resumes on the next line.
  */
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 import { CsvError } from './errors.ts';
+import { gunzipNamed } from './gzip.ts';
 
 export type Delimiter = ',' | '\t' | ';' | '|' | 'whitespace';
 
@@ -184,7 +184,7 @@ export function openBytes(file: string): Readable {
   const n = fs.readSync(fd, head, 0, 2, 0);
   fs.closeSync(fd);
   const stream = fs.createReadStream(file);
-  if (n === 2 && head[0] === 0x1f && head[1] === 0x8b) return stream.pipe(zlib.createGunzip());
+  if (n === 2 && head[0] === 0x1f && head[1] === 0x8b) return gunzipNamed(stream, file);
   return stream.pipe(new PassThrough());
 }
 

@@ -4,34 +4,25 @@
  * - curated_events: `<source>:<event_id>` (the cleanser's key),
  * - curated_order_lines from imports: `import:<event_id>` (the importer's key, see order-import.ts),
  * - quarantine_events: `quarantine:<quarantine_id>` (a rejected record is quarantined once).
+ * Only committed files are read (src/lake/commit.ts): every table of a batch is there, or none. A read error is an
+ * error: a seed that silently came up empty would write every record a second time.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { LocalDedupStore } from '../adapters/local/dedup-store.ts';
-import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
-import { tableDir } from '../lake/layout.ts';
+import { openDuckDB } from '../adapters/local/duckdb.ts';
+import { tableFileList } from '../lake/table-files.ts';
 import { quarantineKey } from '../cleanse/batch.ts';
 import { importKey } from './import-keys.ts';
 
 // Callers that seed from the lake also need the key; it lives in a DuckDB-free module for the Lambda importer.
 export { importKey };
 
-function hasParquet(dir: string): boolean {
-  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
-}
-
 export async function dedupStoreFromLake(lakeDir: string): Promise<LocalDedupStore> {
   const store = await LocalDedupStore.fromLake(lakeDir);
-  const glob = (dir: string) => sqlString(path.join(dir, '**', '*.parquet'));
-  const lines = tableDir(lakeDir, 'curated_order_lines');
-  const quarantine = tableDir(lakeDir, 'quarantine_events');
+  const lines = tableFileList(lakeDir, 'curated_order_lines');
+  const quarantine = tableFileList(lakeDir, 'quarantine_events');
   const sources: Array<[sql: string, key: (id: string) => string]> = [];
-  if (hasParquet(lines)) {
-    sources.push([`SELECT event_id FROM read_parquet(${glob(lines)}, hive_partitioning = true) WHERE source = 'import'`, importKey]);
-  }
-  if (hasParquet(quarantine)) {
-    sources.push([`SELECT quarantine_id FROM read_parquet(${glob(quarantine)}, hive_partitioning = true)`, quarantineKey]);
-  }
+  if (lines) sources.push([`SELECT event_id FROM read_parquet(${lines}, hive_partitioning = true) WHERE source = 'import'`, importKey]);
+  if (quarantine) sources.push([`SELECT quarantine_id FROM read_parquet(${quarantine}, hive_partitioning = true, union_by_name = true)`, quarantineKey]);
   if (!sources.length) return store;
   const conn = await openDuckDB();
   try {

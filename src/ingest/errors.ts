@@ -37,3 +37,11 @@ export class FeedError extends IngestError {
     this.name = 'FeedError';
   }
 }
+
+/** A .gz input is damaged or cut short (a truncated copy or download). */
+export class GzipError extends IngestError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GzipError';
+  }
+}

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
+import { gunzipNamed } from './gzip.ts';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { BatchItemFailures, StreamEvent } from '../cleanse/stream-handler.ts';
 import { FeedError } from './errors.ts';
@@ -30,7 +30,7 @@ export interface FeedOptions {
  */
 export async function* readLines(file: string): AsyncGenerator<{ bytes: Buffer; line: number }> {
   let stream: NodeJS.ReadableStream = fs.createReadStream(file);
-  if (file.endsWith('.gz')) stream = stream.pipe(zlib.createGunzip());
+  if (file.endsWith('.gz')) stream = gunzipNamed(fs.createReadStream(file), file);
   let carry: Buffer[] = [];
   let line = 0;
   const cut = (parts: Buffer[]) => {

@@ -2,7 +2,6 @@
  * The local ingest pipeline: the same cleanser handler the Lambda runs, wired to local adapters (Parquet files via
  * DuckDB, an in-memory dedup store seeded from the lake).
  */
-import path from 'node:path';
 import { createCleanser, type Cleanser } from '../cleanse/cleanser.ts';
 import { createPii, type Pii } from '../cleanse/pii.ts';
 import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
@@ -12,6 +11,7 @@ import { localConfig, localPiiKey } from '../config/local.ts';
 import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
+import { withLakeCommit, type LakeCommit } from '../lake/commit.ts';
 
 export interface IngestOptions {
   readonly lakeDir: string;
@@ -35,9 +35,14 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
   });
 }
 
+/** Ingests JSONL files in one lake commit: raw copies, curated tables and quarantine land together or not at all. */
 export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
   // The cleanser first: a refused development key (--no-dev-key) stops the run before the lake is touched.
   const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
+  return withLakeCommit(opts.lakeDir, 'ingest', (c) => ingestIn(files, opts, c, cleanser));
+}
+
+async function ingestIn(files: readonly string[], opts: IngestOptions, commit: LakeCommit, cleanser: Cleanser): Promise<IngestCounts> {
   const sink = new LocalLakeSink(opts.lakeDir);
   const dedup = await dedupStoreFromLake(opts.lakeDir);
   const total = emptyCounts();
@@ -46,7 +51,7 @@ export async function ingestJsonl(files: readonly string[], opts: IngestOptions)
   try {
     await feedJsonlFiles(files, handler, {
       batchSize: opts.batchSize,
-      rawDir: path.join(opts.lakeDir, 'raw', 'stream', `dt=${day}`),
+      rawDir: commit.stageDir(`raw/stream/dt=${day}`),
       onProgress: opts.onProgress,
     });
     await sink.commit();

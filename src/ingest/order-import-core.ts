@@ -14,7 +14,6 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
 import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
 import { RecordRejectedError } from '../cleanse/errors.ts';
@@ -24,6 +23,7 @@ import { currencyDigits, localToUtcMs, money, normaliseCode, preview, tzOffsetMs
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import { assertUniqueHeader, readCsvRecords, splitFields, type CsvRecord, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
+import { gunzipNamed } from './gzip.ts';
 import { ImportError } from './errors.ts';
 import { importKey } from './import-keys.ts';
 
@@ -493,7 +493,7 @@ export interface OrderImportResult {
 }
 
 /** A stream's bytes, gunzipped when they start with the gzip magic bytes (whatever the source is called). */
-export async function gunzipIfGzip(stream: Readable): Promise<Readable> {
+export async function gunzipIfGzip(stream: Readable, name = 'the export'): Promise<Readable> {
   const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const first = await it.next();
   const head = first.done ? Buffer.alloc(0) : typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
@@ -504,9 +504,7 @@ export async function gunzipIfGzip(stream: Readable): Promise<Readable> {
   }
   const bytes = Readable.from(all(), { objectMode: false });
   if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return bytes;
-  const gunzip = createGunzip();
-  bytes.on('error', (e) => gunzip.destroy(e));
-  return bytes.pipe(gunzip);
+  return gunzipNamed(bytes, name);
 }
 
 /** Resolves and checks the settings before any byte is read; throws ImportError naming the bad option. */
@@ -569,7 +567,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
       addCounts(total, r.counts);
       batch = [];
     };
-    const bytes = await gunzipIfGzip(await source.open());
+    const bytes = await gunzipIfGzip(await source.open(), source.name);
     for await (const rec of readCsvRecords(bytes, { delimiter, maxRecordBytes: base.maxRecordBytes })) {
       if (!spec) {
         let names: string[];

@@ -25,6 +25,7 @@ import { localPii } from './local-pipeline.ts';
 import { ImportError } from './errors.ts';
 import { checkImportSettings, importOrderSources, type ImportSpec, type OrderImportSettings } from './order-import-core.ts';
 import { rewriteQuarantine } from './quarantine-files.ts';
+import { lakeFile, putLakeFile, withLakeCommit } from '../lake/commit.ts';
 
 export * from './order-import-core.ts';
 export { importKey } from './import-keys.ts';
@@ -46,19 +47,23 @@ export function specPath(lakeDir: string, id: string): string {
   return path.join(lakeDir, 'quarantine', 'import_specs', `${id}.json`);
 }
 
+const specRel = (id: string) => `quarantine/import_specs/${id}.json`;
+
 export function loadSpec(lakeDir: string, id: string): ImportSpec | undefined {
-  const p = specPath(lakeDir, id);
-  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as ImportSpec) : undefined;
+  const p = lakeFile(lakeDir, specRel(id));
+  return p ? (JSON.parse(fs.readFileSync(p, 'utf8')) as ImportSpec) : undefined;
 }
 
+/** Saved with the import's rows, in its lake commit. */
 function saveSpec(lakeDir: string, id: string, spec: ImportSpec): void {
-  const p = specPath(lakeDir, id);
-  if (fs.existsSync(p)) return;
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, JSON.stringify(spec, null, 2) + '\n');
+  if (lakeFile(lakeDir, specRel(id))) return;
+  putLakeFile(lakeDir, specRel(id), JSON.stringify(spec, null, 2) + '\n');
 }
 
-/** Imports order-line files into the local lake; returns reconciled counts over all files. */
+/**
+ * Imports order-line files into the local lake in one lake commit (order lines, quarantined rows, the import's
+ * settings and the quarantine rows it resolves land together or not at all); returns reconciled counts.
+ */
 export async function importOrders(files: readonly string[], opts: OrderImportOptions): Promise<IngestCounts> {
   const cfg = localConfig();
   const now = opts.now ?? new Date();
@@ -73,6 +78,10 @@ export async function importOrders(files: readonly string[], opts: OrderImportOp
   for (const f of files) if (!fs.existsSync(f)) throw new ImportError(`no such file: ${f}`);
   const pii = opts.pii ?? localPii();
 
+  return withLakeCommit(opts.lakeDir, 'import-orders', () => importIn(files, opts, settings, now, pii));
+}
+
+async function importIn(files: readonly string[], opts: OrderImportOptions, settings: OrderImportSettings, now: Date, pii: Pii): Promise<IngestCounts> {
   const sink = opts.sink ?? new LocalLakeSink(opts.lakeDir);
   try {
     const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));

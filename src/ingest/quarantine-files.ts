@@ -1,8 +1,9 @@
 /**
  * Rewrites quarantine Parquet files in place (local lake): rows that were resolved (they passed on replay, or a later
  * import accepted them) leave; rows that still fail get their current reason and replayed_at. Each affected file is
- * rewritten whole: the new file is renamed in before the old one is deleted, so a crash can leave a row twice (the
- * next rewrite folds copies of one quarantine_id) but never loses one.
+ * rewritten whole, and the new files replace the old ones in one lake commit (src/lake/commit.ts) — with the rows the
+ * replay or import wrote to curated when it runs inside that command's commit — so a crash loses no row and doubles
+ * none. (The rewrite still folds copies of one quarantine_id, which lakes written before commits could hold.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { dataColumns, duckdbType, tableDef } from '../contract/index.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
-import { tableDir } from '../lake/layout.ts';
+import { tablePrefix } from '../lake/layout.ts';
+import { lakeFiles, lakeRel, lakeWrite } from '../lake/commit.ts';
 
 export interface QuarantineUpdate {
   readonly quarantine_id: string;
@@ -21,20 +23,20 @@ export interface QuarantineUpdate {
   readonly message?: string;
 }
 
-export function quarantineGlob(lakeDir: string): string | undefined {
-  const dir = tableDir(lakeDir, 'quarantine_events');
-  if (!fs.existsSync(dir) || !fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'))) return undefined;
-  return path.join(dir, '**', '*.parquet');
+/** The committed quarantine files as a DuckDB list literal, or undefined when there are none. */
+export function quarantineFiles(lakeDir: string): string | undefined {
+  const files = lakeFiles(lakeDir, tablePrefix('quarantine_events'), '.parquet');
+  return files.length ? `[${files.map(sqlString).join(', ')}]` : undefined;
 }
 
 /** Applies updates to the quarantine files that hold their rows; `replayedIso` stamps rows kept with an update. */
 export async function rewriteQuarantine(lakeDir: string, updates: readonly QuarantineUpdate[], replayedIso: string, conn?: DuckDBConnection): Promise<void> {
-  const glob = quarantineGlob(lakeDir);
-  if (!glob || !updates.length) return;
+  const list = quarantineFiles(lakeDir);
+  if (!list || !updates.length) return;
+  await lakeWrite(lakeDir, 'quarantine rewrite', async (commit) => {
   const c = conn ?? (await openDuckDB());
   try {
-    const tmp = path.join(lakeDir, '_staging', `quarantine-updates-${process.pid}-${randomUUID()}.ndjson`);
-    fs.mkdirSync(path.dirname(tmp), { recursive: true });
+    const tmp = path.join(commit.scratchDir, `quarantine-updates-${randomUUID()}.ndjson`);
     fs.writeFileSync(tmp, updates.map((u) => JSON.stringify(u)).join('\n') + '\n');
     await c.run(
       `CREATE OR REPLACE TEMP TABLE quarantine_updates AS SELECT * FROM read_json(${sqlString(tmp)}, format = 'newline_delimited',
@@ -43,7 +45,7 @@ export async function rewriteQuarantine(lakeDir: string, updates: readonly Quara
     fs.rmSync(tmp, { force: true });
     const files = (
       await c.runAndReadAll(
-        `SELECT DISTINCT filename FROM read_parquet(${sqlString(glob)}, filename = true, union_by_name = true)
+        `SELECT DISTINCT filename FROM read_parquet(${list}, filename = true, union_by_name = true)
          WHERE quarantine_id IN (SELECT quarantine_id FROM quarantine_updates)`,
       )
     ).getRows().map(([f]) => String(f));
@@ -66,17 +68,21 @@ export async function rewriteQuarantine(lakeDir: string, updates: readonly Quara
       const rel = `read_parquet(${sqlString(file)}, union_by_name = true) q LEFT JOIN quarantine_updates u ON q.quarantine_id = u.quarantine_id
                    WHERE u.resolved IS NOT TRUE`;
       const kept = Number((await c.runAndReadAll(`SELECT count(*) FROM ${rel}`)).getRows()[0]![0]);
+      const old = lakeRel(lakeDir, file);
       if (kept > 0) {
-        const next = path.join(path.dirname(file), `part-${randomUUID()}.parquet`);
-        await c.run(
+        const next = commit.stage(`${path.posix.dirname(old)}/part-${randomUUID()}.parquet`);
+        await commit.copy(
+          c,
+          'quarantine_events',
           `COPY (SELECT ${select} FROM ${rel} QUALIFY row_number() OVER (PARTITION BY q.quarantine_id) = 1)
-           TO ${sqlString(`${next}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`,
+           TO ${sqlString(next)} (FORMAT parquet, COMPRESSION zstd)`,
+          next,
         );
-        fs.renameSync(`${next}.tmp`, next);
       }
-      fs.rmSync(file, { force: true });
+      commit.delete(old);
     }
   } finally {
     if (!conn) c.closeSync();
   }
+  });
 }

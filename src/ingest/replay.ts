@@ -12,8 +12,6 @@
  * file is renamed in before the old one is deleted, so a crash can leave a row twice (a later replay folds the
  * copies) but never lose one. Batch-table rows (source batch_*) are not replayed: reload the table instead.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { QuarantineRow } from '../contract/index.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
@@ -22,7 +20,8 @@ import { emptyCounts, routeOutcome, writeRouted, type IngestCounts, type Routed,
 import type { Cleanser } from '../cleanse/cleanser.ts';
 import type { Pii } from '../cleanse/pii.ts';
 import { REASON_CODES } from '../cleanse/reasons.ts';
-import { tableDir } from '../lake/layout.ts';
+import { tableFileList } from '../lake/table-files.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
 import { localCleanser, localPii } from './local-pipeline.ts';
 import {
@@ -57,17 +56,13 @@ interface Stored {
   received_ms: number;
 }
 
-function hasParquet(dir: string): boolean {
-  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
-}
-
-async function readQuarantine(conn: DuckDBConnection, dir: string, reason?: string): Promise<Stored[]> {
+async function readQuarantine(conn: DuckDBConnection, list: string, reason?: string): Promise<Stored[]> {
   const where = [`source NOT LIKE 'batch\\_%' ESCAPE '\\'`];
   if (reason) where.push(`reason_code = ${sqlString(reason)}`);
   const rows = (
     await conn.runAndReadAll(
       `SELECT quarantine_id, reason_code, raw_payload, raw_encoding, origin, epoch_ms(received_at) AS received_ms
-       FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true)
+       FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)
        WHERE ${where.join(' AND ')} ORDER BY received_at, origin`,
     )
   ).getRowObjectsJson() as Array<Omit<Stored, 'received_ms'> & { received_ms: string | number }>;
@@ -78,13 +73,13 @@ async function readQuarantine(conn: DuckDBConnection, dir: string, reason?: stri
 }
 
 async function maxLineNumbers(conn: DuckDBConnection, lakeDir: string, orders: string[]): Promise<Map<string, number>> {
-  const dir = tableDir(lakeDir, 'curated_order_lines');
+  const files = tableFileList(lakeDir, 'curated_order_lines');
   const out = new Map<string, number>();
-  if (!orders.length || !hasParquet(dir)) return out;
+  if (!orders.length || !files) return out;
   const list = orders.map(sqlString).join(', ');
   const rows = (
     await conn.runAndReadAll(
-      `SELECT order_id, max(line_number) FROM read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true)
+      `SELECT order_id, max(line_number) FROM read_parquet(${files}, hive_partitioning = true, union_by_name = true)
        WHERE source = 'import' AND order_id IN (${list}) GROUP BY 1`,
     )
   ).getRows();
@@ -97,14 +92,19 @@ export async function replayQuarantine(opts: ReplayOptions): Promise<IngestCount
   if (opts.reason !== undefined && !(REASON_CODES as string[]).includes(opts.reason)) {
     throw new ReplayError(`--reason ${JSON.stringify(opts.reason)} is not a reason code; expected one of ${REASON_CODES.join(', ')}`);
   }
+  // One lake commit: the records that pass and the quarantine rewrite land together or not at all.
+  return withLakeCommit(opts.lakeDir, 'replay', () => replayIn(opts));
+}
+
+async function replayIn(opts: ReplayOptions): Promise<IngestCounts> {
   const counts = emptyCounts();
-  const dir = tableDir(opts.lakeDir, 'quarantine_events');
-  if (!hasParquet(dir)) return counts;
+  const list = tableFileList(opts.lakeDir, 'quarantine_events');
+  if (!list) return counts;
   const now = opts.now ?? new Date();
   const conn = await openDuckDB();
   const sink = new LocalLakeSink(opts.lakeDir);
   try {
-    const stored = await readQuarantine(conn, dir, opts.reason);
+    const stored = await readQuarantine(conn, list, opts.reason);
     counts.received = stored.length;
     if (!stored.length) return counts;
     const cleanser = opts.cleanser ?? (await localCleanser(opts.lakeDir));

@@ -23,7 +23,8 @@ import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import type { QuarantineRow } from '../contract/index.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
-import { quarantineGlob } from './quarantine-files.ts';
+import { quarantineFiles } from './quarantine-files.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 import { assertUniqueHeader, openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
@@ -118,11 +119,11 @@ function rejectionMessage<F extends string>(r: Rejected, map: FieldMap<F>): stri
 
 /** quarantine_ids of this table's rows already in the quarantine zone. */
 async function quarantinedIds(lakeDir: string, source: string): Promise<Set<string>> {
-  const glob = quarantineGlob(lakeDir);
-  if (!glob) return new Set();
+  const list = quarantineFiles(lakeDir);
+  if (!list) return new Set();
   const conn = await openDuckDB();
   try {
-    const rows = await queryRows(conn, `select distinct quarantine_id from read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true) where source = ${sqlString(source)}`);
+    const rows = await queryRows(conn, `select distinct quarantine_id from read_parquet(${list}, hive_partitioning = true, union_by_name = true) where source = ${sqlString(source)}`);
     return new Set(rows.map((r) => String(r.quarantine_id)));
   } finally {
     conn.closeSync();
@@ -137,6 +138,8 @@ async function importTable<F extends string>(
   keyOf: (row: Record<string, unknown>) => string,
   parse: (cells: Cells<F>, file: string, date: DateReader) => Parsed,
 ): Promise<IngestCounts> {
+  // One lake commit: the table and its quarantined rows land together or not at all.
+  return withLakeCommit(o.lakeDir, table === IMPORTED_REVIEWS_TABLE ? 'import-reviews' : 'import-series', async () => {
   const delimiter = o.delimiter ?? ',';
   const date = o.dateFormat ? compileDateFormat(o.dateFormat) : defaultDateReader;
   const counts = emptyCounts();
@@ -236,6 +239,7 @@ async function importTable<F extends string>(
     }
   }
   return counts;
+  });
 }
 
 function day(text: string | undefined, date: DateReader): string | undefined {

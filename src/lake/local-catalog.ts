@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { columnsOf, DERIVED_TABLES, duckdbType, TABLES, type TableDef } from '../contract/index.ts';
 import { openDuckDB, sandbox, sqlString } from '../adapters/local/duckdb.ts';
-import { tableDir } from './layout.ts';
+import { tablePrefix } from './layout.ts';
+import { lakeFiles, lakeRel } from './commit.ts';
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 
@@ -57,15 +58,12 @@ export function stripComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 }
 
-/** Every Parquet file under `dir`, sorted. */
-function parquetFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.parquet'))
-    .sort()
-    .map((f) => path.join(dir, f));
+/**
+ * Every committed Parquet file under `dir`, sorted: readers never see a file of an unfinished commit, nor one a
+ * committed batch removed (src/lake/commit.ts).
+ */
+function parquetFiles(lakeDir: string, rel: string): string[] {
+  return lakeFiles(lakeDir, rel, '.parquet');
 }
 
 /**
@@ -79,7 +77,7 @@ function parquetList(files: string[]): string {
 /** SQL that reads a contract table from the lake, or a typed empty relation when it has no files yet. */
 export function tableRelation(lakeDir: string, t: TableDef): string {
   const cols = columnsOf(t.schema);
-  const files = parquetFiles(tableDir(lakeDir, t));
+  const files = parquetFiles(lakeDir, tablePrefix(t));
   if (!files.length) {
     return `SELECT ${cols.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
   }
@@ -91,13 +89,8 @@ export function tableRelation(lakeDir: string, t: TableDef): string {
 /** Tables the pipeline derives (tags, scores, forecasts...) stored under curated/<name>/; named after the folder. */
 function derivedTables(lakeDir: string): string[] {
   const contractPaths = new Set([...TABLES, ...DERIVED_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
-  const root = path.join(lakeDir, 'curated');
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !contractPaths.has(e.name) && /^[a-z][a-z0-9_]*$/.test(e.name) && parquetFiles(path.join(root, e.name)).length > 0)
-    .map((e) => e.name)
-    .sort();
+  const names = new Set(parquetFiles(lakeDir, 'curated').map((f) => lakeRel(lakeDir, f).split('/')[1]!));
+  return [...names].filter((n) => !contractPaths.has(n) && /^[a-z][a-z0-9_]*$/.test(n)).sort();
 }
 
 export interface LakeCatalog {
@@ -128,7 +121,7 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
     views.push(t.name);
   }
   for (const name of derivedTables(lakeDir)) {
-    const files = parquetFiles(path.join(lakeDir, 'curated', name));
+    const files = parquetFiles(lakeDir, `curated/${name}`);
     await conn.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet(${parquetList(files)}, hive_partitioning = true, union_by_name = true)`);
     views.push(name);
   }

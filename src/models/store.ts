@@ -5,9 +5,9 @@
  * `ModelStore` is the port; `LocalModelStore` is the laptop twin. An S3 adapter implements the same interface with
  * the same keys (`modelKey`, `latestKey`).
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { crashPoint, lakeFile, lakeFiles, lakeRel, lakeWrite } from '../lake/commit.ts';
 import { parseCard, renderCardMarkdown, type ModelCard } from './card.ts';
 import { ModelStoreError } from './errors.ts';
 
@@ -86,7 +86,10 @@ export function readArtifacts(m: StoredModel): { version: string; onnx: Uint8Arr
   return { version: m.version, onnx, card };
 }
 
-/** Models under `<lakeDir>/models`. Writes go to a temporary directory that is renamed into place. */
+/**
+ * Models under `<lakeDir>/models`. A version and its `latest` pointer are written in one lake commit
+ * (src/lake/commit.ts), with the command's other outputs when it runs inside the command's commit.
+ */
 export class LocalModelStore implements ModelStore {
   constructor(private readonly lakeDir: string) {}
 
@@ -98,25 +101,16 @@ export class LocalModelStore implements ModelStore {
     checkName('model name', name);
     checkName('model version', version);
     if (Object.keys(files).length === 0) throw new ModelStoreError(`model ${name} ${version}: no files to store`);
-    const tmp = this.dir(name, `.tmp-${version}-${randomUUID()}`);
-    await mkdir(tmp, { recursive: true });
+    for (const file of Object.keys(files)) checkName('file name', file);
     try {
-      for (const [file, bytes] of Object.entries(files)) {
-        checkName('file name', file);
-        await writeFile(path.join(tmp, file), bytes);
-      }
-      const target = this.dir(name, version);
-      await rm(target, { recursive: true, force: true });
-      await rename(tmp, target);
+      await lakeWrite(this.lakeDir, `store model ${name}`, async (c) => {
+        c.replaceDir(`${MODEL_ZONE}/${name}/${version}`);
+        for (const [file, bytes] of Object.entries(files)) await writeFile(c.stage(modelKey(name, version, file)), bytes);
+        crashPoint(`model:${name}`);
+        if (options.setLatest ?? true) await writeFile(c.stage(latestKey(name)), `${version}\n`);
+      });
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
       throw new ModelStoreError(`could not store model ${name} ${version} under ${this.dir(name)}`, { cause: e });
-    }
-    if (options.setLatest ?? true) {
-      const pointer = this.dir(name, 'latest');
-      const tmpPointer = `${pointer}.${randomUUID()}.tmp`;
-      await writeFile(tmpPointer, `${version}\n`);
-      await rename(tmpPointer, pointer);
     }
   }
 
@@ -125,28 +119,24 @@ export class LocalModelStore implements ModelStore {
     let v = version;
     if (version === 'latest') {
       try {
-        v = (await readFile(this.dir(name, 'latest'), 'utf8')).trim();
+        v = (await readFile(lakeFile(this.lakeDir, latestKey(name)) ?? this.dir(name, 'latest'), 'utf8')).trim();
       } catch (e) {
         throw new ModelStoreError(`no trained ${name} model in ${this.dir()}: run \`retail-lake train ${name}\` first`, { cause: e });
       }
     }
     checkName('model version', v);
-    let names: string[];
-    try {
-      names = await readdir(this.dir(name, v));
-    } catch (e) {
-      throw new ModelStoreError(`model ${name} has no version ${v} in ${this.dir(name)}`, { cause: e });
-    }
+    const paths = lakeFiles(this.lakeDir, `${MODEL_ZONE}/${name}/${v}`);
+    if (!paths.length) throw new ModelStoreError(`model ${name} has no version ${v} in ${this.dir(name)}`);
     const files: Record<string, Uint8Array> = {};
-    for (const f of names.sort()) files[f] = new Uint8Array(await readFile(this.dir(name, v, f)));
+    for (const p of paths) files[path.basename(p)] = new Uint8Array(await readFile(p));
     return { name, version: v, files };
   }
 
   async versions(name: string): Promise<string[]> {
     checkName('model name', name);
     try {
-      const entries = await readdir(this.dir(name), { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+      const versions = lakeFiles(this.lakeDir, `${MODEL_ZONE}/${name}`).map((p) => lakeRel(this.lakeDir, p).split('/')).filter((parts) => parts.length === 4);
+      return [...new Set(versions.map((parts) => parts[2]!))].filter((v) => !v.startsWith('.')).sort();
     } catch {
       return [];
     }

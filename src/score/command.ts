@@ -6,6 +6,7 @@ import { emit, table, type GlobalOptions } from '../cli/output.ts';
 import { runLocalCouponIssuer, type LocalIssuerSummary } from '../coupons/local-subscriber.ts';
 import { loadEventRules } from '../events/rules.ts';
 import { scoreLake, type ScoreSummary } from './score.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export interface ScoreCommandOptions extends GlobalOptions {
   readonly asOf?: string;
@@ -14,8 +15,12 @@ export interface ScoreCommandOptions extends GlobalOptions {
 }
 
 export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary & { coupons: LocalIssuerSummary }> {
+  // Scores, events and coupons in one lake commit.
+  const { s, coupons } = await withLakeCommit(o.lake, 'score', async () => {
   const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules), ...(o.leadTimeDays !== undefined ? { leadTimeDays: o.leadTimeDays } : {}) });
   const coupons = await runLocalCouponIssuer({ lakeDir: o.lake });
+  return { s, coupons };
+  });
   const out = { ...s, coupons };
   emit(o, out, () => {
     printScoreSummary(s);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { duckdbType, type Column } from '../contract/columns.ts';
 import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { replaceParquetDir } from '../identity/lake-output.ts';
+import { lakeFiles, lakeWrite } from '../lake/commit.ts';
 
 function cell(c: Column, v: unknown): unknown {
   if (v === undefined || v === null) return null;
@@ -33,40 +34,35 @@ export interface WriteRowsOptions {
   readonly mode: 'replace' | 'add';
 }
 
-/** Writes the rows; returns the Parquet file or directory written. */
+/** Writes the rows (in the open lake commit, or one of its own); returns the Parquet file or directory written. */
 export async function writeRows(o: WriteRowsOptions): Promise<string> {
-  const staging = path.join(o.lakeDir, '_staging');
-  fs.mkdirSync(staging, { recursive: true });
-  const json = path.join(staging, `rows-${randomUUID()}.jsonl`);
-  if (o.rows.length) {
-    fs.writeFileSync(json, o.rows.map((r) => JSON.stringify(Object.fromEntries(o.columns.map((c) => [c.name, cell(c, r[c.name])])))).join('\n') + '\n');
-  }
-  const select = selectFrom(o.rows.length ? json : undefined, o.columns);
-  const conn = await openDuckDB();
-  try {
-    if (o.mode === 'replace') return await replaceParquetDir(conn, o.lakeDir, o.relDir, select);
-    const dir = path.join(o.lakeDir, 'curated', o.relDir);
-    const tmp = path.join(staging, `part-${randomUUID()}.parquet`);
-    await conn.run(`copy (${select}) to ${sqlString(tmp)} (format parquet, compression zstd)`);
-    fs.mkdirSync(dir, { recursive: true });
-    const dest = path.join(dir, `part-${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
-    fs.renameSync(tmp, dest);
-    return dest;
-  } finally {
-    conn.closeSync();
-    fs.rmSync(json, { force: true });
-  }
+  return lakeWrite(o.lakeDir, `write ${o.relDir}`, async (c) => {
+    const json = path.join(c.scratchDir, `rows-${randomUUID()}.jsonl`);
+    if (o.rows.length) {
+      fs.writeFileSync(json, o.rows.map((r) => JSON.stringify(Object.fromEntries(o.columns.map((col) => [col.name, cell(col, r[col.name])])))).join('\n') + '\n');
+    }
+    const select = selectFrom(o.rows.length ? json : undefined, o.columns);
+    const conn = await openDuckDB();
+    try {
+      if (o.mode === 'replace') return await replaceParquetDir(conn, o.lakeDir, o.relDir, select);
+      const rel = `curated/${o.relDir}/part-${Date.now()}-${randomUUID().slice(0, 8)}.parquet`;
+      const out = c.stage(rel);
+      await c.copy(conn, o.relDir, `copy (${select}) to ${sqlString(out)} (format parquet, compression zstd)`, out);
+      return path.join(o.lakeDir, rel);
+    } finally {
+      conn.closeSync();
+      fs.rmSync(json, { force: true });
+    }
+  });
 }
 
 /** Rows of every Parquet file under curated/<relDir>, JSON columns parsed; [] when there are none. */
 export async function readRows(lakeDir: string, relDir: string, columns: readonly Column[]): Promise<Record<string, unknown>[]> {
-  const dir = path.join(lakeDir, 'curated', relDir);
-  if (!fs.existsSync(dir)) return [];
-  const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet'));
+  const files = lakeFiles(lakeDir, `curated/${relDir}`, '.parquet');
   if (!files.length) return [];
   const conn = await openDuckDB();
   try {
-    const list = `[${files.sort().map((f) => sqlString(path.join(dir, f))).join(', ')}]`;
+    const list = `[${files.map(sqlString).join(', ')}]`;
     const rows = await queryRows(conn, `select ${columns.map((c) => `"${c.name}"`).join(', ')} from read_parquet(${list}, union_by_name = true)`);
     return rows.map((r) => {
       const out: Record<string, unknown> = { ...r };

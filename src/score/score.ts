@@ -22,6 +22,7 @@ import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, type CustomerScore } fro
 import { replenishmentEvents } from '../events/replenishment.ts';
 import { localConfig } from '../config/local.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
 
@@ -214,7 +215,12 @@ export async function readScores(lakeDir: string, asOf: string): Promise<Custome
   return (await readRows(lakeDir, `${CUSTOMER_SCORES_TABLE}/dt=${asOf}`, CUSTOMER_SCORE_COLUMNS)) as CustomerScore[];
 }
 
-export async function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
+/** Runs in one lake commit (src/lake/commit.ts): everything it writes lands together, or nothing does. */
+export function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
+  return withLakeCommit(o.lakeDir, 'score', () => scoreLakeIn(o));
+}
+
+async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
   const started = Date.now();
   const store = o.store ?? new LocalModelStore(o.lakeDir);
   const trained = async (name: string) => (await store.versions(name)).length > 0;

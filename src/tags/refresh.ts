@@ -21,6 +21,7 @@ import {
 import type { IdentityType } from '../contract/index.ts';
 import { latestDataDate, parseAsOf } from './as-of.ts';
 import { TagsError } from './errors.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export interface TagsOptions {
   readonly lakeDir: string;
@@ -53,7 +54,12 @@ export interface TagsSummary {
 /** Views computed once into session tables, in dependency order (see the module comment). */
 const SESSION_MATERIALISED = ['int_order_lines', 'tag_orders', 'tag_purchases'];
 
-export async function refreshTags(opts: TagsOptions): Promise<TagsSummary> {
+/** Runs in one lake commit (src/lake/commit.ts): everything it writes lands together, or nothing does. */
+export function refreshTags(opts: TagsOptions): Promise<TagsSummary> {
+  return withLakeCommit(opts.lakeDir, 'tags', () => refreshTagsIn(opts));
+}
+
+async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
   const started = Date.now();
   const timings: Record<string, number> = {};
   const lap = (name: string, t0: number) => (timings[name] = Math.round((Date.now() - t0) / 100) / 10);

@@ -14,6 +14,7 @@ import { findGroundTruth } from './ground-truth.ts';
 import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, noEventsMessage, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
 import { trainSegmentsFromLake } from './segments.ts';
 import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
+import { withLakeCommit } from '../lake/commit.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
@@ -67,7 +68,12 @@ export function checkHorizon(days: number): number {
   return days;
 }
 
-export async function trainModels(o: TrainOptions): Promise<TrainSummary> {
+/** Runs in one lake commit (src/lake/commit.ts): everything it writes lands together, or nothing does. */
+export function trainModels(o: TrainOptions): Promise<TrainSummary> {
+  return withLakeCommit(o.lakeDir, 'train', () => trainModelsIn(o));
+}
+
+async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   const model = parseTrainTarget(o.model);
   const horizonDays = checkHorizon(o.horizonDays ?? DEFAULT_TRAIN_HORIZON_DAYS);
   const names = model === 'all' ? [...TRAINABLE_MODELS] : [model];

@@ -2,29 +2,27 @@
  * Local twin of the DynamoDB dedup table: a set of accepted keys, seeded from the event ids already in the lake so
  * that re-ingesting a file (a replay) counts its events as duplicates.
  */
-import fs from 'node:fs';
 import type { DedupStore } from '../../ports/index.ts';
-import { tableDir } from '../../lake/layout.ts';
-import { openDuckDB, sqlString } from './duckdb.ts';
+import { tableFileList } from '../../lake/table-files.ts';
+import { openDuckDB } from './duckdb.ts';
 
 export class LocalDedupStore implements DedupStore {
   private readonly keys = new Set<string>();
 
+  /**
+   * Seeded from the committed curated_events (`<source>:<event_id>`). A file that cannot be read is an error, never
+   * an empty seed: an empty seed would write every record again.
+   */
   static async fromLake(lakeDir: string): Promise<LocalDedupStore> {
     const store = new LocalDedupStore();
-    const dir = tableDir(lakeDir, 'curated_events');
-    if (fs.existsSync(dir)) {
-      const conn = await openDuckDB();
-      try {
-        const reader = await conn.runAndReadAll(
-          `SELECT source || ':' || event_id AS k FROM read_parquet(${sqlString(dir + '/**/*.parquet')}, hive_partitioning = true)`,
-        );
-        for (const [k] of reader.getRows()) store.keys.add(String(k));
-      } catch {
-        // An empty lake has no Parquet files yet.
-      } finally {
-        conn.closeSync();
-      }
+    const files = tableFileList(lakeDir, 'curated_events');
+    if (!files) return store;
+    const conn = await openDuckDB();
+    try {
+      const reader = await conn.runAndReadAll(`SELECT source || ':' || event_id AS k FROM read_parquet(${files}, hive_partitioning = true)`);
+      for (const [k] of reader.getRows()) store.keys.add(String(k));
+    } finally {
+      conn.closeSync();
     }
     return store;
   }

@@ -1,14 +1,16 @@
 /**
- * Local twin of the S3/Firehose writer: flush() makes appended rows durable in an NDJSON staging file per table;
- * commit() converts the staged rows with DuckDB into Hive-partitioned Parquet (source=.../dt=.../part-<uuid>.parquet),
- * the layout Athena reads in AWS. Converting once per run keeps files few and large, as Firehose buffering does.
+ * Local twin of the S3/Firehose writer: flush() spills appended rows to an NDJSON scratch file per table;
+ * commit() converts them with DuckDB into Hive-partitioned Parquet (source=.../dt=.../part-<uuid>.parquet), the
+ * layout Athena reads in AWS, and publishes every table in one lake commit (src/lake/commit.ts): all tables or none.
+ * Converting once per run keeps files few and large, as Firehose buffering does.
  */
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { columnsOf, duckdbType, tableDef } from '../../contract/index.ts';
 import type { LakeSink } from '../../ports/index.ts';
-import { tableDir } from '../../lake/layout.ts';
+import { tablePrefix } from '../../lake/layout.ts';
+import { crashPoint, lakeWrite, STAGING } from '../../lake/commit.ts';
 import { openDuckDB, sqlString } from './duckdb.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -21,7 +23,8 @@ export class LocalLakeSink implements LakeSink {
   private readonly stagingDir: string;
 
   constructor(private readonly lakeDir: string) {
-    this.stagingDir = path.join(lakeDir, '_staging', `${process.pid}-${Date.now()}`);
+    // Scratch for spilled rows; a killed run's scratch is removed by the next writer (recoverLake).
+    this.stagingDir = path.join(lakeDir, STAGING, `${process.pid}-sink-${randomUUID().slice(0, 8)}`);
   }
 
   async append(table: string, rows: readonly object[]): Promise<void> {
@@ -40,6 +43,7 @@ export class LocalLakeSink implements LakeSink {
     fs.appendFileSync(file, buf.join('\n') + '\n');
     buf.length = 0;
     this.staged.set(table, file);
+    crashPoint(`spill:${table}`);
   }
 
   async flush(): Promise<void> {
@@ -51,27 +55,30 @@ export class LocalLakeSink implements LakeSink {
     for (const buf of this.pending.values()) buf.length = 0;
   }
 
-  /** Converts everything staged into Parquet files in the lake. */
+  /** Converts everything staged into Parquet and publishes all tables in one lake commit (or joins the open one). */
   async commit(): Promise<void> {
     await this.flush();
     if (!this.staged.size) return;
     this.conn ??= await openDuckDB();
-    for (const [table, file] of this.staged) {
-      const def = tableDef(table);
-      const cols = columnsOf(def.schema);
-      const spec = cols.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
-      const list = sqlString(file);
-      const dest = tableDir(this.lakeDir, def);
-      fs.mkdirSync(dest, { recursive: true });
-      // Partitioned tables get a directory of Hive partitions; unpartitioned ones one more file in their folder.
-      const target = def.partitionKeys.length
-        ? `${sqlString(dest)} (FORMAT parquet, COMPRESSION zstd, APPEND true, FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (${def.partitionKeys.join(', ')}))`
-        : `${sqlString(path.join(dest, `part-${randomUUID()}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`;
-      await this.conn.run(
-        `COPY (SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM read_json(${list}, format='newline_delimited', columns={${spec}})) TO ${target}`,
-      );
-      fs.rmSync(file, { force: true });
-    }
+    const conn = this.conn;
+    await lakeWrite(this.lakeDir, 'write', async (c) => {
+      for (const [table, file] of this.staged) {
+        const def = tableDef(table);
+        const cols = columnsOf(def.schema);
+        const spec = cols.map((col) => `${sqlString(col.name)}: ${sqlString(duckdbType(col.type))}`).join(', ');
+        // Partitioned tables get a tree of Hive partitions; unpartitioned ones one more file in their folder.
+        const out = def.partitionKeys.length ? c.stageDir(tablePrefix(def)) : c.stage(`${tablePrefix(def)}/part-${randomUUID()}.parquet`);
+        const target = def.partitionKeys.length
+          ? `${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, APPEND true, FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (${def.partitionKeys.join(', ')}))`
+          : `${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`;
+        await c.copy(
+          conn,
+          table,
+          `COPY (SELECT ${cols.map((col) => `"${col.name}"`).join(', ')} FROM read_json(${sqlString(file)}, format='newline_delimited', columns={${spec}})) TO ${target}`,
+          out,
+        );
+      }
+    });
     this.staged.clear();
     fs.rmSync(this.stagingDir, { recursive: true, force: true });
   }

@@ -1,0 +1,57 @@
+// Writers killed (SIGKILL) at chosen points — inside each COPY, between tables, at each step of the commit — then
+// rerun: the lake equals an uninterrupted run's, every view still answers, and the printed counts are true.
+// The in-`npm test` part is small (CI: ingest 7 kill points, load-table 4: 11 kills, 11 reruns); bench/crash.ts runs
+// every writer with >= 20 kill points and writes the table to bench/crash-results.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, crashCommand, crashTable, everyViewAnswers, mustRun, tempDir, type CrashRow } from './harness/crash.ts';
+
+
+describe('a writer killed at any point, then rerun', () => {
+  let work: string;
+  let land: string;
+  let withProducts: string;
+  const rows: CrashRow[] = [];
+
+  beforeAll(async () => {
+    buildCli();
+    work = tempDir('crash');
+    land = path.join(work, 'land');
+    await mustRun(['generate', '--out', land, '--customers', '30', '--days', '10', '--seed', '5']);
+    withProducts = path.join(work, 'base-products');
+    await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', withProducts]);
+  }, 180_000);
+
+  afterAll(() => {
+    if (rows.length) process.stdout.write(`\ncrash harness (npm test part)\n${crashTable(rows)}\n`);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ingest: curated, order lines, quarantine and raw land together or not at all', async () => {
+    const row = await crashCommand(
+      { name: 'ingest', args: ['ingest', path.join(land, 'events', fs.readdirSync(path.join(land, 'events'))[0]!), '--batch-size', '50'], counts: 'dedup' },
+      withProducts,
+      work,
+      7,
+      everyViewAnswers,
+    );
+    rows.push(row);
+    expect(row.points.some((p) => p.startsWith('during:curated_events'))).toBe(true);
+    expect(row.points.some((p) => p.startsWith('commit:recorded'))).toBe(true);
+    expect(row.failures).toEqual([]);
+    expect(row.lakesEqual).toBe(row.killPoints);
+  }, 600_000);
+
+  it('load-table (full): the old catalogue stays whole until the new one is committed', async () => {
+    const row = await crashCommand(
+      { name: 'load-table', args: ['load-table', 'products', path.join(land, 'batch', 'products.csv')], counts: 'replace' },
+      withProducts,
+      work,
+      4,
+    );
+    rows.push(row);
+    expect(row.failures).toEqual([]);
+    expect(row.lakesEqual).toBe(row.killPoints);
+  }, 600_000);
+});

@@ -1,0 +1,326 @@
+/**
+ * The crash harness: runs a writer command of the CLI as a child process, SIGKILLs it at chosen points (the commit
+ * module's crash points, labelled, including inside each COPY and between tables), reruns it, and compares the lake
+ * with an uninterrupted run's. Shared by test/integration/crash-harness.test.ts (small) and bench/crash.ts (big).
+ *
+ * The comparison reads the lake by its own path — DuckDB over every Parquet file on disk, the raw files and event
+ * logs as bytes — never through src/lake, so a commit module that hid a file from its own readers would not hide it
+ * from the harness.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openLakeCatalog } from '../../../src/lake/local-catalog.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+const BUNDLE = path.join(ROOT, '.cache', 'crash', 'retail-lake.mjs');
+
+/**
+ * The CLI bundled once (esbuild, packages external): a child starts in a fraction of tsx's time, which is what makes
+ * many kill points affordable. Placed two levels under the repo so the bundle finds sql/ where the sources do.
+ */
+export function buildCli(): string {
+  fs.mkdirSync(path.dirname(BUNDLE), { recursive: true });
+  const r = spawnSync(
+    path.join(ROOT, 'node_modules/esbuild/bin/esbuild'),
+    ['bin/retail-lake.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${BUNDLE}`, '--log-level=error'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
+  return BUNDLE;
+}
+
+export interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the bundled CLI; `killAfterMs` SIGKILLs it from outside after that long (a timed kill). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUNDLE, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, RETAIL_LAKE_CRASH_AT: '', RETAIL_LAKE_CRASH_TRACE: '', ...env },
+    });
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('close', () => clearTimeout(timer));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export async function mustRun(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const r = await runCli(args, env);
+  if (r.code !== 0) throw new Error(`retail-lake ${args.join(' ')} failed (${r.code ?? r.signal}): ${r.stderr.slice(-2000)}`);
+  return r;
+}
+
+export function lastJson(r: Run): Record<string, unknown> {
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a lake holds, read independently of src/lake
+
+/** Per table (a folder of Parquet files): its row count and a hash per column of its sorted values. */
+export type Snapshot = Record<string, { rows: number; columns: Record<string, string> }>;
+
+function parquetTables(lake: string): string[] {
+  const out = new Set<string>();
+  for (const zone of ['curated', 'quarantine']) {
+    const root = path.join(lake, zone);
+    if (!fs.existsSync(root)) continue;
+    for (const f of fs.readdirSync(root, { recursive: true }).map(String)) {
+      if (f.endsWith('.parquet')) out.add(`${zone}/${f.split(path.sep)[0]}`);
+    }
+  }
+  return [...out].sort();
+}
+
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+/** The lake's content: Parquet tables by column; raw files, event logs and import specs by bytes; models by shape. */
+export async function snapshot(lake: string): Promise<Snapshot> {
+  const out: Snapshot = {};
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await db.connect();
+  try {
+    for (const t of parquetTables(lake)) {
+      const glob = `'${path.join(lake, t).replaceAll("'", "''")}/**/*.parquet'`;
+      const rel = `read_parquet(${glob}, hive_partitioning = true, union_by_name = true)`;
+      const names = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${rel}`)).getRows().map(([n]) => String(n));
+      const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${rel}`)).getRows()[0]![0]);
+      const columns: Record<string, string> = {};
+      for (const n of names) {
+        const q = `"${n.replaceAll('"', '""')}"`;
+        const [[h]] = (await conn.runAndReadAll(`SELECT md5(string_agg(coalesce(CAST(${q} AS VARCHAR), '<null>'), chr(10) ORDER BY coalesce(CAST(${q} AS VARCHAR), '<null>'))) FROM ${rel}`)).getRows();
+        columns[n] = String(h);
+      }
+      out[t] = { rows, columns };
+    }
+  } finally {
+    conn.closeSync();
+  }
+  // Byte files: every raw file, every event log, every import spec; one "table" per folder, one row per line.
+  for (const dir of ['raw', 'events', 'quarantine/import_specs']) {
+    const root = path.join(lake, dir);
+    if (!fs.existsSync(root)) continue;
+    const lines: string[] = [];
+    for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+      const p = path.join(root, f);
+      if (!fs.statSync(p).isFile() || f.endsWith('.parquet')) continue;
+      for (const l of fs.readFileSync(p, 'utf8').split('\n')) if (l) lines.push(`${f}\t${l}`);
+    }
+    lines.sort();
+    out[dir] = { rows: lines.length, columns: { line: sha(lines.join('\n')) } };
+  }
+  // Models: versions are named by training time, so compare the shape: which models, each with a readable latest.
+  const models = path.join(lake, 'models');
+  if (fs.existsSync(models)) {
+    const shape = fs
+      .readdirSync(models)
+      .sort()
+      .map((m) => {
+        const latest = path.join(models, m, 'latest');
+        const v = fs.existsSync(latest) ? fs.readFileSync(latest, 'utf8').trim() : '';
+        const card = path.join(models, m, v, 'card.json');
+        const ok = v !== '' && fs.existsSync(card) && JSON.parse(fs.readFileSync(card, 'utf8')) !== null && fs.existsSync(path.join(models, m, v, 'model.onnx'));
+        return `${m}:${ok}`;
+      });
+    out.models = { rows: shape.length, columns: { shape: shape.join(',') } };
+  }
+  return out;
+}
+
+/** Columns whose values differ between two uninterrupted runs (processing times, run ids): not compared. */
+export function volatileColumns(a: Snapshot, b: Snapshot): Set<string> {
+  const out = new Set<string>();
+  for (const [t, s] of Object.entries(a)) for (const [c, h] of Object.entries(s.columns)) if (b[t]?.columns[c] !== h) out.add(`${t}.${c}`);
+  return out;
+}
+
+/** Differences between a lake and the reference, ignoring volatile columns; [] when equal. */
+export function diff(ref: Snapshot, got: Snapshot, volatile: Set<string>): string[] {
+  const out: string[] = [];
+  for (const t of new Set([...Object.keys(ref), ...Object.keys(got)])) {
+    const r = ref[t];
+    const g = got[t];
+    if (!r || !g) {
+      out.push(`${t}: ${r ? 'missing' : 'unexpected'}`);
+      continue;
+    }
+    if (r.rows !== g.rows) out.push(`${t}: ${g.rows} rows, expected ${r.rows}`);
+    for (const [c, h] of Object.entries(r.columns)) if (!volatile.has(`${t}.${c}`) && g.columns[c] !== h) out.push(`${t}.${c} differs`);
+  }
+  return out;
+}
+
+/** Files a finished run must not leave behind: staging, pending commit records, temporary files. */
+export function leftovers(lake: string): string[] {
+  const out: string[] = [];
+  const staging = path.join(lake, '_staging');
+  if (fs.existsSync(staging)) out.push(...fs.readdirSync(staging).map((f) => `_staging/${f}`));
+  const commits = path.join(lake, '_commits');
+  if (fs.existsSync(commits)) out.push(...fs.readdirSync(commits).filter((f) => !/^\d+-\d+-[0-9a-f-]+\.json$/.test(f)).map((f) => `_commits/${f}`));
+  for (const f of fs.readdirSync(lake, { recursive: true }).map(String)) if (f.endsWith('.tmp')) out.push(f);
+  return out;
+}
+
+export function copyLake(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.cpSync(from, to, { recursive: true });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One command under fire
+
+export interface CrashCase {
+  /** The command as the table shows it, e.g. "ingest". */
+  readonly name: string;
+  /** CLI arguments (without --lake). */
+  readonly args: readonly string[];
+  /** Ingest-like: prints counts with --json; checks that received = clean + quarantined + duplicates and what landed. */
+  readonly counts?: 'dedup' | 'replace';
+}
+
+export interface CrashRow {
+  readonly command: string;
+  readonly killPoints: number;
+  readonly reruns: number;
+  readonly lakesEqual: number;
+  readonly failures: string[];
+  /** Labels killed at. */
+  readonly points: string[];
+}
+
+/** Trace of crash points an uninterrupted run passes, in order ("n\tlabel#k"). */
+function readTrace(file: string): string[] {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+}
+
+/**
+ * Chooses `n` kill points spread over the trace: every COPY (inside it), every commit step, then evenly spaced
+ * others (between tables, between spills).
+ */
+export function choosePoints(trace: readonly string[], n: number): string[] {
+  const firstAfterCopy = trace.find((l) => l.startsWith('after-copy:'));
+  const must = trace.filter(
+    (l) => l.startsWith('during:') || l === firstAfterCopy || l.startsWith('commit:recorded') || l === 'commit:published-file#1' || l.startsWith('commit:staging-removed'),
+  );
+  const chosen = new Set(must.slice(0, n));
+  for (let i = 0; chosen.size < Math.min(n, trace.length) && i < n * 4; i++) chosen.add(trace[Math.floor(((i + 0.5) * trace.length) / n) % trace.length]!);
+  for (const l of trace) if (chosen.size < Math.min(n, trace.length)) chosen.add(l);
+  return trace.filter((l) => chosen.has(l));
+}
+
+function countsOf(r: Run): { received: number; clean: number; quarantined: number; duplicates: number } {
+  const j = lastJson(r) as { received: number; clean: number; quarantined: number; duplicates: number };
+  return { received: j.received, clean: j.clean, quarantined: j.quarantined, duplicates: j.duplicates };
+}
+
+/**
+ * Runs `c` on copies of `base`: twice uninterrupted (the reference, and which columns vary between runs anyway), then
+ * once per kill point: killed there, rerun, compared. `check` runs extra assertions on each final lake (queries).
+ */
+export async function crashCommand(c: CrashCase, base: string, work: string, points: number, check?: (lake: string) => Promise<string | undefined>): Promise<CrashRow> {
+  const args = (lake: string) => [...c.args, '--lake', lake, '--json'];
+  const refLake = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref`);
+  const trace = path.join(work, `${c.name.replace(/\W+/g, '_')}.trace`);
+  copyLake(base, refLake);
+  fs.rmSync(trace, { force: true });
+  const t0 = Date.now();
+  const refRun = await mustRun(args(refLake), { RETAIL_LAKE_CRASH_TRACE: trace });
+  const refMs = Date.now() - t0;
+  const ref = await snapshot(refLake);
+  const again = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref2`);
+  copyLake(base, again);
+  await mustRun(args(again));
+  const volatile = volatileColumns(ref, await snapshot(again));
+  const labels = readTrace(trace);
+  const chosen = choosePoints(labels, points);
+  // A short run passes fewer labelled points than asked for: the rest are timed kills spread over its duration.
+  for (let i = 0; chosen.length < points; i++) chosen.push(`timed:${Math.round(((i + 1) * refMs) / (points - chosen.length + i + 1))}ms`);
+  const recordedAt = labels.findIndex((l) => l.startsWith('commit:recorded'));
+  const failures: string[] = [];
+  let reruns = 0;
+  let equal = 0;
+  const lake = path.join(work, `${c.name.replace(/\W+/g, '_')}-crash`);
+  for (const point of chosen) {
+    copyLake(base, lake);
+    const timed = /^timed:(\d+)ms$/.exec(point);
+    const killed = timed ? await runCli(args(lake), {}, Number(timed[1])) : await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
+    if (timed && killed.code === 0) {
+      failures.push(`${point}: the run finished before the timed kill (not counted as a kill point)`);
+      continue;
+    }
+    if (killed.signal !== 'SIGKILL') {
+      failures.push(`${point}: not killed (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
+      continue;
+    }
+    // Commit records the killed run left (pending or done): for a timed kill, whether its batch had landed.
+    const before = new Set(fs.existsSync(path.join(base, '_commits')) ? fs.readdirSync(path.join(base, '_commits')) : []);
+    const newRecords = fs.existsSync(path.join(lake, '_commits')) ? fs.readdirSync(path.join(lake, '_commits')).filter((f) => f.endsWith('.json') && !before.has(f)) : [];
+    const pending = newRecords.some((f) => f.endsWith('.pending.json'));
+    const staged = fs.existsSync(path.join(lake, '_staging')) && fs.readdirSync(path.join(lake, '_staging')).length > 0;
+    const rerun = await runCli(args(lake));
+    reruns++;
+    if (rerun.code !== 0) {
+      failures.push(`${point}: rerun failed: ${rerun.stderr.slice(-500)}`);
+      continue;
+    }
+    const d = diff(ref, await snapshot(lake), volatile);
+    const left = leftovers(lake);
+    if (left.length) d.push(`leftovers: ${left.slice(0, 3).join(', ')}`);
+    if (c.counts) {
+      const want = countsOf(refRun);
+      const got = countsOf(rerun);
+      const landed = timed ? newRecords.length > 0 : recordedAt >= 0 && labels.indexOf(point) >= recordedAt;
+      const expected = landed && c.counts === 'dedup' ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received } : want;
+      if (JSON.stringify(got) !== JSON.stringify(expected)) d.push(`counts ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (${landed ? 'the killed run had committed' : 'nothing had landed'})`);
+      if (landed && (timed ? pending : !point.startsWith('commit:done')) && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
+      if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
+    }
+    const q = await check?.(lake);
+    if (q) d.push(q);
+    if (d.length) failures.push(`${point}: ${d.join('; ')}`);
+    else equal++;
+  }
+  return { command: c.name, killPoints: chosen.length, reruns, lakesEqual: equal, failures, points: chosen };
+}
+
+/** Every table and view of the lake answers a count. */
+/** (The lake's own catalogue: what a user's `query` sees.) */
+export async function everyViewAnswers(lake: string): Promise<string | undefined> {
+  const cat = await openLakeCatalog(lake);
+  try {
+    for (const v of cat.views) {
+      try {
+        await cat.conn.run(`select count(*) from ${v}`);
+      } catch (e) {
+        return `view ${v} fails: ${(e as Error).message.slice(0, 200)}`;
+      }
+    }
+  } finally {
+    cat.close();
+  }
+  return undefined;
+}
+
+export function crashTable(rows: readonly CrashRow[]): string {
+  const lines = ['| command | kill points | reruns | lakes equal |', '|---|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.command} | ${r.killPoints} | ${r.reruns} | ${r.lakesEqual} |`);
+  return lines.join('\n');
+}
