@@ -3,11 +3,11 @@
  * (materialised by the tag refresh when missing) and the purchases on or before it. Train and score read through
  * these functions, so a model is trained and scored on the same columns.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
-import { tableDir } from '../lake/layout.ts';
+import { lakeFiles } from '../lake/commit.ts';
+import { tableFiles } from '../lake/table-files.ts';
 import { latestDataDate, parseAsOf, refreshTags } from '../tags/index.ts';
 import type { TagRow } from '../models/index.ts';
 import { purchasesSql } from './purchases-sql.ts';
@@ -52,11 +52,12 @@ export async function latestLakeDate(lakeDir: string): Promise<string> {
 
 /** UTC day of the first order line in the lake (any customer, any status), or undefined without lines. Cheap: no views. */
 export async function firstOrderDay(lakeDir: string): Promise<string | undefined> {
-  const dir = tableDir(lakeDir, 'curated_order_lines');
-  if (!fs.existsSync(dir) || !fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'))) return undefined;
+  // Committed files only (and this process's open commit): never a half-written one (src/lake/commit.ts).
+  const files = tableFiles(lakeDir, 'curated_order_lines');
+  if (!files.length) return undefined;
   const conn = await openDuckDB();
   try {
-    const rows = await queryRows(conn, `select strftime(min(occurred_at), '%Y-%m-%d') as day from read_parquet(${sqlString(path.join(dir, '**', '*.parquet'))}, hive_partitioning = false)`);
+    const rows = await queryRows(conn, `select strftime(min(occurred_at), '%Y-%m-%d') as day from read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`);
     const day = rows[0]?.day;
     return typeof day === 'string' ? day : undefined;
   } finally {
@@ -89,14 +90,16 @@ export interface ReadTagsOptions {
 /** The customer_tags snapshot as of a date, one row per customer, sorted by customer_key. */
 export async function readTagSnapshot(lakeDir: string, asOf: string, options: ReadTagsOptions = {}): Promise<TagRow[]> {
   const dir = tagSnapshotDir(lakeDir, asOf);
-  const present = () => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.parquet'));
+  // The snapshot's committed files, or those the open commit of this process staged (a refresh just now).
+  const snapshotFiles = () => lakeFiles(lakeDir, path.relative(lakeDir, dir).split(path.sep).join('/'), '.parquet');
+  const present = () => snapshotFiles().length > 0;
   if (!present()) {
     if (options.refresh === false) throw new TrainError(`no customer_tags snapshot as of ${asOf} in ${lakeDir}; run \`retail-lake tags --as-of ${asOf}\``);
     await refreshTags({ lakeDir, asOf });
   }
   const conn = await openDuckDB();
   try {
-    const rows = await queryRows(conn, `select * from read_parquet(${sqlString(path.join(dir, '*.parquet'))}) order by customer_key`);
+    const rows = await queryRows(conn, `select * from read_parquet([${snapshotFiles().map(sqlString).join(', ')}]) order by customer_key`);
     return rows.map(normaliseRow);
   } finally {
     conn.closeSync();
