@@ -73,11 +73,12 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   it('Lambda: $0.0000133334 per arm64 GB-second, $0.20 per million requests (aws.amazon.com/lambda/pricing/)', () => {
     // Cleanser at 1,024 MB (1024/1769 of a vCPU at 50,000 records/s/core): 0.080 s I/O + 14.468 / 28,943 s CPU
     // = 0.0804999 s x 1 GB x 2,073,600 = 166,924 GB-s. Scorer: 30 runs x (60 s + 100,000 customers / 10,000/s) x 4 GB
-    // = 8,400 GB-s. Requests: 2,073,600 + 60 scheduled.
+    // = 8,400 GB-s. Identity refresh: 30 runs x 600 s waiting on Athena x 0.5 GB = 9,000 GB-s.
+    // Requests: 2,073,600 + 90 scheduled invocations (3 a day, the identity refresh now among them).
     const cleanserGbs = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769)));
     expect(cleanserGbs).toBeCloseTo(166_924, -1);
-    expect(usd('Lambda')).toBeCloseTo((cleanserGbs + 8_400) * 0.0000133334 + 2_073_660 * (0.2 / 1e6), 2);
-    expect(usd('Lambda')).toBeCloseTo(2.75, 2);
+    expect(usd('Lambda')).toBeCloseTo((cleanserGbs + 8_400 + 9_000) * 0.0000133334 + 2_073_690 * (0.2 / 1e6), 2);
+    expect(usd('Lambda')).toBeCloseTo(2.87, 2);
   });
 
   it('Firehose: $0.029/GB ingest in 5 KB steps + $0.018/GB conversion, $0.02/GB and $0.005/1,000 objects partitioning, $0.07 per JQ hour (aws.amazon.com/firehose/pricing/)', () => {
@@ -101,10 +102,12 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('Athena: $5 per TB scanned (aws.amazon.com/athena/pricing/)', () => {
-    // Daily: 40% of 51.50 GB (tag refresh 30% + scoring 10%) + 50 queries x 0.5 GB = 45.60 GB; x 30 = 1,368 GB = 1.336 TB x 5.
-    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25);
+    // Daily: 40% of 51.50 GB (tag refresh 30% + scoring 10%) + 50 queries x 0.5 GB = 45.60 GB; x 30 = 1,368 GB.
+    // Identity refresh: 100,000 customers x 4.2 identifiers x 1,500 bytes = 0.587 GB a run, x 30 = 17.60 GB.
+    // 1,385.6 GB = 1.353 TB x 5.
+    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB;
     expect(usd('Athena')).toBeCloseTo((scannedGb / 1024) * 5, 2);
-    expect(usd('Athena')).toBeCloseTo(6.68, 2);
+    expect(usd('Athena')).toBeCloseTo(6.77, 2);
   });
 
   it('DynamoDB: $0.625 per million writes, $0.125 per million reads, $0.25 per GB-month on demand (aws.amazon.com/dynamodb/pricing/on-demand/)', () => {
@@ -131,7 +134,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.75 + 7.96 + 1.79 + 0 + 6.68 + 23.74 + 0.03 + 8.85 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 3.01, 2);
   });
 });
 
