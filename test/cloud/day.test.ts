@@ -150,6 +150,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     identity: unknown;
     cleanserMetrics: Map<string, number>;
     importMetrics: Map<string, number>;
+    recs: unknown;
     scored: { asOf: string; customers: number };
     scoredAgain: { asOf: string; customers: number };
     published: BusEvent[];
@@ -186,7 +187,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       maxRecordBytes: ie.MAX_RECORD_BYTES,
     });
     local.tagsAsOf = (await refreshTags({ lakeDir: local.lake })).asOf;
-    for (const model of ['segments', 'churn', 'clv'] as const) await trainModels({ lakeDir: local.lake, model, horizonDays: 7, groundTruth: false });
+    for (const model of ['segments', 'churn', 'clv', 'recs'] as const) await trainModels({ lakeDir: local.lake, model, horizonDays: 7, groundTruth: false });
     local.scored = await scoreLake({ lakeDir: local.lake });
     local.events = listEvents({ lake: local.lake, json: true });
     local.coupons = await runLocalCouponIssuer({ lakeDir: local.lake });
@@ -334,7 +335,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const scorerEnv = d.functionEnv('predict', 'ScoringFunction');
     await uploadDir(s3, path.join(local.lake, 'models'), scorerEnv.MODEL_BUCKET!, `${scorerEnv.MODEL_PREFIX ? `${scorerEnv.MODEL_PREFIX}/` : ''}models/`);
 
-    // 7. Scheduled scorer: customer_scores, then events on the bus; the coupon issuer's rule delivers to its target.
+    // 8. Scheduled scorer: customer_scores, then events on the bus; the coupon issuer's rule delivers to its target.
+    // 7. Insights refresh, recs apply (its schedule fires before the scorer's): next_best_products with the latest
+    //    stored recs model, which the scorer copies into customer_scores.
+    //    The schedule's payload has no as_of: the function takes "yesterday" from the clock. The emulated day is the
+    //    lake's last day (the tag refresh's as-of) and runs the morning after, so yesterday is that day; the handler
+    //    cannot be given a clock, so the as_of it would compute is passed.
+    const morningAfterYesterday = (cloud.tagRefresh as { asOf: string }).asOf;
+    cloud.recs = await sandbox('insights', 'RefreshFunction', 'insights-refresh').invoke({ job: 'recs', mode: 'apply', as_of: morningAfterYesterday });
+    mark('recs apply');
     const scorer = sandbox('predict', 'ScoringFunction', 'scorer');
     cloud.scored = await scorer.invoke({});
     cloud.published = (await sqs.drain(observer)).map((b) => JSON.parse(b) as BusEvent);
@@ -482,6 +491,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloudRows).toEqual(localRows);
     const [stamps] = await query(`select count(distinct scored_at) as n, count(scored_at) as stamped, count(*) as rows from read_parquet('${cloud.curatedDir}/customer_scores/dt=${local.scored.asOf}/*')`);
     expect({ distinct: Number(stamps!.n), stamped: Number(stamps!.stamped) }).toEqual({ distinct: 1, stamped: Number(stamps!.rows) });
+    const withRecs = localRows.filter((r) => typeof r.next_best_products === 'string' && (JSON.parse(r.next_best_products) as unknown[]).length > 0).length;
+    expect(withRecs).toBeGreaterThan(0);
+    console.log(`[day] recs apply ${JSON.stringify(cloud.recs)}; ${withRecs} customers with next_best_products`);
     console.log(`[day] customer_scores dt=${local.scored.asOf}: ${localRows.length} rows x ${Object.keys(localRows[0] ?? {}).length} columns equal`);
   });
 
