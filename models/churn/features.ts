@@ -9,6 +9,7 @@ import {
   type TagRow,
 } from '../../src/models/features.ts';
 import { fitBgNbd, type BgNbdParams, type Rft } from '../clv/bgnbd.ts';
+import { fitScorableBgNbd } from '../clv/train.ts';
 
 export const CHURN_FEATURE_NAMES = [
   'recency_days',
@@ -73,9 +74,31 @@ export function bgnbdFeatureSpecs(params: BgNbdParams, horizonDays: number): Fea
   ];
 }
 
-/** BG/NBD fitted on the (x, t_x, T) that the tag rows give as of a date: the parameters bgnbdFeatureSpecs freezes. */
-export function fitBgNbdOnTags(rows: readonly TagRow[], asOf: string): BgNbdParams {
+function tagRft(rows: readonly TagRow[], asOf: string): Rft[] {
   const asOfMs = Date.parse(`${asOf}T00:00:00Z`);
-  const rft = rows.map((r) => bgnbdInputs(r, asOfMs)).filter((c): c is Rft => c !== undefined);
-  return fitBgNbd(rft).params;
+  return rows.map((r) => bgnbdInputs(r, asOfMs)).filter((c): c is Rft => c !== undefined);
+}
+
+/** BG/NBD fitted on the (x, t_x, T) that the tag rows give as of a date: the unconstrained maximum-likelihood fit. */
+export function fitBgNbdOnTags(rows: readonly TagRow[], asOf: string): BgNbdParams {
+  return fitBgNbd(tagRft(rows, asOf)).params;
+}
+
+/**
+ * The parameters bgnbdFeatureSpecs freezes: the fit on the tag rows as of a date, checked to give every customer a
+ * value at the churn horizon (the worst case is a customer first seen on the scoring date, x = T = 0). A collapsed
+ * fit (alpha or a run off to a bound, as on small or short lakes) falls back as trainClv does (fitScorableBgNbd,
+ * a bounded) and says so in `warning`. Throws ClvFitError when no fit can be used (no repeat buyer, or no bounded
+ * fit converges): the caller then leaves the BG/NBD features out.
+ */
+export function fitChurnBgNbdOnTags(rows: readonly TagRow[], asOf: string, horizonDays: number): { readonly params: BgNbdParams; readonly warning?: string } {
+  const { fit, fallback } = fitScorableBgNbd(tagRft(rows, asOf), [horizonDays / 7]);
+  if (!fallback) return { params: fit.params };
+  const u = fallback.unconstrained.params;
+  return {
+    params: fit.params,
+    warning:
+      `BG/NBD features as of ${asOf}: the unconstrained fit collapsed (r ${u.r.toPrecision(4)}, alpha ${u.alpha.toPrecision(4)}, a ${u.a.toPrecision(4)}, b ${u.b.toPrecision(4)}: ${fallback.reason}); ` +
+      `a fit with a <= ${fallback.maxA} is used (log-likelihood ${fit.logLikelihood.toFixed(2)} against ${fallback.unconstrained.logLikelihood.toFixed(2)}).`,
+  };
 }

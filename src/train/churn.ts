@@ -12,7 +12,7 @@ import {
   CHURN_MODEL,
   bgnbdFeatureSpecs,
   churnFeatureSpecs,
-  fitBgNbdOnTags,
+  fitChurnBgNbdOnTags,
   predictProba,
   trainChurn,
   type ChurnTrainResult,
@@ -78,15 +78,18 @@ async function labelledCut(input: TrainChurnFromLakeInput, asOf: string): Promis
  * The churn features for a training cut: the tags plus BG/NBD P(alive), P(no order in the horizon) and expected
  * orders, with BG/NBD fitted on the cut's own customers (frozen in the card, so scoring computes the same values).
  * BG/NBD summarises each customer's own purchase rhythm, which trees on raw recency cannot extrapolate: at a later
- * scoring date customers are older and quieter than any the trees saw. Without a repeat buyer in the cut BG/NBD is
- * not identified and the tags alone are used.
+ * scoring date customers are older and quieter than any the trees saw. A collapsed fit falls back to a bounded one
+ * (warning); without a repeat buyer in the cut, or when no fit can be evaluated at the horizon, BG/NBD is left out
+ * and the tags alone are used (warning, unless there is simply no repeat buyer).
  */
-export function churnSpecsFor(cut: { readonly rows: readonly TagRow[]; readonly asOf: string }, horizonDays: number): FeatureSpec[] {
+export function churnSpecsFor(cut: { readonly rows: readonly TagRow[]; readonly asOf: string }, horizonDays: number): { specs: FeatureSpec[]; warning?: string } {
   try {
-    return [...churnFeatureSpecs(), ...bgnbdFeatureSpecs(fitBgNbdOnTags(cut.rows, cut.asOf), horizonDays)];
+    const { params, warning } = fitChurnBgNbdOnTags(cut.rows, cut.asOf, horizonDays);
+    return { specs: [...churnFeatureSpecs(), ...bgnbdFeatureSpecs(params, horizonDays)], ...(warning ? { warning } : {}) };
   } catch (e) {
-    if (e instanceof ClvFitError) return churnFeatureSpecs();
-    throw e;
+    if (!(e instanceof ClvFitError)) throw e;
+    const notIdentified = /made a repeat purchase/.test(e.message);
+    return { specs: churnFeatureSpecs(), ...(notIdentified ? {} : { warning: `BG/NBD features as of ${cut.asOf} left out: ${e.message}` }) };
   }
 }
 
@@ -96,7 +99,8 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
   const late = await labelledCut(input, addDays(asOf, -h));
 
   // Validation run: fit on the early cut, measure on the later one.
-  const earlyFeatures = resolveFeatures(churnSpecsFor(early, h), early.rows, { asOf: early.asOf });
+  const earlySpecs = churnSpecsFor(early, h);
+  const earlyFeatures = resolveFeatures(earlySpecs.specs, early.rows, { asOf: early.asOf });
   const validation = trainChurn({
     train: { X: buildMatrix(early.rows, earlyFeatures, { asOf: early.asOf }).X, y: early.y, featureNames: earlyFeatures.map((f) => f.name) },
     valid: { X: buildMatrix(late.rows, earlyFeatures, { asOf: late.asOf }).X, y: late.y },
@@ -105,7 +109,9 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
 
   // The stored model: the latest labelled cut, as many trees as the validation kept (no early stopping on
   // the training rows themselves).
-  const features = resolveFeatures(churnSpecsFor(late, h), late.rows, { asOf: late.asOf });
+  const lateSpecs = churnSpecsFor(late, h);
+  const features = resolveFeatures(lateSpecs.specs, late.rows, { asOf: late.asOf });
+  const warnings = [earlySpecs.warning, lateSpecs.warning].filter((w): w is string => w !== undefined);
   const trees = Math.max(1, validation.metrics.trees);
   const final = trainChurn({
     train: { X: buildMatrix(late.rows, features, { asOf: late.asOf }).X, y: late.y, featureNames: features.map((f) => f.name) },
@@ -155,6 +161,7 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
       ...(truth ? [`ground_truth_*: the validation model's scores at ${late.asOf} vs recency alone, on the ${truth.customers} customers matched to a generated person; label = ${truth.label}.`] : []),
       'margin = contribution_bias + sum(contributions); the bias is in the ONNX metadata.',
     ],
+    ...(warnings.length ? { warnings: [...(final.card.warnings ?? []), ...warnings] } : {}),
   });
   return { name: CHURN_MODEL, version: final.version, card, files: modelArtifacts(final.onnxBytes, card), result: final };
 }

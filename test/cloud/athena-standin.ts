@@ -251,6 +251,7 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
     // Statements that read or write data see the buckets as they are now; DDL on views needs the catalog only.
     if (!/^(create\s+or\s+replace\s+view|drop\s+view)\b/i.test(sql)) await sync();
     const tables = await refreshCatalog();
+    await prepareReaders(sql);
     let m: RegExpExecArray | null;
     if ((m = /^create\s+table\s+(\w+)\s+with\s*\((.*?)\)\s+as\s+([\s\S]*?)(\s+with\s+no\s+data)?$/i.exec(sql))) {
       const [, name, props, select, noData] = m as unknown as [string, string, string, string, string | undefined];
@@ -340,20 +341,26 @@ export async function startAthenaStandIn(o: { s3: S3Client; glue: GlueClient; da
   const pathReaders = new Map<string, string>();
   const partitionReaders = new Map<string, string>();
 
+  /**
+   * Tables read with "$path" need a reader that keeps file names, "<table>$partitions" one that lists partitions.
+   * Built after the mirror is synced: a reader lists its files when it is built.
+   */
+  async function prepareReaders(sql: string): Promise<void> {
+    pathReaders.clear();
+    partitionReaders.clear();
+    for (const mm of sql.matchAll(/from\s+(\w+)\s+where\s+"\$path"/gi)) {
+      const t = await glueTable(mm[1]!);
+      if (t) pathReaders.set(mm[1]!, reader(t, true));
+    }
+    for (const mm of sql.matchAll(/"(\w+)\$partitions"/g)) {
+      const t = await glueTable(mm[1]!);
+      if (!t) throw new Error(`TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.${o.database}.${mm[1]}$partitions' does not exist`);
+      partitionReaders.set(mm[1]!, `(select distinct ${(t.PartitionKeys ?? []).map((k) => `"${k.Name}"`).join(', ')} from "${mm[1]}")`);
+    }
+  }
+
   async function run(rec: AthenaQueryRecord): Promise<void> {
     try {
-      // Tables read with "$path" need a reader that keeps file names.
-      pathReaders.clear();
-      partitionReaders.clear();
-      for (const mm of rec.sql.matchAll(/from\s+(\w+)\s+where\s+"\$path"/gi)) {
-        const t = await glueTable(mm[1]!);
-        if (t) pathReaders.set(mm[1]!, reader(t, true));
-      }
-      for (const mm of rec.sql.matchAll(/"(\w+)\$partitions"/g)) {
-        const t = await glueTable(mm[1]!);
-        if (!t) throw new Error(`TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.${o.database}.${mm[1]}$partitions' does not exist`);
-        partitionReaders.set(mm[1]!, `(select distinct ${(t.PartitionKeys ?? []).map((k) => `"${k.Name}"`).join(', ')} from "${mm[1]}")`);
-      }
       await execute(rec);
       rec.state = 'SUCCEEDED';
     } catch (e) {
