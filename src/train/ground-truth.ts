@@ -9,6 +9,7 @@ import path from 'node:path';
 import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { truthRows, type GroundTruthPerson } from '../identity/ground-truth.ts';
 import { TrainError } from './errors.ts';
+import { lakeFiles } from '../lake/commit.ts';
 
 interface PersonWithChurn extends GroundTruthPerson {
   readonly churned_at?: string | null;
@@ -35,12 +36,13 @@ export async function churnTruth(lakeDir: string, personsFile: string): Promise<
   }
   const churnedAt = new Map(persons.map((p) => [p.person_id, p.churned_at ?? null]));
   const owner = new Map(truthRows(persons).map(([type, value, person]) => [`${type}\u0000${value}`, person]));
-  const mapDir = path.join(lakeDir, 'curated', 'identity_map');
-  if (!fs.existsSync(mapDir)) throw new TrainError(`no identity_map in ${lakeDir}; run \`retail-lake tags\` first`);
+  // Committed files, or those this process's open commit staged (a tag refresh in the same command).
+  const mapFiles = lakeFiles(lakeDir, 'curated/identity_map', '.parquet');
+  if (!mapFiles.length) throw new TrainError(`no identity_map in ${lakeDir}; run \`retail-lake tags\` first`);
   const conn = await openDuckDB();
   let rows: Record<string, unknown>[];
   try {
-    rows = await queryRows(conn, `select identity_type, identity_value, customer_key from read_parquet(${sqlString(path.join(mapDir, '**', '*.parquet'))})`);
+    rows = await queryRows(conn, `select identity_type, identity_value, customer_key from read_parquet([${mapFiles.map(sqlString).join(', ')}])`);
   } finally {
     conn.closeSync();
   }
