@@ -3,6 +3,9 @@ import { localConfig } from '../../config/local.ts';
 import { applyRetention, type RetentionResult } from '../../lake/retention.ts';
 import { emit, table, type GlobalOptions } from '../output.ts';
 
+/** Partitions listed per zone in the human output. */
+const LISTED = 20;
+
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 /** Applies RETAIL_LAKE_RETENTION (or the defaults) and prints what each zone lost, or would lose with --dry-run. */
@@ -25,6 +28,11 @@ export async function retentionApplyCommand(opts: GlobalOptions & { readonly dry
         ) +
         '\n',
     );
+    for (const z of r.zones) {
+      const shown = z.partitions.slice(0, LISTED);
+      for (const p of shown) process.stdout.write(`  ${z.zone}: ${p}\n`);
+      if (z.partitions.length > shown.length) process.stdout.write(`  ${z.zone}: ... and ${z.partitions.length - shown.length} more (--json lists them all)\n`);
+    }
   });
   return r;
 }
