@@ -4,8 +4,6 @@
  * customer_scores to curated/customer_scores/dt=D/, then evaluates the event rules against the previous scoring
  * and publishes the new events on the bus.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { rfmSummary, type TimeUnit } from '../../models/clv/index.ts';
 import { topReasons } from '../../models/churn/index.ts';
 import { LocalModelStore, ModelStoreError, type ModelStore, type TagRow } from '../models/index.ts';
@@ -23,6 +21,7 @@ import { replenishmentEvents } from '../events/replenishment.ts';
 import { localConfig } from '../config/local.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { partitionValues } from '../lake/table-files.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
 
@@ -201,13 +200,8 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
 
 /** The latest customer_scores partition before asOf, or undefined. */
 export function previousScoringDate(lakeDir: string, asOf: string): string | undefined {
-  const dir = path.join(lakeDir, 'curated', CUSTOMER_SCORES_TABLE);
-  if (!fs.existsSync(dir)) return undefined;
-  return fs
-    .readdirSync(dir)
-    .map((d) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(d)?.[1])
-    .filter((d): d is string => d !== undefined && d < asOf)
-    .sort()
+  return partitionValues(lakeDir, `curated/${CUSTOMER_SCORES_TABLE}`, 'dt')
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < asOf)
     .at(-1);
 }
 

@@ -3,9 +3,8 @@
  * orders, reviews, service tickets, membership changes and model events. Every query is a constant with the
  * customer bound as a parameter ($1); the search text reaches SQL only that way, and only after validation.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { eventDayFiles } from '../adapters/local/event-bus.ts';
 import { listSqlViews } from '../lake/local-catalog.ts';
 import { boundRows, isMaterialised, num, numOrNull, strOrNull } from '../report/lake-read.ts';
 import { parseReasons, readEventEntries, RUN, type Missing, type Reason, type Section } from '../report/data.ts';
@@ -155,11 +154,8 @@ export async function loadCustomer360(conn: DuckDBConnection, lakeDir: string, k
 
 /** The customer's model events on the local bus (events/YYYY-MM-DD.jsonl). */
 function modelEvents(lakeDir: string, key: string): TimelineEntry[] {
-  const dir = path.join(lakeDir, 'events');
-  if (!fs.existsSync(dir)) return [];
-  const files = fs.readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(f)).sort();
   const out: TimelineEntry[] = [];
-  for (const e of readEventEntries(dir, files)) {
+  for (const e of readEventEntries(eventDayFiles(lakeDir))) {
     if (!e || e.detail.customer_key !== key) continue;
     const d = e.detail;
     const facts = [

@@ -18,6 +18,7 @@ import { Progress } from '../../src/cli/output.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { writeReport } from '../../src/report/command.ts';
 import { readEventEntries } from '../../src/report/data.ts';
+import { eventDayFiles } from '../../src/adapters/local/event-bus.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { startServer, type RunningServer } from '../../src/serve/server.ts';
 import { sampleReport } from '../report/sample-report.ts';
@@ -54,9 +55,7 @@ async function buildDemoLake(dir: string): Promise<void> {
 
 /** A member with a model event, a review and a ticket where the lake has them, and a screenful of orders. */
 async function pickMember(dir: string): Promise<string> {
-  const eventsDir = path.join(dir, 'events');
-  const files = fs.existsSync(eventsDir) ? fs.readdirSync(eventsDir).filter((f) => f.endsWith('.jsonl')) : [];
-  const withEvents = new Set([...readEventEntries(eventsDir, files)].map((e) => e?.detail.customer_key).filter((k): k is string => typeof k === 'string'));
+  const withEvents = new Set([...readEventEntries(eventDayFiles(dir))].map((e) => e?.detail.customer_key).filter((k): k is string => typeof k === 'string'));
   const cat = await openLakeCatalog(dir);
   try {
     const rows = (
