@@ -91,7 +91,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ReportOptionsError(`--port must be an integer 0..65535, received ${JSON.stringify(port)}`);
   const checkMs = opts.checkMs ?? 5_000;
   const queue = serial();
-  const pii = opts.pii ?? localPii();
+  // Made on first use: the report needs no key, and the development key's warning (or refusal) belongs to lookups.
+  let piiMade: Pii | undefined;
+  const pii = (): Pii => (piiMade ??= opts.pii ?? localPii());
   let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page } | undefined;
   let checkedAt = 0;
 
@@ -122,7 +124,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await prepareCustomerViews(c.cat.conn);
       c.customersReady = true;
     }
-    const key = await resolveCustomerKey(c.cat.conn, q.value, pii);
+    const key = await resolveCustomerKey(c.cat.conn, q.value, pii());
     if (!key) return { status: 404, page: renderCustomerPage({ kind: 'not-found', query: q.value }) };
     const customer = await loadCustomer360(c.cat.conn, opts.lakeDir, key);
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
@@ -159,7 +161,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           const { status, page } = await queue(() => customerPage(url.searchParams.get('q')));
           send(res, status, page);
         } else if (url.pathname === '/v1/profiles') {
-          const a = await queue(() => profile((conn) => profileByMemberId(conn, opts.lakeDir, pii, url.searchParams.get('member_id'))));
+          const a = await queue(() => profile((conn) => profileByMemberId(conn, opts.lakeDir, pii(), url.searchParams.get('member_id'))));
           sendJson(res, a.status, a.body);
         } else if (url.pathname.startsWith('/v1/profiles/')) {
           let key = '';
