@@ -13,6 +13,7 @@ import { evaluateRules, loadEventRules, type EventRules } from '../events/rules.
 import type { DetailType, RiskReason } from '../events/schemas.ts';
 import { checkAsOf, newestLakeDate, noEventsMessage, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
 import { latestImportedReviewDate } from '../train/lake-models.ts';
+import { partitionValues } from '../lake/table-files.ts';
 import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
@@ -21,7 +22,6 @@ import { replenishmentEvents } from '../events/replenishment.ts';
 import { localConfig } from '../config/local.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 import { withLakeCommit } from '../lake/commit.ts';
-import { partitionValues } from '../lake/table-files.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
 
