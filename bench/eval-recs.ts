@@ -4,7 +4,7 @@
  * recall @10. Exactly what the `train recs` card reports: purchases read from the lake as `train recs` reads them,
  * refit as of as-of - test days, scored on the purchases of the test days after it.
  *
- *   npx tsx bench/eval-recs.ts --online-retail ../shared/data/online-retail/online_retail_2010-12_2011-02.csv.gz [--json]
+ *   npx tsx bench/eval-recs.ts --online-retail ../shared/data/online-retail/online_retail_2010-12_2011-02.csv.gz [--json] [--out bench/recs-results.md]
  *   npx tsx bench/eval-recs.ts --lake ./lake --as-of 2025-12-31 [--test-days 30] [--json]
  *
  * `--online-retail` imports the UCI file into a temporary lake with `retail-lake import-orders` (GBP,
@@ -92,8 +92,11 @@ async function main(): Promise<void> {
   try {
     const rows: Row[] = [];
     for (const asOf of asOfs.length ? asOfs : ['2011-02-28']) rows.push(await evaluateLake(lakeDir, asOf, testDays));
+    const text = table(onlineRetail ? `UCI Online Retail (${path.basename(onlineRetail)}), ${testDays} test days` : `lake ${lake}, ${testDays} test days`, rows);
+    const out = value('--out');
+    if (out) fs.writeFileSync(out, `# Recommendations on a held-out period (bench/eval-recs.ts)\n\n${text}`);
     if (json) process.stdout.write(JSON.stringify({ source: onlineRetail ?? lake, testDays, rows }) + '\n');
-    else process.stdout.write(table(onlineRetail ? `UCI Online Retail (${path.basename(onlineRetail)}), ${testDays} test days` : `lake ${lake}, ${testDays} test days`, rows));
+    else process.stdout.write(text);
   } finally {
     if (onlineRetail) fs.rmSync(lakeDir, { recursive: true, force: true });
   }

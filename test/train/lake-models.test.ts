@@ -80,7 +80,8 @@ async function baselinesInSql(lakeDir: string, cutOff: string, days: number): Pr
       popular as (select customer_id, item_id, row_number() over (partition by customer_id order by popular_rank) as pos from candidates),
       repeat as (
           select customer_id, item_id,
-                 row_number() over (partition by customer_id order by repeat_weight is null, repeat_weight desc, popular_rank) as pos
+                 -- rounded: a sum in another order must not split what is a tie (same days) in the model
+                 row_number() over (partition by customer_id order by repeat_weight is null, round(repeat_weight, 9) desc, popular_rank) as pos
           from candidates
       ),
       ${metrics('popular')},
