@@ -64,7 +64,7 @@ export function trainRecsModel(purchases: readonly Purchase[], options: TrainRec
     description:
       `Next-best products: a blend of the customer's own purchases (repeat, weight ${model.weights.repeat}), item-to-item ` +
       `collaborative filtering (cosine over customers x products, shrunk when few customers back it; weight ${model.weights.similar}) ` +
-      `and the bestsellers of the last ${model.params.popularityDays} days (weight ${model.weights.popular}), each weighted by recency, ` +
+      `and the bestsellers of the last ${model.params.popularityDays} days (weight ${model.weights.popular}); purchases weigh less as they age; ` +
       `excluding products bought in the last ${options.excludeDays ?? 30} days.`,
     as_of: options.asOf,
     data_window: { from: isoDay(first), to: options.asOf },
