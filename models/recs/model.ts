@@ -1,9 +1,16 @@
 /**
- * Next-best products: item-to-item collaborative filtering. Two items are similar when the same customers bought
- * both: cosine over the customer x item purchase matrix, shrunk towards 0 when few customers back it
- * (sim = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage)). A customer's candidates are the neighbours of what they
- * bought, weighted by how recently they bought it (half-life), minus what they bought in the last `excludeDays`;
- * the list is topped up with the most popular products when the neighbours run out.
+ * Next-best products: a blend of three scores per product, each scaled to [0, 1] for the customer, then weighted
+ * (`model.weights`, the same wherever the model is applied):
+ * - repeat: the customer's own purchases of it, each weighted 0.5 ^ (days ago / half-life) (what a grocery or
+ *   gift-shop customer buys again);
+ * - similar: item-to-item collaborative filtering. Two items are similar when the same customers bought both:
+ *   cosine over the customer x item purchase matrix, shrunk towards 0 when few customers back it
+ *   (sim = c_ij / sqrt(n_i n_j) * c_ij / (c_ij + shrinkage)); the score of j is the sum over what they bought of its
+ *   recency weight x sim;
+ * - popular: customers who bought it in the last `popularityDays`, over the most-bought product's count.
+ * Products bought in the last `excludeDays` are left out; the list is topped up with the most popular products.
+ * The weights were chosen on time-based holdouts (docs/models.md "Recommendations"): the blend beats both
+ * most-popular and repeat-only on the synthetic lake and on UCI Online Retail.
  */
 import { RecsInputError } from './errors.ts';
 
@@ -27,9 +34,28 @@ export interface TrainRecsOptions {
   readonly popularityDays?: number;
   /** Keep only the products bought by the most customers (the ONNX scorer is dense in the catalogue size). @default all */
   readonly maxItems?: number;
+  /** Weights of the repeat, similar and popular scores. @default DEFAULT_WEIGHTS */
+  readonly weights?: BlendWeights;
   /** @default `recs-${asOf}` */
   readonly version?: string;
 }
+
+/** How much each score counts in the blend (each score is first scaled to [0, 1] per customer). */
+export interface BlendWeights {
+  readonly repeat: number;
+  readonly similar: number;
+  readonly popular: number;
+}
+
+/**
+ * Chosen on the backtests before the reported ones (synthetic lake as of 2025-10-31 and 2025-12-01, UCI Online
+ * Retail as of 2011-01-31), a flat optimum among repeat 1, similar 0.25..1, popular 0.25..0.5.
+ */
+export const DEFAULT_WEIGHTS: BlendWeights = { repeat: 1, similar: 0.5, popular: 0.5 };
+/** The baselines the card reports, as blends: the customer's own products, and the bestsellers. */
+export const REPEAT_ONLY: BlendWeights = { repeat: 1, similar: 0, popular: 0 };
+/** What a model.json written before the blend did: similar products, topped up with the bestsellers. */
+export const SIMILAR_ONLY: BlendWeights = { repeat: 0, similar: 1, popular: 0 };
 
 export interface RecsModel {
   readonly kind: 'recs';
@@ -40,6 +66,9 @@ export interface RecsModel {
   readonly neighbours: readonly (readonly (readonly [number, number])[])[];
   /** Item indices, most popular first. */
   readonly popular: readonly number[];
+  /** popularity[i]: customers who bought item i in the last popularityDays, over the largest such count (0..1). */
+  readonly popularity: readonly number[];
+  readonly weights: BlendWeights;
   readonly params: { readonly maxItems: number | null; readonly neighbours: number; readonly shrinkage: number; readonly maxItemsPerCustomer: number; readonly popularityDays: number };
   /** Distinct (customer, product) pairs, customers and products the similarities were computed from. */
   readonly counts: { readonly customerItems: number; readonly customers: number; readonly items: number };
@@ -58,17 +87,35 @@ function isoDate(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Per customer: item -> last day bought, for purchases on or before `cut`. */
-export function histories(purchases: readonly Purchase[], cut: number): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
+/** A customer's purchases: item -> the day of each purchase of it (one per order), on or before the cut. */
+export type History = ReadonlyMap<string, readonly number[]>;
+
+/** Per customer: item -> days bought, for purchases on or before `cut`. */
+export function histories(purchases: readonly Purchase[], cut: number): Map<string, Map<string, number[]>> {
+  const out = new Map<string, Map<string, number[]>>();
   for (const p of purchases) {
     const day = purchaseDay(p.at);
     if (day > cut) continue;
     let h = out.get(p.customer_id);
     if (!h) out.set(p.customer_id, (h = new Map()));
-    h.set(p.item_id, Math.max(day, h.get(p.item_id) ?? -Infinity));
+    const days = h.get(p.item_id);
+    if (days) days.push(day);
+    else h.set(p.item_id, [day]);
   }
   return out;
+}
+
+function lastDay(days: readonly number[]): number {
+  let last = -Infinity;
+  for (const d of days) last = Math.max(last, d);
+  return last;
+}
+
+/** Sum over the purchases of 0.5 ^ (days before the cut / half-life): how often, and how lately, it was bought. */
+function repeatWeight(days: readonly number[], cut: number, halfLifeDays: number): number {
+  let w = 0;
+  for (const d of days) w += 0.5 ** (Math.max(0, cut - d) / halfLifeDays);
+  return w;
 }
 
 export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOptions = {}): RecsModel {
@@ -81,7 +128,9 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
     maxItemsPerCustomer: options.maxItemsPerCustomer ?? 100,
     popularityDays: options.popularityDays ?? 90,
   };
-  const byCustomer = histories(purchases, cut);
+  const weights = options.weights ?? DEFAULT_WEIGHTS;
+  const byCustomer = new Map<string, Map<string, number>>();
+  for (const [customer, h] of histories(purchases, cut)) byCustomer.set(customer, new Map([...h].map(([it, days]) => [it, lastDay(days)])));
   if (byCustomer.size === 0) throw new RecsInputError(`no purchase on or before as-of ${asOf}`);
   const buyers = new Map<string, number>();
   for (const h of byCustomer.values()) for (const it of h.keys()) buyers.set(it, (buyers.get(it) ?? 0) + 1);
@@ -93,7 +142,16 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
   }
   const index = new Map(items.map((it, i) => [it, i]));
   const n = new Float64Array(items.length);
+  // Popularity counts every customer, not only each one's maxItemsPerCustomer most recent products.
   const recentBuyers = new Float64Array(items.length);
+  const everBuyers = new Float64Array(items.length);
+  for (const h of byCustomer.values()) {
+    for (const [it, day] of h) {
+      const i = index.get(it)!;
+      everBuyers[i]!++;
+      if (cut - day < params.popularityDays) recentBuyers[i]!++;
+    }
+  }
   // Baskets as item indices, and the inverted index item -> baskets holding it.
   const baskets: Int32Array[] = [];
   const holders: number[][] = items.map(() => []);
@@ -102,9 +160,8 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
     lines += h.size;
     const basket = [...h].sort((a, b) => b[1] - a[1]).slice(0, params.maxItemsPerCustomer);
     const ids = Int32Array.from(basket, ([it]) => index.get(it)!);
-    basket.forEach(([, day], k) => {
+    basket.forEach((_, k) => {
       n[ids[k]!]!++;
-      if (cut - day < params.popularityDays) recentBuyers[ids[k]!]!++;
       holders[ids[k]!]!.push(baskets.length);
     });
     baskets.push(ids);
@@ -129,7 +186,9 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
     return list.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, params.neighbours);
   });
   // Popular = most customers in the recent window; all-time customers break ties.
-  const popular = items.map((_, i) => i).sort((a, b) => recentBuyers[b]! - recentBuyers[a]! || n[b]! - n[a]! || a - b);
+  const popular = items.map((_, i) => i).sort((a, b) => recentBuyers[b]! - recentBuyers[a]! || everBuyers[b]! - everBuyers[a]! || a - b);
+  let top = 0;
+  for (const c of recentBuyers) top = Math.max(top, c);
   return {
     kind: 'recs',
     version: options.version ?? `recs-${asOf}`,
@@ -137,6 +196,8 @@ export function trainRecs(purchases: readonly Purchase[], options: TrainRecsOpti
     items,
     neighbours,
     popular,
+    popularity: Array.from(recentBuyers, (c) => (top > 0 ? c / top : 0)),
+    weights,
     params,
     counts: { customerItems: lines, customers: byCustomer.size, items: items.length },
   };
@@ -151,40 +212,66 @@ export interface RecommendOptions {
   readonly halfLifeDays?: number;
   /** History cut-off. @default the model's as-of */
   readonly asOf?: string;
+  /** Blend weights. @default the model's */
+  readonly weights?: BlendWeights;
 }
 
 export interface Recommendation {
   readonly item_id: string;
   readonly score: number;
   readonly rank: number;
-  /** 'similar' from co-purchases, 'popular' where the list was topped up. */
-  readonly source: 'similar' | 'popular';
+  /**
+   * The largest part of the score: 'repeat' (the customer bought it before), 'similar' (bought with what they
+   * bought), 'popular' (a bestseller, including the top-up).
+   */
+  readonly source: 'repeat' | 'similar' | 'popular';
 }
 
-const indexes = new WeakMap<RecsModel, Map<string, number>>();
+interface Lookup {
+  readonly index: Map<string, number>;
+  /** popularRank[i]: position of item i in model.popular (ties of the blend go to the more popular product). */
+  readonly popularRank: Int32Array;
+}
 
-function itemIndex(model: RecsModel): Map<string, number> {
-  let index = indexes.get(model);
-  if (!index) indexes.set(model, (index = new Map(model.items.map((it, i) => [it, i]))));
-  return index;
+const lookups = new WeakMap<RecsModel, Lookup>();
+
+function lookup(model: RecsModel): Lookup {
+  let l = lookups.get(model);
+  if (!l) {
+    const popularRank = new Int32Array(model.items.length);
+    model.popular.forEach((j, r) => (popularRank[j] = r));
+    lookups.set(model, (l = { index: new Map(model.items.map((it, i) => [it, i])), popularRank }));
+  }
+  return l;
 }
 
 /**
  * A customer's purchases as one weight per product (model.items order): 0.5 ^ (days since last bought / half-life).
- * The input row of the ONNX scorer.
+ * The `history` input of the ONNX scorer (multiplied by the similarity matrix).
  */
-export function historyVector(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, halfLifeDays = 90): Float64Array {
-  const index = itemIndex(model);
+export function historyVector(model: RecsModel, history: History, cut: number, halfLifeDays = 90): Float64Array {
+  const { index } = lookup(model);
   const v = new Float64Array(model.items.length);
-  for (const [item, day] of history) {
+  for (const [item, days] of history) {
     const i = index.get(item);
-    if (i !== undefined) v[i] = 0.5 ** (Math.max(0, cut - day) / halfLifeDays);
+    if (i !== undefined) v[i] = 0.5 ** (Math.max(0, cut - lastDay(days)) / halfLifeDays);
   }
   return v;
 }
 
-/** Score of every product for one purchase vector: sum over bought products of weight x similarity. */
-export function scoreVector(model: RecsModel, weights: ArrayLike<number>): Float64Array {
+/** Sum over each purchase of a product of 0.5 ^ (days ago / half-life): the `repeat` input of the ONNX scorer. */
+export function repeatVector(model: RecsModel, history: History, cut: number, halfLifeDays = 90): Float64Array {
+  const { index } = lookup(model);
+  const v = new Float64Array(model.items.length);
+  for (const [item, days] of history) {
+    const i = index.get(item);
+    if (i !== undefined) v[i] = repeatWeight(days, cut, halfLifeDays);
+  }
+  return v;
+}
+
+/** Item-to-item score of every product for one purchase vector: sum over bought products of weight x similarity. */
+export function similarVector(model: RecsModel, weights: ArrayLike<number>): Float64Array {
   const scores = new Float64Array(model.items.length);
   for (let i = 0; i < weights.length; i++) {
     const w = weights[i]!;
@@ -194,31 +281,63 @@ export function scoreVector(model: RecsModel, weights: ArrayLike<number>): Float
   return scores;
 }
 
-/** Top-k products for one customer, from their purchase history (item -> last day bought). */
-export function recommendFor(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, options: RecommendOptions = {}): Recommendation[] {
+/**
+ * The blended score of every product, what the ONNX scorer outputs:
+ * w.repeat x repeat / max(repeat) + w.similar x similar / max(similar) + w.popular x popularity.
+ */
+export function scoreVector(model: RecsModel, history: ArrayLike<number>, repeat: ArrayLike<number>, weights: BlendWeights = model.weights): Float64Array {
+  const similar = similarVector(model, history);
+  const maxS = Math.max(0, ...similar);
+  let maxR = 0;
+  for (let i = 0; i < repeat.length; i++) maxR = Math.max(maxR, repeat[i]!);
+  return Float64Array.from(similar, (s, j) => (maxR > 0 ? (weights.repeat * repeat[j]!) / maxR : 0) + (maxS > 0 ? (weights.similar * s) / maxS : 0) + weights.popular * model.popularity[j]!);
+}
+
+/** Top-k products for one customer, from their purchase history (item -> days bought). */
+export function recommendFor(model: RecsModel, history: History, cut: number, options: RecommendOptions = {}): Recommendation[] {
   const k = options.k ?? 10;
   const excludeDays = options.excludeDays ?? 30;
-  const index = itemIndex(model);
-  const excluded = new Set<number>();
-  for (const [item, day] of history) {
-    const i = index.get(item);
-    if (i !== undefined && cut - day < excludeDays) excluded.add(i);
-  }
-  // The same sums as scoreVector(historyVector(...)), over the neighbours actually reached only.
   const halfLife = options.halfLifeDays ?? 90;
-  const scores = new Map<number, number>();
-  for (const [item, day] of history) {
+  const w = options.weights ?? model.weights;
+  const { index, popularRank } = lookup(model);
+  const excluded = new Set<number>();
+  // The same sums as scoreVector(historyVector(...), repeatVector(...)), over the products actually reached only.
+  const repeat = new Map<number, number>();
+  const similar = new Map<number, number>();
+  let maxR = 0;
+  for (const [item, days] of history) {
     const i = index.get(item);
     if (i === undefined) continue;
-    const w = 0.5 ** (Math.max(0, cut - day) / halfLife);
-    for (const [j, sim] of model.neighbours[i]!) scores.set(j, (scores.get(j) ?? 0) + w * sim);
+    const last = lastDay(days);
+    if (cut - last < excludeDays) excluded.add(i);
+    const r = repeatWeight(days, cut, halfLife);
+    repeat.set(i, r);
+    maxR = Math.max(maxR, r);
+    if (w.similar === 0) continue;
+    const recency = 0.5 ** (Math.max(0, cut - last) / halfLife);
+    for (const [j, sim] of model.neighbours[i]!) similar.set(j, (similar.get(j) ?? 0) + recency * sim);
   }
-  const ranked = [...scores]
-    .filter(([j, score]) => score > 0 && !excluded.has(j))
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, k);
-  const out: Recommendation[] = ranked.map(([j, score], r) => ({ item_id: model.items[j]!, score, rank: r + 1, source: 'similar' }));
-  const taken = new Set(ranked.map(([j]) => j));
+  let maxS = 0;
+  for (const v of similar.values()) maxS = Math.max(maxS, v);
+  // Any product outside these candidates scores only its popularity, so only the top k + |excluded| bestsellers can place.
+  const candidates = new Set<number>([...repeat.keys(), ...similar.keys()]);
+  if (w.popular > 0) for (const j of model.popular.slice(0, k + excluded.size)) candidates.add(j);
+  const scored: { j: number; score: number; source: Recommendation['source'] }[] = [];
+  for (const j of candidates) {
+    if (excluded.has(j)) continue;
+    const parts = [
+      ['repeat', maxR > 0 ? (w.repeat * (repeat.get(j) ?? 0)) / maxR : 0],
+      ['similar', maxS > 0 ? (w.similar * (similar.get(j) ?? 0)) / maxS : 0],
+      ['popular', w.popular * model.popularity[j]!],
+    ] as const;
+    const score = parts[0][1] + parts[1][1] + parts[2][1];
+    if (score <= 0) continue;
+    const source = parts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+    scored.push({ j, score, source });
+  }
+  const ranked = scored.sort((a, b) => b.score - a.score || popularRank[a.j]! - popularRank[b.j]!).slice(0, k);
+  const out: Recommendation[] = ranked.map((x, r) => ({ item_id: model.items[x.j]!, score: x.score, rank: r + 1, source: x.source }));
+  const taken = new Set(ranked.map((x) => x.j));
   for (const j of model.popular) {
     if (out.length >= k) break;
     if (excluded.has(j) || taken.has(j)) continue;
@@ -236,11 +355,21 @@ export function recommend(model: RecsModel, purchases: readonly Purchase[], opti
 }
 
 /** The "most popular products" baseline: the same list for everyone, minus what the customer bought recently. */
-export function popularFor(model: RecsModel, history: ReadonlyMap<string, number>, cut: number, options: RecommendOptions = {}): string[] {
+export function popularFor(model: RecsModel, history: History, cut: number, options: RecommendOptions = {}): string[] {
   const k = options.k ?? 10;
   const excludeDays = options.excludeDays ?? 30;
-  const excluded = new Set([...history].filter(([, day]) => cut - day < excludeDays).map(([it]) => it));
+  const excluded = new Set([...history].filter(([, days]) => cut - lastDay(days) < excludeDays).map(([it]) => it));
   return model.popular.map((j) => model.items[j]!).filter((it) => !excluded.has(it)).slice(0, k);
+}
+
+/** Hit rate, MAP and recall @k of one way of recommending, over the customers of a backtest. */
+export interface RankingMetrics {
+  /** Share of customers with at least one product of their top k bought in the test window. */
+  readonly hitRate: number;
+  /** Mean over customers of average precision @k (precision at each hit's rank, over min(bought, k)). */
+  readonly map: number;
+  /** Mean over customers of (products of the top k they bought) / (products they bought). */
+  readonly recall: number;
 }
 
 export interface HitRateReport {
@@ -250,11 +379,38 @@ export interface HitRateReport {
   readonly customers: number;
   readonly hitRate: number;
   readonly popularityHitRate: number;
+  readonly model: RankingMetrics;
+  /** The most popular products, the same for everyone (minus recent purchases). */
+  readonly popularity: RankingMetrics;
+  /** The customer's own products by recency-weighted purchase count, topped up with the most popular. */
+  readonly repeat: RankingMetrics;
+}
+
+function rankingMetrics(lists: readonly (readonly string[])[], bought: readonly ReadonlySet<string>[], k: number): RankingMetrics {
+  let hits = 0;
+  let ap = 0;
+  let recall = 0;
+  lists.forEach((list, c) => {
+    const target = bought[c]!;
+    let found = 0;
+    let precisions = 0;
+    list.forEach((it, r) => {
+      if (!target.has(it)) return;
+      found++;
+      precisions += found / (r + 1);
+    });
+    if (found > 0) hits++;
+    ap += precisions / Math.min(target.size, k);
+    recall += found / target.size;
+  });
+  const n = lists.length;
+  return n === 0 ? { hitRate: 0, map: 0, recall: 0 } : { hitRate: hits / n, map: ap / n, recall: recall / n };
 }
 
 /**
  * Time-based holdout: train on purchases up to `asOf`, then for each customer who bought before it, check whether
- * any product they bought in the next `testDays` (other than those excluded as recent purchases) is in their top k.
+ * any product they bought in the next `testDays` (other than those excluded as recent purchases) is in their top k;
+ * the same for the most popular products and for the customer's own products (repeat-purchase baseline).
  */
 export function evaluateHitRate(
   purchases: readonly Purchase[],
@@ -272,19 +428,19 @@ export function evaluateHitRate(
     if (day <= cut || day > cut + testDays) continue;
     const h = before.get(p.customer_id);
     if (!h) continue;
-    const last = h.get(p.item_id);
-    if (last !== undefined && cut - last < excludeDays) continue;
+    const days = h.get(p.item_id);
+    if (days !== undefined && cut - lastDay(days) < excludeDays) continue;
     let s = next.get(p.customer_id);
     if (!s) next.set(p.customer_id, (s = new Set()));
     s.add(p.item_id);
   }
-  let hits = 0;
-  let popularHits = 0;
-  for (const [customer, bought] of next) {
-    const h = before.get(customer)!;
-    if (recommendFor(model, h, cut, { ...options, k }).some((r) => bought.has(r.item_id))) hits++;
-    if (popularFor(model, h, cut, { ...options, k }).some((it) => bought.has(it))) popularHits++;
-  }
-  const customers = next.size;
-  return { asOf: model.asOf, k, customers, hitRate: hits / customers, popularityHitRate: popularHits / customers };
+  const customers = [...next.keys()];
+  const bought = customers.map((c) => next.get(c)!);
+  const opts = options;
+  const listsOf = (f: (h: History) => string[]) => customers.map((c) => f(before.get(c)!));
+  const ids = (rs: Recommendation[]) => rs.map((r) => r.item_id);
+  const modelMetrics = rankingMetrics(listsOf((h) => ids(recommendFor(model, h, cut, { ...opts, k }))), bought, k);
+  const popularity = rankingMetrics(listsOf((h) => popularFor(model, h, cut, { ...opts, k })), bought, k);
+  const repeat = rankingMetrics(listsOf((h) => ids(recommendFor(model, h, cut, { ...opts, k, weights: REPEAT_ONLY }))), bought, k);
+  return { asOf: model.asOf, k, customers: customers.length, hitRate: modelMetrics.hitRate, popularityHitRate: popularity.hitRate, model: modelMetrics, popularity, repeat };
 }

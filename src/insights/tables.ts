@@ -42,7 +42,7 @@ export const nextBestProductSchema = z.object({
   rank: z.int().meta({ description: '1 = best' }),
   sku: z.string().meta({ description: 'Recommended product' }),
   score: z.number().meta({ description: 'Item-to-item score (0 for products topped up from the most popular)' }),
-  reason: z.string().meta({ description: "'similar' (bought with what the customer bought) or 'popular'" }),
+  reason: z.string().meta({ description: "the largest part of the score: 'repeat' (the customer bought it before), 'similar' (bought with what the customer bought) or 'popular'" }),
   model_version: z.string().meta({ description: 'Recommendations model version' }),
   as_of: z.iso.date().meta({ description: 'Purchases up to the end of this day were used' }),
 });

@@ -40,7 +40,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
           ordersPredictedOverActual: metric('clv', 'backtest_orders_predicted_over_actual'),
         },
         forecast: { validationWape: metric('forecast', 'validation_wape'), validationWapeSeasonalNaive: metric('forecast', 'validation_wape_seasonal_naive') },
-        recs: { hitRateAt10: metric('recs', 'backtest_hit_rate_at_10'), popularityHitRateAt10: metric('recs', 'backtest_popularity_hit_rate_at_10') },
+        recs: { hitRateAt10: metric('recs', 'backtest_hit_rate_at_10'), popularityHitRateAt10: metric('recs', 'backtest_popularity_hit_rate_at_10'), repeatHitRateAt10: metric('recs', 'backtest_repeat_hit_rate_at_10') },
         sentiment: { cvAuc: metric('sentiment', 'cv_auc') },
         warnings: s.models.flatMap((x) => (x.card.warnings ?? []).map((w) => `${x.name}: ${w}`)),
         skipped: (s.skipped ?? []).map((k) => `${k.name}: ${k.reason}`),
@@ -112,6 +112,7 @@ export function printModelSummary(s: Record<string, unknown>): void {
     ['forecast', 'seasonal naive WAPE, same periods', models.forecast?.validationWapeSeasonalNaive],
     ['recs', 'backtest hit rate @10', models.recs?.hitRateAt10],
     ['recs', 'most popular hit rate @10', models.recs?.popularityHitRateAt10],
+    ['recs', "customer's own products (repeat) hit rate @10", models.recs?.repeatHitRateAt10],
     ['sentiment', 'cross-validated AUC', models.sentiment?.cvAuc],
   ].filter((r) => r[2] !== null && r[2] !== undefined);
   out.write(table(rows.map(([model, metric, value]) => ({ model, metric, value }))) + '\n');

@@ -14,7 +14,7 @@ export interface TrainCommandOptions extends GlobalOptions {
 
 /** The headline figures of a card, for people. */
 export function headlineMetrics(metrics: Record<string, number | null>): string {
-  const keys = ['k', 'silhouette', 'outlier_share', 'auc', 'auc_recency_only', 'lift_top_decile', 'log_loss', 'ground_truth_auc', 'ground_truth_auc_recency_only', 'backtest_auc_p_no_order', 'backtest_orders_predicted_over_actual', 'validation_wape', 'validation_wape_seasonal_naive', 'backtest_hit_rate_at_10', 'backtest_popularity_hit_rate_at_10', 'cv_auc'];
+  const keys = ['k', 'silhouette', 'outlier_share', 'auc', 'auc_recency_only', 'lift_top_decile', 'log_loss', 'ground_truth_auc', 'ground_truth_auc_recency_only', 'backtest_auc_p_no_order', 'backtest_orders_predicted_over_actual', 'validation_wape', 'validation_wape_seasonal_naive', 'backtest_hit_rate_at_10', 'backtest_popularity_hit_rate_at_10', 'backtest_repeat_hit_rate_at_10', 'cv_auc'];
   return keys
     .filter((k) => metrics[k] !== undefined && metrics[k] !== null)
     .map((k) => `${k} ${Number.isInteger(metrics[k]) ? metrics[k] : metrics[k]!.toFixed(3)}`)
