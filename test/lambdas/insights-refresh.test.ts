@@ -80,7 +80,7 @@ const bus: EventBus = { putEvents: async (e) => void published.push(...e) };
 beforeAll(async () => {
   lake = await copyOfTrainedLake();
   await loadBatchTable('stock_snapshots', path.join(lake, 'landing', 'fixture', 'batch', 'stock_snapshots.csv'), { lakeDir: lake });
-}, 240_000);
+}, 600_000);
 afterAll(() => {
   if (lake) fs.rmSync(lake, { recursive: true, force: true });
 });

@@ -63,7 +63,7 @@ beforeAll(async () => {
   const churn = await Predictor.load(new LocalModelStore(lake), 'churn');
   probability = Array.from((await churn.score(rows, { asOf: RETAILER.asOf })).outputs.probability!.values as ArrayLike<number>);
   await churn.release();
-}, 120_000);
+}, 300_000);
 
 afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
 
