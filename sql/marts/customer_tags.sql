@@ -49,6 +49,7 @@
 --   avg_review_rating: mean review stars, 1..5
 --   review_sentiment: mean sentiment score (0..1) of the customer's latest review versions, from review_scores
 --   lifecycle_stage: prospect, new, active, cooling, lapsed or churned (rule above)
+--   consent: what the customer allows as of as_of_date, map profiling / marketing_sms / marketing_email / marketing_app_push / marketing_wechat -> boolean (tag_consent: profiling unless refused, marketing only per channel opted in)
 
 with
 
@@ -99,6 +100,11 @@ engagement as (
     from tag_engagement
 ),
 
+consents as (
+    select customer_key, consent
+    from tag_consent
+),
+
 final as (
     select
         a.as_of_date,
@@ -142,7 +148,8 @@ final as (
             when p.recency_days < s.cooling_days then 'cooling'
             when p.recency_days < s.churned_days then 'lapsed'
             else 'churned'
-        end as lifecycle_stage
+        end as lifecycle_stage,
+        k.consent
     from customers as c
     cross join as_of as a
     cross join settings as s
@@ -151,6 +158,7 @@ final as (
     left join preferences as f on f.customer_key = c.customer_key
     left join activity as v on v.customer_key = c.customer_key
     left join engagement as e on e.customer_key = c.customer_key
+    left join consents as k on k.customer_key = c.customer_key
 )
 
 select * from final

@@ -107,6 +107,28 @@ export const memberProfileV1 = z.object({
   city: z.string().max(100).optional(),
   marketing_opt_in: z.boolean().optional(),
 });
+/** What a customer can consent to: marketing messages (per channel) and profiling (scores, segments, model events). */
+export const CONSENT_PURPOSES = ['marketing', 'profiling'] as const;
+/** Channels marketing consent is given or withdrawn for. */
+export const MARKETING_CHANNELS = ['sms', 'email', 'app_push', 'wechat'] as const;
+/** Where the customer stated it: the form or button that recorded the change. */
+export const CONSENT_CAPTURES = ['signup_form', 'preference_centre', 'unsubscribe_link', 'service_agent', 'store_till', 'migration'] as const;
+/**
+ * One consent change: the customer granted or withdrew one purpose (marketing on one channel, or profiling). A form
+ * with several boxes sends one event per box. Marketing needs a channel; profiling has none.
+ */
+export const memberConsentV1 = z
+  .object({
+    purpose: z.enum(CONSENT_PURPOSES).describe('marketing (messages on `channel`) or profiling (scores, segments, model events)'),
+    channel: z.enum(MARKETING_CHANNELS).optional().describe('Marketing channel; required for marketing, absent for profiling'),
+    granted: z.boolean().describe('true: consent given; false: refused or withdrawn'),
+    captured_via: z.enum(CONSENT_CAPTURES).describe('Where the customer stated it'),
+    policy_version: code.optional().describe('Version of the privacy notice the customer saw'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.purpose === 'marketing' && p.channel === undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: 'purpose marketing needs a channel' });
+    if (p.purpose === 'profiling' && p.channel !== undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: 'purpose profiling takes no channel' });
+  });
 export const memberTierChangedV1 = z.object({ from_tier: z.enum(TIERS), to_tier: z.enum(TIERS) });
 export const memberPointsV1 = z.object({
   delta: z.int().min(-1_000_000).max(1_000_000),

@@ -94,6 +94,11 @@ export const EVENT_TYPES = {
     description: 'Loyalty points earned, redeemed or expired',
     versions: { 1: { schema: p.memberPointsV1 } },
   },
+  'member.consent': {
+    source: 'member',
+    description: 'A member granted or withdrew consent to marketing on one channel, or to profiling',
+    versions: { 1: { schema: p.memberConsentV1 } },
+  },
   'coupon.issued': {
     source: 'coupon',
     description: 'A coupon was issued to a customer',

@@ -4,9 +4,12 @@
  * only if none exists for that event, in the same atomic step that charges the budget. An event delivered twice
  * (EventBridge is at-least-once; the local bus is re-read) gets the answer 'duplicate' the second time.
  *
+ * Consent: a coupon is marketing, so an event that names no marketing channel (a customer without marketing consent,
+ * or an event published before consent existed) gets 'no_consent' and no coupon, whatever the budget.
+ *
  * Example:
  *   const outcome = await issueCoupon(event, { store, config });
- *   outcome.status // 'issued' | 'duplicate' | 'over_budget' | 'ignored'
+ *   outcome.status // 'issued' | 'duplicate' | 'over_budget' | 'no_consent' | 'ignored'
  */
 import { createHash } from 'node:crypto';
 import { validateDetail } from '../events/bus.ts';
@@ -23,7 +26,7 @@ export interface CouponStore {
 }
 
 export interface IssueOutcome {
-  readonly status: IssueResult | 'ignored';
+  readonly status: IssueResult | 'no_consent' | 'ignored';
   readonly eventId?: string;
   readonly coupon?: Coupon;
 }
@@ -67,6 +70,7 @@ export function couponFor(detail: HighValueCustomerAtRisk, config: CouponConfig,
 export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<IssueOutcome> {
   if (event.detailType !== 'HighValueCustomerAtRisk') return { status: 'ignored' };
   const detail = validateDetail('HighValueCustomerAtRisk', event.detail);
+  if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
   const coupon = couponFor(detail, deps.config, (deps.now ?? (() => new Date()))());
   const status = await deps.store.issue(coupon, { period: coupon.budget_period, limit: deps.config.monthlyBudget });
   return { status, eventId: detail.event_id, ...(status === 'issued' ? { coupon } : {}) };
@@ -76,6 +80,8 @@ export interface IssueSummary {
   readonly issued: number;
   readonly duplicates: number;
   readonly overBudget: number;
+  /** Events about customers without marketing consent: no coupon. */
+  readonly noConsent: number;
   readonly ignored: number;
   readonly value: number;
   readonly coupons: readonly Coupon[];
@@ -86,13 +92,15 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
   const coupons: Coupon[] = [];
   let duplicates = 0;
   let overBudget = 0;
+  let noConsent = 0;
   let ignored = 0;
   for (const e of events) {
     const o = await issueCoupon(e, deps);
     if (o.status === 'issued') coupons.push(o.coupon!);
     else if (o.status === 'duplicate') duplicates++;
     else if (o.status === 'over_budget') overBudget++;
+    else if (o.status === 'no_consent') noConsent++;
     else ignored++;
   }
-  return { issued: coupons.length, duplicates, overBudget, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
+  return { issued: coupons.length, duplicates, overBudget, noConsent, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
 }

@@ -6,6 +6,10 @@
  *                             scoring and >= minClv365d) and churn_probability >= its threshold, now but not before
  *   CustomerSegmentChanged    the segment name differs from the previous scoring's (customers scored both times)
  *
+ * Consent: only customers who did not refuse profiling are scored (src/score/score.ts), so no event is about one who
+ * did. The first two are marketing events (subscribers answer them with coupons and messages): they are emitted only
+ * for customers with marketing consent on at least one channel, and say which (`marketing_channels`).
+ *
  * An event's id hashes the detail type, the customer and the new state with the as-of date it was first seen, so
  * the same two scorings always give the same ids (see publishNew: nothing is emitted twice).
  *
@@ -14,6 +18,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import type { MarketingChannel } from '../consent/index.ts';
 import type { ModelCard } from '../models/index.ts';
 import type { CustomerScore } from '../score/schema.ts';
 import { DEFAULT_BUS_NAME } from './bus.ts';
@@ -168,6 +173,11 @@ export interface EvaluateInput {
   readonly context?: RuleContext;
   /** Segment feature values per customer (for segment-change reasons). */
   readonly segmentFeatures?: ReadonlyMap<string, Record<string, number>>;
+  /**
+   * Marketing channels each customer allowed as of the current scoring (scoreCustomers gives them); a customer not in
+   * it allowed none, so gets no marketing event. Required: no caller can forget consent.
+   */
+  readonly marketingChannels: ReadonlyMap<string, readonly MarketingChannel[]>;
 }
 
 /** The events the change from `previous` to `current` calls for, in customer order. */
@@ -183,7 +193,9 @@ export function evaluateRules(input: EvaluateInput): ModelEvent[] {
     const p = before?.byCustomer.get(s.customer_key);
     const base = { customer_key: s.customer_key, member_id: s.member_id, as_of: s.as_of };
     const reasons = (s.top_reasons ?? []).slice(0, rules.maxReasons);
-    if (rules.churnRisk.enabled && now.churnHigh(s) && !(p && before!.churnHigh(p)) && s.churn_model_version) {
+    const channels = input.marketingChannels.get(s.customer_key) ?? [];
+    const marketable = channels.length > 0;
+    if (rules.churnRisk.enabled && marketable && now.churnHigh(s) && !(p && before!.churnHigh(p)) && s.churn_model_version) {
       events.push({
         detailType: 'CustomerChurnRiskRaised',
         detail: {
@@ -196,10 +208,11 @@ export function evaluateRules(input: EvaluateInput): ModelEvent[] {
           horizon_days: horizon,
           reasons,
           model_version: s.churn_model_version,
+          marketing_channels: [...channels],
         },
       });
     }
-    if (rules.highValueAtRisk.enabled && now.highValueAtRisk(s) && !(p && before!.highValueAtRisk(p)) && s.churn_model_version && s.clv_model_version) {
+    if (rules.highValueAtRisk.enabled && marketable && now.highValueAtRisk(s) && !(p && before!.highValueAtRisk(p)) && s.churn_model_version && s.clv_model_version) {
       events.push({
         detailType: 'HighValueCustomerAtRisk',
         detail: {
@@ -214,6 +227,7 @@ export function evaluateRules(input: EvaluateInput): ModelEvent[] {
           reasons,
           model_version: s.churn_model_version,
           clv_model_version: s.clv_model_version,
+          marketing_channels: [...channels],
         },
       });
     }

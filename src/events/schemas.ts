@@ -6,6 +6,7 @@
  * the scores, the reasons behind the score and the version of the model that produced it.
  */
 import { z } from 'zod';
+import { MARKETING_CHANNELS } from '../contract/index.ts';
 
 /** EventBridge `source` of every event the models publish. */
 export const EVENT_SOURCE = 'retail-lake.models';
@@ -16,6 +17,15 @@ const eventId = z.string().regex(/^evt_[0-9a-f]{32}$/).describe('Stable id: hash
 const customerKey = z.string().min(1).describe('The stitched customer (customer_scores.customer_key)');
 const memberId = z.string().nullable().describe('Member id, null for customers known only by other identifiers');
 const asOf = isoDate.describe('Scores were computed with data up to the end of this day (UTC)');
+/**
+ * Optional only so events published before consent existed still validate; the rules always set it, and the coupon
+ * issuer refuses an event without it (src/coupons/issuer.ts).
+ */
+const marketingChannels = z
+  .array(z.enum(MARKETING_CHANNELS))
+  .min(1)
+  .optional()
+  .describe('Channels the customer allowed marketing on as of as_of (the consent tag); a marketing event is only emitted when there is at least one');
 const modelVersion = z.string().min(1).describe('Version of the model whose score triggered the event (models/<name>/<version>/)');
 
 /** One feature's part in a churn score: positive contributions raise the risk (log-odds). */
@@ -48,6 +58,7 @@ export const customerChurnRiskRaisedSchema = z
     horizon_days: z.number().int().positive().nullable(),
     reasons: z.array(riskReasonSchema),
     model_version: modelVersion,
+    marketing_channels: marketingChannels,
   })
   .describe('A customer crossed the churn-risk threshold since the previous scores.');
 
@@ -66,6 +77,7 @@ export const highValueCustomerAtRiskSchema = z
     reasons: z.array(riskReasonSchema),
     model_version: modelVersion.describe('Churn model version'),
     clv_model_version: z.string().min(1),
+    marketing_channels: marketingChannels,
   })
   .describe('A customer in the top CLV band became at risk of churning since the previous scores.');
 

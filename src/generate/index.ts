@@ -16,6 +16,7 @@ import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
 import { sortedCounts, writeBatch, writeGroundTruth } from './files.ts';
 import { e164, TILL_DEFAULT_PHONE } from './identity.ts';
 import { buildPeople } from './people.ts';
+import { simulateConsent, writeConsent } from './consent.ts';
 import { Rng } from './rng.ts';
 import { EventSink } from './sink.ts';
 import { Simulation, tablet } from './simulate.ts';
@@ -96,7 +97,7 @@ function resolveOptions(opts: GenerateOptions) {
 async function clearEvents(outDir: string): Promise<void> {
   const dir = join(outDir, 'events');
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
+  await Promise.all(names.filter((n) => /^(consent-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
 }
 
 /** SKU codes shaped like real ones but absent from the catalogue (products the ERP export missed). */
@@ -123,7 +124,10 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const stock = new StockLedger(o.seed, catalog, days, expectedDailyUnits(catalog, people));
   const injector = new DirtyInjector(o.seed, o.dirtyRate, unknownSkus(o.seed, new Set(catalog.skus.map((s) => s.sku))));
   const sink = new EventSink(o.outDir, days[days.length - 1]!.startMs + MS.day, injector);
-  await new Simulation({ seed: o.seed, days, catalog, people, stock, sink }).run(o.onProgress);
+  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink });
+  await simulation.run(o.onProgress);
+  // After the simulation, from streams of its own: every byte written above is the same with or without it.
+  const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
 
   const batch = await writeBatch(o.outDir, catalog, stock, days);
   await writeGroundTruth(o.outDir, people, days, sink.dirty);
@@ -133,13 +137,17 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const byReason: Record<string, number> = {};
   for (const k of DIRTY_KINDS) if (sink.dirtyByKind[k.kind]) byReason[k.reason] = sink.dirtyByKind[k.kind]!;
   const dirtyTotal = sink.dirty.length;
+  const bySource = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : sink.bySource;
+  const byType = consent.events ? { ...sink.byType, 'member.consent': consent.events } : sink.byType;
   const files = [
     ...sink.files,
+    ...consent.files,
     'batch/products.csv',
     'batch/stores.csv',
     'batch/stock_snapshots.csv',
     'ground_truth/persons.jsonl',
     'ground_truth/dirty.jsonl',
+    'ground_truth/consent.jsonl',
     'manifest.json',
   ];
   const first = days[0]!.date;
@@ -150,8 +158,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     format_version: 1,
     options: { customers: o.customers, days: o.days, seed: o.seed, dirty_rate: o.dirtyRate, end_date: o.endDate },
     window: { start: first, end: last, time_zone: TIME_ZONE },
-    lines: sink.lines,
-    events: { clean: sink.lines - dirtyTotal, by_source: sortedCounts(sink.bySource), by_type: sortedCounts(sink.byType) },
+    lines: sink.lines + consent.events,
+    events: { clean: sink.lines + consent.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
     late_arrivals: sink.lateArrivals,
     dirty: { total: dirtyTotal, by_kind: sortedCounts(sink.dirtyByKind), by_reason: sortedCounts(byReason) },
     persons: people.length,
@@ -181,9 +189,9 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
 
   return {
     outDir: o.outDir,
-    events: sink.lines,
-    bySource: sortedCounts(sink.bySource),
-    byType: sortedCounts(sink.byType),
+    events: sink.lines + consent.events,
+    bySource: sortedCounts(bySource),
+    byType: sortedCounts(byType),
     dirty: sortedCounts(sink.dirtyByKind),
     customers,
     persons: people.length,

@@ -42,6 +42,8 @@ function tillOutages(input: SimulationInput): Uint8Array {
 export class Simulation {
   private readonly ctx: SimContext;
   private readonly campaigns: ReturnType<typeof planCampaigns>;
+  /** When each member who joined in the window signed up (person index -> epoch ms), for the consent they gave then. */
+  readonly signupMs = new Map<number, number>();
 
   constructor(input: SimulationInput) {
     const t = tablet(input.seed, input.catalog);
@@ -145,6 +147,7 @@ export class Simulation {
       const kind = channel === 'store' ? 'store' : channel === 'app' ? 'app' : 'online';
       const storeIdx = p.homeStore >= 0 ? p.homeStore : p.otherStore;
       const ms = signUp(this.ctx, p, kind, storeIdx);
+      this.signupMs.set(p.index, ms);
       sec = Math.round((ms - day.startMs) / 1000) + rng.int(60, 900);
       if (sec >= MS.day / 1000) sec = undefined;
     }

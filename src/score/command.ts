@@ -24,7 +24,7 @@ export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary
   const out = { ...s, coupons };
   emit(o, out, () => {
     printScoreSummary(s);
-    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod})\n`);
+    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod}), ${coupons.noConsent} without marketing consent\n`);
   });
   return out;
 }
@@ -33,6 +33,7 @@ export function printScoreSummary(s: ScoreSummary): void {
   const out = process.stdout;
   const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
   out.write(`customer_scores as of ${s.asOf}: ${s.customers} customers -> ${s.output}\n`);
+  if (s.profilingRefused) out.write(`not scored: ${s.profilingRefused} customers who refused profiling (consent as of ${s.asOf})\n`);
   out.write(
     table([
       ...Object.entries(s.models).map(([model, version]) => ({ figure: `${model} model`, value: version ?? 'not trained' })),

@@ -55,8 +55,8 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
     run: async (ctx) => {
       const p = ctx.progress('score customers (onnxruntime)');
       const s = await scoreLake({ lakeDir: ctx.lakeDir });
-      ctx.summary.scores = { asOf: s.asOf, customers: s.customers, segments: s.segments, churn: s.churn, clv: s.clv, eventsPublished: s.events.published };
-      p.done(`${s.customers.toLocaleString('en')} customers, ${s.events.published} events`);
+      ctx.summary.scores = { asOf: s.asOf, customers: s.customers, segments: s.segments, churn: s.churn, clv: s.clv, eventsPublished: s.events.published, profilingRefused: s.profilingRefused };
+      p.done(`${s.customers.toLocaleString('en')} customers (${s.profilingRefused} refused profiling: not scored), ${s.events.published} events`);
       if (s.reviewScores?.version) {
         // In AWS review texts are scored as they arrive, before the daily tag refresh; here the sentiment model exists
         // only now, so the day's snapshot is refreshed once more to carry review_sentiment.
@@ -82,7 +82,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
       const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk)');
       const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir });
       ctx.summary.coupons = s;
-      p.done(`${s.issued} issued, ${s.overBudget} refused by the budget`);
+      p.done(`${s.issued} issued, ${s.overBudget} refused by the budget, ${s.noConsent} without marketing consent`);
     },
   },
 ];
@@ -121,6 +121,6 @@ export function printModelSummary(s: Record<string, unknown>): void {
   if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
   const events = s.events as Record<string, number> | undefined;
   if (events) out.write('\nEvents by type\n' + table(Object.entries(events).map(([type, n]) => ({ type, events: n }))) + '\n');
-  const coupons = s.coupons as { issued: number; overBudget: number; spentThisPeriod: number; monthlyBudget: number } | undefined;
-  if (coupons) out.write(`\nCoupons: ${coupons.issued} issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} spent this month)\n`);
+  const coupons = s.coupons as { issued: number; overBudget: number; noConsent: number; spentThisPeriod: number; monthlyBudget: number } | undefined;
+  if (coupons) out.write(`\nCoupons: ${coupons.issued} issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} spent this month), ${coupons.noConsent} without marketing consent\n`);
 }

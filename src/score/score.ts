@@ -22,6 +22,7 @@ import { replenishmentEvents } from '../events/replenishment.ts';
 import { localConfig } from '../config/local.ts';
 import { fillNextBestProducts, scoreReviewTexts, type ReviewScoring } from './text-and-recs.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { consentOfTag, type MarketingChannel } from '../consent/index.ts';
 
 export const SCORED_MODELS = ['segments', 'churn', 'clv'] as const;
 
@@ -63,6 +64,8 @@ export interface ScoreSummary {
   /** The scoring the events were compared with (null: the first scoring, every customer is new). */
   readonly previousAsOf: string | null;
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
+  /** Purchasers left unscored because they refused profiling as of the as-of date (the consent tag). */
+  readonly profilingRefused: number;
   /** Texts scored into review_scores (version null: no sentiment model trained). */
   readonly reviewScores?: ReviewScoring;
   /** What was left out and why, e.g. customer scores on a lake with a sentiment model only. */
@@ -108,6 +111,30 @@ export interface ScoredCustomers {
   /** Segment features per customer (what the segments model saw), for segment-change reasons. */
   readonly segmentFeatures: Map<string, Record<string, number>>;
   readonly predictors: Partial<Record<(typeof SCORED_MODELS)[number], Predictor>>;
+  /** Marketing channels each scored customer allowed as of the as-of date (for the marketing events). */
+  readonly marketingChannels: Map<string, readonly MarketingChannel[]>;
+  /** Purchasers not scored: they refused profiling as of the as-of date. */
+  readonly profilingRefused: number;
+}
+
+/**
+ * The purchasers of a snapshot the models may score: those who did not refuse profiling as of its date (PIPL art.
+ * 24, GDPR art. 21). Who is left out is never scored, so no score, segment or model event of theirs exists.
+ */
+export function scorableCustomers(tags: readonly TagRow[]): { rows: TagRow[]; marketingChannels: Map<string, readonly MarketingChannel[]>; profilingRefused: number } {
+  const rows: TagRow[] = [];
+  const marketingChannels = new Map<string, readonly MarketingChannel[]>();
+  let profilingRefused = 0;
+  for (const t of purchasers(tags)) {
+    const consent = consentOfTag(t);
+    if (!consent.profiling) {
+      profilingRefused++;
+      continue;
+    }
+    rows.push(t);
+    marketingChannels.set(String(t.customer_key), consent.marketingChannels);
+  }
+  return { rows, marketingChannels, profilingRefused };
 }
 
 /** Scores the purchasers of the tag snapshot as of `asOf` with whichever models are trained. */
@@ -118,7 +145,8 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
   const clv = await loadIfTrained(cache, 'clv', o.versions?.clv);
   if (!segments && !churn && !clv) throw new ScoreError(NO_MODEL_MESSAGE(o.lakeDir));
 
-  const tags = purchasers(await (o.source ? o.source.tags(o.asOf) : readTagSnapshot(o.lakeDir, o.asOf)));
+  const scorable = scorableCustomers(await (o.source ? o.source.tags(o.asOf) : readTagSnapshot(o.lakeDir, o.asOf)));
+  const tags = scorable.rows;
   const scoredAt = (o.now ?? (() => new Date()))().toISOString();
   const rows: CustomerScore[] = tags.map((t) => ({
     customer_key: String(t.customer_key),
@@ -195,7 +223,13 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
       });
     }
   }
-  return { rows, segmentFeatures, predictors: { ...(segments ? { segments } : {}), ...(churn ? { churn } : {}), ...(clv ? { clv } : {}) } };
+  return {
+    rows,
+    segmentFeatures,
+    predictors: { ...(segments ? { segments } : {}), ...(churn ? { churn } : {}), ...(clv ? { clv } : {}) },
+    marketingChannels: scorable.marketingChannels,
+    profilingRefused: scorable.profilingRefused,
+  };
 }
 
 /** The latest customer_scores partition before asOf, or undefined. */
@@ -232,7 +266,7 @@ async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
   if (customerModels) {
     scored = await scoreCustomers({ ...o, store, asOf });
   } else {
-    scored = { rows: [], segmentFeatures: new Map(), predictors: {} };
+    scored = { rows: [], segmentFeatures: new Map(), predictors: {}, marketingChannels: new Map(), profilingRefused: 0 };
     notes.push('customer_scores left empty: no customer model (segments, churn, clv) is trained; run `retail-lake train all` once the lake holds orders');
   }
   const recsVersion = await fillNextBestProducts(o.lakeDir, asOf, scored.rows, store);
@@ -252,6 +286,7 @@ async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
     current: scored.rows,
     rules,
     segmentFeatures: scored.segmentFeatures,
+    marketingChannels: scored.marketingChannels,
     context: {
       ...(scored.predictors.segments ? { segmentsCard: scored.predictors.segments.card } : {}),
       ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
@@ -281,6 +316,7 @@ async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
     clv: { total365d: clvs.length ? clvs.reduce((a, b) => a + b, 0) : null, meanPAlive: mean(alive) },
     previousAsOf,
     events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
+    profilingRefused: scored.profilingRefused,
     reviewScores,
     ...(notes.length ? { notes } : {}),
     seconds: Math.round((Date.now() - started) / 100) / 10,

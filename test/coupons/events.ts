@@ -1,8 +1,10 @@
 /** HighValueCustomerAtRisk events for the coupon tests. */
 import { eventId } from '../../src/events/ids.ts';
 import type { ModelEvent } from '../../src/events/schemas.ts';
+import type { MarketingChannel } from '../../src/consent/index.ts';
 
-export function highValueAtRisk(customer: string, asOf = '2025-12-31'): Extract<ModelEvent, { detailType: 'HighValueCustomerAtRisk' }> {
+/** @param marketingChannels what the customer allowed marketing on; null: none on the event (as before consent existed) */
+export function highValueAtRisk(customer: string, asOf = '2025-12-31', marketingChannels: MarketingChannel[] | null = ['email']): Extract<ModelEvent, { detailType: 'HighValueCustomerAtRisk' }> {
   return {
     detailType: 'HighValueCustomerAtRisk',
     detail: {
@@ -19,6 +21,7 @@ export function highValueAtRisk(customer: string, asOf = '2025-12-31'): Extract<
       reasons: [{ feature: 'recency_days', meaning: 'Days from the last order to the as-of date', value: 75, contribution: 0.9 }],
       model_version: 'churn-2025-12-31-00000000',
       clv_model_version: 'clv-2025-12-31-00000000',
+      ...(marketingChannels ? { marketing_channels: marketingChannels } : {}),
     },
   };
 }

@@ -57,6 +57,17 @@ describe('coupon issuer', () => {
     expect(feb.status).toBe('issued');
   });
 
+  it('issues no coupon for an event that names no marketing channel, and charges nothing to the budget', async () => {
+    // a and b: no marketing channel on the event (as from before consent existed); c: e-mail. The budget fits two.
+    const store = await LocalCouponStore.open(lake);
+    const r = await issueCoupons([highValueAtRisk('a', '2025-12-31', null), highValueAtRisk('b', '2025-12-31', null), highValueAtRisk('c')], { store, config, now });
+    expect([r.issued, r.noConsent, r.overBudget, r.value]).toEqual([1, 2, 0, 50]);
+    expect(r.coupons.map((c) => c.customer_key)).toEqual(['c']);
+    expect(store.spentIn('2026-01')).toBe(50);
+    // An empty list is not a valid event: the rules never emit one.
+    await expect(issueCoupon(highValueAtRisk('d', '2025-12-31', []), { store, config, now })).rejects.toThrow(/marketing_channels/);
+  });
+
   it('ignores other detail types', async () => {
     const store = await LocalCouponStore.open(lake);
     const e = { ...highValueAtRisk('a'), detailType: 'CustomerSegmentChanged' } as never;

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../src/adapters/local/event-bus.ts';
 import { evaluateRules, listEvents, parseEventRules, DETAIL_SCHEMAS } from '../../src/events/index.ts';
 import { readScores, scoreLake, type ScoreSummary } from '../../src/score/index.ts';
+import { scorableCustomers } from '../../src/score/score.ts';
+import { readTagSnapshot } from '../../src/train/lake-data.ts';
 import { runCli } from '../helpers/cli.ts';
 import { copyOfTrainedLake } from '../train/fixture-lake.ts';
 
@@ -41,7 +43,8 @@ describe('events are emitted on change only', () => {
     const previous = await readScores(lake, EARLIER);
     const current = await readScores(lake, LATER);
     expect(runs[1]!.previousAsOf).toBe(EARLIER);
-    const expected = evaluateRules({ previous, current, rules });
+    const { marketingChannels } = scorableCustomers(await readTagSnapshot(lake, LATER, { refresh: false }));
+    const expected = evaluateRules({ previous, current, rules, marketingChannels });
     const published = listEvents({ lake, json: true }).filter((e) => (e.detail as { as_of: string }).as_of === LATER);
     expect(published.map((e) => e.detail.event_id).sort()).toEqual(expected.map((e) => e.detail.event_id).sort());
     const before = new Map(previous.map((s) => [s.customer_key, s]));

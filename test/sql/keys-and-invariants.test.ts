@@ -66,6 +66,12 @@ const INVARIANTS: Record<string, string> = {
     union all
     select 'count mismatch' from (select count(*) as n from customer_360) as c, (select count(distinct customer_key) as n from identity_map) as m
     where c.n <> m.n`,
+  'consent names all five scopes, and its channel count and profiling flag agree with the map': `
+    select customer_key from tag_consent
+    where cardinality(consent) <> 5
+        or has_profiling_consent <> consent['profiling']
+        or marketing_channel_count <> (case when consent['marketing_sms'] then 1 else 0 end + case when consent['marketing_email'] then 1 else 0 end
+            + case when consent['marketing_app_push'] then 1 else 0 end + case when consent['marketing_wechat'] then 1 else 0 end)`,
 };
 
 const LAKES = {

@@ -14,7 +14,7 @@ import { loadBatchTable } from '../../src/ingest/batch-tables.ts';
 import { trainModels } from '../../src/train/train.ts';
 
 export const FIXTURE = { customers: 400, days: 365, seed: 42, asOf: '2025-12-31', horizonDays: 90 } as const;
-const FIXTURE_VERSION = 1;
+const FIXTURE_VERSION = 2; // 2: the generator's consent files (events/consent-*.jsonl) are ingested too
 const FIXED_NOW = () => new Date('2026-01-01T06:00:00Z');
 
 function fixtureDir(): string {

@@ -55,6 +55,8 @@ export interface ScheduledScoringSummary {
   /** Customers whose next_best_products were filled (0 without the port or without lists). */
   readonly withNextBestProducts: number;
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
+  /** Purchasers left unscored because they refused profiling as of the as-of date (the consent tag). */
+  readonly profilingRefused: number;
 }
 
 /** A scoring that cannot start (no snapshot to score). */
@@ -98,6 +100,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
       current: scored.rows,
       rules: o.rules,
       segmentFeatures: scored.segmentFeatures,
+      marketingChannels: scored.marketingChannels,
       context: {
         ...(scored.predictors.segments ? { segmentsCard: scored.predictors.segments.card } : {}),
         ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
@@ -114,6 +117,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
       previousAsOf,
       withNextBestProducts,
       events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
+      profilingRefused: scored.profilingRefused,
     };
   } finally {
     for (const p of Object.values(scored.predictors)) await p.release();

@@ -1,0 +1,125 @@
+/**
+ * Consent gates scores, model events and coupons, checked against the generator's consent ground truth
+ * (ground_truth/consent.jsonl of the shared trained lake: 400 customers over 2025, every change a member made). The
+ * expected state of each person as of a date is worked out here from the ground truth alone (latest change per
+ * purpose and channel up to the end of the day, UTC; profiling allowed and marketing refused until stated), never
+ * from the lake's tags.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuery } from '../../src/cli/commands/query.ts';
+import { runLocalCouponIssuer, type Coupon } from '../../src/coupons/index.ts';
+import { listEvents, parseEventRules, evaluateRules } from '../../src/events/index.ts';
+import { readScores, scoreLake } from '../../src/score/index.ts';
+import { MARKETING_CHANNELS, type MarketingChannel } from '../../src/consent/index.ts';
+import { copyOfTrainedLake } from '../train/fixture-lake.ts';
+
+const DATES = ['2025-07-01', '2025-10-02', '2025-12-31'] as const;
+const rules = parseEventRules({});
+
+interface Change {
+  readonly member_id: string;
+  readonly occurred_at: string;
+  readonly purpose: 'marketing' | 'profiling';
+  readonly channel: MarketingChannel | null;
+  readonly granted: boolean;
+}
+
+interface Truth {
+  readonly profiling: boolean;
+  readonly channels: MarketingChannel[];
+}
+
+/** The consent the changes (in time order) leave at the end of `day` (UTC). */
+function truthAsOf(changes: readonly Change[], day: string): Truth {
+  let profiling = true;
+  const marketing = new Set<MarketingChannel>();
+  for (const c of changes) {
+    if (c.occurred_at.slice(0, 10) > day) continue;
+    if (c.purpose === 'profiling') profiling = c.granted;
+    else if (c.granted) marketing.add(c.channel!);
+    else marketing.delete(c.channel!);
+  }
+  return { profiling, channels: MARKETING_CHANNELS.filter((c) => marketing.has(c)) };
+}
+
+let lake: string;
+let changes: Change[];
+/** customer_key -> member ids stitched into it. */
+let membersOf: Map<string, string[]>;
+let coupons: Coupon[];
+
+/** A customer's consent as of a day: the changes of every member id stitched into it, latest last. */
+function customerTruth(customerKey: string, day: string): Truth {
+  const members = new Set(membersOf.get(customerKey) ?? []);
+  return truthAsOf(changes.filter((c) => members.has(c.member_id)), day);
+}
+
+beforeAll(async () => {
+  lake = await copyOfTrainedLake();
+  const truthFile = path.join(lake, 'landing', 'fixture', 'ground_truth', 'consent.jsonl');
+  changes = fs.readFileSync(truthFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Change);
+  let clock = Date.parse('2026-01-01T06:00:00Z');
+  const now = () => new Date((clock += 60_000));
+  for (const asOf of DATES) await scoreLake({ lakeDir: lake, asOf, rules, now });
+  coupons = [];
+  const issued = await runLocalCouponIssuer({ lakeDir: lake, now });
+  expect(issued.issued).toBeGreaterThan(0);
+  coupons = (await runQuery(lake, 'select * from coupons')) as unknown as Coupon[];
+  const ids = await runQuery(lake, "select customer_key, identity_value from identity_map where identity_type = 'member_id'");
+  membersOf = new Map();
+  for (const r of ids) membersOf.set(String(r.customer_key), [...(membersOf.get(String(r.customer_key)) ?? []), String(r.identity_value)]);
+}, 1_500_000);
+afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
+
+describe('consent against the generator ground truth', () => {
+  it.each(DATES)('as of %s, no customer who refused profiling by that day has a score, and everyone else who bought is scored', async (asOf) => {
+    const scored = new Set((await readScores(lake, asOf)).map((s) => s.customer_key));
+    const purchasers = (await runQuery(lake, `select customer_key from customer_tags where dt = '${asOf}' and orders_total > 0`)).map((r) => String(r.customer_key));
+    const refused = purchasers.filter((k) => !customerTruth(k, asOf).profiling);
+    // The check must be able to fail: some purchasers have refused by each date.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((k) => scored.has(k))).toEqual([]);
+    expect([...scored].sort()).toEqual(purchasers.filter((k) => customerTruth(k, asOf).profiling).sort());
+  });
+
+  it('a customer who withdrew profiling between two scorings was scored before and is not from that date on', async () => {
+    const [, earlier, later] = DATES;
+    const before = new Set((await readScores(lake, earlier)).map((s) => s.customer_key));
+    const after = new Set((await readScores(lake, later)).map((s) => s.customer_key));
+    const withdrew = [...before].filter((k) => !customerTruth(k, later).profiling);
+    expect(withdrew.length).toBeGreaterThan(0);
+    for (const k of withdrew) expect(after.has(k), k).toBe(false);
+  });
+
+  it('publishes no model event about a customer who refused profiling as of the event date', () => {
+    const events = listEvents({ lake, json: true }).filter((e) => e.detailType !== 'ReplenishmentDue');
+    expect(events.length).toBeGreaterThan(0);
+    const about = events.map((e) => e.detail as { customer_key: string; as_of: string });
+    expect(about.filter((d) => !customerTruth(d.customer_key, d.as_of).profiling)).toEqual([]);
+  });
+
+  it('sends marketing events only with marketing consent, naming exactly the channels the customer allowed', () => {
+    const marketing = listEvents({ lake, json: true }).filter((e) => e.detailType === 'CustomerChurnRiskRaised' || e.detailType === 'HighValueCustomerAtRisk');
+    expect(marketing.length).toBeGreaterThan(0);
+    for (const e of marketing) {
+      const d = e.detail as { customer_key: string; as_of: string; marketing_channels?: string[] };
+      expect(d.marketing_channels, d.customer_key).toEqual(customerTruth(d.customer_key, d.as_of).channels);
+      expect(d.marketing_channels!.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('issues no coupon to a customer without marketing consent, while such customers were at risk', async () => {
+    for (const c of coupons) expect(customerTruth(c.customer_key, c.as_of).channels.length, c.customer_key).toBeGreaterThan(0);
+    // Without the consent gate these customers would have had a HighValueCustomerAtRisk event and a coupon: the rules
+    // run again on the same scores with every customer allowed every channel.
+    const asOf = DATES[0];
+    const everyone = new Map((await readScores(lake, asOf)).map((s) => [s.customer_key, MARKETING_CHANNELS]));
+    const ungated = evaluateRules({ current: await readScores(lake, asOf), rules, marketingChannels: everyone }).filter((e) => e.detailType === 'HighValueCustomerAtRisk');
+    const withoutConsent = ungated.map((e) => e.detail.customer_key).filter((k) => customerTruth(k, asOf).channels.length === 0);
+    expect(withoutConsent.length).toBeGreaterThan(0);
+    const couponed = new Set(coupons.map((c) => c.customer_key));
+    expect(withoutConsent.filter((k) => couponed.has(k))).toEqual([]);
+  });
+});
