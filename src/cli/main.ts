@@ -45,11 +45,12 @@ function globals(cmd: Command): GlobalOptions {
   return { lake: o.lake ?? localConfig().lakeDir, json: Boolean(o.json) };
 }
 
-/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","byReason"}` with --json. */
+/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","suppressed","byReason"}` with --json. */
 export function printCounts(opts: GlobalOptions, counts: IngestCounts, what: string): void {
   emit(opts, counts, () => {
     process.stdout.write(
-      `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}\n`,
+      `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}` +
+        `${counts.suppressed ? ` + suppressed ${counts.suppressed} (erased people)` : ''}\n`,
     );
     if (Object.keys(counts.byReason).length) {
       process.stdout.write(table(Object.entries(counts.byReason).map(([reason, records]) => ({ reason, records }))) + '\n');
