@@ -28,6 +28,8 @@ import { reportCommand } from '../report/command.ts';
 import { ReportError } from '../report/errors.ts';
 import { serveCommand } from '../serve/command.ts';
 import { LakeCommitError } from '../lake/commit.ts';
+import { eraseCommand, exportPersonCommand } from '../privacy/command.ts';
+import { PrivacyError } from '../privacy/errors.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -255,6 +257,31 @@ export function buildProgram(): Command {
       await serveCommand({ ...globals(cmd), port: o.port });
     });
 
+  const selectorOptions = (c: Command) =>
+    c
+      .option('--member-id <id>', 'member id (as the sources send it)')
+      .option('--phone <phone>', 'phone number (any spelling; hashed with the lake key to find it, never stored)')
+      .option('--email <email>', 'e-mail address (hashed with the lake key, never stored)')
+      .option('--customer-key <key>', 'customer key of the identity graph (ck_...)');
+
+  selectorOptions(
+    program
+      .command('erase')
+      .description('remove people from every zone and table (one lake commit), suppress their later records, write a receipt'),
+  )
+    .option('--from <file>', 'a batch: one identifier per line (member ids unless --kind)')
+    .option('--kind <kind>', 'what the --from file lists: member_id | phone | email | customer_key')
+    .option('--reason <text>', 'why (kept in the receipt; write no personal data here)')
+    .action(async (o, cmd: Command) => {
+      await eraseCommand({ ...globals(cmd), ...o });
+    });
+
+  selectorOptions(program.command('export-person').description('everything the lake holds about one person, as one JSON file (access / portability requests)'))
+    .option('--out <file>', 'write the JSON here (default: stdout)')
+    .action(async (o, cmd: Command) => {
+      await exportPersonCommand({ ...globals(cmd), ...o });
+    });
+
   return program;
 }
 
@@ -267,7 +294,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError;
+      e instanceof LakeCommitError || e instanceof PrivacyError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
