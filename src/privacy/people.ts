@@ -179,6 +179,20 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
   };
   const line = (t: string): boolean => {
     const s = t.trim();
+    // An event envelope as received names its person only in `identities` (a flat object; payloads carry no
+    // identifiers): parsing that object alone keeps a year of raw events fast to scan.
+    const at = s.indexOf('"identities"');
+    if (at >= 0) {
+      const open = s.indexOf('{', at);
+      const close = open < 0 ? -1 : s.indexOf('}', open);
+      if (close > open) {
+        try {
+          return deep(JSON.parse(s.slice(open, close + 1)));
+        } catch {
+          // not a flat object after all: the whole line below
+        }
+      }
+    }
     if (s.startsWith('{') || s.startsWith('[')) {
       try {
         return deep(JSON.parse(s));
