@@ -208,8 +208,9 @@ export function buildProgram(): Command {
     .option('--horizon-days <n>', 'churn label window and CLV expected-orders horizon', int('--horizon-days', 7), 90)
     .option('--horizon-periods <n>', 'forecast periods after as-of written to demand_forecasts', int('--horizon-periods', 1), 13)
     .option('--ground-truth <file>', "generator persons.jsonl to compare churn with (default: the demo's, when present)")
+    .option('--retrain', 'train only the models an erasure flagged (their latest version saw erased people\'s data)')
     .action(async (model: string, o, cmd: Command) => {
-      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth });
+      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth, retrain: o.retrain === true });
     });
 
   program

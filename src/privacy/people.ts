@@ -135,7 +135,7 @@ export interface PersonMatcher {
   line(text: string): boolean;
 }
 
-const PHONE_LIKE = /^[+(]?[\d\uFF10-\uFF19][\d\uFF10-\uFF19\s().\-]{5,}$/;
+const PHONE_LIKE = /^[+(]?[\d\uFF10-\uFF19][\d\uFF10-\uFF19\s().-]{5,}$/;
 const EMAIL_TOKEN = /[^\s"'<>,;:()[\]{}]+@[^\s"'<>,;:()[\]{}]+/g;
 const PHONE_TOKEN = /\+?\d[\d\s().-]{5,}\d/g;
 const TOKEN_SPLIT = /[\s"',;:()[\]{}<>=|\\]+/;

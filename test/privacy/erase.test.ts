@@ -17,6 +17,7 @@ import { refreshTags } from '../../src/tags/refresh.ts';
 import { createPii } from '../../src/cleanse/pii.ts';
 import { DEVELOPMENT_PII_KEY } from '../../src/config/local.ts';
 import { runCli } from '../helpers/cli.ts';
+import { flaggedLatestModels } from '../../src/privacy/receipt.ts';
 
 interface Person {
   person_id: string;
@@ -191,9 +192,13 @@ describe('retail-lake erase', () => {
     }
   }, 300_000);
 
-  it('reports the flagged model in train and finds nothing more on a rerun', () => {
+  it('finds nothing more on a rerun, and keeps a model flagged until its latest version is replaced', () => {
     const again = runCli(['--lake', lake, 'erase', '--member-id', erased[0]!.identities.member_id!, '--json']);
     expect(again.status, again.stderr).toBe(0);
     expect((again.json() as { rows_removed: number }).rows_removed).toBe(0);
+    expect(flaggedLatestModels(lake).map((f) => `${f.model}/${f.version}`)).toEqual(['segments/segments-new']);
+    // A retrained version (what `train segments --retrain` stores) clears the flag.
+    fs.writeFileSync(path.join(lake, 'models', 'segments', 'latest'), 'segments-retrained');
+    expect(flaggedLatestModels(lake)).toEqual([]);
   }, 120_000);
 });
