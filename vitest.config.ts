@@ -4,8 +4,13 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Files that share the trained-lake fixture (test/train/fixture-lake.ts) wait in beforeAll while another worker
+    // builds it (about a minute on an idle two-core machine, several under load).
+    hookTimeout: 300_000,
     pool: 'forks',
+    // Two workers on two cores: many files spend most of their time waiting on child processes (moto_server, the
+    // CLI under the crash harness, cfn-lint, Chromium), so vitest's default (cores - 1 = one worker) leaves a core idle.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

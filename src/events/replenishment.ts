@@ -7,24 +7,19 @@
  * The event's `sku` is `category:<name>` at this grain. Imported series (no store x category id) are not checked.
  * The rule itself is src/insights/replenishment.ts, shared with the Lambda refresh.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { DEFAULT_LEAD_TIME_DAYS, replenishmentChecks, replenishmentDueEvents, checkKey, type ForecastPeriod, type StockLevel } from '../insights/replenishment.ts';
-import { REPLENISHMENT_CHECK_COLUMNS, REPLENISHMENT_CHECKS_TABLE } from '../insights/tables.ts';
+import { DEMAND_FORECASTS_TABLE, REPLENISHMENT_CHECK_COLUMNS, REPLENISHMENT_CHECKS_TABLE } from '../insights/tables.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
+import { hasParquet, partitionValues } from '../lake/table-files.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
 import type { ModelEvent } from './schemas.ts';
 
 export { DEFAULT_LEAD_TIME_DAYS, REPLENISHMENT_CHECKS_TABLE };
-function previousCheckDate(lakeDir: string, asOf: string): string | undefined {
-  const dir = path.join(lakeDir, 'curated', REPLENISHMENT_CHECKS_TABLE);
-  if (!fs.existsSync(dir)) return undefined;
-  return fs
-    .readdirSync(dir)
-    .map((d) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(d)?.[1])
-    .filter((d): d is string => d !== undefined && d < asOf)
-    .sort()
+/** The latest committed check before as-of (src/lake/table-files.ts), or undefined. */
+export function previousCheckDate(lakeDir: string, asOf: string): string | undefined {
+  return partitionValues(lakeDir, `curated/${REPLENISHMENT_CHECKS_TABLE}`, 'dt')
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < asOf)
     .at(-1);
 }
 
@@ -40,7 +35,7 @@ export interface ReplenishmentResult {
  * `lead_time_days` column in the stock snapshots, when the lake has one, wins per category x store.
  */
 export async function replenishmentEvents(lakeDir: string, asOf: string, leadTimeDays = DEFAULT_LEAD_TIME_DAYS): Promise<ReplenishmentResult> {
-  if (!fs.existsSync(path.join(lakeDir, 'curated', 'demand_forecasts'))) return { checked: 0, due: 0, events: [] };
+  if (!hasParquet(lakeDir, `curated/${DEMAND_FORECASTS_TABLE}`)) return { checked: 0, due: 0, events: [] };
   const cat = await openLakeCatalog(lakeDir);
   let forecasts: Record<string, unknown>[];
   let stock: Record<string, unknown>[];

@@ -384,9 +384,17 @@ export function recoverLake(lakeDir: string, log: (line: string) => void = (l) =
  */
 export function lakeFiles(lakeDir: string, rel: string, ext?: string): string[] {
   return [...lakeFileMap(lakeDir, rel).entries()]
-    .filter(([k]) => !ext || k.endsWith(ext))
+    .filter(([k, v]) => (!ext || k.endsWith(ext)) && !emptyParquet(k, v))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, v]) => v);
+}
+
+/**
+ * A zero-byte `.parquet` file is what a run of an older version killed inside a COPY left in a live partition: it
+ * holds no rows, and DuckDB refuses every query that names it ("too small to be a Parquet file"), so readers skip it.
+ */
+function emptyParquet(rel: string, file: string): boolean {
+  return rel.endsWith('.parquet') && fs.statSync(file, { throwIfNoEntry: false })?.size === 0;
 }
 
 function lakeFileMap(lakeDir: string, rel: string): Map<string, string> {

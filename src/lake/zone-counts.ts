@@ -1,8 +1,8 @@
 /** Record counts per lake zone and table: the pipeline's health at a glance. */
 import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { rawFiles } from './table-files.ts';
 
 export interface ZoneCounts {
   raw: number;
@@ -13,12 +13,8 @@ export interface ZoneCounts {
 }
 
 function countRawLines(lakeDir: string): number {
-  const root = path.join(lakeDir, 'raw');
-  if (!fs.existsSync(root)) return 0;
   let n = 0;
-  for (const f of fs.readdirSync(root, { recursive: true })) {
-    const p = path.join(root, String(f));
-    if (!/\.jsonl(\.gz)?$/.test(p) || !fs.statSync(p).isFile()) continue;
+  for (const p of rawFiles(lakeDir)) {
     const buf = p.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(p)) : fs.readFileSync(p);
     // Non-empty lines, as the feed counts records.
     let start = 0;

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { eventDayFiles } from '../adapters/local/event-bus.ts';
 import { boundRows, columnNames, isMaterialised, num, numOrNull, occurredDaySql, rawRecordsPerDay, strOrNull } from './lake-read.ts';
 
 /** A section whose table is not in the lake yet: what is missing and the command that makes it. */
@@ -532,13 +533,12 @@ async function forecastsSection(conn: DuckDBConnection, limit: string): Promise<
 
 /** Model events on the local bus (events/YYYY-MM-DD.jsonl, PutEvents entries), by detail type, as of the scores' date. */
 function eventsSection(lakeDir: string, limit: string): Section<EventsSection> {
-  const dir = path.join(lakeDir, 'events');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(f)).sort() : [];
+  const files = eventDayFiles(lakeDir);
   if (!files.length) return missing('events/', RUN.events);
   const byType = new Map<string, number>();
   let total = 0;
   let unreadable = 0;
-  for (const entry of readEventEntries(dir, files)) {
+  for (const entry of readEventEntries(files)) {
     if (!entry) {
       unreadable++;
       continue;
@@ -562,10 +562,10 @@ export interface EventEntry {
   readonly detail: Record<string, unknown>;
 }
 
-/** The stored PutEvents entries, one per line; null for a line that is not a readable entry. */
-export function* readEventEntries(dir: string, files: readonly string[]): Generator<EventEntry | null> {
+/** The stored PutEvents entries of the given day files (eventDayFiles), one per line; null for a line that is not a readable entry. */
+export function* readEventEntries(files: readonly string[]): Generator<EventEntry | null> {
   for (const f of files) {
-    for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
         const e = JSON.parse(line) as { DetailType?: unknown; Detail?: unknown; Time?: unknown };

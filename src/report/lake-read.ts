@@ -3,16 +3,15 @@
  * which columns a relation has, bound-parameter queries, and the raw zone's records per day.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { readerRows } from '../adapters/local/duckdb.ts';
+import { lakeRel } from '../lake/commit.ts';
+import { hasParquet, rawFiles } from '../lake/table-files.ts';
 
 /** Whether curated/<name>/ holds Parquet files (a table the pipeline materialised, not only its defining view). */
 export function isMaterialised(lakeDir: string, name: string): boolean {
-  const dir = path.join(lakeDir, 'curated', name);
-  if (!fs.existsSync(dir)) return false;
-  return fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+  return hasParquet(lakeDir, `curated/${name}`);
 }
 
 /**
@@ -84,12 +83,8 @@ export function occurredDaySql(column: string): string {
  */
 export function rawRecordsPerDay(lakeDir: string): Map<string, number> {
   const out = new Map<string, number>();
-  const root = path.join(lakeDir, 'raw');
-  if (!fs.existsSync(root)) return out;
-  for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
-    const p = path.join(root, f);
-    if (!/\.jsonl(\.gz)?$/.test(p) || !fs.statSync(p).isFile()) continue;
-    const received = /dt=(\d{4}-\d{2}-\d{2})/.exec(f)?.[1] ?? 'unknown';
+  for (const p of rawFiles(lakeDir)) {
+    const received = /dt=(\d{4}-\d{2}-\d{2})/.exec(lakeRel(lakeDir, p))?.[1] ?? 'unknown';
     const buf = p.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(p)) : fs.readFileSync(p);
     let hit = buf.indexOf(OCCURRED);
     let start = 0;

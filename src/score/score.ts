@@ -4,8 +4,6 @@
  * customer_scores to curated/customer_scores/dt=D/, then evaluates the event rules against the previous scoring
  * and publishes the new events on the bus.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { rfmSummary, type TimeUnit } from '../../models/clv/index.ts';
 import { topReasons } from '../../models/churn/index.ts';
 import { LocalModelStore, ModelStoreError, type ModelStore, type TagRow } from '../models/index.ts';
@@ -15,6 +13,7 @@ import { evaluateRules, loadEventRules, type EventRules } from '../events/rules.
 import type { DetailType, RiskReason } from '../events/schemas.ts';
 import { checkAsOf, newestLakeDate, noEventsMessage, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
 import { latestImportedReviewDate } from '../train/lake-models.ts';
+import { partitionValues } from '../lake/table-files.ts';
 import { ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
@@ -201,13 +200,8 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
 
 /** The latest customer_scores partition before asOf, or undefined. */
 export function previousScoringDate(lakeDir: string, asOf: string): string | undefined {
-  const dir = path.join(lakeDir, 'curated', CUSTOMER_SCORES_TABLE);
-  if (!fs.existsSync(dir)) return undefined;
-  return fs
-    .readdirSync(dir)
-    .map((d) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(d)?.[1])
-    .filter((d): d is string => d !== undefined && d < asOf)
-    .sort()
+  return partitionValues(lakeDir, `curated/${CUSTOMER_SCORES_TABLE}`, 'dt')
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < asOf)
     .at(-1);
 }
 

@@ -3,9 +3,9 @@
  * orders, reviews, service tickets, membership changes and model events. Every query is a constant with the
  * customer bound as a parameter ($1); the search text reaches SQL only that way, and only after validation.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { eventDayFiles } from '../adapters/local/event-bus.ts';
+import type { Pii } from '../cleanse/pii.ts';
 import { listSqlViews } from '../lake/local-catalog.ts';
 import { boundRows, isMaterialised, num, numOrNull, strOrNull } from '../report/lake-read.ts';
 import { parseReasons, readEventEntries, RUN, type Missing, type Reason, type Section } from '../report/data.ts';
@@ -48,14 +48,22 @@ export async function prepareCustomerViews(conn: DuckDBConnection): Promise<void
   }
 }
 
-/** The customer key of a customer key or member id, or null when the lake knows neither. */
-export async function resolveCustomerKey(conn: DuckDBConnection, q: string): Promise<string | null> {
+/** The value identity_map holds for a member id as a source sent it: its keyed hash when it is a phone or an e-mail. */
+export function storedMemberId(pii: Pii, raw: string): string {
+  return pii.identities({ member_id: raw }).ids.member_id ?? raw.trim();
+}
+
+/**
+ * The customer key of a customer key or member id, or null when the lake knows neither. With `pii`, a member id
+ * that is a phone or an e-mail is looked up as the cleanser stored it (its keyed hash).
+ */
+export async function resolveCustomerKey(conn: DuckDBConnection, q: string, pii?: Pii): Promise<string | null> {
   const rows = await boundRows(
     conn,
     `select customer_key from identity_map
-     where customer_key = $1 or (identity_type = 'member_id' and identity_value = $1)
+     where customer_key = $1 or (identity_type = 'member_id' and identity_value in ($1, $2))
      order by case when customer_key = $1 then 0 else 1 end, customer_key limit 1`,
-    [q],
+    [q, pii ? storedMemberId(pii, q) : q],
   );
   return strOrNull(rows[0]?.customer_key);
 }
@@ -155,11 +163,8 @@ export async function loadCustomer360(conn: DuckDBConnection, lakeDir: string, k
 
 /** The customer's model events on the local bus (events/YYYY-MM-DD.jsonl). */
 function modelEvents(lakeDir: string, key: string): TimelineEntry[] {
-  const dir = path.join(lakeDir, 'events');
-  if (!fs.existsSync(dir)) return [];
-  const files = fs.readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(f)).sort();
   const out: TimelineEntry[] = [];
-  for (const e of readEventEntries(dir, files)) {
+  for (const e of readEventEntries(eventDayFiles(lakeDir))) {
     if (!e || e.detail.customer_key !== key) continue;
     const d = e.detail;
     const facts = [

@@ -1,6 +1,7 @@
 /**
  * `retail-lake serve`: a small read-only web app over the local lake, on 127.0.0.1 only. `/` is the report,
- * `/customer?q=...` the customer 360 page. Requests are answered one at a time over one DuckDB catalog, which is
+ * `/customer?q=...` the customer 360 page, `/v1/profiles/{key}` and `/v1/profiles?member_id=` one customer's profile
+ * as JSON (src/serve/profile.ts). Requests are answered one at a time over one DuckDB catalog, which is
  * reopened when the lake's files change, so new partitions show up without a restart.
  *
  *   const s = await startServer({ lakeDir: 'lake', port: 0 });
@@ -15,7 +16,10 @@ import { ReportError, ReportOptionsError } from '../report/errors.ts';
 import { escapeHtml } from '../report/html.ts';
 import { renderPage, type Page } from '../report/layout.ts';
 import { renderReport } from '../report/render.ts';
+import type { Pii } from '../cleanse/pii.ts';
+import { localPii } from '../ingest/local-pipeline.ts';
 import { loadCustomer360, prepareCustomerViews, resolveCustomerKey } from './customer.ts';
+import { profileByKey, profileByMemberId, type ProfileAnswer } from './profile.ts';
 import { lakeFingerprint } from './fingerprint.ts';
 import { renderCustomerPage } from './customer-page.ts';
 import { parseCustomerQuery } from './validate.ts';
@@ -30,6 +34,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** How often to look for changed lake files; the lake is reopened (and the report redrawn) only when some changed. @default 5_000 */
   readonly checkMs?: number;
+  /** Hashes a member id that is a phone or an e-mail as the cleanser did. @default localPii() (the lake's RETAIL_LAKE_PII_KEY) */
+  readonly pii?: Pii;
 }
 
 export interface RunningServer {
@@ -59,6 +65,12 @@ function send(res: http.ServerResponse, status: number, page: Page, extra: Recor
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(bytes.length), ...securityHeaders("default-src 'none'") });
+  res.end(res.req.method === 'HEAD' ? undefined : bytes);
+}
+
 function messagePage(title: string, message: string): Page {
   return renderPage({ title: `retail-lake · ${title}`, body: `<section class="card"><h2>${escapeHtml(title)}</h2><div class="error" role="alert">${escapeHtml(message)}</div></section>`, served: true });
 }
@@ -79,6 +91,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ReportOptionsError(`--port must be an integer 0..65535, received ${JSON.stringify(port)}`);
   const checkMs = opts.checkMs ?? 5_000;
   const queue = serial();
+  // Made on first use: the report needs no key, and the development key's warning (or refusal) belongs to lookups.
+  let piiMade: Pii | undefined;
+  const pii = (): Pii => (piiMade ??= opts.pii ?? localPii());
   let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page } | undefined;
   let checkedAt = 0;
 
@@ -109,10 +124,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await prepareCustomerViews(c.cat.conn);
       c.customersReady = true;
     }
-    const key = await resolveCustomerKey(c.cat.conn, q.value);
+    const key = await resolveCustomerKey(c.cat.conn, q.value, pii());
     if (!key) return { status: 404, page: renderCustomerPage({ kind: 'not-found', query: q.value }) };
     const customer = await loadCustomer360(c.cat.conn, opts.lakeDir, key);
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
+  };
+
+  /** The profile API: the catalog with the 360 views ready, then one lookup. */
+  const profile = async (lookup: (conn: LakeCatalog['conn']) => Promise<ProfileAnswer>): Promise<ProfileAnswer> => {
+    const c = await lake();
+    if (!c.customersReady) {
+      await prepareCustomerViews(c.cat.conn);
+      c.customersReady = true;
+    }
+    return lookup(c.cat.conn);
   };
 
   const server = http.createServer((req, res) => {
@@ -135,6 +160,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         } else if (url.pathname === '/customer') {
           const { status, page } = await queue(() => customerPage(url.searchParams.get('q')));
           send(res, status, page);
+        } else if (url.pathname === '/v1/profiles') {
+          const a = await queue(() => profile((conn) => profileByMemberId(conn, opts.lakeDir, pii(), url.searchParams.get('member_id'))));
+          sendJson(res, a.status, a.body);
+        } else if (url.pathname.startsWith('/v1/profiles/')) {
+          let key = '';
+          try {
+            key = decodeURIComponent(url.pathname.slice('/v1/profiles/'.length));
+          } catch {
+            // malformed %-escapes: answered as a bad key (400) below
+          }
+          const a = await queue(() => profile((conn) => profileByKey(conn, opts.lakeDir, key)));
+          sendJson(res, a.status, a.body);
         } else {
           send(res, 404, messagePage('Not found', 'There is no such page: try the report (/) or the customer 360 (/customer).'));
         }

@@ -11,8 +11,6 @@
  *   const t = await trainForecastFromLake({ lakeDir: 'lake', asOf: '2012-01-27', horizonPeriods: 39 });
  *   t.rows // demand_forecasts rows
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { forecast, forecastArtifacts, trainForecastModel, type ForecastRow, type Grain, type Series } from '../../models/forecast/index.ts';
 import { recsArtifacts, trainRecsModel, type Purchase as RecsPurchase } from '../../models/recs/index.ts';
 import { sentimentArtifacts, trainSentimentModel, type LabelledText } from '../../models/sentiment/index.ts';
@@ -20,16 +18,13 @@ import { queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { DEMAND_FORECAST_COLUMNS, DEMAND_FORECASTS_TABLE } from '../insights/tables.ts';
 import { DEMAND_SERIES_TABLE } from '../ingest/table-import.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
+import { hasParquet } from '../lake/table-files.ts';
 import { writeRows } from '../score/parquet.ts';
 import type { TrainedModel } from './churn.ts';
 import { NotEnoughHistoryError } from './errors.ts';
 
 export { DEMAND_FORECAST_COLUMNS, DEMAND_FORECASTS_TABLE, demandForecastSchema } from '../insights/tables.ts';
 export const DEFAULT_HORIZON_PERIODS = 13;
-
-function hasParquet(dir: string): boolean {
-  return fs.existsSync(dir) && fs.readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
-}
 
 export interface DemandSeriesInput {
   readonly series: Series[];
@@ -40,7 +35,7 @@ export interface DemandSeriesInput {
 
 /** Series as of a date: imported ones when the lake has demand_series, else category x store weekly units. */
 export async function readDemandSeries(lakeDir: string, asOf: string): Promise<DemandSeriesInput> {
-  const imported = hasParquet(path.join(lakeDir, 'curated', DEMAND_SERIES_TABLE));
+  const imported = hasParquet(lakeDir, `curated/${DEMAND_SERIES_TABLE}`);
   const cat = await openLakeCatalog(lakeDir);
   try {
     const sql = imported
@@ -82,7 +77,7 @@ export async function readDemandSeries(lakeDir: string, asOf: string): Promise<D
 
 /** The newest period of demand_series, when the lake has one (what --as-of defaults to for forecast on imports). */
 export async function latestSeriesDate(lakeDir: string): Promise<string | undefined> {
-  if (!hasParquet(path.join(lakeDir, 'curated', DEMAND_SERIES_TABLE))) return undefined;
+  if (!hasParquet(lakeDir, `curated/${DEMAND_SERIES_TABLE}`)) return undefined;
   const cat = await openLakeCatalog(lakeDir);
   try {
     const r = await queryRows(cat.conn, `select strftime(max(period_start), '%Y-%m-%d') as d from demand_series`);
@@ -97,7 +92,7 @@ export async function latestSeriesDate(lakeDir: string): Promise<string | undefi
  * without imports: what --as-of defaults to on a lake that holds only imported reviews.
  */
 export async function latestImportedReviewDate(lakeDir: string, today: () => Date = () => new Date()): Promise<string | undefined> {
-  if (!hasParquet(path.join(lakeDir, 'curated', 'imported_reviews'))) return undefined;
+  if (!hasParquet(lakeDir, 'curated/imported_reviews')) return undefined;
   const cat = await openLakeCatalog(lakeDir);
   try {
     const r = await queryRows(cat.conn, `select strftime(max(reviewed_at), '%Y-%m-%d') as d, count(*) as n from imported_reviews`);
@@ -158,7 +153,7 @@ export async function trainRecsFromLake(input: { lakeDir: string; asOf: string; 
 
 /** Review texts of the lake with their rating (or label): the latest version of each review event, plus imports. */
 export async function readReviewTexts(lakeDir: string, asOf?: string): Promise<(LabelledText & { review_id: string; sku: string | null; source: string })[]> {
-  const imported = hasParquet(path.join(lakeDir, 'curated', 'imported_reviews'));
+  const imported = hasParquet(lakeDir, 'curated/imported_reviews');
   const cat = await openLakeCatalog(lakeDir);
   try {
     const cut = asOf ? `cast(reviewed_at as date) <= cast(${sqlString(asOf)} as date)` : 'true';

@@ -15,9 +15,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STEPS, type DemoContext } from '../../src/cli/demo.ts';
 import { Progress } from '../../src/cli/output.ts';
+import { openDuckDB, sqlString } from '../../src/adapters/local/duckdb.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
+import { lakeFiles } from '../../src/lake/commit.ts';
+import { tableFiles } from '../../src/lake/table-files.ts';
 import { writeReport } from '../../src/report/command.ts';
 import { readEventEntries } from '../../src/report/data.ts';
+import { eventDayFiles } from '../../src/adapters/local/event-bus.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { startServer, type RunningServer } from '../../src/serve/server.ts';
 import { sampleReport } from '../report/sample-report.ts';
@@ -54,9 +58,7 @@ async function buildDemoLake(dir: string): Promise<void> {
 
 /** A member with a model event, a review and a ticket where the lake has them, and a screenful of orders. */
 async function pickMember(dir: string): Promise<string> {
-  const eventsDir = path.join(dir, 'events');
-  const files = fs.existsSync(eventsDir) ? fs.readdirSync(eventsDir).filter((f) => f.endsWith('.jsonl')) : [];
-  const withEvents = new Set([...readEventEntries(eventsDir, files)].map((e) => e?.detail.customer_key).filter((k): k is string => typeof k === 'string'));
+  const withEvents = new Set([...readEventEntries(eventDayFiles(dir))].map((e) => e?.detail.customer_key).filter((k): k is string => typeof k === 'string'));
   const cat = await openLakeCatalog(dir);
   try {
     const rows = (
@@ -154,6 +156,87 @@ describe.skipIf(!hasChromium)('report in Chromium', () => {
     expectNoProblems(problems);
     expect(await page.locator('#pipeline td').first().textContent()).toBe(attack);
     await page.close();
+  });
+});
+
+/** What an ECharts instance on the page holds: its category axes and each series' data, read back from the chart. */
+interface DrawnChart {
+  readonly x: unknown[] | null;
+  readonly y: unknown[] | null;
+  readonly series: { name: string; data: unknown[] }[];
+}
+
+function drawnCharts(page: Page, ids: readonly string[]): Promise<Record<string, DrawnChart | null>> {
+  return page.evaluate(`(() => {
+    const out = {};
+    for (const id of ${JSON.stringify(ids)}) {
+      const el = document.getElementById(id);
+      const chart = el && echarts.getInstanceByDom(el);
+      if (!chart) { out[id] = null; continue; }
+      const o = chart.getOption();
+      const cat = (axes) => (axes && axes[0] && axes[0].type === 'category' ? axes[0].data : null);
+      out[id] = { x: cat(o.xAxis), y: cat(o.yAxis), series: o.series.map((s) => ({ name: s.name, data: s.data })) };
+    }
+    return out;
+  })()`) as Promise<Record<string, DrawnChart | null>>;
+}
+
+/** Rows of SQL run straight on the lake's Parquet files (not the catalog's views nor the report's queries). */
+async function lakeSql(sql: (files: (table: string) => string) => string): Promise<Record<string, unknown>[]> {
+  const conn = await openDuckDB();
+  try {
+    const list = (table: string) => {
+      // A contract table by name, or a derived one by its lake folder (curated/customer_tags).
+      const files = table.includes('/') ? lakeFiles(lake, table, '.parquet') : tableFiles(lake, table);
+      if (!files.length) throw new Error(`the test lake has no ${table}`);
+      return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true)`;
+    };
+    return (await conn.runAndReadAll(sql(list))).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
+describe.skipIf(!hasChromium || given !== undefined)('report charts in Chromium hold the lake\'s figures', () => {
+  it('pipeline, quarantine reasons, RFM segments, R x F grid and lifecycle equal SQL over the Parquet files', async () => {
+    const { page } = await open(app.url);
+    await page.waitForSelector('body[data-charts]');
+    const c = await drawnCharts(page, ['chart-zones', 'chart-quarantine', 'chart-rfm-segments', 'chart-rfm-grid', 'chart-lifecycle']);
+    await page.close();
+
+    // Records per day: every clean event and order line of the lake is on the chart, each on its partition's day.
+    const perDay = async (table: string) =>
+      new Map((await lakeSql((f) => `select cast(dt as varchar) as day, count(*) as n from ${f(table)} group by all`)).map((r) => [String(r.day), Number(r.n)]));
+    const clean = await perDay('curated_events');
+    const lines = await perDay('curated_order_lines');
+    const zones = c['chart-zones']!;
+    const series = (name: string) => zones.series.find((s) => s.name === name)!.data.map(Number);
+    const days = zones.x!.map(String);
+    expect(series('curated_events (clean)')).toEqual(days.map((d) => clean.get(d) ?? 0));
+    expect(series('curated_order_lines')).toEqual(days.map((d) => lines.get(d) ?? 0));
+    expect(days.filter((d) => clean.has(d))).toEqual([...clean.keys()].sort()); // no clean day left off the axis
+    expect(series('curated_events (clean)').reduce((a, b) => a + b, 0)).toBe([...clean.values()].reduce((a, b) => a + b, 0));
+
+    const reasons = await lakeSql((f) => `select reason_code, count(*) as n from ${f('quarantine_events')} group by all`);
+    const q = c['chart-quarantine']!;
+    expect(Object.fromEntries(q.y!.map((r, i) => [String(r), Number(q.series[0]!.data[i])]))).toEqual(Object.fromEntries(reasons.map((r) => [String(r.reason_code), Number(r.n)])));
+
+    // Tags: the newest snapshot, counted straight from its files.
+    const latest = (f: (t: string) => string) => `(select * from ${f('curated/customer_tags')} where as_of_date = (select max(as_of_date) from ${f('curated/customer_tags')}))`;
+    const segments = await lakeSql((f) => `select rfm_segment, count(*) as n from ${latest(f)} where rfm_segment is not null group by all`);
+    const seg = c['chart-rfm-segments']!;
+    expect(Object.fromEntries(seg.y!.map((s, i) => [String(s), Number(seg.series[0]!.data[i])]))).toEqual(Object.fromEntries(segments.map((r) => [String(r.rfm_segment), Number(r.n)])));
+
+    const grid = await lakeSql((f) => `select r_score, f_score, count(*) as n from ${latest(f)} where r_score is not null and f_score is not null group by all`);
+    const cells = (c['chart-rfm-grid']!.series[0]!.data as unknown[][]).map((cell) => cell.map(Number)).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    expect(cells).toEqual(grid.map((r) => [Number(r.r_score) - 1, Number(r.f_score) - 1, Number(r.n)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
+
+    const stages = await lakeSql((f) => `select coalesce(lifecycle_stage, 'unknown') as stage, count(*) as n from ${latest(f)} group by all`);
+    const funnel = c['chart-lifecycle']!.series[0]!.data as { name: string; value: number }[];
+    expect(Object.fromEntries(funnel.map((s) => [s.name, Number(s.value)]))).toEqual(Object.fromEntries(stages.map((r) => [String(r.stage), Number(r.n)])));
+    // Every customer of the snapshot is in exactly one stage.
+    const [{ n: customers }] = (await lakeSql((f) => `select count(*) as n from ${latest(f)}`)) as [{ n: unknown }];
+    expect(funnel.reduce((a, s) => a + Number(s.value), 0)).toBe(Number(customers));
   });
 });
 

@@ -2,11 +2,11 @@
 // (one coupon per event, the month's budget) moto evaluates. A TransactionConflict (two writers on one item), which
 // moto does not produce, is injected by a FaultProxy between the SDK and moto.
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COUPON_TABLE_KEY, DynamoDbCouponStore } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
 import { CouponStoreError, couponFor, parseCouponConfig } from '../../src/coupons/index.ts';
-import { hasMoto, startMoto, type MotoServer } from '../helpers/moto.ts';
-import { awsConfig, createKeyTable, proxyTo, type FaultProxy } from '../helpers/moto-aws.ts';
+import { hasMoto, useMoto } from '../helpers/moto.ts';
+import { awsConfig, createKeyTable } from '../helpers/moto-aws.ts';
 import { highValueAtRisk } from './events.ts';
 
 const TABLE = 'coupons';
@@ -15,28 +15,20 @@ const JAN = new Date('2026-01-01T06:00:00Z');
 const couponOf = (customer: string) => couponFor(highValueAtRisk(customer).detail, config, JAN);
 
 describe.skipIf(!hasMoto)('DynamoDbCouponStore on moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
+  const aws = useMoto();
   let ddb: DynamoDBClient;
   let transactions: number;
-  const store = (tableName = TABLE) => new DynamoDbCouponStore({ tableName, client: new DynamoDBClient(awsConfig(proxy.endpoint)) });
+  const store = (tableName = TABLE) => new DynamoDbCouponStore({ tableName, client: new DynamoDBClient(awsConfig(aws.proxy.endpoint)) });
   const item = async (pk: string) => (await ddb.send(new GetItemCommand({ TableName: TABLE, Key: { [COUPON_TABLE_KEY]: { S: pk } } }))).Item;
   const spent = async (period: string) => Number((await item(`budget#${period}`))?.spent?.N ?? 0);
 
   beforeAll(async () => {
-    moto = await startMoto();
-    proxy = await proxyTo(moto);
-    ddb = new DynamoDBClient(awsConfig(moto.endpoint));
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await moto?.close();
+    ddb = new DynamoDBClient(awsConfig(aws.moto.endpoint));
   });
   beforeEach(async () => {
-    await moto.reset();
-    await createKeyTable(moto, TABLE, COUPON_TABLE_KEY);
+    await createKeyTable(aws.moto, TABLE, COUPON_TABLE_KEY);
     transactions = 0;
-    proxy.rule = (req, forward) => {
+    aws.proxy.rule = (req, forward) => {
       if (req.operation === 'TransactWriteItems') transactions++;
       return forward();
     };
@@ -81,12 +73,12 @@ describe.skipIf(!hasMoto)('DynamoDbCouponStore on moto', () => {
 
   it('retries a transaction conflict and issues once', async () => {
     let conflicts = 1;
-    proxy.rule = (req, forward) => {
+    aws.proxy.rule = (req, forward) => {
       if (req.operation !== 'TransactWriteItems') return forward();
       transactions++;
       if (conflicts-- <= 0) return forward();
       return Promise.resolve(
-        proxy.fault(
+        aws.proxy.fault(
           400,
           {
             __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',

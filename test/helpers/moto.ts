@@ -11,6 +11,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { FaultProxy } from '../integration/harness/emulators.ts';
 
 export const MOTO_REGION = 'us-east-1';
 /** moto accepts any credentials; fixed ones keep the SDK from looking for a profile. */
@@ -117,5 +119,56 @@ export async function startMoto(): Promise<MotoServer> {
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
+  };
+}
+
+export interface MotoFixture {
+  /** The server of the enclosing suite (started in its beforeAll). */
+  readonly moto: MotoServer;
+  /** A FaultProxy in front of it: before each test its rule forwards everything and its counters are zero. */
+  readonly proxy: FaultProxy;
+}
+
+/**
+ * The lifecycle every moto suite repeats: one moto_server and a FaultProxy in front of it for the enclosing
+ * `describe` (or file), stopped after it, with every resource wiped and the proxy back to pass-through before each
+ * test. Register the suite's own `beforeEach` (tables, buckets, counters, a proxy rule) after calling it.
+ *
+ *   describe.skipIf(!hasMoto)('store on moto', () => {
+ *     const aws = useMoto();
+ *     beforeEach(() => createKeyTable(aws.moto, TABLE));
+ *     it('...', () => new DynamoDBClient(awsConfig(aws.proxy.endpoint)) ...);
+ *   });
+ */
+export function useMoto(): MotoFixture {
+  let moto: MotoServer | undefined;
+  let proxy: FaultProxy | undefined;
+  beforeAll(async () => {
+    if (!hasMoto) return; // a file-level call in a file whose suites skip
+    moto = await startMoto();
+    proxy = await new FaultProxy(moto.endpoint).start();
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    if (!moto || !proxy) return;
+    await moto.reset();
+    proxy.rule = (_req, forward) => forward();
+    proxy.faults = 0;
+    proxy.requests = 0;
+  });
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`useMoto: the ${what} is not started (use it inside a test or hook, in a suite that skips without moto_server)`);
+    return v;
+  };
+  return {
+    get moto() {
+      return started(moto, 'moto_server');
+    },
+    get proxy() {
+      return started(proxy, 'proxy');
+    },
   };
 }

@@ -101,7 +101,8 @@ describe('dedup seed', () => {
   it('fails loudly on a Parquet file it cannot read instead of seeding nothing (which would write every record again)', async () => {
     const dir = path.join(lake, 'curated/events/source=pos/dt=2025-01-01');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'part-x.parquet'), ''); // what a killed pre-commit version left in a live partition
+    // A torn file with bytes (a zero-byte one, what a killed pre-commit version left, holds no rows: readers skip it).
+    fs.writeFileSync(path.join(dir, 'part-x.parquet'), 'PAR1 torn');
     await expect(LocalDedupStore.fromLake(lake)).rejects.toThrow(/parquet/i);
     await expect(dedupStoreFromLake(lake)).rejects.toThrow(/parquet/i);
   });

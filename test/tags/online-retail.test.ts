@@ -1,14 +1,17 @@
 /**
- * The Online Retail slice end to end through the CLI, as a user would run it: import-orders, tags --as-of, then
- * query customer_tags by member id. Each customer's orders, revenue and recency are recomputed here from the raw
- * file, independently of the pipeline.
+ * The Online Retail slice end to end, as a user would run it: import-orders, tags --as-of, then customer_tags by
+ * member id. Each customer's orders, revenue and recency are recomputed here from the raw file, independently of the
+ * pipeline. import-orders runs as a child process (the one smoke test of the real entry point); tags and its error
+ * path run the CLI's main in this process, and the checks read the lake through the catalog directly.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { boundRows } from '../../src/report/lake-read.ts';
+import { openLakeCatalog, type LakeCatalog } from '../../src/lake/local-catalog.ts';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 
 const FILE = path.join(import.meta.dirname, 'fixtures', 'online-retail', 'online_retail_customers_mod50_7.csv.gz');
 const MAP = 'order_id=InvoiceNo,sku=StockCode,description=Description,quantity=Quantity,ordered_at=InvoiceDate,unit_price=UnitPrice,customer_id=CustomerID,country=Country';
@@ -73,28 +76,33 @@ function expectedFromRawFile(): Map<string, Expected> {
 
 let lakeDir: string;
 let expected: Map<string, Expected>;
+let tagsRun: Awaited<ReturnType<typeof runCliInProcess>>;
+let cat: LakeCatalog;
 
-beforeAll(() => {
+beforeAll(async () => {
   lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-uci-'));
   expected = expectedFromRawFile();
   const imported = runCli(['import-orders', FILE, '--currency', 'GBP', '--timezone', 'Europe/London', '--map', MAP, '--lake', lakeDir, '--json']);
   expect(imported.status, imported.stderr).toBe(0);
+  expect(imported.json()).toMatchObject({ received: expect.any(Number) });
+  tagsRun = await runCliInProcess(['tags', '--as-of', AS_OF, '--lake', lakeDir, '--json']);
+  cat = await openLakeCatalog(lakeDir);
+}, 120_000);
+
+afterAll(() => {
+  cat?.close();
+  fs.rmSync(lakeDir, { recursive: true, force: true });
 });
 
-afterAll(() => fs.rmSync(lakeDir, { recursive: true, force: true }));
-
 describe('tags on the imported Online Retail slice', () => {
-  it('materialises customer_tags as of a date and answers a query by member id with independently computed figures', () => {
-    const tags = runCli(['tags', '--as-of', AS_OF, '--lake', lakeDir, '--json']);
-    expect(tags.status, tags.stderr).toBe(0);
+  it('materialises customer_tags as of a date and answers a query by member id with independently computed figures', async () => {
+    expect(tagsRun.status, tagsRun.stderr).toBe(0);
     const purchasers = [...expected.values()].filter((e) => e.orders > 0).length;
-    expect(tags.json()).toMatchObject({ asOf: AS_OF, customers: expected.size, purchasers });
+    expect(tagsRun.json()).toMatchObject({ asOf: AS_OF, customers: expected.size, purchasers });
 
-    // The customer with most invoices, queried as a user would.
+    // The customer with most invoices, looked up by member id.
     const [member, e] = [...expected].sort((a, b) => b[1].orders - a[1].orders || a[0].localeCompare(b[0]))[0]!;
-    const q = runCli(['query', `select * from customer_tags where member_id = '${member}'`, '--format', 'json', '--lake', lakeDir]);
-    expect(q.status, q.stderr).toBe(0);
-    const rows = q.json() as Record<string, unknown>[];
+    const rows = await boundRows(cat.conn, 'select * from customer_tags where member_id = $1', [member]);
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
     expect({
@@ -106,19 +114,20 @@ describe('tags on the imported Online Retail slice', () => {
     expect(row).toMatchObject({ as_of_date: AS_OF, customer_key: expect.stringMatching(/^ck_[0-9a-f]{20}$/) });
   });
 
-  it('agrees with the raw file for every customer, and leaves lines without a customer id to no one', () => {
-    const q = runCli(['query', 'select member_id, orders_total, net_revenue_total, recency_days from customer_tags', '--format', 'json', '--lake', lakeDir]);
-    const actual = new Map((q.json() as Record<string, unknown>[]).map((r) => [String(r.member_id), r]));
+  it('agrees with the raw file for every customer, and leaves lines without a customer id to no one', async () => {
+    const all = await boundRows(cat.conn, 'select member_id, orders_total, net_revenue_total, recency_days from customer_tags');
+    expect(all).toHaveLength(expected.size);
+    const actual = new Map(all.map((r) => [String(r.member_id), r]));
     for (const [member, e] of expected) {
       const r = actual.get(member);
       expect([member, Number(r?.orders_total), Number(r?.net_revenue_total), r?.recency_days]).toEqual([member, e.orders, e.revenue, e.recencyDays]);
     }
-    const anon = runCli(['query', 'select count(*) as n from int_order_lines where customer_key is null', '--format', 'json', '--lake', lakeDir]);
-    expect(Number((anon.json() as { n: unknown }[])[0]!.n)).toBe(60);
+    const anon = await boundRows(cat.conn, 'select count(*) as n from int_order_lines where customer_key is null');
+    expect(Number(anon[0]!.n)).toBe(60);
   });
 
-  it('rejects an --as-of that is not a calendar day, naming what it received', () => {
-    const r = runCli(['tags', '--as-of', '2011-02-30', '--lake', lakeDir]);
+  it('rejects an --as-of that is not a calendar day, naming what it received', async () => {
+    const r = await runCliInProcess(['tags', '--as-of', '2011-02-30', '--lake', lakeDir]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--as-of expects a calendar day as YYYY-MM-DD, received "2011-02-30"');
     expect(r.stderr).not.toContain('    at ');

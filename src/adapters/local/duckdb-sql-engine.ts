@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { replaceParquetDir } from '../../identity/lake-output.ts';
+import { lakeFiles } from '../../lake/commit.ts';
 import { SQL_DIR } from '../../lake/local-catalog.ts';
+import { sqlString } from './duckdb.ts';
 import type { SqlEngine } from '../../ports/index.ts';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -60,6 +62,7 @@ export class DuckDbSqlEngine implements SqlEngine {
     this.options.log?.push(select);
     await replaceParquetDir(this.conn, this.options.lakeDir, checked(name), select);
     // Later statements of the run (counts) read what was written.
-    await this.conn.run(`create or replace view ${name} as select * from read_parquet('${path.join(this.options.lakeDir, 'curated', name, '*.parquet').replaceAll("'", "''")}')`);
+    // Through the lake's file list: inside a command's commit the new file is still staged, not yet in curated/.
+    await this.conn.run(`create or replace view ${name} as select * from read_parquet([${lakeFiles(this.options.lakeDir, `curated/${name}`, '.parquet').map(sqlString).join(', ')}])`);
   }
 }

@@ -36,6 +36,11 @@ function readEventLines(file: string, onTorn: (file: string, bytes: number) => v
   return out;
 }
 
+/** The bus's committed day files (`events/YYYY-MM-DD.jsonl`), in day order: what every reader of the local bus reads. */
+export function eventDayFiles(lakeDir: string): string[] {
+  return lakeFiles(lakeDir, EVENTS_ZONE).filter((p) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(path.basename(p)));
+}
+
 export class LocalEventBus implements EventBus, EventLedger {
   constructor(private readonly lakeDir: string) {}
 
@@ -69,7 +74,7 @@ export class LocalEventBus implements EventBus, EventLedger {
     if (Number.isNaN(sinceMs)) throw new InvalidEventError(`since must be YYYY-MM-DD or an ISO timestamp, received ${JSON.stringify(since)}`);
     const sinceDay = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString().slice(0, 10) : '';
     const out: BusEntry[] = [];
-    for (const file of lakeFiles(this.lakeDir, EVENTS_ZONE).filter((p) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(path.basename(p)))) {
+    for (const file of eventDayFiles(this.lakeDir)) {
       if (path.basename(file).slice(0, 10) < sinceDay) continue;
       for (const { entry: e } of readEventLines(file, warnTorn)) if (Date.parse(e.Time) >= sinceMs) out.push(e);
     }

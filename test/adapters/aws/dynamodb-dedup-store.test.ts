@@ -3,19 +3,18 @@
 // DynamoDB returns under load (UnprocessedKeys / UnprocessedItems, throttling) are injected by a FaultProxy between
 // the SDK and moto, since moto never produces them.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore } from '../../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { DedupStoreError } from '../../../src/adapters/aws/errors.ts';
-import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
-import { awsConfig, createKeyTable, editJson, proxyTo, type FaultProxy } from '../../helpers/moto-aws.ts';
+import { hasMoto, useMoto } from '../../helpers/moto.ts';
+import { awsConfig, createKeyTable, editJson } from '../../helpers/moto-aws.ts';
 
 const NOW = Date.parse('2025-03-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const TABLE = 'dedup';
 
 describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
+  const aws = useMoto();
   /** Requests of each operation that reached the proxy. */
   let calls: Record<string, number>;
 
@@ -23,25 +22,15 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
     new DynamoDbDedupStore({
       tableName: TABLE,
       ttlDays: 35,
-      client: new DynamoDBClient(awsConfig(o.via === 'moto' ? moto.endpoint : proxy.endpoint)),
+      client: new DynamoDBClient(awsConfig(o.via === 'moto' ? aws.moto.endpoint : aws.proxy.endpoint)),
       now: () => o.now ?? NOW,
       retry: { sleep: async () => {} },
     });
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    proxy = await proxyTo(moto);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await moto?.close();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    await createKeyTable(moto, TABLE);
+    await createKeyTable(aws.moto, TABLE);
     calls = {};
-    proxy.faults = 0;
-    proxy.rule = (req, forward) => {
+    aws.proxy.rule = (req, forward) => {
       calls[req.operation ?? '?'] = (calls[req.operation ?? '?'] ?? 0) + 1;
       return forward();
     };
@@ -64,7 +53,7 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
 
   it('writes an expires_at TTL ttlDays ahead and counts a key past it as not seen, although DynamoDB has not deleted it', async () => {
     await store().remember(['pos:old']);
-    const item = await new DynamoDBClient(awsConfig(moto.endpoint)).send(new GetItemCommand({ TableName: TABLE, Key: { dedup_key: { S: 'pos:old' } } }));
+    const item = await new DynamoDBClient(awsConfig(aws.moto.endpoint)).send(new GetItemCommand({ TableName: TABLE, Key: { dedup_key: { S: 'pos:old' } } }));
     // 2025-03-01T00:00:00Z + 35 days = 2025-04-05T00:00:00Z
     expect(item.Item?.expires_at).toEqual({ N: String(Date.parse('2025-04-05T00:00:00Z') / 1000) });
     expect(await store({ now: NOW + 35 * DAY_MS - 1000 }).seen(['pos:old'])).toEqual([true]);
@@ -74,7 +63,7 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
   it('retries keys DynamoDB left unprocessed', async () => {
     await store().remember(['a', 'b']);
     let first = true;
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       const res = await forward();
       if (req.operation !== 'BatchGetItem' || !first) return res;
       first = false;
@@ -90,7 +79,7 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
   });
 
   it('fails with DedupStoreError when keys stay unprocessed after every retry', async () => {
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       const res = await forward();
       if (req.operation !== 'BatchGetItem') return res;
       const keys = (JSON.parse(req.body.toString()) as { RequestItems: Record<string, { Keys: unknown[] }> }).RequestItems[TABLE]!.Keys;
@@ -103,7 +92,7 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
 
   it('writes items DynamoDB left unprocessed on a later attempt', async () => {
     let first = true;
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       if (req.operation !== 'BatchWriteItem' || !first) return forward();
       first = false;
       // Only the first item goes through; the second comes back unprocessed.
@@ -118,7 +107,7 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
   });
 
   it('fails naming the table when items stay unprocessed, after 6 attempts', async () => {
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       calls[req.operation!] = (calls[req.operation!] ?? 0) + 1;
       if (req.operation !== 'BatchWriteItem') return forward();
       const body = JSON.parse(req.body.toString()) as { RequestItems: Record<string, unknown[]> };
@@ -131,14 +120,14 @@ describe.skipIf(!hasMoto)('DynamoDbDedupStore on moto', () => {
 
   it('rides out a throttled call (ProvisionedThroughputExceededException) and still writes every key', async () => {
     let throttles = 2;
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       if (req.operation === 'BatchWriteItem' && throttles-- > 0) {
-        return proxy.fault(400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded (fault proxy)' }, 'application/x-amz-json-1.0');
+        return aws.proxy.fault(400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded (fault proxy)' }, 'application/x-amz-json-1.0');
       }
       return forward();
     };
     await store().remember(['t1', 't2']);
-    expect(proxy.faults).toBe(2);
+    expect(aws.proxy.faults).toBe(2);
     expect(await store({ via: 'moto' }).seen(['t1', 't2'])).toEqual([true, true]);
   });
 });

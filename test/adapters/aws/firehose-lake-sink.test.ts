@@ -6,52 +6,41 @@
 // withholds them from moto and reports them failed, as Firehose would.
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FirehoseLakeSink } from '../../../src/adapters/aws/firehose-lake-sink.ts';
 import { FirehoseWriteError } from '../../../src/adapters/aws/errors.ts';
-import { hasMoto, MOTO_ACCOUNT, startMoto, type MotoServer } from '../../helpers/moto.ts';
-import { awsConfig, createBuckets, editJson, jsonAnswer, proxyTo, s3Client, type FaultProxy } from '../../helpers/moto-aws.ts';
+import { hasMoto, MOTO_ACCOUNT, useMoto } from '../../helpers/moto.ts';
+import { awsConfig, createBuckets, editJson, jsonAnswer, s3Client } from '../../helpers/moto-aws.ts';
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 'pos', dt: '2025-03-01' }));
 const line = (i: number) => `{"event_id":"e${i}","source":"pos","dt":"2025-03-01"}`;
 
 describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
+  const aws = useMoto();
   /** Records in each PutRecordBatch request that reached the proxy. */
   let batches: number[];
 
   const sink = (streams: Record<string, string> = { curated_events: 'events-stream' }) =>
-    new FirehoseLakeSink({ streams, client: new FirehoseClient(awsConfig(proxy.endpoint)), retry: { sleep: async () => {} } });
+    new FirehoseLakeSink({ streams, client: new FirehoseClient(awsConfig(aws.proxy.endpoint)), retry: { sleep: async () => {} } });
 
   /** Every object the stream delivered, as text. */
   async function landed(): Promise<string[]> {
-    const s3 = s3Client(moto.endpoint);
+    const s3 = s3Client(aws.moto.endpoint);
     const list = await s3.send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'curated/events/' }));
     return Promise.all((list.Contents ?? []).map(async (o) => (await s3.send(new GetObjectCommand({ Bucket: 'lake', Key: o.Key! }))).Body!.transformToString()));
   }
   const landedLines = async () => (await landed()).join('').split('\n').filter(Boolean);
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    proxy = await proxyTo(moto);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await moto?.close();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    await createBuckets(moto, 'lake');
-    await new FirehoseClient(awsConfig(moto.endpoint)).send(
+    await createBuckets(aws.moto, 'lake');
+    await new FirehoseClient(awsConfig(aws.moto.endpoint)).send(
       new CreateDeliveryStreamCommand({
         DeliveryStreamName: 'events-stream',
         ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::lake', RoleARN: `arn:aws:iam::${MOTO_ACCOUNT}:role/firehose`, Prefix: 'curated/events/' },
       }),
     );
     batches = [];
-    proxy.faults = 0;
-    proxy.rule = (req, forward) => {
+    aws.proxy.rule = (req, forward) => {
       if (req.operation === 'PutRecordBatch') batches.push((JSON.parse(req.body.toString()) as { Records: unknown[] }).Records.length);
       return forward();
     };
@@ -70,7 +59,7 @@ describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
 
   it('retries only the records Firehose rejected: each row lands once', async () => {
     let first = true;
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       if (req.operation !== 'PutRecordBatch') return forward();
       const body = JSON.parse(req.body.toString()) as { Records: unknown[] };
       batches.push(body.Records.length);
@@ -91,17 +80,17 @@ describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
   it('retries a call throttled longer than the SDK retries it: each row lands once', async () => {
     // The SDK gives up after 3 attempts; the fourth throttle reaches the sink, which tries the call again.
     let throttles = 4;
-    proxy.rule = async (req, forward) => {
-      if (req.operation === 'PutRecordBatch' && throttles-- > 0) return proxy.fault(503, { __type: 'ServiceUnavailableException', message: 'Slow down. (fault proxy)' });
+    aws.proxy.rule = async (req, forward) => {
+      if (req.operation === 'PutRecordBatch' && throttles-- > 0) return aws.proxy.fault(503, { __type: 'ServiceUnavailableException', message: 'Slow down. (fault proxy)' });
       return forward();
     };
     await sink().append('curated_events', rows(2));
-    expect(proxy.faults).toBe(4);
+    expect(aws.proxy.faults).toBe(4);
     expect(await landedLines()).toEqual([line(0), line(1)]);
   });
 
   it('fails with FirehoseWriteError when records are still rejected after 6 attempts, and delivers none of them', async () => {
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       if (req.operation !== 'PutRecordBatch') return forward();
       batches.push(1);
       return jsonAnswer({ FailedPutCount: 1, Encrypted: false, RequestResponses: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'fault proxy' }] });

@@ -2,10 +2,10 @@
 // catalogue on moto_server. moto returns every partition in one GetPartitions page; Glue pages them, so a FaultProxy
 // between the SDK and moto serves moto's answer in pages of 100 with a NextToken, as Glue does.
 import { CreateDatabaseCommand, CreateTableCommand, GetPartitionsCommand, GetTableCommand, GlueClient, BatchCreatePartitionCommand } from '@aws-sdk/client-glue';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { copyGlueTable } from '../../../src/adapters/aws/glue-tables.ts';
-import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
-import { awsConfig, editJson, proxyTo, type FaultProxy } from '../../helpers/moto-aws.ts';
+import { hasMoto, useMoto } from '../../helpers/moto.ts';
+import { awsConfig, editJson } from '../../helpers/moto-aws.ts';
 
 const DB = 'lake';
 const PAGE = 100;
@@ -22,8 +22,7 @@ const storage = (location: string) => ({
 });
 
 describe.skipIf(!hasMoto)('copyGlueTable on moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
+  const aws = useMoto();
   let glue: GlueClient;
   /** Partitions in each BatchCreatePartition request, and GetPartitions pages served. */
   let batches: number[];
@@ -53,20 +52,13 @@ describe.skipIf(!hasMoto)('copyGlueTable on moto', () => {
   }
 
   beforeAll(async () => {
-    moto = await startMoto();
-    proxy = await proxyTo(moto);
-    glue = new GlueClient(awsConfig(moto.endpoint));
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await moto?.close();
+    glue = new GlueClient(awsConfig(aws.moto.endpoint));
   });
   beforeEach(async () => {
-    await moto.reset();
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: DB } }));
     batches = [];
     pages = 0;
-    proxy.rule = async (req, forward) => {
+    aws.proxy.rule = async (req, forward) => {
       const body = req.body.length ? (JSON.parse(req.body.toString()) as { NextToken?: string; PartitionInputList?: unknown[] }) : {};
       if (req.operation === 'BatchCreatePartition') batches.push(body.PartitionInputList!.length);
       if (req.operation !== 'GetPartitions') return forward();
@@ -79,7 +71,7 @@ describe.skipIf(!hasMoto)('copyGlueTable on moto', () => {
     };
   });
 
-  const copy = (from = 'customer_tag_snapshots', to = 'customer_tags') => copyGlueTable(from, to, { database: DB, client: new GlueClient(awsConfig(proxy.endpoint)) });
+  const copy = (from = 'customer_tag_snapshots', to = 'customer_tags') => copyGlueTable(from, to, { database: DB, client: new GlueClient(awsConfig(aws.proxy.endpoint)) });
 
   it('registers the table under the new name with the same definition and every partition, read page by page', async () => {
     await legacyTable(250);

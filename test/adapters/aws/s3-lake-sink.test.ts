@@ -2,35 +2,23 @@
 // when required) at a custom endpoint. A PutObject that fails for one partition is injected by a FaultProxy.
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { S3LakeSink } from '../../../src/adapters/aws/s3-lake-sink.ts';
 import { deletePrefix } from '../../../src/adapters/aws/s3-json.ts';
 import { S3WriteError } from '../../../src/adapters/aws/errors.ts';
-import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
-import { createBuckets, proxyTo, s3Client, type FaultProxy } from '../../helpers/moto-aws.ts';
+import { hasMoto, useMoto } from '../../helpers/moto.ts';
+import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 
-let moto: MotoServer;
-let proxy: FaultProxy;
+const aws = useMoto();
 
-beforeAll(async () => {
-  if (!hasMoto) return;
-  moto = await startMoto();
-  proxy = await proxyTo(moto);
-});
 
-afterAll(async () => {
-  await proxy?.close();
-  await moto?.close();
-});
 
 beforeEach(async () => {
   if (!hasMoto) return;
-  await moto.reset();
-  await createBuckets(moto, 'quarantine', 'curated');
-  proxy.rule = (_req, forward) => forward();
+  await createBuckets(aws.moto, 'quarantine', 'curated');
 });
 
-const client = (): S3Client => s3Client(moto.endpoint);
+const client = (): S3Client => s3Client(aws.moto.endpoint);
 
 async function readAll(bucket: string, prefix: string): Promise<{ key: string; rows: Record<string, unknown>[] }[]> {
   const s3 = client();
@@ -88,16 +76,16 @@ describe.skipIf(!hasMoto)('S3LakeSink on moto', () => {
 
   it('takes back the partitions it wrote when another partition of the same append fails, so a redelivery writes each row once', async () => {
     // S3 refuses every PutObject under source=app/ (500 until the SDK gives up); source=pos/ goes through.
-    proxy.rule = async (req, forward) =>
+    aws.proxy.rule = async (req, forward) =>
       req.method === 'PUT' && decodeURIComponent(req.url).includes('/source=app/')
-        ? proxy.fault(500, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>fault proxy</Message></Error>', 'application/xml')
+        ? aws.proxy.fault(500, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>fault proxy</Message></Error>', 'application/xml')
         : forward();
-    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: s3Client(proxy.endpoint) });
+    const sink = new S3LakeSink({ buckets: { quarantine: 'quarantine' }, client: s3Client(aws.proxy.endpoint) });
     const rows = [q('p1', 'pos', '2025-03-01'), q('a1', 'app', '2025-03-01')];
     await expect(sink.append('quarantine_events', rows)).rejects.toThrow(/PutObject s3:\/\/quarantine\/events\/source=app\/.* failed/);
     expect(await readAll('quarantine', 'events/')).toEqual([]);
     // S3 is back; the batch is redelivered.
-    proxy.rule = (_req, forward) => forward();
+    aws.proxy.rule = (_req, forward) => forward();
     await sink.append('quarantine_events', rows);
     await sink.flush();
     expect((await readAll('quarantine', 'events/')).flatMap((o) => o.rows).map((r) => r.quarantine_id).sort()).toEqual(['a1', 'p1']);

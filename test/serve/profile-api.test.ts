@@ -1,0 +1,119 @@
+// The profile API of `retail-lake serve` over real HTTP: a member id that is an e-mail or a phone is stored as its
+// keyed hash by the cleanser, so the lookup must hash it the same way, with the lake's key, in whatever format the
+// caller writes it. Expected keys come from a second path: the device id ingested with the same record.
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
+import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
+import { SERVE_HOST, startServer, type RunningServer } from '../../src/serve/server.ts';
+import { refreshTags } from '../../src/tags/refresh.ts';
+
+const FIXTURES = ['small.jsonl', 'member-id-pii.jsonl'].map((f) => path.resolve(import.meta.dirname, '../fixtures/events', f));
+const LAKE_KEY = 'profile-api-test-key-0123456789';
+const hmac = (v: string) => createHmac('sha256', LAKE_KEY).update(v).digest('hex');
+
+let lake: string;
+let app: RunningServer;
+const keyOfDevice = new Map<string, string>();
+
+beforeAll(async () => {
+  vi.stubEnv('RETAIL_LAKE_PII_KEY', LAKE_KEY); // the lake's own key, not the development one
+  lake = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-profile-'));
+  await ingestJsonl(FIXTURES, { lakeDir: lake });
+  await refreshTags({ lakeDir: lake }); // resolves identities into identity_map
+  const cat = await openLakeCatalog(lake);
+  try {
+    const rows = (await cat.conn.runAndReadAll(`select identity_value, customer_key from identity_map where identity_type = 'device_id'`)).getRowObjects();
+    for (const r of rows) keyOfDevice.set(String(r.identity_value), String(r.customer_key));
+  } finally {
+    cat.close();
+  }
+  app = await startServer({ lakeDir: lake, port: 0 });
+}, 120_000);
+afterAll(async () => {
+  await app?.close();
+  vi.unstubAllEnvs();
+  fs.rmSync(lake, { recursive: true, force: true });
+});
+
+function get(pathname: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: SERVE_HOST, port: app.port, path: pathname }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('GET /v1/profiles?member_id=', () => {
+  it('finds the customer whose member id is an e-mail, written in another case and with spaces', async () => {
+    expect(keyOfDevice.get('dev-a1')).toMatch(/^ck_/);
+    const r = await get(`/v1/profiles?member_id=${encodeURIComponent('  ALICE.smith@example.COM ')}`);
+    expect(r.status).toBe(200);
+    expect(r.type).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(r.body) as { customer_key: string; identifiers: { type: string; value: string }[] };
+    expect(body.customer_key).toBe(keyOfDevice.get('dev-a1'));
+    // Stored and answered as the keyed hash of the normalised e-mail, never raw.
+    expect(body.identifiers).toContainEqual(expect.objectContaining({ type: 'member_id', value: hmac('email:alice.smith@example.com') }));
+    expect(r.body.toLowerCase()).not.toContain('alice');
+  });
+
+  it('finds the customer whose member id is a phone, asked in international format with dashes', async () => {
+    const r = await get(`/v1/profiles?member_id=${encodeURIComponent('+86 139-1234-5678')}`);
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as { customer_key: string; identifiers: { type: string; value: string }[] };
+    expect(body.customer_key).toBe(keyOfDevice.get('dev-b2'));
+    expect(body.customer_key).not.toBe(keyOfDevice.get('dev-a1'));
+    expect(body.identifiers).toContainEqual(expect.objectContaining({ type: 'member_id', value: hmac('phone:+8613912345678') }));
+    expect(r.body).not.toMatch(/1391234|139-1234/);
+  });
+
+  it('finds a plain member id as stored (M1), and answers an unknown one with 404 without echoing it', async () => {
+    const m1 = await get('/v1/profiles?member_id=M1');
+    expect(m1.status).toBe(200);
+    expect(JSON.parse(m1.body).identifiers).toContainEqual(expect.objectContaining({ type: 'member_id', value: 'M1' }));
+    const none = await get(`/v1/profiles?member_id=${encodeURIComponent('nobody@example.com')}`);
+    expect(none.status).toBe(404);
+    expect(JSON.parse(none.body).error).toMatch(/no customer/);
+    expect(none.body).not.toContain('nobody');
+  });
+
+  it('rejects a missing or empty member_id with 400 and a message', async () => {
+    for (const q of ['', '?member_id=', '?member_id=%20%20']) {
+      const r = await get(`/v1/profiles${q}`);
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.body).error).toMatch(/member_id is empty/);
+    }
+  });
+});
+
+describe('GET /v1/profiles/{key}', () => {
+  it('answers the same profile by customer key', async () => {
+    const key = keyOfDevice.get('dev-b2')!;
+    const r = await get(`/v1/profiles/${key}`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).customer_key).toBe(key);
+  });
+
+  it('answers an unknown key with 404 and a malformed one with 400', async () => {
+    expect((await get(`/v1/profiles/ck_${'0'.repeat(20)}`)).status).toBe(404);
+    const bad = await get('/v1/profiles/robert%27%3B%20drop');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatch(/not a customer key/);
+  });
+});
+
+describe('the customer 360 page', () => {
+  it('finds a member by an e-mail member id as typed', async () => {
+    const r = await get(`/customer?q=${encodeURIComponent('Alice.Smith@Example.com')}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(keyOfDevice.get('dev-a1'));
+  });
+});
