@@ -10,6 +10,7 @@ import { couponConfigSchema } from '../src/coupons/config.ts';
 import { parseMaxLinks } from '../src/identity/options.ts';
 import { parseDelimiter } from '../src/ingest/csv.ts';
 import { parseColumnMap } from '../src/ingest/order-import-core.ts';
+import { retentionSchema } from '../src/config/retention.ts';
 
 /** A string that a parser accepts; the issue carries the parser's own message. */
 const parsedBy = (parse: (s: string) => unknown) =>
@@ -30,10 +31,15 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const configSchema = z.object({
   /** Short stage name, part of every physical name (buckets, database, stream). */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1-16 lower-case letters, digits or dashes, starting with a letter').default('prod'),
-  /** Days raw landing objects are kept before they expire (they move to cheaper tiers before that). */
-  rawRetentionDays: int(30, 3650).default(730),
-  /** Days quarantined records are kept. */
-  quarantineRetentionDays: int(7, 3650).default(180),
+  /**
+   * Days each zone keeps data, `{ raw, quarantine, events }` (src/config/retention.ts, the schema and defaults the
+   * CLI's `retention apply` uses too): S3 lifecycle rules on each zone's prefixes and the model-event archive.
+   */
+  retention: retentionSchema.prefault({}),
+  /** @deprecated Former name of retention.raw, still accepted (retention.raw wins when both are set). */
+  rawRetentionDays: z.unknown().optional(),
+  /** @deprecated Former name of retention.quarantine, still accepted (retention.quarantine wins when both are set). */
+  quarantineRetentionDays: z.unknown().optional(),
   /** Days Athena query results are kept. */
   athenaResultsRetentionDays: int(1, 365).default(30),
   /** Days CloudWatch logs of every function are kept. */
@@ -112,8 +118,8 @@ export const configSchema = z.object({
   predictorBackend: z.enum(['onnx', 'sagemaker']).default('onnx'),
   /** Name of the SageMaker endpoint (required when predictorBackend is sagemaker; the only endpoint granted). */
   sageMakerEndpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name').optional(),
-  /** Days the model-event archive keeps events for replay (0: forever). */
-  eventArchiveDays: int(0, 36_500).default(365),
+  /** @deprecated Former name of retention.events, still accepted (retention.events wins when both are set). */
+  eventArchiveDays: z.unknown().optional(),
   /** Coupon issuer settings (src/coupons/config.ts): campaign, value, currency, monthlyBudget, validDays. */
   coupons: couponConfigSchema.omit({ codePrefix: true }).partial().optional(),
   /**
@@ -180,10 +186,26 @@ export class ConfigError extends Error {
 
 export const CONTEXT_KEY = 'retailLake';
 
+/** The deprecated rawRetentionDays / quarantineRetentionDays / eventArchiveDays, moved into `retention` where it leaves them unset. */
+function withRetentionAliases(raw: Record<string, unknown>): Record<string, unknown> {
+  const aliases = { raw: 'rawRetentionDays', quarantine: 'quarantineRetentionDays', events: 'eventArchiveDays' } as const;
+  const given = raw.retention;
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) return raw; // the schema names it
+  const retention: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
+  let moved = false;
+  for (const [zone, old] of Object.entries(aliases)) {
+    if (raw[old] === undefined || retention[zone] !== undefined) continue;
+    retention[zone] = raw[old];
+    moved = true;
+  }
+  return moved ? { ...raw, retention } : raw;
+}
+
 /** Parses a raw config object; the error names the context key, what was received and what was expected. */
 export function parseConfig(raw: Record<string, unknown>): LakeConfig {
   // The deprecated partitionStartDate is an alias of firstDataDate.
   if (raw.firstDataDate === undefined && raw.partitionStartDate !== undefined) raw = { ...raw, firstDataDate: raw.partitionStartDate };
+  raw = withRetentionAliases(raw);
   const r = checkedConfigSchema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -199,7 +221,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport' || key === 'insights') ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport' || key === 'insights' || key === 'retention') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

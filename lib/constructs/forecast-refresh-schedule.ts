@@ -8,23 +8,20 @@
  *
  * @example new ForecastRefreshSchedule(this, 'Refresh', { curated, models, catalog, workgroup, tables, eventBus, key })
  */
-import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { INSIGHTS_TABLES } from '../../src/insights/tables.ts';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import type { DeadLetterQueue } from './dead-letter-queue.ts';
-import { schedulerInvoke } from './scheduler-invoke.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagName } from './acknowledge.ts';
 import type { ForecastRefreshTables } from './forecast-refresh-tables.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
-import { ProjectFunction } from './project-function.ts';
+import { ScheduledLakeJob } from './scheduled-lake-job.ts';
 
 /** The jobs and when they run (UTC): the payload each schedule sends. */
 export interface RefreshSchedules {
@@ -79,67 +76,62 @@ export interface ForecastRefreshScheduleProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-export class ForecastRefreshSchedule extends Construct {
-  readonly function: ProjectFunction;
+export class ForecastRefreshSchedule extends ScheduledLakeJob {
   readonly schedules: ReadonlyMap<keyof RefreshSchedules, scheduler.Schedule>;
-  readonly deadLetterQueue: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: ForecastRefreshScheduleProps) {
-    super(scope, id);
-    this.function = new ProjectFunction(this, 'Function', {
-      entry: 'lambdas/insights-refresh/handler.ts',
-      serviceName: 'insights-refresh',
-      memorySize: 3008,
-      timeout: Duration.minutes(15),
-      logRetention: props.logRetention,
-      environment: {
-        ATHENA_WORKGROUP: props.workgroup.workgroupName,
-        GLUE_DATABASE: props.catalog.databaseName,
-        CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
-        MODEL_BUCKET: props.models.bucketName,
-        EVENT_BUS_NAME: props.eventBus.eventBusName,
-        HORIZON_PERIODS: String(props.horizonPeriods ?? 13),
-        LEAD_TIME_DAYS: String(props.leadTimeDays ?? 7),
-        RECS_K: String(props.recsK ?? 10),
-      },
-      // The model packages (ONNX export, card) load the onnx module, which imports onnxruntime.
-      bundling: onnxRuntimeBundling(lambda.Architecture.ARM_64),
-    });
-    const fn = this.function;
-    props.workgroup.grantQuery(fn);
-    props.catalog.grantRead(fn);
-    acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views of sql/ and the contract tables they read (read-only table and partition metadata); the lake database only. Partition writes are granted on the three insights tables alone.');
-    props.tables.grantWritePartitions(fn);
-    props.curated.grantRead(fn);
-    const curated = nagName(this, props.curated.bucketArn);
-    for (const t of INSIGHTS_TABLES) {
-      props.curated.grantWrite(fn, `${t.path}/*`);
-      props.curated.grantDelete(fn, `${t.path}/*`);
-      acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${t.path}/*`), `Athena INSERT writes Parquet files it names itself under ${t.path}/; a rerun deletes that day's partition first. This prefix only.`);
-    }
-    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), 'Athena reads every object of the partitions a query touches (order lines, stock, products, forecasts); read-only on the curated bucket.');
-    const models = nagName(this, props.models.bucketArn);
-    for (const m of ['forecast', 'recs']) {
-      props.models.grantReadWrite(fn, `models/${m}/*`);
-      acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); this model's prefix only.`);
-    }
-    props.eventBus.grantPutEventsTo(fn);
-    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
-      acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for Athena reading the curated zone, writing the insights tables and the forecast/recs models; scoped to those buckets, prefixes and the lake key.');
-    }
-
-    const invoke = schedulerInvoke(this, fn, { key: props.key, what: 'insights refresh', purpose: 'insights refresh invocations the scheduler could not deliver' });
-    this.deadLetterQueue = invoke.deadLetterQueue;
     const when = { ...DEFAULT_REFRESH_SCHEDULES, ...props.schedules };
-    this.schedules = new Map(
-      (Object.keys(PAYLOADS) as (keyof RefreshSchedules)[]).map((k) => [
-        k,
-        new scheduler.Schedule(this, `Schedule-${k}`, {
-          description: `Insights refresh: ${JSON.stringify(PAYLOADS[k])}`,
-          schedule: scheduler.ScheduleExpression.expression(when[k]),
-          target: invoke.target(scheduler.ScheduleTargetInput.fromObject(PAYLOADS[k])),
-        }),
-      ]),
-    );
+    const jobs = Object.keys(PAYLOADS) as (keyof RefreshSchedules)[];
+    super(scope, id, {
+      function: {
+        entry: 'lambdas/insights-refresh/handler.ts',
+        serviceName: 'insights-refresh',
+        memorySize: 3008,
+        logRetention: props.logRetention,
+        environment: {
+          ATHENA_WORKGROUP: props.workgroup.workgroupName,
+          GLUE_DATABASE: props.catalog.databaseName,
+          CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
+          MODEL_BUCKET: props.models.bucketName,
+          EVENT_BUS_NAME: props.eventBus.eventBusName,
+          HORIZON_PERIODS: String(props.horizonPeriods ?? 13),
+          LEAD_TIME_DAYS: String(props.leadTimeDays ?? 7),
+          RECS_K: String(props.recsK ?? 10),
+        },
+        // The model packages (ONNX export, card) load the onnx module, which imports onnxruntime.
+        bundling: onnxRuntimeBundling(lambda.Architecture.ARM_64),
+      },
+      grant: (fn, job) => {
+        props.workgroup.grantQuery(fn);
+        props.catalog.grantRead(fn);
+        acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views of sql/ and the contract tables they read (read-only table and partition metadata); the lake database only. Partition writes are granted on the three insights tables alone.');
+        props.tables.grantWritePartitions(fn);
+        props.curated.grantRead(fn);
+        const curated = nagName(job, props.curated.bucketArn);
+        for (const t of INSIGHTS_TABLES) {
+          props.curated.grantWrite(fn, `${t.path}/*`);
+          props.curated.grantDelete(fn, `${t.path}/*`);
+          acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${t.path}/*`), `Athena INSERT writes Parquet files it names itself under ${t.path}/; a rerun deletes that day's partition first. This prefix only.`);
+        }
+        acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), 'Athena reads every object of the partitions a query touches (order lines, stock, products, forecasts); read-only on the curated bucket.');
+        const models = nagName(job, props.models.bucketArn);
+        for (const m of ['forecast', 'recs']) {
+          props.models.grantReadWrite(fn, `models/${m}/*`);
+          acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); this model's prefix only.`);
+        }
+        props.eventBus.grantPutEventsTo(fn);
+      },
+      wildcardActionsReason: 'CDK bucket and key grants for Athena reading the curated zone, writing the insights tables and the forecast/recs models; scoped to those buckets, prefixes and the lake key.',
+      key: props.key,
+      what: 'insights refresh',
+      purpose: 'insights refresh invocations the scheduler could not deliver',
+      schedules: jobs.map((k) => ({
+        id: `Schedule-${k}`,
+        description: `Insights refresh: ${JSON.stringify(PAYLOADS[k])}`,
+        expression: when[k],
+        input: scheduler.ScheduleTargetInput.fromObject(PAYLOADS[k]),
+      })),
+    });
+    this.schedules = new Map(jobs.map((k) => [k, this.schedulesById.get(`Schedule-${k}`)!]));
   }
 }

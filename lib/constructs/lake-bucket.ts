@@ -16,6 +16,12 @@ export interface LakeBucketTransition {
   readonly storageClass: s3.StorageClass;
 }
 
+/** Current objects under `prefix` ('' : the whole bucket) are deleted `days` days after their creation. */
+export interface LakeBucketExpiration {
+  readonly prefix: string;
+  readonly days: number;
+}
+
 export interface LakeBucketProps {
   /** Key that encrypts every object (SSE-KMS with bucket keys). */
   readonly key: kms.IKey;
@@ -27,6 +33,11 @@ export interface LakeBucketProps {
   readonly transitions?: readonly LakeBucketTransition[];
   /** Deletes current objects this many days after creation. @default - never */
   readonly expireAfterDays?: number;
+  /**
+   * Deletes current objects under each prefix this many days after creation, one lifecycle rule per prefix
+   * (`expire-<prefix>`); a '' prefix is the whole bucket, as expireAfterDays. @default - none
+   */
+  readonly expirations?: readonly LakeBucketExpiration[];
   /** Deletes overwritten/deleted versions this many days later (erasure requests must really erase). @default 30 */
   readonly noncurrentVersionExpirationDays?: number;
   /** What happens to the bucket when the stack is deleted. @default RemovalPolicy.RETAIN */
@@ -45,6 +56,10 @@ export class LakeBucket extends Construct {
     this.key = props.key;
     const versioned = props.versioned ?? true;
     const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
+    const expireAfterDays = props.expireAfterDays ?? props.expirations?.find((e) => e.prefix === '')?.days;
+    const byPrefix = (props.expirations ?? []).filter((e) => e.prefix !== '');
+    // S3 refuses a rule whose objects would expire before (or when) they move to a tier: such a move is dropped.
+    const transitions = props.transitions?.filter((t) => expireAfterDays === undefined || t.days < expireAfterDays);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.key,
@@ -62,11 +77,12 @@ export class LakeBucket extends Construct {
         {
           id: 'age-out',
           abortIncompleteMultipartUploadAfter: Duration.days(7),
-          transitions: props.transitions?.map((t) => ({ storageClass: t.storageClass, transitionAfter: Duration.days(t.days) })),
-          expiration: props.expireAfterDays ? Duration.days(props.expireAfterDays) : undefined,
+          transitions: transitions?.length ? transitions.map((t) => ({ storageClass: t.storageClass, transitionAfter: Duration.days(t.days) })) : undefined,
+          expiration: expireAfterDays ? Duration.days(expireAfterDays) : undefined,
           noncurrentVersionExpiration: versioned ? Duration.days(props.noncurrentVersionExpirationDays ?? 30) : undefined,
-          expiredObjectDeleteMarker: versioned && !props.expireAfterDays ? true : undefined,
+          expiredObjectDeleteMarker: versioned && !expireAfterDays ? true : undefined,
         },
+        ...byPrefix.map((e) => ({ id: `expire-${e.prefix.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`, prefix: e.prefix, expiration: Duration.days(e.days) })),
       ],
     });
     limitAutoDeleteObjects(this.bucket);

@@ -11,25 +11,22 @@
  *
  * @example new ScheduledScoring(this, 'Scoring', { curated, models, athenaResults, workgroup, catalog, bus, ledger, key, schedule: 'cron(30 3 * * ? *)' })
  */
-import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { Construct } from 'constructs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
 import { TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/athena-score-source.ts';
 import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import type { DeadLetterQueue } from './dead-letter-queue.ts';
-import { schedulerInvoke } from './scheduler-invoke.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagName } from './acknowledge.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { withDuckDbStub } from './duckdb-stub-bundling.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import type { ModelEventBus } from './model-event-bus.ts';
 import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
-import { ProjectFunction } from './project-function.ts';
+import { ScheduledLakeJob } from './scheduled-lake-job.ts';
 
 /** Prefix of the workgroup's results bucket where the scorer's UNLOADs land (deleted once read). */
 export const UNLOAD_PREFIX = 'results/unload/';
@@ -65,64 +62,64 @@ export interface ScheduledScoringProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-export class ScheduledScoring extends Construct {
-  readonly function: ProjectFunction;
+export class ScheduledScoring extends ScheduledLakeJob {
   readonly schedule: scheduler.Schedule;
-  readonly deadLetterQueue: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: ScheduledScoringProps) {
-    super(scope, id);
     const scores = `${CUSTOMER_SCORES_TABLE_DEF.path}/`;
     const staging = `${CUSTOMER_SCORES_LOAD_TABLE_DEF.path}/`;
-    this.function = new ProjectFunction(this, 'Function', {
-      entry: 'lambdas/scorer/handler.ts',
-      serviceName: 'scorer',
-      memorySize: props.memorySize ?? 4096,
-      timeout: Duration.minutes(15),
-      logRetention: props.logRetention,
-      environment: {
-        ATHENA_WORKGROUP: props.workgroup.workgroupName,
-        GLUE_DATABASE: props.catalog.databaseName,
-        CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
-        UNLOAD_LOCATION: `s3://${props.athenaResults.bucketName}/${UNLOAD_PREFIX}`,
-        MODEL_BUCKET: props.models.bucketName,
-        EVENT_BUS_NAME: props.bus.bus.eventBusName,
-        LEDGER_TABLE: props.ledger.tableName,
-        LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
-        ...(props.eventRules ? { EVENT_RULES: JSON.stringify(props.eventRules) } : {}),
+    super(scope, id, {
+      function: {
+        entry: 'lambdas/scorer/handler.ts',
+        serviceName: 'scorer',
+        memorySize: props.memorySize ?? 4096,
+        logRetention: props.logRetention,
+        environment: {
+          ATHENA_WORKGROUP: props.workgroup.workgroupName,
+          GLUE_DATABASE: props.catalog.databaseName,
+          CURATED_LOCATION: `s3://${props.curated.bucketName}/`,
+          UNLOAD_LOCATION: `s3://${props.athenaResults.bucketName}/${UNLOAD_PREFIX}`,
+          MODEL_BUCKET: props.models.bucketName,
+          EVENT_BUS_NAME: props.bus.bus.eventBusName,
+          LEDGER_TABLE: props.ledger.tableName,
+          LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
+          ...(props.eventRules ? { EVENT_RULES: JSON.stringify(props.eventRules) } : {}),
+        },
+        bundling: withDuckDbStub(onnxRuntimeBundling(lambda.Architecture.ARM_64)),
       },
-      bundling: withDuckDbStub(onnxRuntimeBundling(lambda.Architecture.ARM_64)),
-    });
-    const fn = this.function;
-    props.workgroup.grantQuery(fn);
-    props.catalog.grantRead(fn);
-    props.curated.grantRead(fn);
-    props.curated.grantWrite(fn, `${scores}*`);
-    props.curated.grantWrite(fn, `${staging}*`);
-    for (const m of props.modelNames) props.models.grantRead(fn, `models/${m}/*`);
-    props.bus.grantPut(fn);
-    props.ledger.grantReadWrite(fn);
+      grant: (fn, job) => {
+        props.workgroup.grantQuery(fn);
+        props.catalog.grantRead(fn);
+        props.curated.grantRead(fn);
+        props.curated.grantWrite(fn, `${scores}*`);
+        props.curated.grantWrite(fn, `${staging}*`);
+        for (const m of props.modelNames) props.models.grantRead(fn, `models/${m}/*`);
+        props.bus.grantPut(fn);
+        props.ledger.grantReadWrite(fn);
 
-    const curated = nagName(this, props.curated.bucketArn);
-    const models = nagName(this, props.models.bucketArn);
-    const athena = 'Athena reads every object of the partitions a query touches (tags, order lines, identities, scores, next_best_products)';
-    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), `${athena}; read-only on the curated bucket.`);
-    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${scores}*`), `Athena UNLOAD names the Parquet files of a scores partition itself; writes and deletes only under ${scores}.`);
-    acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${staging}*`), `The run's rows are staged as ${staging}run-<uuid>-<part>.json.gz and deleted after the UNLOAD; writes only there.`);
-    for (const m of props.modelNames) {
-      acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); read-only, this model's prefix only.`);
-    }
-    acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
-    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
-      acknowledgeOnPrincipal(fn, iam5Action(action), 'CDK bucket and key grants for reading the curated zone and the models and writing the scores partition; scoped to those buckets, their prefixes and the lake key.');
-    }
-
-    const invoke = schedulerInvoke(this, fn, { key: props.key, what: 'scheduled scorer', purpose: 'scoring invocations the scheduler could not deliver' });
-    this.deadLetterQueue = invoke.deadLetterQueue;
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Daily scoring of the newest ${TAG_SNAPSHOTS_TABLE} snapshot into customer_scores, with change-only events`,
-      schedule: scheduler.ScheduleExpression.expression(props.schedule ?? 'cron(30 3 * * ? *)'),
-      target: invoke.target(),
+        const curated = nagName(job, props.curated.bucketArn);
+        const models = nagName(job, props.models.bucketArn);
+        const athena = 'Athena reads every object of the partitions a query touches (tags, order lines, identities, scores, next_best_products)';
+        acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/*`), `${athena}; read-only on the curated bucket.`);
+        acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${scores}*`), `Athena UNLOAD names the Parquet files of a scores partition itself; writes and deletes only under ${scores}.`);
+        acknowledgeOnPrincipal(fn, iam5Resource(`${curated}/${staging}*`), `The run's rows are staged as ${staging}run-<uuid>-<part>.json.gz and deleted after the UNLOAD; writes only there.`);
+        for (const m of props.modelNames) {
+          acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); read-only, this model's prefix only.`);
+        }
+        acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
+      },
+      wildcardActionsReason: 'CDK bucket and key grants for reading the curated zone and the models and writing the scores partition; scoped to those buckets, their prefixes and the lake key.',
+      key: props.key,
+      what: 'scheduled scorer',
+      purpose: 'scoring invocations the scheduler could not deliver',
+      schedules: [
+        {
+          id: 'Schedule',
+          description: `Daily scoring of the newest ${TAG_SNAPSHOTS_TABLE} snapshot into customer_scores, with change-only events`,
+          expression: props.schedule ?? 'cron(30 3 * * ? *)',
+        },
+      ],
     });
+    this.schedule = this.schedulesById.get('Schedule')!;
   }
 }

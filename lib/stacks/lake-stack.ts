@@ -6,6 +6,7 @@ import { RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
+import { AWS_RETENTION_PLACES, type LakeBucketName } from '../../src/config/retention.ts';
 import type { LakeConfig } from '../config.ts';
 import { AccessLogBucket } from '../constructs/access-log-bucket.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
@@ -36,6 +37,8 @@ export class LakeStack extends Stack {
     this.key = new LakeKey(this, 'LakeKey', { stage: c.stage, removalPolicy });
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs', { removalPolicy });
     const common = { key: this.key.key, accessLogs: this.accessLogs.bucket, removalPolicy };
+    // Each zone's retention, on the prefixes that hold it (src/config/retention.ts, shared with `retention apply`).
+    const expirations = (bucket: LakeBucketName) => AWS_RETENTION_PLACES.filter((p) => p.bucket === bucket).map((p) => ({ prefix: p.prefix, days: c.retention[p.zone] }));
 
     this.raw = new LakeBucket(this, 'Raw', {
       ...common,
@@ -43,7 +46,7 @@ export class LakeStack extends Stack {
         { days: 30, storageClass: s3.StorageClass.INFREQUENT_ACCESS },
         { days: 90, storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL },
       ],
-      expireAfterDays: c.rawRetentionDays,
+      expirations: expirations('raw'),
       // Order exports dropped under the landing prefix trigger the order import (ingest stack) through EventBridge.
       eventBridge: true,
     });
@@ -51,10 +54,12 @@ export class LakeStack extends Stack {
       ...common,
       // Athena scans recent partitions most; older ones drift to cheaper tiers automatically.
       transitions: [{ days: 30, storageClass: s3.StorageClass.INTELLIGENT_TIERING }],
+      // Only Firehose's error output ages out here; the tables have no expiry (a person is erased on request).
+      expirations: expirations('curated'),
     });
     this.quarantine = new LakeBucket(this, 'Quarantine', {
       ...common,
-      expireAfterDays: c.quarantineRetentionDays,
+      expirations: expirations('quarantine'),
       // Quarantined records may hold raw PII: deleted versions must not linger.
       noncurrentVersionExpirationDays: 7,
     });

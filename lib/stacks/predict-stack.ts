@@ -48,7 +48,8 @@ export class PredictStack extends Stack {
 
     this.events = new ModelEventBus(this, 'ModelEvents', {
       eventBusName: `retail-lake-${c.stage}`,
-      archiveRetention: Duration.days(c.eventArchiveDays),
+      // The events zone's retention (0: for ever), as `retention apply` keeps the local events/ day files.
+      archiveRetention: Duration.days(c.retention.events),
       removalPolicy,
     });
     this.coupons = new CouponTable(this, 'Coupons', { key, removalPolicy });

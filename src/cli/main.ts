@@ -30,6 +30,8 @@ import { serveCommand } from '../serve/command.ts';
 import { LakeCommitError } from '../lake/commit.ts';
 import { eraseCommand, exportPersonCommand } from '../privacy/command.ts';
 import { PrivacyError } from '../privacy/errors.ts';
+import { RetentionError } from '../lake/retention.ts';
+import { retentionApplyCommand } from './commands/retention.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -283,6 +285,16 @@ export function buildProgram(): Command {
       await exportPersonCommand({ ...globals(cmd), ...o });
     });
 
+  const retention = program.command('retention').description('per-zone retention of the local lake (days per zone: RETAIL_LAKE_RETENTION, docs/privacy.md)');
+  retention
+    .command('apply')
+    .description('delete every dated partition older than its zone keeps it (raw 400, quarantine 90, events 365 days by default), in one atomic commit')
+    .option('--dry-run', 'only list what would be removed; change nothing')
+    .option('--as-of <date>', 'count the days back from this UTC day, YYYY-MM-DD (default: today)')
+    .action(async (o: { dryRun?: boolean; asOf?: string }, cmd: Command) => {
+      await retentionApplyCommand({ ...globals(cmd), dryRun: o.dryRun === true, asOf: o.asOf });
+    });
+
   return program;
 }
 
@@ -295,7 +307,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof PrivacyError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

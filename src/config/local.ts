@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
+import { parseRetention, type Retention } from './retention.ts';
 
 /**
  * The HMAC key used when RETAIL_LAKE_PII_KEY is unset. It is published in this repository, so hashes made with it
@@ -17,6 +18,8 @@ const schema = z.object({
   RETAIL_LAKE_SOURCE_TZ: z.string().min(1).default('Asia/Shanghai'),
   RETAIL_LAKE_MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
   NODE_ENV: z.string().optional(),
+  /** Days each zone keeps data, `raw=400,quarantine=90,events=365` (src/config/retention.ts); unset zones keep the defaults. */
+  RETAIL_LAKE_RETENTION: z.string().optional(),
   RETAIL_LAKE_LEAD_TIME_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').default(7),
 });
 
@@ -30,12 +33,22 @@ export interface LocalConfig {
   readonly leadTimeDays: number;
   /** NODE_ENV is production: the development PII key is refused. */
   readonly production: boolean;
+  /** Days each zone keeps data (`retail-lake retention apply`). */
+  readonly retention: Retention;
 }
 
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
+  }
+}
+
+function localRetention(text: string | undefined): Retention {
+  try {
+    return parseRetention(text, 'environment variable RETAIL_LAKE_RETENTION');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
   }
 }
 
@@ -55,6 +68,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     maxRecordBytes: r.data.RETAIL_LAKE_MAX_RECORD_BYTES,
     leadTimeDays: r.data.RETAIL_LAKE_LEAD_TIME_DAYS,
     production: r.data.NODE_ENV === 'production',
+    retention: localRetention(r.data.RETAIL_LAKE_RETENTION),
   };
   if (env === process.env) cached = c;
   return c;

@@ -374,7 +374,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     console.log(`[day] figures ${JSON.stringify({ localIngest: local.ingest, cleanserMetrics: Object.fromEntries(cleanser.metrics), mapping: cloud.ingest, localImport: local.imports, tagRefresh: cloud.tagRefresh, identity: cloud.identity, athenaStatements: athena.queries.length })}`);
     cloud.cleanserMetrics = cleanser.metrics;
     cloud.importMetrics = importer.metrics;
-  }, 600_000);
+  }, 1_200_000); // about 3 min on an idle two-core machine; generous for a loaded one
 
   afterAll(async () => {
     for (const s of sandboxes) await s.close();
