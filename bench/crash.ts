@@ -37,12 +37,12 @@ await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'
 const ingested = path.join(work, 'base-ingested');
 const tagged = path.join(work, 'base-tagged');
 const trained = path.join(work, 'base-trained');
-if (['replay', 'tags', 'train', 'score'].some(wanted)) {
+if (['replay', 'tags', 'train', 'score', 'erase'].some(wanted)) {
   fs.cpSync(products, ingested, { recursive: true });
   await mustRun(['load-table', 'stock_snapshots', path.join(land, 'batch', 'stock_snapshots.csv'), '--lake', ingested]);
   await mustRun(['ingest', ...events, '--lake', ingested]);
 }
-if (['train', 'score'].some(wanted)) {
+if (['train', 'score', 'erase'].some(wanted)) {
   fs.cpSync(ingested, tagged, { recursive: true });
   await mustRun(['tags', '--lake', tagged]);
 }
@@ -68,6 +68,7 @@ const cases: Array<[CrashCase, string]> = [
   [{ name: 'tags', args: ['tags'] }, ingested],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
   [{ name: 'score (+ events, coupons)', args: ['score'] }, trained],
+  [{ name: 'erase', args: ['erase', '--member-id', (JSON.parse(fs.readFileSync(path.join(land, 'ground_truth', 'persons.jsonl'), 'utf8').split('\n')[0]!) as { identities: { member_id: string } }).identities.member_id] }, tagged],
 ];
 
 const rows: CrashRow[] = [];

@@ -15,6 +15,8 @@ import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
+import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
+import { createSuppressionCheck, NO_SUPPRESSION } from '../../src/cleanse/suppression.ts';
 import { readCleanserEnv } from './config.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
 
@@ -26,9 +28,15 @@ const body = createStreamHandler(
   async () => {
     const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
     const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
+    const piiKey = await loadPiiKey(env.PII_SECRET_ID);
+    // Read once per container: an erasure reaches warm containers when they are recycled (see docs/privacy.md).
+    const suppression = env.SUPPRESSION_BUCKET
+      ? createSuppressionCheck({ piiKey, defaultPhoneRegion: env.PHONE_REGION as CountryCode }, await new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }).load())
+      : NO_SUPPRESSION;
     return {
+      suppression,
       cleanser: createCleanser({
-        piiKey: await loadPiiKey(env.PII_SECRET_ID),
+        piiKey,
         defaultPhoneRegion: env.PHONE_REGION as CountryCode,
         sourceTimeZone: env.SOURCE_TIME_ZONE,
         maxRecordBytes: env.MAX_RECORD_BYTES,

@@ -59,11 +59,11 @@ async function body(event: unknown): Promise<ImportedObject[]> {
       ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
       ...(env.IMPORT_EARLIEST ? { earliest: env.IMPORT_EARLIEST } : {}),
     });
-    const accounted = counts.clean + counts.quarantined + counts.duplicates;
+    const accounted = counts.clean + counts.quarantined + counts.duplicates + counts.suppressed;
     publishCounts(metrics, counts);
     if (accounted !== counts.received) {
       logger.error('order export counts do not reconcile', { source, counts });
-      throw new ImportError(`${source}: received ${counts.received} rows but accounted for ${accounted} (clean + quarantined + duplicates)`);
+      throw new ImportError(`${source}: received ${counts.received} rows but accounted for ${accounted} (clean + quarantined + duplicates + suppressed)`);
     }
     logger.info('order export imported', { source, counts });
     out.push({ source, counts });

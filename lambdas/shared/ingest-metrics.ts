@@ -7,6 +7,7 @@ export function publishCounts(metrics: Metrics, c: IngestCounts): void {
   metrics.addMetric('Clean', MetricUnit.Count, c.clean);
   metrics.addMetric('Quarantined', MetricUnit.Count, c.quarantined);
   metrics.addMetric('Duplicates', MetricUnit.Count, c.duplicates);
+  metrics.addMetric('Suppressed', MetricUnit.Count, c.suppressed);
   for (const [reason, n] of Object.entries(c.byReason)) {
     const single = metrics.singleMetric();
     single.addDimension('Reason', reason);

@@ -10,17 +10,20 @@
 import type { QuarantineRow } from '../contract/index.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import type { Cleanser, Outcome, RawRecord } from './cleanser.ts';
+import type { SuppressionCheck } from './suppression.ts';
 
 export interface IngestCounts {
   received: number;
   clean: number;
   quarantined: number;
   duplicates: number;
+  /** Records of an erased person (on the suppression list): counted, never written. */
+  suppressed: number;
   byReason: Record<string, number>;
 }
 
 /** What became of one input record. `failed`: its write failed and the source must redeliver it. */
-export type Disposition = 'clean' | 'quarantined' | 'duplicate' | 'failed';
+export type Disposition = 'clean' | 'quarantined' | 'duplicate' | 'suppressed' | 'failed';
 
 export interface BatchResult {
   readonly counts: IngestCounts;
@@ -31,14 +34,15 @@ export interface BatchResult {
 }
 
 export function emptyCounts(): IngestCounts {
-  return { received: 0, clean: 0, quarantined: 0, duplicates: 0, byReason: {} };
+  return { received: 0, clean: 0, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} };
 }
 
-export function addCounts(into: IngestCounts, c: IngestCounts): IngestCounts {
+export function addCounts(into: IngestCounts, c: Omit<IngestCounts, 'suppressed'> & { suppressed?: number }): IngestCounts {
   into.received += c.received;
   into.clean += c.clean;
   into.quarantined += c.quarantined;
   into.duplicates += c.duplicates;
+  into.suppressed += c.suppressed ?? 0;
   for (const [k, v] of Object.entries(c.byReason)) into.byReason[k] = (into.byReason[k] ?? 0) + v;
   return into;
 }
@@ -47,6 +51,8 @@ export interface BatchDeps {
   readonly cleanser: Cleanser;
   readonly sink: LakeSink;
   readonly dedup: DedupStore;
+  /** Routes clean records of erased people to `suppressed` (src/cleanse/suppression.ts). @default none */
+  readonly suppression?: SuppressionCheck;
 }
 
 /** A record routed by a cleanser or an importer, ready to write. */
@@ -79,13 +85,33 @@ export function routeOutcome(o: Outcome): Routed {
 }
 
 /**
- * Writes routed records with two-phase dedup: check keys, append, flush, then remember. Clean and quarantined
+ * Writes routed records with two-phase dedup: check keys, append, flush, then remember. Records of a person on
+ * the suppression list are counted `suppressed` and dropped before that (received = clean + quarantined + duplicates
+ * + suppressed). Clean and quarantined
  * records are written as two groups; when a group's write fails its records are reported in `failed`, are not
  * remembered, and are not counted as received (they come back on redelivery and are counted then).
  */
-export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<BatchDeps, 'sink' | 'dedup'>): Promise<BatchResult> {
+export async function writeRouted(all: readonly RoutedRecord[], deps: Pick<BatchDeps, 'sink' | 'dedup' | 'suppression'>): Promise<BatchResult> {
   const counts = emptyCounts();
-  const dispositions: Disposition[] = new Array(items.length);
+  const dispositions: Disposition[] = new Array(all.length);
+  // Suppressed first: a record of an erased person (clean, or rejected with readable identities) is neither written
+  // nor remembered, whatever dedup says.
+  const check = deps.suppression;
+  const index: number[] = [];
+  all.forEach((it, i) => {
+    const r = it.routed;
+    const hit =
+      check && !check.empty &&
+      (r.kind === 'clean'
+        ? r.rows.some(([, rows]) => rows.some((row) => check.matches(row as Record<string, unknown>)))
+        : r.row.raw_encoding === 'utf8' && check.matchesRaw(r.row.raw_payload));
+    if (hit) {
+      dispositions[i] = 'suppressed';
+      counts.suppressed++;
+    } else index.push(i);
+  });
+  const items = index.length === all.length ? all : index.map((i) => all[i]!);
+  const at = (j: number) => (items === all ? j : index[j]!);
   const keys = items.map((it) => (it.routed.kind === 'clean' ? it.routed.key : quarantineKey(it.routed.row.quarantine_id)));
   const before = keys.length ? await deps.dedup.seen(keys) : [];
   const inBatch = new Set<string>();
@@ -94,7 +120,7 @@ export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<Bat
   items.forEach((it, i) => {
     const k = keys[i]!;
     if (before[i] || inBatch.has(k)) {
-      dispositions[i] = 'duplicate';
+      dispositions[at(i)] = 'duplicate';
       counts.duplicates++;
       return;
     }
@@ -125,11 +151,11 @@ export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<Bat
       deps.sink.discard?.();
       for (const i of idx) {
         failed.push(items[i]!.origin);
-        dispositions[i] = 'failed';
+        dispositions[at(i)] = 'failed';
       }
       return false;
     }
-    for (const i of idx) dispositions[i] = kind;
+    for (const i of idx) dispositions[at(i)] = kind;
     return true;
   };
 
@@ -141,7 +167,7 @@ export async function writeRouted(items: readonly RoutedRecord[], deps: Pick<Bat
       counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
     }
   }
-  counts.received = items.length - failed.length;
+  counts.received = all.length - failed.length;
   return { counts, failed, dispositions };
 }
 

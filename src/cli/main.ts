@@ -28,6 +28,8 @@ import { reportCommand } from '../report/command.ts';
 import { ReportError } from '../report/errors.ts';
 import { serveCommand } from '../serve/command.ts';
 import { LakeCommitError } from '../lake/commit.ts';
+import { eraseCommand, exportPersonCommand } from '../privacy/command.ts';
+import { PrivacyError } from '../privacy/errors.ts';
 import { RetentionError } from '../lake/retention.ts';
 import { retentionApplyCommand } from './commands/retention.ts';
 
@@ -47,11 +49,12 @@ function globals(cmd: Command): GlobalOptions {
   return { lake: o.lake ?? localConfig().lakeDir, json: Boolean(o.json) };
 }
 
-/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","byReason"}` with --json. */
+/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","suppressed","byReason"}` with --json. */
 export function printCounts(opts: GlobalOptions, counts: IngestCounts, what: string): void {
   emit(opts, counts, () => {
     process.stdout.write(
-      `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}\n`,
+      `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}` +
+        `${counts.suppressed ? ` + suppressed ${counts.suppressed} (erased people)` : ''}\n`,
     );
     if (Object.keys(counts.byReason).length) {
       process.stdout.write(table(Object.entries(counts.byReason).map(([reason, records]) => ({ reason, records }))) + '\n');
@@ -207,8 +210,9 @@ export function buildProgram(): Command {
     .option('--horizon-days <n>', 'churn label window and CLV expected-orders horizon', int('--horizon-days', 7), 90)
     .option('--horizon-periods <n>', 'forecast periods after as-of written to demand_forecasts', int('--horizon-periods', 1), 13)
     .option('--ground-truth <file>', "generator persons.jsonl to compare churn with (default: the demo's, when present)")
+    .option('--retrain', 'train only the models an erasure flagged (their latest version saw erased people\'s data)')
     .action(async (model: string, o, cmd: Command) => {
-      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth });
+      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth, retrain: o.retrain === true });
     });
 
   program
@@ -256,6 +260,31 @@ export function buildProgram(): Command {
       await serveCommand({ ...globals(cmd), port: o.port });
     });
 
+  const selectorOptions = (c: Command) =>
+    c
+      .option('--member-id <id>', 'member id (as the sources send it)')
+      .option('--phone <phone>', 'phone number (any spelling; hashed with the lake key to find it, never stored)')
+      .option('--email <email>', 'e-mail address (hashed with the lake key, never stored)')
+      .option('--customer-key <key>', 'customer key of the identity graph (ck_...)');
+
+  selectorOptions(
+    program
+      .command('erase')
+      .description('remove people from every zone and table (one lake commit), suppress their later records, write a receipt'),
+  )
+    .option('--from <file>', 'a batch: one identifier per line (member ids unless --kind)')
+    .option('--kind <kind>', 'what the --from file lists: member_id | phone | email | customer_key')
+    .option('--reason <text>', 'why (kept in the receipt; write no personal data here)')
+    .action(async (o, cmd: Command) => {
+      await eraseCommand({ ...globals(cmd), ...o });
+    });
+
+  selectorOptions(program.command('export-person').description('everything the lake holds about one person, as one JSON file (access / portability requests)'))
+    .option('--out <file>', 'write the JSON here (default: stdout)')
+    .action(async (o, cmd: Command) => {
+      await exportPersonCommand({ ...globals(cmd), ...o });
+    });
+
   const retention = program.command('retention').description('per-zone retention of the local lake (days per zone: RETAIL_LAKE_RETENTION, docs/privacy.md)');
   retention
     .command('apply')
@@ -278,7 +307,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof RetentionError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

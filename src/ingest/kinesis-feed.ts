@@ -20,6 +20,8 @@ export interface FeedOptions {
   readonly batchSize?: number;
   /** Where to copy the received bytes (raw zone); none when undefined. */
   readonly rawDir?: string;
+  /** Lines for which this is true are not copied to the raw zone (records of erased people). @default none */
+  readonly skipRaw?: (line: Buffer) => boolean;
   readonly onProgress?: (records: number) => void;
 }
 
@@ -60,7 +62,8 @@ function shardOf(file: string): string {
  * the same name received the same day (a.jsonl from two folders, or a producer that rewrites its file) are both
  * kept, while the same bytes received twice stay one copy. Written under a temporary name, then renamed.
  */
-export async function copyToRaw(file: string, rawDir: string): Promise<string> {
+export async function copyToRaw(file: string, rawDir: string, skip?: (line: Buffer) => boolean): Promise<string> {
+  if (skip) return copyToRawFiltered(file, rawDir, skip);
   fs.mkdirSync(rawDir, { recursive: true });
   const base = path.basename(file);
   const partial = path.join(rawDir, `.${base}.${process.pid}.partial`);
@@ -80,6 +83,25 @@ export async function copyToRaw(file: string, rawDir: string): Promise<string> {
   return dest;
 }
 
+/** copyToRaw leaving out the lines `skip` picks; the name still hashes the bytes received. */
+async function copyToRawFiltered(file: string, rawDir: string, skip: (line: Buffer) => boolean): Promise<string> {
+  fs.mkdirSync(rawDir, { recursive: true });
+  const base = path.basename(file);
+  const partial = path.join(rawDir, `.${base}.${process.pid}.partial`);
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  const out = fs.createWriteStream(partial);
+  const gz = file.endsWith('.gz');
+  const lines = async function* () {
+    for await (const { bytes } of readLines(file)) if (!skip(bytes)) yield Buffer.concat([bytes, Buffer.from('\n')]);
+  };
+  // A .gz is stored as the plain lines kept (what matters in the raw zone is what it holds, not its compression).
+  await pipeline(lines(), out);
+  const dest = path.join(rawDir, `${hash.digest('hex').slice(0, 16)}-${gz ? base.replace(/\.gz$/, '') : base}`);
+  fs.renameSync(partial, dest);
+  return dest;
+}
+
 /** Feeds files through `handler`; returns the number of records delivered. Redelivers reported failures up to twice. */
 export async function feedJsonlFiles(
   files: readonly string[],
@@ -91,7 +113,7 @@ export async function feedJsonlFiles(
   let redelivered = 0;
   for (const file of files) {
     const shard = shardOf(file);
-    if (opts.rawDir) await copyToRaw(file, opts.rawDir);
+    if (opts.rawDir) await copyToRaw(file, opts.rawDir, opts.skipRaw);
     let batch: KinesisStreamRecord[] = [];
     const send = async () => {
       if (!batch.length) return;

@@ -12,6 +12,8 @@ import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
 import { withLakeCommit, type LakeCommit } from '../lake/commit.ts';
+import { LocalSuppressionList } from '../adapters/local/suppression-list.ts';
+import { createSuppressionCheck, type SuppressionCheck } from '../cleanse/suppression.ts';
 
 export interface IngestOptions {
   readonly lakeDir: string;
@@ -45,13 +47,16 @@ export async function ingestJsonl(files: readonly string[], opts: IngestOptions)
 async function ingestIn(files: readonly string[], opts: IngestOptions, commit: LakeCommit, cleanser: Cleanser): Promise<IngestCounts> {
   const sink = new LocalLakeSink(opts.lakeDir);
   const dedup = await dedupStoreFromLake(opts.lakeDir);
+  const suppression = await localSuppression(opts.lakeDir);
   const total = emptyCounts();
-  const handler = createStreamHandler(async () => ({ cleanser, sink, dedup }), (c) => addCounts(total, c));
+  const handler = createStreamHandler(async () => ({ cleanser, sink, dedup, suppression }), (c) => addCounts(total, c));
   const day = new Date().toISOString().slice(0, 10);
   try {
     await feedJsonlFiles(files, handler, {
       batchSize: opts.batchSize,
       rawDir: commit.stageDir(`raw/stream/dt=${day}`),
+      // Erased people's records stay out of the raw copy too, not only out of curated.
+      skipRaw: suppression.empty ? undefined : (line) => suppression.matchesRaw(line.toString('utf8')),
       onProgress: opts.onProgress,
     });
     await sink.commit();
@@ -64,4 +69,9 @@ async function ingestIn(files: readonly string[], opts: IngestOptions, commit: L
 /** The identifier hasher and text scrubber as the local pipeline configures it: the cleanser's own (see pii.ts). */
 export function localPii(): Pii {
   return createPii({ piiKey: localPiiKey(), defaultPhoneRegion: localConfig().phoneRegion });
+}
+
+/** The lake's suppression list (erased people) as the local cleanser and importers check it. */
+export async function localSuppression(lakeDir: string): Promise<SuppressionCheck> {
+  return createSuppressionCheck({ piiKey: localPiiKey(), defaultPhoneRegion: localConfig().phoneRegion }, await new LocalSuppressionList(lakeDir).load());
 }

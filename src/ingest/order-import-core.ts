@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { CuratedOrderLineRow, QuarantineRow } from '../contract/index.ts';
+import type { SuppressionCheck } from '../cleanse/suppression.ts';
 import { addCounts, emptyCounts, quarantineKey, writeRouted, type IngestCounts, type RoutedRecord } from '../cleanse/batch.ts';
 import { RecordRejectedError } from '../cleanse/errors.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
@@ -475,6 +476,8 @@ export interface OrderImportPorts {
   readonly pii: Pii;
   /** Keeps a resolved spec (keyed by specId) so that quarantined rows can be replayed later. */
   readonly saveSpec: (id: string, spec: ImportSpec) => void | Promise<void>;
+  /** Rows of erased people go to `suppressed` (src/cleanse/suppression.ts). @default none */
+  readonly suppression?: SuppressionCheck;
 }
 
 /** One export to read: a file, an S3 object, a buffer in a test. */
@@ -486,7 +489,7 @@ export interface OrderSource {
 }
 
 export interface OrderImportResult {
-  /** Reconciled: received = clean + quarantined + duplicates. */
+  /** Reconciled: received = clean + quarantined + duplicates + suppressed. */
   readonly counts: IngestCounts;
   /** Quarantine ids of rows an earlier import quarantined that pass now (e.g. after a corrected date format). */
   readonly resolved: readonly string[];
@@ -562,7 +565,7 @@ export async function importOrderSources(sources: readonly OrderSource[], o: Ord
       const before = passing.length ? await dedup.seen(passing.map(quarantineKey)) : [];
       passing.forEach((qid, i) => before[i] && resolved.add(qid));
       passing = [];
-      const r = await writeRouted(batch, { sink, dedup });
+      const r = await writeRouted(batch, { sink, dedup, suppression: o.suppression });
       if (r.failed.length) throw new ImportError(`${source.name}: ${r.failed.length} row(s) could not be written to the lake; nothing of them was remembered, re-run the import`);
       addCounts(total, r.counts);
       batch = [];

@@ -21,7 +21,7 @@ import type { Pii } from '../cleanse/pii.ts';
 import { localConfig } from '../config/local.ts';
 import type { DedupStore, LakeSink } from '../ports/index.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
-import { localPii } from './local-pipeline.ts';
+import { localPii, localSuppression } from './local-pipeline.ts';
 import { ImportError } from './errors.ts';
 import { checkImportSettings, importOrderSources, type ImportSpec, type OrderImportSettings } from './order-import-core.ts';
 import { rewriteQuarantine } from './quarantine-files.ts';
@@ -87,7 +87,7 @@ async function importIn(files: readonly string[], opts: OrderImportOptions, sett
     const dedup = opts.dedup ?? (await dedupStoreFromLake(opts.lakeDir));
     const { counts, resolved } = await importOrderSources(
       files.map((file) => ({ name: file, open: () => fs.createReadStream(file) })),
-      { ...settings, sink, dedup, pii, saveSpec: (id, spec) => saveSpec(opts.lakeDir, id, spec) },
+      { ...settings, sink, dedup, pii, suppression: await localSuppression(opts.lakeDir), saveSpec: (id, spec) => saveSpec(opts.lakeDir, id, spec) },
     );
     if (resolved.length) await rewriteQuarantine(opts.lakeDir, resolved.map((id) => ({ quarantine_id: id, resolved: true })), now.toISOString());
     return counts;

@@ -23,7 +23,7 @@ import { REASON_CODES } from '../cleanse/reasons.ts';
 import { tableFileList } from '../lake/table-files.ts';
 import { withLakeCommit } from '../lake/commit.ts';
 import { dedupStoreFromLake, importKey } from './dedup-seed.ts';
-import { localCleanser, localPii } from './local-pipeline.ts';
+import { localCleanser, localPii, localSuppression } from './local-pipeline.ts';
 import {
   evaluateRecord,
   importEventId,
@@ -164,11 +164,12 @@ async function replayIn(opts: ReplayOptions): Promise<IngestCounts> {
       }
       items.push({ origin: c.s.origin, routed });
     });
-    const written = await writeRouted(items, { sink, dedup });
+    const written = await writeRouted(items, { sink, dedup, suppression: await localSuppression(opts.lakeDir) });
     if (written.failed.length) throw new ReplayError(`${written.failed.length} replayed record(s) could not be written; quarantine left unchanged`);
     await sink.commit();
     counts.clean = written.counts.clean;
     counts.duplicates = written.counts.duplicates;
+    counts.suppressed = written.counts.suppressed;
     for (const c of clean) updates.push({ quarantine_id: c.s.quarantine_id, resolved: true });
     await rewriteQuarantine(opts.lakeDir, updates, now.toISOString(), conn);
     return counts;

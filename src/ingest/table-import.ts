@@ -5,7 +5,7 @@
  * rewritten in one directory swap, so importing the same file twice adds nothing. A bad row goes to the quarantine
  * zone (quarantine_events, source `batch_<table>`) with its reason code, the field and column at fault and the value
  * received; its quarantine_id hashes the table and the row's bytes, so a re-import counts it again but stores it once.
- * Counts reconcile: received = clean + quarantined + duplicates. Like ERP batch tables, these rows are not replayed:
+ * Counts reconcile: received = clean + quarantined + duplicates + suppressed. Like ERP batch tables, these rows are not replayed:
  * fix the file and import it again.
  *
  * Example:
@@ -29,7 +29,8 @@ import { assertUniqueHeader, openBytes, readCsvRecords, splitFields, type Delimi
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
 import type { Pii } from '../cleanse/pii.ts';
-import { localPii } from './local-pipeline.ts';
+import { localPii, localSuppression } from './local-pipeline.ts';
+import { NO_SUPPRESSION } from '../cleanse/suppression.ts';
 
 export const REVIEW_FIELDS = ['text', 'rating', 'label', 'sku', 'customer_id', 'reviewed_at', 'review_id'] as const;
 export const SERIES_FIELDS = ['series_id', 'date', 'value', 'holiday'] as const;
@@ -149,6 +150,8 @@ async function importTable<F extends string>(
   const source = `batch_${table}`;
   const receivedAt = (o.now ?? new Date()).toISOString();
   const known = await quarantinedIds(o.lakeDir, source);
+  // Reviews name their writer (customer_id, stored as the cleanser stores a member id): erased people are suppressed.
+  const suppression = table === IMPORTED_REVIEWS_TABLE ? await localSuppression(o.lakeDir) : NO_SUPPRESSION;
   const bad: QuarantineRow[] = [];
   for (const file of files) {
     if (!fs.existsSync(file)) throw new ImportError(`${file}: no such file`);
@@ -219,6 +222,8 @@ async function importTable<F extends string>(
       const p: Parsed = rec.unterminated ? { reason: 'MALFORMED_ROW' } : parse(cells, file, date);
       if ('reason' in p) {
         quarantine(text, p);
+      } else if (!suppression.empty && typeof p.row.customer_id === 'string' && suppression.matches({ member_id: p.row.customer_id })) {
+        counts.suppressed++;
       } else if (rows.has(p.key)) {
         counts.duplicates++;
       } else {

@@ -40,3 +40,15 @@ export interface SqlEngine {
   /** Replaces every row of lake table `name` (identity_map, identity_hubs) with the SELECT's rows. */
   replaceTable(name: string, select: string): Promise<void>;
 }
+
+/**
+ * The suppression list of erased people: keyed digests of their identifiers (src/cleanse/suppression.ts), never the
+ * identifiers. Locally a lake file per erasure (src/adapters/local/suppression-list.ts), in AWS objects under the
+ * same prefix in the curated bucket (src/adapters/aws/s3-suppression-list.ts); the cleanser and importers read it.
+ */
+export interface SuppressionList {
+  /** Every digest on the list. */
+  load(): Promise<ReadonlySet<string>>;
+  /** Adds the digests of one erasure (`entryId`: the receipt id), all or nothing. */
+  add(entryId: string, digests: readonly string[]): Promise<void>;
+}

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { emit, table, type GlobalOptions } from '../cli/output.ts';
 import { MODEL_ZONE } from '../models/index.ts';
-import { trainModels, type TrainSummary } from './train.ts';
+import { trainModels, type TrainSummary, type TrainTarget } from './train.ts';
+import { flaggedLatestModels } from '../privacy/receipt.ts';
 
 export interface TrainCommandOptions extends GlobalOptions {
   readonly model: string;
@@ -10,6 +11,8 @@ export interface TrainCommandOptions extends GlobalOptions {
   readonly horizonDays?: number;
   readonly horizonPeriods?: number;
   readonly groundTruth?: string;
+  /** Train only the models an erasure flagged (whose latest version saw erased people's data). */
+  readonly retrain?: boolean;
 }
 
 /** The headline figures of a card, for people. */
@@ -22,9 +25,45 @@ export function headlineMetrics(metrics: Record<string, number | null>): string 
 }
 
 export async function trainCommand(o: TrainCommandOptions): Promise<TrainSummary> {
-  const s = await trainModels({
+  const flagged = flaggedLatestModels(o.lake);
+  if (o.retrain) {
+    const names = [...new Set(flagged.map((f) => f.model))].filter((n) => o.model === 'all' || n === o.model);
+    if (!names.length) {
+      emit(o, [], () => process.stdout.write(`no ${o.model === 'all' ? '' : `${o.model} `}model is flagged for retraining by an erasure\n`));
+      return { asOf: o.asOf ?? '', horizonDays: o.horizonDays ?? 90, models: [] };
+    }
+    const parts: TrainSummary[] = [];
+    for (const n of names) parts.push(await trainOnce({ ...o, model: n }));
+    const s: TrainSummary = { ...parts[0]!, models: parts.flatMap((p) => p.models), skipped: parts.flatMap((p) => p.skipped ?? []) };
+    printTrained(o, s, true);
+    return s;
+  }
+  const s = await trainOnce(o);
+  printTrained(o, s, o.model === 'all');
+  // Models an erasure flagged and this run did not replace: still trained on erased people's data.
+  const still = flaggedLatestModels(o.lake);
+  if (still.length && !o.json) {
+    process.stdout.write(`flagged for retraining after an erasure (their training data included erased people): ${still.map((f) => `${f.model} ${f.version}`).join(', ')}; run retail-lake train all --retrain\n`);
+  }
+  return s;
+}
+
+function printTrained(o: TrainCommandOptions, s: TrainSummary, many: boolean): void {
+  const cards = s.models.map((m) => m.card);
+  emit(o, many ? cards : cards[0], () => {
+    process.stdout.write(`trained as of ${s.asOf} (horizon ${s.horizonDays} days)\n`);
+    for (const k of s.skipped ?? []) process.stdout.write(`skipped ${k.name}: ${k.reason}\n`);
+    for (const m of s.models) for (const w of m.card.warnings ?? []) process.stdout.write(`warning ${m.name}: ${w}\n`);
+    process.stdout.write(
+      table(s.models.map((m) => ({ model: m.name, version: m.version, metrics: headlineMetrics(m.card.metrics), card: path.join(o.lake, MODEL_ZONE, m.name, m.version, 'card.md') }))) + '\n',
+    );
+  });
+}
+
+async function trainOnce(o: TrainCommandOptions): Promise<TrainSummary> {
+  return trainModels({
     lakeDir: o.lake,
-    model: o.model as never,
+    model: o.model as TrainTarget,
     ...(o.asOf !== undefined ? { asOf: o.asOf } : {}),
     ...(o.horizonDays !== undefined ? { horizonDays: o.horizonDays } : {}),
     ...(o.horizonPeriods !== undefined ? { horizonPeriods: o.horizonPeriods } : {}),
@@ -33,14 +72,4 @@ export async function trainCommand(o: TrainCommandOptions): Promise<TrainSummary
       if (!o.json) process.stderr.write(`  training ${name} as of ${o.asOf ?? 'the newest data'}...\n`);
     },
   });
-  const cards = s.models.map((m) => m.card);
-  emit(o, o.model === 'all' ? cards : cards[0], () => {
-    process.stdout.write(`trained as of ${s.asOf} (horizon ${s.horizonDays} days)\n`);
-    for (const k of s.skipped ?? []) process.stdout.write(`skipped ${k.name}: ${k.reason}\n`);
-    for (const m of s.models) for (const w of m.card.warnings ?? []) process.stdout.write(`warning ${m.name}: ${w}\n`);
-    process.stdout.write(
-      table(s.models.map((m) => ({ model: m.name, version: m.version, metrics: headlineMetrics(m.card.metrics), card: path.join(o.lake, MODEL_ZONE, m.name, m.version, 'card.md') }))) + '\n',
-    );
-  });
-  return s;
 }

@@ -15,7 +15,7 @@ describe('cleanseBatch duplicates', () => {
     const deps = setup();
     const e = event('pos.sale.v1');
     const r = await cleanseBatch([rec(e, 'k:1'), rec(e, 'k:2'), rec('{', 'k:3')], deps);
-    expect(r.counts).toEqual({ received: 3, clean: 1, quarantined: 1, duplicates: 1, byReason: { 'json.malformed': 1 } });
+    expect(r.counts).toEqual({ received: 3, clean: 1, quarantined: 1, duplicates: 1, suppressed: 0, byReason: { 'json.malformed': 1 } });
     expect(r.dispositions).toEqual(['clean', 'duplicate', 'quarantined']);
     expect(deps.sink.rows('curated_events')).toHaveLength(1);
     expect(deps.sink.rows('curated_order_lines')).toHaveLength(2);
@@ -58,7 +58,7 @@ describe('cleanseBatch duplicates', () => {
     const bad = rec('{"event_id":', 'kinesis:shard-0:7');
     await cleanseBatch([bad], deps);
     const r = await cleanseBatch([bad], deps);
-    expect(r.counts).toEqual({ received: 1, clean: 0, quarantined: 0, duplicates: 1, byReason: {} });
+    expect(r.counts).toEqual({ received: 1, clean: 0, quarantined: 0, duplicates: 1, suppressed: 0, byReason: {} });
     expect(deps.sink.rows('quarantine_events')).toHaveLength(1);
   });
 
@@ -78,15 +78,15 @@ describe('cleanseBatch write failures', () => {
     const r = await cleanseBatch(batch(), deps);
     expect(r.failed).toEqual(['k:1', 'k:2']);
     expect(r.dispositions).toEqual(['failed', 'failed', 'quarantined']);
-    expect(r.counts).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+    expect(r.counts).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'json.malformed': 1 } });
     expect(deps.dedup.keys.has('pos:pos-sh01-20240301-0001')).toBe(false);
 
     // Redelivery (the event source retries the failed ones) writes them exactly once.
     deps.sink.failAppend.clear();
     const again = await cleanseBatch(batch().filter((x) => r.failed.includes(x.origin)), deps);
-    expect(again.counts).toEqual({ received: 2, clean: 2, quarantined: 0, duplicates: 0, byReason: {} });
+    expect(again.counts).toEqual({ received: 2, clean: 2, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
     const third = await cleanseBatch(batch(), deps);
-    expect(third.counts).toEqual({ received: 3, clean: 0, quarantined: 0, duplicates: 3, byReason: {} });
+    expect(third.counts).toEqual({ received: 3, clean: 0, quarantined: 0, duplicates: 3, suppressed: 0, byReason: {} });
     expect(deps.sink.rows('curated_events')).toHaveLength(2);
     expect(deps.sink.rows('quarantine_events')).toHaveLength(1);
   });
@@ -100,7 +100,7 @@ describe('cleanseBatch write failures', () => {
     expect(deps.dedup.keys.size).toBe(0);
     deps.sink.failFlush = false;
     const again = await cleanseBatch(batch(), deps);
-    expect(again.counts).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+    expect(again.counts).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'json.malformed': 1 } });
   });
 
   it('reports quarantine records whose write failed, and writes them once on redelivery', async () => {
@@ -108,10 +108,10 @@ describe('cleanseBatch write failures', () => {
     deps.sink.failAppend.add('quarantine_events');
     const r = await cleanseBatch(batch(), deps);
     expect(r.failed).toEqual(['k:3']);
-    expect(r.counts).toEqual({ received: 2, clean: 2, quarantined: 0, duplicates: 0, byReason: {} });
+    expect(r.counts).toEqual({ received: 2, clean: 2, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
     deps.sink.failAppend.clear();
     const again = await cleanseBatch(batch().slice(2), deps);
-    expect(again.counts).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+    expect(again.counts).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'json.malformed': 1 } });
   });
 });
 

@@ -120,11 +120,12 @@ describe('hostile corpus as files', () => {
       clean: keys.size,
       quarantined: fed.length - clean.length,
       duplicates: clean.length - keys.size,
+      suppressed: 0,
       byReason: tally(fed),
     });
     // Fed again (a replay of the whole shard): nothing new is written, nothing is quarantined twice.
     const again = await ingestJsonl([path.join(HOSTILE_DIR, 'events.jsonl.gz')], { lakeDir: lake });
-    expect(again).toEqual({ received: fed.length, clean: 0, quarantined: 0, duplicates: fed.length, byReason: {} });
+    expect(again).toEqual({ received: fed.length, clean: 0, quarantined: 0, duplicates: fed.length, suppressed: 0, byReason: {} });
   });
 
   it('import-orders reconciles the order rows', async () => {
@@ -135,6 +136,6 @@ describe('hostile corpus as files', () => {
       timeZone: 'Europe/London',
     });
     const clean = csvCases.filter((c) => c.expect === 'clean').length;
-    expect(counts).toEqual({ received: csvCases.length, clean, quarantined: csvCases.length - clean, duplicates: 0, byReason: tally(csvCases) });
+    expect(counts).toEqual({ received: csvCases.length, clean, quarantined: csvCases.length - clean, duplicates: 0, suppressed: 0, byReason: tally(csvCases) });
   });
 });

@@ -68,6 +68,7 @@ describe('retail-lake ingest --json', () => {
         clean: 3,
         quarantined: 2,
         duplicates: 1,
+        suppressed: 0,
         byReason: { 'value.out_of_range': 1, 'json.malformed': 1 },
       });
     } finally {

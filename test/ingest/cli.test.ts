@@ -21,7 +21,7 @@ function counts(args: string[]): Counts {
   const r = runCli(['--lake', lake, ...args, '--json']);
   expect(r.status, r.stderr).toBe(0);
   const c = r.json() as Counts;
-  expect(Object.keys(c).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received']);
+  expect(Object.keys(c).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received', 'suppressed']);
   expect(c.clean + c.quarantined + c.duplicates).toBe(c.received);
   return c;
 }
@@ -35,8 +35,8 @@ describe('CLI', () => {
       bad,
       Buffer.from('\n'),
     ]));
-    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 2, quarantined: 2, duplicates: 1, byReason: { 'json.malformed': 1, 'encoding.invalid_utf8': 1 } });
-    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, byReason: {} });
+    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 2, quarantined: 2, duplicates: 1, suppressed: 0, byReason: { 'json.malformed': 1, 'encoding.invalid_utf8': 1 } });
+    expect(counts(['ingest', file])).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, suppressed: 0, byReason: {} });
     const q = await sql(lake, "select origin, raw_encoding, raw_payload from quarantine_events where reason_code = 'encoding.invalid_utf8'");
     expect(q).toEqual([{ origin: 'kinesis:local-events.jsonl:00000000000000000005', raw_encoding: 'base64', raw_payload: bad.toString('base64') }]);
   });
@@ -47,11 +47,11 @@ describe('CLI', () => {
       '--map', 'customer_id=customer_id,ordered_at=date,quantity=number_of_cds,amount=dollar_value',
       '--delimiter', 'whitespace', '--date-format', 'YYYYMMDD', '--currency', 'USD', '--timezone', 'America/New_York',
     ]);
-    expect(cdnow).toEqual({ received: 300, clean: 300, quarantined: 0, duplicates: 0, byReason: {} });
+    expect(cdnow).toEqual({ received: 300, clean: 300, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
   });
 
   it('replay --from quarantine --json reports what it re-ran', () => {
-    expect(counts(['replay', '--from', 'quarantine', '--reason', 'json.malformed'])).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+    expect(counts(['replay', '--from', 'quarantine', '--reason', 'json.malformed'])).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'json.malformed': 1 } });
   });
 
   it('prints one line naming the problem for a bad --map, exit code 2', () => {

@@ -85,6 +85,7 @@ describe('import-orders: UCI Online Retail export', () => {
       clean: expected.rows - expected.outliers,
       quarantined: expected.outliers,
       duplicates: 0,
+      suppressed: 0,
       byReason: { 'value.out_of_range': expected.outliers },
     });
     const [q] = await sql<{ n: number; fields: string }>(lake, `SELECT count(*)::INT AS n, string_agg(DISTINCT field_path) AS fields FROM quarantine_events`);
@@ -172,7 +173,7 @@ describe('import-orders: CDNOW logs', () => {
       currency: 'USD',
       timeZone: 'America/New_York',
     });
-    expect(counts).toEqual({ received: exp.rows, clean: exp.rows, quarantined: 0, duplicates: 0, byReason: {} });
+    expect(counts).toEqual({ received: exp.rows, clean: exp.rows, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
     const [t] = await sql<{ orders: number; dts: number }>(lake, `SELECT count(DISTINCT order_id) AS orders, count(*) FILTER (WHERE strftime(occurred_at, '%Y%m%d') <> regexp_extract(order_id, '-(\\d{8})$', 1)) AS dts FROM curated_order_lines`);
     expect(Number(t!.orders)).toBe(exp.orders);
     expect(Number(t!.dts)).toBe(0);

@@ -37,7 +37,7 @@ describe('replay of stream records', () => {
   it('quarantines the records whose SKU the catalogue does not know yet', async () => {
     await loadBatchTable('products', catalogue(products, ['SKU-1', 'SKU-2']), { lakeDir: lake });
     const c = await ingestJsonl([events], { lakeDir: lake });
-    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, byReason: { 'reference.unknown_sku': 3, 'json.malformed': 1 } });
+    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, suppressed: 0, byReason: { 'reference.unknown_sku': 3, 'json.malformed': 1 } });
   });
 
   it('replays only the chosen reason; what now passes becomes clean and leaves quarantine', async () => {
@@ -46,7 +46,7 @@ describe('replay of stream records', () => {
     fs.cpSync(path.join(lake, 'quarantine', 'events'), backup, { recursive: true });
 
     const c = await replayQuarantine({ lakeDir: lake, reason: 'reference.unknown_sku' });
-    expect(c).toEqual({ received: 3, clean: 3, quarantined: 0, duplicates: 0, byReason: {} });
+    expect(c).toEqual({ received: 3, clean: 3, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
     expect(await count(lake, 'SELECT count(*) AS n FROM curated_events')).toBe(4);
     expect(await count(lake, "SELECT count(*) AS n FROM curated_order_lines WHERE event_id = 'web-20240302-7782'")).toBe(2);
     expect(await sql(lake, 'SELECT reason_code FROM quarantine_events')).toEqual([{ reason_code: 'json.malformed' }]);
@@ -55,7 +55,7 @@ describe('replay of stream records', () => {
     fs.rmSync(path.join(lake, 'quarantine', 'events'), { recursive: true });
     fs.cpSync(backup, path.join(lake, 'quarantine', 'events'), { recursive: true });
     const healed = await replayQuarantine({ lakeDir: lake, reason: 'reference.unknown_sku' });
-    expect(healed).toEqual({ received: 3, clean: 0, quarantined: 0, duplicates: 3, byReason: {} });
+    expect(healed).toEqual({ received: 3, clean: 0, quarantined: 0, duplicates: 3, suppressed: 0, byReason: {} });
     expect(await count(lake, 'SELECT count(*) AS n FROM curated_events')).toBe(4);
     expect(await count(lake, 'SELECT count(*) AS n FROM quarantine_events')).toBe(1);
   });
@@ -63,7 +63,7 @@ describe('replay of stream records', () => {
   it('keeps what still fails once, marked replayed_at, with its current reason', async () => {
     const now = new Date('2030-01-02T03:04:05Z');
     const c = await replayQuarantine({ lakeDir: lake, now });
-    expect(c).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'json.malformed': 1 } });
+    expect(c).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'json.malformed': 1 } });
     const again = await replayQuarantine({ lakeDir: lake, now });
     expect(again).toEqual(c);
     const rows = await sql<{ replayed: string; origin: string }>(lake, "SELECT strftime(replayed_at, '%Y-%m-%dT%H:%M:%S') AS replayed, origin FROM quarantine_events");
@@ -71,8 +71,8 @@ describe('replay of stream records', () => {
   });
 
   it('replaying twice does not double anything, and the file fed again is all duplicates', async () => {
-    expect(await replayQuarantine({ lakeDir: lake, reason: 'reference.unknown_sku' })).toEqual({ received: 0, clean: 0, quarantined: 0, duplicates: 0, byReason: {} });
-    expect(await ingestJsonl([events], { lakeDir: lake })).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, byReason: {} });
+    expect(await replayQuarantine({ lakeDir: lake, reason: 'reference.unknown_sku' })).toEqual({ received: 0, clean: 0, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
+    expect(await ingestJsonl([events], { lakeDir: lake })).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, suppressed: 0, byReason: {} });
     expect(await count(lake, 'SELECT count(*) AS n FROM curated_events')).toBe(4);
     expect(await count(lake, 'SELECT count(*) AS n FROM quarantine_events')).toBe(1);
   });
@@ -90,7 +90,7 @@ describe('replay of imported rows', () => {
 
   it('re-reads rows with the settings they were imported with; after the settings are fixed they pass once', async () => {
     const c = await importOrders([csv], { lakeDir: lake, map, currency: 'GBP', timeZone: 'Europe/London' });
-    expect(c).toEqual({ received: 4, clean: 1, quarantined: 3, duplicates: 0, byReason: { 'timestamp.implausible': 2, 'value.invalid_format': 1 } });
+    expect(c).toEqual({ received: 4, clean: 1, quarantined: 3, duplicates: 0, suppressed: 0, byReason: { 'timestamp.implausible': 2, 'value.invalid_format': 1 } });
     expect(await replayQuarantine({ lakeDir: lake })).toMatchObject({ received: 3, clean: 0, quarantined: 3 });
 
     // The operator decides 1985 orders are real: the stored settings of that import get an earlier bound.
@@ -98,8 +98,8 @@ describe('replay of imported rows', () => {
     const p = path.join(path.dirname(specPath(lake, 'x')), specFile!);
     fs.writeFileSync(p, JSON.stringify({ ...JSON.parse(fs.readFileSync(p, 'utf8')), earliest: '1980-01-01' }));
 
-    expect(await replayQuarantine({ lakeDir: lake })).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, byReason: { 'value.invalid_format': 1 } });
-    expect(await replayQuarantine({ lakeDir: lake })).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, byReason: { 'value.invalid_format': 1 } });
+    expect(await replayQuarantine({ lakeDir: lake })).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'value.invalid_format': 1 } });
+    expect(await replayQuarantine({ lakeDir: lake })).toEqual({ received: 1, clean: 0, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { 'value.invalid_format': 1 } });
     const lines = await sql(lake, "SELECT order_id, line_number, sku, line_amount, member_id FROM curated_order_lines ORDER BY order_id, line_number");
     expect(lines).toEqual([
       { order_id: 'A1', line_number: 1, sku: 'S1', line_amount: '5.00', member_id: 'C1' },
@@ -122,6 +122,7 @@ describe('replay of imported rows', () => {
       clean: 2,
       quarantined: 0,
       duplicates: 1,
+      suppressed: 0,
       byReason: {},
     });
     expect(await sql(lake2, 'SELECT reason_code FROM quarantine_events')).toEqual([{ reason_code: 'timestamp.invalid' }]);

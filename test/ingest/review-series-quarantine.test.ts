@@ -25,7 +25,7 @@ describe('import-series quarantine', () => {
     const lake = path.join(tmp, 'series');
     const csv = file('w.csv', 'Store,Date,Weekly_Sales,Holiday_Flag\n1,05/02/10,100.5,0\n2,31/02/10,7,0\n3,05/02/10,abc,0\n,05/02/10,1,0\n4,05/02/10,1,maybe\n1,05/02/10,999,0\n');
     const c = await importSeries([csv], { lakeDir: lake, map, dateFormat: 'DD/MM/YY', now });
-    expect(c).toEqual({ received: 6, clean: 1, quarantined: 4, duplicates: 1, byReason: { INVALID_DATE: 1, INVALID_VALUE: 1, MISSING_SERIES_ID: 1, INVALID_HOLIDAY: 1 } });
+    expect(c).toEqual({ received: 6, clean: 1, quarantined: 4, duplicates: 1, suppressed: 0, byReason: { INVALID_DATE: 1, INVALID_VALUE: 1, MISSING_SERIES_ID: 1, INVALID_HOLIDAY: 1 } });
     expect(c.received).toBe(c.clean + c.quarantined + c.duplicates);
     const q = await quarantined(lake, 'batch_demand_series');
     expect(q.map((r) => [r.origin, r.reason_code, r.field_path, r.message, r.raw_payload])).toEqual([
@@ -56,7 +56,7 @@ describe('import-reviews quarantine', () => {
     const csv = file('r.csv', 'id,stars,body,when\nr1,5,"Love it, really",2024-03-01\nr2,9,bad stars,2024-03-02\nr3,4,,2024-03-03\nr4,2,late,yesterday\nr2,9,bad stars,2024-03-02\n');
     const map = parseFieldMap('review_id=id,rating=stars,text=body,reviewed_at=when', REVIEW_FIELDS, ['text', 'rating|label']);
     const c = await importReviews([csv], { lakeDir: lake, map, now });
-    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, byReason: { INVALID_RATING: 2, MISSING_TEXT: 1, INVALID_DATE: 1 } });
+    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, suppressed: 0, byReason: { INVALID_RATING: 2, MISSING_TEXT: 1, INVALID_DATE: 1 } });
     const q = await quarantined(lake, 'batch_imported_reviews');
     expect(q.map((r) => [r.reason_code, r.field_path, r.message])).toEqual([
       ['INVALID_RATING', 'rating', `INVALID_RATING: field 'rating' (column stars): "9" is not a whole number of stars 1..5`],

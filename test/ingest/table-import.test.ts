@@ -23,7 +23,7 @@ describe('import-series', () => {
     const lake = path.join(tmp, 'lake-series');
     const csv = file('w.csv', 'Store,Date,Weekly_Sales,Holiday_Flag\n1,05/02/10,100.5,0\n1,12/02/10,200,1\n2,05/02/10,7,0\n2,31/02/10,7,0\n3,05/02/10,abc,0\n1,05/02/10,999,0\n');
     const c = await importSeries([csv], { lakeDir: lake, map, dateFormat: 'DD/MM/YY' });
-    expect(c).toEqual({ received: 6, clean: 3, quarantined: 2, duplicates: 1, byReason: { INVALID_DATE: 1, INVALID_VALUE: 1 } });
+    expect(c).toEqual({ received: 6, clean: 3, quarantined: 2, duplicates: 1, suppressed: 0, byReason: { INVALID_DATE: 1, INVALID_VALUE: 1 } });
     const rows = (await readRows(lake, 'demand_series', DEMAND_SERIES_COLUMNS)).sort((a, b) => `${a.series_id}${a.period_start}`.localeCompare(`${b.series_id}${b.period_start}`));
     expect(rows.map((r) => [r.series_id, String(r.period_start).slice(0, 10), r.value, r.is_holiday])).toEqual([
       ['1', '2010-02-05', 100.5, false],
@@ -46,7 +46,7 @@ describe('import-reviews', () => {
     const tsv = file('r.txt', 'Great "phone.\t1\nTerrible, broke in a day.\t0\nWorks "as" expected\t1\nmeh\tmaybe\nTerrible, broke in a day.\t0\n');
     const map = parseFieldMap('text=1,label=2', REVIEW_FIELDS, ['text', 'rating|label']);
     const c = await importReviews([tsv], { lakeDir: lake, map, delimiter: '\t', header: false });
-    expect(c).toEqual({ received: 5, clean: 3, quarantined: 1, duplicates: 1, byReason: { INVALID_LABEL: 1 } });
+    expect(c).toEqual({ received: 5, clean: 3, quarantined: 1, duplicates: 1, suppressed: 0, byReason: { INVALID_LABEL: 1 } });
     const rows = await readRows(lake, 'imported_reviews', IMPORTED_REVIEW_COLUMNS);
     expect(rows.map((r) => r.review_text).sort()).toEqual(['Great "phone.', 'Terrible, broke in a day.', 'Works "as" expected']);
   });
@@ -55,7 +55,7 @@ describe('import-reviews', () => {
     const csv = file('r.csv', 'id,stars,body,product,when\nr1,5,"Love it, really",SKU1,2024-03-01\nr2,9,bad stars,SKU1,2024-03-02\nr3,1,awful,SKU2,2024-03-03\n');
     const map = parseFieldMap('review_id=id,rating=stars,text=body,sku=product,reviewed_at=when', REVIEW_FIELDS, ['text', 'rating|label']);
     const c = await importReviews([csv], { lakeDir: lake, map });
-    expect(c).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, byReason: { INVALID_RATING: 1 } });
+    expect(c).toEqual({ received: 3, clean: 2, quarantined: 1, duplicates: 0, suppressed: 0, byReason: { INVALID_RATING: 1 } });
     const rows = await readRows(lake, 'imported_reviews', IMPORTED_REVIEW_COLUMNS);
     expect(rows.find((r) => r.review_id === 'r1')).toMatchObject({ rating: 5, sku: 'SKU1', review_text: 'Love it, really' });
     expect(() => parseFieldMap('text=a', REVIEW_FIELDS, ['text', 'rating|label'])).toThrow(/rating=COLUMN or label=COLUMN/);

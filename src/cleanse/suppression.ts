@@ -1,0 +1,89 @@
+/**
+ * The suppression check: records of an erased person that arrive later (a late event, a replayed shard, an order
+ * export re-imported) are routed to a counted `suppressed` outcome and never reach the lake. The list holds keyed
+ * digests of the person's identifiers in their curated form (member_id as sent, phone/e-mail/openid as their keyed
+ * hash), so it names nobody: without the PII key a digest cannot be tested against a guessed member id either.
+ * The list itself is read through the SuppressionList port (src/ports): a lake file locally, S3 in AWS.
+ *
+ * @example
+ * const check = createSuppressionCheck({ piiKey }, await list.load());
+ * check.matches({ member_id: 'M1001' }); // true once M1001 was erased
+ */
+import { createHmac } from 'node:crypto';
+import { IDENTITY_TYPES, identityColumn, type IdentityType } from '../contract/index.ts';
+import { CleanserConfigError } from './errors.ts';
+import { createPii, type Pii, type PiiConfig } from './pii.ts';
+
+/** Curated identity columns a row can carry a person by (member_id, phone_hash, email_hash, ...). */
+export const IDENTITY_COLUMNS: readonly string[] = IDENTITY_TYPES.map(identityColumn);
+
+/** Keyed digest of one identifier in its curated column form, e.g. ('member_id', 'M1001'). */
+export function suppressionDigest(piiKey: string, column: string, value: string): string {
+  return createHmac('sha256', piiKey).update(`suppression:${column}:${value}`).digest('hex');
+}
+
+export interface SuppressionCheck {
+  /** Whether the list is empty (callers skip the check). */
+  readonly empty: boolean;
+  /** True when any identity column of the row (curated form) is on the list. */
+  matches(row: Readonly<Record<string, unknown>>): boolean;
+  /** True when a record as received (an event envelope as JSON text) names a listed identifier. */
+  matchesRaw(text: string): boolean;
+}
+
+export const NO_SUPPRESSION: SuppressionCheck = { empty: true, matches: () => false, matchesRaw: () => false };
+
+/**
+ * The curated identity columns of a record as received (an envelope's `identities`), hashed as the cleanser hashes
+ * them; undefined when the text is not a JSON object with identities.
+ */
+export function rawIdentities(pii: Pii, text: string): Record<string, string> | undefined {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const ids = (obj as { identities?: unknown } | null)?.identities;
+  if (ids === null || typeof ids !== 'object' || Array.isArray(ids)) return undefined;
+  const raw: Partial<Record<IdentityType, string>> = {};
+  for (const t of IDENTITY_TYPES) {
+    const v = (ids as Record<string, unknown>)[t];
+    if (typeof v === 'string') raw[t] = v;
+  }
+  return pii.identities(raw).ids;
+}
+
+export function createSuppressionCheck(config: PiiConfig, digests: ReadonlySet<string>): SuppressionCheck {
+  if (!digests.size) return NO_SUPPRESSION;
+  const piiKey = config.piiKey;
+  if (!piiKey || piiKey.length < 16) throw new CleanserConfigError(`piiKey must be at least 16 characters (received ${piiKey?.length ?? 0})`);
+  const pii = createPii(config);
+  // Identifiers repeat constantly (a customer's every event): one HMAC per distinct value.
+  const cache = new Map<string, boolean>();
+  const onList = (column: string, value: string): boolean => {
+    const k = `${column}\u0000${value}`;
+    let hit = cache.get(k);
+    if (hit === undefined) {
+      hit = digests.has(suppressionDigest(piiKey, column, value));
+      if (cache.size > 500_000) cache.clear();
+      cache.set(k, hit);
+    }
+    return hit;
+  };
+  const matches = (row: Readonly<Record<string, unknown>>): boolean => {
+    for (const c of IDENTITY_COLUMNS) {
+      const v = row[c];
+      if (typeof v === 'string' && v && onList(c, v)) return true;
+    }
+    return false;
+  };
+  return {
+    empty: false,
+    matches,
+    matchesRaw(text) {
+      const ids = rawIdentities(pii, text);
+      return ids !== undefined && matches(ids);
+    },
+  };
+}
