@@ -40,15 +40,13 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs the bundled CLI; `killAfterMs` SIGKILLs it from outside after that long (a timed kill). */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number): Promise<Run> {
+/** Runs the bundled CLI. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], {
       cwd: ROOT,
       env: { ...process.env, RETAIL_LAKE_CRASH_AT: '', RETAIL_LAKE_CRASH_TRACE: '', ...env },
     });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -194,6 +192,30 @@ export interface CrashCase {
   readonly args: readonly string[];
   /** Ingest-like: prints counts with --json; checks that received = clean + quarantined + duplicates and what landed. */
   readonly counts?: 'dedup' | 'replace';
+  /**
+   * Commands without `counts`: what the rerun prints (--json) when the killed run had committed, from what the
+   * uninterrupted run printed (default: the same). Compared leaf by leaf, leaves that differ between two
+   * uninterrupted runs (times, seconds, versions) aside.
+   */
+  readonly afterCommit?: (printed: unknown) => unknown;
+}
+
+/** A printed JSON value as leaf paths -> JSON text. */
+export function leaves(v: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (v !== null && typeof v === 'object') {
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+    if (!entries.length) out.set(prefix, JSON.stringify(v));
+    for (const [k, x] of entries) leaves(x, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(v));
+  return out;
+}
+
+function printedJson(r: Run): unknown {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return lastJson(r);
+  }
 }
 
 export interface CrashRow {
@@ -206,24 +228,59 @@ export interface CrashRow {
   readonly points: string[];
 }
 
-/** Trace of crash points an uninterrupted run passes, in order ("n\tlabel#k"). */
-function readTrace(file: string): string[] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+/**
+ * Trace of crash points an uninterrupted run passes, in order ("n\tlabel#k"), and per COPY the sizes its output grew
+ * through ("#sizes\tduring:label#k\tb1,b2,...").
+ */
+function readTrace(file: string): { labels: string[]; sizes: Map<string, number[]> } {
+  const labels: string[] = [];
+  const sizes = new Map<string, number[]>();
+  for (const l of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [a, b, c] = l.split('\t');
+    if (a === '#sizes') sizes.set(b!, (c ?? '').split(',').filter(Boolean).map(Number));
+    else labels.push(b!);
+  }
+  return { labels, sizes };
 }
 
+/** The point a kill spec names, without its byte threshold (`during:x#1@4096` -> `during:x#1`). */
+const pointOf = (spec: string) => spec.replace(/@\d+$/, '');
+
 /**
- * Chooses `n` kill points spread over the trace: every COPY (inside it), every commit step, then evenly spaced
- * others (between tables, between spills).
+ * Chooses `n` kill points spread over the trace. First the ones that must be there: inside every COPY (as soon as
+ * its output has bytes), the commit point and the first publish, the moment between two steps (tables, models,
+ * event files) and before the second table's COPY; then later moments inside each COPY (byte thresholds the output
+ * grew through in the uninterrupted run, so the kill lands with part of it written); then evenly spaced others.
+ * `sizes` (from the trace) gives those thresholds; without it, only the first moment of each COPY is used.
  */
-export function choosePoints(trace: readonly string[], n: number): string[] {
+export function choosePoints(trace: readonly string[], n: number, sizes: ReadonlyMap<string, readonly number[]> = new Map()): string[] {
   const firstAfterCopy = trace.find((l) => l.startsWith('after-copy:'));
-  const must = trace.filter(
-    (l) => l.startsWith('during:') || l === firstAfterCopy || l.startsWith('commit:recorded') || l === 'commit:published-file#1' || l.startsWith('commit:staging-removed'),
-  );
-  const chosen = new Set(must.slice(0, n));
-  for (let i = 0; chosen.size < Math.min(n, trace.length) && i < n * 4; i++) chosen.add(trace[Math.floor(((i + 0.5) * trace.length) / n) % trace.length]!);
-  for (const l of trace) if (chosen.size < Math.min(n, trace.length)) chosen.add(l);
-  return trace.filter((l) => chosen.has(l));
+  const copies = trace.filter((l) => l.startsWith('before-copy:'));
+  const secondTable = copies.find((l) => l.replace(/#\d+$/, '') !== copies[0]?.replace(/#\d+$/, ''));
+  const firstStep = trace.find((l) => l.startsWith('step:'));
+  const firstModelFile = trace.find((l) => l.startsWith('model-file:'));
+  const during = trace.filter((l) => l.startsWith('during:'));
+  const must = [
+    ...during,
+    ...trace.filter((l) => l.startsWith('commit:recorded') || l === 'commit:published-file#1'),
+    ...[firstAfterCopy, firstStep, secondTable, firstModelFile].filter((l): l is string => l !== undefined),
+    ...trace.filter((l) => l.startsWith('commit:staging-removed')),
+  ];
+  // Later moments inside each COPY: sizes its output passed after the first one, a third and two thirds of the way.
+  const inside: string[] = [];
+  for (const d of during) {
+    const s = sizes.get(d) ?? [];
+    for (const f of [1 / 3, 2 / 3]) {
+      const b = s[Math.floor(f * s.length)];
+      if (b !== undefined && b > s[0]! && !inside.includes(`${d}@${b}`)) inside.push(`${d}@${b}`);
+    }
+  }
+  const order = [...trace.flatMap((l) => [l, ...inside.filter((i) => pointOf(i) === l)])];
+  const chosen = new Set<string>();
+  for (const l of [...must, ...inside]) if (chosen.size < n) chosen.add(l);
+  for (let i = 0; chosen.size < Math.min(n, order.length) && i < n * 4; i++) chosen.add(trace[Math.floor(((i + 0.5) * trace.length) / n) % trace.length]!);
+  for (const l of order) if (chosen.size < Math.min(n, order.length)) chosen.add(l);
+  return order.filter((l) => chosen.has(l));
 }
 
 function countsOf(r: Run): { received: number; clean: number; quarantined: number; duplicates: number } {
@@ -241,39 +298,32 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
   const trace = path.join(work, `${c.name.replace(/\W+/g, '_')}.trace`);
   copyLake(base, refLake);
   fs.rmSync(trace, { force: true });
-  const t0 = Date.now();
   const refRun = await mustRun(args(refLake), { RETAIL_LAKE_CRASH_TRACE: trace });
-  const refMs = Date.now() - t0;
   const ref = await snapshot(refLake);
   const again = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref2`);
   copyLake(base, again);
-  await mustRun(args(again));
+  const againRun = await mustRun(args(again));
+  const refLeaves = leaves(printedJson(refRun));
+  const againLeaves = leaves(printedJson(againRun));
+  const volatilePrinted = new Set([...new Set([...refLeaves.keys(), ...againLeaves.keys()])].filter((k) => refLeaves.get(k) !== againLeaves.get(k)));
   const volatile = volatileColumns(ref, await snapshot(again));
-  const labels = readTrace(trace);
-  const chosen = choosePoints(labels, points);
-  // A short run passes fewer labelled points than asked for: the rest are timed kills spread over its duration.
-  for (let i = 0; chosen.length < points; i++) chosen.push(`timed:${Math.round(((i + 1) * refMs) / (points - chosen.length + i + 1))}ms`);
+  const { labels, sizes } = readTrace(trace);
+  const chosen = choosePoints(labels, points, sizes);
   const recordedAt = labels.findIndex((l) => l.startsWith('commit:recorded'));
   const failures: string[] = [];
   let reruns = 0;
   let equal = 0;
   const lake = path.join(work, `${c.name.replace(/\W+/g, '_')}-crash`);
+  // A short run passes fewer labelled points than asked for: said, never padded with timed kills that may land before
+  // anything is written (add crash points to the writer instead).
+  if (chosen.length < points) failures.push(`only ${chosen.length} labelled crash points, ${points} asked for: ${chosen.join(', ')}`);
   for (const point of chosen) {
     copyLake(base, lake);
-    const timed = /^timed:(\d+)ms$/.exec(point);
-    const killed = timed ? await runCli(args(lake), {}, Number(timed[1])) : await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
-    if (timed && killed.code === 0) {
-      failures.push(`${point}: the run finished before the timed kill (not counted as a kill point)`);
-      continue;
-    }
+    const killed = await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
     if (killed.signal !== 'SIGKILL') {
       failures.push(`${point}: not killed (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
       continue;
     }
-    // Commit records the killed run left (pending or done): for a timed kill, whether its batch had landed.
-    const before = new Set(fs.existsSync(path.join(base, '_commits')) ? fs.readdirSync(path.join(base, '_commits')) : []);
-    const newRecords = fs.existsSync(path.join(lake, '_commits')) ? fs.readdirSync(path.join(lake, '_commits')).filter((f) => f.endsWith('.json') && !before.has(f)) : [];
-    const pending = newRecords.some((f) => f.endsWith('.pending.json'));
     const staged = fs.existsSync(path.join(lake, '_staging')) && fs.readdirSync(path.join(lake, '_staging')).length > 0;
     const rerun = await runCli(args(lake));
     reruns++;
@@ -284,14 +334,21 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
     const d = diff(ref, await snapshot(lake), volatile);
     const left = leftovers(lake);
     if (left.length) d.push(`leftovers: ${left.slice(0, 3).join(', ')}`);
+    // Killed at or after the commit point: the batch had landed (the rerun finishes its publish, with a message).
+    const landed = recordedAt >= 0 && labels.indexOf(pointOf(point)) >= recordedAt;
+    if (landed && !point.startsWith('commit:done') && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
+    if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
     if (c.counts) {
       const want = countsOf(refRun);
       const got = countsOf(rerun);
-      const landed = timed ? newRecords.length > 0 : recordedAt >= 0 && labels.indexOf(point) >= recordedAt;
       const expected = landed && c.counts === 'dedup' ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received } : want;
       if (JSON.stringify(got) !== JSON.stringify(expected)) d.push(`counts ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (${landed ? 'the killed run had committed' : 'nothing had landed'})`);
-      if (landed && (timed ? pending : !point.startsWith('commit:done')) && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
-      if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
+    }
+    if (!c.counts) {
+      const want = landed && c.afterCommit ? leaves(c.afterCommit(printedJson(refRun))) : refLeaves;
+      const got = leaves(printedJson(rerun));
+      const wrong = [...new Set([...want.keys(), ...got.keys()])].filter((k) => !volatilePrinted.has(k) && want.get(k) !== got.get(k));
+      if (wrong.length) d.push(`printed ${wrong.slice(0, 4).map((k) => `${k}=${got.get(k)} (expected ${want.get(k)})`).join(', ')}`);
     }
     const q = await check?.(lake);
     if (q) d.push(q);
