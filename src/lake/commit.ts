@@ -172,7 +172,7 @@ function fsyncDir(dir: string): void {
 }
 
 /** Writes a small file atomically: temporary name, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array, beforeRename?: () => void): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
   const fd = fs.openSync(tmp, 'w');
@@ -182,6 +182,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } finally {
     fs.closeSync(fd);
   }
+  beforeRename?.();
   fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
 }
@@ -209,6 +210,7 @@ export class LakeCommit {
     fs.mkdirSync(this.filesDir, { recursive: true });
     fs.mkdirSync(this.scratchDir, { recursive: true });
     fs.writeFileSync(path.join(this.stagingDir, 'label'), label);
+    crashPoint('commit:opened');
   }
 
   get stagingDir(): string {
@@ -295,7 +297,7 @@ export class LakeCommit {
     };
     const seq = `${Date.now().toString().padStart(15, '0')}-${(seqCounter++).toString().padStart(6, '0')}`;
     const pending = path.join(this.lakeDir, COMMITS, `${seq}-${this.id}.pending.json`);
-    writeFileAtomic(pending, `${JSON.stringify(record, null, 2)}\n`);
+    writeFileAtomic(pending, `${JSON.stringify(record, null, 2)}\n`, () => crashPoint('commit:record-written'));
     this.recorded = true;
     crashPoint('commit:recorded');
     publish(this.lakeDir, record, pending);
@@ -378,6 +380,14 @@ export function recoverLake(lakeDir: string, log: (line: string) => void = (l) =
     if (record.pid !== process.pid && pidAlive(record.pid)) continue; // still publishing in another process
     publish(lake, record, file);
     log(`finished the commit of an interrupted ${record.label} run (${record.puts.length} file(s) published, ${record.deletes.length} removed)`);
+  }
+  // A commit record written to its temporary name by a run killed before the rename: that commit never happened.
+  const commits = path.join(lake, COMMITS);
+  for (const name of fs.existsSync(commits) ? fs.readdirSync(commits) : []) {
+    const pid = Number(/\.(\d+)-[0-9a-f]+\.tmp$/.exec(name)?.[1]);
+    if (!Number.isFinite(pid) || pidAlive(pid)) continue;
+    fs.rmSync(path.join(commits, name), { force: true });
+    log(`removed the unfinished commit record of an interrupted run (${path.join(COMMITS, name)}); its files had not reached the lake`);
   }
   const staging = path.join(lake, STAGING);
   if (!fs.existsSync(staging)) return;

@@ -84,7 +84,32 @@ function parquetTables(lake: string): string[] {
   return [...out].sort();
 }
 
+/** A JSON line without its top-level Time (an event's publish time); other lines as they are. */
+function withoutTime(line: string): string {
+  try {
+    const o = JSON.parse(line) as unknown;
+    if (o && typeof o === 'object' && !Array.isArray(o) && 'Time' in o) return JSON.stringify({ ...o, Time: undefined });
+  } catch {
+    // not JSON: compared as it is
+  }
+  return line;
+}
+
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+const tableCache = new Map<string, Snapshot[string]>();
+
+/** A table's files by lake-relative path and a hash of their bytes. */
+function tableKey(lake: string, table: string): string {
+  const root = path.join(lake, table);
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+    const p = path.join(root, f);
+    if (!f.endsWith('.parquet') || !fs.statSync(p).isFile()) continue;
+    h.update(`${table}/${f}\0`).update(fs.readFileSync(p)).update('\0');
+  }
+  return h.digest('hex');
+}
 
 /** The lake's content: Parquet tables by column; raw files, event logs and import specs by bytes; models by shape. */
 export async function snapshot(lake: string): Promise<Snapshot> {
@@ -93,6 +118,13 @@ export async function snapshot(lake: string): Promise<Snapshot> {
   const conn = await db.connect();
   try {
     for (const t of parquetTables(lake)) {
+      // A table whose files hold the same bytes as one hashed before (the base lake's, copied) is not read again.
+      const key = tableKey(lake, t);
+      const cached = tableCache.get(key);
+      if (cached) {
+        out[t] = cached;
+        continue;
+      }
       const glob = `'${path.join(lake, t).replaceAll("'", "''")}/**/*.parquet'`;
       const rel = `read_parquet(${glob}, hive_partitioning = true, union_by_name = true)`;
       const names = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${rel}`)).getRows().map(([n]) => String(n));
@@ -104,6 +136,7 @@ export async function snapshot(lake: string): Promise<Snapshot> {
         columns[n] = String(h);
       }
       out[t] = { rows, columns };
+      tableCache.set(key, out[t]);
     }
   } finally {
     conn.closeSync();
@@ -113,13 +146,20 @@ export async function snapshot(lake: string): Promise<Snapshot> {
     const root = path.join(lake, dir);
     if (!fs.existsSync(root)) continue;
     const lines: string[] = [];
+    const stable: string[] = [];
     for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
       const p = path.join(root, f);
       if (!fs.statSync(p).isFile() || f.endsWith('.parquet')) continue;
-      for (const l of fs.readFileSync(p, 'utf8').split('\n')) if (l) lines.push(`${f}\t${l}`);
+      for (const l of fs.readFileSync(p, 'utf8').split('\n')) {
+        if (!l) continue;
+        lines.push(`${f}\t${l}`);
+        stable.push(`${f}\t${withoutTime(l)}`);
+      }
     }
     lines.sort();
-    out[dir] = { rows: lines.length, columns: { line: sha(lines.join('\n')) } };
+    stable.sort();
+    // `line` is the whole line; `stable` leaves out an event's publish Time, so events compare by what they say.
+    out[dir] = { rows: lines.length, columns: { line: sha(lines.join('\n')), stable: sha(stable.join('\n')) } };
   }
   // Models: versions are named by training time, so compare the shape: which models, each with a readable latest.
   const models = path.join(lake, 'models');
@@ -135,6 +175,17 @@ export async function snapshot(lake: string): Promise<Snapshot> {
         return `${m}:${ok}`;
       });
     out.models = { rows: shape.length, columns: { shape: shape.join(',') } };
+    // Per model: its versions (named by a hash of data and parameters, so a rerun names the same one), its latest,
+    // and the bytes of each file of the latest version.
+    for (const m of fs.readdirSync(models).sort()) {
+      const dir = path.join(models, m);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      const versions = fs.readdirSync(dir).filter((v) => fs.statSync(path.join(dir, v)).isDirectory()).sort();
+      const latest = fs.existsSync(path.join(dir, 'latest')) ? fs.readFileSync(path.join(dir, 'latest'), 'utf8').trim() : '';
+      const columns: Record<string, string> = { versions: versions.join(','), latest };
+      for (const v of versions) for (const f of fs.readdirSync(path.join(dir, v)).sort()) columns[`${v === latest ? 'latest' : v}/${f}`] = sha(fs.readFileSync(path.join(dir, v, f)));
+      out[`models/${m}`] = { rows: versions.length, columns };
+    }
   }
   return out;
 }
@@ -257,13 +308,14 @@ export function choosePoints(trace: readonly string[], n: number, sizes: Readonl
   const firstAfterCopy = trace.find((l) => l.startsWith('after-copy:'));
   const copies = trace.filter((l) => l.startsWith('before-copy:'));
   const secondTable = copies.find((l) => l.replace(/#\d+$/, '') !== copies[0]?.replace(/#\d+$/, ''));
-  const firstStep = trace.find((l) => l.startsWith('step:'));
+  const steps = trace.filter((l) => l.startsWith('step:'));
+  const betweenSteps = steps[1] ?? steps[0];
   const firstModelFile = trace.find((l) => l.startsWith('model-file:'));
   const during = trace.filter((l) => l.startsWith('during:'));
   const must = [
     ...during,
     ...trace.filter((l) => l.startsWith('commit:recorded') || l === 'commit:published-file#1'),
-    ...[firstAfterCopy, firstStep, secondTable, firstModelFile].filter((l): l is string => l !== undefined),
+    ...[firstAfterCopy, betweenSteps, secondTable, firstModelFile].filter((l): l is string => l !== undefined),
     ...trace.filter((l) => l.startsWith('commit:staging-removed')),
   ];
   // Later moments inside each COPY: sizes its output passed after the first one, a third and two thirds of the way.
