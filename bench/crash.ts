@@ -28,12 +28,38 @@ const events = fs.readdirSync(path.join(land, 'events')).map((f) => path.join(la
 const series = path.join(work, 'series.csv');
 fs.writeFileSync(series, ['series_id,date,value', ...Array.from({ length: 300 }, (_, i) => `s${i % 5},2025-${String(1 + Math.floor(i / 25) % 12).padStart(2, '0')}-${String(1 + (i % 25)).padStart(2, '0')},${(i * 7) % 41}`)].join('\n') + '\n');
 
+// Inputs with a few bad rows, so each import writes its table and quarantine_events in one commit (two COPYs, the
+// moment between them), and bases that already hold a load of the table, so a full replace also deletes files.
+const productsCsv = fs.readFileSync(path.join(land, 'batch', 'products.csv'), 'utf8').trim().split('\n');
+const productsBad = path.join(work, 'products-bad-rows.csv');
+fs.writeFileSync(productsBad, [...productsCsv, 'SKU-BAD1,Broken price,Beauty,Fragrance,Aura,not-a-price,CNY,true', ',No sku,Beauty,Fragrance,Aura,10.00,CNY,true', 'SKU-BAD3,Bad active,Beauty,Fragrance,Aura,10.00,CNY,maybe'].join('\n') + '\n');
+const productsSome = path.join(work, 'products-some.csv');
+fs.writeFileSync(productsSome, productsCsv.filter((_, i) => i === 0 || i % 4 === 1).join('\n') + '\n');
+fs.appendFileSync(series, 's9,2025-01-01,not-a-number\n,2025-01-02,3\ns9,2025-13-40,4\n');
+const reviews = path.join(work, 'reviews.txt');
+fs.writeFileSync(reviews, fs.readFileSync(path.join(FIXTURES, 'reviews', 'amazon_cells_labelled.txt'), 'utf8').trimEnd() + '\nno label here\t7\n\t1\n');
+const reviewsBefore = path.join(work, 'reviews-before.txt');
+fs.writeFileSync(reviewsBefore, 'An earlier import, kept and replaced by the next.\t1\nAnother one, terrible.\t0\n');
+const seriesBefore = path.join(work, 'series-before.csv');
+fs.writeFileSync(seriesBefore, 'series_id,date,value\ns0,2024-12-30,1\ns0,2024-12-31,2\n');
+const reviewsMap = ['--map', 'text=1,label=2', '--delimiter', 'tab', '--no-header'];
+const seriesMap = ['--map', 'series_id=series_id,date=date,value=value'];
+
 // Base lakes, each the one before plus a step; built only when a chosen command needs it.
 const wanted = (name: string) => !ONLY || ONLY.includes(name);
 const empty = path.join(work, 'base-empty');
 fs.mkdirSync(empty);
 const products = path.join(work, 'base-products');
 await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', products]);
+const productsTwice = path.join(work, 'base-products-twice');
+const reviewed = path.join(work, 'base-reviewed');
+const seriesed = path.join(work, 'base-series');
+if (wanted('load-table')) {
+  fs.cpSync(products, productsTwice, { recursive: true });
+  await mustRun(['load-table', 'products', productsSome, '--mode', 'incremental', '--lake', productsTwice]);
+}
+if (wanted('import-reviews')) await mustRun(['import-reviews', reviewsBefore, ...reviewsMap, '--lake', reviewed]);
+if (wanted('import-series')) await mustRun(['import-series', seriesBefore, ...seriesMap, '--lake', seriesed]);
 const ingested = path.join(work, 'base-ingested');
 const replayBase = path.join(work, 'base-replay');
 const tagged = path.join(work, 'base-tagged');
@@ -61,6 +87,11 @@ if (['train', 'score'].some(wanted)) {
 if (wanted('score')) {
   fs.cpSync(tagged, trained, { recursive: true });
   await mustRun(['train', 'all', '--lake', trained]);
+  // Scored once as of three weeks earlier: the scoring under fire compares with it and publishes events on the
+  // changes (the first scoring of a lake has nothing to compare with), and the coupon issuer acts on them.
+  const newest = fs.readdirSync(path.join(trained, 'curated', 'customer_tags')).map((d) => d.replace('dt=', '')).sort().at(-1)!;
+  const earlier = new Date(Date.parse(`${newest}T00:00:00Z`) - 21 * 86_400_000).toISOString().slice(0, 10);
+  await mustRun(['score', '--as-of', earlier, '--lake', trained]);
 }
 
 /** Committed before the kill: the rerun's scores are the same; its events were published and its coupons issued. */
@@ -74,7 +105,7 @@ function scoreAfterCommit(printed: unknown): unknown {
 }
 
 const cases: Array<[CrashCase, string]> = [
-  [{ name: 'load-table', args: ['load-table', 'products', path.join(land, 'batch', 'products.csv')], counts: 'replace' }, products],
+  [{ name: 'load-table', args: ['load-table', 'products', productsBad], counts: 'replace' }, productsTwice],
   [{ name: 'ingest', args: ['ingest', ...events, '--batch-size', '100'], counts: 'dedup' }, products],
   [
     {
@@ -84,8 +115,8 @@ const cases: Array<[CrashCase, string]> = [
     },
     empty,
   ],
-  [{ name: 'import-reviews', args: ['import-reviews', path.join(FIXTURES, 'reviews', 'amazon_cells_labelled.txt'), '--map', 'text=1,label=2', '--delimiter', 'tab', '--no-header'], counts: 'dedup' }, empty],
-  [{ name: 'import-series', args: ['import-series', series, '--map', 'series_id=series_id,date=date,value=value'], counts: 'dedup' }, empty],
+  [{ name: 'import-reviews', args: ['import-reviews', reviews, ...reviewsMap], counts: 'dedup' }, reviewed],
+  [{ name: 'import-series', args: ['import-series', series, ...seriesMap], counts: 'dedup' }, seriesed],
   // Committed before the kill: the rerun replays only what is still quarantined, and none of it passes.
   [{ name: 'replay', args: ['replay', '--from', 'quarantine'], afterCommit: (j) => ({ ...(j as object), received: (j as { quarantined: number }).quarantined, clean: 0, duplicates: 0 }) }, replayBase],
   [{ name: 'tags', args: ['tags'] }, ingested],
@@ -109,7 +140,7 @@ function keptBlocks(): Map<string, { row: string; detail: string }> {
   }
   return out;
 }
-const detail = (r: CrashRow) => `- ${r.command}: killed at ${r.points.join(', ')}${r.failures.length ? `\n  - FAILURES: ${r.failures.join('\n  - ')}` : ''}`;
+const detail = (r: CrashRow) => `- ${r.command}: killed at ${r.points.join(', ')}${r.of !== undefined ? ` (in progress: ${r.killPoints} of ${r.of} chosen points tried)` : ''}${r.failures.length ? `\n  - FAILURES: ${r.failures.join('\n  - ')}` : ''}`;
 const write = () => {
   const kept = keptBlocks();
   const table = crashTable(rows).split('\n');
@@ -128,9 +159,14 @@ const write = () => {
 for (const [c, base] of cases) {
   if (ONLY && !ONLY.includes(c.name.split(' ')[0]!)) continue;
   const t0 = Date.now();
-  const row = await crashCommand(c, base, work, POINTS, everyViewAnswers);
-  rows.push(row);
-  write();
+  const put = (row: CrashRow) => {
+    const i = rows.findIndex((r) => r.command === row.command);
+    if (i >= 0) rows[i] = row;
+    else rows.push(row);
+    write();
+  };
+  const row = await crashCommand(c, base, work, POINTS, everyViewAnswers, put);
+  put(row);
   process.stdout.write(`${c.name}: ${row.lakesEqual}/${row.killPoints} lakes equal, ${row.reruns} reruns (${Math.round((Date.now() - t0) / 1000)} s)\n`);
 }
 process.stdout.write(`\n${crashTable(rows)}\n`);

@@ -277,6 +277,8 @@ export interface CrashRow {
   readonly failures: string[];
   /** Labels killed at. */
   readonly points: string[];
+  /** A row in progress: how many points were chosen (killPoints of them tried so far). */
+  readonly of?: number;
 }
 
 /**
@@ -344,7 +346,15 @@ function countsOf(r: Run): { received: number; clean: number; quarantined: numbe
  * Runs `c` on copies of `base`: twice uninterrupted (the reference, and which columns vary between runs anyway), then
  * once per kill point: killed there, rerun, compared. `check` runs extra assertions on each final lake (queries).
  */
-export async function crashCommand(c: CrashCase, base: string, work: string, points: number, check?: (lake: string) => Promise<string | undefined>): Promise<CrashRow> {
+export async function crashCommand(
+  c: CrashCase,
+  base: string,
+  work: string,
+  points: number,
+  check?: (lake: string) => Promise<string | undefined>,
+  /** Called after each kill point with the row so far (killPoints: the points tried so far). */
+  progress?: (row: CrashRow) => void,
+): Promise<CrashRow> {
   const args = (lake: string) => [...c.args, '--lake', lake, '--json'];
   const refLake = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref`);
   const trace = path.join(work, `${c.name.replace(/\W+/g, '_')}.trace`);
@@ -369,7 +379,10 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
   // A short run passes fewer labelled points than asked for: said, never padded with timed kills that may land before
   // anything is written (add crash points to the writer instead).
   if (chosen.length < points) failures.push(`only ${chosen.length} labelled crash points, ${points} asked for: ${chosen.join(', ')}`);
+  let tried = 0;
   for (const point of chosen) {
+    if (tried > 0) progress?.({ command: c.name, killPoints: tried, reruns, lakesEqual: equal, failures: [...failures], points: chosen.slice(0, tried), of: chosen.length });
+    tried++;
     copyLake(base, lake);
     const killed = await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
     if (killed.signal !== 'SIGKILL') {
