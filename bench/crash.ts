@@ -28,19 +28,57 @@ const events = fs.readdirSync(path.join(land, 'events')).map((f) => path.join(la
 const series = path.join(work, 'series.csv');
 fs.writeFileSync(series, ['series_id,date,value', ...Array.from({ length: 300 }, (_, i) => `s${i % 5},2025-${String(1 + Math.floor(i / 25) % 12).padStart(2, '0')}-${String(1 + (i % 25)).padStart(2, '0')},${(i * 7) % 41}`)].join('\n') + '\n');
 
+// Inputs with a few bad rows, so each import writes its table and quarantine_events in one commit (two COPYs, the
+// moment between them), and bases that already hold a load of the table, so a full replace also deletes files.
+const productsCsv = fs.readFileSync(path.join(land, 'batch', 'products.csv'), 'utf8').trim().split('\n');
+const productsBad = path.join(work, 'products-bad-rows.csv');
+fs.writeFileSync(productsBad, [...productsCsv, 'SKU-BAD1,Broken price,Beauty,Fragrance,Aura,not-a-price,CNY,true', ',No sku,Beauty,Fragrance,Aura,10.00,CNY,true', 'SKU-BAD3,Bad active,Beauty,Fragrance,Aura,10.00,CNY,maybe'].join('\n') + '\n');
+const productsSome = path.join(work, 'products-some.csv');
+fs.writeFileSync(productsSome, productsCsv.filter((_, i) => i === 0 || i % 4 === 1).join('\n') + '\n');
+fs.appendFileSync(series, 's9,2025-01-01,not-a-number\n,2025-01-02,3\ns9,2025-13-40,4\n');
+const reviews = path.join(work, 'reviews.txt');
+fs.writeFileSync(reviews, fs.readFileSync(path.join(FIXTURES, 'reviews', 'amazon_cells_labelled.txt'), 'utf8').trimEnd() + '\nno label here\t7\n\t1\n');
+const reviewsBefore = path.join(work, 'reviews-before.txt');
+fs.writeFileSync(reviewsBefore, 'An earlier import, kept and replaced by the next.\t1\nAnother one, terrible.\t0\n');
+const seriesBefore = path.join(work, 'series-before.csv');
+fs.writeFileSync(seriesBefore, 'series_id,date,value\ns0,2024-12-30,1\ns0,2024-12-31,2\n');
+const reviewsMap = ['--map', 'text=1,label=2', '--delimiter', 'tab', '--no-header'];
+const seriesMap = ['--map', 'series_id=series_id,date=date,value=value'];
+
 // Base lakes, each the one before plus a step; built only when a chosen command needs it.
 const wanted = (name: string) => !ONLY || ONLY.includes(name);
 const empty = path.join(work, 'base-empty');
 fs.mkdirSync(empty);
 const products = path.join(work, 'base-products');
 await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', products]);
+const productsTwice = path.join(work, 'base-products-twice');
+const reviewed = path.join(work, 'base-reviewed');
+const seriesed = path.join(work, 'base-series');
+if (wanted('load-table')) {
+  fs.cpSync(products, productsTwice, { recursive: true });
+  await mustRun(['load-table', 'products', productsSome, '--mode', 'incremental', '--lake', productsTwice]);
+}
+if (wanted('import-reviews')) await mustRun(['import-reviews', reviewsBefore, ...reviewsMap, '--lake', reviewed]);
+if (wanted('import-series')) await mustRun(['import-series', seriesBefore, ...seriesMap, '--lake', seriesed]);
 const ingested = path.join(work, 'base-ingested');
+const replayBase = path.join(work, 'base-replay');
 const tagged = path.join(work, 'base-tagged');
 const trained = path.join(work, 'base-trained');
-if (['replay', 'tags', 'train', 'score', 'erase'].some(wanted)) {
+if (['tags', 'train', 'score', 'erase'].some(wanted)) {
   fs.cpSync(products, ingested, { recursive: true });
   await mustRun(['load-table', 'stock_snapshots', path.join(land, 'batch', 'stock_snapshots.csv'), '--lake', ingested]);
   await mustRun(['ingest', ...events, '--lake', ingested]);
+}
+if (wanted('replay')) {
+  // Ingested while the catalogue lacked a third of the products (their lines quarantined as reference.unknown_sku),
+  // then the whole catalogue loaded: a replay makes those records clean, the rest stay quarantined.
+  const csv = fs.readFileSync(path.join(land, 'batch', 'products.csv'), 'utf8').trim().split('\n');
+  const partial = path.join(work, 'products-partial.csv');
+  fs.writeFileSync(partial, csv.filter((_, i) => i === 0 || i % 3 !== 0).join('\n') + '\n');
+  fs.mkdirSync(replayBase);
+  await mustRun(['load-table', 'products', partial, '--lake', replayBase]);
+  await mustRun(['ingest', ...events, '--lake', replayBase]);
+  await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', replayBase]);
 }
 if (['train', 'score', 'erase'].some(wanted)) {
   fs.cpSync(ingested, tagged, { recursive: true });
@@ -49,10 +87,25 @@ if (['train', 'score', 'erase'].some(wanted)) {
 if (wanted('score')) {
   fs.cpSync(tagged, trained, { recursive: true });
   await mustRun(['train', 'all', '--lake', trained]);
+  // Scored once as of three weeks earlier: the scoring under fire compares with it and publishes events on the
+  // changes (the first scoring of a lake has nothing to compare with), and the coupon issuer acts on them.
+  const newest = fs.readdirSync(path.join(trained, 'curated', 'customer_tags')).map((d) => d.replace('dt=', '')).sort().at(-1)!;
+  const earlier = new Date(Date.parse(`${newest}T00:00:00Z`) - 21 * 86_400_000).toISOString().slice(0, 10);
+  await mustRun(['score', '--as-of', earlier, '--lake', trained]);
+}
+
+/** Committed before the kill: the rerun's scores are the same; its events were published and its coupons issued. */
+function scoreAfterCommit(printed: unknown): unknown {
+  const j = printed as { events: { published: number; alreadyPublished: number }; coupons: { issued: number; duplicates: number } };
+  return {
+    ...j,
+    events: { published: 0, alreadyPublished: j.events.published + j.events.alreadyPublished, byType: {} },
+    coupons: { ...j.coupons, issued: 0, duplicates: j.coupons.issued + j.coupons.duplicates, value: 0 },
+  };
 }
 
 const cases: Array<[CrashCase, string]> = [
-  [{ name: 'load-table', args: ['load-table', 'products', path.join(land, 'batch', 'products.csv')], counts: 'replace' }, products],
+  [{ name: 'load-table', args: ['load-table', 'products', productsBad], counts: 'replace' }, productsTwice],
   [{ name: 'ingest', args: ['ingest', ...events, '--batch-size', '100'], counts: 'dedup' }, products],
   [
     {
@@ -62,29 +115,59 @@ const cases: Array<[CrashCase, string]> = [
     },
     empty,
   ],
-  [{ name: 'import-reviews', args: ['import-reviews', path.join(FIXTURES, 'reviews', 'amazon_cells_labelled.txt'), '--map', 'text=1,label=2', '--delimiter', 'tab', '--no-header'], counts: 'dedup' }, empty],
-  [{ name: 'import-series', args: ['import-series', series, '--map', 'series_id=series_id,date=date,value=value'], counts: 'dedup' }, empty],
-  [{ name: 'replay', args: ['replay', '--from', 'quarantine'] }, ingested],
+  [{ name: 'import-reviews', args: ['import-reviews', reviews, ...reviewsMap], counts: 'dedup' }, reviewed],
+  [{ name: 'import-series', args: ['import-series', series, ...seriesMap], counts: 'dedup' }, seriesed],
+  // Committed before the kill: the rerun replays only what is still quarantined, and none of it passes.
+  [{ name: 'replay', args: ['replay', '--from', 'quarantine'], afterCommit: (j) => ({ ...(j as object), received: (j as { quarantined: number }).quarantined, clean: 0, duplicates: 0 }) }, replayBase],
   [{ name: 'tags', args: ['tags'] }, ingested],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
-  [{ name: 'score (+ events, coupons)', args: ['score'] }, trained],
+  [{ name: 'score (+ events, coupons)', args: ['score'], afterCommit: scoreAfterCommit }, trained],
   [{ name: 'erase', args: ['erase', '--member-id', (JSON.parse(fs.readFileSync(path.join(land, 'ground_truth', 'persons.jsonl'), 'utf8').split('\n')[0]!) as { identities: { member_id: string } }).identities.member_id] }, tagged],
 ];
 
 const rows: CrashRow[] = [];
-const write = () =>
+/** Rows of commands not run this time, kept from the results file (so --only updates its rows in place). */
+function keptBlocks(): Map<string, { row: string; detail: string }> {
+  const out = new Map<string, { row: string; detail: string }>();
+  if (!fs.existsSync(OUT)) return out;
+  const text = fs.readFileSync(OUT, 'utf8');
+  for (const line of text.split('\n')) {
+    const m = /^\| ([^|]+?) \| \d+ \|/.exec(line);
+    if (m && m[1] !== 'command') out.set(m[1]!, { row: line, detail: '' });
+  }
+  for (const block of text.split(/\n(?=- )/)) {
+    const m = /^- ([^:]+): killed at/.exec(block);
+    if (m && out.has(m[1]!)) out.get(m[1]!)!.detail = block.trimEnd();
+  }
+  return out;
+}
+const detail = (r: CrashRow) => `- ${r.command}: killed at ${r.points.join(', ')}${r.of !== undefined ? ` (in progress: ${r.killPoints} of ${r.of} chosen points tried)` : ''}${r.failures.length ? `\n  - FAILURES: ${r.failures.join('\n  - ')}` : ''}`;
+const write = () => {
+  const kept = keptBlocks();
+  const table = crashTable(rows).split('\n');
+  const order = cases.map(([c]) => c.name);
+  const lines: Array<[string, string, string]> = [];
+  for (const name of order) {
+    const r = rows.find((x) => x.command === name);
+    if (r) lines.push([name, table[2 + rows.indexOf(r)]!, detail(r)]);
+    else if (kept.has(name)) lines.push([name, kept.get(name)!.row, kept.get(name)!.detail]);
+  }
   fs.writeFileSync(
     OUT,
-    `# Crash harness (bench/crash.ts, ${POINTS} kill points per command)\n\n${crashTable(rows)}\n\n` +
-      rows.map((r) => `- ${r.command}: killed at ${r.points.join(', ')}${r.failures.length ? `\n  - FAILURES: ${r.failures.join('\n  - ')}` : ''}`).join('\n') +
-      '\n',
+    `# Crash harness (bench/crash.ts, ${POINTS} kill points per command)\n\n${table.slice(0, 2).join('\n')}\n${lines.map((l) => l[1]).join('\n')}\n\n${lines.map((l) => l[2]).join('\n')}\n`,
   );
+};
 for (const [c, base] of cases) {
   if (ONLY && !ONLY.includes(c.name.split(' ')[0]!)) continue;
   const t0 = Date.now();
-  const row = await crashCommand(c, base, work, POINTS, everyViewAnswers);
-  rows.push(row);
-  write();
+  const put = (row: CrashRow) => {
+    const i = rows.findIndex((r) => r.command === row.command);
+    if (i >= 0) rows[i] = row;
+    else rows.push(row);
+    write();
+  };
+  const row = await crashCommand(c, base, work, POINTS, everyViewAnswers, put);
+  put(row);
   process.stdout.write(`${c.name}: ${row.lakesEqual}/${row.killPoints} lakes equal, ${row.reruns} reruns (${Math.round((Date.now() - t0) / 1000)} s)\n`);
 }
 process.stdout.write(`\n${crashTable(rows)}\n`);

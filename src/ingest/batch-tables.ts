@@ -109,7 +109,12 @@ export async function loadBatchTable(table: BatchTable, file: string, opts: Load
   }
   // One lake commit: the old table goes (full mode), the new rows and the quarantined ones land, or nothing changes.
   await withLakeCommit(opts.lakeDir, `load-table ${table}`, async (c) => {
-    if (full) c.replaceDir(tablePrefix(`curated_${table}`));
+    if (full) {
+      // A full load replaces the table and the rows its earlier loads rejected: loading a file again (or rerunning a
+      // load killed after its commit) leaves its rejects in quarantine once, not once per load.
+      c.replaceDir(tablePrefix(`curated_${table}`));
+      c.replaceDir(`${tablePrefix('quarantine_events')}/source=batch_${table}`);
+    }
     const sink = new LocalLakeSink(opts.lakeDir);
     try {
       await sink.append(`curated_${table}`, good);

@@ -15,8 +15,9 @@
  * Readers list a table's files through `lakeFiles`, which applies pending records and the commit open in this
  * process, so they never see a batch in part, nor a file before it was fsynced.
  *
- * Crash testing: RETAIL_LAKE_CRASH_AT=<n | label | label#k | during:label#k> makes this module SIGKILL its own
- * process at the n-th crash point, at a labelled one, or while a COPY is writing (once its output has bytes);
+ * Crash testing: RETAIL_LAKE_CRASH_AT=<n | label | label#k | during:label#k[@bytes]> makes this module SIGKILL its
+ * own process at the n-th crash point, at a labelled one, or while a COPY is writing (once its output has bytes, or
+ * at least `bytes`); writers add their own points with `crashPoint` (between steps, tables, model files);
  * RETAIL_LAKE_CRASH_TRACE=<file> appends every crash point reached (test/integration/crash-harness.test.ts).
  */
 import fs from 'node:fs';
@@ -76,30 +77,47 @@ export function crashPoint(label: string): void {
   if (h?.spec && (h.spec === String(h.n) || h.spec === label || h.spec === h.key)) die();
 }
 
+/** Bytes under a file or folder (a COPY's output: one file, or a tree of partitions). */
+function bytesUnder(p: string): number {
+  try {
+    const st = fs.statSync(p);
+    if (st.isFile()) return st.size;
+    return fs.readdirSync(p, { recursive: true }).reduce((n: number, f) => n + bytesUnder(path.join(p, String(f))), 0);
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Runs `work` (a COPY); when RETAIL_LAKE_CRASH_AT is `during:<label>#k` (or its number) the process kills itself as
- * soon as a file under `watch` has bytes, i.e. inside the COPY, leaving a partly written Parquet file.
+ * Runs `work` (a COPY). When RETAIL_LAKE_CRASH_AT is `during:<label>#k` (or its number) the process kills itself as
+ * soon as the output under `watch` has bytes, i.e. inside the COPY, leaving a partly written Parquet file;
+ * `during:<label>#k@B` kills once the output holds at least B bytes (a later moment of the same COPY). With
+ * RETAIL_LAKE_CRASH_TRACE set, the sizes the output grew through are traced (`#sizes` lines), so a harness can pick
+ * byte thresholds that fall inside the COPY.
  */
 async function crashDuring<T>(label: string, watch: string, work: () => Promise<T>): Promise<T> {
   const h = hit(`during:${label}`);
-  if (!h?.spec || !(h.spec === String(h.n) || h.spec === h.key || h.spec === `during:${label}`)) return work();
-  const hasBytes = (p: string): boolean => {
-    try {
-      const st = fs.statSync(p);
-      if (st.isFile()) return st.size > 0;
-      return fs.readdirSync(p, { recursive: true }).some((f) => hasBytes(path.join(p, String(f))));
-    } catch {
-      return false;
-    }
-  };
+  if (!h) return work();
+  const at = /^(.*)@(\d+)$/.exec(h.spec ?? '');
+  const mine = h.spec === String(h.n) || h.spec === h.key || h.spec === `during:${label}`;
+  const threshold = mine ? 1 : at && at[1] === h.key ? Number(at[2]) : undefined;
+  const trace = process.env.RETAIL_LAKE_CRASH_TRACE;
+  if (threshold === undefined && !trace) return work();
+  const sizes: number[] = [];
   const timer = setInterval(() => {
-    if (hasBytes(watch)) die();
+    const n = bytesUnder(watch);
+    if (threshold !== undefined && n >= Math.max(1, threshold)) die();
+    if (n > 0 && n !== sizes.at(-1)) sizes.push(n);
   }, 1);
   try {
     return await work();
   } finally {
     clearInterval(timer);
-    die(); // the COPY ended before a poll saw bytes: kill at its very end, still before the commit
+    // The COPY ended before a poll saw the threshold: kill at its very end, still before the commit.
+    if (threshold !== undefined) die();
+    const final = bytesUnder(watch);
+    if (final !== sizes.at(-1)) sizes.push(final);
+    if (trace) fs.appendFileSync(trace, `#sizes\t${h.key}\t${sizes.join(',')}\n`);
   }
 }
 
@@ -154,7 +172,7 @@ function fsyncDir(dir: string): void {
 }
 
 /** Writes a small file atomically: temporary name, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array, beforeRename?: () => void): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}-${randomUUID().slice(0, 8)}.tmp`;
   const fd = fs.openSync(tmp, 'w');
@@ -164,6 +182,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } finally {
     fs.closeSync(fd);
   }
+  beforeRename?.();
   fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
 }
@@ -191,6 +210,7 @@ export class LakeCommit {
     fs.mkdirSync(this.filesDir, { recursive: true });
     fs.mkdirSync(this.scratchDir, { recursive: true });
     fs.writeFileSync(path.join(this.stagingDir, 'label'), label);
+    crashPoint('commit:opened');
   }
 
   get stagingDir(): string {
@@ -277,7 +297,7 @@ export class LakeCommit {
     };
     const seq = `${Date.now().toString().padStart(15, '0')}-${(seqCounter++).toString().padStart(6, '0')}`;
     const pending = path.join(this.lakeDir, COMMITS, `${seq}-${this.id}.pending.json`);
-    writeFileAtomic(pending, `${JSON.stringify(record, null, 2)}\n`);
+    writeFileAtomic(pending, `${JSON.stringify(record, null, 2)}\n`, () => crashPoint('commit:record-written'));
     this.recorded = true;
     crashPoint('commit:recorded');
     publish(this.lakeDir, record, pending);
@@ -360,6 +380,14 @@ export function recoverLake(lakeDir: string, log: (line: string) => void = (l) =
     if (record.pid !== process.pid && pidAlive(record.pid)) continue; // still publishing in another process
     publish(lake, record, file);
     log(`finished the commit of an interrupted ${record.label} run (${record.puts.length} file(s) published, ${record.deletes.length} removed)`);
+  }
+  // A commit record written to its temporary name by a run killed before the rename: that commit never happened.
+  const commits = path.join(lake, COMMITS);
+  for (const name of fs.existsSync(commits) ? fs.readdirSync(commits) : []) {
+    const pid = Number(/\.(\d+)-[0-9a-f]+\.tmp$/.exec(name)?.[1]);
+    if (!Number.isFinite(pid) || pidAlive(pid)) continue;
+    fs.rmSync(path.join(commits, name), { force: true });
+    log(`removed the unfinished commit record of an interrupted run (${path.join(COMMITS, name)}); its files had not reached the lake`);
   }
   const staging = path.join(lake, STAGING);
   if (!fs.existsSync(staging)) return;
@@ -449,7 +477,11 @@ export function openCommit(lakeDir: string): LakeCommit | undefined {
 export async function withLakeCommit<T>(lakeDir: string, label: string, fn: (c: LakeCommit) => Promise<T>): Promise<T> {
   const lake = path.resolve(lakeDir);
   const outer = open.get(lake);
-  if (outer) return fn(outer);
+  if (outer) {
+    // A step of a command's commit (one table, one model, one events file): the moment between two of them.
+    crashPoint(`step:${label}`);
+    return fn(outer);
+  }
   recoverLake(lake);
   const c = new LakeCommit(lake, label);
   open.set(lake, c);

@@ -105,7 +105,10 @@ export class LocalModelStore implements ModelStore {
     try {
       await lakeWrite(this.lakeDir, `store model ${name}`, async (c) => {
         c.replaceDir(`${MODEL_ZONE}/${name}/${version}`);
-        for (const [file, bytes] of Object.entries(files)) await writeFile(c.stage(modelKey(name, version, file)), bytes);
+        for (const [file, bytes] of Object.entries(files)) {
+          await writeFile(c.stage(modelKey(name, version, file)), bytes);
+          crashPoint(`model-file:${name}/${file}`);
+        }
         crashPoint(`model:${name}`);
         if (options.setLatest ?? true) await writeFile(c.stage(latestKey(name)), `${version}\n`);
       });

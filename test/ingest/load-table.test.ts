@@ -92,3 +92,15 @@ describe('an empty catalogue, loaded with --force', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('a full load replaces its own rejects', () => {
+  it('loading the same file twice (a rerun of a load killed after its commit) leaves its bad rows in quarantine once', async () => {
+    const lake = path.join(tmp, 'lake-twice');
+    // One good row, two bad ones (a price that is not a number, a missing currency): hand-counted.
+    const f = file('some-bad.csv', `${HEADER}\nSKU-1,Mug,Home,,,1.00,CNY,true\nSKU-2,Cup,Home,,,cheap,CNY,true\nSKU-3,Pot,Home,,,3.00,,true\n`);
+    for (let i = 0; i < 2; i++) expect(await loadBatchTable('products', f, { lakeDir: lake })).toMatchObject({ received: 3, clean: 1, quarantined: 2 });
+    expect(await skus(lake)).toEqual(['SKU-1']);
+    const q = await sql<{ origin: string }>(lake, "select origin from quarantine_events where source = 'batch_products' order by origin");
+    expect(q.map((r) => r.origin)).toEqual(['file:some-bad.csv:3', 'file:some-bad.csv:4']);
+  });
+});

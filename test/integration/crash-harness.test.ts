@@ -1,6 +1,6 @@
 // Writers killed (SIGKILL) at chosen points — inside each COPY, between tables, at each step of the commit — then
 // rerun: the lake equals an uninterrupted run's, every view still answers, and the printed counts are true.
-// The in-`npm test` part is small (CI: ingest 7 kill points, load-table 4: 11 kills, 11 reruns); bench/crash.ts runs
+// The in-`npm test` part is small (CI: ingest 7 kill points, load-table 4, train 4: 15 kills, 15 reruns); bench/crash.ts runs
 // every writer with >= 20 kill points and writes the table to bench/crash-results.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ describe('a writer killed at any point, then rerun', () => {
   let work: string;
   let land: string;
   let withProducts: string;
+  let tagged: string;
   const rows: CrashRow[] = [];
 
   beforeAll(async () => {
@@ -21,6 +22,10 @@ describe('a writer killed at any point, then rerun', () => {
     await mustRun(['generate', '--out', land, '--customers', '30', '--days', '10', '--seed', '5']);
     withProducts = path.join(work, 'base-products');
     await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', withProducts]);
+    tagged = path.join(work, 'base-tagged');
+    fs.cpSync(withProducts, tagged, { recursive: true });
+    await mustRun(['ingest', ...fs.readdirSync(path.join(land, 'events')).map((f) => path.join(land, 'events', f)), '--lake', tagged]);
+    await mustRun(['tags', '--lake', tagged]);
   }, 180_000);
 
   afterAll(() => {
@@ -51,6 +56,18 @@ describe('a writer killed at any point, then rerun', () => {
       4,
     );
     rows.push(row);
+    expect(row.failures).toEqual([]);
+    expect(row.lakesEqual).toBe(row.killPoints);
+  }, 600_000);
+
+  it('train all: the models, their latest pointers and the forecasts land together or not at all', async () => {
+    // This lake trains clv and recs (the rest lack history): killed inside a model's files, between two models, at
+    // the commit point and in the publish.
+    const row = await crashCommand({ name: 'train', args: ['train', 'all'] }, tagged, work, 4, everyViewAnswers);
+    rows.push(row);
+    expect(row.points.some((p) => p.startsWith('model-file:'))).toBe(true);
+    expect(row.points.some((p) => p.startsWith('step:store model'))).toBe(true);
+    expect(row.points.some((p) => p.startsWith('commit:recorded'))).toBe(true);
     expect(row.failures).toEqual([]);
     expect(row.lakesEqual).toBe(row.killPoints);
   }, 600_000);

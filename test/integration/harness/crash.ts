@@ -40,15 +40,13 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs the bundled CLI; `killAfterMs` SIGKILLs it from outside after that long (a timed kill). */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number): Promise<Run> {
+/** Runs the bundled CLI. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], {
       cwd: ROOT,
       env: { ...process.env, RETAIL_LAKE_CRASH_AT: '', RETAIL_LAKE_CRASH_TRACE: '', ...env },
     });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -86,7 +84,32 @@ function parquetTables(lake: string): string[] {
   return [...out].sort();
 }
 
+/** A JSON line without its top-level Time (an event's publish time); other lines as they are. */
+function withoutTime(line: string): string {
+  try {
+    const o = JSON.parse(line) as unknown;
+    if (o && typeof o === 'object' && !Array.isArray(o) && 'Time' in o) return JSON.stringify({ ...o, Time: undefined });
+  } catch {
+    // not JSON: compared as it is
+  }
+  return line;
+}
+
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+const tableCache = new Map<string, Snapshot[string]>();
+
+/** A table's files by lake-relative path and a hash of their bytes. */
+function tableKey(lake: string, table: string): string {
+  const root = path.join(lake, table);
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+    const p = path.join(root, f);
+    if (!f.endsWith('.parquet') || !fs.statSync(p).isFile()) continue;
+    h.update(`${table}/${f}\0`).update(fs.readFileSync(p)).update('\0');
+  }
+  return h.digest('hex');
+}
 
 /** The lake's content: Parquet tables by column; raw files, event logs and import specs by bytes; models by shape. */
 export async function snapshot(lake: string): Promise<Snapshot> {
@@ -95,6 +118,13 @@ export async function snapshot(lake: string): Promise<Snapshot> {
   const conn = await db.connect();
   try {
     for (const t of parquetTables(lake)) {
+      // A table whose files hold the same bytes as one hashed before (the base lake's, copied) is not read again.
+      const key = tableKey(lake, t);
+      const cached = tableCache.get(key);
+      if (cached) {
+        out[t] = cached;
+        continue;
+      }
       const glob = `'${path.join(lake, t).replaceAll("'", "''")}/**/*.parquet'`;
       const rel = `read_parquet(${glob}, hive_partitioning = true, union_by_name = true)`;
       const names = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${rel}`)).getRows().map(([n]) => String(n));
@@ -106,6 +136,7 @@ export async function snapshot(lake: string): Promise<Snapshot> {
         columns[n] = String(h);
       }
       out[t] = { rows, columns };
+      tableCache.set(key, out[t]);
     }
   } finally {
     conn.closeSync();
@@ -115,13 +146,20 @@ export async function snapshot(lake: string): Promise<Snapshot> {
     const root = path.join(lake, dir);
     if (!fs.existsSync(root)) continue;
     const lines: string[] = [];
+    const stable: string[] = [];
     for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
       const p = path.join(root, f);
       if (!fs.statSync(p).isFile() || f.endsWith('.parquet')) continue;
-      for (const l of fs.readFileSync(p, 'utf8').split('\n')) if (l) lines.push(`${f}\t${l}`);
+      for (const l of fs.readFileSync(p, 'utf8').split('\n')) {
+        if (!l) continue;
+        lines.push(`${f}\t${l}`);
+        stable.push(`${f}\t${withoutTime(l)}`);
+      }
     }
     lines.sort();
-    out[dir] = { rows: lines.length, columns: { line: sha(lines.join('\n')) } };
+    stable.sort();
+    // `line` is the whole line; `stable` leaves out an event's publish Time, so events compare by what they say.
+    out[dir] = { rows: lines.length, columns: { line: sha(lines.join('\n')), stable: sha(stable.join('\n')) } };
   }
   // Models: versions are named by training time, so compare the shape: which models, each with a readable latest.
   const models = path.join(lake, 'models');
@@ -137,6 +175,17 @@ export async function snapshot(lake: string): Promise<Snapshot> {
         return `${m}:${ok}`;
       });
     out.models = { rows: shape.length, columns: { shape: shape.join(',') } };
+    // Per model: its versions (named by a hash of data and parameters, so a rerun names the same one), its latest,
+    // and the bytes of each file of the latest version.
+    for (const m of fs.readdirSync(models).sort()) {
+      const dir = path.join(models, m);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      const versions = fs.readdirSync(dir).filter((v) => fs.statSync(path.join(dir, v)).isDirectory()).sort();
+      const latest = fs.existsSync(path.join(dir, 'latest')) ? fs.readFileSync(path.join(dir, 'latest'), 'utf8').trim() : '';
+      const columns: Record<string, string> = { versions: versions.join(','), latest };
+      for (const v of versions) for (const f of fs.readdirSync(path.join(dir, v)).sort()) columns[`${v === latest ? 'latest' : v}/${f}`] = sha(fs.readFileSync(path.join(dir, v, f)));
+      out[`models/${m}`] = { rows: versions.length, columns };
+    }
   }
   return out;
 }
@@ -194,6 +243,30 @@ export interface CrashCase {
   readonly args: readonly string[];
   /** Ingest-like: prints counts with --json; checks that received = clean + quarantined + duplicates and what landed. */
   readonly counts?: 'dedup' | 'replace';
+  /**
+   * Commands without `counts`: what the rerun prints (--json) when the killed run had committed, from what the
+   * uninterrupted run printed (default: the same). Compared leaf by leaf, leaves that differ between two
+   * uninterrupted runs (times, seconds, versions) aside.
+   */
+  readonly afterCommit?: (printed: unknown) => unknown;
+}
+
+/** A printed JSON value as leaf paths -> JSON text. */
+export function leaves(v: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (v !== null && typeof v === 'object') {
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+    if (!entries.length) out.set(prefix, JSON.stringify(v));
+    for (const [k, x] of entries) leaves(x, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(v));
+  return out;
+}
+
+function printedJson(r: Run): unknown {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return lastJson(r);
+  }
 }
 
 export interface CrashRow {
@@ -204,26 +277,64 @@ export interface CrashRow {
   readonly failures: string[];
   /** Labels killed at. */
   readonly points: string[];
-}
-
-/** Trace of crash points an uninterrupted run passes, in order ("n\tlabel#k"). */
-function readTrace(file: string): string[] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+  /** A row in progress: how many points were chosen (killPoints of them tried so far). */
+  readonly of?: number;
 }
 
 /**
- * Chooses `n` kill points spread over the trace: every COPY (inside it), every commit step, then evenly spaced
- * others (between tables, between spills).
+ * Trace of crash points an uninterrupted run passes, in order ("n\tlabel#k"), and per COPY the sizes its output grew
+ * through ("#sizes\tduring:label#k\tb1,b2,...").
  */
-export function choosePoints(trace: readonly string[], n: number): string[] {
+function readTrace(file: string): { labels: string[]; sizes: Map<string, number[]> } {
+  const labels: string[] = [];
+  const sizes = new Map<string, number[]>();
+  for (const l of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [a, b, c] = l.split('\t');
+    if (a === '#sizes') sizes.set(b!, (c ?? '').split(',').filter(Boolean).map(Number));
+    else labels.push(b!);
+  }
+  return { labels, sizes };
+}
+
+/** The point a kill spec names, without its byte threshold (`during:x#1@4096` -> `during:x#1`). */
+const pointOf = (spec: string) => spec.replace(/@\d+$/, '');
+
+/**
+ * Chooses `n` kill points spread over the trace. First the ones that must be there: inside every COPY (as soon as
+ * its output has bytes), the commit point and the first publish, the moment between two steps (tables, models,
+ * event files) and before the second table's COPY; then later moments inside each COPY (byte thresholds the output
+ * grew through in the uninterrupted run, so the kill lands with part of it written); then evenly spaced others.
+ * `sizes` (from the trace) gives those thresholds; without it, only the first moment of each COPY is used.
+ */
+export function choosePoints(trace: readonly string[], n: number, sizes: ReadonlyMap<string, readonly number[]> = new Map()): string[] {
   const firstAfterCopy = trace.find((l) => l.startsWith('after-copy:'));
-  const must = trace.filter(
-    (l) => l.startsWith('during:') || l === firstAfterCopy || l.startsWith('commit:recorded') || l === 'commit:published-file#1' || l.startsWith('commit:staging-removed'),
-  );
-  const chosen = new Set(must.slice(0, n));
-  for (let i = 0; chosen.size < Math.min(n, trace.length) && i < n * 4; i++) chosen.add(trace[Math.floor(((i + 0.5) * trace.length) / n) % trace.length]!);
-  for (const l of trace) if (chosen.size < Math.min(n, trace.length)) chosen.add(l);
-  return trace.filter((l) => chosen.has(l));
+  const copies = trace.filter((l) => l.startsWith('before-copy:'));
+  const secondTable = copies.find((l) => l.replace(/#\d+$/, '') !== copies[0]?.replace(/#\d+$/, ''));
+  const steps = trace.filter((l) => l.startsWith('step:'));
+  const betweenSteps = steps[1] ?? steps[0];
+  const firstModelFile = trace.find((l) => l.startsWith('model-file:'));
+  const during = trace.filter((l) => l.startsWith('during:'));
+  const must = [
+    ...during,
+    ...trace.filter((l) => l.startsWith('commit:recorded') || l === 'commit:published-file#1'),
+    ...[firstAfterCopy, betweenSteps, secondTable, firstModelFile].filter((l): l is string => l !== undefined),
+    ...trace.filter((l) => l.startsWith('commit:staging-removed')),
+  ];
+  // Later moments inside each COPY: sizes its output passed after the first one, a third and two thirds of the way.
+  const inside: string[] = [];
+  for (const d of during) {
+    const s = sizes.get(d) ?? [];
+    for (const f of [1 / 3, 2 / 3]) {
+      const b = s[Math.floor(f * s.length)];
+      if (b !== undefined && b > s[0]! && !inside.includes(`${d}@${b}`)) inside.push(`${d}@${b}`);
+    }
+  }
+  const order = [...trace.flatMap((l) => [l, ...inside.filter((i) => pointOf(i) === l)])];
+  const chosen = new Set<string>();
+  for (const l of [...must, ...inside]) if (chosen.size < n) chosen.add(l);
+  for (let i = 0; chosen.size < Math.min(n, order.length) && i < n * 4; i++) chosen.add(trace[Math.floor(((i + 0.5) * trace.length) / n) % trace.length]!);
+  for (const l of order) if (chosen.size < Math.min(n, order.length)) chosen.add(l);
+  return order.filter((l) => chosen.has(l));
 }
 
 function countsOf(r: Run): { received: number; clean: number; quarantined: number; duplicates: number } {
@@ -235,45 +346,49 @@ function countsOf(r: Run): { received: number; clean: number; quarantined: numbe
  * Runs `c` on copies of `base`: twice uninterrupted (the reference, and which columns vary between runs anyway), then
  * once per kill point: killed there, rerun, compared. `check` runs extra assertions on each final lake (queries).
  */
-export async function crashCommand(c: CrashCase, base: string, work: string, points: number, check?: (lake: string) => Promise<string | undefined>): Promise<CrashRow> {
+export async function crashCommand(
+  c: CrashCase,
+  base: string,
+  work: string,
+  points: number,
+  check?: (lake: string) => Promise<string | undefined>,
+  /** Called after each kill point with the row so far (killPoints: the points tried so far). */
+  progress?: (row: CrashRow) => void,
+): Promise<CrashRow> {
   const args = (lake: string) => [...c.args, '--lake', lake, '--json'];
   const refLake = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref`);
   const trace = path.join(work, `${c.name.replace(/\W+/g, '_')}.trace`);
   copyLake(base, refLake);
   fs.rmSync(trace, { force: true });
-  const t0 = Date.now();
   const refRun = await mustRun(args(refLake), { RETAIL_LAKE_CRASH_TRACE: trace });
-  const refMs = Date.now() - t0;
   const ref = await snapshot(refLake);
   const again = path.join(work, `${c.name.replace(/\W+/g, '_')}-ref2`);
   copyLake(base, again);
-  await mustRun(args(again));
+  const againRun = await mustRun(args(again));
+  const refLeaves = leaves(printedJson(refRun));
+  const againLeaves = leaves(printedJson(againRun));
+  const volatilePrinted = new Set([...new Set([...refLeaves.keys(), ...againLeaves.keys()])].filter((k) => refLeaves.get(k) !== againLeaves.get(k)));
   const volatile = volatileColumns(ref, await snapshot(again));
-  const labels = readTrace(trace);
-  const chosen = choosePoints(labels, points);
-  // A short run passes fewer labelled points than asked for: the rest are timed kills spread over its duration.
-  for (let i = 0; chosen.length < points; i++) chosen.push(`timed:${Math.round(((i + 1) * refMs) / (points - chosen.length + i + 1))}ms`);
+  const { labels, sizes } = readTrace(trace);
+  const chosen = choosePoints(labels, points, sizes);
   const recordedAt = labels.findIndex((l) => l.startsWith('commit:recorded'));
   const failures: string[] = [];
   let reruns = 0;
   let equal = 0;
   const lake = path.join(work, `${c.name.replace(/\W+/g, '_')}-crash`);
+  // A short run passes fewer labelled points than asked for: said, never padded with timed kills that may land before
+  // anything is written (add crash points to the writer instead).
+  if (chosen.length < points) failures.push(`only ${chosen.length} labelled crash points, ${points} asked for: ${chosen.join(', ')}`);
+  let tried = 0;
   for (const point of chosen) {
+    if (tried > 0) progress?.({ command: c.name, killPoints: tried, reruns, lakesEqual: equal, failures: [...failures], points: chosen.slice(0, tried), of: chosen.length });
+    tried++;
     copyLake(base, lake);
-    const timed = /^timed:(\d+)ms$/.exec(point);
-    const killed = timed ? await runCli(args(lake), {}, Number(timed[1])) : await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
-    if (timed && killed.code === 0) {
-      failures.push(`${point}: the run finished before the timed kill (not counted as a kill point)`);
-      continue;
-    }
+    const killed = await runCli(args(lake), { RETAIL_LAKE_CRASH_AT: point });
     if (killed.signal !== 'SIGKILL') {
       failures.push(`${point}: not killed (exit ${killed.code}): ${killed.stderr.slice(-300)}`);
       continue;
     }
-    // Commit records the killed run left (pending or done): for a timed kill, whether its batch had landed.
-    const before = new Set(fs.existsSync(path.join(base, '_commits')) ? fs.readdirSync(path.join(base, '_commits')) : []);
-    const newRecords = fs.existsSync(path.join(lake, '_commits')) ? fs.readdirSync(path.join(lake, '_commits')).filter((f) => f.endsWith('.json') && !before.has(f)) : [];
-    const pending = newRecords.some((f) => f.endsWith('.pending.json'));
     const staged = fs.existsSync(path.join(lake, '_staging')) && fs.readdirSync(path.join(lake, '_staging')).length > 0;
     const rerun = await runCli(args(lake));
     reruns++;
@@ -284,14 +399,21 @@ export async function crashCommand(c: CrashCase, base: string, work: string, poi
     const d = diff(ref, await snapshot(lake), volatile);
     const left = leftovers(lake);
     if (left.length) d.push(`leftovers: ${left.slice(0, 3).join(', ')}`);
+    // Killed at or after the commit point: the batch had landed (the rerun finishes its publish, with a message).
+    const landed = recordedAt >= 0 && labels.indexOf(pointOf(point)) >= recordedAt;
+    if (landed && !point.startsWith('commit:done') && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
+    if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
     if (c.counts) {
       const want = countsOf(refRun);
       const got = countsOf(rerun);
-      const landed = timed ? newRecords.length > 0 : recordedAt >= 0 && labels.indexOf(point) >= recordedAt;
       const expected = landed && c.counts === 'dedup' ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received } : want;
       if (JSON.stringify(got) !== JSON.stringify(expected)) d.push(`counts ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (${landed ? 'the killed run had committed' : 'nothing had landed'})`);
-      if (landed && (timed ? pending : !point.startsWith('commit:done')) && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
-      if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
+    }
+    if (!c.counts) {
+      const want = landed && c.afterCommit ? leaves(c.afterCommit(printedJson(refRun))) : refLeaves;
+      const got = leaves(printedJson(rerun));
+      const wrong = [...new Set([...want.keys(), ...got.keys()])].filter((k) => !volatilePrinted.has(k) && want.get(k) !== got.get(k));
+      if (wrong.length) d.push(`printed ${wrong.slice(0, 4).map((k) => `${k}=${got.get(k)} (expected ${want.get(k)})`).join(', ')}`);
     }
     const q = await check?.(lake);
     if (q) d.push(q);
