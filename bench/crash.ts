@@ -104,6 +104,12 @@ function scoreAfterCommit(printed: unknown): unknown {
   };
 }
 
+/** Counts of a rerun after a committed import of reviews or series: nothing clean, bad rows counted again. */
+function reimported(printed: unknown): unknown {
+  const j = printed as { received: number; quarantined: number };
+  return { received: j.received, clean: 0, quarantined: j.quarantined, duplicates: j.received - j.quarantined };
+}
+
 const cases: Array<[CrashCase, string]> = [
   [{ name: 'load-table', args: ['load-table', 'products', productsBad], counts: 'replace' }, productsTwice],
   [{ name: 'ingest', args: ['ingest', ...events, '--batch-size', '100'], counts: 'dedup' }, products],
@@ -115,8 +121,10 @@ const cases: Array<[CrashCase, string]> = [
     },
     empty,
   ],
-  [{ name: 'import-reviews', args: ['import-reviews', reviews, ...reviewsMap], counts: 'dedup' }, reviewed],
-  [{ name: 'import-series', args: ['import-series', series, ...seriesMap], counts: 'dedup' }, seriesed],
+  // Reviews and series count a re-imported bad row as quarantined again (stored once: docs/models.md, "Imported
+  // reviews and series"), so after a committed kill the rerun prints the same quarantined count, the rest duplicates.
+  [{ name: 'import-reviews', args: ['import-reviews', reviews, ...reviewsMap], counts: 'dedup', afterCommit: reimported }, reviewed],
+  [{ name: 'import-series', args: ['import-series', series, ...seriesMap], counts: 'dedup', afterCommit: reimported }, seriesed],
   // Committed before the kill: the rerun replays only what is still quarantined, and none of it passes.
   [{ name: 'replay', args: ['replay', '--from', 'quarantine'], afterCommit: (j) => ({ ...(j as object), received: (j as { quarantined: number }).quarantined, clean: 0, duplicates: 0 }) }, replayBase],
   [{ name: 'tags', args: ['tags'] }, ingested],

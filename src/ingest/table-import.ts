@@ -24,7 +24,7 @@ import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import type { QuarantineRow } from '../contract/index.ts';
 import { readRows, writeRows } from '../score/parquet.ts';
 import { quarantineFiles } from './quarantine-files.ts';
-import { withLakeCommit } from '../lake/commit.ts';
+import { crashPoint, withLakeCommit } from '../lake/commit.ts';
 import { assertUniqueHeader, openBytes, readCsvRecords, splitFields, type Delimiter } from './csv.ts';
 import { compileDateFormat, defaultDateReader, type DateReader } from './date-format.ts';
 import { ImportError } from './errors.ts';
@@ -233,6 +233,8 @@ async function importTable<F extends string>(
       }
     }
   }
+  // Every file read and sorted into clean, quarantined and duplicate rows; nothing staged yet.
+  crashPoint(`step:${table} rows read`);
   if (added > 0) await writeRows({ lakeDir: o.lakeDir, relDir: table, columns, rows: [...rows.values()], mode: 'replace' });
   if (bad.length) {
     const sink = new LocalLakeSink(o.lakeDir);

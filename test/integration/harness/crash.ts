@@ -406,7 +406,13 @@ export async function crashCommand(
     if (c.counts) {
       const want = countsOf(refRun);
       const got = countsOf(rerun);
-      const expected = landed && c.counts === 'dedup' ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received } : want;
+      const expected = !landed
+        ? want
+        : c.afterCommit
+          ? (c.afterCommit(want) as typeof want)
+          : c.counts === 'dedup'
+            ? { received: want.received, clean: 0, quarantined: 0, duplicates: want.received }
+            : want;
       if (JSON.stringify(got) !== JSON.stringify(expected)) d.push(`counts ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (${landed ? 'the killed run had committed' : 'nothing had landed'})`);
     }
     if (!c.counts) {
