@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // Two workers share two cores with their child processes: a test that takes 25 s alone can take 60 s here.
+    testTimeout: 120_000,
     // Files that share the trained-lake fixture (test/train/fixture-lake.ts) wait in beforeAll while another worker
     // builds it (about a minute on an idle two-core machine, several under load).
     hookTimeout: 300_000,

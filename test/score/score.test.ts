@@ -31,7 +31,10 @@ const close = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) <= tol * Mat
 describe('retail-lake score', () => {
   it('writes customer_scores for every customer with a purchase to curated/customer_scores/dt=<as-of>/', async () => {
     expect(fs.existsSync(path.join(lake, 'curated', 'customer_scores', `dt=${FIXTURE.asOf}`, 'part-0.parquet'))).toBe(true);
-    expect(summary.customers).toBe(cards.segments!.rows.train);
+    // Models train on every purchaser; those who refused profiling by the as-of date are not scored (consent).
+    expect(summary.profilingRefused).toBeGreaterThan(0);
+    expect(summary.customers + summary.profilingRefused).toBe(cards.segments!.rows.train);
+    expect(scores.size).toBe(summary.customers);
     const rows = await runQuery(lake, `select * from customer_scores where as_of = date '${FIXTURE.asOf}' limit 1`);
     for (const c of ['customer_key', 'member_id', 'segment', 'churn_probability', 'churn_percentile', 'p_alive', 'expected_orders_90d', 'clv_365d', 'top_reasons', 'next_best_products', 'segments_model_version', 'churn_model_version', 'clv_model_version', 'as_of']) {
       expect(rows[0]).toHaveProperty(c);
