@@ -251,8 +251,8 @@ export interface CrashCase {
   readonly afterCommit?: (printed: unknown) => unknown;
 }
 
-/** Printed leaves that are durations (`timings.tags`, `identity.timings.guard`, `elapsed_ms`): never compared. */
-const TIMING = /(^|\.)timings(\.|$)|(^|\.)(elapsed|duration)(_ms|_s)?$|_ms$/;
+/** Printed leaves that are durations (`timings.tags`, `identity.timings.guard`, `training_seconds`, `elapsed_ms`): never compared. */
+const TIMING = /(^|\.)timings(\.|$)|(^|\.)(elapsed|duration)(_ms|_s)?$|_(ms|seconds)$/;
 
 /** A printed JSON value as leaf paths -> JSON text. */
 export function leaves(v: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
