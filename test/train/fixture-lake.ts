@@ -79,7 +79,8 @@ export async function trainedLake(): Promise<string> {
     await buildHoldingLock(dir);
     return dir;
   }
-  const deadline = Date.now() + 180_000;
+  // Just under the hookTimeout (vitest.config.ts), so that a build too slow for it fails with this message.
+  const deadline = Date.now() + 290_000;
   while (!fs.existsSync(readyOf(dir))) {
     if (!fs.existsSync(lock) && !fs.existsSync(readyOf(dir))) {
       const log = fs.existsSync(logOf(dir)) ? `; its output: ${logOf(dir)}` : '';

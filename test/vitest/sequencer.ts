@@ -2,15 +2,15 @@
  * Test-file order for `vitest run`, and the shared trained lake started before any file needs it.
  *
  * Order: longest first, so that the two workers finish together instead of one running a two-minute file alone at
- * the end. Durations come from test/vitest/durations.json (rewrite it with `RETAIL_LAKE_TEST_DURATIONS=write npx
+ * the end; the short unit files that share a worker (isolate: false) after all others. Durations come from test/vitest/durations.json (rewrite it with `RETAIL_LAKE_TEST_DURATIONS=write npx
  * vitest run`, see durations-reporter.ts); a file missing there (a new one) takes its duration from vitest's local
  * results cache, and runs first when that has none either (as vitest's own sequencer does with unknown files), so a
  * new long file never ends up last. A clean CI clone has no results cache: the table is what orders it.
  *
  * The shared trained lake (test/train/fixture-lake.ts, a minute or more of CPU): when any file of the run uses it,
  * a background process starts building it now, beside the first files, instead of inside the first worker that
- * needs it while the other worker waits for it too. At most one such file starts at the head of the run, so that one
- * worker at most waits for the build while the builder and the other worker keep both cores busy.
+ * needs it while the other worker waits for it too. No such file is the first of a worker (unless the run holds
+ * nothing else), so the builder and two workers keep both cores busy and nobody waits while the longest files run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,7 +62,10 @@ export function startFixtureBuild(): void {
   });
   builder.unref();
   process.once('exit', () => {
-    if (builder && builder.exitCode === null && builder.signalCode === null) builder.kill('SIGKILL');
+    // The run ended (or was stopped) before the lake was ready: stop the builder and leave no lock behind.
+    if (!builder || builder.exitCode !== null || builder.signalCode !== null) return;
+    builder.kill('SIGKILL');
+    for (const p of [lockOf(dir), `${dir}.building`]) fs.rmSync(p, { recursive: true, force: true });
   });
 }
 
@@ -80,20 +83,14 @@ export default class LongestFirstSequencer extends BaseSequencer {
       .map((spec) => ({ spec, seconds: estimate(spec), fixture: usesFixture(spec.moduleId) }))
       .sort((a, b) => b.seconds - a.seconds || a.spec.moduleId.localeCompare(b.spec.moduleId));
     if (byLength.some((f) => f.fixture)) startFixtureBuild();
-    // One worker per head slot: keep all but the first fixture user out of the head.
+    // The first file of each worker is one that does not need the shared lake (when the run has such files): the
+    // builder and the two workers then keep both cores busy, and the first user of the lake starts a long file later.
     const workers = Math.max(1, Number(this.ctx.config.maxWorkers) || 1);
-    const head: typeof byLength = [];
-    const deferred: typeof byLength = [];
-    let fixtureInHead = false;
-    for (const f of byLength) {
-      if (head.length >= workers) break;
-      if (f.fixture && fixtureInHead) deferred.push(f);
-      else {
-        head.push(f);
-        fixtureInHead ||= f.fixture;
-      }
-    }
-    const rest = byLength.filter((f) => !head.includes(f) && !deferred.includes(f));
-    return [...head, ...deferred, ...rest].map((f) => f.spec);
+    // Files of a project with isolate: false (vitest.config.ts) go last and together: vitest hands a worker that
+    // ran one the next only while the queue's next file is one of them too.
+    const isolated = byLength.filter((f) => f.spec.project.config.isolate !== false);
+    const shared = byLength.filter((f) => f.spec.project.config.isolate === false);
+    const head = isolated.filter((f) => !f.fixture).slice(0, workers);
+    return [...head, ...isolated.filter((f) => !head.includes(f)), ...shared].map((f) => f.spec);
   }
 }
