@@ -112,5 +112,5 @@ export async function writeLocalLiveState(lakeDir: string, rows: readonly LiveSt
 
 /** The DynamoDB item (plain attribute values, for DynamoDBDocumentClient) of a customer's live state. */
 export function liveItem(s: LiveState): Record<string, unknown> {
-  return { [PROFILE_PARTITION_KEY]: s.customer_key, [PROFILE_SORT_KEY]: LIVE_STATE_SK, ...s };
+  return { ...s, [PROFILE_PARTITION_KEY]: s.customer_key, [PROFILE_SORT_KEY]: LIVE_STATE_SK };
 }
