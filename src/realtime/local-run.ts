@@ -16,6 +16,7 @@ import { IDENTITY_TYPES } from '../contract/envelope.ts';
 import { publishNew } from '../events/bus.ts';
 import type { DetailType, ModelEvent } from '../events/schemas.ts';
 import { lakeFiles, withLakeCommit } from '../lake/commit.ts';
+import { Sfc32 } from '../random/sfc32.ts';
 import { partitionValues, tableFileList } from '../lake/table-files.ts';
 import { loadRealtimeConfig, type RealtimeConfig } from './config.ts';
 import { ruleContext, type ScoreFacts } from './context.ts';
@@ -32,6 +33,12 @@ export interface LocalStreamOptions {
   readonly receivedSince?: string;
   /** @default loadRealtimeConfig() */
   readonly config?: RealtimeConfig;
+  /**
+   * Simulated late arrival (tests and the bench): each event arrives up to this many ms after it occurred (seeded
+   * draws), and batches follow arrival order, so events reach the rules out of event-time order. @default 0
+   */
+  readonly arrivalJitterMs?: number;
+  readonly seed?: number;
   /** Events per batch. @default 500 */
   readonly batchSize?: number;
   readonly now?: () => Date;
@@ -140,6 +147,11 @@ async function run(o: LocalStreamOptions): Promise<LocalStreamSummary> {
     const e = toStreamEvent(r, resolver);
     if (e) events.push(e);
     else anonymous++;
+  }
+  if (o.arrivalJitterMs) {
+    const rng = new Sfc32(o.seed ?? 1, 'arrival');
+    const arrival = new Map(events.map((e) => [e, e.at + rng.next() * o.arrivalJitterMs!]));
+    events.sort((a, b) => arrival.get(a)! - arrival.get(b)!);
   }
   const size = o.batchSize ?? 500;
   for (let i = 0; i < events.length; i += size) {
