@@ -11,8 +11,8 @@
  * last add, and that is only decided once the watermark has passed the window's end, so an order arriving up to the
  * allowed lateness late cancels it. Event ids are hashes of the decided facts (the cart's last add time; the
  * customer, store and day of a visit; the review or ticket id), so a replay, or the same events in another order,
- * gives the same ids and the publisher's ledger sends none twice; the state also remembers what it decided, so a
- * replayed batch decides nothing new.
+ * gives the same ids and the publisher's ledger sends none twice. The state also remembers what it decided (carts
+ * up to `settled_through`, visits of the last two days, feedback ids), so most of a replay is not even decided again.
  */
 import { eventId } from '../events/ids.ts';
 import type { ModelEvent } from '../events/schemas.ts';
