@@ -77,7 +77,10 @@ describe.skipIf(!hasMoto)('stream-rules handler on moto', () => {
       ctx: ruleContext({ scores, consent: new Map(), prices: new Map([['SKU100001', 99]]), sentiment: new Map() }, config),
       publish: async (d) => {
         const fresh = d.filter((e) => !ledger.has(e.detail.event_id));
-        for (const e of fresh) (ledger.add(e.detail.event_id), bus.push(e));
+        for (const e of fresh) {
+          ledger.add(e.detail.event_id);
+          bus.push(e);
+        }
         return { published: fresh, alreadyPublished: d.length - fresh.length };
       },
     }));
