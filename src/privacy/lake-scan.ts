@@ -216,38 +216,96 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
   }));
 }
 
-/** A text file's lines, gunzipped when it ends in .gz. */
-function readText(file: string): string {
+/** A text file's bytes, gunzipped when it ends in .gz. */
+function readBytes(file: string): Buffer {
   const buf = fs.readFileSync(file);
-  return (file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8');
+  return file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf;
 }
 
-/** Lines of a text file that belong to the people (a CSV's header row is never one). */
+const isCsvFile = (file: string) => /\.(csv|tsv)(\.gz)?$/.test(file);
+
+/** Lines of a text file that belong to the people (a CSV's header row is never one): the plain reference. */
 export function personLines(file: string, matcher: PersonMatcher): { lines: string[]; hits: boolean[]; isCsv: boolean } {
-  const text = readText(file);
-  const lines = text.split('\n');
+  const lines = readBytes(file).toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const isCsv = /\.(csv|tsv)(\.gz)?$/.test(file);
+  const isCsv = isCsvFile(file);
   const hits = lines.map((l, i) => (isCsv && i === 0 ? false : l.length > 0 && matcher.line(l)));
   return { lines, hits, isCsv };
+}
+
+const NEWLINE = 0x0a;
+const IDENTITIES = Buffer.from('"identities"');
+
+/**
+ * The byte ranges [start, end) of the lines of `buf` that belong to the people, and the number of lines: the same
+ * verdict as `personLines` (the test holds them equal), without decoding the file into one string. An event line's
+ * flat `identities` object is judged through the matcher's memo, so a year of events costs a few thousand JSON
+ * parses; any other line (no such object, or one that does not parse) is judged whole by `matcher.line`. Nothing is
+ * skipped on a guess: every line gets a verdict.
+ */
+export function personLineRanges(buf: Buffer, matcher: PersonMatcher, isCsv: boolean): { hits: Array<[number, number]>; lines: number } {
+  const hits: Array<[number, number]> = [];
+  let lines = 0;
+  for (let start = 0; start < buf.length; ) {
+    const nl = buf.indexOf(NEWLINE, start);
+    const end = nl < 0 ? buf.length : nl;
+    const header = isCsv && lines === 0;
+    lines++;
+    if (end > start && !header && lineHit(buf.subarray(start, end), matcher)) hits.push([start, end]);
+    start = end + 1;
+  }
+  return { hits, lines };
+}
+
+function lineHit(line: Buffer, matcher: PersonMatcher): boolean {
+  // The same object `matcher.line` would parse: from the first '{' after "identities" to the next '}' (ASCII bytes,
+  // so byte and character positions pick the same text).
+  const at = line.indexOf(IDENTITIES);
+  if (at >= 0) {
+    const open = line.indexOf(0x7b, at);
+    const close = open < 0 ? -1 : line.indexOf(0x7d, open);
+    if (close > open) {
+      const verdict = matcher.identities(line.toString('utf8', open, close + 1));
+      if (verdict !== undefined) return verdict;
+    }
+  }
+  return matcher.line(line.toString('utf8'));
+}
+
+/** A text file's lines without the people's (each ending in a newline, as written before), and what was removed. */
+function withoutLines(buf: Buffer, hits: ReadonlyArray<readonly [number, number]>): Buffer {
+  const parts: Buffer[] = [];
+  const newline = Buffer.from('\n');
+  let from = 0;
+  for (const [start, end] of hits) {
+    if (start > from) parts.push(buf.subarray(from, start));
+    from = end + 1;
+  }
+  if (from < buf.length) {
+    parts.push(buf.subarray(from));
+    if (buf[buf.length - 1] !== NEWLINE) parts.push(newline);
+  }
+  return Buffer.concat(parts);
 }
 
 /** Rewrites the text files holding the people's lines, in the open commit. */
 export function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: readonly string[], matcher: PersonMatcher): Removal[] {
   const out: Removal[] = [];
   for (const file of files) {
-    const { lines, hits, isCsv } = personLines(file, matcher);
-    const n = hits.filter(Boolean).length;
+    const buf = readBytes(file);
+    const isCsv = isCsvFile(file);
+    const { hits, lines } = personLineRanges(buf, matcher, isCsv);
+    const n = hits.length;
     if (!n) continue;
     const rel = lakeRel(lakeDir, file);
-    const keptLines = lines.filter((_, i) => !hits[i]);
+    const kept = lines - n;
     const dir = path.posix.dirname(rel);
     const hiveAt = dir.split('/').findIndex((p) => p.includes('='));
     const table = hiveAt > 0 ? dir.split('/').slice(0, hiveAt).join('/') : dir;
-    const empty = keptLines.length === 0 || (isCsv && keptLines.length === 1);
+    const empty = kept === 0 || (isCsv && kept === 1);
     if (empty) commit.delete(rel);
     else {
-      const body = Buffer.from(keptLines.join('\n') + '\n');
+      const body = withoutLines(buf, hits);
       fs.writeFileSync(commit.stage(rel), file.endsWith('.gz') ? zlib.gzipSync(body) : body);
     }
     out.push({ table, partition: dir === table ? path.posix.basename(rel) : `${dir.slice(table.length + 1)}/${path.posix.basename(rel)}`, rows: n, filesRewritten: empty ? 0 : 1, filesRemoved: empty ? 1 : 0 });

@@ -133,6 +133,12 @@ export interface PersonMatcher {
   value(v: string, key?: string): boolean;
   /** Whether a line of text holds one (JSON parsed when it is JSON, else scanned as text). */
   line(text: string): boolean;
+  /**
+   * Whether an event envelope's flat `identities` object (its JSON text, `{` to the first `}`) names one of them;
+   * undefined when the text is not such an object (then the whole line decides). `line` decides through it too.
+   * Memoised: a year of events repeats the same few thousand objects, so a scan parses each once.
+   */
+  identities(json: string): boolean | undefined;
 }
 
 const PHONE_LIKE = /^[+(]?[\d\uFF10-\uFF19][\d\uFF10-\uFF19\s().-]{5,}$/;
@@ -177,6 +183,19 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     for (const m of t.matchAll(PHONE_TOKEN)) if (value(m[0].trim())) return true;
     return false;
   };
+  const memo = new Map<string, boolean | undefined>();
+  const identities = (json: string): boolean | undefined => {
+    if (memo.has(json)) return memo.get(json);
+    let verdict: boolean | undefined;
+    try {
+      verdict = deep(JSON.parse(json));
+    } catch {
+      // not a flat object after all: the whole line decides
+    }
+    if (memo.size >= 1_000_000) memo.clear();
+    memo.set(json, verdict);
+    return verdict;
+  };
   const line = (t: string): boolean => {
     const s = t.trim();
     // An event envelope as received names its person only in `identities` (a flat object; payloads carry no
@@ -186,11 +205,8 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
       const open = s.indexOf('{', at);
       const close = open < 0 ? -1 : s.indexOf('}', open);
       if (close > open) {
-        try {
-          return deep(JSON.parse(s.slice(open, close + 1)));
-        } catch {
-          // not a flat object after all: the whole line below
-        }
+        const verdict = identities(s.slice(open, close + 1));
+        if (verdict !== undefined) return verdict;
       }
     }
     if (s.startsWith('{') || s.startsWith('[')) {
@@ -202,5 +218,5 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     }
     return text(s);
   };
-  return { value, line };
+  return { value, line, identities };
 }
