@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COMMITS, lakeFiles, lakeRel, STAGING, type LakeCommit } from '../lake/commit.ts';
@@ -111,6 +112,8 @@ export interface ParquetVisit {
   readonly predicate: string;
   /** Rows of the person per file (absolute path). */
   readonly touched: Map<string, number>;
+  /** All rows of each touched file (so a rewrite knows, without reading again, whether any row is left). */
+  readonly totals: Map<string, number>;
 }
 
 /**
@@ -142,9 +145,15 @@ export async function forEachPersonTable(conn: DuckDBConnection, scan: LakeScan,
     if (cols.has('review_id') && cols.has('review_text')) {
       await conn.run(`insert into erase_reviews select distinct review_id from ${src} where ${predicate}`);
     }
-    const counts = await queryRows(conn, `select filename, count(*) as n from ${src} where ${predicate} group by filename`);
+    const counts = await queryRows(conn, `select filename, count(*) filter (where ${predicate}) as n, count(*) as total from ${src} group by filename having n > 0`);
     if (!counts.length) continue;
-    await visit({ group, cols, predicate, touched: new Map(counts.map((r) => [String(r.filename), Number(r.n)])) });
+    await visit({
+      group,
+      cols,
+      predicate,
+      touched: new Map(counts.map((r) => [String(r.filename), Number(r.n)])),
+      totals: new Map(counts.map((r) => [String(r.filename), Number(r.total)])),
+    });
   }
 }
 
@@ -156,30 +165,27 @@ export function partitionOf(tableRel: string, fileRel: string): string {
 
 /** Rewrites a table's touched files without the people's rows, in the open commit; returns removals per partition. */
 export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, commit: LakeCommit, v: ParquetVisit): Promise<Removal[]> {
-  const { group, predicate, touched } = v;
+  const { group, predicate, touched, totals } = v;
   const files = [...touched.keys()];
   const rels = files.map((f) => lakeRel(lakeDir, f));
-  const byPartition = new Map<string, { rows: number; files: number }>();
+  const left = (f: string) => totals.get(f)! - touched.get(f)!;
+  const byPartition = new Map<string, { rows: number; files: number; left: number; emptied: number }>();
   rels.forEach((rel, i) => {
     const p = partitionOf(group.rel, rel);
-    const e = byPartition.get(p) ?? { rows: 0, files: 0 };
+    const e = byPartition.get(p) ?? { rows: 0, files: 0, left: 0, emptied: 0 };
     e.rows += touched.get(files[i]!)!;
+    e.left += left(files[i]!);
+    e.emptied += left(files[i]!) === 0 ? 1 : 0;
     e.files++;
     byPartition.set(p, e);
   });
-  const removed = new Map<string, number>();
   if (group.hive) {
     // One COPY for the whole table: the touched partitions' files are read and written back without the people's
-    // rows as one new file per partition (partition values kept as text, so they round-trip exactly).
+    // rows as one new file per partition (partition values kept as text, so they round-trip exactly). A partition
+    // with no row left gets no file.
     const keys = rels[0]!.slice(group.rel.length + 1).split('/').slice(0, -1).map((p) => p.split('=')[0]!);
     const out = commit.stageDir(group.rel);
-    const kept = await queryRows(
-      conn,
-      `select ${keys.map(q).join(', ')}, count(*) as n from read_parquet(${list(files)}, union_by_name = true, hive_partitioning = true, hive_types_autocast = false)
-       where not (${predicate}) group by all`,
-    );
-    const keptParts = new Set(kept.map((r) => keys.map((k) => `${k}=${String(r[k])}`).join('/')));
-    if (kept.length) {
+    if ([...byPartition.values()].some((e) => e.left > 0)) {
       await commit.copy(
         conn,
         `erase:${group.rel}`,
@@ -189,12 +195,10 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
       );
     }
     for (const rel of rels) commit.delete(rel);
-    for (const p of byPartition.keys()) removed.set(p, keptParts.has(p) ? 0 : 1);
   } else {
     for (let i = 0; i < files.length; i++) {
       const rel = rels[i]!;
-      const left = await queryRows(conn, `select count(*) as n from read_parquet(${sqlString(files[i]!)}, hive_partitioning = false) where not (${predicate})`);
-      if (Number(left[0]?.n ?? 0) === 0) {
+      if (left(files[i]!) === 0) {
         commit.delete(rel);
         continue;
       }
@@ -207,13 +211,12 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
       );
     }
   }
-  return [...byPartition].map(([partition, e]) => ({
-    table: group.rel,
-    partition,
-    rows: e.rows,
-    filesRewritten: group.hive ? (removed.get(partition) ? 0 : e.files) : e.files,
-    filesRemoved: group.hive ? (removed.get(partition) ? e.files : 0) : 0,
-  }));
+  // A hive partition's touched files are replaced together (by one file, or none when no row is left); a plain
+  // table's files one by one (a file left without rows is removed).
+  return [...byPartition].map(([partition, e]) => {
+    const removed = group.hive ? (e.left === 0 ? e.files : 0) : e.emptied;
+    return { table: group.rel, partition, rows: e.rows, filesRewritten: e.files - removed, filesRemoved: removed };
+  });
 }
 
 /** A text file's bytes, gunzipped when it ends in .gz. */
@@ -222,6 +225,8 @@ function readBytes(file: string): Buffer {
   return file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf;
 }
 
+const gunzip = promisify(zlib.gunzip);
+const gzip = promisify(zlib.gzip);
 const isCsvFile = (file: string) => /\.(csv|tsv)(\.gz)?$/.test(file);
 
 /** Lines of a text file that belong to the people (a CSV's header row is never one): the plain reference. */
@@ -288,11 +293,15 @@ function withoutLines(buf: Buffer, hits: ReadonlyArray<readonly [number, number]
   return Buffer.concat(parts);
 }
 
-/** Rewrites the text files holding the people's lines, in the open commit. */
-export function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: readonly string[], matcher: PersonMatcher): Removal[] {
+/**
+ * Rewrites the text files holding the people's lines, in the open commit. Asynchronous between files (reads and
+ * writes go through the thread pool), so it runs beside the Parquet rewrites, whose work is on DuckDB's threads.
+ */
+export async function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: readonly string[], matcher: PersonMatcher): Promise<Removal[]> {
   const out: Removal[] = [];
   for (const file of files) {
-    const buf = readBytes(file);
+    const raw = await fs.promises.readFile(file);
+    const buf = file.endsWith('.gz') ? await gunzip(raw) : raw;
     const isCsv = isCsvFile(file);
     const { hits, lines } = personLineRanges(buf, matcher, isCsv);
     const n = hits.length;
@@ -306,7 +315,7 @@ export function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: rea
     if (empty) commit.delete(rel);
     else {
       const body = withoutLines(buf, hits);
-      fs.writeFileSync(commit.stage(rel), file.endsWith('.gz') ? zlib.gzipSync(body) : body);
+      await fs.promises.writeFile(commit.stage(rel), file.endsWith('.gz') ? await gzip(body) : body);
     }
     out.push({ table, partition: dir === table ? path.posix.basename(rel) : `${dir.slice(table.length + 1)}/${path.posix.basename(rel)}`, rows: n, filesRewritten: empty ? 0 : 1, filesRemoved: empty ? 1 : 0 });
   }
