@@ -122,6 +122,9 @@ export interface ParquetVisit {
  * included); review ids of the people's reviews and tickets are collected before review_scores is visited.
  */
 export async function forEachPersonTable(conn: DuckDBConnection, scan: LakeScan, matcher: PersonMatcher, visit: (v: ParquetVisit) => Promise<void>): Promise<void> {
+  // Each table's files are opened by several queries (columns, review ids, counts, the rewrite): their footers are
+  // parsed once (a year of daily partitions is thousands of files).
+  await conn.run('set parquet_metadata_cache = true');
   const plan: Array<{ group: ParquetGroup; cols: Set<string> }> = [];
   for (const group of scan.parquet) plan.push({ group, cols: await columnsOf(conn, group.files) });
   plan.sort((a, b) => order(a.cols) - order(b.cols));
@@ -251,30 +254,38 @@ const IDENTITIES = Buffer.from('"identities"');
 export function personLineRanges(buf: Buffer, matcher: PersonMatcher, isCsv: boolean): { hits: Array<[number, number]>; lines: number } {
   const hits: Array<[number, number]> = [];
   let lines = 0;
+  // Where the next "identities" is (searched once per occurrence, not once per line: a file of lines without one
+  // would otherwise be searched to its end from every line).
+  let at = -1;
   for (let start = 0; start < buf.length; ) {
     const nl = buf.indexOf(NEWLINE, start);
     const end = nl < 0 ? buf.length : nl;
     const header = isCsv && lines === 0;
     lines++;
-    if (end > start && !header && lineHit(buf.subarray(start, end), matcher)) hits.push([start, end]);
+    if (end > start && !header) {
+      if (at < start) {
+        at = buf.indexOf(IDENTITIES, start);
+        if (at < 0) at = Infinity;
+      }
+      if (lineHit(buf, start, end, at < end ? at : -1, matcher)) hits.push([start, end]);
+    }
     start = end + 1;
   }
   return { hits, lines };
 }
 
-function lineHit(line: Buffer, matcher: PersonMatcher): boolean {
+function lineHit(buf: Buffer, start: number, end: number, at: number, matcher: PersonMatcher): boolean {
   // The same object `matcher.line` would parse: from the first '{' after "identities" to the next '}' (ASCII bytes,
   // so byte and character positions pick the same text).
-  const at = line.indexOf(IDENTITIES);
   if (at >= 0) {
-    const open = line.indexOf(0x7b, at);
-    const close = open < 0 ? -1 : line.indexOf(0x7d, open);
-    if (close > open) {
-      const verdict = matcher.identities(line.toString('utf8', open, close + 1));
+    const open = buf.indexOf(0x7b, at);
+    const close = open < 0 || open >= end ? -1 : buf.indexOf(0x7d, open);
+    if (close > open && close < end) {
+      const verdict = matcher.identities(buf.toString('utf8', open, close + 1));
       if (verdict !== undefined) return verdict;
     }
   }
-  return matcher.line(line.toString('utf8'));
+  return matcher.line(buf.toString('utf8', start, end));
 }
 
 /** A text file's lines without the people's (each ending in a newline, as written before), and what was removed. */

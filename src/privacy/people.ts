@@ -183,18 +183,20 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     for (const m of t.matchAll(PHONE_TOKEN)) if (value(m[0].trim())) return true;
     return false;
   };
-  const memo = new Map<string, boolean | undefined>();
+  // 1: theirs, 0: not theirs, -1: not a flat object (one lookup per line: the hot path of a scan).
+  const memo = new Map<string, 1 | 0 | -1>();
   const identities = (json: string): boolean | undefined => {
-    if (memo.has(json)) return memo.get(json);
-    let verdict: boolean | undefined;
-    try {
-      verdict = deep(JSON.parse(json));
-    } catch {
-      // not a flat object after all: the whole line decides
+    let v = memo.get(json);
+    if (v === undefined) {
+      try {
+        v = deep(JSON.parse(json)) ? 1 : 0;
+      } catch {
+        v = -1; // not a flat object after all: the whole line decides
+      }
+      if (memo.size >= 1_000_000) memo.clear();
+      memo.set(json, v);
     }
-    if (memo.size >= 1_000_000) memo.clear();
-    memo.set(json, verdict);
-    return verdict;
+    return v === -1 ? undefined : v === 1;
   };
   const line = (t: string): boolean => {
     const s = t.trim();
