@@ -278,7 +278,8 @@ export class LakeCommit {
     if (this.done) throw new LakeCommitError(`commit ${this.id} (${this.label}) was already finished`);
     this.done = true;
     const puts = this.staged();
-    const deletes = [...this.deletes].filter((d) => !puts.includes(d)).sort();
+    const staged = new Set(puts);
+    const deletes = [...this.deletes].filter((d) => !staged.has(d)).sort();
     if (!puts.length && !deletes.length) {
       this.abort();
       return { puts: 0, deletes: 0 };

@@ -97,6 +97,7 @@ describe('rewriteTextFiles', () => {
       'exports/c.csv': Buffer.from('member_id,customer_key\nM1001,x\nM1002,ck-0001\nM1003,y\n'),
       'exports/d.csv': Buffer.from('member_id,name\nM1001,a\n'), // only the header would be left
       'exports/e.jsonl': Buffer.from(`${event('{"member_id":"M1009"}')}\n`), // no hit: not touched
+      'exports/f.jsonl': Buffer.from(`${event('{"member_id":"M1009"}')}\n${event('{"member_id":"M1001"}')}`), // theirs last, unterminated
     };
     for (const [rel, b] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(lake, rel)), { recursive: true });
@@ -111,11 +112,13 @@ describe('rewriteTextFiles', () => {
     expect(fs.readFileSync(path.join(lake, 'exports/c.csv'), 'utf8')).toBe('member_id,customer_key\nM1003,y\n');
     expect(fs.existsSync(path.join(lake, 'exports/d.csv'))).toBe(false);
     expect(fs.readFileSync(path.join(lake, 'exports/e.jsonl'))).toEqual(files['exports/e.jsonl']);
+    expect(fs.readFileSync(path.join(lake, 'exports/f.jsonl'), 'utf8')).toBe(`${event('{"member_id":"M1009"}')}\n`);
     expect(removals.map((r) => [r.table, r.partition, r.rows, r.filesRewritten, r.filesRemoved])).toEqual([
       ['raw/stream', 'dt=2025-01-01/a.jsonl', mine, 1, 0],
       ['raw/stream', 'dt=2025-01-01/b.jsonl.gz', mine, 1, 0],
       ['exports', 'c.csv', 2, 1, 0],
       ['exports', 'd.csv', 1, 0, 1],
+      ['exports', 'f.jsonl', 1, 1, 0],
     ]);
   });
 });
