@@ -145,6 +145,7 @@ const PHONE_LIKE = /^[+(]?[\d\uFF10-\uFF19][\d\uFF10-\uFF19\s().-]{5,}$/;
 const EMAIL_TOKEN = /[^\s"'<>,;:()[\]{}]+@[^\s"'<>,;:()[\]{}]+/g;
 const PHONE_TOKEN = /\+?\d[\d\s().-]{5,}\d/g;
 const TOKEN_SPLIT = /[\s"',;:()[\]{}<>=|\\]+/;
+const HAS_SEPARATOR = /[\s"',;:()[\]{}<>=|\\]/;
 
 export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
   const plain = new Set<string>(people.keys);
@@ -170,7 +171,9 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     return false;
   };
   const deep = (node: unknown, key?: string): boolean => {
-    if (typeof node === 'string') return value(node, key);
+    // A string with separators in it is scanned as text too: a JSON document kept as a string (the event log's
+    // Detail), a note naming a member. Hence escaped identifiers inside strings are found, not only whole values.
+    if (typeof node === 'string') return value(node, key) || (HAS_SEPARATOR.test(node) && text(node));
     if (node === null || typeof node !== 'object') return false;
     if (Array.isArray(node)) return node.some((v) => deep(v, key));
     for (const [k, v] of Object.entries(node)) if (deep(v, k)) return true;

@@ -49,6 +49,10 @@ const LINES: Array<[string, boolean]> = [
   [`{"order":"O2","customer_key":"ck-00012"}`, false],
   [event('{"member_id":"M1004","name":"王小明"}'), false], // multi-byte characters in the object
   [event('{"name":"王小明","member_id":"M1001"}'), true],
+  // The event log keeps each event's detail as a JSON string: their key behind a second level of escaping.
+  [`{"Source":"retail-lake.models","DetailType":"CustomerChurnRiskRaised","Detail":"{\\"customer_key\\":\\"ck-0001\\",\\"as_of\\":\\"2025-12-31\\"}"}`, true],
+  [`{"Source":"retail-lake.models","DetailType":"CustomerChurnRiskRaised","Detail":"{\\"customer_key\\":\\"ck-00012\\"}"}`, false],
+  [`{"Source":"retail-lake.coupons","Detail":"{\\"phone\\":\\"+86 138-0013-8000\\"}"}`, true],
   [`not json at all M1001 here`, true],
   [`not json M1001x`, false],
   ['', false],
