@@ -1,8 +1,10 @@
 /**
  * `retail-lake serve`: a small read-only web app over the local lake, on 127.0.0.1 only. `/` is the report,
- * `/customer?q=...` the customer 360 page, `/v1/profiles/{key}` and `/v1/profiles?member_id=` one customer's profile
- * as JSON (src/serve/profile.ts). Requests are answered one at a time over one DuckDB catalog, which is
- * reopened when the lake's files change, so new partitions show up without a restart.
+ * `/customer?q=...` the customer 360 page, `/v1/profiles/{key}` and `/v1/profiles?member_id=|phone=|email=` one
+ * customer's profile as JSON (src/profiles/api.ts, the routes the AWS API answers too, over the lake's profiles held
+ * in memory: src/adapters/local/profile-store.ts). Requests are answered one at a time over one DuckDB catalog,
+ * which is reopened (and the profiles reloaded) when the lake's files change, so new partitions show up without a
+ * restart.
  *
  *   const s = await startServer({ lakeDir: 'lake', port: 0 });
  *   console.log(s.url); // http://127.0.0.1:53117/
@@ -19,7 +21,8 @@ import { renderReport } from '../report/render.ts';
 import type { Pii } from '../cleanse/pii.ts';
 import { localPii } from '../ingest/local-pipeline.ts';
 import { loadCustomer360, prepareCustomerViews, resolveCustomerKey } from './customer.ts';
-import { profileByKey, profileByMemberId, type ProfileAnswer } from './profile.ts';
+import { loadLakeProfiles, type MemoryProfileStore } from '../adapters/local/profile-store.ts';
+import { answerProfileRequest, PROFILES_PATH } from '../profiles/api.ts';
 import { lakeFingerprint } from './fingerprint.ts';
 import { renderCustomerPage } from './customer-page.ts';
 import { parseCustomerQuery } from './validate.ts';
@@ -94,7 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Made on first use: the report needs no key, and the development key's warning (or refusal) belongs to lookups.
   let piiMade: Pii | undefined;
   const pii = (): Pii => (piiMade ??= opts.pii ?? localPii());
-  let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page } | undefined;
+  let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page; profiles?: MemoryProfileStore } | undefined;
   let checkedAt = 0;
 
   /** The catalog over the lake as it is now: reopened when files were added, removed or rewritten. */
@@ -130,14 +133,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
   };
 
-  /** The profile API: the catalog with the 360 views ready, then one lookup. */
-  const profile = async (lookup: (conn: LakeCatalog['conn']) => Promise<ProfileAnswer>): Promise<ProfileAnswer> => {
+  /** The lake's profiles, loaded once per catalog (the lake as it is now). */
+  const profiles = async (): Promise<MemoryProfileStore> => {
     const c = await lake();
-    if (!c.customersReady) {
-      await prepareCustomerViews(c.cat.conn);
-      c.customersReady = true;
-    }
-    return lookup(c.cat.conn);
+    c.profiles ??= await loadLakeProfiles(opts.lakeDir);
+    return c.profiles;
   };
 
   const server = http.createServer((req, res) => {
@@ -160,18 +160,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         } else if (url.pathname === '/customer') {
           const { status, page } = await queue(() => customerPage(url.searchParams.get('q')));
           send(res, status, page);
-        } else if (url.pathname === '/v1/profiles') {
-          const a = await queue(() => profile((conn) => profileByMemberId(conn, opts.lakeDir, pii(), url.searchParams.get('member_id'))));
-          sendJson(res, a.status, a.body);
-        } else if (url.pathname.startsWith('/v1/profiles/')) {
-          let key = '';
-          try {
-            key = decodeURIComponent(url.pathname.slice('/v1/profiles/'.length));
-          } catch {
-            // malformed %-escapes: answered as a bad key (400) below
-          }
-          const a = await queue(() => profile((conn) => profileByKey(conn, opts.lakeDir, key)));
-          sendJson(res, a.status, a.body);
+        } else if (url.pathname === PROFILES_PATH || url.pathname.startsWith(`${PROFILES_PATH}/`)) {
+          const store = await queue(profiles);
+          const a = await answerProfileRequest(url.pathname, (n) => url.searchParams.get(n), { store, pii });
+          sendJson(res, a!.status, a!.body);
         } else {
           send(res, 404, messagePage('Not found', 'There is no such page: try the report (/) or the customer 360 (/customer).'));
         }
