@@ -21,7 +21,7 @@ import { renderReport } from '../report/render.ts';
 import type { Pii } from '../cleanse/pii.ts';
 import { localPii } from '../ingest/local-pipeline.ts';
 import { loadCustomer360, prepareCustomerViews, resolveCustomerKey } from './customer.ts';
-import { loadLakeProfiles, type MemoryProfileStore } from '../adapters/local/profile-store.ts';
+import { loadLakeProfiles, PROFILE_SOURCES, type MemoryProfileStore } from '../adapters/local/profile-store.ts';
 import { answerProfileRequest, PROFILES_PATH } from '../profiles/api.ts';
 import { lakeFingerprint } from './fingerprint.ts';
 import { renderCustomerPage } from './customer-page.ts';
@@ -97,7 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Made on first use: the report needs no key, and the development key's warning (or refusal) belongs to lookups.
   let piiMade: Pii | undefined;
   const pii = (): Pii => (piiMade ??= opts.pii ?? localPii());
-  let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page; profiles?: MemoryProfileStore } | undefined;
+  let catalog: { cat: LakeCatalog; fingerprint: string; customersReady: boolean; report?: Page } | undefined;
   let checkedAt = 0;
 
   /** The catalog over the lake as it is now: reopened when files were added, removed or rewritten. */
@@ -133,11 +133,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
   };
 
-  /** The lake's profiles, loaded once per catalog (the lake as it is now). */
+  /**
+   * The lake's profiles, in memory; their own fingerprint covers only the tables they come from (a walk of the whole
+   * lake takes a second on a big one, which would stall every request behind it). The first load is awaited; a
+   * reload after a change runs in the background while the previous profiles keep answering.
+   */
+  let profilesNow: { store: MemoryProfileStore; fingerprint: string } | undefined;
+  let profilesLoading: Promise<MemoryProfileStore> | undefined;
+  let profilesCheckedAt = 0;
+  const loadProfiles = (fingerprint: string): Promise<MemoryProfileStore> =>
+    (profilesLoading ??= loadLakeProfiles(opts.lakeDir)
+      .then((store) => {
+        profilesNow = { store, fingerprint };
+        return store;
+      })
+      .finally(() => {
+        profilesLoading = undefined;
+      }));
   const profiles = async (): Promise<MemoryProfileStore> => {
-    const c = await lake();
-    c.profiles ??= await loadLakeProfiles(opts.lakeDir);
-    return c.profiles;
+    if (profilesNow && Date.now() - profilesCheckedAt < checkMs) return profilesNow.store;
+    if (!profilesNow) return profilesLoading ?? loadProfiles(lakeFingerprint(opts.lakeDir, PROFILE_SOURCES));
+    profilesCheckedAt = Date.now();
+    const fingerprint = lakeFingerprint(opts.lakeDir, PROFILE_SOURCES);
+    if (fingerprint !== profilesNow.fingerprint) void loadProfiles(fingerprint).catch((e: unknown) => process.stderr.write(`retail-lake serve: reloading profiles: ${(e as Error).stack ?? String(e)}\n`));
+    return profilesNow.store;
   };
 
   const server = http.createServer((req, res) => {
@@ -161,7 +180,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           const { status, page } = await queue(() => customerPage(url.searchParams.get('q')));
           send(res, status, page);
         } else if (url.pathname === PROFILES_PATH || url.pathname.startsWith(`${PROFILES_PATH}/`)) {
-          const store = await queue(profiles);
+          const store = await profiles();
           const a = await answerProfileRequest(url.pathname, (n) => url.searchParams.get(n), { store, pii });
           sendJson(res, a!.status, a!.body);
         } else {

@@ -22,6 +22,9 @@ import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
  */
 export const LIVE_STATE_DIR = 'realtime/live_state';
 
+/** The lake folders the profiles are loaded from: a reader reloads when a file under one of them changes. */
+export const PROFILE_SOURCES = ['curated/customer_tags', `curated/${CUSTOMER_SCORES_TABLE}`, 'curated/identity_map', LIVE_STATE_DIR] as const;
+
 /** Profiles in memory: what serve reads, and a store tests can write to like the DynamoDB one. */
 export class MemoryProfileStore implements ProfileStore {
   private readonly docs = new Map<string, ProfileDocument>();
