@@ -66,6 +66,15 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The tag row without its `dt` partition column: a local snapshot file carries it, Athena's reader drops it (its value
+ * is the snapshot's date, tags.as_of).
+ */
+function withoutPartition(t: TagRow): Record<string, unknown> {
+  const { dt: _partition, ...values } = t;
+  return values;
+}
+
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface ProfileInputs {
@@ -99,7 +108,7 @@ export function buildProfileDocuments(i: ProfileInputs): ProfileDocument[] {
     return {
       customer_key,
       identifiers: (ids.get(customer_key) ?? []).sort((a, b) => byText(a.type, b.type) || byText(a.value, b.value)),
-      tags: t && i.tagsAsOf ? { as_of: i.tagsAsOf, values: plain(t) as Record<string, unknown> } : null,
+      tags: t && i.tagsAsOf ? { as_of: i.tagsAsOf, values: plain(withoutPartition(t)) as Record<string, unknown> } : null,
       scores: s ? (plain(s) as CustomerScore) : null,
     };
   });
