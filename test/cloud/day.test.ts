@@ -544,7 +544,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       sandboxes.push(api);
     });
 
-    it('answers every scored customer with the profile the local lake gives, one Query each', async () => {
+    it('answers every scored customer with the profile the local serve gives from the local lake, JSON for JSON', async () => {
       const t0 = Date.now();
       const store = await loadLakeProfiles(local.lake);
       const localAnswer = async (pathname: string, query = '') => {
