@@ -39,6 +39,13 @@ export interface ProfileDocument {
   readonly scores: CustomerScore | null;
 }
 
+/**
+ * The live counters a profile shows: LIVE_ATTRIBUTES of src/realtime/live-state.ts without customer_key (a test
+ * compares them; that module loads DuckDB, which the API Lambda's bundle must not). Whatever else the stream rules keep
+ * in their item (rule state, cart timers) is theirs, not the profile's.
+ */
+export const LIVE_FIELDS = ['last_event_at', 'events_today', 'events_day', 'open_cart_skus', 'open_cart_value', 'open_cart_since'] as const;
+
 /** The JSON the API answers for one customer (docs/api/profiles.openapi.yaml `Profile`). */
 export interface ProfileJson {
   readonly customer_key: string;
@@ -119,6 +126,12 @@ export function lookupEntries(doc: ProfileDocument): { type: LookupType; value: 
   return doc.identifiers.filter((i): i is { type: LookupType; value: string } => (LOOKUP_TYPES as readonly string[]).includes(i.type));
 }
 
+function liveCounters(live: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!live) return null;
+  const out = Object.fromEntries(LIVE_FIELDS.filter((f) => live[f] !== undefined).map((f) => [f, plain(live[f])]));
+  return Object.keys(out).length ? out : null;
+}
+
 /** The API's JSON for a document and the live counters (either may be missing, not both). */
 export function renderProfile(customerKey: string, doc: ProfileDocument | null, live: Record<string, unknown> | null): ProfileJson {
   const s = doc?.scores ?? null;
@@ -134,7 +147,7 @@ export function renderProfile(customerKey: string, doc: ProfileDocument | null, 
     tags: doc?.tags ?? null,
     scores,
     consent: consent !== null && typeof consent === 'object' && !Array.isArray(consent) ? (consent as Record<string, unknown>) : null,
-    live: live && Object.keys(live).length ? (plain(live) as Record<string, unknown>) : null,
+    live: liveCounters(live),
   };
 }
 

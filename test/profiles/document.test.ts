@@ -2,7 +2,8 @@
 // customer any input names, identifiers sorted, the tag row without its partition column, scores split into values,
 // reasons and next-best products, consent lifted from the tags, live counters only when there are any.
 import { describe, expect, it } from 'vitest';
-import { buildProfileDocuments, lookupEntries, renderProfile } from '../../src/profiles/document.ts';
+import { buildProfileDocuments, LIVE_FIELDS, lookupEntries, PROFILE_TABLE, renderProfile } from '../../src/profiles/document.ts';
+import { LIVE_ATTRIBUTES, LIVE_STATE_SK, PROFILE_PARTITION_KEY, PROFILE_SORT_KEY } from '../../src/realtime/live-state.ts';
 import type { CustomerScore } from '../../src/score/schema.ts';
 
 const A = 'ck_aaaaaaaaaaaaaaaaaaaa';
@@ -66,7 +67,7 @@ describe('renderProfile', () => {
   const [a, b] = buildProfileDocuments({ tagsAsOf: '2025-12-31', tags: [{ customer_key: A, consent: { profiling: true } }], scores: [score], identities: [{ identity_type: 'device_id', identity_value: 'd', customer_key: B }] });
 
   it('splits the scores into values, reasons and next-best products, and lifts consent from the tags', () => {
-    const p = renderProfile(A, a!, { events_today: 2 });
+    const p = renderProfile(A, a!, { events_today: 2, rule_state: '{"cart":null}' });
     expect(p.scores!.reasons).toEqual([{ feature: 'recency_days', contribution: 1.2 }]);
     expect(p.scores!.next_best_products).toEqual(['SKU9', 'SKU3']);
     expect(p.scores!.values).not.toHaveProperty('top_reasons');
@@ -78,5 +79,12 @@ describe('renderProfile', () => {
   it('answers nulls for what a customer lacks: no tags, no scores, no counters', () => {
     expect(renderProfile(B, b!, {})).toEqual({ customer_key: B, identifiers: [{ type: 'device_id', value: 'd' }], tags: null, scores: null, consent: null, live: null });
     expect(renderProfile(B, null, { events_today: 1 })).toMatchObject({ identifiers: [], tags: null, live: { events_today: 1 } });
+  });
+});
+
+describe('the profile table and live counters agree with the stream rules', () => {
+  it('uses the rules\' key names and live item, and shows exactly their live attributes', () => {
+    expect([PROFILE_TABLE.partitionKey, PROFILE_TABLE.sortKey, PROFILE_TABLE.live]).toEqual([PROFILE_PARTITION_KEY, PROFILE_SORT_KEY, LIVE_STATE_SK]);
+    expect([...LIVE_FIELDS]).toEqual(LIVE_ATTRIBUTES.filter((a) => a !== 'customer_key'));
   });
 });

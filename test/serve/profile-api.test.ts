@@ -11,6 +11,7 @@ import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { SERVE_HOST, startServer, type RunningServer } from '../../src/serve/server.ts';
 import { refreshTags } from '../../src/tags/refresh.ts';
+import { LIVE_STATE_DIR } from '../../src/realtime/live-state.ts';
 
 const FIXTURES = ['small.jsonl', 'member-id-pii.jsonl'].map((f) => path.resolve(import.meta.dirname, '../fixtures/events', f));
 const LAKE_KEY = 'profile-api-test-key-0123456789';
@@ -32,13 +33,13 @@ beforeAll(async () => {
   } finally {
     cat.close();
   }
-  // The stream rules' live counters for one customer, as a lake table (realtime/live_state) they write.
-  const liveDir = path.join(lake, 'realtime', 'live_state');
+  // The stream rules' live counters for one customer, as their lake table (src/realtime/live-state.ts) holds them.
+  const liveDir = path.join(lake, ...LIVE_STATE_DIR.split('/'));
   fs.mkdirSync(liveDir, { recursive: true });
   const db = await openLakeCatalog(lake);
   try {
     await db.conn.run(
-      `copy (select '${keyOfDevice.get('dev-b2')!}' as customer_key, timestamp '2025-12-31 10:15:00' as last_event_at, 3 as events_today, true as has_open_cart) to '${path.join(liveDir, 'part-0.parquet')}' (format parquet)`,
+      `copy (select '${keyOfDevice.get('dev-b2')!}' as customer_key, timestamp '2025-12-31 10:15:00' as last_event_at, 3::integer as events_today, date '2025-12-31' as events_day, ['SKU1', 'SKU2'] as open_cart_skus, 59.8::double as open_cart_value, timestamp '2025-12-31 10:10:00' as open_cart_since) to '${path.join(liveDir, 'part-0.parquet')}' (format parquet)`,
     );
   } finally {
     db.close();
@@ -143,8 +144,14 @@ describe('the profile body', () => {
     expect(Number(body.tags.values.orders_total)).toBe(Number(tagRow!.orders_total));
     expect(body.consent).toEqual(body.tags.values.consent);
     expect(body.consent).toHaveProperty('profiling');
-    expect(body.live).toMatchObject({ events_today: 3, has_open_cart: true });
-    expect(String(body.live.last_event_at)).toMatch(/^2025-12-31[ T]10:15:00/);
+    expect(body.live).toEqual({
+      last_event_at: '2025-12-31T10:15:00.000Z',
+      events_today: 3,
+      events_day: '2025-12-31',
+      open_cart_skus: ['SKU1', 'SKU2'],
+      open_cart_value: 59.8,
+      open_cart_since: '2025-12-31T10:10:00.000Z',
+    });
     // No scoring ran on this lake: the customer has no scores, and a customer without counters has no live.
     expect(body.scores).toBeNull();
     expect(JSON.parse((await get(`/v1/profiles/${keyOfDevice.get('dev-a1')!}`)).body).live).toBeNull();

@@ -14,13 +14,10 @@ import { buildProfileDocuments, lookupEntries, type LookupType, type ProfileDocu
 import { readScores } from '../../score/score.ts';
 import { CUSTOMER_SCORES_TABLE } from '../../score/schema.ts';
 import { readTagSnapshot } from '../../train/lake-data.ts';
+import { LIVE_STATE_DIR, readLocalLiveState } from '../../realtime/live-state.ts';
 import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
 
-/**
- * The stream rules' live counters per customer (issue 16, src/realtime/live-state.ts): a lake table at
- * realtime/live_state, one row per customer_key; every other column is a counter and is served as it is.
- */
-export const LIVE_STATE_DIR = 'realtime/live_state';
+export { LIVE_STATE_DIR };
 
 /** The lake folders the profiles are loaded from: a reader reloads when a file under one of them changes. */
 export const PROFILE_SOURCES = ['curated/customer_tags', `curated/${CUSTOMER_SCORES_TABLE}`, 'curated/identity_map', LIVE_STATE_DIR] as const;
@@ -84,13 +81,7 @@ export async function loadLakeProfiles(lakeDir: string): Promise<MemoryProfileSt
         identities: identities.map((r) => ({ identity_type: String(r.identity_type), identity_value: String(r.identity_value), customer_key: String(r.customer_key) })),
       }),
     );
-    const live = list(LIVE_STATE_DIR);
-    if (live) {
-      for (const r of await queryRows(conn, `select * from read_parquet(${live}, union_by_name = true) where customer_key is not null`)) {
-        const { customer_key, ...counters } = r;
-        store.writeLive(String(customer_key), counters);
-      }
-    }
+    for (const { customer_key, ...counters } of await readLocalLiveState(lakeDir)) store.writeLive(customer_key, counters);
   } finally {
     conn.closeSync();
   }

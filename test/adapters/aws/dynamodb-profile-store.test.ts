@@ -5,7 +5,7 @@
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbProfileStore, ProfileStoreError } from '../../../src/adapters/aws/dynamodb-profile-store.ts';
-import { buildProfileDocuments, PROFILE_TABLE, type ProfileDocument } from '../../../src/profiles/document.ts';
+import { buildProfileDocuments, PROFILE_TABLE, renderProfile, type ProfileDocument } from '../../../src/profiles/document.ts';
 import { hasMoto, useMoto } from '../../helpers/moto.ts';
 import { awsConfig, editJson } from '../../helpers/moto-aws.ts';
 
@@ -74,9 +74,11 @@ describe.skipIf(!hasMoto)('DynamoDbProfileStore on moto', () => {
         Item: {
           customer_key: { S: key(3) },
           sk: { S: 'live' },
-          last_event_at: { S: '2025-12-31T10:15:00Z' },
+          last_event_at: { S: '2025-12-31T10:15:00.000Z' },
           events_today: { N: '4' },
-          open_cart: { M: { skus: { L: [{ S: 'SKU1' }, { S: 'SKU2' }] }, value: { N: '59.8' } } },
+          open_cart_skus: { L: [{ S: 'SKU1' }, { S: 'SKU2' }] },
+          open_cart_value: { N: '59.8' },
+          rule_state: { S: '{"cart":{"due":"x"}}' },
         },
       }),
     );
@@ -84,7 +86,9 @@ describe.skipIf(!hasMoto)('DynamoDbProfileStore on moto', () => {
     const r = await store().read(key(3));
     expect(calls).toEqual({ Query: 1 });
     expect(r!.batch!.tags!.values).toMatchObject({ orders_total: 3 });
-    expect(r!.live).toEqual({ last_event_at: '2025-12-31T10:15:00Z', events_today: 4, open_cart: { skus: ['SKU1', 'SKU2'], value: 59.8 } });
+    expect(r!.live).toMatchObject({ last_event_at: '2025-12-31T10:15:00.000Z', events_today: 4, open_cart_skus: ['SKU1', 'SKU2'], open_cart_value: 59.8 });
+    // The profile shows the counters, not the rules' own state kept in the same item.
+    expect(renderProfile(key(3), r!.batch, r!.live).live).toEqual({ last_event_at: '2025-12-31T10:15:00.000Z', events_today: 4, open_cart_skus: ['SKU1', 'SKU2'], open_cart_value: 59.8 });
     // A customer the rules saw but no scoring has yet: live only.
     await new DynamoDBClient(awsConfig(aws.moto.endpoint)).send(new PutItemCommand({ TableName: TABLE, Item: { customer_key: { S: key(500) }, sk: { S: 'live' }, events_today: { N: '1' } } }));
     expect(await store('moto').read(key(500))).toEqual({ batch: null, live: { events_today: 1 } });
