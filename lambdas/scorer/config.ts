@@ -18,6 +18,8 @@ export const scorerEnv = z.object({
   /** DynamoDB ledger of published event ids. */
   LEDGER_TABLE: z.string().min(1),
   LEDGER_TTL_DAYS: z.coerce.number().int().min(1).default(400),
+  /** DynamoDB profile table the profile API reads; without it no profiles are written. */
+  PROFILE_TABLE: z.string().min(1).optional(),
   /** Event rules as JSON (src/events/rules.ts); the bus name always comes from EVENT_BUS_NAME. */
   EVENT_RULES: z
     .string()

@@ -3,7 +3,8 @@
  * the `as_of` the invocation names) with the segments, churn and CLV models, replaces that day's customer_scores
  * partition and publishes the changed events on the bus; see src/adapters/aws/scheduled-scoring.ts. The models run
  * in this function with onnxruntime (bundled for arm64); the SQL runs in Athena. next_best_products comes from the
- * insights refresh's next_best_products table (its newest partition on or before the as-of).
+ * insights refresh's next_best_products table (its newest partition on or before the as-of). With PROFILE_TABLE,
+ * each customer's profile document goes to the DynamoDB profile table the profile API reads.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -15,6 +16,8 @@ import { AthenaScoreSource, TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/a
 import { AthenaUnloadReader } from '../../src/adapters/aws/athena-unload.ts';
 import { CustomerScoresStore, listPartitionDates } from '../../src/adapters/aws/customer-scores.ts';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { DynamoDbProfileStore } from '../../src/adapters/aws/dynamodb-profile-store.ts';
+import { IDENTITY_MAP_TABLE } from '../../src/adapters/aws/identity-tables.ts';
 import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
 import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
 import { AthenaNextBestProducts } from '../../src/adapters/aws/next-best-products-reader.ts';
@@ -41,6 +44,19 @@ async function body(event: unknown): Promise<ScheduledScoringSummary> {
     scores: new CustomerScoresStore({ runner, reader, curatedLocation: env.CURATED_LOCATION }),
     bus,
     rules: env.rules,
+    ...(env.PROFILE_TABLE
+      ? {
+          profiles: {
+            store: new DynamoDbProfileStore({ tableName: env.PROFILE_TABLE }),
+            identities: async () =>
+              (await reader.rows(`select identity_type, identity_value, customer_key from ${IDENTITY_MAP_TABLE} where customer_key is not null`)).map((r) => ({
+                identity_type: String(r.identity_type),
+                identity_value: String(r.identity_value),
+                customer_key: String(r.customer_key),
+              })),
+          },
+        }
+      : {}),
     nextBestProducts: async (asOf) => {
       const r = await recs.read(asOf);
       if (r.asOf === null) logger.warn('no next_best_products partition on or before the as-of; next_best_products stays null', { asOf });
@@ -51,6 +67,7 @@ async function body(event: unknown): Promise<ScheduledScoringSummary> {
   });
   metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
   metrics.addMetric('CustomersWithNextBestProducts', MetricUnit.Count, summary.withNextBestProducts);
+  metrics.addMetric('ProfilesWritten', MetricUnit.Count, summary.profilesWritten);
   for (const [type, n] of Object.entries(summary.events.byType)) {
     const single = metrics.singleMetric();
     single.addDimension('DetailType', type);

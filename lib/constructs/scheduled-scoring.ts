@@ -25,6 +25,7 @@ import { withDuckDbStub } from './duckdb-stub-bundling.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import type { ModelEventBus } from './model-event-bus.ts';
+import type { ProfileTable } from './profile-table.ts';
 import { onnxRuntimeBundling } from './onnx-runtime-bundling.ts';
 import { ScheduledLakeJob } from './scheduled-lake-job.ts';
 
@@ -48,6 +49,8 @@ export interface ScheduledScoringProps {
   readonly bus: ModelEventBus;
   /** Ledger of published event ids. */
   readonly ledger: DedupTable;
+  /** Profile table: each customer's profile document is written after the scores. @default no profiles written */
+  readonly profiles?: ProfileTable;
   /** Key of the DLQ. */
   readonly key: kms.IKey;
   /** Scheduler expression (UTC), after the tag refresh. @default 'cron(30 3 * * ? *)' */
@@ -84,6 +87,7 @@ export class ScheduledScoring extends ScheduledLakeJob {
           LEDGER_TABLE: props.ledger.tableName,
           LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
           ...(props.eventRules ? { EVENT_RULES: JSON.stringify(props.eventRules) } : {}),
+          ...(props.profiles ? { PROFILE_TABLE: props.profiles.tableName } : {}),
         },
         bundling: withDuckDbStub(onnxRuntimeBundling(lambda.Architecture.ARM_64)),
       },
@@ -96,6 +100,7 @@ export class ScheduledScoring extends ScheduledLakeJob {
         for (const m of props.modelNames) props.models.grantRead(fn, `models/${m}/*`);
         props.bus.grantPut(fn);
         props.ledger.grantReadWrite(fn);
+        props.profiles?.grantWriteProfiles(fn);
 
         const curated = nagName(job, props.curated.bucketArn);
         const models = nagName(job, props.models.bucketArn);

@@ -15,6 +15,8 @@ import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
+import { ProfileApi } from '../constructs/profile-api.ts';
+import { ProfileTable } from '../constructs/profile-table.ts';
 import type { LakeStack } from './lake-stack.ts';
 
 export interface IngestStackProps extends StackProps {
@@ -33,6 +35,12 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
+  /**
+   * Customer profiles: written by the scheduled scorer (predict stack) and the stream rules, read by the profile API.
+   * Here, beside the PII key secret the API hashes lookups with (a secret's read grant must be in the readers' stack).
+   */
+  readonly profiles: ProfileTable;
+  readonly profileApi: ProfileApi;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -113,6 +121,14 @@ export class IngestStack extends Stack {
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
       logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.profiles = new ProfileTable(this, 'Profiles', { key, removalPolicy });
+    this.profileApi = new ProfileApi(this, 'ProfileApi', {
+      table: this.profiles,
+      piiKey: this.piiKey,
+      phoneRegion: c.phoneRegion,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
     });
   }
 }

@@ -15,11 +15,14 @@ import { DedupTable } from '../constructs/dedup-table.ts';
 import { ModelEventBus } from '../constructs/model-event-bus.ts';
 import { PredictorFunction, type PredictorBackend } from '../constructs/predictor-function.ts';
 import { ScheduledScoring } from '../constructs/scheduled-scoring.ts';
+import type { ProfileTable } from '../constructs/profile-table.ts';
 import type { LakeStack } from './lake-stack.ts';
 
 export interface PredictStackProps extends StackProps {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
+  /** The profile table the scorer writes each customer's profile to. @default no profiles written */
+  readonly profiles?: ProfileTable;
 }
 
 /** The models a predictor serves: the MODEL_NAME values the handler accepts. */
@@ -70,6 +73,7 @@ export class PredictStack extends Stack {
       catalog: lake.catalog,
       bus: this.events,
       ledger: this.eventLedger,
+      ...(props.profiles ? { profiles: props.profiles } : {}),
       key,
       schedule: c.scoringSchedule,
       logRetention,

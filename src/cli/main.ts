@@ -245,8 +245,9 @@ export function buildProgram(): Command {
     .description('monthly AWS cost estimate by service, from public us-east-1 list prices (see docs/cost.md)')
     .requiredOption('--events-per-day <n>', 'events per day', int('--events-per-day', 1))
     .option('--avg-event-bytes <b>', 'average event size in bytes', int('--avg-event-bytes', 1))
-    .action((o: { eventsPerDay: number; avgEventBytes?: number }, cmd: Command) => {
-      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, json: globals(cmd).json });
+    .option('--profile-reads-per-day <n>', 'profile API reads per day (default: a tenth of the events)', int('--profile-reads-per-day', 0))
+    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, json: globals(cmd).json });
     });
 
   program

@@ -1,5 +1,5 @@
 /**
- * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--json]`: the monthly estimate as a table, or with
+ * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--json]`: the monthly estimate as a table, or with
  * --json as one JSON object on the last line of stdout.
  */
 import { estimateMonthlyCost, type CostEstimate } from './estimate.ts';
@@ -7,10 +7,13 @@ import { estimateMonthlyCost, type CostEstimate } from './estimate.ts';
 export interface CostCommandOptions {
   readonly eventsPerDay: number;
   readonly avgEventBytes?: number;
+  readonly profileReadsPerDay?: number;
   readonly json?: boolean;
 }
 
 const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+const reads = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
 
 /** The estimate as a terminal table. */
 export function formatCostTable(e: CostEstimate): string {
@@ -27,13 +30,15 @@ export function formatCostTable(e: CostEstimate): string {
     line(['-'.repeat(w0), '-'.repeat(w1), '']),
     line(['total', usd(e.totalUsd), `${usd(e.usdPerMillionEvents)} per million events`]),
     '',
+    `real-time rules: ${usd(e.realtimeUsdPerMillionEvents)} per million events; profile API: ${usd(e.apiUsdPerMillionReads)} per million reads (${reads(e.profileReadsPerMonth)} reads a month)`,
+    '',
     'Assumptions and how to change them: docs/cost.md',
   ].join('\n');
 }
 
 /** Runs the command: prints and returns the estimate. */
 export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostEstimate {
-  const e = estimateMonthlyCost({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes });
+  const e = estimateMonthlyCost({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, ...(o.profileReadsPerDay !== undefined ? { profileReadsPerDay: o.profileReadsPerDay } : {}) });
   out.write(o.json ? JSON.stringify(e) + '\n' : formatCostTable(e) + '\n');
   return e;
 }

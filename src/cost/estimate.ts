@@ -11,6 +11,8 @@ export interface CostInputs {
   readonly eventsPerDay: number;
   /** Average size of one event as published (JSON bytes). @default 800 */
   readonly avgEventBytes?: number;
+  /** Single-profile reads of the profile API per day. @default eventsPerDay x profileReadsPerEvent */
+  readonly profileReadsPerDay?: number;
 }
 
 export interface CostAssumptions {
@@ -68,6 +70,28 @@ export interface CostAssumptions {
   readonly customMetrics: number;
   readonly alarms: number;
   readonly dashboards: number;
+  /** Real-time rules (issue 16): the stream's second consumer, batched like the cleanser, at rulesMemoryMb. */
+  readonly rulesMemoryMb: number;
+  /** Rules records/s on one full core, and the time per invocation spent on DynamoDB and the bus (ms). */
+  readonly rulesRecordsPerSecPerCore: number;
+  readonly rulesIoMsPerBatch: number;
+  /** Live-state writes (UpdateItem, < 1 KB: 1 WRU) and profile reads (Query, eventually consistent: 0.5 RRU per 4 KB) per event. */
+  readonly liveWritesPerEvent: number;
+  readonly liveReadsPerEvent: number;
+  /** Events the rules publish (CartAbandoned, VipArrived, ServiceRecoveryNeeded) per event. */
+  readonly rulesEventsPerEvent: number;
+  /** Profile API reads a day per event ingested a day, when profileReadsPerDay is not given. */
+  readonly profileReadsPerEvent: number;
+  /** Size of one customer's batch profile item (identifiers, tags, scores with reasons) in KB, and its index items. */
+  readonly profileItemKb: number;
+  readonly profileIndexItemsPerCustomer: number;
+  /** Share of API reads that look a customer up by member id, phone or e-mail first (one GetItem more). */
+  readonly profileLookupShare: number;
+  /** Profile API Lambda: duration per read (ms) at apiMemoryMb. */
+  readonly apiMsPerRead: number;
+  readonly apiMemoryMb: number;
+  /** Access log line plus the function's log per read (bytes). */
+  readonly apiLogBytesPerRead: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -101,6 +125,19 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   customMetrics: 20,
   alarms: 8,
   dashboards: 1,
+  rulesMemoryMb: 512,
+  rulesRecordsPerSecPerCore: 20_000,
+  rulesIoMsPerBatch: 60,
+  liveWritesPerEvent: 1,
+  liveReadsPerEvent: 1,
+  rulesEventsPerEvent: 0.005,
+  profileReadsPerEvent: 0.1,
+  profileItemKb: 6,
+  profileIndexItemsPerCustomer: 2,
+  profileLookupShare: 0.2,
+  apiMsPerRead: 15,
+  apiMemoryMb: 1024,
+  apiLogBytesPerRead: 800,
 };
 
 export interface ServiceCost {
@@ -118,6 +155,12 @@ export interface CostEstimate {
   readonly services: readonly ServiceCost[];
   readonly totalUsd: number;
   readonly usdPerMillionEvents: number;
+  /** Profile API reads a month the estimate assumes. */
+  readonly profileReadsPerMonth: number;
+  /** The real-time rules' cost (second stream consumer, live state in DynamoDB, bus) per million events. */
+  readonly realtimeUsdPerMillionEvents: number;
+  /** The profile API's cost per million reads (API Gateway, Lambda, DynamoDB reads, logs), without the scorer's profile writes. */
+  readonly apiUsdPerMillionReads: number;
   readonly assumptions: CostAssumptions;
 }
 
@@ -227,6 +270,47 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     `${fmt(logGb)} GB logs, ${a.customMetrics} metrics, ${a.alarms} alarms`,
   );
 
+  // Real-time rules: a second shared-throughput consumer of the stream (reads it again), batched like the cleanser;
+  // per event one live-state write and one profile read (Query, batch + live items); rule events on the bus.
+  const rulesInvocations = events / batch;
+  const rulesSeconds = a.rulesIoMsPerBatch / 1000 + batch / (a.rulesRecordsPerSecPerCore * Math.min(1, a.rulesMemoryMb / 1769));
+  const rulesGbSeconds = rulesInvocations * rulesSeconds * (a.rulesMemoryMb / 1024);
+  const profileRru = Math.ceil((a.profileItemKb + 1) / 4) * 0.5;
+  const liveWrites = events * a.liveWritesPerEvent;
+  const liveReads = events * a.liveReadsPerEvent;
+  const rulesEvents = events * a.rulesEventsPerEvent;
+  const realtimeUsd =
+    kdsReadGb * P.kinesis.retrievalGb +
+    rulesGbSeconds * P.lambda.armGbSecond +
+    rulesInvocations * P.lambda.request +
+    (liveWrites / 1e6) * P.dynamodb.wruPerMillion +
+    ((liveReads * profileRru) / 1e6) * P.dynamodb.rruPerMillion +
+    (rulesEvents / 1e6) * P.eventbridge.eventsPerMillion +
+    ((rulesInvocations * a.logBytesPerInvocation) / GB) * (P.cloudwatch.logsIngestGb + P.cloudwatch.logsStorageGbMonth);
+  add(
+    'Real-time rules (Kinesis consumer Lambda, DynamoDB live state, bus)',
+    realtimeUsd,
+    `${fmt(kdsReadGb)} GB read again, ${fmt(rulesInvocations)} invocations, ${fmt(rulesGbSeconds)} GB-s; ${fmt(liveWrites)} live-state writes, ${fmt(liveReads)} profile reads; ${fmt(rulesEvents)} rule events`,
+  );
+
+  // Profile API: per read one HTTP API request, one Lambda invocation, one Query (batch + live items, eventually
+  // consistent), one GetItem first for lookups by identifier, logs. The scorer writes every customer's profile a day.
+  const reads = DAYS * (inputs.profileReadsPerDay ?? perDay * a.profileReadsPerEvent);
+  const readRru = profileRru + a.profileLookupShare * 0.5;
+  const perReadUsd =
+    P.apigateway.httpPerMillion / 1e6 +
+    P.lambda.request +
+    (a.apiMsPerRead / 1000) * (a.apiMemoryMb / 1024) * P.lambda.armGbSecond +
+    (readRru / 1e6) * P.dynamodb.rruPerMillion +
+    (a.apiLogBytesPerRead / GB) * (P.cloudwatch.logsIngestGb + P.cloudwatch.logsStorageGbMonth);
+  const profileWru = DAYS * customers * (Math.ceil(a.profileItemKb) + a.profileIndexItemsPerCustomer);
+  const profileGb = (customers * (a.profileItemKb * 1024 + a.profileIndexItemsPerCustomer * 200)) / GB;
+  add(
+    'Profile API (API Gateway HTTP API, Lambda, DynamoDB profiles)',
+    reads * perReadUsd + (profileWru / 1e6) * P.dynamodb.wruPerMillion + profileGb * P.dynamodb.storageGbMonth,
+    `${fmt(reads)} reads (${readRru} RRU each); scorer writes ${fmt(profileWru)} WRU of profiles; ${fmt(profileGb)} GB stored`,
+  );
+
   add('KMS + Secrets Manager', 2 * P.kms.keyMonth + P.secretsManager.secretMonth + ((invocations * 0.05 + 100_000) / 10_000) * P.kms.per10kRequests, '2 customer-managed keys, 1 secret');
 
   const total = round2(out.reduce((s, c) => s + c.monthlyUsd, 0));
@@ -238,6 +322,9 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     services: out,
     totalUsd: total,
     usdPerMillionEvents: Math.round((total / events) * 1e6 * 1000) / 1000,
+    profileReadsPerMonth: reads,
+    realtimeUsdPerMillionEvents: Math.round((realtimeUsd / events) * 1e6 * 1000) / 1000,
+    apiUsdPerMillionReads: Math.round(perReadUsd * 1e6 * 1000) / 1000,
     assumptions: a,
   };
 }

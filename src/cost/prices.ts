@@ -85,6 +85,10 @@ export const PRICES = {
     /** Per 10,000 API requests. */
     per10kRequests: 0.03,
   },
+  apigateway: {
+    /** HTTP API requests, per million (first 300 million a month; each 512 KB metered as one request). */
+    httpPerMillion: 1.0,
+  },
   secretsManager: {
     /** Per secret-month. */
     secretMonth: 0.4,

@@ -2,6 +2,7 @@
  * The small interfaces domain code writes through. Each has a local twin (files + DuckDB) and an AWS adapter
  * (S3 / Firehose / DynamoDB / EventBridge), so the same domain code runs in Lambda and on a laptop.
  */
+import type { LookupType, ProfileDocument } from '../profiles/document.ts';
 
 /** Appends rows to a lake table (see TABLES in src/contract/tables.ts). All-or-nothing per call. */
 export interface LakeSink {
@@ -51,6 +52,21 @@ export interface SuppressionList {
   load(): Promise<ReadonlySet<string>>;
   /** Adds the digests of one erasure (`entryId`: the receipt id), all or nothing. */
   add(entryId: string, digests: readonly string[]): Promise<void>;
+}
+
+/**
+ * The profile store behind the profile API (issue 16): per customer the scorer's batch document
+ * (src/profiles/document.ts) and the stream rules' live counters, plus lookups by identifier. In AWS one DynamoDB
+ * table (src/adapters/aws/dynamodb-profile-store.ts: a Query on the customer key reads both in one request); locally
+ * an in-memory twin loaded from the lake (src/adapters/local/profile-store.ts).
+ */
+export interface ProfileStore {
+  /** Writes (replaces) the batch documents and their lookup entries; all are written when it resolves. */
+  writeBatch(docs: readonly ProfileDocument[]): Promise<void>;
+  /** The customer's batch document and live counters; null when the store holds neither. */
+  read(customerKey: string): Promise<{ batch: ProfileDocument | null; live: Record<string, unknown> | null } | null>;
+  /** The customer key of a stored identifier (member_id as stored; phone and email as their keyed hashes), or null. */
+  resolve(type: LookupType, value: string): Promise<string | null>;
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventDayFiles } from '../adapters/local/event-bus.ts';
 import type { Pii } from '../cleanse/pii.ts';
+import { storedMemberId } from '../profiles/api.ts';
 import { listSqlViews } from '../lake/local-catalog.ts';
 import { boundRows, isMaterialised, num, numOrNull, strOrNull } from '../report/lake-read.ts';
 import { parseReasons, readEventEntries, RUN, type Missing, type Reason, type Section } from '../report/data.ts';
@@ -48,10 +49,7 @@ export async function prepareCustomerViews(conn: DuckDBConnection): Promise<void
   }
 }
 
-/** The value identity_map holds for a member id as a source sent it: its keyed hash when it is a phone or an e-mail. */
-export function storedMemberId(pii: Pii, raw: string): string {
-  return pii.identities({ member_id: raw }).ids.member_id ?? raw.trim();
-}
+export { storedMemberId };
 
 /**
  * The customer key of a customer key or member id, or null when the lake knows neither. With `pii`, a member id

@@ -5,9 +5,10 @@ import path from 'node:path';
 
 const WATCHED = ['curated', 'quarantine', 'raw', 'events'];
 
-export function lakeFingerprint(lakeDir: string): string {
+/** `folders`: lake-relative folders to watch (e.g. only the tables one reader reads). @default the zones */
+export function lakeFingerprint(lakeDir: string, folders: readonly string[] = WATCHED): string {
   const h = createHash('sha256');
-  for (const zone of WATCHED) {
+  for (const zone of folders) {
     const root = path.join(lakeDir, zone);
     if (!fs.existsSync(root)) continue;
     for (const f of fs.readdirSync(root, { recursive: true }).map(String).sort()) {

@@ -1,8 +1,10 @@
 /**
  * `retail-lake serve`: a small read-only web app over the local lake, on 127.0.0.1 only. `/` is the report,
- * `/customer?q=...` the customer 360 page, `/v1/profiles/{key}` and `/v1/profiles?member_id=` one customer's profile
- * as JSON (src/serve/profile.ts). Requests are answered one at a time over one DuckDB catalog, which is
- * reopened when the lake's files change, so new partitions show up without a restart.
+ * `/customer?q=...` the customer 360 page, `/v1/profiles/{key}` and `/v1/profiles?member_id=|phone=|email=` one
+ * customer's profile as JSON (src/profiles/api.ts, the routes the AWS API answers too, over the lake's profiles held
+ * in memory: src/adapters/local/profile-store.ts). Requests are answered one at a time over one DuckDB catalog,
+ * which is reopened (and the profiles reloaded) when the lake's files change, so new partitions show up without a
+ * restart.
  *
  *   const s = await startServer({ lakeDir: 'lake', port: 0 });
  *   console.log(s.url); // http://127.0.0.1:53117/
@@ -19,7 +21,8 @@ import { renderReport } from '../report/render.ts';
 import type { Pii } from '../cleanse/pii.ts';
 import { localPii } from '../ingest/local-pipeline.ts';
 import { loadCustomer360, prepareCustomerViews, resolveCustomerKey } from './customer.ts';
-import { profileByKey, profileByMemberId, type ProfileAnswer } from './profile.ts';
+import { loadLakeProfiles, PROFILE_SOURCES, type MemoryProfileStore } from '../adapters/local/profile-store.ts';
+import { answerProfileRequest, PROFILES_PATH } from '../profiles/api.ts';
 import { lakeFingerprint } from './fingerprint.ts';
 import { renderCustomerPage } from './customer-page.ts';
 import { parseCustomerQuery } from './validate.ts';
@@ -130,14 +133,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { status: 200, page: renderCustomerPage({ kind: 'found', query: q.value, customer }) };
   };
 
-  /** The profile API: the catalog with the 360 views ready, then one lookup. */
-  const profile = async (lookup: (conn: LakeCatalog['conn']) => Promise<ProfileAnswer>): Promise<ProfileAnswer> => {
-    const c = await lake();
-    if (!c.customersReady) {
-      await prepareCustomerViews(c.cat.conn);
-      c.customersReady = true;
-    }
-    return lookup(c.cat.conn);
+  /**
+   * The lake's profiles, in memory; their own fingerprint covers only the tables they come from (a walk of the whole
+   * lake takes a second on a big one, which would stall every request behind it). The first load is awaited; a
+   * reload after a change runs in the background while the previous profiles keep answering.
+   */
+  let profilesNow: { store: MemoryProfileStore; fingerprint: string } | undefined;
+  let profilesLoading: Promise<MemoryProfileStore> | undefined;
+  let profilesCheckedAt = 0;
+  const loadProfiles = (fingerprint: string): Promise<MemoryProfileStore> =>
+    (profilesLoading ??= loadLakeProfiles(opts.lakeDir)
+      .then((store) => {
+        profilesNow = { store, fingerprint };
+        return store;
+      })
+      .finally(() => {
+        profilesLoading = undefined;
+      }));
+  const profiles = async (): Promise<MemoryProfileStore> => {
+    if (profilesNow && Date.now() - profilesCheckedAt < checkMs) return profilesNow.store;
+    if (!profilesNow) return profilesLoading ?? loadProfiles(lakeFingerprint(opts.lakeDir, PROFILE_SOURCES));
+    profilesCheckedAt = Date.now();
+    const fingerprint = lakeFingerprint(opts.lakeDir, PROFILE_SOURCES);
+    if (fingerprint !== profilesNow.fingerprint) void loadProfiles(fingerprint).catch((e: unknown) => process.stderr.write(`retail-lake serve: reloading profiles: ${(e as Error).stack ?? String(e)}\n`));
+    return profilesNow.store;
   };
 
   const server = http.createServer((req, res) => {
@@ -160,18 +179,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         } else if (url.pathname === '/customer') {
           const { status, page } = await queue(() => customerPage(url.searchParams.get('q')));
           send(res, status, page);
-        } else if (url.pathname === '/v1/profiles') {
-          const a = await queue(() => profile((conn) => profileByMemberId(conn, opts.lakeDir, pii(), url.searchParams.get('member_id'))));
-          sendJson(res, a.status, a.body);
-        } else if (url.pathname.startsWith('/v1/profiles/')) {
-          let key = '';
-          try {
-            key = decodeURIComponent(url.pathname.slice('/v1/profiles/'.length));
-          } catch {
-            // malformed %-escapes: answered as a bad key (400) below
-          }
-          const a = await queue(() => profile((conn) => profileByKey(conn, opts.lakeDir, key)));
-          sendJson(res, a.status, a.body);
+        } else if (url.pathname === PROFILES_PATH || url.pathname.startsWith(`${PROFILES_PATH}/`)) {
+          const store = await profiles();
+          const a = await answerProfileRequest(url.pathname, (n) => url.searchParams.get(n), { store, pii });
+          sendJson(res, a!.status, a!.body);
         } else {
           send(res, 404, messagePage('Not found', 'There is no such page: try the report (/) or the customer 360 (/customer).'));
         }

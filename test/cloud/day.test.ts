@@ -32,6 +32,9 @@ import { startFirehoseStandIn, type FirehoseStandIn } from './firehose-standin.t
 import { LambdaSandbox } from './lambda-sandbox.ts';
 import { runKinesisMapping, type MappingStats } from './event-sources.ts';
 import { SqsJsonClient } from './sqs.ts';
+import { loadLakeProfiles } from '../../src/adapters/local/profile-store.ts';
+import { answerProfileRequest } from '../../src/profiles/api.ts';
+import { localPii } from '../../src/ingest/local-pipeline.ts';
 
 const PII_KEY = 'emulated-day-pii-key-0123456789abcdef';
 const handlerPath = (fn: string) => path.join(PROJECT_ROOT, 'lambdas', fn, 'handler.ts');
@@ -136,6 +139,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let observer: string;
   let work: string;
   const sandboxes: LambdaSandbox[] = [];
+  /** The service endpoints every function's sandbox gets (set in beforeAll). */
+  let cloudEndpoints: Record<string, string>;
   const cloud = {} as {
     ingest: MappingStats;
     cleanserKilled: number;
@@ -237,6 +242,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
       AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
     };
+    cloudEndpoints = endpoints;
     const sandbox = (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string) => {
       const s = new LambdaSandbox(fn, handlerPath(fn), { ...d.functionEnv(stack, id), ...endpoints });
       sandboxes.push(s);
@@ -519,5 +525,77 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloudRows.length).toBeGreaterThan(0);
     expect(cloudRows).toEqual(localRows);
     console.log(`[day] quarantine: ${localRows.length} rows equal`);
+  });
+  // The profile API (issue 16) as deployed: its handler over the profile table the scheduled scorer filled, asked for
+  // every scored customer and compared with what `retail-lake serve` answers from the local lake, JSON for JSON.
+  describe('profile API', () => {
+    let api: LambdaSandbox;
+    const get = (rawPath: string, rawQueryString = '') =>
+      api.invoke<{ statusCode: number; headers: Record<string, string>; body: string }>({ version: '2.0', routeKey: `GET ${rawPath}`, rawPath, rawQueryString, requestContext: { http: { method: 'GET', path: rawPath } } });
+    // scored_at is the wall-clock time of each run's scoring, different by nature (as in customer_scores above).
+    const comparable = (body: string) => {
+      const p = JSON.parse(body) as { scores: { values: Record<string, unknown> } | null };
+      if (p.scores) delete p.scores.values.scored_at;
+      return p;
+    };
+
+    beforeAll(() => {
+      api = new LambdaSandbox('profile-api', handlerPath('profile-api'), { ...d.functionEnv('ingest', 'ProfileApiFunction'), ...cloudEndpoints });
+      sandboxes.push(api);
+    });
+
+    it('answers every scored customer with the profile the local serve gives from the local lake, JSON for JSON', async () => {
+      const t0 = Date.now();
+      const store = await loadLakeProfiles(local.lake);
+      const localAnswer = async (pathname: string, query = '') => {
+        const q = new URLSearchParams(query);
+        const a = (await answerProfileRequest(pathname, (n) => q.get(n), { store, pii: () => localPii() }))!;
+        return { status: a.status, body: JSON.stringify(a.body) };
+      };
+      const keys = (await query(`select customer_key from read_parquet('${local.lake}/curated/customer_scores/dt=${local.scored.asOf}/*') order by 1`)).map((r) => String(r.customer_key));
+      expect(keys.length).toBe(local.scored.customers);
+      let withScores = 0;
+      let withRecs = 0;
+      for (const key of keys) {
+        const cloudAnswer = await get(`/v1/profiles/${key}`);
+        const mine = await localAnswer(`/v1/profiles/${key}`);
+        expect({ key, status: cloudAnswer.statusCode }).toEqual({ key, status: 200 });
+        expect(cloudAnswer.headers['content-type']).toBe('application/json; charset=utf-8');
+        const body = comparable(cloudAnswer.body) as { customer_key: string; scores: { values: Record<string, unknown>; next_best_products: unknown[] | null } | null; tags: unknown; identifiers: unknown[] };
+        expect(body).toEqual(comparable(mine.body));
+        if (body.scores) withScores++;
+        if (body.scores?.next_best_products?.length) withRecs++;
+        expect(body.tags).not.toBeNull();
+        expect(body.identifiers.length).toBeGreaterThan(0);
+      }
+      // Every scored customer's scores came back (none of them is a customer without a score row).
+      expect(withScores).toBe(keys.length);
+      expect(withRecs).toBeGreaterThan(0);
+      console.log(`[day] profile API: ${keys.length} scored customers equal to the local serve's JSON (${withRecs} with next-best products) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    });
+
+    it('finds a customer by member id as the local serve does, and answers an unknown key 404 and a bad key or lookup 400 with a message', async () => {
+      const [m] = await query(`select identity_value, customer_key from read_parquet('${local.lake}/curated/identity_map/*') where identity_type = 'member_id' and identity_value like 'M%' order by 1 limit 1`);
+      const byMember = await get('/v1/profiles', `member_id=${encodeURIComponent(String(m!.identity_value))}`);
+      expect(byMember.statusCode).toBe(200);
+      expect(JSON.parse(byMember.body).customer_key).toBe(m!.customer_key);
+
+      const unknown = await get(`/v1/profiles/ck_${'0'.repeat(20)}`);
+      expect(unknown.statusCode).toBe(404);
+      expect(JSON.parse(unknown.body).error).toMatch(/no customer ck_0{20}/);
+      const noMember = await get('/v1/profiles', 'member_id=M00000000-nobody');
+      expect(noMember.statusCode).toBe(404);
+      expect(noMember.body).not.toContain('nobody');
+
+      const badKey = await get('/v1/profiles/not-a-key');
+      expect(badKey.statusCode).toBe(400);
+      expect(JSON.parse(badKey.body).error).toMatch(/not a customer key: "not-a-key"; expected 'ck_' and 20 hex digits/);
+      const empty = await get('/v1/profiles', 'member_id=');
+      expect(empty.statusCode).toBe(400);
+      expect(JSON.parse(empty.body).error).toMatch(/member_id is empty/);
+      const badPhone = await get('/v1/profiles', 'phone=not-a-phone');
+      expect(badPhone.statusCode).toBe(400);
+      expect(badPhone.body).not.toContain('not-a-phone');
+    });
   });
 });

@@ -15,7 +15,7 @@ const sink = () => {
 describe('estimateMonthlyCost', () => {
   it('prices every service of the pipeline and adds them up', () => {
     const e = estimateMonthlyCost({ eventsPerDay: 10_000_000 });
-    expect(e.services.map((s) => s.service.split(' ')[0])).toEqual(['Kinesis', 'Lambda', 'Amazon', 'S3', 'Glue', 'Athena', 'DynamoDB', 'EventBridge', 'CloudWatch', 'KMS']);
+    expect(e.services.map((s) => s.service.split(' ')[0])).toEqual(['Kinesis', 'Lambda', 'Amazon', 'S3', 'Glue', 'Athena', 'DynamoDB', 'EventBridge', 'CloudWatch', 'Real-time', 'Profile', 'KMS']);
     expect(e.totalUsd).toBeCloseTo(e.services.reduce((s, c) => s + c.monthlyUsd, 0), 1);
     expect(e.usdPerMillionEvents).toBeCloseTo((e.totalUsd / (10_000_000 * 30)) * 1e6, 2);
     expect(e.pricesAsOf).toBe(PRICES_AS_OF);
@@ -133,8 +133,44 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
     expect(usd('KMS')).toBeCloseTo(3.01, 2);
   });
 
+  it('Real-time rules: the stream read again ($0.04/GB), a second Lambda consumer, one live-state write ($0.625/M WRU) and one profile Query ($0.125/M RRU) per event, rule events ($1/M), logs', () => {
+    // Read again: 28.61 GB x 0.04 = 1.144. Consumer at 512 MB (512/1769 of a vCPU at 20,000 records/s/core), batched
+    // as the cleanser: 2,073,600 x (0.060 + 14.468 / 5,788.6 s) x 0.5 GB = 64,799 GB-s x 0.0000133334 = 0.864;
+    // requests 2,073,600 x 0.20/M = 0.415. Live writes 30M x 0.625/M = 18.75. Reads: a Query of a 6 KB batch item and
+    // a live item, 7 KB -> 2 x 4 KB x 0.5 (eventually consistent) = 1 RRU, 30M x 0.125/M = 3.75. Rule events:
+    // 30M x 0.005 = 150,000 x 1/M = 0.15. Logs: 2,073,600 x 2,000 B = 3.862 GB x 0.53 = 2.047. Sum 27.12.
+    const rulesGbs = 2_073_600 * (0.06 + 14.467592592592593 / (20_000 * (512 / 1769))) * 0.5;
+    expect(rulesGbs).toBeCloseTo(64_799, -1);
+    const byHand = dataGb * 0.04 + rulesGbs * 0.0000133334 + 2_073_600 * 0.2e-6 + 18.75 + 3.75 + 0.15 + ((2_073_600 * 2000) / GiB) * 0.53;
+    expect(usd('Real-time')).toBeCloseTo(byHand, 2);
+    expect(usd('Real-time')).toBeCloseTo(27.12, 2);
+    expect(e.realtimeUsdPerMillionEvents).toBeCloseTo(27.12 / 30, 3);
+  });
+
+  it('Profile API: $1.00 per million HTTP API requests (aws.amazon.com/api-gateway/pricing/), Lambda, a Query per read, the scorer\'s daily profile writes', () => {
+    // Per read: API Gateway 1.00/M; Lambda request 0.20/M and 15 ms x 1 GB x 0.0000133334 = 0.20/M; DynamoDB 1 RRU
+    // (the Query) + 0.2 x 0.5 RRU (a GetItem first for the fifth of reads by identifier) = 1.1 x 0.125/M = 0.1375/M;
+    // logs 800 B x 0.53/GB = 0.395/M. So $1.932 per million reads; 3M reads a month (0.1 per event) = 5.80.
+    // The scorer writes 100,000 customers a day x (6 KB = 6 WRU + 2 index items) x 30 = 24M WRU x 0.625/M = 15.00;
+    // stored 100,000 x (6,144 + 400) B = 0.61 GB x 0.25 = 0.15. Sum 20.95.
+    const perMillionReads = 1.0 + 0.2 + 15 * 0.0000133334 * 1000 + 1.1 * 0.125 + ((800 * 1e6) / GiB) * 0.53;
+    expect(e.apiUsdPerMillionReads).toBeCloseTo(perMillionReads, 3);
+    expect(e.apiUsdPerMillionReads).toBeCloseTo(1.932, 3);
+    expect(e.profileReadsPerMonth).toBe(3_000_000);
+    expect(usd('Profile')).toBeCloseTo(3 * perMillionReads + 24 * 0.625 + ((100_000 * 6544) / GiB) * 0.25, 2);
+    expect(usd('Profile')).toBeCloseTo(20.95, 2);
+  });
+
+  it('prices the profile reads given, not the default share of events', () => {
+    const more = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024, profileReadsPerDay: 1_100_000 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
+    // 1M more reads a day = 30M a month more, at $1.932 per million.
+    const profile = (x: typeof e) => x.services.find((s) => s.service.startsWith('Profile'))!.monthlyUsd;
+    expect(profile(more) - profile(e)).toBeCloseTo(30 * 1.932, 0);
+    expect(more.profileReadsPerMonth).toBe(33_000_000);
+  });
+
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 27.12 + 20.95 + 3.01, 2);
   });
 });
 
@@ -144,7 +180,9 @@ describe('costCommand', () => {
     costCommand({ eventsPerDay: 1_000_000, avgEventBytes: 600, json: true }, s.out);
     const last = JSON.parse(s.text().trim().split('\n').pop()!) as { totalUsd: number; services: unknown[]; avgEventBytes: number };
     expect(last.avgEventBytes).toBe(600);
-    expect(last.services).toHaveLength(10);
+    expect(last.services).toHaveLength(12);
+    expect(last).toHaveProperty('apiUsdPerMillionReads');
+    expect(last).toHaveProperty('realtimeUsdPerMillionEvents');
     expect(last.totalUsd).toBeGreaterThan(0);
   });
 
@@ -152,6 +190,7 @@ describe('costCommand', () => {
     const s = sink();
     costCommand({ eventsPerDay: 1_000_000 }, s.out);
     expect(s.text()).toMatch(/^total\s+\$[\d,.]+\s+\$[\d.]+ per million events$/m);
+    expect(s.text()).toMatch(/^real-time rules: \$[\d.]+ per million events; profile API: \$[\d.]+ per million reads \([\d.]+[kM]? reads a month\)$/m);
   });
 });
 

@@ -11,6 +11,7 @@ import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { SERVE_HOST, startServer, type RunningServer } from '../../src/serve/server.ts';
 import { refreshTags } from '../../src/tags/refresh.ts';
+import { LIVE_STATE_DIR } from '../../src/realtime/live-state.ts';
 
 const FIXTURES = ['small.jsonl', 'member-id-pii.jsonl'].map((f) => path.resolve(import.meta.dirname, '../fixtures/events', f));
 const LAKE_KEY = 'profile-api-test-key-0123456789';
@@ -31,6 +32,17 @@ beforeAll(async () => {
     for (const r of rows) keyOfDevice.set(String(r.identity_value), String(r.customer_key));
   } finally {
     cat.close();
+  }
+  // The stream rules' live counters for one customer, as their lake table (src/realtime/live-state.ts) holds them.
+  const liveDir = path.join(lake, ...LIVE_STATE_DIR.split('/'));
+  fs.mkdirSync(liveDir, { recursive: true });
+  const db = await openLakeCatalog(lake);
+  try {
+    await db.conn.run(
+      `copy (select '${keyOfDevice.get('dev-b2')!}' as customer_key, timestamp '2025-12-31 10:15:00' as last_event_at, 3::integer as events_today, date '2025-12-31' as events_day, ['SKU1', 'SKU2'] as open_cart_skus, 59.8::double as open_cart_value, timestamp '2025-12-31 10:10:00' as open_cart_since) to '${path.join(liveDir, 'part-0.parquet')}' (format parquet)`,
+    );
+  } finally {
+    db.close();
   }
   app = await startServer({ lakeDir: lake, port: 0 });
 }, 120_000);
@@ -91,6 +103,58 @@ describe('GET /v1/profiles?member_id=', () => {
       expect(r.status).toBe(400);
       expect(JSON.parse(r.body).error).toMatch(/member_id is empty/);
     }
+  });
+});
+
+describe('GET /v1/profiles?phone= and ?email=', () => {
+  it('finds a customer by phone in any format and by e-mail in any case, hashed server side', async () => {
+    const byPhone = await get(`/v1/profiles?phone=${encodeURIComponent('+86 139 1234 5678')}`);
+    expect(byPhone.status).toBe(200);
+    expect(JSON.parse(byPhone.body).customer_key).toBe(keyOfDevice.get('dev-b2'));
+    const byEmail = await get(`/v1/profiles?email=${encodeURIComponent(' Alice.Smith@EXAMPLE.com')}`);
+    expect(byEmail.status).toBe(200);
+    expect(JSON.parse(byEmail.body).customer_key).toBe(keyOfDevice.get('dev-a1'));
+  });
+
+  it('rejects a phone that is no number, and two lookups at once, with 400 and a message that echoes no value', async () => {
+    const notPhone = await get('/v1/profiles?phone=call-me-maybe');
+    expect(notPhone.status).toBe(400);
+    expect(JSON.parse(notPhone.body).error).toMatch(/phone is not a phone number/);
+    expect(notPhone.body).not.toContain('maybe');
+    const two = await get('/v1/profiles?member_id=M1&email=a%40b.com');
+    expect(two.status).toBe(400);
+    expect(JSON.parse(two.body).error).toMatch(/one of member_id, phone or email/);
+    expect((await get(`/v1/profiles?email=${encodeURIComponent('nobody@example.com')}`)).status).toBe(404);
+  });
+});
+
+describe('the profile body', () => {
+  it('carries the newest tag snapshot row, the consent it holds, and the live counters of the live_state table', async () => {
+    const key = keyOfDevice.get('dev-b2')!;
+    const cat = await openLakeCatalog(lake);
+    let tagRow: Record<string, unknown>;
+    try {
+      [tagRow] = (await cat.conn.runAndReadAll(`select customer_key, cast(as_of_date as varchar) as as_of_date, orders_total from customer_tags where customer_key = '${key}'`)).getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      cat.close();
+    }
+    const body = JSON.parse((await get(`/v1/profiles/${key}`)).body);
+    expect(body.tags.as_of).toBe(tagRow!.as_of_date);
+    expect(body.tags.values.customer_key).toBe(key);
+    expect(Number(body.tags.values.orders_total)).toBe(Number(tagRow!.orders_total));
+    expect(body.consent).toEqual(body.tags.values.consent);
+    expect(body.consent).toHaveProperty('profiling');
+    expect(body.live).toEqual({
+      last_event_at: '2025-12-31T10:15:00.000Z',
+      events_today: 3,
+      events_day: '2025-12-31',
+      open_cart_skus: ['SKU1', 'SKU2'],
+      open_cart_value: 59.8,
+      open_cart_since: '2025-12-31T10:10:00.000Z',
+    });
+    // No scoring ran on this lake: the customer has no scores, and a customer without counters has no live.
+    expect(body.scores).toBeNull();
+    expect(JSON.parse((await get(`/v1/profiles/${keyOfDevice.get('dev-a1')!}`)).body).live).toBeNull();
   });
 });
 

@@ -10,6 +10,10 @@
  * before the scorer), and the `nextBestProducts` port copies its lists into customer_scores.next_best_products, by
  * customer_key and else member_id, as the local fillNextBestProducts does. Review sentiment and ReplenishmentDue
  * stay with the insights stack.
+ *
+ * With `profiles`, each customer's profile document (src/profiles/document.ts: identifiers, the scored snapshot's
+ * tags, scores with reasons and next-best products, consent) is written to the profile store the profile API reads,
+ * after the scores and before the events, so a subscriber that looks a customer up on an event sees the new scores.
  */
 import { publishNew, type EventBus, type EventLedger } from '../../events/bus.ts';
 import { evaluateRules, type EventRules } from '../../events/rules.ts';
@@ -17,6 +21,9 @@ import type { DetailType } from '../../events/schemas.ts';
 import type { ModelStore } from '../../models/index.ts';
 import { SCORED_MODELS, scoreCustomers, type ScoreSource } from '../../score/score.ts';
 import type { CustomerScore } from '../../score/schema.ts';
+import type { ProfileStore } from '../../ports/index.ts';
+import { buildProfileDocuments, type IdentityRow } from '../../profiles/document.ts';
+import type { TagRow } from '../../models/index.ts';
 import { AwsAdapterError } from './errors.ts';
 
 export interface ScoresTable {
@@ -44,6 +51,8 @@ export interface ScheduledScoringOptions {
    */
   readonly nextBestProducts?: (asOf: string) => Promise<ReadonlyMap<string, readonly string[]>>;
   readonly now?: () => Date;
+  /** Where profile documents go, and identity_map's rows for their identifiers. @default no profiles written */
+  readonly profiles?: { readonly store: ProfileStore; readonly identities: () => Promise<IdentityRow[]> };
 }
 
 export interface ScheduledScoringSummary {
@@ -57,6 +66,8 @@ export interface ScheduledScoringSummary {
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
   /** Purchasers left unscored because they refused profiling as of the as-of date (the consent tag). */
   readonly profilingRefused: number;
+  /** Profile documents written (0 without the profiles option). */
+  readonly profilesWritten: number;
 }
 
 /** A scoring that cannot start (no snapshot to score). */
@@ -89,10 +100,19 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
 
   // Read before the models run: a failing read fails the invocation early (the scheduler retries it).
   const lists = o.nextBestProducts ? await o.nextBestProducts(asOf) : undefined;
-  const scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source: o.source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
+  // The snapshot scoreCustomers reads is the one the profiles carry: kept as it passes, not read twice.
+  let tags: TagRow[] = [];
+  const source = { tags: async (d: string) => (tags = await o.source.tags(d)), purchases: (d: string) => o.source.purchases(d) };
+  const scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
   try {
     const withNextBestProducts = lists ? fillNextBestProducts(scored.rows, lists) : 0;
     const output = await o.scores.write(asOf, scored.rows);
+    let profilesWritten = 0;
+    if (o.profiles) {
+      const docs = buildProfileDocuments({ tagsAsOf: asOf, tags, scores: scored.rows, identities: await o.profiles.identities() });
+      await o.profiles.store.writeBatch(docs);
+      profilesWritten = docs.length;
+    }
     const previousAsOf = (await o.scores.previousDate(asOf)) ?? null;
     const previous = previousAsOf ? await o.scores.read(previousAsOf) : undefined;
     const events = evaluateRules({
@@ -118,6 +138,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
       withNextBestProducts,
       events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
       profilingRefused: scored.profilingRefused,
+      profilesWritten,
     };
   } finally {
     for (const p of Object.values(scored.predictors)) await p.release();

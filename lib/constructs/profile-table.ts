@@ -1,0 +1,52 @@
+/**
+ * DynamoDB table of customer profiles, the store of the profile API (issue 16; layout in src/profiles/document.ts
+ * PROFILE_TABLE): partition key `customer_key`, sort key `sk`. The scheduled scorer writes each customer's `batch`
+ * document and `index` items (`<type>#<value>` -> customer key) after each scoring; the stream rules write `live`
+ * counters; the profile API reads a customer's items with one Query. On-demand, KMS-encrypted with the lake key,
+ * point-in-time recovery.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { PROFILE_TABLE } from '../../src/profiles/document.ts';
+
+export interface ProfileTableProps {
+  /** Key that encrypts the table. */
+  readonly key: kms.IKey;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class ProfileTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: ProfileTableProps) {
+    super(scope, id);
+    // Table, not TableV2: TableV2 cannot render a customer-managed key in a region-agnostic stack.
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PROFILE_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: PROFILE_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  /** Query and GetItem (and decrypt): what the profile API calls. */
+  grantReadProfiles(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+
+  /** BatchWriteItem / PutItem / UpdateItem (and encrypt): the scorer's batch items, the stream rules' live items. */
+  grantWriteProfiles(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantWriteData(grantee);
+  }
+}
