@@ -15,6 +15,7 @@ import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
+import { SuppressionList } from '../constructs/suppression-list.ts';
 import type { LakeStack } from './lake-stack.ts';
 
 export interface IngestStackProps extends StackProps {
@@ -33,6 +34,8 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
+  /** Erased people's list (privacy/suppression/ of the curated bucket), read by the cleanser and the order import. */
+  readonly suppression: SuppressionList;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -53,6 +56,7 @@ export class IngestStack extends Stack {
     this.dedup = new DedupTable(this, 'Dedup', { key, removalPolicy });
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
     const quarantine = lake.quarantine.sharedWith(this, 'QuarantineBucket');
+    this.suppression = new SuppressionList(this, 'Suppression', { bucket: curated, key });
     this.deliveryStreams = new Map(
       STREAMED_TABLES.map((t) => [
         t.name,
@@ -90,6 +94,7 @@ export class IngestStack extends Stack {
       sourceTimeZone: c.sourceTimeZone,
       logRetention: c.logRetentionDays as logs.RetentionDays,
       msk: this.msk,
+      suppression: this.suppression,
     });
     const imports = c.orderImport;
     this.orderImport = new OrderImportFunction(this, 'OrderImport', {
@@ -112,6 +117,7 @@ export class IngestStack extends Stack {
       ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
+      suppression: this.suppression,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }

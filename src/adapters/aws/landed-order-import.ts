@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DedupStore, LakeSink } from '../../ports/index.ts';
 import type { Pii } from '../../cleanse/pii.ts';
+import type { SuppressionCheck } from '../../cleanse/suppression.ts';
 import { importOrderSources, type ImportSpec, type OrderImportResult, type OrderImportSettings } from '../../ingest/order-import-core.ts';
 import { s3ClientConfig, type ClientOptions } from './clients.ts';
 import { AwsAdapterError } from './errors.ts';
@@ -26,6 +27,8 @@ export interface LandedOrderImportOptions extends OrderImportSettings, ClientOpt
   readonly dedup: DedupStore;
   /** Hashes customer ids that are phones or e-mails and scrubs free text, as the cleanser does. */
   readonly pii: Pii;
+  /** Rows of erased people go to `suppressed` (src/cleanse/suppression.ts). @default none */
+  readonly suppression?: SuppressionCheck;
   /** Bucket that keeps import specs (the quarantine bucket). */
   readonly specBucket: string;
   /** @default a client built from the options */
@@ -77,7 +80,7 @@ async function saveSpec(client: S3Client, bucket: string, id: string, spec: Impo
   await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(spec, null, 2) + '\n', ContentType: 'application/json' }));
 }
 
-/** Imports one landed object; counts reconcile (received = clean + quarantined + duplicates). */
+/** Imports one landed object; counts reconcile (received = clean + quarantined + duplicates + suppressed). */
 export async function importLandedObject(object: LandedObject, o: LandedOrderImportOptions): Promise<LandedImportResult> {
   const client = o.client ?? new S3Client(s3ClientConfig(o));
   // Open first: origins and messages name the key that exists, not the encoded form the event carried.
