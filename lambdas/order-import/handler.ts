@@ -55,7 +55,7 @@ async function body(event: unknown): Promise<ImportedObject[]> {
     }
     // A new quarantine sink per object: its discard() bookkeeping must not span objects.
     const sink = new RoutingLakeSink({ curated_order_lines: curated, quarantine_events: new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } }) });
-    const { source, counts } = await importLandedObject(object, {
+    const { source, counts, rewrittenBy } = await importLandedObject(object, {
       sink,
       dedup,
       pii,
@@ -70,6 +70,10 @@ async function body(event: unknown): Promise<ImportedObject[]> {
       ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
       ...(env.IMPORT_EARLIEST ? { earliest: env.IMPORT_EARLIEST } : {}),
     });
+    if (rewrittenBy) {
+      logger.info('export rewritten by an erasure: not imported again', { source, receipt: rewrittenBy });
+      continue;
+    }
     const accounted = counts.clean + counts.quarantined + counts.duplicates + counts.suppressed;
     publishCounts(metrics, counts);
     if (accounted !== counts.received) {

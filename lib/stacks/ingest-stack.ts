@@ -16,11 +16,15 @@ import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
+import { ErasureFunction } from '../constructs/erasure-function.ts';
 import type { LakeStack } from './lake-stack.ts';
+import type { PredictStack } from './predict-stack.ts';
 
 export interface IngestStackProps extends StackProps {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
+  /** Its coupon table and event ledger hold items that name customers, which the erasure deletes. */
+  readonly predict: PredictStack;
 }
 
 /** Curated tables the cleanser streams (the others are batch tables loaded from the landing prefix). */
@@ -36,11 +40,16 @@ export class IngestStack extends Stack {
   readonly orderImport: OrderImportFunction;
   /** Erased people's list (privacy/suppression/ of the curated bucket), read by the cleanser and the order import. */
   readonly suppression: SuppressionList;
+  /**
+   * Erasure in the deployed lake (docs/privacy.md). In this stack because it reads the PII key, whose secret's key
+   * policy must name its readers in the same stack.
+   */
+  readonly erasure: ErasureFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
     const c = props.config;
-    const { lake } = props;
+    const { lake, predict } = props;
     const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const key = lake.key.key;
 
@@ -118,6 +127,24 @@ export class IngestStack extends Stack {
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
       suppression: this.suppression,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.erasure = new ErasureFunction(this, 'Erasure', {
+      curated,
+      raw: lake.raw.sharedWith(this, 'RawBucket'),
+      quarantine,
+      models: lake.models.sharedWith(this, 'ModelsBucket'),
+      athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      piiKey: this.piiKey,
+      suppression: this.suppression,
+      coupons: predict.coupons,
+      ledger: predict.eventLedger,
+      key,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-erasure-request`,
+      phoneRegion: c.phoneRegion,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
   }
