@@ -146,7 +146,8 @@ export function personPredicateSql(cols: ReadonlySet<string>, people: People, re
   if (cols.has('identity_type') && cols.has('identity_value')) {
     for (const [c, vals] of people.ids) if (vals.size) terms.push(`(identity_type = ${lit(TYPE_OF_COLUMN.get(c) ?? c)} and identity_value in (${[...vals].map(lit).join(', ')}))`);
   }
-  if (cols.has('customer_id')) inList('customer_id', people.ids.get('member_id') ?? []);
+  // customer_id: a member id in imported reviews, a customer key in next_best_products (src/insights/tables.ts).
+  if (cols.has('customer_id')) inList('customer_id', [...(people.ids.get('member_id') ?? []), ...people.keys]);
   if (cols.has('review_id')) inList('review_id', reviewIds);
   return terms.length ? terms.map((t) => `coalesce(${t}, false)`).join(' or ') : undefined;
 }
