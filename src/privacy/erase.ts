@@ -50,12 +50,15 @@ export async function erasePeople(o: EraseOptions): Promise<ErasureReceipt> {
       const matcher = createPersonMatcher(o.pii, people);
       const scan = scanLake(o.lakeDir);
       const removals: Removal[] = [];
-      step(`rewrite Parquet tables (${scan.parquet.length} tables)`);
-      await forEachPersonTable(conn, scan, matcher, async (v) => {
-        removals.push(...(await rewriteTable(conn, o.lakeDir, commit, v)));
-      });
-      step(`rewrite text files (${scan.text.length} files)`);
-      removals.push(...rewriteTextFiles(o.lakeDir, commit, scan.text, matcher));
+      step(`rewrite Parquet tables (${scan.parquet.length} tables) and text files (${scan.text.length} files)`);
+      // Side by side: DuckDB works on its own threads while the text files are scanned on this one.
+      const done = await Promise.allSettled([
+        forEachPersonTable(conn, scan, matcher, async (v) => {
+          removals.push(...(await rewriteTable(conn, o.lakeDir, commit, v)));
+        }),
+        rewriteTextFiles(o.lakeDir, commit, scan.text, matcher).then((r) => removals.push(...r)),
+      ]);
+      for (const d of done) if (d.status === 'rejected') throw d.reason;
       // Derived outputs that quote people (the report lists top customers): removed, to be rebuilt.
       const removedOutputs: string[] = [];
       for (const f of scan.html) {

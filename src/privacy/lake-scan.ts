@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COMMITS, lakeFiles, lakeRel, STAGING, type LakeCommit } from '../lake/commit.ts';
@@ -111,6 +112,8 @@ export interface ParquetVisit {
   readonly predicate: string;
   /** Rows of the person per file (absolute path). */
   readonly touched: Map<string, number>;
+  /** All rows of each touched file (so a rewrite knows, without reading again, whether any row is left). */
+  readonly totals: Map<string, number>;
 }
 
 /**
@@ -119,6 +122,9 @@ export interface ParquetVisit {
  * included); review ids of the people's reviews and tickets are collected before review_scores is visited.
  */
 export async function forEachPersonTable(conn: DuckDBConnection, scan: LakeScan, matcher: PersonMatcher, visit: (v: ParquetVisit) => Promise<void>): Promise<void> {
+  // Each table's files are opened by several queries (columns, review ids, counts, the rewrite): their footers are
+  // parsed once (a year of daily partitions is thousands of files).
+  await conn.run('set parquet_metadata_cache = true');
   const plan: Array<{ group: ParquetGroup; cols: Set<string> }> = [];
   for (const group of scan.parquet) plan.push({ group, cols: await columnsOf(conn, group.files) });
   plan.sort((a, b) => order(a.cols) - order(b.cols));
@@ -142,9 +148,15 @@ export async function forEachPersonTable(conn: DuckDBConnection, scan: LakeScan,
     if (cols.has('review_id') && cols.has('review_text')) {
       await conn.run(`insert into erase_reviews select distinct review_id from ${src} where ${predicate}`);
     }
-    const counts = await queryRows(conn, `select filename, count(*) as n from ${src} where ${predicate} group by filename`);
+    const counts = await queryRows(conn, `select filename, count(*) filter (where ${predicate}) as n, count(*) as total from ${src} group by filename having n > 0`);
     if (!counts.length) continue;
-    await visit({ group, cols, predicate, touched: new Map(counts.map((r) => [String(r.filename), Number(r.n)])) });
+    await visit({
+      group,
+      cols,
+      predicate,
+      touched: new Map(counts.map((r) => [String(r.filename), Number(r.n)])),
+      totals: new Map(counts.map((r) => [String(r.filename), Number(r.total)])),
+    });
   }
 }
 
@@ -156,30 +168,27 @@ export function partitionOf(tableRel: string, fileRel: string): string {
 
 /** Rewrites a table's touched files without the people's rows, in the open commit; returns removals per partition. */
 export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, commit: LakeCommit, v: ParquetVisit): Promise<Removal[]> {
-  const { group, predicate, touched } = v;
+  const { group, predicate, touched, totals } = v;
   const files = [...touched.keys()];
   const rels = files.map((f) => lakeRel(lakeDir, f));
-  const byPartition = new Map<string, { rows: number; files: number }>();
+  const left = (f: string) => totals.get(f)! - touched.get(f)!;
+  const byPartition = new Map<string, { rows: number; files: number; left: number; emptied: number }>();
   rels.forEach((rel, i) => {
     const p = partitionOf(group.rel, rel);
-    const e = byPartition.get(p) ?? { rows: 0, files: 0 };
+    const e = byPartition.get(p) ?? { rows: 0, files: 0, left: 0, emptied: 0 };
     e.rows += touched.get(files[i]!)!;
+    e.left += left(files[i]!);
+    e.emptied += left(files[i]!) === 0 ? 1 : 0;
     e.files++;
     byPartition.set(p, e);
   });
-  const removed = new Map<string, number>();
   if (group.hive) {
     // One COPY for the whole table: the touched partitions' files are read and written back without the people's
-    // rows as one new file per partition (partition values kept as text, so they round-trip exactly).
+    // rows as one new file per partition (partition values kept as text, so they round-trip exactly). A partition
+    // with no row left gets no file.
     const keys = rels[0]!.slice(group.rel.length + 1).split('/').slice(0, -1).map((p) => p.split('=')[0]!);
     const out = commit.stageDir(group.rel);
-    const kept = await queryRows(
-      conn,
-      `select ${keys.map(q).join(', ')}, count(*) as n from read_parquet(${list(files)}, union_by_name = true, hive_partitioning = true, hive_types_autocast = false)
-       where not (${predicate}) group by all`,
-    );
-    const keptParts = new Set(kept.map((r) => keys.map((k) => `${k}=${String(r[k])}`).join('/')));
-    if (kept.length) {
+    if ([...byPartition.values()].some((e) => e.left > 0)) {
       await commit.copy(
         conn,
         `erase:${group.rel}`,
@@ -189,12 +198,10 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
       );
     }
     for (const rel of rels) commit.delete(rel);
-    for (const p of byPartition.keys()) removed.set(p, keptParts.has(p) ? 0 : 1);
   } else {
     for (let i = 0; i < files.length; i++) {
       const rel = rels[i]!;
-      const left = await queryRows(conn, `select count(*) as n from read_parquet(${sqlString(files[i]!)}, hive_partitioning = false) where not (${predicate})`);
-      if (Number(left[0]?.n ?? 0) === 0) {
+      if (left(files[i]!) === 0) {
         commit.delete(rel);
         continue;
       }
@@ -207,48 +214,120 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
       );
     }
   }
-  return [...byPartition].map(([partition, e]) => ({
-    table: group.rel,
-    partition,
-    rows: e.rows,
-    filesRewritten: group.hive ? (removed.get(partition) ? 0 : e.files) : e.files,
-    filesRemoved: group.hive ? (removed.get(partition) ? e.files : 0) : 0,
-  }));
+  // A hive partition's touched files are replaced together (by one file, or none when no row is left); a plain
+  // table's files one by one (a file left without rows is removed).
+  return [...byPartition].map(([partition, e]) => {
+    const removed = group.hive ? (e.left === 0 ? e.files : 0) : e.emptied;
+    return { table: group.rel, partition, rows: e.rows, filesRewritten: e.files - removed, filesRemoved: removed };
+  });
 }
 
-/** A text file's lines, gunzipped when it ends in .gz. */
-function readText(file: string): string {
+/** A text file's bytes, gunzipped when it ends in .gz. */
+function readBytes(file: string): Buffer {
   const buf = fs.readFileSync(file);
-  return (file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8');
+  return file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf;
 }
 
-/** Lines of a text file that belong to the people (a CSV's header row is never one). */
+const gunzip = promisify(zlib.gunzip);
+const gzip = promisify(zlib.gzip);
+const isCsvFile = (file: string) => /\.(csv|tsv)(\.gz)?$/.test(file);
+
+/** Lines of a text file that belong to the people (a CSV's header row is never one): the plain reference. */
 export function personLines(file: string, matcher: PersonMatcher): { lines: string[]; hits: boolean[]; isCsv: boolean } {
-  const text = readText(file);
-  const lines = text.split('\n');
+  const lines = readBytes(file).toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const isCsv = /\.(csv|tsv)(\.gz)?$/.test(file);
+  const isCsv = isCsvFile(file);
   const hits = lines.map((l, i) => (isCsv && i === 0 ? false : l.length > 0 && matcher.line(l)));
   return { lines, hits, isCsv };
 }
 
-/** Rewrites the text files holding the people's lines, in the open commit. */
-export function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: readonly string[], matcher: PersonMatcher): Removal[] {
+const NEWLINE = 0x0a;
+const IDENTITIES = Buffer.from('"identities"');
+
+/**
+ * The byte ranges [start, end) of the lines of `buf` that belong to the people, and the number of lines: the same
+ * verdict as `personLines` (the test holds them equal), without decoding the file into one string. An event line's
+ * flat `identities` object is judged through the matcher's memo, so a year of events costs a few thousand JSON
+ * parses; any other line (no such object, or one that does not parse) is judged whole by `matcher.line`. Nothing is
+ * skipped on a guess: every line gets a verdict.
+ */
+export function personLineRanges(buf: Buffer, matcher: PersonMatcher, isCsv: boolean): { hits: Array<[number, number]>; lines: number } {
+  const hits: Array<[number, number]> = [];
+  let lines = 0;
+  // Where the next "identities" is (searched once per occurrence, not once per line: a file of lines without one
+  // would otherwise be searched to its end from every line).
+  let at = -1;
+  for (let start = 0; start < buf.length; ) {
+    const nl = buf.indexOf(NEWLINE, start);
+    const end = nl < 0 ? buf.length : nl;
+    const header = isCsv && lines === 0;
+    lines++;
+    if (end > start && !header) {
+      if (at < start) {
+        at = buf.indexOf(IDENTITIES, start);
+        if (at < 0) at = Infinity;
+      }
+      if (lineHit(buf, start, end, at < end ? at : -1, matcher)) hits.push([start, end]);
+    }
+    start = end + 1;
+  }
+  return { hits, lines };
+}
+
+function lineHit(buf: Buffer, start: number, end: number, at: number, matcher: PersonMatcher): boolean {
+  // The same object `matcher.line` would parse: from the first '{' after "identities" to the next '}' (ASCII bytes,
+  // so byte and character positions pick the same text).
+  if (at >= 0) {
+    const open = buf.indexOf(0x7b, at);
+    const close = open < 0 || open >= end ? -1 : buf.indexOf(0x7d, open);
+    if (close > open && close < end) {
+      const verdict = matcher.identities(buf.toString('utf8', open, close + 1));
+      if (verdict !== undefined) return verdict;
+    }
+  }
+  return matcher.line(buf.toString('utf8', start, end));
+}
+
+/** A text file's lines without the people's (each ending in a newline, as written before), and what was removed. */
+function withoutLines(buf: Buffer, hits: ReadonlyArray<readonly [number, number]>): Buffer {
+  // The kept bytes are copied into one buffer (half a million removed lines would otherwise be as many slices).
+  const unterminated = buf.length > 0 && buf[buf.length - 1] !== NEWLINE && hits.at(-1)?.[1] !== buf.length;
+  const removed = hits.reduce((n, [start, end]) => n + Math.min(end + 1, buf.length) - start, 0);
+  const out = Buffer.allocUnsafe(buf.length - removed + (unterminated ? 1 : 0));
+  let from = 0;
+  let at = 0;
+  for (const [start, end] of hits) {
+    at += buf.copy(out, at, from, start);
+    from = end + 1;
+  }
+  if (from < buf.length) at += buf.copy(out, at, from);
+  if (unterminated) out[at++] = NEWLINE;
+  return out.subarray(0, at);
+}
+
+/**
+ * Rewrites the text files holding the people's lines, in the open commit. Asynchronous between files (reads and
+ * writes go through the thread pool), so it runs beside the Parquet rewrites, whose work is on DuckDB's threads.
+ */
+export async function rewriteTextFiles(lakeDir: string, commit: LakeCommit, files: readonly string[], matcher: PersonMatcher): Promise<Removal[]> {
   const out: Removal[] = [];
   for (const file of files) {
-    const { lines, hits, isCsv } = personLines(file, matcher);
-    const n = hits.filter(Boolean).length;
+    const raw = await fs.promises.readFile(file);
+    const buf = file.endsWith('.gz') ? await gunzip(raw) : raw;
+    const isCsv = isCsvFile(file);
+    const { hits, lines } = personLineRanges(buf, matcher, isCsv);
+    const n = hits.length;
     if (!n) continue;
     const rel = lakeRel(lakeDir, file);
-    const keptLines = lines.filter((_, i) => !hits[i]);
+    const kept = lines - n;
     const dir = path.posix.dirname(rel);
     const hiveAt = dir.split('/').findIndex((p) => p.includes('='));
     const table = hiveAt > 0 ? dir.split('/').slice(0, hiveAt).join('/') : dir;
-    const empty = keptLines.length === 0 || (isCsv && keptLines.length === 1);
+    const empty = kept === 0 || (isCsv && kept === 1);
     if (empty) commit.delete(rel);
     else {
-      const body = Buffer.from(keptLines.join('\n') + '\n');
-      fs.writeFileSync(commit.stage(rel), file.endsWith('.gz') ? zlib.gzipSync(body) : body);
+      const body = withoutLines(buf, hits);
+      await fs.promises.writeFile(commit.stage(rel), file.endsWith('.gz') ? await gzip(body) : body);
     }
     out.push({ table, partition: dir === table ? path.posix.basename(rel) : `${dir.slice(table.length + 1)}/${path.posix.basename(rel)}`, rows: n, filesRewritten: empty ? 0 : 1, filesRemoved: empty ? 1 : 0 });
   }

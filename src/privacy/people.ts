@@ -133,12 +133,19 @@ export interface PersonMatcher {
   value(v: string, key?: string): boolean;
   /** Whether a line of text holds one (JSON parsed when it is JSON, else scanned as text). */
   line(text: string): boolean;
+  /**
+   * Whether an event envelope's flat `identities` object (its JSON text, `{` to the first `}`) names one of them;
+   * undefined when the text is not such an object (then the whole line decides). `line` decides through it too.
+   * Memoised: a year of events repeats the same few thousand objects, so a scan parses each once.
+   */
+  identities(json: string): boolean | undefined;
 }
 
 const PHONE_LIKE = /^[+(]?[\d\uFF10-\uFF19][\d\uFF10-\uFF19\s().-]{5,}$/;
 const EMAIL_TOKEN = /[^\s"'<>,;:()[\]{}]+@[^\s"'<>,;:()[\]{}]+/g;
 const PHONE_TOKEN = /\+?\d[\d\s().-]{5,}\d/g;
 const TOKEN_SPLIT = /[\s"',;:()[\]{}<>=|\\]+/;
+const HAS_SEPARATOR = /[\s"',;:()[\]{}<>=|\\]/;
 
 export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
   const plain = new Set<string>(people.keys);
@@ -164,7 +171,9 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     return false;
   };
   const deep = (node: unknown, key?: string): boolean => {
-    if (typeof node === 'string') return value(node, key);
+    // A string with separators in it is scanned as text too: a JSON document kept as a string (the event log's
+    // Detail), a note naming a member. Hence escaped identifiers inside strings are found, not only whole values.
+    if (typeof node === 'string') return value(node, key) || (HAS_SEPARATOR.test(node) && text(node));
     if (node === null || typeof node !== 'object') return false;
     if (Array.isArray(node)) return node.some((v) => deep(v, key));
     for (const [k, v] of Object.entries(node)) if (deep(v, k)) return true;
@@ -177,6 +186,21 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     for (const m of t.matchAll(PHONE_TOKEN)) if (value(m[0].trim())) return true;
     return false;
   };
+  // 1: theirs, 0: not theirs, -1: not a flat object (one lookup per line: the hot path of a scan).
+  const memo = new Map<string, 1 | 0 | -1>();
+  const identities = (json: string): boolean | undefined => {
+    let v = memo.get(json);
+    if (v === undefined) {
+      try {
+        v = deep(JSON.parse(json)) ? 1 : 0;
+      } catch {
+        v = -1; // not a flat object after all: the whole line decides
+      }
+      if (memo.size >= 1_000_000) memo.clear();
+      memo.set(json, v);
+    }
+    return v === -1 ? undefined : v === 1;
+  };
   const line = (t: string): boolean => {
     const s = t.trim();
     // An event envelope as received names its person only in `identities` (a flat object; payloads carry no
@@ -186,11 +210,8 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
       const open = s.indexOf('{', at);
       const close = open < 0 ? -1 : s.indexOf('}', open);
       if (close > open) {
-        try {
-          return deep(JSON.parse(s.slice(open, close + 1)));
-        } catch {
-          // not a flat object after all: the whole line below
-        }
+        const verdict = identities(s.slice(open, close + 1));
+        if (verdict !== undefined) return verdict;
       }
     }
     if (s.startsWith('{') || s.startsWith('[')) {
@@ -202,5 +223,5 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     }
     return text(s);
   };
-  return { value, line };
+  return { value, line, identities };
 }
