@@ -25,14 +25,15 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   const config = loadConfig(app.node);
   const prefix = `RetailLake-${config.stage}`;
   const lake = new LakeStack(app, `${prefix}-Lake`, { config, description: 'retail-lake: key, zone buckets, Glue catalog, Athena workgroup' });
-  const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, lake, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet, profile table and API' });
   const analytics = new AnalyticsStack(app, `${prefix}-Analytics`, { config, lake, description: 'retail-lake: Athena views from sql/, saved queries' });
   const predict = new PredictStack(app, `${prefix}-Predict`, {
     config,
     lake,
-    profiles: ingest.profiles,
+    profiles: lake.profiles,
     description: 'retail-lake: predictors (onnxruntime arm64 or SageMaker), model-event bus with archive and rules, coupon issuer',
   });
+  // After predict: the ingest stack's erasure function deletes coupons and ledger entries of the predict stack.
+  const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, lake, predict, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet, erasure, profile API' });
   const insights = new InsightsStack(app, `${prefix}-Insights`, {
     config,
     lake,

@@ -24,6 +24,8 @@ export const cleanserEnv = z.object({
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
   /** Bucket holding privacy/suppression/ (erased people's digests); unset: no suppression list is read. */
   SUPPRESSION_BUCKET: z.string().min(3).optional(),
+  /** Seconds a warm container keeps the suppression list before reading it again. @default 300 */
+  SUPPRESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export type CleanserEnv = z.output<typeof cleanserEnv>;

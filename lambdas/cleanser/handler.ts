@@ -16,7 +16,8 @@ import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
-import { createSuppressionCheck, NO_SUPPRESSION } from '../../src/cleanse/suppression.ts';
+import { NO_SUPPRESSION, refreshingSuppression, type RefreshingSuppression } from '../../src/cleanse/suppression.ts';
+import type { StreamEvent } from '../../src/cleanse/stream-handler.ts';
 import { readCleanserEnv } from './config.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
 
@@ -24,17 +25,24 @@ const env = readCleanserEnv();
 const logger = new Logger();
 const metrics = new Metrics();
 
-const body = createStreamHandler(
+// Set on the first batch (it needs the PII key); read again once older than SUPPRESSION_TTL_SECONDS.
+let suppression: RefreshingSuppression | undefined;
+
+const cleanse = createStreamHandler(
   async () => {
     const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
     const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
     const piiKey = await loadPiiKey(env.PII_SECRET_ID);
-    // Read once per container: an erasure reaches warm containers when they are recycled (see docs/privacy.md).
-    const suppression = env.SUPPRESSION_BUCKET
-      ? createSuppressionCheck({ piiKey, defaultPhoneRegion: env.PHONE_REGION as CountryCode }, await new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }).load())
-      : NO_SUPPRESSION;
+    if (env.SUPPRESSION_BUCKET) {
+      suppression = refreshingSuppression({
+        list: new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }),
+        pii: { piiKey, defaultPhoneRegion: env.PHONE_REGION as CountryCode },
+        ttlMs: env.SUPPRESSION_TTL_SECONDS * 1000,
+      });
+      await suppression.refresh();
+    }
     return {
-      suppression,
+      suppression: suppression?.check ?? NO_SUPPRESSION,
       cleanser: createCleanser({
         piiKey,
         defaultPhoneRegion: env.PHONE_REGION as CountryCode,
@@ -50,5 +58,11 @@ const body = createStreamHandler(
     logger.info('batch cleansed', { counts });
   },
 );
+
+// An erasure reaches a warm container within the TTL: the list is reloaded before a batch once it is older.
+const body = async (event: StreamEvent) => {
+  await suppression?.refresh();
+  return cleanse(event);
+};
 
 export const handler = middy(body).use(injectLambdaContext(logger)).use(logMetrics(metrics, { captureColdStartMetric: true }));

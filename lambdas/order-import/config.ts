@@ -38,6 +38,10 @@ export const orderImportEnv = z.object({
   /** Secret holding the PII hashing key (the cleanser's): customer ids that are phones or e-mails are hashed with it. */
   PII_SECRET_ID: z.string().min(1),
   PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
+  /** Bucket holding privacy/suppression/ (erased people's digests): their rows are counted `suppressed`. Unset: none read. */
+  SUPPRESSION_BUCKET: z.string().min(3).optional(),
+  /** Seconds a warm container keeps the suppression list before reading it again. @default 300 */
+  SUPPRESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export type OrderImportEnv = z.output<typeof orderImportEnv>;

@@ -20,6 +20,8 @@ import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import type { IngestCounts } from '../../src/cleanse/batch.ts';
 import { ImportError } from '../../src/ingest/errors.ts';
+import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
+import { NO_SUPPRESSION, refreshingSuppression, type RefreshingSuppression } from '../../src/cleanse/suppression.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
 import { readOrderImportEnv } from './config.ts';
 import { landedObjects } from './event.ts';
@@ -30,6 +32,9 @@ const metrics = new Metrics();
 const dedup = new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS });
 const curated = new FirehoseLakeSink({ streams: { curated_order_lines: env.ORDER_LINES_DELIVERY_STREAM } });
 
+// Rows of erased people are counted `suppressed`, as the local import-orders does; reloaded after the TTL.
+let suppression: RefreshingSuppression | undefined;
+
 export interface ImportedObject {
   readonly source: string;
   readonly counts: IngestCounts;
@@ -37,7 +42,12 @@ export interface ImportedObject {
 
 async function body(event: unknown): Promise<ImportedObject[]> {
   const out: ImportedObject[] = [];
-  const pii = createPii({ piiKey: await loadPiiKey(env.PII_SECRET_ID), defaultPhoneRegion: env.PHONE_REGION as CountryCode });
+  const piiConfig = { piiKey: await loadPiiKey(env.PII_SECRET_ID), defaultPhoneRegion: env.PHONE_REGION as CountryCode };
+  const pii = createPii(piiConfig);
+  if (env.SUPPRESSION_BUCKET) {
+    suppression ??= refreshingSuppression({ list: new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }), pii: piiConfig, ttlMs: env.SUPPRESSION_TTL_SECONDS * 1000 });
+    await suppression.refresh();
+  }
   for (const object of landedObjects(event)) {
     if (!object.key.startsWith(env.LANDING_PREFIX) || object.key.endsWith('/')) {
       logger.warn('object outside the landing prefix ignored', { bucket: object.bucket, key: object.key, landingPrefix: env.LANDING_PREFIX });
@@ -45,10 +55,11 @@ async function body(event: unknown): Promise<ImportedObject[]> {
     }
     // A new quarantine sink per object: its discard() bookkeeping must not span objects.
     const sink = new RoutingLakeSink({ curated_order_lines: curated, quarantine_events: new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } }) });
-    const { source, counts } = await importLandedObject(object, {
+    const { source, counts, rewrittenBy } = await importLandedObject(object, {
       sink,
       dedup,
       pii,
+      suppression: suppression?.check ?? NO_SUPPRESSION,
       specBucket: env.QUARANTINE_BUCKET,
       map: env.IMPORT_MAP,
       delimiter: env.IMPORT_DELIMITER,
@@ -59,6 +70,10 @@ async function body(event: unknown): Promise<ImportedObject[]> {
       ...(env.IMPORT_DATE_FORMAT ? { dateFormat: env.IMPORT_DATE_FORMAT } : {}),
       ...(env.IMPORT_EARLIEST ? { earliest: env.IMPORT_EARLIEST } : {}),
     });
+    if (rewrittenBy) {
+      logger.info('export rewritten by an erasure: not imported again', { source, receipt: rewrittenBy });
+      continue;
+    }
     const accounted = counts.clean + counts.quarantined + counts.duplicates + counts.suppressed;
     publishCounts(metrics, counts);
     if (accounted !== counts.received) {

@@ -19,6 +19,7 @@ import type { DedupTable } from './dedup-table.ts';
 import type { MskServerlessCluster } from './msk-serverless-cluster.ts';
 import type { PiiKeySecret } from './pii-key-secret.ts';
 import { ProjectFunction } from './project-function.ts';
+import type { SuppressionList } from './suppression-list.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 
 export interface CleanserFunctionProps {
@@ -49,6 +50,10 @@ export interface CleanserFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Also consume this MSK Serverless topic. @default - Kinesis only */
   readonly msk?: MskServerlessCluster;
+  /** Erased people's list: their later records are counted `suppressed`, never written. @default - none read */
+  readonly suppression?: SuppressionList;
+  /** Seconds a warm container keeps the suppression list. @default 300 */
+  readonly suppressionTtlSeconds?: number;
 }
 
 export class CleanserFunction extends Construct {
@@ -72,6 +77,7 @@ export class CleanserFunction extends Construct {
         QUARANTINE_BUCKET: props.quarantine.bucketName,
         PHONE_REGION: props.phoneRegion ?? 'CN',
         SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
+        ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
       },
     });
     const fn = this.function;
@@ -79,6 +85,7 @@ export class CleanserFunction extends Construct {
     props.quarantine.grantWrite(fn, 'events/*');
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
+    props.suppression?.grantRead(fn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(this, props.quarantine.bucketArn)}/events/*`), 'Quarantine object keys are chosen per batch (partition and a UUID); scoped to the events/ prefix of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), 'CDK bucket write grant: abort multipart uploads of quarantine objects; scoped to events/* of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:DeleteObject*'), 'CDK bucket write grant includes deleting own objects; scoped to events/* of the quarantine bucket, which is versioned.');

@@ -22,6 +22,7 @@ import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { ProjectFunction } from './project-function.ts';
 import type { PiiKeySecret } from './pii-key-secret.ts';
+import type { SuppressionList } from './suppression-list.ts';
 
 export interface OrderImportFunctionProps {
   /** The raw bucket (its object events must go to EventBridge). */
@@ -64,6 +65,10 @@ export interface OrderImportFunctionProps {
   readonly earliest?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Erased people's list: their rows are counted `suppressed`, as `import-orders` does locally. @default - none read */
+  readonly suppression?: SuppressionList;
+  /** Seconds a warm container keeps the suppression list. @default 300 */
+  readonly suppressionTtlSeconds?: number;
 }
 
 export class OrderImportFunction extends Construct {
@@ -98,6 +103,7 @@ export class OrderImportFunction extends Construct {
         PHONE_REGION: props.phoneRegion ?? 'CN',
         ...(props.dateFormat ? { IMPORT_DATE_FORMAT: props.dateFormat } : {}),
         ...(props.earliest ? { IMPORT_EARLIEST: props.earliest } : {}),
+        ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
       },
     });
     const fn = this.function;
@@ -107,6 +113,7 @@ export class OrderImportFunction extends Construct {
     props.quarantine.grantReadWrite(fn, `${IMPORT_SPECS_PREFIX}*`);
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
+    props.suppression?.grantRead(fn);
     const raw = nagName(this, props.raw.bucketArn);
     const quarantine = nagName(this, props.quarantine.bucketArn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${prefix}*`), `Exports are named by whoever drops them; read-only, the ${prefix} prefix of the raw bucket only.`);

@@ -16,12 +16,16 @@ import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
-import { ProfileTable } from '../constructs/profile-table.ts';
+import { SuppressionList } from '../constructs/suppression-list.ts';
+import { ErasureFunction } from '../constructs/erasure-function.ts';
 import type { LakeStack } from './lake-stack.ts';
+import type { PredictStack } from './predict-stack.ts';
 
 export interface IngestStackProps extends StackProps {
   readonly config: LakeConfig;
   readonly lake: LakeStack;
+  /** Its coupon table and event ledger hold items that name customers, which the erasure deletes. */
+  readonly predict: PredictStack;
 }
 
 /** Curated tables the cleanser streams (the others are batch tables loaded from the landing prefix). */
@@ -35,17 +39,20 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
-  /**
-   * Customer profiles: written by the scheduled scorer (predict stack) and the stream rules, read by the profile API.
-   * Here, beside the PII key secret the API hashes lookups with (a secret's read grant must be in the readers' stack).
-   */
-  readonly profiles: ProfileTable;
+  /** The profile read API (IAM auth) over the lake stack's profile table, here beside the PII key secret it hashes lookups with. */
   readonly profileApi: ProfileApi;
+  /** Erased people's list (privacy/suppression/ of the curated bucket), read by the cleanser and the order import. */
+  readonly suppression: SuppressionList;
+  /**
+   * Erasure in the deployed lake (docs/privacy.md). In this stack because it reads the PII key, whose secret's key
+   * policy must name its readers in the same stack.
+   */
+  readonly erasure: ErasureFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
     const c = props.config;
-    const { lake } = props;
+    const { lake, predict } = props;
     const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const key = lake.key.key;
 
@@ -61,6 +68,7 @@ export class IngestStack extends Stack {
     this.dedup = new DedupTable(this, 'Dedup', { key, removalPolicy });
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
     const quarantine = lake.quarantine.sharedWith(this, 'QuarantineBucket');
+    this.suppression = new SuppressionList(this, 'Suppression', { bucket: curated, key });
     this.deliveryStreams = new Map(
       STREAMED_TABLES.map((t) => [
         t.name,
@@ -98,6 +106,7 @@ export class IngestStack extends Stack {
       sourceTimeZone: c.sourceTimeZone,
       logRetention: c.logRetentionDays as logs.RetentionDays,
       msk: this.msk,
+      suppression: this.suppression,
     });
     const imports = c.orderImport;
     this.orderImport = new OrderImportFunction(this, 'OrderImport', {
@@ -120,11 +129,29 @@ export class IngestStack extends Stack {
       ...(imports.dateFormat ? { dateFormat: imports.dateFormat } : {}),
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
+      suppression: this.suppression,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
-    this.profiles = new ProfileTable(this, 'Profiles', { key, removalPolicy });
+    this.erasure = new ErasureFunction(this, 'Erasure', {
+      curated,
+      raw: lake.raw.sharedWith(this, 'RawBucket'),
+      quarantine,
+      models: lake.models.sharedWith(this, 'ModelsBucket'),
+      athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      piiKey: this.piiKey,
+      suppression: this.suppression,
+      coupons: predict.coupons,
+      ledger: predict.eventLedger,
+      key,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-erasure-request`,
+      phoneRegion: c.phoneRegion,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
     this.profileApi = new ProfileApi(this, 'ProfileApi', {
-      table: this.profiles,
+      table: lake.profiles,
       piiKey: this.piiKey,
       phoneRegion: c.phoneRegion,
       logRetention: c.logRetentionDays as logs.RetentionDays,

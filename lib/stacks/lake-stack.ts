@@ -13,6 +13,7 @@ import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { LakeCatalog } from '../constructs/lake-catalog.ts';
 import { LakeKey } from '../constructs/lake-key.ts';
 import { LakeWorkgroup } from '../constructs/lake-workgroup.ts';
+import { ProfileTable } from '../constructs/profile-table.ts';
 
 export interface LakeStackProps extends StackProps {
   readonly config: LakeConfig;
@@ -28,6 +29,11 @@ export class LakeStack extends Stack {
   readonly accessLogs: AccessLogBucket;
   readonly catalog: LakeCatalog;
   readonly workgroup: LakeWorkgroup;
+  /**
+   * Customer profiles (issue 16): written by the scheduled scorer (predict stack) and the stream rules, read by the
+   * profile API and cleared by the erasure (ingest stack). Here, below both, so neither stack depends on the other.
+   */
+  readonly profiles: ProfileTable;
 
   constructor(scope: Construct, id: string, props: LakeStackProps) {
     super(scope, id, props);
@@ -80,5 +86,6 @@ export class LakeStack extends Stack {
       bytesScannedCutoffPerQuery: Size.gibibytes(c.athenaBytesScannedCutoffGiB),
       removalPolicy,
     });
+    this.profiles = new ProfileTable(this, 'Profiles', { key: this.key.key, removalPolicy });
   }
 }

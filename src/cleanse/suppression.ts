@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import { IDENTITY_TYPES, identityColumn, type IdentityType } from '../contract/index.ts';
 import { CleanserConfigError } from './errors.ts';
 import { createPii, type Pii, type PiiConfig } from './pii.ts';
+import type { SuppressionList } from '../ports/index.ts';
 
 /** Curated identity columns a row can carry a person by (member_id, phone_hash, email_hash, ...). */
 export const IDENTITY_COLUMNS: readonly string[] = IDENTITY_TYPES.map(identityColumn);
@@ -84,6 +85,50 @@ export function createSuppressionCheck(config: PiiConfig, digests: ReadonlySet<s
     matchesRaw(text) {
       const ids = rawIdentities(pii, text);
       return ids !== undefined && matches(ids);
+    },
+  };
+}
+
+/** A suppression check kept current from a list: reloaded when older than its time to live. */
+export interface RefreshingSuppression {
+  /** Delegates to the list as last loaded (read `empty` per batch: it changes on reload). */
+  readonly check: SuppressionCheck;
+  /** Loads the list when never loaded or older than the TTL; a failed load throws (nothing passes unchecked). */
+  refresh(): Promise<void>;
+  /** When the list was last loaded (ms since the epoch), 0 before the first load. */
+  readonly loadedAt: number;
+}
+
+/**
+ * The suppression list as a warm Lambda container keeps it: read on the first batch, then again once it is older
+ * than `ttlMs`, so an erasure reaches every running cleanser and importer within the TTL (docs/privacy.md).
+ *
+ * @example
+ * const s = refreshingSuppression({ list: new S3SuppressionList({ bucket }), pii, ttlMs: 300_000 });
+ * await s.refresh(); // before each batch
+ */
+export function refreshingSuppression(o: { readonly list: SuppressionList; readonly pii: PiiConfig; readonly ttlMs: number; readonly now?: () => number }): RefreshingSuppression {
+  const now = o.now ?? Date.now;
+  let current: SuppressionCheck = NO_SUPPRESSION;
+  let loadedAt = 0;
+  let loaded = false;
+  return {
+    check: {
+      get empty() {
+        return current.empty;
+      },
+      matches: (row) => current.matches(row),
+      matchesRaw: (text) => current.matchesRaw(text),
+    },
+    async refresh() {
+      const t = now();
+      if (loaded && t - loadedAt < o.ttlMs) return;
+      current = createSuppressionCheck(o.pii, await o.list.load());
+      loadedAt = t;
+      loaded = true;
+    },
+    get loadedAt() {
+      return loadedAt;
     },
   };
 }

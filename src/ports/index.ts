@@ -54,6 +54,52 @@ export interface SuppressionList {
   add(entryId: string, digests: readonly string[]): Promise<void>;
 }
 
+/** One object of a bucket. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/**
+ * The objects of the lake's buckets, as the erasure in AWS reads and rewrites them (S3; src/adapters/aws/s3-object-store.ts).
+ */
+export interface ObjectStore {
+  /** Keys under a prefix ('' : the whole bucket). */
+  list(bucket: string, prefix: string): Promise<string[]>;
+  /** The object's bytes, or undefined when there is none. */
+  get(o: ObjectRef): Promise<Buffer | undefined>;
+  /** Writes an object; `metadata` travels with it when it is copied. */
+  put(o: ObjectRef, body: Buffer, metadata?: Readonly<Record<string, string>>): Promise<void>;
+  copy(from: ObjectRef, to: ObjectRef): Promise<void>;
+  /** Deletes the object (nothing when there is none). */
+  delete(o: ObjectRef): Promise<void>;
+}
+
+/** A catalogued table of the lake (Glue in AWS). */
+export interface CatalogTable {
+  readonly name: string;
+  /** s3://bucket/prefix/ */
+  readonly location: string;
+  readonly format: 'parquet' | 'json' | 'other';
+  readonly columns: readonly string[];
+  readonly partitionKeys: readonly string[];
+}
+
+/** The lake's tables and SQL over them (Athena; src/adapters/aws/athena-lake-tables.ts). */
+export interface LakeTables {
+  tables(): Promise<CatalogTable[]>;
+  /** Every row of a query (portable Trino/DuckDB SQL; `"$path"` names a row's file as s3://bucket/key). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Writes a query's rows as Parquet under an empty s3://bucket/prefix/. */
+  writeParquet(sql: string, location: string): Promise<void>;
+}
+
+/** Items outside the lake's files that name customers (the coupon table and the event ledger in DynamoDB). */
+export interface CustomerItems {
+  /** Deletes every item of these customers; how many per table. */
+  erase(customerKeys: readonly string[]): Promise<Array<{ readonly table: string; readonly items: number }>>;
+}
+
 /**
  * The profile store behind the profile API (issue 16): per customer the scorer's batch document
  * (src/profiles/document.ts) and the stream rules' live counters, plus lookups by identifier. In AWS one DynamoDB

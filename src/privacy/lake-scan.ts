@@ -89,8 +89,8 @@ function personPredicate(cols: ReadonlySet<string>): string | undefined {
   if (cols.has('identity_type') && cols.has('identity_value')) {
     terms.push(`(${typeCase} || chr(1) || identity_value) in (select col || chr(1) || val from erase_ids)`);
   }
-  // import-reviews stores the reviewer as the cleanser stores a member id.
-  if (cols.has('customer_id')) terms.push(`customer_id in (select val from erase_ids where col = 'member_id')`);
+  // import-reviews stores the reviewer as the cleanser stores a member id; next_best_products names a customer key.
+  if (cols.has('customer_id')) terms.push(`customer_id in (select val from erase_ids where col = 'member_id' union all select customer_key from erase_keys)`);
   if (cols.has('review_id')) terms.push('review_id in (select review_id from erase_reviews)');
   if (cols.has('quarantine_id') && cols.has('raw_payload')) terms.push('quarantine_id in (select quarantine_id from erase_quarantine)');
   return terms.length ? terms.map((t) => `coalesce(${t}, false)`).join(' or ') : undefined;

@@ -45,7 +45,7 @@ export function readSelectorFile(file: string, kind: SelectorKind = 'member_id')
 }
 
 /** The curated (column, value) pairs a selector stands for; throws naming a value that cannot be one. */
-function curatedForm(pii: Pii, s: PersonSelector): Array<[string, string]> {
+export function curatedForm(pii: Pii, s: PersonSelector): Array<[string, string]> {
   const v = s.value.trim();
   if (!v) throw new InvalidSelectorError(`--${s.kind.replace('_', '-')} is empty`);
   if (s.kind === 'member_id') return Object.entries(pii.identities({ member_id: v }).ids);

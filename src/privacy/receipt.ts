@@ -69,8 +69,13 @@ export function removedDays(removals: readonly Removal[]): Set<string> {
 
 /** Models whose training window holds a day of the erased people's data. */
 export function flagModels(lakeDir: string, days: ReadonlySet<string>): FlaggedModel[] {
+  return flagModelList(storedModels(lakeDir), days);
+}
+
+/** Of these stored models (wherever they are kept), those whose training window holds one of the days. */
+export function flagModelList(models: ReadonlyArray<{ model: string; version: string; from: string | null; to: string }>, days: ReadonlySet<string>): FlaggedModel[] {
   const sorted = [...days].sort();
-  return storedModels(lakeDir)
+  return models
     .map((m) => ({ ...m, n: sorted.filter((d) => (m.from === null || d >= m.from) && d <= m.to).length }))
     .filter((m) => m.n > 0)
     .map((m) => ({ model: m.model, version: m.version, data_window: { from: m.from, to: m.to }, erased_days_in_window: m.n }))

@@ -78,8 +78,10 @@ describe('EventBridge rule DLQs encrypted with the lake key', () => {
       .map(([id, r]) => ({ id, stack, r })),
   );
 
-  it('has the order-import and the coupon-issuer rules with DLQs', () => {
-    expect(rulesWithDlq.map((x) => x.id).sort()).toEqual([expect.stringMatching(/^CouponIssuer|^ModelEventsHighValueCustomerAtRisk/), expect.stringMatching(/^OrderImportLanded/)]);
+  it('has the order-import, erasure-request and coupon-issuer rules with DLQs', () => {
+    const ids = rulesWithDlq.map((x) => x.id);
+    expect(ids).toHaveLength(3);
+    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^CouponIssuer|^ModelEventsHighValueCustomerAtRisk/), expect.stringMatching(/^ErasureRequested/), expect.stringMatching(/^OrderImportLanded/)]));
   });
 
   it('lets events.amazonaws.com GenerateDataKey and Decrypt with the lake key for each of those rules, from this account only', () => {
@@ -139,7 +141,7 @@ describe('every role that sends to an encrypted queue', () => {
         }
       }
     }
-    expect(senders).toBe(8); // cleanser and sentiment (event source DLQs), order import and coupon issuer (on-failure destinations), four scheduler roles (identity refresh, tag refresh, scorer, insights)
+    expect(senders).toBe(9); // cleanser and sentiment (event source DLQs), order import, erasure and coupon issuer (on-failure destinations), four scheduler roles (identity refresh, tag refresh, scorer, insights)
   });
 });
 

@@ -35,6 +35,26 @@ import { SqsJsonClient } from './sqs.ts';
 import { loadLakeProfiles } from '../../src/adapters/local/profile-store.ts';
 import { answerProfileRequest } from '../../src/profiles/api.ts';
 import { localPii } from '../../src/ingest/local-pipeline.ts';
+import { gunzipSync } from 'node:zlib';
+import { createPii } from '../../src/cleanse/pii.ts';
+import type { IngestCounts } from '../../src/cleanse/batch.ts';
+import { identityColumn, type IdentityType } from '../../src/contract/index.ts';
+import { erasePeople } from '../../src/privacy/erase.ts';
+import { createPersonMatcher } from '../../src/privacy/people.ts';
+import type { ErasureReceipt } from '../../src/privacy/receipt.ts';
+
+/** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
+const objectCreated = (bucket: string, key: string) => ({
+  version: '0',
+  id: `created-${key}`,
+  'detail-type': 'Object Created',
+  source: 'aws.s3',
+  account: '123456789012',
+  time: new Date().toISOString(),
+  region: MOTO_REGION,
+  resources: [`arn:aws:s3:::${bucket}`],
+  detail: { version: '0', bucket: { name: bucket }, object: { key }, reason: 'PutObject' },
+});
 
 const PII_KEY = 'emulated-day-pii-key-0123456789abcdef';
 const handlerPath = (fn: string) => path.join(PROJECT_ROOT, 'lambdas', fn, 'handler.ts');
@@ -138,6 +158,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let sqs: SqsJsonClient;
   let observer: string;
   let work: string;
+  /** For the erasure block below: a handler as deployed, the stream, the day's inputs. */
+  const shared = {} as {
+    sandbox: (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra?: Record<string, string>) => LambdaSandbox;
+    kinesis: KinesisClient;
+    streamName: string;
+    landing: string;
+    landingBucket: string;
+    landingPrefix: string;
+    resume: Map<string, string>;
+  };
   const sandboxes: LambdaSandbox[] = [];
   /** The service endpoints every function's sandbox gets (set in beforeAll). */
   let cloudEndpoints: Record<string, string>;
@@ -243,8 +273,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
     };
     cloudEndpoints = endpoints;
-    const sandbox = (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string) => {
-      const s = new LambdaSandbox(fn, handlerPath(fn), { ...d.functionEnv(stack, id), ...endpoints });
+    const sandbox = (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra: Record<string, string> = {}) => {
+      const s = new LambdaSandbox(fn, handlerPath(fn), { ...d.functionEnv(stack, id), ...endpoints, ...extra });
       sandboxes.push(s);
       return s;
     };
@@ -267,13 +297,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       }
     };
     const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
-    cloud.ingest = await runKinesisMapping(d, mapping, cleanser, { kinesis, sqs });
+    shared.resume = new Map();
+    cloud.ingest = await runKinesisMapping(d, mapping, cleanser, { kinesis, sqs }, shared.resume);
     mark('firehose.onAccepted = undefine');
     firehose.onAccepted = undefined;
 
     mark('// 2. An order export');
     // 2. An order export dropped under the landing prefix; the rule's S3 "Object Created" event invokes the import.
-    const rule = d.resources('AWS::Events::Rule').find((r) => r.stack === 'ingest' && JSON.stringify(r.props.EventPattern ?? {}).includes('Object Created'))!;
+    const rule = d.resources('AWS::Events::Rule').find((r) => r.stack === 'ingest' && JSON.stringify(r.props.EventPattern ?? {}).includes('Object Created') && String(r.props.Name ?? '').endsWith('-order-import'))!;
     const pattern = d.resolve(rule.stack, rule.props.EventPattern);
     const landingBucket: string = pattern.detail.bucket.name[0];
     const landingPrefix: string = pattern.detail.object.key[0].prefix;
@@ -291,6 +322,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       detail: { version: '0', bucket: { name: landingBucket }, object: { key, size: Buffer.byteLength(exportCsv) }, reason: 'PutObject' },
     };
     const importer = sandbox('ingest', 'OrderImportFunction', 'order-import');
+    Object.assign(shared, { sandbox, kinesis, streamName, landing, landingBucket, landingPrefix });
     cloud.imports = await importer.invoke(s3Event);
     // EventBridge delivers at least once: the same event again imports nothing new.
     cloud.importsAgain = await importer.invoke(s3Event);
@@ -596,6 +628,195 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const badPhone = await get('/v1/profiles', 'phone=not-a-phone');
       expect(badPhone.statusCode).toBe(400);
       expect(badPhone.body).not.toContain('not-a-phone');
+  // Erasure in AWS joins the day (docs/privacy.md): one person erased in the emulated cloud, through a request file
+  // under the raw bucket's request prefix as its rule delivers it, and the same person erased locally; both lakes
+  // must stay equal, no S3 object may name the person, and their records sent again are `suppressed` in both.
+  describe('erasing one person in AWS as locally', () => {
+    const er = {} as {
+      memberId: string;
+      customerKey: string;
+      /** Every identifier of the person: curated forms, customer key, and raw values as the sources sent them. */
+      identifiers: string[];
+      receipt: ErasureReceipt;
+      crashed: string;
+      stagedAfterCrash: string[];
+      rerun: ErasureReceipt;
+      requestLeft: string[];
+      localReceipt: ErasureReceipt;
+      rewrittenImport: unknown;
+      streamed: { cloud: Record<string, number | undefined>; local: IngestCounts; lines: number };
+      reimport: { cloud: Counts & { suppressed: number }; local: IngestCounts };
+      curatedDir: string;
+      quarantineDir: string;
+      allDir: string;
+      objects: number;
+    };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      const map = await query(`select identity_type, identity_value, customer_key from read_parquet('${local.lake}/curated/identity_map/*')`);
+      const exportCsv = fs.readFileSync(path.join(work, 'orders-2025-12-31.csv'), 'utf8');
+      // A customer with a coupon whose member id is in the order export: every kind of place a person can be.
+      const members = map.filter((r) => r.identity_type === 'member_id');
+      const withCoupon = new Set(local.couponRows.map((c) => c.customer_key));
+      const pick = members.find((r) => withCoupon.has(String(r.customer_key)) && exportCsv.includes(`\n${String(r.identity_value)},`)) ?? members.find((r) => exportCsv.includes(`\n${String(r.identity_value)},`))!;
+      er.memberId = String(pick.identity_value);
+      er.customerKey = String(pick.customer_key);
+      const mine = map.filter((r) => r.customer_key === er.customerKey);
+      const pii = createPii({ piiKey: PII_KEY, defaultPhoneRegion: 'CN' });
+      const ids = new Map<string, Set<string>>();
+      for (const r of mine) ids.set(identityColumn(r.identity_type as IdentityType), new Set([...(ids.get(identityColumn(r.identity_type as IdentityType)) ?? []), String(r.identity_value)]));
+      const matcher = createPersonMatcher(pii, { ids, keys: new Set([er.customerKey]), unmatched: 0, count: 1 });
+      const personLines = readEventLines(shared.landing).filter((l) => matcher.line(l.toString('utf8')));
+      const raw = new Set<string>();
+      for (const l of personLines) {
+        try {
+          for (const v of Object.values((JSON.parse(l.toString('utf8')) as { identities?: Record<string, unknown> }).identities ?? {})) if (typeof v === 'string' && v.length >= 6) raw.add(v);
+        } catch {
+          // a malformed line: its identifiers are in the curated forms above, if anywhere
+        }
+      }
+      er.identifiers = [...new Set([er.customerKey, ...mine.map((r) => String(r.identity_value)), ...raw])];
+
+      // The cloud: a request file under the request prefix, delivered as the rule's S3 event; then the same request
+      // by direct invocation (a rerun of a finished request changes nothing and answers with its receipt).
+      const erasureEnv = d.functionEnv('ingest', 'ErasureFunction');
+      const requestKey = `${erasureEnv.REQUEST_PREFIX}ticket-4711.json`;
+      await s3.send(new PutObjectCommand({ Bucket: erasureEnv.RAW_BUCKET!, Key: requestKey, Body: JSON.stringify({ member_id: er.memberId, reason: 'ticket 4711' }) }));
+      // The first environment dies in the middle of its swap (after the second object replaced): Lambda retries the
+      // event in a new one, which finds the plan and finishes the job.
+      const dying = shared.sandbox('ingest', 'ErasureFunction', 'erasure', { RETAIL_LAKE_CRASH_AT: 'cloud-erase:swap#2' });
+      er.crashed = await dying.invoke(objectCreated(erasureEnv.RAW_BUCKET!, requestKey)).then(() => 'finished', (e: Error) => e.name);
+      er.stagedAfterCrash = await listKeys(s3, cloud.curatedBucket, 'privacy/_erasing/');
+      const eraser = shared.sandbox('ingest', 'ErasureFunction', 'erasure');
+      er.receipt = (await eraser.invoke(objectCreated(erasureEnv.RAW_BUCKET!, requestKey))) as ErasureReceipt;
+      er.requestLeft = await listKeys(s3, erasureEnv.RAW_BUCKET!, erasureEnv.REQUEST_PREFIX!);
+      er.rerun = (await eraser.invoke({ member_id: er.memberId, reason: 'ticket 4711' })) as ErasureReceipt;
+      // The erasure rewrote the order export under the landing prefix: its Object Created event reaches the import.
+      const importer = shared.sandbox('ingest', 'OrderImportFunction', 'order-import');
+      er.rewrittenImport = await importer.invoke(objectCreated(shared.landingBucket, `${shared.landingPrefix}orders-2025-12-31.csv`));
+      console.log(`[day] erasure in AWS ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify({ people: er.receipt.people, rows: er.receipt.rows_removed, partitions: er.receipt.partitions.length })}`);
+      // Every object of the lake's buckets as the erasure left them (before the test sends the person's data again).
+      er.allDir = path.join(work, 'cloud-erased', 'all');
+      er.objects = 0;
+      for (const b of d.resources('AWS::S3::Bucket').filter((x) => x.stack === 'lake')) er.objects += await mirror(s3, d.ref('lake', b.logicalId), '', path.join(er.allDir, d.ref('lake', b.logicalId)));
+
+      // Locally: the same person, with the CLI's erase.
+      er.localReceipt = await erasePeople({ lakeDir: local.lake, selectors: [{ kind: 'member_id', value: er.memberId }], reason: 'ticket 4711', piiKey: PII_KEY, pii });
+
+      // The person's events sent again: on the stream (the cleanser resumes after its checkpoint), and locally.
+      const again = path.join(work, 'person-again.jsonl');
+      fs.writeFileSync(again, personLines.map((l) => l.toString('utf8')).join('\n') + '\n');
+      await putAll(shared.kinesis, shared.streamName, personLines);
+      const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
+      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
+      await runKinesisMapping(d, mapping, cleanser, { kinesis: shared.kinesis, sqs }, shared.resume);
+      const m = cleanser.metrics;
+      er.streamed = {
+        cloud: { received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates'), suppressed: m.get('Suppressed') },
+        local: await ingestJsonl([again], { lakeDir: local.lake }),
+        lines: personLines.length,
+      };
+      // The order export dropped again under a new name: the person's rows are suppressed, the others duplicates.
+      const key = `${shared.landingPrefix}orders-2025-12-31-again.csv`;
+      await s3.send(new PutObjectCommand({ Bucket: shared.landingBucket, Key: key, Body: exportCsv }));
+      const reimported = (await importer.invoke(objectCreated(shared.landingBucket, key))) as { counts: Counts & { suppressed: number } }[];
+      const ie = readOrderImportEnv(d.functionEnv('ingest', 'OrderImportFunction'));
+      const againCsv = path.join(work, 'orders-2025-12-31-again.csv');
+      fs.writeFileSync(againCsv, exportCsv);
+      er.reimport = {
+        cloud: reimported[0]!.counts,
+        local: await importOrders([againCsv], { lakeDir: local.lake, map: ie.IMPORT_MAP, delimiter: ie.IMPORT_DELIMITER, header: ie.IMPORT_HEADER, currency: ie.IMPORT_CURRENCY, timeZone: ie.IMPORT_TIME_ZONE, maxRecordBytes: ie.MAX_RECORD_BYTES }),
+      };
+      await firehose.deliver();
+      er.curatedDir = path.join(work, 'cloud-erased', 'curated');
+      er.quarantineDir = path.join(work, 'cloud-erased', 'quarantine');
+      await mirror(s3, cloud.curatedBucket, '', er.curatedDir);
+      await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', er.quarantineDir);
+      console.log(`[day] erasure block ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }, 600_000);
+
+    it('erases from a request file, deletes the file, writes a receipt without personal data, and a rerun changes nothing', async () => {
+      // The environment killed mid-swap left its plan and staged objects; the retried event finished from them.
+      expect(er.crashed).toBe('SandboxDiedError');
+      expect(er.stagedAfterCrash.some((k) => k.endsWith('/plan.json'))).toBe(true);
+      expect(er.receipt).toMatchObject({ kind: 'erasure', people: 1, unmatched_selectors: 0, reason: 'ticket 4711' });
+      expect(er.receipt.rows_removed).toBeGreaterThan(0);
+      expect(er.requestLeft).toEqual([]);
+      expect(er.rerun.receipt_id).toBe(er.receipt.receipt_id);
+      expect(er.rerun.rows_removed).toBe(er.receipt.rows_removed);
+      const stored = await s3.send(new GetObjectCommand({ Bucket: cloud.curatedBucket, Key: `privacy/erasures/${er.receipt.receipt_id}.json` }));
+      const text = await stored.Body!.transformToString('utf8');
+      for (const id of er.identifiers) expect(text.includes(id), id).toBe(false);
+      // Tables both receipts name, with rows removed: the same tables were touched in both lakes.
+      const tables = (r: ErasureReceipt) => new Set(r.partitions.map((p) => p.table));
+      expect([...tables(er.receipt)]).toEqual(expect.arrayContaining(['curated_events', 'identity_map', 'customer_tags', 'dynamodb:coupons']));
+      expect(tables(er.localReceipt).has('curated/events')).toBe(true);
+      // Nothing staged is left behind; the rewritten export was not imported again.
+      expect(await listKeys(s3, cloud.curatedBucket, 'privacy/_erasing/')).toEqual([]);
+      expect(er.rewrittenImport).toEqual([]);
+    });
+
+    it('leaves both lakes equal, table by table, without the person', async () => {
+      const read = async (sql: string) => query(sql);
+      const pq = (dir: string, t: string) => `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date})`;
+      const pairs: Array<[string, string, string]> = [
+        ['curated_events', `select distinct * exclude (received_at) from ${pq(er.curatedDir, 'events')} order by all`, `select * exclude (received_at) from ${pq(`${local.lake}/curated`, 'events')} order by all`],
+        ['curated_order_lines', `select distinct * from ${pq(er.curatedDir, 'order_lines')} order by all`, `select * from ${pq(`${local.lake}/curated`, 'order_lines')} order by all`],
+        ['identity_map', `select identity_type, identity_value, customer_key from read_parquet('${er.curatedDir}/identity_map/*') order by all`, `select identity_type, identity_value, customer_key from read_parquet('${local.lake}/curated/identity_map/*') order by all`],
+        ['customer_tags', `select * from read_parquet('${er.curatedDir}/customer_tags/dt=${local.tagsAsOf}/*') order by all`, `select * from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*') order by all`],
+        ['customer_scores', `select * exclude (scored_at) from read_parquet('${er.curatedDir}/customer_scores/dt=${local.scored.asOf}/*') order by customer_key`, `select * exclude (scored_at) from read_parquet('${local.lake}/curated/customer_scores/dt=${local.scored.asOf}/*') order by customer_key`],
+        [
+          'quarantine',
+          `select distinct source, reason_code, field_path, raw_payload from read_json('${er.quarantineDir}/events/**/*.json.gz', format = 'newline_delimited', hive_partitioning = true) order by all`,
+          `select source, reason_code, field_path, raw_payload from read_parquet('${local.lake}/quarantine/events/**/*.parquet', hive_partitioning = true) order by all`,
+        ],
+      ];
+      const sizes: Record<string, number> = {};
+      for (const [name, cloudSql, localSql] of pairs) {
+        const [c, l] = [await read(cloudSql), await read(localSql)];
+        expect(l.length, name).toBeGreaterThan(0);
+        expect(c, name).toEqual(l);
+        sizes[name] = l.length;
+        expect(JSON.stringify(l).includes(er.customerKey), name).toBe(false);
+      }
+      const coupons = (await scanCoupons(moto, d.ref('predict', d.find('AWS::DynamoDB::Table', 'CouponsTable').logicalId))).map((c) => String(c.event_id)).sort();
+      const localCoupons = (await LocalCouponStore.open(local.lake)).all().map((c) => c.event_id).sort();
+      expect(coupons).toEqual(localCoupons);
+      expect(coupons.length).toBe(cloud.coupons.length - cloud.coupons.filter((c) => c.customer_key === er.customerKey).length);
+      console.log(`[day] after erasing one person, equal: ${JSON.stringify({ ...sizes, coupons: coupons.length })}`);
+    });
+
+    it('leaves no identifier of the person in any S3 object of the lake', async () => {
+      expect(er.identifiers.length).toBeGreaterThan(2);
+      const dir = er.allDir;
+      const found: string[] = [];
+      for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!e.isFile()) continue;
+        const file = path.join(e.parentPath, e.name);
+        const bytes = fs.readFileSync(file);
+        let text: string;
+        if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') text = JSON.stringify(await query(`select * from read_parquet('${file}')`));
+        else text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+        for (const id of er.identifiers) if (text.includes(id)) found.push(`${path.relative(dir, file)}: ${id.slice(0, 4)}…`);
+      }
+      expect(er.objects).toBeGreaterThan(10);
+      expect(found).toEqual([]);
+    });
+
+    it('counts the person\'s records sent again as suppressed in both, and writes none of them', () => {
+      const { cloud: c, local: l, lines } = er.streamed;
+      expect(lines).toBeGreaterThan(0);
+      expect(c).toEqual({ received: l.received, clean: l.clean, quarantined: l.quarantined, duplicates: l.duplicates, suppressed: l.suppressed });
+      expect(l.received).toBe(lines);
+      expect(l.clean).toBe(0);
+      expect(l.suppressed).toBeGreaterThan(0);
+      expect(l.received).toBe(l.clean + l.quarantined + l.duplicates + l.suppressed);
+      const r = er.reimport;
+      expect(r.cloud).toEqual({ received: r.local.received, clean: r.local.clean, quarantined: r.local.quarantined, duplicates: r.local.duplicates, suppressed: r.local.suppressed, byReason: r.local.byReason });
+      expect(r.local.suppressed).toBeGreaterThan(0);
+      expect(r.local.clean).toBe(0);
+      console.log(`[day] sent again after the erasure: stream ${JSON.stringify(c)}, export ${JSON.stringify(r.cloud)}`);
     });
   });
 });

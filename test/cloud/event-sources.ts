@@ -42,7 +42,14 @@ function kinesisEvent(streamArn: string, shardId: string, records: readonly _Rec
 }
 
 /** Drains a stream through a function as its event source mapping would, until every shard is read. */
-export async function runKinesisMapping(d: Deployment, mapping: Resource, fn: LambdaSandbox, clients: { kinesis: KinesisClient; sqs: SqsJsonClient }): Promise<MappingStats> {
+export async function runKinesisMapping(
+  d: Deployment,
+  mapping: Resource,
+  fn: LambdaSandbox,
+  clients: { kinesis: KinesisClient; sqs: SqsJsonClient },
+  /** Per shard, the last sequence number an earlier run read: the mapping resumes after it (as Lambda's checkpoint). */
+  resume?: Map<string, string>,
+): Promise<MappingStats> {
   const m = d.resolve(mapping.stack, mapping.props);
   const streamName = String(m.EventSourceArn).split('stream/')[1]!;
   const batchSize: number = m.BatchSize ?? 100;
@@ -52,11 +59,18 @@ export async function runKinesisMapping(d: Deployment, mapping: Resource, fn: La
   const shards = (await clients.kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
   for (const shard of shards) {
     let pending: _Record[] = [];
-    let iterator = (await clients.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: m.StartingPosition }))).ShardIterator;
+    const after = resume?.get(shard.ShardId!);
+    let iterator = (
+      await clients.kinesis.send(
+        new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: m.StartingPosition }) }),
+      )
+    ).ShardIterator;
     for (;;) {
       while (pending.length < batchSize && iterator) {
         const res = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize - pending.length }));
         pending.push(...(res.Records ?? []));
+        const last = res.Records?.at(-1)?.SequenceNumber;
+        if (last && resume) resume.set(shard.ShardId!, last);
         iterator = res.Records?.length ? res.NextShardIterator : undefined;
       }
       if (!pending.length) break;

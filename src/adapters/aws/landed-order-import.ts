@@ -9,6 +9,9 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DedupStore, LakeSink } from '../../ports/index.ts';
 import type { Pii } from '../../cleanse/pii.ts';
+import type { SuppressionCheck } from '../../cleanse/suppression.ts';
+import { emptyCounts } from '../../cleanse/batch.ts';
+import { ERASURE_METADATA } from '../../privacy/cloud-names.ts';
 import { importOrderSources, type ImportSpec, type OrderImportResult, type OrderImportSettings } from '../../ingest/order-import-core.ts';
 import { s3ClientConfig, type ClientOptions } from './clients.ts';
 import { AwsAdapterError } from './errors.ts';
@@ -26,6 +29,8 @@ export interface LandedOrderImportOptions extends OrderImportSettings, ClientOpt
   readonly dedup: DedupStore;
   /** Hashes customer ids that are phones or e-mails and scrubs free text, as the cleanser does. */
   readonly pii: Pii;
+  /** Rows of erased people go to `suppressed` (src/cleanse/suppression.ts). @default none */
+  readonly suppression?: SuppressionCheck;
   /** Bucket that keeps import specs (the quarantine bucket). */
   readonly specBucket: string;
   /** @default a client built from the options */
@@ -34,6 +39,8 @@ export interface LandedOrderImportOptions extends OrderImportSettings, ClientOpt
 
 export interface LandedImportResult extends OrderImportResult {
   readonly source: string;
+  /** Set when the object is an export an erasure rewrote (the receipt id): not imported again. */
+  readonly rewrittenBy?: string;
 }
 
 /**
@@ -50,12 +57,12 @@ export function keyCandidates(key: string): string[] {
   return decoded === key ? [key] : [key, decoded];
 }
 
-async function openObject(client: S3Client, o: LandedObject): Promise<{ key: string; body: Readable }> {
+async function openObject(client: S3Client, o: LandedObject): Promise<{ key: string; body: Readable; metadata: Record<string, string> }> {
   let last: unknown;
   for (const key of keyCandidates(o.key)) {
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
-      return { key, body: res.Body as Readable };
+      return { key, body: res.Body as Readable, metadata: res.Metadata ?? {} };
     } catch (e) {
       last = e;
       if ((e as { name?: string }).name !== 'NoSuchKey') break;
@@ -77,11 +84,16 @@ async function saveSpec(client: S3Client, bucket: string, id: string, spec: Impo
   await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(spec, null, 2) + '\n', ContentType: 'application/json' }));
 }
 
-/** Imports one landed object; counts reconcile (received = clean + quarantined + duplicates). */
+/** Imports one landed object; counts reconcile (received = clean + quarantined + duplicates + suppressed). */
 export async function importLandedObject(object: LandedObject, o: LandedOrderImportOptions): Promise<LandedImportResult> {
   const client = o.client ?? new S3Client(s3ClientConfig(o));
   // Open first: origins and messages name the key that exists, not the encoded form the event carried.
-  const { key, body } = await openObject(client, object);
+  const { key, body, metadata } = await openObject(client, object);
+  // An export an erasure rewrote (its Object Created event fires again): imported already, less the people erased.
+  if (metadata[ERASURE_METADATA]) {
+    body.destroy();
+    return { counts: emptyCounts(), resolved: [], source: `s3://${object.bucket}/${key}`, rewrittenBy: metadata[ERASURE_METADATA] };
+  }
   const result = await importOrderSources([{ name: key, open: () => body }], { ...o, saveSpec: (id, spec) => saveSpec(client, o.specBucket, id, spec) });
   return { ...result, source: `s3://${object.bucket}/${key}` };
 }
