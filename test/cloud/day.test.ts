@@ -628,6 +628,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const badPhone = await get('/v1/profiles', 'phone=not-a-phone');
       expect(badPhone.statusCode).toBe(400);
       expect(badPhone.body).not.toContain('not-a-phone');
+    });
+  });
   // Erasure in AWS joins the day (docs/privacy.md): one person erased in the emulated cloud, through a request file
   // under the raw bucket's request prefix as its rule delivers it, and the same person erased locally; both lakes
   // must stay equal, no S3 object may name the person, and their records sent again are `suppressed` in both.
