@@ -84,7 +84,7 @@ if (['train', 'score', 'erase'].some(wanted)) {
   fs.cpSync(ingested, tagged, { recursive: true });
   await mustRun(['tags', '--lake', tagged]);
 }
-if (wanted('score')) {
+if (['score', 'erase'].some(wanted)) {
   fs.cpSync(tagged, trained, { recursive: true });
   await mustRun(['train', 'all', '--lake', trained]);
   // Scored once as of three weeks earlier: the scoring under fire compares with it and publishes events on the
@@ -110,6 +110,20 @@ function reimported(printed: unknown): unknown {
   return { received: j.received, clean: 0, quarantined: j.quarantined, duplicates: j.received - j.quarantined };
 }
 
+/** A file of the first eight ground-truth members (one id per line), for a batch erasure. */
+function eraseList(): string {
+  const file = path.join(work, 'erase-members.txt');
+  const ids = fs
+    .readFileSync(path.join(land, 'ground_truth', 'persons.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { identities: { member_id?: string } }).identities.member_id)
+    .filter((id): id is string => Boolean(id))
+    .slice(0, 8);
+  fs.writeFileSync(file, ids.join('\n') + '\n');
+  return file;
+}
+
 const cases: Array<[CrashCase, string]> = [
   [{ name: 'load-table', args: ['load-table', 'products', productsBad], counts: 'replace' }, productsTwice],
   [{ name: 'ingest', args: ['ingest', ...events, '--batch-size', '100'], counts: 'dedup' }, products],
@@ -130,7 +144,9 @@ const cases: Array<[CrashCase, string]> = [
   [{ name: 'tags', args: ['tags'] }, ingested],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
   [{ name: 'score (+ events, coupons)', args: ['score'], afterCommit: scoreAfterCommit }, trained],
-  [{ name: 'erase', args: ['erase', '--member-id', (JSON.parse(fs.readFileSync(path.join(land, 'ground_truth', 'persons.jsonl'), 'utf8').split('\n')[0]!) as { identities: { member_id: string } }).identities.member_id] }, tagged],
+  // Eight members of a trained and scored lake in one request: every zone and table holds rows of theirs (raw and
+  // landing JSONL, curated, identity, tags, scores, events, coupons), so the kill points fall inside many rewrites.
+  [{ name: 'erase', args: ['erase', '--from', eraseList()] }, trained],
 ];
 
 const rows: CrashRow[] = [];

@@ -14,6 +14,7 @@ import { BATCH_TABLES, type BatchTable } from '../contract/index.ts';
 import { CliError, Progress, table, type GlobalOptions } from './output.ts';
 import { MODEL_DEMO_STEPS, printModelSummary } from '../score/demo-steps.ts';
 import { REPORT_DEMO_STEP, reportLine } from '../report/demo-step.ts';
+import { STREAM_RULES_DEMO_STEP } from '../realtime/demo-step.ts';
 
 export interface DemoOptions extends GlobalOptions {
   readonly customers: number;
@@ -106,6 +107,8 @@ export const DEMO_STEPS: DemoStep[] = [
 
 // Models: train -> score -> events -> coupons, right after the tags (at the end while there is no tags step).
 DEMO_STEPS.splice((DEMO_STEPS.findIndex((s) => s.name === 'tags') + 1 || DEMO_STEPS.length), 0, ...MODEL_DEMO_STEPS);
+// The stream rules go by the scores (VipArrived), and their events feed the coupons step.
+DEMO_STEPS.splice((DEMO_STEPS.findIndex((s) => s.name === 'score') + 1 || DEMO_STEPS.length), 0, STREAM_RULES_DEMO_STEP);
 // The report reads every table the steps above wrote, so it stays the last step.
 DEMO_STEPS.push(REPORT_DEMO_STEP);
 

@@ -8,6 +8,7 @@ import { tagsCommand } from '../tags/command.ts';
 import { costCommand } from '../cost/command.ts';
 import { generateRetailer } from '../generate/index.ts';
 import { ingestJsonl } from '../ingest/local-pipeline.ts';
+import { runLocalStreamRules, streamRulesFigures, streamRulesLine } from '../realtime/local-run.ts';
 import { isBatchTable, loadBatchTable } from '../ingest/batch-tables.ts';
 import { IMPORT_FIELDS, importOrders, parseColumnMap } from '../ingest/order-import.ts';
 import { parseDelimiter, type Delimiter } from '../ingest/csv.ts';
@@ -50,7 +51,7 @@ function globals(cmd: Command): GlobalOptions {
 }
 
 /** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","suppressed","byReason"}` with --json. */
-export function printCounts(opts: GlobalOptions, counts: IngestCounts, what: string): void {
+export function printCounts(opts: GlobalOptions, counts: IngestCounts & { readonly streamRules?: unknown }, what: string): void {
   emit(opts, counts, () => {
     process.stdout.write(
       `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}` +
@@ -103,10 +104,15 @@ export function buildProgram(): Command {
     .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
     .argument('<paths...>', 'JSONL files')
     .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
+    .option('--no-stream-rules', 'do not run the stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on what was cleansed')
     .action(async (paths: string[], o, cmd: Command) => {
       const g = globals(cmd);
+      const started = new Date().toISOString();
       const counts = await ingestJsonl(paths, { lakeDir: g.lake, batchSize: o.batchSize });
-      printCounts(g, counts, 'ingest');
+      // The stream rules on what this run cleansed, in event-time order (what the second Kinesis consumer does in AWS).
+      const stream = o.streamRules && counts.clean > 0 ? await runLocalStreamRules({ lakeDir: g.lake, receivedSince: started }) : undefined;
+      printCounts(g, stream ? { ...counts, streamRules: streamRulesFigures(stream) } : counts, 'ingest');
+      if (stream && !g.json) process.stdout.write(`stream rules: ${streamRulesLine(stream)}\n`);
     });
 
   program

@@ -2,7 +2,7 @@
  * Coupon issuer configuration, validated once. Locally from a JSON file (RETAIL_LAKE_COUPONS) or defaults; in
  * Lambda from the environment (lambdas/coupon-issuer/config.ts maps the variables onto the same schema).
  *
- * Example: { "value": 30, "currency": "CNY", "monthlyBudget": 3000, "validDays": 21 }
+ * Example: { "value": 30, "currency": "CNY", "monthlyBudget": 3000, "validDays": 21, "cartRecovery": { "value": 15 } }
  */
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -19,6 +19,19 @@ export const couponConfigSchema = z
     validDays: z.number().int().min(1).max(365).default(30),
     /** Prefix of the redeemable code. */
     codePrefix: z.string().regex(/^[A-Z0-9]{1,6}$/, 'must be 1-6 upper-case letters or digits').default('WB'),
+    /** Coupons for CartAbandoned (stream rule), charged to the same monthly budget with the same one-coupon-per-event rule. */
+    cartRecovery: z
+      .object({
+        enabled: z.boolean().default(true),
+        campaign: z.string().min(1).default('cart-recovery'),
+        /** Face value of one cart-recovery coupon. */
+        value: z.number().positive().default(20),
+        /** Only carts worth at least this much get a coupon. */
+        minCartValue: z.number().nonnegative().default(0),
+        codePrefix: z.string().regex(/^[A-Z0-9]{1,6}$/, 'must be 1-6 upper-case letters or digits').default('CR'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

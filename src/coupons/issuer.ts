@@ -1,6 +1,6 @@
 /**
- * The coupon issuer: a subscriber that turns each HighValueCustomerAtRisk event into one coupon, within a monthly
- * budget. Idempotent by construction: the coupon id is derived from the event id and the store records a coupon
+ * The coupon issuer: a subscriber that turns each HighValueCustomerAtRisk event (win-back) and each CartAbandoned
+ * event (cart recovery, `cartRecovery` in the config) into one coupon, within one monthly budget. Idempotent by construction: the coupon id is derived from the event id and the store records a coupon
  * only if none exists for that event, in the same atomic step that charges the budget. An event delivered twice
  * (EventBridge is at-least-once; the local bus is re-read) gets the answer 'duplicate' the second time.
  *
@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { validateDetail } from '../events/bus.ts';
-import type { HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
+import type { CartAbandoned, HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
 import type { CouponConfig } from './config.ts';
 import type { Coupon } from './schema.ts';
 
@@ -41,23 +41,32 @@ export interface IssuerDeps {
 const DAY_MS = 86_400_000;
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
+function codeAndId(eventId: string, prefix: string): { coupon_id: string; code: string } {
+  const hash = createHash('sha256').update(`coupon\u0000${eventId}`).digest();
+  let code = prefix;
+  for (let i = 0; i < 10; i++) code += CODE_ALPHABET[hash[i]! % CODE_ALPHABET.length];
+  return { coupon_id: `cpn_${hash.subarray(0, 12).toString('hex')}`, code };
+}
+
+function issued(config: CouponConfig, now: Date) {
+  return {
+    currency: config.currency,
+    issued_at: now.toISOString(),
+    valid_until: new Date(now.getTime() + config.validDays * DAY_MS).toISOString().slice(0, 10),
+    budget_period: now.toISOString().slice(0, 7),
+  };
+}
+
 /** The coupon an event calls for (pure: the same event and config give the same coupon id and code). */
 export function couponFor(detail: HighValueCustomerAtRisk, config: CouponConfig, now: Date): Coupon {
-  const hash = createHash('sha256').update(`coupon\u0000${detail.event_id}`).digest();
-  let code = config.codePrefix;
-  for (let i = 0; i < 10; i++) code += CODE_ALPHABET[hash[i]! % CODE_ALPHABET.length];
   return {
-    coupon_id: `cpn_${hash.subarray(0, 12).toString('hex')}`,
-    code,
+    ...codeAndId(detail.event_id, config.codePrefix),
     event_id: detail.event_id,
     customer_key: detail.customer_key,
     member_id: detail.member_id,
     campaign: config.campaign,
     value: config.value,
-    currency: config.currency,
-    issued_at: now.toISOString(),
-    valid_until: new Date(now.getTime() + config.validDays * DAY_MS).toISOString().slice(0, 10),
-    budget_period: now.toISOString().slice(0, 7),
+    ...issued(config, now),
     as_of: detail.as_of,
     clv_365d: detail.clv_365d,
     churn_probability: detail.churn_probability,
@@ -66,14 +75,46 @@ export function couponFor(detail: HighValueCustomerAtRisk, config: CouponConfig,
   };
 }
 
-/** Handles one event: issues a coupon for HighValueCustomerAtRisk, ignores every other detail type. */
+/** The cart-recovery coupon a CartAbandoned event calls for (pure, like couponFor). */
+export function cartCouponFor(detail: CartAbandoned, config: CouponConfig, now: Date): Coupon {
+  return {
+    ...codeAndId(detail.event_id, config.cartRecovery.codePrefix),
+    event_id: detail.event_id,
+    customer_key: detail.customer_key,
+    member_id: detail.member_id,
+    campaign: config.cartRecovery.campaign,
+    value: config.cartRecovery.value,
+    ...issued(config, now),
+    as_of: detail.last_added_at.slice(0, 10),
+    clv_365d: null,
+    churn_probability: null,
+    churn_model_version: null,
+    reasons: detail.reasons,
+  };
+}
+
+/**
+ * Handles one event: a coupon for HighValueCustomerAtRisk, and for CartAbandoned when cart recovery is enabled and
+ * the cart is worth at least its minimum; every other detail type is ignored.
+ */
 export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<IssueOutcome> {
-  if (event.detailType !== 'HighValueCustomerAtRisk') return { status: 'ignored' };
-  const detail = validateDetail('HighValueCustomerAtRisk', event.detail);
-  if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
-  const coupon = couponFor(detail, deps.config, (deps.now ?? (() => new Date()))());
+  const now = (deps.now ?? (() => new Date()))();
+  let coupon: Coupon;
+  if (event.detailType === 'HighValueCustomerAtRisk') {
+    const detail = validateDetail('HighValueCustomerAtRisk', event.detail);
+    if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
+    coupon = couponFor(detail, deps.config, now);
+  } else if (event.detailType === 'CartAbandoned') {
+    const cart = deps.config.cartRecovery;
+    const detail = validateDetail('CartAbandoned', event.detail);
+    if (!cart.enabled || detail.cart_value < cart.minCartValue) return { status: 'ignored', eventId: detail.event_id };
+    if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
+    coupon = cartCouponFor(detail, deps.config, now);
+  } else {
+    return { status: 'ignored' };
+  }
   const status = await deps.store.issue(coupon, { period: coupon.budget_period, limit: deps.config.monthlyBudget });
-  return { status, eventId: detail.event_id, ...(status === 'issued' ? { coupon } : {}) };
+  return { status, eventId: coupon.event_id, ...(status === 'issued' ? { coupon } : {}) };
 }
 
 export interface IssueSummary {

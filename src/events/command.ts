@@ -44,6 +44,12 @@ function summary(e: ListedEvent): string {
       return `${String(d.previous_segment)} -> ${String(d.segment)}`;
     case 'ReplenishmentDue':
       return `order ${String(d.suggested_order_units)} units`;
+    case 'CartAbandoned':
+      return `${(d.skus as string[]).join(', ')} worth ${Number(d.cart_value).toFixed(2)} ${String(d.currency)}`;
+    case 'VipArrived':
+      return `at ${String(d.store_id)} (${(d.vip_reasons as string[]).join(', ')})`;
+    case 'ServiceRecoveryNeeded':
+      return `${String(d.kind)} ${String(d.reference_id)}, sentiment ${Number(d.sentiment).toFixed(2)}`;
   }
 }
 
@@ -55,7 +61,7 @@ export function eventsCommand(o: EventsCommandOptions): ListedEvent[] {
       return;
     }
     process.stdout.write(
-      table(events.map((e) => ({ time: e.time, type: e.detailType, subject: subject(e), as_of: (e.detail as { as_of: string }).as_of, what: summary(e), event_id: e.detail.event_id }))) + '\n',
+      table(events.map((e) => ({ time: e.time, type: e.detailType, subject: subject(e), as_of: (e.detail as { as_of?: string }).as_of ?? '', what: summary(e), event_id: e.detail.event_id }))) + '\n',
     );
     const counts: Record<string, number> = {};
     for (const e of events) counts[e.detailType] = (counts[e.detailType] ?? 0) + 1;

@@ -59,6 +59,11 @@ export function eventDocs(): Map<string, string> {
       '',
       'Rules and thresholds: `src/events/rules.ts` (`--rules FILE` or `RETAIL_LAKE_EVENT_RULES`).',
       '',
+      '**From the stream** (`CartAbandoned`, `VipArrived`, `ServiceRecoveryNeeded`): decided by the stream rules on event time',
+      'with a watermark, during `ingest` and the demo locally, by the Kinesis consumer in AWS; same bus, same source, ids',
+      'that a replay or another arrival order reproduces. `CartAbandoned` is a marketing event (cart-recovery coupon); see',
+      '[docs/realtime.md](../realtime.md). Thresholds: `src/realtime/config.ts` (`RETAIL_LAKE_REALTIME_RULES`).',
+      '',
     ].join('\n'),
   );
   return files;

@@ -112,12 +112,82 @@ export const replenishmentDueSchema = z
   })
   .describe('Forecast demand over the lead time exceeds the stock on hand at a store (emitted by the forecast work).');
 
+const eventTime = z.iso.datetime().describe('Event time (UTC) of the customer event that decided it');
+const streamCustomerKey = z
+  .string()
+  .min(1)
+  .describe('The stitched customer (identity_map.customer_key); for an identifier the identity graph does not know yet, `sk_` + a hash of it');
+
+/** One line of an abandoned cart. */
+export const cartLineSchema = z.object({
+  sku: z.string().min(1),
+  quantity: z.int().positive(),
+  unit_price: z.number().nonnegative().nullable().describe('Current list price of the SKU (products table), null when unknown'),
+});
+
+export const cartAbandonedSchema = z
+  .object({
+    event_id: eventId,
+    customer_key: streamCustomerKey,
+    member_id: memberId,
+    cart_started_at: eventTime.describe('Event time of the first add-to-cart of the cart'),
+    last_added_at: eventTime.describe('Event time of the last add-to-cart; the window runs from here'),
+    window_minutes: z.number().positive().describe('No order from the customer within this many minutes after last_added_at'),
+    lines: z.array(cartLineSchema).min(1),
+    skus: z.array(z.string()).min(1).describe('The SKUs of the lines, in line order'),
+    cart_value: z.number().nonnegative().describe('Sum of quantity * unit_price over the lines with a known price'),
+    currency: z.string().length(3),
+    reasons: z.array(z.object({ rule: z.string(), meaning: z.string() })).describe('Why the event was emitted, in words'),
+    detected_at: z.iso.datetime().describe('Wall-clock time the rule fired (UTC); detected_at - last_added_at - window is the delay'),
+    marketing_channels: marketingChannels,
+  })
+  .describe('A customer added to the cart and placed no order within the configured window (stream rule).');
+
+export const vipArrivedSchema = z
+  .object({
+    event_id: eventId,
+    customer_key: streamCustomerKey,
+    member_id: memberId,
+    store_id: z.string().min(1).describe('Store the customer was identified at'),
+    arrived_at: eventTime.describe('Event time of the first identified event of the visit (store and UTC day)'),
+    identified_by: z.enum(['till', 'app']).describe('A till sale naming the customer, or an app event at the store'),
+    vip_reasons: z.array(z.enum(['top_clv_decile', 'high_value_at_risk'])).min(1),
+    clv_365d: z.number().nullable(),
+    clv_percentile: z.number().min(0).max(100).nullable(),
+    churn_probability: probability.nullable(),
+    scores_as_of: isoDate.describe('As-of date of the customer_scores the VIP status comes from'),
+  })
+  .describe('A top-CLV-decile customer, or a high-value customer at churn risk, was identified in a store (stream rule).');
+
+export const serviceRecoveryNeededSchema = z
+  .object({
+    event_id: eventId,
+    customer_key: streamCustomerKey,
+    member_id: memberId,
+    kind: z.enum(['review', 'ticket']),
+    reference_id: z.string().min(1).describe('review_id or ticket_id'),
+    occurred_at: eventTime,
+    sentiment: probability.describe('P(positive) of the text by the sentiment model (review_scores), or from the stars / satisfaction when the text is not scored yet'),
+    sentiment_from: z.enum(['model', 'rating']).describe('model: review_scores.sentiment_score; rating: (stars - 1) / 4'),
+    threshold: probability.describe('The configured threshold it fell below'),
+    clv_365d: z.number().nullable(),
+    clv_percentile: z.number().min(0).max(100).nullable(),
+    reasons: z.array(z.object({ rule: z.string(), meaning: z.string() })),
+  })
+  .describe('A customer with value posted a review or a service ticket scored below the sentiment threshold (stream rule).');
+
 export const DETAIL_SCHEMAS = {
   CustomerChurnRiskRaised: customerChurnRiskRaisedSchema,
   HighValueCustomerAtRisk: highValueCustomerAtRiskSchema,
   CustomerSegmentChanged: customerSegmentChangedSchema,
   ReplenishmentDue: replenishmentDueSchema,
+  CartAbandoned: cartAbandonedSchema,
+  VipArrived: vipArrivedSchema,
+  ServiceRecoveryNeeded: serviceRecoveryNeededSchema,
 } as const;
+
+/** The detail types the stream rules (src/realtime) publish. */
+export const STREAM_DETAIL_TYPES = ['CartAbandoned', 'VipArrived', 'ServiceRecoveryNeeded'] as const;
 
 export type DetailType = keyof typeof DETAIL_SCHEMAS;
 export const DETAIL_TYPES = Object.keys(DETAIL_SCHEMAS) as DetailType[];
@@ -128,6 +198,9 @@ export type CustomerChurnRiskRaised = z.infer<typeof customerChurnRiskRaisedSche
 export type HighValueCustomerAtRisk = z.infer<typeof highValueCustomerAtRiskSchema>;
 export type CustomerSegmentChanged = z.infer<typeof customerSegmentChangedSchema>;
 export type ReplenishmentDue = z.infer<typeof replenishmentDueSchema>;
+export type CartAbandoned = z.infer<typeof cartAbandonedSchema>;
+export type VipArrived = z.infer<typeof vipArrivedSchema>;
+export type ServiceRecoveryNeeded = z.infer<typeof serviceRecoveryNeededSchema>;
 export type DetailOf<T extends DetailType> = z.infer<(typeof DETAIL_SCHEMAS)[T]>;
 
 /** A domain event before it is put on a bus. */

@@ -9,6 +9,7 @@ import type { Person } from './people.ts';
 import type { Rng } from './rng.ts';
 import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
+import type { RealtimeTruth } from './realtime-truth.ts';
 
 export interface SimContext {
   /** Behaviour draws. */
@@ -38,6 +39,8 @@ export interface SimContext {
   /** Receipt numbers restart every day per store. */
   readonly tillCounters: Int32Array;
   readonly seq: { online: number; ticket: number; review: number; returns: number; coupon: number };
+  /** Ground truth of the stream rules (carts, identified orders and till visits); records, never draws. */
+  readonly truth: RealtimeTruth;
 }
 
 export const yyyymmdd = (d: Day) => d.date.replaceAll('-', '');

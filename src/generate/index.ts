@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { buildDays, MS, retailEvents, TIME_ZONE } from './calendar.ts';
 import { buildCatalog } from './catalog.ts';
 import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
+import { RealtimeTruth } from './realtime-truth.ts';
 import { sortedCounts, writeBatch, writeGroundTruth } from './files.ts';
 import { e164, TILL_DEFAULT_PHONE } from './identity.ts';
 import { buildPeople } from './people.ts';
@@ -124,13 +125,15 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const stock = new StockLedger(o.seed, catalog, days, expectedDailyUnits(catalog, people));
   const injector = new DirtyInjector(o.seed, o.dirtyRate, unknownSkus(o.seed, new Set(catalog.skus.map((s) => s.sku))));
   const sink = new EventSink(o.outDir, days[days.length - 1]!.startMs + MS.day, injector);
-  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink });
+  const truth = new RealtimeTruth();
+  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth });
   await simulation.run(o.onProgress);
   // After the simulation, from streams of its own: every byte written above is the same with or without it.
   const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
 
   const batch = await writeBatch(o.outDir, catalog, stock, days);
   await writeGroundTruth(o.outDir, people, days, sink.dirty);
+  await truth.write(o.outDir);
 
   const t = tablet(o.seed, catalog);
   const customers = people.filter((p) => p.state.purchases > 0).length;
@@ -148,6 +151,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/persons.jsonl',
     'ground_truth/dirty.jsonl',
     'ground_truth/consent.jsonl',
+    'ground_truth/carts.jsonl',
+    'ground_truth/visits.jsonl',
     'manifest.json',
   ];
   const first = days[0]!.date;

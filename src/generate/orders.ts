@@ -175,7 +175,11 @@ export function storeSale(ctx: SimContext, p: Person, sec: number): void {
     couponCode: coupon?.couponId,
   });
   const form = store.legacyTill ? 'local' : 'iso';
-  ctx.sink.emit(ctx.factory.make('pos.sale', formatTimestamp(ms, form), who, payload, { storeId: store.storeId }), ms, tillDelay(ctx, storeIdx, ms));
+  const clean = ctx.sink.emit(ctx.factory.make('pos.sale', formatTimestamp(ms, form), who, payload, { storeId: store.storeId }), ms, tillDelay(ctx, storeIdx, ms));
+  if (who.member_id || who.phone) {
+    if (clean) ctx.truth.order(p.personId, ms);
+    ctx.truth.visit({ person_id: p.personId, store_id: store.storeId, occurred_at: new Date(ms).toISOString(), clean });
+  }
   if (coupon) redeem(ctx, p, ms, coupon.couponId, coupon.campaignId, orderId, who);
   const done: OrderDone = { orderId, lines, ms, net, asMember, online: false, storeIdx, trouble: 0 };
   const worst = Math.min(...lines.map((l) => l.sku.quality));
@@ -198,7 +202,8 @@ function returnItem(ctx: SimContext, p: Person, o: OrderDone, who: Identities): 
   const ms = day.startMs + secondOfDay(rng, 'store', p.habitualHour) * 1000;
   const orderId = `${store.storeId}-${yyyymmdd(day)}-R${String(++ctx.seq.returns).padStart(5, '0')}`;
   const payload = posSalePayload({ orderId, transactionType: 'return', lines: [line], legacyTill: store.legacyTill, paymentMethod: 'other' });
-  ctx.sink.emit(ctx.factory.make('pos.sale', formatTimestamp(ms, store.legacyTill ? 'local' : 'iso'), who, payload, { storeId: store.storeId }), ms);
+  const clean = ctx.sink.emit(ctx.factory.make('pos.sale', formatTimestamp(ms, store.legacyTill ? 'local' : 'iso'), who, payload, { storeId: store.storeId }), ms);
+  if (who.member_id || who.phone) ctx.truth.visit({ person_id: p.personId, store_id: store.storeId, occurred_at: new Date(ms).toISOString(), clean });
   if (rng.chance(0.15)) {
     const unresolved = openTicket(ctx, p, day.index + rng.int(3, 10), 'refund', { orderId, sku: line.sku });
     if (unresolved) o.trouble += 1;
@@ -235,7 +240,7 @@ function placeOnline(ctx: SimContext, p: Person, o: { orderId: string; ms: numbe
   const v2 = channel === 'mini_program' || (channel === 'web' && rng.chance(v2Share(ctx)));
   const payload = v2 ? onlineOrderV2Payload({ ...order, salesChannel: channel === 'mini_program' ? 'mini_program' : 'web' }) : onlineOrderV1Payload(order);
   const storeId = ctx.catalog.online.storeId;
-  sink.emit(factory.make('online.order', isoUtc(ms), who, payload, { version: v2 ? 2 : 1, storeId }), ms);
+  if (sink.emit(factory.make('online.order', isoUtc(ms), who, payload, { version: v2 ? 2 : 1, storeId }), ms)) ctx.truth.order(p.personId, ms);
   if (coupon) redeem(ctx, p, ms, coupon.couponId, coupon.campaignId, orderId, who);
   if (rng.chance(0.025)) {
     const at = ms + rng.int(10, 360) * MS.minute;
@@ -334,9 +339,35 @@ export function appSession(ctx: SimContext, p: Person, sec: number, converting: 
   const session = `s-${rng.hex(16)}`;
   const delay = rng.chance(0.02) ? rng.int(10 * 60, 8 * 3600) * 1000 : 0;
   let t = day.startMs + sec * 1000 + rng.int(0, 999);
+  // Ground truth of the cart: its events as sent (the ISO form has whole seconds) and whether each arrived clean.
+  let cartClean = true;
+  let firstAdd: number | undefined;
+  let lastAdd = 0;
+  let lastAddMs = 0;
+  const sent = (ms: number) => (form === 'epoch_ms' ? ms : Math.floor(ms / 1000) * 1000);
   const ev = (payload: Record<string, unknown>) => {
     t += 2000 + Math.round(rng.exponential(25_000));
-    sink.emit(factory.make('app.behaviour', formatTimestamp(t, form), who, { session_id: session, ...payload }), t, delay);
+    const clean = sink.emit(factory.make('app.behaviour', formatTimestamp(t, form), who, { session_id: session, ...payload }), t, delay);
+    if (payload.action === 'add_to_cart' || payload.action === 'remove_from_cart') cartClean &&= clean;
+    if (payload.action === 'add_to_cart') {
+      firstAdd ??= sent(t);
+      lastAdd = sent(t);
+      lastAddMs = t;
+    }
+    return clean;
+  };
+  const recordCart = (cart: ReadonlyMap<number, number>) => {
+    if (!cart.size || firstAdd === undefined) return;
+    ctx.truth.cart({
+      person_id: p.personId,
+      session_id: session,
+      first_added_at: new Date(firstAdd).toISOString(),
+      last_added_at: new Date(lastAdd).toISOString(),
+      skus: [...cart.keys()].map((i) => catalog.skus[i]!.sku),
+      clean: cartClean,
+      late: delay > 0,
+      lastMs: lastAddMs,
+    });
   };
   const online = catalog.online.index;
   let cat = p.categories.draw(rng);
@@ -374,6 +405,7 @@ export function appSession(ctx: SimContext, p: Person, sec: number, converting: 
   }
   if (!converting) {
     if (cart.size && rng.chance(0.15)) ev({ action: 'checkout', screen: 'checkout' }); // abandoned at checkout
+    recordCart(cart);
     return;
   }
   const items = new Map<number, number>();
@@ -381,10 +413,15 @@ export function appSession(ctx: SimContext, p: Person, sec: number, converting: 
     const got = ctx.stock.take(online, sku, q);
     if (got > 0) items.set(sku, got);
   }
-  if (!items.size) return;
+  if (!items.size) {
+    recordCart(cart); // nothing in stock: no order, the cart is left
+    return;
+  }
   ev({ action: 'checkout', screen: 'checkout' });
   const orderId = nextOnlineOrderId(ctx);
-  ev({ action: 'purchase', order_id: orderId, screen: 'order_confirmation' });
+  const purchaseClean = ev({ action: 'purchase', order_id: orderId, screen: 'order_confirmation' });
+  if (purchaseClean) ctx.truth.order(p.personId, t);
+  recordCart(cart);
   // The order service reports the order itself, on time even when the phone's events come late.
   const orderWho: Identities = p.isMember
     ? { member_id: p.memberId, phone: contactPhone(ctx, p), device_id: device.id }

@@ -13,6 +13,7 @@ import { deviceId } from './identity.ts';
 import { holdsCoupon, memberIds, planCampaigns, runCampaigns, signUp, yearlyTierReview } from './loyalty.ts';
 import { appSession, storeSale, webOrder } from './orders.ts';
 import type { Person } from './people.ts';
+import { RealtimeTruth } from './realtime-truth.ts';
 import { Rng } from './rng.ts';
 import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
@@ -24,6 +25,8 @@ export interface SimulationInput {
   readonly people: readonly Person[];
   readonly stock: StockLedger;
   readonly sink: EventSink;
+  /** Where the stream rules' ground truth is recorded. @default a new RealtimeTruth */
+  readonly truth?: RealtimeTruth;
 }
 
 /** The device id of the in-store tablet and the store that has it (the flagship). */
@@ -64,6 +67,7 @@ export class Simulation {
       tillOutage: tillOutages(input),
       tillCounters: new Int32Array(input.catalog.stores.length),
       seq: { online: 0, ticket: 0, review: 0, returns: 0, coupon: 0 },
+      truth: input.truth ?? new RealtimeTruth(),
     };
     this.campaigns = planCampaigns(input.days);
   }

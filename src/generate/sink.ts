@@ -49,20 +49,24 @@ export class EventSink {
     private readonly injector: DirtyInjector,
   ) {}
 
-  /** Sends one event that happened at occurredMs and reaches the stream delayMs later. */
-  emit(e: Envelope, occurredMs: number, delayMs = 0): void {
+  /**
+   * Sends one event that happened at occurredMs and reaches the stream delayMs later. Returns whether it reaches the
+   * stream clean (in the window, and not damaged; a duplicate's first copy is clean), for the ground truth.
+   */
+  emit(e: Envelope, occurredMs: number, delayMs = 0): boolean {
     const arrival = occurredMs + delayMs;
-    if (arrival >= this.windowEndMs) return; // follow-ups scheduled past the window never happen in it
+    if (arrival >= this.windowEndMs) return false; // follow-ups scheduled past the window never happen in it
     const out = this.injector.apply(e);
     const late = delayMs > 0;
     if (out.resendAfterMs === undefined) {
       this.pending.push(new Pending(arrival, out.line, e.source, e.type, late, out.mark));
-      return;
+      return out.mark === undefined;
     }
     this.pending.push(new Pending(arrival, out.line, e.source, e.type, late, undefined));
     if (arrival + out.resendAfterMs < this.windowEndMs) {
       this.pending.push(new Pending(arrival + out.resendAfterMs, out.line, e.source, e.type, late, out.mark));
     }
+    return true;
   }
 
   /**

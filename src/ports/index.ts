@@ -52,3 +52,19 @@ export interface SuppressionList {
   /** Adds the digests of one erasure (`entryId`: the receipt id), all or nothing. */
   add(entryId: string, digests: readonly string[]): Promise<void>;
 }
+
+/**
+ * Where the stream rules keep their per-customer state (src/realtime/engine.ts) and the live counters the profile
+ * reads: locally a committed lake file and table (src/adapters/local/realtime-state.ts), in AWS items of the profile
+ * DynamoDB table (src/adapters/aws/dynamodb-realtime-state.ts).
+ */
+export interface RealtimeStateStore {
+  /** The watermark the previous batch reached (epoch ms), -Infinity before the first. */
+  watermark(): Promise<number>;
+  /** The saved state of these customers (absent keys: nothing saved yet). */
+  load(customerKeys: readonly string[]): Promise<Map<string, import('../realtime/engine.ts').CustomerState>>;
+  /** Customers whose open cart's window ends at or before `t` (epoch ms). */
+  dueBy(t: number): Promise<string[]>;
+  /** Saves the states (with their live counters and cart timers) and the watermark reached, all or nothing per customer. */
+  save(changes: readonly import('../realtime/process.ts').StateChange[], watermark: number): Promise<void>;
+}

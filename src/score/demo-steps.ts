@@ -79,7 +79,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
   {
     name: 'coupons',
     run: async (ctx) => {
-      const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk)');
+      const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk, CartAbandoned)');
       const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir });
       ctx.summary.coupons = s;
       p.done(`${s.issued} issued, ${s.overBudget} refused by the budget, ${s.noConsent} without marketing consent`);

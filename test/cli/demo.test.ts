@@ -13,8 +13,9 @@ let summary: Record<string, any>;
 
 beforeAll(() => {
   lake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-demo-')), 'lake');
-  // As `npm start` runs on a fresh machine: no RETAIL_LAKE_PII_KEY, so the published development key and its warning.
-  demo = runCli(['demo', '--lake', lake, '--customers', '300', '--days', '60', '--seed', '7', '--json'], { RETAIL_LAKE_PII_KEY: undefined, NODE_ENV: undefined });
+  // As `npm start` runs on a fresh machine (through tsx, the entry point a user starts): no RETAIL_LAKE_PII_KEY, so
+  // the published development key and its warning.
+  demo = runCli(['demo', '--lake', lake, '--customers', '300', '--days', '60', '--seed', '7', '--json'], { RETAIL_LAKE_PII_KEY: undefined, NODE_ENV: undefined }, { entry: 'tsx' });
   expect(demo.status, demo.stderr).toBe(0);
   summary = demo.json() as typeof summary;
 }, 300_000);

@@ -7,10 +7,13 @@ describe('docs/events', () => {
   it('holds one JSON Schema per detail type, matching the zod schemas (run `npx tsx src/events/docs.ts` after a change)', () => {
     const files = eventDocs();
     expect([...files.keys()].filter((f) => f.endsWith('.json')).sort()).toEqual([
+      'docs/events/CartAbandoned.json',
       'docs/events/CustomerChurnRiskRaised.json',
       'docs/events/CustomerSegmentChanged.json',
       'docs/events/HighValueCustomerAtRisk.json',
       'docs/events/ReplenishmentDue.json',
+      'docs/events/ServiceRecoveryNeeded.json',
+      'docs/events/VipArrived.json',
     ]);
     for (const [rel, content] of files) {
       const p = path.resolve(rel);

@@ -7,21 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { generateRetailer } from '../../src/generate/index.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { loadBatchTable } from '../../src/ingest/batch-tables.ts';
 import { trainModels } from '../../src/train/train.ts';
+import { FIXTURE, fixtureDir, lockOf, logOf, readyOf } from './fixture-lake-paths.ts';
 
-export const FIXTURE = { customers: 400, days: 365, seed: 42, asOf: '2025-12-31', horizonDays: 90 } as const;
-const FIXTURE_VERSION = 2; // 2: the generator's consent files (events/consent-*.jsonl) are ingested too
+export { FIXTURE };
 const FIXED_NOW = () => new Date('2026-01-01T06:00:00Z');
-
-function fixtureDir(): string {
-  // One build per test run: the vitest main process is the parent of every test worker.
-  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, run: process.ppid })).digest('hex').slice(0, 12);
-  return path.join(os.tmpdir(), `retail-lake-models-fixture-${key}`);
-}
 
 async function build(dir: string): Promise<void> {
   const landing = path.join(dir, 'landing', 'fixture');
@@ -52,11 +45,29 @@ function removeStale(): void {
   }
 }
 
-/** The shared trained lake (read-only for tests); built by the first caller, awaited by the others. */
+/** Builds the lake into `dir` for a caller that holds `lockOf(dir)`; releases the lock whatever happens. */
+export async function buildHoldingLock(dir: string): Promise<void> {
+  try {
+    removeStale();
+    const tmp = `${dir}.building`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await build(tmp);
+    fs.writeFileSync(path.join(tmp, '.ready'), '');
+    fs.renameSync(tmp, dir);
+  } finally {
+    fs.rmSync(lockOf(dir), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The shared trained lake (read-only for tests). In a whole run the sequencer (test/vitest/sequencer.ts) has started
+ * building it in the background before the first test file starts, and callers wait for it; a file run on its own
+ * under another runner builds it here, the first caller building and the others waiting.
+ */
 export async function trainedLake(): Promise<string> {
   const dir = fixtureDir();
-  if (fs.existsSync(path.join(dir, '.ready'))) return dir;
-  const lock = `${dir}.lock`;
+  if (fs.existsSync(readyOf(dir))) return dir;
+  const lock = lockOf(dir);
   let owner = false;
   try {
     fs.mkdirSync(lock);
@@ -65,21 +76,16 @@ export async function trainedLake(): Promise<string> {
     // someone else is building it
   }
   if (owner) {
-    removeStale();
-    const tmp = `${dir}.building`;
-    fs.rmSync(tmp, { recursive: true, force: true });
-    try {
-      await build(tmp);
-      fs.writeFileSync(path.join(tmp, '.ready'), '');
-      fs.renameSync(tmp, dir);
-    } finally {
-      fs.rmSync(lock, { recursive: true, force: true });
-    }
+    await buildHoldingLock(dir);
     return dir;
   }
-  const deadline = Date.now() + 180_000;
-  while (!fs.existsSync(path.join(dir, '.ready'))) {
-    if (!fs.existsSync(lock) && !fs.existsSync(path.join(dir, '.ready'))) throw new Error(`the shared test lake build failed in another worker (${dir})`);
+  // Just under the hookTimeout (vitest.config.ts), so that a build too slow for it fails with this message.
+  const deadline = Date.now() + 290_000;
+  while (!fs.existsSync(readyOf(dir))) {
+    if (!fs.existsSync(lock) && !fs.existsSync(readyOf(dir))) {
+      const log = fs.existsSync(logOf(dir)) ? `; its output: ${logOf(dir)}` : '';
+      throw new Error(`the shared test lake build failed in another process (${dir})${log}`);
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for the shared test lake at ${dir}`);
     await new Promise((r) => setTimeout(r, 250));
   }

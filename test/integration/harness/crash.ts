@@ -7,30 +7,23 @@
  * logs as bytes — never through src/lake, so a commit module that hid a file from its own readers would not hide it
  * from the harness.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openLakeCatalog } from '../../../src/lake/local-catalog.ts';
+import { cliBundle } from '../../helpers/cli.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
-const BUNDLE = path.join(ROOT, '.cache', 'crash', 'retail-lake.mjs');
 
 /**
- * The CLI bundled once (esbuild, packages external): a child starts in a fraction of tsx's time, which is what makes
- * many kill points affordable. Placed two levels under the repo so the bundle finds sql/ where the sources do.
+ * The CLI bundled once per test run (test/helpers/cli.ts cliBundle: esbuild, packages external): a child starts in a
+ * fraction of tsx's time, which is what makes many kill points affordable.
  */
 export function buildCli(): string {
-  fs.mkdirSync(path.dirname(BUNDLE), { recursive: true });
-  const r = spawnSync(
-    path.join(ROOT, 'node_modules/esbuild/bin/esbuild'),
-    ['bin/retail-lake.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${BUNDLE}`, '--log-level=error'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
-  return BUNDLE;
+  return cliBundle();
 }
 
 export interface Run {
@@ -43,7 +36,7 @@ export interface Run {
 /** Runs the bundled CLI. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
+    const child = spawn(process.execPath, [cliBundle(), ...args], {
       cwd: ROOT,
       env: { ...process.env, RETAIL_LAKE_CRASH_AT: '', RETAIL_LAKE_CRASH_TRACE: '', ...env },
     });

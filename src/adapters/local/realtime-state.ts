@@ -1,0 +1,99 @@
+/**
+ * The local twin of the stream rules' DynamoDB state: every customer's rule state in one lake file
+ * (`realtime/state.json`) and their live counters in the committed table `curated/realtime/live_state/`
+ * (src/realtime/live-state.ts), both written by `flush` in the open lake commit, so a killed run leaves the previous
+ * state, and the events it had published are found by the ledger when the run is repeated.
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import type { RealtimeStateStore } from '../../ports/index.ts';
+import type { CustomerState } from '../../realtime/engine.ts';
+import { RealtimeStateError } from '../../realtime/errors.ts';
+import { writeLocalLiveState, type LiveState } from '../../realtime/live-state.ts';
+import type { StateChange } from '../../realtime/process.ts';
+import { lakeFile, lakeWrite, putLakeFile } from '../../lake/commit.ts';
+
+export const REALTIME_STATE_FILE = 'realtime/state.json';
+
+const time = z.number().nullable().transform((v) => (v === null ? -Infinity : v));
+const stateSchema = z.object({
+  customer_key: z.string().min(1),
+  member_id: z.string().nullable(),
+  last_event_at: time,
+  events_day: z.string(),
+  event_ids_today: z.array(z.string()),
+  lines: z.array(z.object({ id: z.string(), sku: z.string(), quantity: z.number(), at: z.number() })),
+  orders: z.array(z.object({ id: z.string(), at: z.number() })),
+  settled_through: time,
+  visits: z.array(z.string()),
+  feedback: z.array(z.string()),
+});
+const fileSchema = z.object({
+  version: z.literal(1),
+  watermark: time,
+  customers: z.array(z.object({ state: stateSchema, live: z.unknown(), cart_due_at: z.number().nullable() })),
+});
+
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+export class LocalRealtimeState implements RealtimeStateStore {
+  private wm = -Infinity;
+  private readonly byKey = new Map<string, { state: CustomerState; live: LiveState; due: number | null }>();
+
+  private constructor(private readonly lakeDir: string) {}
+
+  /** The saved state (empty before the first run). Throws RealtimeStateError naming the file when it is damaged. */
+  static open(lakeDir: string): LocalRealtimeState {
+    const s = new LocalRealtimeState(lakeDir);
+    const file = lakeFile(lakeDir, REALTIME_STATE_FILE);
+    if (!file) return s;
+    let parsed: z.output<typeof fileSchema>;
+    try {
+      parsed = fileSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (e) {
+      throw new RealtimeStateError(`${REALTIME_STATE_FILE}: not a stream-rules state file (${(e as Error).message.slice(0, 200)}); remove it to start the rules afresh`, { cause: e });
+    }
+    s.wm = parsed.watermark;
+    for (const c of parsed.customers) s.byKey.set(c.state.customer_key, { state: c.state, live: c.live as LiveState, due: c.cart_due_at });
+    return s;
+  }
+
+  async watermark(): Promise<number> {
+    return this.wm;
+  }
+
+  async load(keys: readonly string[]): Promise<Map<string, CustomerState>> {
+    const out = new Map<string, CustomerState>();
+    for (const k of keys) {
+      const e = this.byKey.get(k);
+      // A copy, so a batch that fails before save leaves the saved state as it was.
+      if (e) out.set(k, structuredClone(e.state));
+    }
+    return out;
+  }
+
+  async dueBy(t: number): Promise<string[]> {
+    return [...this.byKey.values()].filter((e) => e.due !== null && e.due <= t).map((e) => e.state.customer_key);
+  }
+
+  async save(changes: readonly StateChange[], watermark: number): Promise<void> {
+    for (const c of changes) this.byKey.set(c.state.customer_key, { state: c.state, live: c.live, due: c.cartDueAt });
+    if (watermark > this.wm) this.wm = watermark;
+  }
+
+  /** Every customer's live counters. */
+  live(): LiveState[] {
+    return [...this.byKey.values()].map((e) => e.live);
+  }
+
+  /** Writes the state file and the live_state table (in the open lake commit, or one of their own). */
+  async flush(): Promise<void> {
+    const customers = [...this.byKey.values()]
+      .sort((a, b) => (a.state.customer_key < b.state.customer_key ? -1 : 1))
+      .map((e) => ({ state: { ...e.state, last_event_at: finite(e.state.last_event_at), settled_through: finite(e.state.settled_through) }, live: e.live, cart_due_at: e.due }));
+    await lakeWrite(this.lakeDir, 'stream rules state', async () => {
+      putLakeFile(this.lakeDir, REALTIME_STATE_FILE, JSON.stringify({ version: 1, watermark: finite(this.wm), customers }) + '\n');
+      await writeLocalLiveState(this.lakeDir, this.live());
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The stream rules against the generator's ground truth (ground_truth/carts.jsonl and visits.jsonl, see
+ * src/generate/realtime-truth.ts): precision and recall of CartAbandoned and VipArrived over a time range.
+ *
+ * Like is compared with like:
+ * - a cart is expected abandoned when every cart event reached the stream clean (a quarantined add changes the cart
+ *   the rule sees; such carts are counted apart), no identified order of the person followed within the window, its
+ *   window ended before the stream's last watermark, and the person did not refuse profiling; an event matches a
+ *   truth cart on the exact time of the last add and the set of SKUs, so identity, timing and content must all agree;
+ * - a visit is expected when the till transaction named the customer and reached the stream clean, and the person is a
+ *   VIP by the rule's own definition (src/realtime/context.ts vipTable) applied to the scores the run used; the person
+ *   is the customer_key holding most of their identifiers in identity_map. One expected event per (customer, store,
+ *   UTC day). So VipArrived recall measures the stream side (identification at the till, identity, store, dedup),
+ *   not the models' notion of value, which the churn and CLV evaluations measure.
+ */
+import fs from 'node:fs';
+import type { CartAbandoned, VipArrived } from '../events/schemas.ts';
+
+export interface TruthCart {
+  readonly person_id: string;
+  readonly session_id: string;
+  readonly first_added_at: string;
+  readonly last_added_at: string;
+  readonly skus: readonly string[];
+  readonly next_order_at: string | null;
+  readonly clean: boolean;
+  readonly late: boolean;
+}
+
+export interface TruthVisit {
+  readonly person_id: string;
+  readonly store_id: string;
+  readonly occurred_at: string;
+  readonly clean: boolean;
+}
+
+export function readJsonl<T>(file: string): T[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+export interface Score {
+  readonly expected: number;
+  readonly published: number;
+  readonly matched: number;
+  readonly precision: number;
+  readonly recall: number;
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b);
+
+/** person_id -> the customer_key holding most of the person's identifiers (ties: the smallest key). */
+export function personKeys(truthRows: readonly (readonly [string, string, string])[], identityMap: Iterable<{ identity_type: string; identity_value: string; customer_key: string }>): Map<string, string> {
+  const keyOf = new Map<string, string>();
+  for (const r of identityMap) keyOf.set(`${r.identity_type}\u0000${r.identity_value}`, r.customer_key);
+  const votes = new Map<string, Map<string, number>>();
+  for (const [type, value, person] of truthRows) {
+    const k = keyOf.get(`${type}\u0000${value}`);
+    if (!k) continue;
+    let m = votes.get(person);
+    if (!m) votes.set(person, (m = new Map()));
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  const out = new Map<string, string>();
+  for (const [person, m] of votes) out.set(person, [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0]);
+  return out;
+}
+
+const cartKey = (lastAddedAt: string, skus: readonly string[]) => `${new Date(lastAddedAt).toISOString()}|${[...skus].sort().join(',')}`;
+
+export interface CartEvaluationInput {
+  readonly truth: readonly TruthCart[];
+  readonly published: readonly CartAbandoned[];
+  readonly windowMinutes: number;
+  /** Only carts whose last add is at or after this (the events the run read). */
+  readonly from: number;
+  /** Only carts whose window ended at or before this (the run's final watermark). */
+  readonly until: number;
+  /** Whether the person refused profiling (the rule publishes nothing about them). */
+  readonly refusedProfiling: (personId: string) => boolean;
+}
+
+export interface CartEvaluation extends Score {
+  /** Truth carts left out because one of their events was quarantined (the rule cannot see the cart as it was). */
+  readonly dirty: number;
+  readonly refused: number;
+  readonly falsePositives: readonly CartAbandoned[];
+  readonly missed: readonly TruthCart[];
+}
+
+export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
+  const w = i.windowMinutes * 60_000;
+  let dirty = 0;
+  let refused = 0;
+  const expected = new Map<string, TruthCart>();
+  for (const c of i.truth) {
+    const last = Date.parse(c.last_added_at);
+    if (last < i.from || last + w > i.until) continue;
+    if (c.next_order_at !== null && Date.parse(c.next_order_at) <= last + w) continue;
+    if (!c.clean) {
+      dirty++;
+      continue;
+    }
+    if (i.refusedProfiling(c.person_id)) {
+      refused++;
+      continue;
+    }
+    expected.set(cartKey(c.last_added_at, c.skus), c);
+  }
+  const published = i.published.filter((e) => {
+    const last = Date.parse(e.last_added_at);
+    return last >= i.from && last + w <= i.until;
+  });
+  const seen = new Set<string>();
+  const falsePositives: CartAbandoned[] = [];
+  for (const e of published) {
+    const k = cartKey(e.last_added_at, e.skus);
+    if (expected.has(k)) seen.add(k);
+    else falsePositives.push(e);
+  }
+  const missed = [...expected].filter(([k]) => !seen.has(k)).map(([, c]) => c);
+  return {
+    expected: expected.size,
+    published: published.length,
+    matched: seen.size,
+    precision: ratio(published.length - falsePositives.length, published.length),
+    recall: ratio(seen.size, expected.size),
+    dirty,
+    refused,
+    falsePositives,
+    missed,
+  };
+}
+
+export interface VisitEvaluationInput {
+  readonly truth: readonly TruthVisit[];
+  readonly published: readonly VipArrived[];
+  readonly personKey: ReadonlyMap<string, string>;
+  readonly isVip: (customerKey: string) => boolean;
+  readonly refusedProfiling: (customerKey: string) => boolean;
+  readonly from: number;
+  readonly until: number;
+}
+
+export interface VisitEvaluation extends Score {
+  readonly dirty: number;
+  /** Identified visits of persons identity_map does not know (no customer key to judge them by). */
+  readonly unmapped: number;
+  readonly falsePositives: readonly VipArrived[];
+  readonly missed: readonly string[];
+}
+
+export function evaluateVisits(i: VisitEvaluationInput): VisitEvaluation {
+  const expected = new Set<string>();
+  let dirty = 0;
+  let unmapped = 0;
+  const inRange = (t: string) => Date.parse(t) >= i.from && Date.parse(t) <= i.until;
+  for (const v of i.truth) {
+    if (!inRange(v.occurred_at)) continue;
+    const key = i.personKey.get(v.person_id);
+    if (!key) {
+      unmapped++;
+      continue;
+    }
+    if (!i.isVip(key) || i.refusedProfiling(key)) continue;
+    if (!v.clean) {
+      dirty++;
+      continue;
+    }
+    expected.add(`${key}|${v.store_id}|${v.occurred_at.slice(0, 10)}`);
+  }
+  // A VIP's day at a store with one clean and one quarantined transaction is still expected (the clean one is seen).
+  const published = i.published.filter((e) => inRange(e.arrived_at));
+  const seen = new Set<string>();
+  const falsePositives: VipArrived[] = [];
+  for (const e of published) {
+    const k = `${e.customer_key}|${e.store_id}|${e.arrived_at.slice(0, 10)}`;
+    if (expected.has(k)) seen.add(k);
+    else falsePositives.push(e);
+  }
+  return {
+    expected: expected.size,
+    published: published.length,
+    matched: seen.size,
+    precision: ratio(published.length - falsePositives.length, published.length),
+    recall: ratio(seen.size, expected.size),
+    dirty,
+    unmapped,
+    falsePositives,
+    missed: [...expected].filter((k) => !seen.has(k)),
+  };
+}

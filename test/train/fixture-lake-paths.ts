@@ -1,0 +1,29 @@
+/**
+ * Where the shared trained-lake fixture (fixture-lake.ts) lives for one test run, and how a build is claimed: kept
+ * free of the pipeline's imports so that the vitest main process (test/vitest/sequencer.ts) can start the build
+ * before the workers need it.
+ */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+
+export const FIXTURE = { customers: 400, days: 365, seed: 42, asOf: '2025-12-31', horizonDays: 90 } as const;
+const FIXTURE_VERSION = 2; // 2: the generator's consent files (events/consent-*.jsonl) are ingested too
+
+/**
+ * One build per test run. `run` is the pid of the vitest main process: the parent of every test worker (the default)
+ * and of the background builder the sequencer starts.
+ */
+export function fixtureDir(run: number = process.ppid): string {
+  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, run })).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `retail-lake-models-fixture-${key}`);
+}
+
+/** Held (a directory, created atomically) by whoever is building `dir`; gone once the build ended either way. */
+export const lockOf = (dir: string): string => `${dir}.lock`;
+/** The background builder's output, named in the error a waiting test throws when that build failed. */
+export const logOf = (dir: string): string => `${dir}.log`;
+export const readyOf = (dir: string): string => path.join(dir, '.ready');
+
+/** Files that use the fixture name its module: how the sequencer knows whether a run needs it. */
+export const FIXTURE_MODULE = 'fixture-lake.ts';

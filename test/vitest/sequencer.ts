@@ -1,0 +1,96 @@
+/**
+ * Test-file order for `vitest run`, and the shared trained lake started before any file needs it.
+ *
+ * Order: longest first, so that the two workers finish together instead of one running a two-minute file alone at
+ * the end; the short unit files that share a worker (isolate: false) after all others. Durations come from test/vitest/durations.json (rewrite it with `RETAIL_LAKE_TEST_DURATIONS=write npx
+ * vitest run`, see durations-reporter.ts); a file missing there (a new one) takes its duration from vitest's local
+ * results cache, and runs first when that has none either (as vitest's own sequencer does with unknown files), so a
+ * new long file never ends up last. A clean CI clone has no results cache: the table is what orders it.
+ *
+ * The shared trained lake (test/train/fixture-lake.ts, a minute or more of CPU): when any file of the run uses it,
+ * a background process starts building it now, beside the first files, instead of inside the first worker that
+ * needs it while the other worker waits for it too. No such file is the first of a worker (unless the run holds
+ * nothing else), so the builder and two workers keep both cores busy and nobody waits while the longest files run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { FIXTURE_MODULE, fixtureDir, lockOf, logOf, readyOf } from '../train/fixture-lake-paths.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const DURATIONS_FILE = path.join(import.meta.dirname, 'durations.json');
+const BUILDER = path.join(ROOT, 'test/train/build-fixture-lake.ts');
+
+/** Seconds per test file (repo-relative path with forward slashes). */
+export function readDurations(): Record<string, number> {
+  try {
+    return JSON.parse(fs.readFileSync(DURATIONS_FILE, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+const rel = (file: string): string => path.relative(ROOT, file).split(path.sep).join('/');
+
+function usesFixture(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').includes(FIXTURE_MODULE);
+  } catch {
+    return false;
+  }
+}
+
+let builder: ChildProcess | undefined;
+
+/** Starts building the shared trained lake for this run (the workers' parent is this process) unless it exists. */
+export function startFixtureBuild(): void {
+  if (builder) return;
+  const dir = fixtureDir(process.pid);
+  if (fs.existsSync(readyOf(dir))) return;
+  try {
+    fs.mkdirSync(lockOf(dir));
+  } catch {
+    return; // already being built
+  }
+  const log = fs.openSync(logOf(dir), 'w');
+  builder = spawn(process.execPath, ['--import', 'tsx', BUILDER, dir], { cwd: ROOT, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  builder.on('exit', () => {
+    // A builder killed by a signal cannot release the lock itself; the waiting tests then fail at once, naming the log.
+    if (!fs.existsSync(readyOf(dir))) fs.rmSync(lockOf(dir), { recursive: true, force: true });
+  });
+  builder.unref();
+  process.once('exit', () => {
+    // The run ended (or was stopped) before the lake was ready: stop the builder and leave no lock behind.
+    if (!builder || builder.exitCode !== null || builder.signalCode !== null) return;
+    builder.kill('SIGKILL');
+    for (const p of [lockOf(dir), `${dir}.building`]) fs.rmSync(p, { recursive: true, force: true });
+  });
+}
+
+export default class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const table = readDurations();
+    const cache = this.ctx.cache;
+    const estimate = (spec: TestSpecification): number => {
+      const known = table[rel(spec.moduleId)];
+      if (known !== undefined) return known;
+      const cached = cache.getFileTestResults(`${spec.project.name}:${rel(spec.moduleId)}`);
+      return cached ? cached.duration / 1000 : Number.POSITIVE_INFINITY;
+    };
+    const byLength = [...files]
+      .map((spec) => ({ spec, seconds: estimate(spec), fixture: usesFixture(spec.moduleId) }))
+      .sort((a, b) => b.seconds - a.seconds || a.spec.moduleId.localeCompare(b.spec.moduleId));
+    if (byLength.some((f) => f.fixture)) startFixtureBuild();
+    // The first file of each worker is one that does not need the shared lake (when the run has such files): the
+    // builder and the two workers then keep both cores busy, and the first user of the lake starts a long file later.
+    const workers = Math.max(1, Number(this.ctx.config.maxWorkers) || 1);
+    // Files of a project with isolate: false (vitest.config.ts) go last and together: vitest hands a worker that
+    // ran one the next only while the queue's next file is one of them too.
+    const isolated = byLength.filter((f) => f.spec.project.config.isolate !== false);
+    const shared = byLength.filter((f) => f.spec.project.config.isolate === false);
+    const head = isolated.filter((f) => !f.fixture).slice(0, workers);
+    return [...head, ...isolated.filter((f) => !head.includes(f)), ...shared].map((f) => f.spec);
+  }
+}
