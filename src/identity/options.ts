@@ -30,6 +30,7 @@ const limit = z.int().min(1).max(1_000_000);
 const optionsSchema = z.object({
   asOf: z.iso.date().optional(),
   maxLinks: z.partialRecord(z.enum(IDENTITY_TYPES), limit).optional(),
+  knownHubs: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a snake_case table name').optional(),
 });
 
 export interface IdentityOptions {
@@ -37,11 +38,26 @@ export interface IdentityOptions {
   readonly asOf?: string;
   /** Over-merge guard limits per kind of linked identifier; merged over DEFAULT_MAX_LINKS. */
   readonly maxLinks?: Partial<Record<IdentityType, number>>;
+  /**
+   * A table of identifiers already known to be shared (identity_type, identity_value, over_limit), set aside as hubs
+   * whatever their link counts in the data used. A resolution as of a past day passes the hubs that all the data
+   * shows: a till's default phone typed for 9 members over the year has met only 3 by July, within the member_id
+   * limit, and would otherwise glue those 3 people into one customer. @default none
+   */
+  readonly knownHubs?: string;
 }
 
 export interface ResolvedOptions {
   readonly asOf?: string;
   readonly maxLinks: Readonly<Record<IdentityType, number>>;
+  readonly knownHubs?: string;
+}
+
+/** The relation of known hubs, or an empty one of the same shape (portable Trino/DuckDB). */
+export function knownHubsRelation(table: string | undefined): string {
+  return table === undefined
+    ? 'select cast(null as varchar) as identity_type, cast(null as varchar) as identity_value, cast(null as varchar) as over_limit where false'
+    : `select identity_type, identity_value, over_limit from ${table}`;
 }
 
 export function resolveOptions(o: IdentityOptions = {}): ResolvedOptions {
@@ -50,7 +66,7 @@ export function resolveOptions(o: IdentityOptions = {}): ResolvedOptions {
     const i = r.error.issues[0]!;
     throw new IdentityOptionsError(`identity option ${i.path.join('.')}: ${i.message} (received ${JSON.stringify(o)})`);
   }
-  return { asOf: r.data.asOf, maxLinks: { ...DEFAULT_MAX_LINKS, ...r.data.maxLinks } };
+  return { asOf: r.data.asOf, maxLinks: { ...DEFAULT_MAX_LINKS, ...r.data.maxLinks }, knownHubs: r.data.knownHubs };
 }
 
 /** Parses `member_id=3,device_id=5` (the CLI's --max-links) into limits. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { IDENTITY_TYPES, identityColumn } from '../contract/index.ts';
 import type { SqlEngine } from '../ports/index.ts';
 import { IdentityError } from './errors.ts';
-import { IDENTITY_SOURCES, resolveOptions, type IdentityOptions } from './options.ts';
+import { IDENTITY_SOURCES, knownHubsRelation, resolveOptions, type IdentityOptions } from './options.ts';
 
 /**
  * Where the step files live in the repository. A Lambda bundle carries them elsewhere and passes `sqlDir`. (This
@@ -127,7 +127,7 @@ async function count(engine: SqlEngine, sql: string): Promise<number> {
  */
 export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdentityOptions = {}): Promise<SqlIdentityResolution> {
   const started = Date.now();
-  const opts = resolveOptions({ asOf: options.asOf, maxLinks: options.maxLinks });
+  const opts = resolveOptions({ asOf: options.asOf, maxLinks: options.maxLinks, knownHubs: options.knownHubs });
   const sources = options.sources ?? IDENTITY_SOURCES;
   const bad = sources.find((s) => !SOURCE_NAME.test(s));
   if (bad !== undefined) throw new IdentityError(`identity source ${JSON.stringify(bad)} is not a snake_case table name`);
@@ -142,6 +142,7 @@ export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdenti
     occurrences: KINDS.map(
       (k) => `select row_id, '${k.type}' as identity_type, ${k.column} as identity_value, first_seen_at, ${k.rank} as kind_rank from ${w.rows} where ${k.column} is not null`,
     ).join('\n    union all\n    '),
+    known_hubs: knownHubsRelation(opts.knownHubs),
     limit_case: `case other_type ${KINDS.map((k) => `when '${k.type}' then ${opts.maxLinks[k.type]}`).join(' ')} end`,
     occurrences_table: w.occurrences,
     nodes_table: w.nodes,

@@ -21,7 +21,7 @@ import { DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBIntegerVect
 import { IDENTITY_TYPES, identityColumn, type IdentityType } from '../contract/index.ts';
 import { sqlString } from '../adapters/local/duckdb.ts';
 import { IdentityError } from './errors.ts';
-import { resolveOptions, type IdentityOptions } from './options.ts';
+import { knownHubsRelation, resolveOptions, type IdentityOptions } from './options.ts';
 import { UnionFind } from './union-find.ts';
 
 /** Session table holding the resolved map: identity_type, identity_value, customer_key, first_seen_at. */
@@ -147,16 +147,26 @@ export async function resolveIdentities(
       over_limit as (
         select node, other_type, links from link_counts where links > ${limitCase}
       ),
-      hub_nodes as (
+      over_limit_nodes as (
         select node, string_agg(other_type || '=' || links, ',' order by other_type) as over_limit
         from over_limit
         group by node
       ),
+      known_nodes as (
+        select n.node, k.over_limit
+        from (${knownHubsRelation(opts.knownHubs)}) as k
+        join identity_nodes as n on n.identity_type = k.identity_type and n.identity_value = k.identity_value
+      ),
+      hub_nodes as (
+        select coalesce(o.node, k.node) as node, coalesce(o.over_limit, k.over_limit) as over_limit
+        from over_limit_nodes as o
+        full outer join known_nodes as k on k.node = o.node
+      ),
       hub_links as (
-        select c.node, sum(c.links) as linked_identities
-        from link_counts as c
-        join hub_nodes as h on h.node = c.node
-        group by c.node
+        select h.node, coalesce(sum(c.links), 0) as linked_identities
+        from hub_nodes as h
+        left join link_counts as c on c.node = h.node
+        group by h.node
       )
       select n.identity_type, n.identity_value, l.linked_identities, h.over_limit, n.first_seen_at, h.node
       from hub_nodes as h

@@ -2,6 +2,8 @@
  * The local ingest pipeline: the same cleanser handler the Lambda runs, wired to local adapters (Parquet files via
  * DuckDB, an in-memory dedup store seeded from the lake).
  */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { createCleanser, type Cleanser } from '../cleanse/cleanser.ts';
 import { createPii, type Pii } from '../cleanse/pii.ts';
 import { addCounts, emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
@@ -12,6 +14,7 @@ import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
 import { withLakeCommit, type LakeCommit } from '../lake/commit.ts';
+import { SUPPRESSED_COUNTS_DIR } from '../lake/layout.ts';
 import { LocalSuppressionList } from '../adapters/local/suppression-list.ts';
 import { createSuppressionCheck, type SuppressionCheck } from '../cleanse/suppression.ts';
 
@@ -60,6 +63,10 @@ async function ingestIn(files: readonly string[], opts: IngestOptions, commit: L
       onProgress: opts.onProgress,
     });
     await sink.commit();
+    if (total.suppressed > 0) {
+      const file = commit.stage(`${SUPPRESSED_COUNTS_DIR}/dt=${day}/counts-${randomUUID()}.json`);
+      fs.writeFileSync(file, `${JSON.stringify({ records: total.suppressed })}\n`);
+    }
   } finally {
     sink.close();
   }

@@ -13,3 +13,10 @@ export function tableDir(lakeDir: string, t: TableDef | string): string {
 }
 
 export const ZONES = ['raw', 'curated', 'quarantine'] as const;
+
+/**
+ * Counts of records routed to `suppressed` (an erased person's, never stored), one small JSON file per ingest run
+ * under <this>/dt=<day received>/, {"records": n}: the raw zone keeps no line of them, so the report's reconciliation
+ * (received = clean + quarantined + duplicates + suppressed) reads them from here. Counts only, no personal data.
+ */
+export const SUPPRESSED_COUNTS_DIR = 'raw/suppressed';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventDayFiles } from '../adapters/local/event-bus.ts';
-import { boundRows, columnNames, isMaterialised, num, numOrNull, occurredDaySql, rawRecordsPerDay, strOrNull } from './lake-read.ts';
+import { boundRows, columnNames, isMaterialised, num, numOrNull, occurredDaySql, rawRecordsPerDay, strOrNull, suppressedRecords } from './lake-read.ts';
 
 /** A section whose table is not in the lake yet: what is missing and the command that makes it. */
 export interface Missing {
@@ -29,7 +29,11 @@ export interface DayCount {
 }
 
 export interface PipelineSection {
-  readonly totals: { raw: number; clean: number; orderLines: number; quarantined: number; duplicates: number | null };
+  /**
+   * received = clean + quarantined + duplicates + suppressed: raw counts the stream records the raw zone holds;
+   * suppressed, an erased person's records routed away before the raw zone (src/lake/layout.ts SUPPRESSED_COUNTS_DIR).
+   */
+  readonly totals: { received: number; raw: number; clean: number; orderLines: number; quarantined: number; duplicates: number | null; suppressed: number };
   /** Days from the first to the last day of clean data. */
   readonly byDay: readonly DayCount[];
   /** Records dated outside the charted days (counted in totals). */
@@ -232,7 +236,8 @@ async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: s
     [limit],
   );
   const raw = new Map([...rawRecordsPerDay(lakeDir)].filter(([d]) => d <= limit));
-  if (!clean.size && !lines.size && !quarantine.length && !raw.size) return missing('curated_events', RUN.ingest);
+  const suppressed = suppressedRecords(lakeDir, limit);
+  if (!clean.size && !lines.size && !quarantine.length && !raw.size && !suppressed) return missing('curated_events', RUN.ingest);
 
   const quarantinedByDay = new Map<string, number>();
   const byReason = new Map<string, number>();
@@ -259,7 +264,7 @@ async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: s
   );
   return {
     available: true,
-    totals: { ...totals, duplicates: totals.raw > 0 && duplicates >= 0 ? duplicates : null },
+    totals: { ...totals, received: totals.raw + suppressed, duplicates: totals.raw > 0 && duplicates >= 0 ? duplicates : null, suppressed },
     byDay: byDay.filter(inRange),
     uncharted: { raw: sum(outside, 'raw'), quarantined: sum(outside, 'quarantined') },
     byReason: [...byReason].map(([reason, records]) => ({ reason, records })).sort((a, b) => b.records - a.records || a.reason.localeCompare(b.reason)),

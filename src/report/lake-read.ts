@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { readerRows } from '../adapters/local/duckdb.ts';
-import { lakeRel } from '../lake/commit.ts';
+import { lakeFiles, lakeRel } from '../lake/commit.ts';
+import { SUPPRESSED_COUNTS_DIR } from '../lake/layout.ts';
 import { hasParquet, rawFiles } from '../lake/table-files.ts';
 
 /** Whether curated/<name>/ holds Parquet files (a table the pipeline materialised, not only its defining view). */
@@ -104,4 +105,15 @@ export function rawRecordsPerDay(lakeDir: string): Map<string, number> {
     }
   }
   return out;
+}
+
+/** Records routed to `suppressed` by ingest runs received on or before `limit` (dt= of SUPPRESSED_COUNTS_DIR). */
+export function suppressedRecords(lakeDir: string, limit: string): number {
+  let n = 0;
+  for (const p of lakeFiles(lakeDir, SUPPRESSED_COUNTS_DIR, '.json')) {
+    const received = /dt=(\d{4}-\d{2}-\d{2})/.exec(lakeRel(lakeDir, p))?.[1];
+    if (received !== undefined && received > limit) continue;
+    n += Number((JSON.parse(fs.readFileSync(p, 'utf8')) as { records?: unknown }).records ?? 0);
+  }
+  return n;
 }

@@ -94,10 +94,11 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
       'Records per zone by day (dated by when they occurred; raw by its occurred_at where readable) and quarantined records by reason code.',
       body(d.pipeline, (p) => {
         const kpis = [
-          kpi(int(p.totals.raw), 'raw records received'),
+          kpi(int(p.totals.received), 'stream records received'),
           kpi(int(p.totals.clean), 'clean events (curated)'),
           kpi(int(p.totals.quarantined), `quarantined (${pct(p.totals.raw ? p.totals.quarantined / p.totals.raw : null)})`),
           kpi(int(p.totals.duplicates), 'duplicates dropped'),
+          kpi(int(p.totals.suppressed), 'suppressed (erased people)'),
           kpi(int(p.totals.orderLines), 'order lines (curated)'),
         ].join('');
         const fresh = tableHtml(
@@ -108,7 +109,9 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
         const note = un
           ? `<p class="sub">${int(p.uncharted.raw)} raw and ${int(p.uncharted.quarantined)} quarantined records are dated outside the clean data's days (implausible or unreadable timestamps): counted above, not drawn.</p>`
           : '';
-        return `<div class="kpis">${kpis}</div>${note}<div class="grid2"><div>${chart('chart-zones')}</div><div>${
+        const reconciled = p.totals.duplicates !== null && p.totals.received === p.totals.clean + p.totals.quarantined + p.totals.duplicates + p.totals.suppressed;
+        const reconciliation = `<p class="sub">Reconciliation: received ${int(p.totals.received)} = clean ${int(p.totals.clean)} + quarantined ${int(p.totals.quarantined)} + duplicates ${int(p.totals.duplicates)} + suppressed ${int(p.totals.suppressed)} ${reconciled ? '✓' : '✗ does not add up'}</p>`;
+        return `<div class="kpis">${kpis}</div>${reconciliation}${note}<div class="grid2"><div>${chart('chart-zones')}</div><div>${
           charts['chart-quarantine'] ? chart('chart-quarantine') : '<p class="sub">No quarantined records.</p>'
         }</div></div><h3>Freshness by source</h3>${fresh}`;
       }),

@@ -15,6 +15,7 @@ import {
   replaceParquetDir,
   resolveIdentities,
   writeIdentityTables,
+  RESOLVED_HUBS_TABLE,
   RESOLVED_MAP_TABLE,
   type IdentityResolution,
 } from '../identity/index.ts';
@@ -77,12 +78,18 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
     const asOf = requested ?? latest;
 
     let t0 = Date.now();
+    let knownHubs: string | undefined;
     if (asOf < latest) {
       // The snapshot is back-dated: identity_map in the lake still reflects all data.
       await resolveIdentities(conn, { maxLinks: opts.maxLinks });
       await writeIdentityTables(conn, opts.lakeDir);
+      // An identifier all the data shows to be shared (a till's default phone) is set aside as of the past day too,
+      // although by then it may have met few enough people to pass the guard: used, it glues those people into one
+      // customer, whose consent, tags and scores then mix theirs (a refusal one of them made gates the others).
+      knownHubs = 'identity_hubs_known';
+      await conn.run(`create or replace table ${knownHubs} as select identity_type, identity_value, over_limit from ${RESOLVED_HUBS_TABLE}`);
     }
-    const identity = await resolveIdentities(conn, { asOf, maxLinks: opts.maxLinks });
+    const identity = await resolveIdentities(conn, { asOf, maxLinks: opts.maxLinks, knownHubs });
     if (asOf >= latest) await writeIdentityTables(conn, opts.lakeDir);
     lap('identity', t0);
 

@@ -177,6 +177,32 @@ describe('resolveIdentitiesSql on hand-built graphs', () => {
     expect(new Set(all.map.values())).toEqual(new Set([ck('member_id', 'M1')]));
   });
 
+  it('sets aside, as of a past day, an identifier that all the data shows to be shared, though it was within the limit then', async () => {
+    // A till's default phone, typed for a different member on each of five days; the member_id limit is 3.
+    await load('events', [
+      ...['M1', 'M2', 'M3', 'M4', 'M5'].map((m, i) => ({ at: `2024-01-0${i + 1} 10:00:00`, member_id: m, phone_hash: 'till' })),
+      { at: '2024-01-01 11:00:00', member_id: 'M1', email_hash: 'e1' },
+    ]);
+    // As of 2 January the phone has met two members: the guard alone lets it glue them into one customer.
+    const guardOnly = await bothPaths({ asOf: '2024-01-02' });
+    expect(guardOnly.map.get('member_id:M2')).toBe(ck('member_id', 'M1'));
+    await resolveIdentities(conn, {}, SOURCES);
+    await conn.run(`create or replace table known_hubs as select identity_type, identity_value, over_limit from ${RESOLVED_HUBS_TABLE}`);
+    const { map, sql } = await bothPaths({ asOf: '2024-01-02', knownHubs: 'known_hubs' });
+    expect(map).toEqual(
+      new Map([
+        ['email:e1', ck('member_id', 'M1')],
+        ['member_id:M1', ck('member_id', 'M1')],
+        ['member_id:M2', ck('member_id', 'M2')],
+      ]),
+    );
+    expect(sql.hubs).toBe(1);
+    // Reported with its links as of the day and the kinds over the limit in all the data.
+    expect(await hubRows(TARGETS.hubs)).toEqual([
+      { identity_type: 'phone', identity_value: 'till', linked_identities: 2, over_limit: 'member_id=5', first_seen_at: '2024-01-01 10:00:00' },
+    ]);
+  });
+
   it('keeps day-1 keys on day 2, except where two day-1 customers merged, which take the earlier anchor’s key', async () => {
     const day1: Sighting[] = [
       { at: '2024-01-01 10:00:00', member_id: 'M1', phone_hash: 'p1' },

@@ -7,6 +7,11 @@ import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { collectReportData, RUN, type ReportData } from '../../src/report/data.ts';
 import { refreshTags } from '../../src/tags/refresh.ts';
+import { createPii } from '../../src/cleanse/pii.ts';
+import { DEVELOPMENT_PII_KEY } from '../../src/config/local.ts';
+import { erasePeople } from '../../src/privacy/erase.ts';
+import { buildCharts } from '../../src/report/charts.ts';
+import { reportBody } from '../../src/report/render.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/events/small.jsonl');
 let lake: string;
@@ -146,5 +151,39 @@ describe('collectReportData', () => {
       { period: '2025-03-02', forecast: null, lower: null, upper: null, actual: 4 },
       { period: '2025-03-03', forecast: 5, lower: 3, upper: 7, actual: 6 },
     ]);
+  });
+});
+
+describe('collectReportData after an erasure', () => {
+  let erased: string;
+  beforeAll(async () => {
+    erased = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-report-suppressed-'));
+    await ingestJsonl([FIXTURE], { lakeDir: erased });
+    await erasePeople({ lakeDir: erased, selectors: [{ kind: 'member_id', value: 'M1' }], piiKey: DEVELOPMENT_PII_KEY, pii: createPii({ piiKey: DEVELOPMENT_PII_KEY, defaultPhoneRegion: 'CN' }) });
+  }, 60_000);
+  afterAll(() => fs.rmSync(erased, { recursive: true, force: true }));
+
+  it('counts the erased person’s records that arrive again as suppressed: received = clean + quarantined + duplicates + suppressed', async () => {
+    // The same six records again, in a file of another name (the raw zone keeps one copy per file name and content):
+    // M1's three (pos-1 twice, app-1) are suppressed, the other three are duplicates.
+    const file = path.join(erased, 'again.jsonl');
+    fs.copyFileSync(FIXTURE, file);
+    const again = await ingestJsonl([file], { lakeDir: erased });
+    expect(again.suppressed).toBe(3);
+    const cat = await openLakeCatalog(erased);
+    let data: ReportData;
+    try {
+      data = await collectReportData(cat.conn, { lakeDir: erased });
+    } finally {
+      cat.close();
+    }
+    const pipeline = available(data.pipeline);
+    expect(pipeline.totals.suppressed).toBe(again.suppressed);
+    // The lake still holds the three records of the first run that were not M1's, and the second run's three others.
+    expect(pipeline.totals.received).toBe(3 + again.received);
+    const { received, clean, quarantined, duplicates, suppressed } = pipeline.totals;
+    expect(received).toBe(clean + quarantined + duplicates! + suppressed);
+    const html = reportBody(data, buildCharts(data));
+    expect(html).toContain(`Reconciliation: received ${received} = clean ${clean} + quarantined ${quarantined} + duplicates ${duplicates} + suppressed ${suppressed} ✓`);
   });
 });

@@ -9,7 +9,7 @@ export function sampleReport(text = 'Champions'): ReportData {
     asOf: null,
     pipeline: {
       available: true,
-      totals: { raw: 10, clean: 7, orderLines: 4, quarantined: 2, duplicates: 1 },
+      totals: { received: 10, raw: 10, clean: 7, orderLines: 4, quarantined: 2, duplicates: 1, suppressed: 0 },
       byDay: [
         { day: '2025-03-01', raw: 6, clean: 4, orderLines: 2, quarantined: 1 },
         { day: '2025-03-02', raw: 4, clean: 3, orderLines: 2, quarantined: 1 },
