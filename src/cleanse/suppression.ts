@@ -43,7 +43,7 @@ export function rawIdentities(pii: Pii, text: string): Record<string, string> | 
   try {
     obj = JSON.parse(text);
   } catch {
-    return undefined;
+    return salvagedIdentities(pii, text);
   }
   const ids = (obj as { identities?: unknown } | null)?.identities;
   if (ids === null || typeof ids !== 'object' || Array.isArray(ids)) return undefined;
@@ -53,6 +53,28 @@ export function rawIdentities(pii: Pii, text: string): Record<string, string> | 
     if (typeof v === 'string') raw[t] = v;
   }
   return pii.identities(raw).ids;
+}
+
+/** `"member_id": "M1"` and the like: an identity field with a complete string value, wherever it stands. */
+const IDENTITY_FIELD = new RegExp(`"(${IDENTITY_TYPES.join('|')})"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`, 'g');
+
+/**
+ * The identities of a record that is not valid JSON (a truncated line, a broken escape): every identity field whose
+ * value survived whole. An erased person's torn record is still theirs; it must not reach the quarantine zone.
+ */
+function salvagedIdentities(pii: Pii, text: string): Record<string, string> | undefined {
+  const raw: Partial<Record<IdentityType, string>> = {};
+  for (const m of text.matchAll(IDENTITY_FIELD)) {
+    const t = m[1] as IdentityType;
+    if (raw[t] !== undefined) continue;
+    try {
+      const v: unknown = JSON.parse(m[2]!);
+      if (typeof v === 'string') raw[t] = v;
+    } catch {
+      // not a JSON string after all: nothing to salvage from this field
+    }
+  }
+  return Object.keys(raw).length ? pii.identities(raw).ids : undefined;
 }
 
 export function createSuppressionCheck(config: PiiConfig, digests: ReadonlySet<string>): SuppressionCheck {

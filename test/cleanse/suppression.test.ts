@@ -37,6 +37,25 @@ describe('suppression in cleanseBatch', () => {
     expect([...dedup.keys].sort()).toEqual(['pos:c', 'pos:d']);
   });
 
+  it('suppresses a torn (truncated) record of an erased person, which would otherwise be quarantined with their phone in it', async () => {
+    const erasedPhone = pii.hash('phone', '+8613800138000')!;
+    const check = createSuppressionCheck({ piiKey }, new Set([suppressionDigest(piiKey, 'phone_hash', erasedPhone)]));
+    const whole = JSON.stringify(event('pos.sale.v1', (e) => ((e.event_id = 'torn'), (e.identities = { phone: '138-0013-8000' }))));
+    const other = JSON.stringify(event('pos.sale.v1', (e) => ((e.event_id = 'torn-other'), (e.identities = { phone: '139 0000 0000' }))));
+    // Cut after the identities (as the generator's malformed_json records are), and one cut inside the phone itself.
+    const cutAfter = (line: string) => line.slice(0, line.indexOf('"identities"') + 60);
+    const insidePhone = whole.slice(0, whole.indexOf('138-0013') + 6);
+    const records = [rec(cutAfter(whole), 'o:1'), rec(cutAfter(other), 'o:2'), rec(insidePhone, 'o:3')];
+    expect(() => JSON.parse(records[0]!.data)).toThrow();
+    const sink = new MemorySink();
+    const r = await cleanseBatch(records, { cleanser: createCleanser({ piiKey }), sink, dedup: new MemoryDedup(), suppression: check });
+    // The torn record of the erased phone is suppressed; a torn record of someone else and one whose phone was cut
+    // in half (no whole identifier left to match) are quarantined as malformed, as before.
+    expect(r.dispositions).toEqual(['suppressed', 'quarantined', 'quarantined']);
+    expect(r.counts).toMatchObject({ received: 3, clean: 0, quarantined: 2, duplicates: 0, suppressed: 1 });
+    expect(sink.rows<{ raw_payload: string }>('quarantine_events').map((q) => q.raw_payload)).not.toContain(records[0]!.data.toString('utf8'));
+  });
+
   it('rejects a key shorter than 16 characters', () => {
     expect(() => createSuppressionCheck({ piiKey: 'short' }, new Set(['x']))).toThrow(/at least 16 characters/);
   });
