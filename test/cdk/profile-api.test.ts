@@ -11,6 +11,7 @@ import { buildTestApp } from './app.ts';
 const prod = buildTestApp();
 const ingest = prod.template('ingest');
 const predict = prod.template('predict');
+const lake = prod.template('lake');
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 const policiesOf = (t: Template, roleLogicalIdPrefix: string): Statement[] =>
@@ -59,7 +60,8 @@ describe('profile API: stage', () => {
 
 describe('profile API: function and table', () => {
   it('stores profiles under customer_key and sk, on demand, encrypted with a customer key, with point-in-time recovery', () => {
-    ingest.hasResourceProperties('AWS::DynamoDB::Table', {
+    // In the lake stack, below the scorer (predict), the API and the erasure (ingest) that use it.
+    lake.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: PROFILE_TABLE.sortKey, KeyType: 'RANGE' },
@@ -71,19 +73,19 @@ describe('profile API: function and table', () => {
   });
 
   it('gives the function the table, the PII secret and read-only access: Query and GetItem, no write', () => {
-    const table = logicalId(ingest, 'AWS::DynamoDB::Table', 'ProfilesTable');
+    const table = logicalId(lake, 'AWS::DynamoDB::Table', 'ProfilesTable');
     const fnId = Object.entries(ingest.findResources('AWS::Lambda::Function')).find(([, f]) => JSON.stringify(f).includes('PROFILE_TABLE'))![0];
     const fn = ingest.findResources('AWS::Lambda::Function')[fnId] as { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } } };
     const vars = fn.Properties.Environment.Variables;
     expect(Object.keys(vars)).toEqual(expect.arrayContaining(Object.keys(profileApiEnv.shape)));
-    expect(vars.PROFILE_TABLE).toEqual({ Ref: table });
+    expect(JSON.stringify(vars.PROFILE_TABLE)).toMatch(new RegExp(`Fn::ImportValue.*${table}`));
     expect(JSON.stringify(vars.PII_SECRET_ID)).toContain('PiiKeySecret');
     const granted = actions(policiesOf(ingest, fn.Properties.Role['Fn::GetAtt'][0]!));
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'secretsmanager:GetSecretValue']));
     expect(granted.filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
   });
 
-  it('lets the scheduled scorer write profiles: PROFILE_TABLE names the ingest stack table, BatchWriteItem granted', () => {
+  it('lets the scheduled scorer write profiles: PROFILE_TABLE names the lake stack table, BatchWriteItem granted', () => {
     const scorer = Object.values(predict.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('LEDGER_TABLE')) as {
       Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } };
     };
