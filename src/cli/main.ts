@@ -104,7 +104,9 @@ export function buildProgram(): Command {
     .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
     .argument('<paths...>', 'JSONL files')
     .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
-    .option('--no-stream-rules', 'do not run the stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on what was cleansed')
+    // Opt-in until the rules keep their own mark of what they have processed: a run killed after the ingest commit
+    // and before the rules' would leave the rerun (all duplicates) nothing to run them on (issue 16 notes).
+    .option('--stream-rules', 'also run the stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on what this run cleansed (not yet crash-safe: a killed run loses its rule decisions)')
     .action(async (paths: string[], o, cmd: Command) => {
       const g = globals(cmd);
       const started = new Date().toISOString();
