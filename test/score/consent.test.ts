@@ -18,8 +18,9 @@ import { checkConsent } from '../../src/consent/ground-truth.ts';
 
 // Early and late dates. As of 2025-07-01 identity once glued three members into one customer through a till's
 // default phone that had met only three of them by then (within the member_id limit); the refusal one of them made
-// gated the others. Back-dated snapshots now set aside the hubs all the data shows (src/tags/refresh.ts).
-const DATES = ['2025-04-01', '2025-07-01', '2025-10-02', '2025-12-31'] as const;
+// gated the others. Back-dated snapshots now set aside the hubs all the data shows (src/tags/refresh.ts). Each date
+// costs a scoring of the lake (~30 s in CI); bench/consent.ts checks 2025-04-01 too, on the default demo.
+const DATES = ['2025-07-01', '2025-10-02', '2025-12-31'] as const;
 const rules = parseEventRules({});
 
 interface Change {
@@ -112,7 +113,7 @@ describe('consent against the generator ground truth', () => {
   });
 
   it('a customer who withdrew profiling between two scorings was scored before and is not from that date on', async () => {
-    const [, , earlier, later] = DATES;
+    const [, earlier, later] = DATES;
     const before = new Set((await readScores(lake, earlier)).map((s) => s.customer_key));
     const after = new Set((await readScores(lake, later)).map((s) => s.customer_key));
     const withdrew = [...before].filter((k) => !customerTruth(k, later).profiling);
