@@ -29,7 +29,8 @@ export const NO_CONSENT_RECORDED: CustomerConsent = { profiling: true, marketing
 export function consentOfTag(row: TagRow): CustomerConsent {
   const raw = row.consent;
   if (raw === null || raw === undefined || typeof raw !== 'object') return NO_CONSENT_RECORDED;
-  const map = raw as Record<string, unknown>;
+  // The column is a MAP: DuckDB's row readers give it as [{ key, value }, ...], JSON readers as an object.
+  const map = Array.isArray(raw) ? Object.fromEntries((raw as { key: string; value: unknown }[]).map((e) => [e.key, e.value])) : (raw as Record<string, unknown>);
   return {
     profiling: map.profiling !== false,
     marketingChannels: MARKETING_CHANNELS.filter((c) => map[`marketing_${c}`] === true),
