@@ -250,3 +250,18 @@ export function evaluateRules(input: EvaluateInput): ModelEvent[] {
   }
   return events;
 }
+
+/** Percent of values <= each value (ties share the top rank), rounded to 0.1. */
+export function percentiles(values: readonly number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return values.map((v) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.round((1000 * lo) / sorted.length) / 10;
+  });
+}

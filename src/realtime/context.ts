@@ -6,7 +6,7 @@
  * cut-offs by nearest rank over the scoring (src/events/rules.ts percentileValue).
  */
 import { NO_CONSENT_RECORDED, type CustomerConsent } from '../consent/index.ts';
-import { percentileValue } from '../events/rules.ts';
+import { percentileValue, percentiles } from '../events/rules.ts';
 import type { RealtimeConfig } from './config.ts';
 import type { CustomerValue, RuleContext, VipStatus } from './engine.ts';
 
@@ -30,23 +30,16 @@ export interface ContextSources {
 /** VIP status of every scored customer under the config (exported for the ground-truth comparison). */
 export function vipTable(scores: readonly ScoreFacts[], config: RealtimeConfig): { vip: Map<string, VipStatus>; value: Map<string, CustomerValue> } {
   const clvs = scores.map((s) => s.clv_365d).filter((v): v is number => v !== null);
-  const sorted = [...clvs].sort((a, b) => a - b);
-  const percentOf = (v: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    return Math.round((1000 * lo) / sorted.length) / 10;
-  };
+  // Each customer's CLV percentile, as the scorer computes it for customer_scores.
+  const withClv = scores.filter((s) => s.clv_365d !== null);
+  const pcts = percentiles(withClv.map((s) => s.clv_365d!));
+  const percentOf = new Map(withClv.map((s, i) => [s.customer_key, pcts[i]!]));
   const topCut = percentileValue(clvs, config.vip.topClvPercentile);
   const highCut = percentileValue(clvs, config.vip.highValueClvPercentile);
   const vip = new Map<string, VipStatus>();
   const value = new Map<string, CustomerValue>();
   for (const s of scores) {
-    const pct = s.clv_365d === null ? null : percentOf(s.clv_365d);
+    const pct = percentOf.get(s.customer_key) ?? null;
     value.set(s.customer_key, { clv_365d: s.clv_365d, clv_percentile: pct });
     const reasons: VipStatus['reasons'][number][] = [];
     if (s.clv_365d !== null && s.clv_365d >= topCut) reasons.push('top_clv_decile');

@@ -91,20 +91,8 @@ async function loadIfTrained(cache: PredictorCache, name: string, version: strin
   }
 }
 
-/** Percent of values <= each value (ties share the top rank), rounded to 0.1. */
-export function percentiles(values: readonly number[]): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
-  return values.map((v) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    return Math.round((1000 * lo) / sorted.length) / 10;
-  });
-}
+import { percentiles } from '../events/rules.ts';
+export { percentiles };
 
 export interface ScoredCustomers {
   readonly rows: CustomerScore[];
