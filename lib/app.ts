@@ -8,6 +8,7 @@ import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { InsightsStack } from './stacks/insights-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
+import { addRunbookOutputs } from './outputs.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { PredictStack } from './stacks/predict-stack.ts';
 
@@ -55,7 +56,9 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     insights,
     description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
   });
+  const stacks = { config, lake, ingest, analytics, predict, observability, insights };
+  addRunbookOutputs(stacks);
   // Synthesized for a region, each template tells cfn-lint which region to check its resource types against.
   if (config.region) for (const stack of [lake, analytics, predict, ingest, insights, observability]) stack.addMetadata('cfn-lint', { config: { regions: [config.region] } });
-  return { config, lake, ingest, analytics, predict, observability, insights };
+  return stacks;
 }

@@ -91,7 +91,7 @@ export const configSchema = z.object({
   /** Alarm when a dead-letter queue holds more than this many messages (0: alarm on the first one). */
   dlqDepthThreshold: int(0, 1_000_000).default(0),
   /** Name of the Secrets Manager secret holding the PII hashing key (created if importPiiSecret is false). */
-  piiSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a valid Secrets Manager secret name').default('retail-lake/pii-key'),
+  piiSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a valid Secrets Manager secret name').optional(),
   /** Use an existing secret instead of generating one (e.g. to keep pseudonyms stable across stacks). */
   importPiiSecret: bool.default(false),
   /** Phone region for numbers without a country code. */
@@ -187,7 +187,8 @@ export const checkedConfigSchema = configSchema
     }
   });
 
-export type LakeConfig = z.output<typeof configSchema>;
+/** The parsed configuration; `piiSecretName` defaults per stage (`retail-lake/<stage>/pii-key`), so two stages of one account never share a key. */
+export type LakeConfig = Omit<z.output<typeof configSchema>, 'piiSecretName'> & { readonly piiSecretName: string };
 
 /** A context value that fails the schema. */
 export class ConfigError extends Error {
@@ -220,7 +221,7 @@ export function parseConfig(raw: Record<string, unknown>): LakeConfig {
   if (raw.firstDataDate === undefined && raw.partitionStartDate !== undefined) raw = { ...raw, firstDataDate: raw.partitionStartDate };
   raw = withRetentionAliases(raw);
   const r = checkedConfigSchema.safeParse(raw);
-  if (r.success) return r.data;
+  if (r.success) return { ...r.data, piiSecretName: r.data.piiSecretName ?? `retail-lake/${r.data.stage}/pii-key` };
   const issue = r.error.issues[0]!;
   const key = issue.path.join('.');
   const received = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);

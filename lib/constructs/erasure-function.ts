@@ -17,6 +17,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ERASING_PREFIX } from '../../src/privacy/cloud-names.ts';
+import { markQuarantineReader } from './quarantine-readers.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import type { CouponTable } from './coupon-table.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -101,6 +102,7 @@ export class ErasureFunction extends Construct {
     props.curated.grantReadWrite(fn);
     props.raw.grantReadWrite(fn);
     props.quarantine.grantReadWrite(fn);
+    markQuarantineReader(fn, props.quarantine);
     props.models.grantRead(fn, 'models/*');
     props.suppression.grantWrite(fn);
     props.coupons.grantReadWrite(fn);

@@ -6,7 +6,10 @@ import { CDK_CONTEXT } from './app.ts';
 describe('deployment configuration', () => {
   it('accepts the cdk.json context and fills every default', () => {
     const c = parseConfig(CDK_CONTEXT.retailLake as Record<string, unknown>);
-    expect(c).toMatchObject({ stage: 'prod', shardMode: 'on-demand', destroyOnRemove: false, batchSize: 500, piiSecretName: 'retail-lake/pii-key' });
+    expect(c).toMatchObject({ stage: 'prod', shardMode: 'on-demand', destroyOnRemove: false, batchSize: 500, piiSecretName: 'retail-lake/prod/pii-key' });
+    // Per stage, so that a dev stage beside prod in one account gets a key of its own; an explicit name still wins.
+    expect(parseConfig({ stage: 'dev' }).piiSecretName).toBe('retail-lake/dev/pii-key');
+    expect(parseConfig({ stage: 'dev', piiSecretName: 'retail-lake/pii-key' }).piiSecretName).toBe('retail-lake/pii-key');
   });
 
   it('reads -c overrides given as strings', () => {
