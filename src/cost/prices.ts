@@ -94,3 +94,109 @@ export const PRICES = {
     secretMonth: 0.4,
   },
 } as const;
+
+/** A price group and item of the table above, e.g. `kinesis.streamHour`. */
+export type PriceTable = typeof PRICES;
+export type PriceKey = { [G in keyof PriceTable]: `${G & string}.${keyof PriceTable[G] & string}` }[keyof PriceTable];
+/** The same items for another region: a number where a price is published and was found, null where not. */
+export type RegionPrices = { readonly [G in keyof PriceTable]: { readonly [K in keyof PriceTable[G]]: number | null } };
+
+export type Currency = 'USD' | 'CNY';
+
+/** Where a price was read: the page, what it says, and the date it states (or of the stored copy read). */
+export interface PriceSource {
+  readonly url: string;
+  readonly says: string;
+  readonly asOf: string;
+  /** 'pricing-page': the operator's price list; 'secondary': an AWS-published document quoting the price. */
+  readonly kind: 'pricing-page' | 'secondary';
+}
+
+/** Features the estimate prices, whose availability differs by region (docs/china.md lists the sources). */
+export type FeatureKey = 'kinesis.onDemand' | 'lambda.arm64' | 'firehose.formatConversion' | 'firehose.dynamicPartitioning' | 'scheduler' | 'apigateway.httpApiIam';
+
+export interface FeatureStatus {
+  readonly status: 'available' | 'unavailable' | 'not-confirmed';
+  /** What the source says, or that none was found. */
+  readonly note: string;
+  readonly source?: string;
+}
+
+export interface RegionPricing {
+  readonly region: string;
+  readonly currency: Currency;
+  /** The date of the table as a whole (the oldest source it relies on). */
+  readonly asOf: string;
+  readonly prices: RegionPrices;
+  readonly sources: Partial<Record<PriceKey, PriceSource>>;
+  /** Features not listed are available. */
+  readonly features: Partial<Record<FeatureKey, FeatureStatus>>;
+}
+
+const unknownPrices = (): RegionPrices =>
+  Object.fromEntries(Object.entries(PRICES).map(([g, items]) => [g, Object.fromEntries(Object.keys(items).map((k) => [k, null]))])) as unknown as RegionPrices;
+
+const CN_DYNAMODB: PriceSource = {
+  url: 'https://www.amazonaws.cn/en/dynamodb/pricing/',
+  says: '"Amazon DynamoDB On-Demand Capacity – China (Beijing) and China (Ningxia) Regions ... Write requests: ¥ 11.1538 for e[very million write request units]" (the stored copy ends at "for e"; the read and storage prices follow beyond it and were not readable)',
+  asOf: 'undated page; stored copy read 2026-12-07',
+  kind: 'pricing-page',
+};
+const CN_SOLUTION_KIT: PriceSource = {
+  url: 'https://github.com/awslabs/aws-ai-solution-kit/blob/77c2715a510c37b7181752469aa9436d24c6d282/docs/en-rebrand/include-deploy-cost-8GB.md',
+  says: 'AWS Solutions cost estimate, "As of June 2022 ... China (Ningxia) Region operated by NWCD (cn-northwest-1)": Lambda "1 million invocations ¥1.36"; CloudWatch Logs "10KB each time, ¥6.228/GB" (the us-east-2 column beside it uses $0.50/GB, the log ingestion price)',
+  asOf: '2022-06',
+  kind: 'secondary',
+};
+
+/** Availability in the China regions, from the "Getting Started with Amazon Web Services in China" pages. */
+const CN_FEATURES: Partial<Record<FeatureKey, FeatureStatus>> = {
+  'firehose.formatConversion': {
+    status: 'not-confirmed',
+    note: 'no China feature-difference page for Firehose was found; the docs.amazonaws.cn copy of the Firehose guide documents record format conversion without a China exception',
+    source: 'https://docs.amazonaws.cn/en_us/firehose/latest/dev/enable-record-format-conversion.html',
+  },
+  'firehose.dynamicPartitioning': {
+    status: 'not-confirmed',
+    note: 'no China feature-difference page for Firehose was found; the docs.amazonaws.cn Firehose API reference documents DynamicPartitioningConfiguration without a China exception',
+    source: 'https://docs.amazonaws.cn/firehose/latest/APIReference/API_DynamicPartitioningConfiguration.html',
+  },
+  scheduler: { status: 'not-confirmed', note: 'EventBridge Scheduler availability in the China regions was not found in a source (its API reference is published on docs.amazonaws.cn)', source: 'https://docs.amazonaws.cn/scheduler/latest/APIReference/Welcome.html' },
+  'kinesis.onDemand': { status: 'not-confirmed', note: 'the amazonaws.cn Kinesis Data Streams pricing page describes on-demand mode; its China prices were not readable', source: 'https://www.amazonaws.cn/en/kinesis/data-streams/pricing/' },
+  'lambda.arm64': { status: 'not-confirmed', note: 'the China feature-difference page for Lambda lists no arm64 exception; no source confirms arm64 (Graviton) functions in the China regions', source: 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/lambda.html' },
+  'apigateway.httpApiIam': {
+    status: 'available',
+    note: 'API Gateway is in both China regions; only unauthenticated (no or Lambda authorizer) APIs and custom domains need an ICP licence, IAM-authorised APIs do not',
+    source: 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/api-gateway.html',
+  },
+};
+
+const chinaPricing = (region: 'cn-north-1' | 'cn-northwest-1'): RegionPricing => {
+  const base = unknownPrices();
+  const ningxia = region === 'cn-northwest-1';
+  return {
+    region,
+    currency: 'CNY',
+    asOf: ningxia ? '2022-06 (Lambda requests, logs ingestion); DynamoDB writes undated, read 2026-12-07' : 'DynamoDB writes: undated page, read 2026-12-07',
+    prices: {
+      ...base,
+      dynamodb: { ...base.dynamodb, wruPerMillion: 11.1538 },
+      ...(ningxia ? { lambda: { ...base.lambda, request: 1.36 / 1e6 }, cloudwatch: { ...base.cloudwatch, logsIngestGb: 6.228 } } : {}),
+    },
+    sources: {
+      'dynamodb.wruPerMillion': CN_DYNAMODB,
+      ...(ningxia ? { 'lambda.request': CN_SOLUTION_KIT, 'cloudwatch.logsIngestGb': CN_SOLUTION_KIT } : {}),
+    },
+    features: CN_FEATURES,
+  };
+};
+
+/** Every region the estimate knows, us-east-1 (USD, the default) first. */
+export const REGION_PRICING = {
+  'us-east-1': { region: 'us-east-1', currency: 'USD', asOf: PRICES_AS_OF, prices: PRICES, sources: {}, features: {} },
+  'cn-north-1': chinaPricing('cn-north-1'),
+  'cn-northwest-1': chinaPricing('cn-northwest-1'),
+} as const satisfies Record<string, RegionPricing>;
+
+export type CostRegion = keyof typeof REGION_PRICING;
+export const COST_REGIONS = Object.keys(REGION_PRICING) as CostRegion[];
