@@ -66,12 +66,28 @@ export function formatCostTable(e: RegionalCostEstimate): string {
   ].join('\n');
 }
 
-/** Runs the command: prints and returns the estimate (the us-east-1 one keeps its USD field names in the JSON). */
-export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostEstimate | RegionalCostEstimate {
+/** What --json prints: the regional estimate; for us-east-1 also the USD names scripts have always read. */
+export type CostCommandResult = Omit<RegionalCostEstimate, 'services'> &
+  Partial<Pick<CostEstimate, 'totalUsd' | 'usdPerMillionEvents' | 'realtimeUsdPerMillionEvents' | 'apiUsdPerMillionReads'>> & {
+    readonly services: readonly (RegionalServiceCost & { readonly monthlyUsd?: number })[];
+  };
+
+/** Runs the command: prints and returns the estimate. */
+export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostCommandResult {
   const inputs = { eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, ...(o.profileReadsPerDay !== undefined ? { profileReadsPerDay: o.profileReadsPerDay } : {}) };
   const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1');
-  // us-east-1 JSON: the regional fields plus the *Usd names scripts already read.
-  const result = regional.currency === 'USD' ? { ...regional, ...estimateMonthlyCost(inputs) } : regional;
+  let result: CostCommandResult = regional;
+  if (regional.currency === 'USD') {
+    const usd = estimateMonthlyCost(inputs);
+    result = {
+      ...regional,
+      services: regional.services.map((s, i) => ({ ...s, monthlyUsd: usd.services[i]!.monthlyUsd })),
+      totalUsd: usd.totalUsd,
+      usdPerMillionEvents: usd.usdPerMillionEvents,
+      realtimeUsdPerMillionEvents: usd.realtimeUsdPerMillionEvents,
+      apiUsdPerMillionReads: usd.apiUsdPerMillionReads,
+    };
+  }
   out.write(o.json ? JSON.stringify(result) + '\n' : formatCostTable(regional) + '\n');
   return result;
 }

@@ -137,9 +137,10 @@ describe('retail-lake cost --region', () => {
   });
 
   it('keeps the USD field names for us-east-1, the default', () => {
-    const j = costCommand({ eventsPerDay: 1_000_000, json: true }, { write: () => true } as unknown as NodeJS.WritableStream) as { currency: string; totalUsd: number; total: number };
+    const j = costCommand({ eventsPerDay: 1_000_000, json: true }, { write: () => true } as unknown as NodeJS.WritableStream);
     expect(j.currency).toBe('USD');
     expect(j.totalUsd).toBe(j.total);
+    expect(j.services.map((s) => s.monthlyUsd)).toEqual(j.services.map((s) => s.monthly));
   });
 
   it('rejects an unknown region with one line naming the value and the regions it knows', async () => {
