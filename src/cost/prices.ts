@@ -2,6 +2,10 @@
  * Public AWS list prices for us-east-1, on-demand, no free tier except where a service's free allowance is
  * permanent and per account (Glue catalog, Scheduler, dashboards). Check https://aws.amazon.com/pricing/ before
  * relying on a figure: prices change, and this table changes only when someone updates it.
+ *
+ * Below it, REGION_PRICING: the same items for the China regions in CNY, each price with the page it was read from
+ * and the date that page states; null where no China price was found (never a converted USD price). docs/china.md
+ * shows the table (npx tsx src/cost/doc.ts china).
  */
 export const PRICES_AS_OF = '2025-06-01';
 export const PRICES_REGION = 'us-east-1';

@@ -7,8 +7,10 @@
  * Scenario as in estimate.test.ts: 1,000,000 events a day of exactly 1 KiB, nothing quarantined, no order lines, no
  * imported orders: 2,073,600 cleanser invocations a month, 30,030,000 DynamoDB dedup reads and as many writes.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { costCommand, formatCostTable } from '../../src/cost/command.ts';
+import { renderChinaPriceTable } from '../../src/cost/doc.ts';
 import { estimateMonthlyCost, estimateRegionalCost, type RegionalCostEstimate } from '../../src/cost/estimate.ts';
 import { PRICES, REGION_PRICING, type RegionPricing } from '../../src/cost/prices.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
@@ -147,5 +149,15 @@ describe('retail-lake cost --region', () => {
     const r = await runCliInProcess(['cost', '--events-per-day', '1000000', '--region', 'eu-west-9']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('retail-lake: unknown region "eu-west-9": the cost estimate has prices for us-east-1, cn-north-1, cn-northwest-1\n');
+  });
+});
+
+describe('docs/china.md', () => {
+  it('shows the China price table prices.ts holds today, each China price with its source', () => {
+    const doc = fs.readFileSync(new URL('../../docs/china.md', import.meta.url), 'utf8');
+    const table = /<!-- china-prices:start[^>]*-->\n([\s\S]*?)\n<!-- china-prices:end -->/.exec(doc)?.[1];
+    expect(table, 'regenerate with: npx tsx src/cost/doc.ts china').toBe(renderChinaPriceTable());
+    expect(table).toMatch(/^\| `dynamodb\.wruPerMillion` \| \$0\.625 \| ¥11\.1538 \[\d\] \| ¥11\.1538 \[\d\] \|$/m);
+    expect(table).toMatch(/^\| `kinesis\.streamHour` \| \$0\.04 \| not found \| not found \|$/m);
   });
 });
