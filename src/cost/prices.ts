@@ -165,7 +165,7 @@ const CN_FEATURES: Partial<Record<FeatureKey, FeatureStatus>> = {
     note: 'no China feature-difference page for Firehose was found; the docs.amazonaws.cn Firehose API reference documents DynamicPartitioningConfiguration without a China exception',
     source: 'https://docs.amazonaws.cn/firehose/latest/APIReference/API_DynamicPartitioningConfiguration.html',
   },
-  scheduler: { status: 'not-confirmed', note: 'EventBridge Scheduler availability in the China regions was not found in a source (its API reference is published on docs.amazonaws.cn)', source: 'https://docs.amazonaws.cn/scheduler/latest/APIReference/Welcome.html' },
+  scheduler: { status: 'not-confirmed', note: 'no source found states EventBridge Scheduler in the China regions (its API reference is on docs.amazonaws.cn; its CloudFormation type is registered there in cfn-lint 1.51.0)', source: 'https://docs.amazonaws.cn/scheduler/latest/APIReference/Welcome.html' },
   'kinesis.onDemand': { status: 'not-confirmed', note: 'the amazonaws.cn Kinesis Data Streams pricing page describes on-demand mode; its China prices were not readable', source: 'https://www.amazonaws.cn/en/kinesis/data-streams/pricing/' },
   'lambda.arm64': { status: 'not-confirmed', note: 'the China feature-difference page for Lambda lists no arm64 exception; no source confirms arm64 (Graviton) functions in the China regions', source: 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/lambda.html' },
   'apigateway.httpApiIam': {
