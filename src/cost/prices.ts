@@ -153,6 +153,13 @@ const CN_SOLUTION_KIT: PriceSource = {
   kind: 'secondary',
 };
 
+const CN_SDP: PriceSource = {
+  url: 'https://github.com/awslabs/sensitive-data-protection-on-aws/blob/16871699436ef49103bf72be60245367a088dd3c/docs/en/plan-deployment/cost.md',
+  says: 'AWS Solutions cost estimate, "As of June 2023 ... China Ningxia Region operated by NWCD (cn-northwest-1)", quoting the billing descriptions: Athena "CNY 34.34 per Terabytes for DataScannedInTB in China (Ningxia)"; CloudWatch "CNY 0.244 per GB archived per month"; S3 "CNY 0.1755 per GB", "CNY 0.00405 PUT, COPY, POST, LIST requests (per 1,000 requests)", "CNY 0.0135 per 10,000 requests" (GETs); Glue "6.866 CNY per 1,000,000 requests for Amazon Glue Data Catalog request"; Lambda "CNY 1.36 per million requests" and compute "CNY 0.0000001135 Price per 1ms" (100,000 GB-s priced ¥11.35, architecture not stated, so not used for arm64)',
+  asOf: '2023-06',
+  kind: 'secondary',
+};
+
 /** Availability in the China regions, from the "Getting Started with Amazon Web Services in China" pages. */
 const CN_FEATURES: Partial<Record<FeatureKey, FeatureStatus>> = {
   'firehose.formatConversion': {
@@ -181,15 +188,34 @@ const chinaPricing = (region: 'cn-north-1' | 'cn-northwest-1'): RegionPricing =>
   return {
     region,
     currency: 'CNY',
-    asOf: ningxia ? '2022-06 (Lambda requests, logs ingestion); DynamoDB writes undated, read 2026-12-07' : 'DynamoDB writes: undated page, read 2026-12-07',
+    asOf: ningxia ? '2022-06 and 2023-06 (AWS Solutions guides); DynamoDB writes undated, read 2026-12-07' : 'DynamoDB writes: undated page, read 2026-12-07',
     prices: {
       ...base,
       dynamodb: { ...base.dynamodb, wruPerMillion: 11.1538 },
-      ...(ningxia ? { lambda: { ...base.lambda, request: 1.36 / 1e6 }, cloudwatch: { ...base.cloudwatch, logsIngestGb: 6.228 } } : {}),
+      ...(ningxia
+        ? {
+            lambda: { ...base.lambda, request: 1.36 / 1e6 },
+            cloudwatch: { ...base.cloudwatch, logsIngestGb: 6.228, logsStorageGbMonth: 0.244 },
+            s3: { ...base.s3, standardGbMonth: 0.1755, putPer1000: 0.00405, getPer1000: 0.0135 / 10 },
+            athena: { ...base.athena, scannedTb: 34.34 },
+            glue: { ...base.glue, requestsPerMillion: 6.866 },
+          }
+        : {}),
     },
     sources: {
       'dynamodb.wruPerMillion': CN_DYNAMODB,
-      ...(ningxia ? { 'lambda.request': CN_SOLUTION_KIT, 'cloudwatch.logsIngestGb': CN_SOLUTION_KIT } : {}),
+      ...(ningxia
+        ? {
+            'lambda.request': CN_SOLUTION_KIT,
+            'cloudwatch.logsIngestGb': CN_SOLUTION_KIT,
+            'cloudwatch.logsStorageGbMonth': CN_SDP,
+            's3.standardGbMonth': CN_SDP,
+            's3.putPer1000': CN_SDP,
+            's3.getPer1000': CN_SDP,
+            'athena.scannedTb': CN_SDP,
+            'glue.requestsPerMillion': CN_SDP,
+          }
+        : {}),
     },
     features: CN_FEATURES,
   };

@@ -3,7 +3,9 @@
  * docs/china.md), every line saying what it could not price and which features are not plainly available there.
  * The CNY unit prices below are copied from the sources docs/china.md cites, not read from prices.ts:
  *   DynamoDB on-demand writes ¥11.1538 per million (www.amazonaws.cn/en/dynamodb/pricing/, both China regions);
- *   Ningxia only (AWS Solutions cost page, June 2022): Lambda ¥1.36 per million requests, logs ¥6.228 per GB.
+ *   Ningxia only, quoted by AWS Solutions guides (June 2022 and June 2023): Lambda ¥1.36 per million requests, log
+ *   ingestion ¥6.228 per GB, log storage ¥0.244 per GB-month, S3 Standard ¥0.1755 per GB-month, PUTs ¥0.00405 per
+ *   1,000, Athena ¥34.34 per TB scanned.
  * Scenario as in estimate.test.ts: 1,000,000 events a day of exactly 1 KiB, nothing quarantined, no order lines, no
  * imported orders: 2,073,600 cleanser invocations a month, 30,030,000 DynamoDB dedup reads and as many writes.
  */
@@ -38,21 +40,39 @@ describe('estimateRegionalCost in the China regions', () => {
     // Requests: 2,073,600 cleanser + 90 scheduled = 2,073,690 x 1.36 / 1e6 = ¥2.82 (GB-seconds: no arm64 CNY price).
     expect(line(ningxia, 'Lambda').monthly).toBeCloseTo(2_073_690 * 1.36e-6, 2);
     expect(line(ningxia, 'Lambda').missingPrices).toEqual(['lambda.armGbSecond']);
-    // Logs: 2,073,600 x 2,000 bytes = 3.862 GB x 6.228 = ¥24.05; metrics, alarms, storage: no CNY price.
-    expect(line(ningxia, 'CloudWatch').monthly).toBeCloseTo(((2_073_600 * 2000) / GiB) * 6.228, 2);
-    expect(line(ningxia, 'CloudWatch').monthly).toBeCloseTo(24.05, 2);
+    // Logs: 2,073,600 x 2,000 bytes = 3.862 GB x (6.228 in + 0.244 kept a month) = ¥25.00; metrics, alarms: no CNY price.
+    expect(line(ningxia, 'CloudWatch').monthly).toBeCloseTo(((2_073_600 * 2000) / GiB) * (6.228 + 0.244), 2);
+    expect(line(ningxia, 'CloudWatch').monthly).toBeCloseTo(25.0, 2);
+    expect(line(ningxia, 'CloudWatch').missingPrices).toEqual(['cloudwatch.metricMonth', 'cloudwatch.alarmMonth', 'cloudwatch.dashboardMonth']);
     // Beijing has neither price: both lines are 0 and say so.
     expect(line(beijing, 'Lambda').monthly).toBe(0);
     expect(line(beijing, 'Lambda').missingPrices).toEqual(['lambda.armGbSecond', 'lambda.request']);
     expect(line(beijing, 'CloudWatch').missingPrices).toContain('cloudwatch.logsIngestGb');
   });
 
+  it('prices S3 and Athena in full in Ningxia: ¥0.1755 per GB-month, ¥0.00405 per 1,000 PUTs, ¥34.34 per TB', () => {
+    // S3: 28.61 GB of events a month as Parquet (15%) kept 12 months = 51.50 GB x 0.1755 = ¥9.04; 14 partitions x
+    // 8,640 flushes = 120,960 PUTs x 0.00405 / 1,000 = ¥0.49. Sum ¥9.53.
+    const dataGb = (30e6 * 1024) / GiB;
+    expect(line(ningxia, 'S3').monthly).toBeCloseTo(dataGb * 0.15 * 12 * 0.1755 + 120.96 * 0.00405, 2);
+    expect(line(ningxia, 'S3').monthly).toBeCloseTo(9.53, 2);
+    expect(line(ningxia, 'S3').complete).toBe(true);
+    // Athena: 1,385.6 GB scanned a month (estimate.test.ts works it out) = 1.353 TB x 34.34 = ¥46.47.
+    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB;
+    expect(line(ningxia, 'Athena').monthly).toBeCloseTo((scannedGb / 1024) * 34.34, 2);
+    expect(line(ningxia, 'Athena').monthly).toBeCloseTo(46.47, 2);
+    expect(line(ningxia, 'Athena').complete).toBe(true);
+    // Beijing has neither price.
+    expect(line(beijing, 'Athena')).toMatchObject({ monthly: 0, complete: false, missingPrices: ['athena.scannedTb'] });
+  });
+
   it('adds up to a total in CNY that says it is a lower bound, never a dollar figure converted', () => {
     expect(ningxia.currency).toBe('CNY');
     expect(ningxia.complete).toBe(false);
     expect(ningxia.total).toBeCloseTo(ningxia.services.reduce((s, c) => s + (c.monthly ?? 0), 0), 1);
-    // Every line lacks at least one China price, so every line is marked incomplete.
-    expect(ningxia.services.filter((s) => s.complete)).toEqual([]);
+    // Only S3 and Athena have every China price they need.
+    expect(ningxia.services.filter((s) => s.complete).map((s) => s.service)).toEqual(['S3', 'Athena']);
+    expect(beijing.services.filter((s) => s.complete)).toEqual([]);
     expect(ningxia).not.toHaveProperty('totalUsd');
   });
 
@@ -72,7 +92,8 @@ describe('estimateRegionalCost in the China regions', () => {
     expect(table).toMatch(/^DynamoDB \(dedup, on-demand\)\s+≥ ¥334\.95\s/m);
     expect(table).toMatch(/! no published CNY price found for dynamodb\.rruPerMillion, dynamodb\.storageGbMonth: not counted/);
     expect(table).toMatch(/! not confirmed in this region: firehose\.formatConversion/);
-    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 0 of 12 lines fully priced/m);
+    expect(table).toMatch(/^Athena\s+¥46\.47\s/m);
+    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 12 lines fully priced/m);
     expect(table).not.toContain('$');
   });
 });
