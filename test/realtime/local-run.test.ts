@@ -18,6 +18,9 @@ import { parseRealtimeConfig } from '../../src/realtime/config.ts';
 import { evaluateCarts, readJsonl, type TruthCart } from '../../src/realtime/ground-truth.ts';
 import { readLocalLiveState } from '../../src/realtime/live-state.ts';
 import { runLocalStreamRules, type LocalStreamSummary } from '../../src/realtime/local-run.ts';
+import { erasePeople } from '../../src/privacy/erase.ts';
+import { localPii } from '../../src/ingest/local-pipeline.ts';
+import { localPiiKey } from '../../src/config/local.ts';
 
 let dir: string;
 let lake: string;
@@ -71,5 +74,17 @@ describe('stream rules on a generated fortnight', () => {
       expect(l.events_day).toBe(l.last_event_at.slice(0, 10));
       expect(l.open_cart_skus.length > 0).toBe(l.open_cart_since !== null);
     }
+  });
+
+  it('erasing a customer removes their rule state and live counters', async () => {
+    // Bug caught: the erasure rewrote every Parquet table and JSONL file but left realtime/state.json (a JSON file
+    // naming customers by key and member id) as it was.
+    const stateFile = () => fs.readFileSync(path.join(lake, 'realtime', 'state.json'), 'utf8');
+    const member = (JSON.parse(stateFile()) as { customers: Array<{ state: { customer_key: string; member_id: string | null } }> }).customers.find((c) => c.state.member_id !== null)!.state;
+    expect(stateFile()).toContain(member.member_id);
+    await erasePeople({ lakeDir: lake, selectors: [{ kind: 'member_id', value: member.member_id! }], piiKey: localPiiKey(), pii: localPii() });
+    expect(stateFile()).not.toContain(member.member_id);
+    expect(stateFile()).not.toContain(`"${member.customer_key}"`);
+    expect((await readLocalLiveState(lake)).map((l) => l.customer_key)).not.toContain(member.customer_key);
   });
 });

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { RealtimeStateStore } from '../../ports/index.ts';
 import type { CustomerState } from '../../realtime/engine.ts';
 import { RealtimeStateError } from '../../realtime/errors.ts';
-import { writeLocalLiveState, type LiveState } from '../../realtime/live-state.ts';
+import { readLocalLiveState, writeLocalLiveState, type LiveState } from '../../realtime/live-state.ts';
 import type { StateChange } from '../../realtime/process.ts';
 import { lakeFile, lakeWrite, putLakeFile } from '../../lake/commit.ts';
 
@@ -112,6 +112,26 @@ export class LocalRealtimeState implements RealtimeStateStore {
   /** Moves the cursor forward (never back); written by `flush`. */
   advanceReceivedThrough(t: number): void {
     if (Number.isFinite(t) && (this.through === null || t > this.through)) this.through = t;
+  }
+
+  /**
+   * Removes erased people's rule state and live counters (customers with one of these keys, or whose state names one
+   * of these member ids), in the open lake commit (the erasure's); returns how many customers went. `keys` holds the
+   * graph's keys and the stream keys of the people's identifiers (a customer the graph did not know when the rules
+   * ran is kept under the latter).
+   */
+  static async forget(lakeDir: string, keys: ReadonlySet<string>, memberIds: ReadonlySet<string>): Promise<number> {
+    const file = lakeFile(lakeDir, REALTIME_STATE_FILE);
+    if (!file) return 0;
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { customers: Array<{ state: { customer_key: string; member_id: string | null } }> };
+    const gone = new Set(parsed.customers.filter((c) => keys.has(c.state.customer_key) || (c.state.member_id !== null && memberIds.has(c.state.member_id))).map((c) => c.state.customer_key));
+    if (!gone.size) return 0;
+    await lakeWrite(lakeDir, 'erase stream rules state', async () => {
+      putLakeFile(lakeDir, REALTIME_STATE_FILE, JSON.stringify({ ...parsed, customers: parsed.customers.filter((c) => !gone.has(c.state.customer_key)) }) + '\n');
+      // The table as this commit shows it (the erasure may have rewritten it already), without them.
+      await writeLocalLiveState(lakeDir, (await readLocalLiveState(lakeDir)).filter((l) => !gone.has(l.customer_key)));
+    });
+    return gone.size;
   }
 
   /** Every customer's live counters. */
