@@ -22,12 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDuckDB, queryRows, sqlString } from '../src/adapters/local/duckdb.ts';
-import { LocalEventBus } from '../src/adapters/local/event-bus.ts';
+import { eventDayFiles, LocalEventBus } from '../src/adapters/local/event-bus.ts';
 import { LocalRealtimeState } from '../src/adapters/local/realtime-state.ts';
 import { publishNew } from '../src/events/bus.ts';
-import type { CartAbandoned, ModelEvent, ServiceRecoveryNeeded, VipArrived } from '../src/events/schemas.ts';
+import { STREAM_DETAIL_TYPES, type CartAbandoned, type ModelEvent, type ServiceRecoveryNeeded, type VipArrived } from '../src/events/schemas.ts';
 import { readPersons, truthRows } from '../src/identity/ground-truth.ts';
-import { lakeFiles } from '../src/lake/commit.ts';
+import { lakeFiles, lakeRel, putLakeFile, withLakeCommit } from '../src/lake/commit.ts';
 import { parseRealtimeConfig } from '../src/realtime/config.ts';
 import { vipTable, type ScoreFacts } from '../src/realtime/context.ts';
 import { evaluateCarts, evaluateFeedback, evaluateVisits, personKeys, readJsonl, type TruthCart, type TruthFeedback, type TruthVisit } from '../src/realtime/ground-truth.ts';
@@ -75,6 +75,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-bench-'));
 const lake = path.join(work, 'lake');
 console.error(`copying ${args.lake} to ${lake}`);
 fs.cpSync(args.lake, lake, { recursive: true });
+await freshRules(lake);
 const truthDir = args.truth ?? path.join(args.lake, 'landing', 'demo', 'ground_truth');
 for (const f of ['carts.jsonl', 'visits.jsonl', 'feedback.jsonl']) if (!fs.existsSync(path.join(truthDir, f))) throw new Error(`${truthDir} has no ${f}: pass --truth with a generate run of this version`);
 
@@ -144,6 +145,7 @@ const replay = await runLocalStreamRules({ lakeDir: lake, lastDays: days, config
 //    after the in-order run's events: the ledger must find every id already there, and the ids must be the same set.
 const shuffledLake = path.join(work, 'shuffled');
 fs.cpSync(args.lake, shuffledLake, { recursive: true });
+await freshRules(shuffledLake);
 const inOrder = await runLocalStreamRules({ lakeDir: shuffledLake, lastDays: days, config, arrivalJitterMs: config.allowedLatenessMinutes * 60_000, seed: 1 });
 const idsA = new Set(published.map((e) => e.detail.event_id));
 const idsB = new Set(inOrder.publishedEvents.map((e) => e.detail.event_id));
@@ -166,7 +168,7 @@ const md = [
   '',
   '## Accuracy against the generator\'s ground truth (default demo: 10,000 customers, 2025, seed 42)',
   '',
-  `The rules ran over the last ${days} days of curated events (${run.events.toLocaleString('en')} events, ${run.customers.toLocaleString('en')} customers, ${runSeconds.toFixed(1)} s) in event-time order, in batches of 500, with the default config (window ${config.cartWindowMinutes} min, allowed lateness ${config.allowedLatenessMinutes} min) and the demo's scores as of ${scoreDay}. How truth and events are matched: src/realtime/ground-truth.ts.`,
+  `The rules ran from scratch (the demo's own rule state and stream events removed from the copy first) over the last ${days} days of curated events (${run.events.toLocaleString('en')} events, ${run.customers.toLocaleString('en')} customers, ${runSeconds.toFixed(1)} s) in event-time order, in batches of 500, with the default config (window ${config.cartWindowMinutes} min, allowed lateness ${config.allowedLatenessMinutes} min) and the demo's scores as of ${scoreDay}. How truth and events are matched: src/realtime/ground-truth.ts.`,
   '',
   '| rule | expected (truth) | published | matched | precision | recall | left out of the truth |',
   '|---|---|---|---|---|---|---|',
@@ -197,6 +199,27 @@ if (visitEval.missed.length) console.error('visits missed (first 5):', JSON.stri
 if (feedbackEval.falsePositives.length) console.error('service recovery false positives (first 5):', JSON.stringify(feedbackEval.falsePositives.slice(0, 5)));
 if (feedbackEval.missed.length) console.error('service recovery missed (first 5):', JSON.stringify(feedbackEval.missed.slice(0, 5)));
 fs.rmSync(work, { recursive: true, force: true });
+
+/**
+ * The stream rules as if they had never run on this lake (the demo's step ran them on its last 7 days, so its state
+ * already stands at the end of the year, where every cart of the earlier days is too late, and its events are in the
+ * ledger): no rule state, cursor or live counters, no stream events on the bus; the model events stay. In one lake
+ * commit.
+ */
+async function freshRules(dir: string): Promise<void> {
+  const stream = new Set<string>(STREAM_DETAIL_TYPES);
+  await withLakeCommit(dir, 'bench: stream rules from scratch', async (c) => {
+    for (const f of lakeFiles(dir, 'realtime')) c.delete(lakeRel(dir, f));
+    c.replaceDir('curated/realtime');
+    for (const f of eventDayFiles(dir)) {
+      const lines = fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.trim());
+      const kept = lines.filter((l) => !stream.has((JSON.parse(l) as { DetailType: string }).DetailType));
+      if (kept.length === lines.length) continue;
+      if (kept.length) putLakeFile(dir, lakeRel(dir, f), kept.join('\n') + '\n');
+      else c.delete(lakeRel(dir, f));
+    }
+  });
+}
 
 function latencySection(l: LatencyResult): string[] {
   return [
