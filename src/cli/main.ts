@@ -105,16 +105,18 @@ export function buildProgram(): Command {
     .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
     .argument('<paths...>', 'JSONL files')
     .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
-    // Opt-in until the rules keep their own mark of what they have processed: a run killed after the ingest commit
-    // and before the rules' would leave the rerun (all duplicates) nothing to run them on (issue 16 notes).
-    .option('--stream-rules', 'also run the stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on what this run cleansed (not yet crash-safe: a killed run loses its rule decisions)')
+    // On by default: the rules keep their own cursor (realtime/cursor.json, committed with their state), so a run killed
+    // between the ingest's commit and the rules' leaves the records beyond the cursor for the rerun or the next ingest.
+    .option('--no-stream-rules', 'cleanse only: leave this run\'s records to the next run of the stream rules')
+    .addOption(new Option('--stream-rules', 'run the stream rules (the default; kept for scripts written when it was opt-in)').hideHelp())
     .action(async (paths: string[], o, cmd: Command) => {
       const g = globals(cmd);
-      const started = new Date().toISOString();
       const counts = await ingestJsonl(paths, { lakeDir: g.lake, batchSize: o.batchSize });
-      // The stream rules on what this run cleansed, in event-time order (what the second Kinesis consumer does in AWS).
-      const stream = o.streamRules && counts.clean > 0 ? await runLocalStreamRules({ lakeDir: g.lake, receivedSince: started }) : undefined;
-      printCounts(g, stream ? { ...counts, streamRules: streamRulesFigures(stream) } : counts, 'ingest');
+      // The stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on every cleansed record they have not
+      // processed yet, in event-time order (what the second Kinesis consumer does in AWS). `streamRules` is null when
+      // they were switched off.
+      const stream = o.streamRules !== false ? await runLocalStreamRules({ lakeDir: g.lake }) : undefined;
+      printCounts(g, { ...counts, streamRules: stream ? streamRulesFigures(stream) : null }, 'ingest');
       if (stream && !g.json) process.stdout.write(`stream rules: ${streamRulesLine(stream)}\n`);
     });
 
