@@ -2,12 +2,13 @@
  * Composes the retail-lake stacks into an App from the validated configuration. bin/app.ts (cdk synth) and the
  * CDK tests build the same app through here.
  */
-import type { App } from 'aws-cdk-lib';
+import { Aspects, type App } from 'aws-cdk-lib';
 import { loadConfig, type LakeConfig } from './config.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { InsightsStack } from './stacks/insights-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
+import { PauseSchedules } from './constructs/pause-schedules.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { PredictStack } from './stacks/predict-stack.ts';
 
@@ -37,6 +38,7 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   const insights = new InsightsStack(app, `${prefix}-Insights`, {
     config,
     lake,
+    analytics,
     ingest,
     predict,
     description: 'retail-lake: scheduled forecast / recommendation refresh, ReplenishmentDue, sentiment scored on ingest',
@@ -50,5 +52,6 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     insights,
     description: 'retail-lake: pipeline dashboard, alarms, alarm topic',
   });
+  if (config.pauseSchedules) Aspects.of(app).add(new PauseSchedules());
   return { config, lake, ingest, analytics, predict, observability, insights };
 }

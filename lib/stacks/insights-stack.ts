@@ -2,8 +2,10 @@
  * Insights: the Lambda side of forecasts, recommendations and sentiment. The scheduled refresh (forecast retrain,
  * recommendations, replenishment check with ReplenishmentDue on the model-event bus) with the Glue tables it writes,
  * and sentiment scored on ingest (a filtered second consumer of the event stream, review_scores through Firehose).
+ * With the analytics stack's tag refresh, the backfill state machine (`retail-lake cloud backfill`), which runs the
+ * tag refresh, this stack's recs apply and the predict stack's scorer for past days in order.
  */
-import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
@@ -12,6 +14,8 @@ import { ForecastRefreshTables } from '../constructs/forecast-refresh-tables.ts'
 import { tableDef } from '../../src/contract/index.ts';
 import { CuratedDeliveryStream } from '../constructs/curated-delivery-stream.ts';
 import { SentimentScorerFunction } from '../constructs/sentiment-scorer-function.ts';
+import { BackfillStateMachine } from '../constructs/backfill-state-machine.ts';
+import type { AnalyticsStack } from './analytics-stack.ts';
 import type { IngestStack } from './ingest-stack.ts';
 import type { LakeStack } from './lake-stack.ts';
 import type { PredictStack } from './predict-stack.ts';
@@ -21,6 +25,8 @@ export interface InsightsStackProps extends StackProps {
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
   readonly predict: PredictStack;
+  /** The analytics stack, whose tag refresh the backfill runs. @default no backfill state machine */
+  readonly analytics?: AnalyticsStack;
 }
 
 /** The refresh schedules the configuration sets (the rest keep their defaults). */
@@ -39,6 +45,7 @@ export class InsightsStack extends Stack {
   readonly refresh: ForecastRefreshSchedule;
   readonly reviewScores: CuratedDeliveryStream;
   readonly sentiment: SentimentScorerFunction;
+  readonly backfill?: BackfillStateMachine;
 
   constructor(scope: Construct, id: string, props: InsightsStackProps) {
     super(scope, id, props);
@@ -83,5 +90,17 @@ export class InsightsStack extends Stack {
       maxRetryAttempts: c.maxRetryAttempts,
       logRetention,
     });
+
+    if (props.analytics?.tagRefresh) {
+      this.backfill = new BackfillStateMachine(this, 'Backfill', {
+        stage: c.stage,
+        tagRefresh: props.analytics.tagRefresh.function,
+        insightsRefresh: this.refresh.function,
+        scorer: predict.scoring.function,
+        key,
+        logRetention,
+        removalPolicy: c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      });
+    }
   }
 }

@@ -153,7 +153,7 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
 
   it('first run: the as-of query and the CTAS that creates customer_tags parse as Trino', async () => {
     const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } }, asOf);
-    expect((await snapshotTags(runner, options)).created).toBe(true);
+    expect(await snapshotTags(runner, options)).toMatchObject({ created: true });
     expect(sent.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['select cast(as_of_date', 'create table']);
     expectAllParse(sent);
   });
@@ -163,7 +163,7 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
       asOf,
     );
-    expect((await snapshotTags(runner, options)).created).toBe(false);
+    expect(await snapshotTags(runner, options)).toMatchObject({ created: false });
     expect(sent[1]).toMatch(/^insert into customer_tags select /);
     expectAllParse(sent);
   });
