@@ -34,7 +34,8 @@ export const handler = middy(async (event: unknown) => {
     clearPrefix: (p) => deletePrefix(p),
     views: async () => manifest.parse(await readJsonObject(env.VIEW_MANIFEST_BUCKET, env.VIEW_MANIFEST_KEY)),
     identityEngine: () =>
-      new AthenaSqlEngine({ runner, workLocation: `${env.AS_OF_WORK_LOCATION}work/`, curatedLocation: env.AS_OF_WORK_LOCATION, clearPrefix: (p) => deletePrefix(p) }),
+      // Work tables and the resolved map side by side under one prefix: dropping each deletes its files.
+      new AthenaSqlEngine({ runner, workLocation: env.AS_OF_WORK_LOCATION, curatedLocation: env.AS_OF_WORK_LOCATION, clearPrefix: (p) => deletePrefix(p) }),
     ...(fs.existsSync(bundled) ? { identitySqlDir: bundled } : {}),
   });
   logger.info(isNothingToDo(result) ? 'nothing to do' : 'customer tags snapshot written', { ...result });
