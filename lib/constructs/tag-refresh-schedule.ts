@@ -14,7 +14,7 @@ import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { IDENTITY_SQL_DIR } from '../../src/identity/resolve-sql.ts';
-import { acknowledgeOnPrincipal, iam5Resource } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagPseudo } from './acknowledge.ts';
 import { SNAPSHOT_PREFIX } from './athena-views.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
@@ -84,7 +84,7 @@ export class TagRefreshSchedule extends ScheduledLakeJob {
         const qualifier = (job.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? 'hnb659fds';
         acknowledgeOnPrincipal(
           fn,
-          iam5Resource(`arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`),
+          iam5Resource(`arn:${nagPseudo(job).partition}:s3:::cdk-${qualifier}-assets-${nagPseudo(job).account}-${nagPseudo(job).region}/*`),
           'CDK asset read grant: the views manifest object key is a content hash chosen at synth time, inside the bootstrap asset bucket.',
         );
       },
