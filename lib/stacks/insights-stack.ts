@@ -6,6 +6,7 @@
  * tag refresh, this stack's recs apply and the predict stack's scorer for past days in order.
  */
 import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
@@ -92,11 +93,15 @@ export class InsightsStack extends Stack {
     });
 
     if (props.analytics?.tagRefresh) {
+      // Functions of other stacks through exports with names of their own (not CDK's hashed ones), which the
+      // state machine's grant and its acknowledgement name alike.
+      const exported = (stack: Stack, fn: lambda.IFunction, name: string) =>
+        lambda.Function.fromFunctionArn(this, `${name}Function`, stack.exportValue(fn.functionArn, { name: `${stack.stackName}-${name}FunctionArn` }));
       this.backfill = new BackfillStateMachine(this, 'Backfill', {
         stage: c.stage,
-        tagRefresh: props.analytics.tagRefresh.function,
+        tagRefresh: exported(props.analytics, props.analytics.tagRefresh.function, 'TagRefresh'),
         insightsRefresh: this.refresh.function,
-        scorer: predict.scoring.function,
+        scorer: exported(predict, predict.scoring.function, 'Scoring'),
         key,
         logRetention,
         removalPolicy: c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

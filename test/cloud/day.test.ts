@@ -274,14 +274,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
     };
     cloudEndpoints = endpoints;
-    /** Issue 20: the first night's environments, still warm when the day first invokes their functions. */
-    const warm = new Map<string, LambdaSandbox>();
     const sandbox = (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra: Record<string, string> = {}) => {
-      const w = warm.get(`${stack}/${fn}`);
-      if (w && !Object.keys(extra).length) {
-        warm.delete(`${stack}/${fn}`);
-        return w;
-      }
       const s = new LambdaSandbox(fn, handlerPath(fn), { ...d.functionEnv(stack, id), ...endpoints, ...extra });
       sandboxes.push(s);
       return s;
@@ -327,10 +320,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       firstNight.written = (await bucketKeys()).filter((k) => !before.includes(k));
       firstNight.published = await sqs.drain(observer);
       firstNight.schedules = d.resources('AWS::Scheduler::Schedule').length;
-      for (const sb of night.sandboxes) {
-        sandboxes.push(sb);
-        warm.set(`${night.runs.find((r) => r.fn === sb.name)!.schedule.split('/')[0]}/${sb.name}`, sb);
-      }
+      for (const sb of night.sandboxes) await sb.close();
       firstNight.seconds = (Date.now() - t1) / 1000;
       mark('first night');
     }
