@@ -2,13 +2,14 @@
  * Composes the retail-lake stacks into an App from the validated configuration. bin/app.ts (cdk synth) and the
  * CDK tests build the same app through here.
  */
-import type { App } from 'aws-cdk-lib';
+import { Aspects, type App } from 'aws-cdk-lib';
 import { loadConfig, type LakeConfig } from './config.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { InsightsStack } from './stacks/insights-stack.ts';
 import { LakeStack } from './stacks/lake-stack.ts';
 import { addRunbookOutputs } from './outputs.ts';
+import { PauseSchedules } from './constructs/pause-schedules.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { PredictStack } from './stacks/predict-stack.ts';
 
@@ -42,6 +43,7 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     config,
     env,
     lake,
+    analytics,
     ingest,
     predict,
     description: 'retail-lake: scheduled forecast / recommendation refresh, ReplenishmentDue, sentiment scored on ingest',
@@ -58,6 +60,7 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   });
   const stacks = { config, lake, ingest, analytics, predict, observability, insights };
   addRunbookOutputs(stacks);
+  if (config.pauseSchedules) Aspects.of(app).add(new PauseSchedules());
   // Synthesized for a region, each template tells cfn-lint which region to check its resource types against.
   if (config.region) for (const stack of [lake, analytics, predict, ingest, insights, observability]) stack.addMetadata('cfn-lint', { config: { regions: [config.region] } });
   return stacks;

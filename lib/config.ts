@@ -116,6 +116,11 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
       }
     }),
+  /**
+   * Every EventBridge Scheduler schedule of the app (identity, tags, scoring, insights) deployed DISABLED: a sandbox's
+   * first nights, or a pause while data is repaired or a backfill runs. The functions stay invocable by hand.
+   */
+  pauseSchedules: bool.default(false),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */

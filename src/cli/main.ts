@@ -34,6 +34,9 @@ import { eraseCommand, exportPersonCommand } from '../privacy/command.ts';
 import { PrivacyError } from '../privacy/errors.ts';
 import { RetentionError } from '../lake/retention.ts';
 import { retentionApplyCommand } from './commands/retention.ts';
+import { modelsPushCommand } from './commands/models.ts';
+import { cloudBackfillCommand } from './commands/cloud.ts';
+import { BackfillRequestError } from '../ops/backfill.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -308,6 +311,28 @@ export function buildProgram(): Command {
       await retentionApplyCommand({ ...globals(cmd), dryRun: o.dryRun === true, asOf: o.asOf });
     });
 
+  const models = program.command('models').description('trained models and a deployment (docs/deploy.md, "The first nights")');
+  models
+    .command('push')
+    .description("upload the lake's trained models (each one's latest version) to a deployment's S3 model bucket, each version before its latest pointer")
+    .requiredOption('--bucket <name>', "the model bucket of the deployment (the lake stack's Models bucket; docs/deploy.md)")
+    .option('--prefix <prefix>', "key prefix in front of models/ (the scorer's MODEL_PREFIX; default none)")
+    .option('--model <name...>', 'only these models (default: every trained model of the lake)')
+    .action(async (o: { bucket: string; prefix?: string; model?: string[] }, cmd: Command) => {
+      await modelsPushCommand({ ...globals(cmd), bucket: o.bucket, ...(o.prefix ? { prefix: o.prefix } : {}), ...(o.model ? { models: o.model } : {}) });
+    });
+
+  const cloud = program.command('cloud').description('operations on a deployment in AWS (docs/deploy.md)');
+  cloud
+    .command('backfill')
+    .description('rebuild past days in AWS in order (tag snapshot, recommendations, scores; no events): starts the stage\'s backfill state machine and returns')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
+    .option('--stage <stage>', 'the deployment stage', 'prod')
+    .action(async (o: { from: string; to: string; stage: string }, cmd: Command) => {
+      await cloudBackfillCommand({ ...globals(cmd), stage: o.stage, from: o.from, to: o.to });
+    });
+
   return program;
 }
 
@@ -320,7 +345,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError || e instanceof BackfillRequestError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
