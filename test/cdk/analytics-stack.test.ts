@@ -141,17 +141,19 @@ describe('analytics stack: daily identity refresh', () => {
     expect(JSON.stringify(deployer.Properties.Environment!.Variables!.IDENTITY_MAP_LOCATION)).toContain('/identity_map/');
   });
 
-  it('bundles the step SQL beside the handler, without DuckDB', () => {
+  it('bundles the step SQL beside the handler, without DuckDB (the identity refresh, and the tag refresh for its back-dated snapshots)', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Analytics'] });
     const asm = app.app.synth();
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'identity-sql')));
-    expect(dirs).toHaveLength(1);
-    const dir = path.join(asm.directory, dirs[0]!);
+    expect(dirs).toHaveLength(2);
     const stepDir = path.join(PROJECT_ROOT, 'sql', 'identity', '_resolve');
     const steps = fs.readdirSync(stepDir).filter((f) => f.endsWith('.sql')).sort();
     expect(steps).toEqual(IDENTITY_STEPS.map((f) => `${f}.sql`));
-    expect(fs.readdirSync(path.join(dir, 'identity-sql')).sort()).toEqual(steps);
-    for (const f of steps) expect(fs.readFileSync(path.join(dir, 'identity-sql', f), 'utf8')).toBe(fs.readFileSync(path.join(stepDir, f), 'utf8'));
-    expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).not.toMatch(/@duckdb/);
+    for (const d of dirs) {
+      const dir = path.join(asm.directory, d);
+      expect(fs.readdirSync(path.join(dir, 'identity-sql')).sort()).toEqual(steps);
+      for (const f of steps) expect(fs.readFileSync(path.join(dir, 'identity-sql', f), 'utf8')).toBe(fs.readFileSync(path.join(stepDir, f), 'utf8'));
+      expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).not.toMatch(/@duckdb/);
+    }
   }, 120_000);
 });
