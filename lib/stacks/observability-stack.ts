@@ -34,6 +34,7 @@ export class ObservabilityStack extends Stack {
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
+        ['stream-rules', props.ingest.streamRules.deadLetterQueue.queue],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.deadLetterQueue.queue] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
@@ -47,6 +48,7 @@ export class ObservabilityStack extends Stack {
       ]),
       otherFunctions: new Map([
         ['order-import', props.ingest.orderImport.function],
+        ['stream-rules', props.ingest.streamRules.function],
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.function] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
