@@ -18,7 +18,7 @@ export const streamRulesEnv = z.object({
   SUPPRESSION_BUCKET: z.string().min(3).optional(),
   SUPPRESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Seconds a warm container keeps the identity map, scores and consent read from the profile table. */
-  CONTEXT_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
+  CONTEXT_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   /** The rules' settings as JSON (src/realtime/config.ts); `{}`: the defaults. */
   REALTIME_RULES: z
     .string()

@@ -53,9 +53,10 @@ export interface StreamRulesFunctionProps {
   /** Retries of a failing batch before it goes to the DLQ. @default 5 */
   readonly maxRetryAttempts?: number;
   /**
-   * Where a new mapping starts reading. TRIM_HORIZON catches up on the stream's retention (the ids make a replay
-   * harmless, and the state learns the open carts); LATEST acts only on what arrives after the deployment.
-   * @default lambda.StartingPosition.TRIM_HORIZON
+   * Where a new mapping starts reading. LATEST acts on what arrives after the deployment, which is what rules in the
+   * moment are for. TRIM_HORIZON would first work through the stream's retention as a backlog: its decisions come
+   * hours late, and the shards, read at different paces, move the one watermark for all of them (docs/realtime.md).
+   * @default lambda.StartingPosition.LATEST
    */
   readonly startingPosition?: lambda.StartingPosition;
   /** Records older than this are not decided (sent to the DLQ's description instead). @default Duration.days(1) */
@@ -68,7 +69,7 @@ export interface StreamRulesFunctionProps {
   readonly suppression?: SuppressionList;
   /** Seconds a warm container keeps the suppression list. @default 300 */
   readonly suppressionTtlSeconds?: number;
-  /** Seconds a warm container keeps the identity map, scores and consent. @default 900 */
+  /** Seconds a warm container keeps the identity map, scores and consent (each read is a Scan of the profile table). @default 3600 */
   readonly contextTtlSeconds?: number;
   /** Days a published event id is remembered. @default 400 */
   readonly ledgerTtlDays?: number;
@@ -100,7 +101,7 @@ export class StreamRulesFunction extends Construct {
         LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
         PHONE_REGION: props.phoneRegion ?? 'CN',
         SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
-        CONTEXT_TTL_SECONDS: String(props.contextTtlSeconds ?? 900),
+        CONTEXT_TTL_SECONDS: String(props.contextTtlSeconds ?? 3600),
         ...(props.rules ? { REALTIME_RULES: JSON.stringify(props.rules) } : {}),
         ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
       },
@@ -131,7 +132,7 @@ export class StreamRulesFunction extends Construct {
         retryAttempts: props.maxRetryAttempts ?? 5,
         batchSize: props.batchSize ?? 500,
         maxBatchingWindow: props.batchWindow ?? Duration.seconds(1),
-        startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+        startingPosition: props.startingPosition ?? lambda.StartingPosition.LATEST,
         parallelizationFactor: 1,
         maxRecordAge: props.maxRecordAge ?? Duration.days(1),
       }),

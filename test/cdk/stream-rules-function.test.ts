@@ -38,7 +38,7 @@ describe('stream rules function', () => {
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 5,
       ParallelizationFactor: 1,
-      StartingPosition: 'TRIM_HORIZON',
+      StartingPosition: 'LATEST',
       MaximumRecordAgeInSeconds: 86_400,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^StreamRulesDeadLetters/), 'Arn'] } } },
     });
