@@ -31,6 +31,7 @@ export class ObservabilityStack extends Stack {
     const c = props.config;
     const metrics = new PipelineMetrics({
       cleanser: props.ingest.cleanser.function,
+      streamRules: props.ingest.streamRules.function,
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],

@@ -46,12 +46,17 @@ describe('stream rules function', () => {
     expect(rules[0]!.Properties.FunctionResponseTypes).toBeUndefined();
   });
 
-  it('has a KMS-encrypted dead-letter queue that the pipeline alarms watch', () => {
+  it('has a KMS-encrypted dead-letter queue, and alarms on its depth, the function\'s errors and its iterator age', () => {
     const [[dlqId, dlq]] = byPrefix('AWS::SQS::Queue', 'StreamRulesDeadLetters') as [[string, Res]];
     expect(dlq.Properties).toMatchObject({ KmsMasterKeyId: expect.anything(), MessageRetentionPeriod: 14 * 86_400 });
     const alarms = Object.values(prod.template('observability').findResources('AWS::CloudWatch::Alarm') as Record<string, Res>);
-    const watching = alarms.filter((a) => JSON.stringify(a.Properties).includes(dlqId) || JSON.stringify(a.Properties).includes('stream-rules'));
-    expect(watching.length).toBeGreaterThan(0);
+    const named = (n: string) => alarms.find((a) => a.Properties.AlarmName === `retail-lake-prod-${n}`);
+    const about = (n: string) => JSON.stringify(named(n)?.Properties ?? null);
+    expect(about('dlq-stream-rules')).toContain(dlqId);
+    expect(about('stream-rules-errors')).toContain(fnId);
+    expect(about('stream-rules-iterator-age')).toContain(fnId);
+    expect(about('stream-rules-iterator-age')).toContain('"MetricName":"IteratorAge"');
+    expect(named('stream-rules-iterator-age')?.Properties.Threshold).toBe(300_000);
   });
 
   it('gives the handler every variable it requires, pointing at the profile table, the model bus and the scorer\'s ledger', () => {
