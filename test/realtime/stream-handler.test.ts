@@ -136,7 +136,7 @@ describe.skipIf(!hasMoto)('stream-rules handler on moto', () => {
     }));
     const r = await rules(batch(till('g1', 'MGONE', '2025-12-31T11:00:00Z'), till('s1', 'MSTAY', '2025-12-31T11:01:00Z')));
     expect([r.records, r.skipped, r.suppressed]).toEqual([2, 1, 1]);
-    expect(published.map((e) => e.detail.customer_key)).toEqual(['ck_stay']);
+    expect(published.map((e) => (e.detail as { customer_key: string }).customer_key)).toEqual(['ck_stay']);
     const gone = await ddb.send(new GetItemCommand({ TableName: 'profiles', Key: { customer_key: { S: 'ck_gone' }, sk: { S: 'live' } } }));
     expect(gone.Item).toBeUndefined();
   });
