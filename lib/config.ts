@@ -33,6 +33,12 @@ export const configSchema = z.object({
   /** Short stage name, part of every physical name (buckets, database, stream). */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1-16 lower-case letters, digits or dashes, starting with a letter').default('prod'),
   /**
+   * Region the stacks are synthesized for (`-c region=cn-north-1`). Unset, the templates are environment-agnostic
+   * (`${AWS::Partition}` and `${AWS::Region}` everywhere, region chosen at deploy). Set, the partition is known at
+   * synth time (aws, aws-cn for Beijing and Ningxia), and cfn-lint checks every resource type against that region.
+   */
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as cn-north-1 or eu-west-1').optional(),
+  /**
    * Days each zone keeps data, `{ raw, quarantine, events }` (src/config/retention.ts, the schema and defaults the
    * CLI's `retention apply` uses too): S3 lifecycle rules on each zone's prefixes and the model-event archive.
    */
@@ -184,10 +190,17 @@ export const configSchema = z.object({
     .optional(),
 });
 
-export const checkedConfigSchema = configSchema.refine((c) => c.predictorBackend !== 'sagemaker' || c.sageMakerEndpointName, {
-  message: 'is required when predictorBackend is sagemaker',
-  path: ['sageMakerEndpointName'],
-});
+export const checkedConfigSchema = configSchema
+  .refine((c) => c.predictorBackend !== 'sagemaker' || c.sageMakerEndpointName, {
+    message: 'is required when predictorBackend is sagemaker',
+    path: ['sageMakerEndpointName'],
+  })
+  // cfn-lint's resource specification for cn-north-1 and cn-northwest-1 has no AWS::MSK::ServerlessCluster (E3006).
+  .superRefine((c, ctx) => {
+    if (c.msk && c.region?.startsWith('cn-')) {
+      ctx.addIssue({ code: 'custom', path: ['msk'], message: `MSK Serverless is not available in ${c.region}: leave msk unset there (events arrive on the Kinesis stream), see docs/china.md` });
+    }
+  });
 
 export type LakeConfig = z.output<typeof configSchema>;
 

@@ -29,6 +29,15 @@ describe('deployment configuration', () => {
     expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
   });
 
+  it('takes a region for partition-aware templates, and refuses a bad region or MSK Serverless in China', () => {
+    expect(parseConfig({}).region).toBeUndefined();
+    expect(parseConfig({ region: 'cn-north-1' }).region).toBe('cn-north-1');
+    expect(() => parseConfig({ region: 'beijing' })).toThrow(/retailLake\.region: must be an AWS region name such as cn-north-1.*/);
+    const msk = { subnetIds: ['subnet-0abc', 'subnet-0def'], securityGroupIds: ['sg-0abc'] };
+    expect(parseConfig({ region: 'eu-west-1', msk }).msk).toBeDefined();
+    expect(() => parseConfig({ region: 'cn-northwest-1', msk })).toThrow(/retailLake\.msk: MSK Serverless is not available in cn-northwest-1/);
+  });
+
   it('reads the insights settings from a -c JSON string and rejects a schedule that is not an expression', () => {
     const app = new App({ context: { insights: '{"leadTimeDays": 14, "recsApplySchedule": "cron(0 1 * * ? *)"}' } });
     expect(loadConfig(app.node).insights).toEqual({ leadTimeDays: 14, forecastHorizonPeriods: 13, recsApplySchedule: 'cron(0 1 * * ? *)' });
