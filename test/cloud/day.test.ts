@@ -877,8 +877,10 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       // The live feed: every line of the day (the erased person's too), in the order a live source sends them: by
       // event time (as the cleanser reads it), ties by event id; lines the cleanser rejects after them.
       const cleanser = createCleanser({ piiKey: PII_KEY, defaultPhoneRegion: rulesEnv.PHONE_REGION as CountryCode, sourceTimeZone: rulesEnv.SOURCE_TIME_ZONE! });
+      // Received now, as the function receives them (an implausibility check compares event and arrival times).
+      const receivedAt = Date.now();
       const lines = readEventLines(shared.landing).map((data, i) => {
-        const out = cleanser.cleanse({ data, origin: `feed:${i}`, receivedAt: 0 });
+        const out = cleanser.cleanse({ data, origin: `feed:${i}`, receivedAt });
         return out.kind === 'clean' ? { data, at: eventTimeMs(String(out.event.occurred_at)), id: out.event.event_id, i } : { data, at: Infinity, id: '', i };
       });
       lines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.i - b.i);
@@ -947,7 +949,10 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       sandboxes.push(api);
       const store = await loadLakeProfiles(local.lake);
       sr.api = [];
-      for (const l of sr.localLive.filter((x) => x.customer_key.startsWith('ck_'))) {
+      // A sample (the API's answers for every scored customer are compared above): the 25 customers with the most
+      // events on their last day, whose counters say the most.
+      const sample = sr.localLive.filter((x) => x.customer_key.startsWith('ck_')).sort((a, b) => b.events_today - a.events_today || a.customer_key.localeCompare(b.customer_key)).slice(0, 25);
+      for (const l of sample) {
         const res = await api.invoke<{ statusCode: number; body: string }>({ version: '2.0', routeKey: 'GET /v1/profiles/{key}', rawPath: `/v1/profiles/${l.customer_key}`, rawQueryString: '', requestContext: { http: { method: 'GET', path: `/v1/profiles/${l.customer_key}` } } });
         const mine = (await answerProfileRequest(`/v1/profiles/${l.customer_key}`, () => null, { store, pii: () => localPii() }))!;
         sr.api.push({ key: l.customer_key, status: res.statusCode, live: (JSON.parse(res.body) as { live: unknown }).live, localLive: (mine.body as { live: unknown }).live });
@@ -983,7 +988,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const byKey = (rows: readonly Record<string, unknown>[]) => [...rows].map((r) => ({ ...r })).sort((a, b) => String(a.customer_key).localeCompare(String(b.customer_key)));
       expect(sr.localLive.length).toBeGreaterThan(0);
       expect(byKey(sr.cloudLive)).toEqual(byKey(sr.localLive as unknown as Record<string, unknown>[]));
-      expect(sr.api.length).toBeGreaterThan(0);
+      expect(sr.api.length).toBe(25);
+      expect(sr.feed - sr.feedKeptOut).toBe(local.ingest.clean + local.ingest.duplicates);
       for (const a of sr.api) {
         expect({ key: a.key, status: a.status }).toEqual({ key: a.key, status: 200 });
         expect(a.live).not.toBeNull();
@@ -992,7 +998,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const local = new Map(sr.localLive.map((l) => [l.customer_key, l]));
       const { customer_key: _k, ...expected } = local.get(sr.api[0]!.key)!;
       expect(sr.api[0]!.live).toEqual(expected);
-      console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} equal`);
+      console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} sampled equal`);
     });
   });
 });
