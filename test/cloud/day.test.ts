@@ -995,8 +995,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         expect(a.live).not.toBeNull();
         expect(a.live).toEqual(a.localLive);
       }
-      const local = new Map(sr.localLive.map((l) => [l.customer_key, l]));
-      const { customer_key: _k, ...expected } = local.get(sr.api[0]!.key)!;
+      const localByKey = new Map(sr.localLive.map((l) => [l.customer_key, l]));
+      const { customer_key: _k, ...expected } = localByKey.get(sr.api[0]!.key)!;
       expect(sr.api[0]!.live).toEqual(expected);
       console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} sampled equal`);
     });
