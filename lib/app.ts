@@ -38,7 +38,7 @@ export function buildRetailLake(app: App): RetailLakeStacks {
     description: 'retail-lake: predictors (onnxruntime arm64 or SageMaker), model-event bus with archive and rules, coupon issuer',
   });
   // After predict: the ingest stack's erasure function deletes coupons and ledger entries of the predict stack.
-  const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, env, lake, predict, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet, erasure, profile API' });
+  const ingest = new IngestStack(app, `${prefix}-Ingest`, { config, env, lake, predict, description: 'retail-lake: event stream, cleanser, dedup table, Firehose to Parquet, erasure, stream rules, profile API' });
   const insights = new InsightsStack(app, `${prefix}-Insights`, {
     config,
     env,

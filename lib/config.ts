@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Node } from 'constructs';
 import { couponConfigSchema } from '../src/coupons/config.ts';
+import { parseRealtimeConfig } from '../src/realtime/config.ts';
 import { parseMaxLinks } from '../src/identity/options.ts';
 import { parseDelimiter } from '../src/ingest/csv.ts';
 import { parseColumnMap } from '../src/ingest/order-import-core.ts';
@@ -134,6 +135,20 @@ export const configSchema = z.object({
   /** Coupon issuer settings (src/coupons/config.ts): campaign, value, currency, monthlyBudget, validDays. */
   coupons: couponConfigSchema.omit({ codePrefix: true }).partial().optional(),
   /**
+   * Stream-rule settings (src/realtime/config.ts: cartWindowMinutes, allowedLatenessMinutes, memoryHours, currency, vip,
+   * serviceRecovery, cartAbandoned), handed to the stream-rules Lambda; unset: the rules' defaults.
+   */
+  realtimeRules: z
+    .record(z.string(), z.unknown())
+    .superRefine((v, ctx) => {
+      try {
+        parseRealtimeConfig(v, 'realtimeRules');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .optional(),
+  /**
    * Order exports dropped under `landingPrefix` of the raw bucket are imported by the order-import Lambda, read with
    * this mapping (the `retail-lake import-orders` options; docs/ingest.md).
    */
@@ -240,7 +255,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'orderImport' || key === 'insights' || key === 'retention') ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'realtimeRules' || key === 'orderImport' || key === 'insights' || key === 'retention') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

@@ -55,6 +55,16 @@ export class PipelineAlarms extends Construct {
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
     });
+    if (m.props.streamRules) {
+      add('StreamRulesIteratorAge', {
+        alarmName: name('stream-rules-iterator-age'),
+        alarmDescription: 'The stream rules are falling behind the stream: carts, VIP arrivals and service recoveries are decided late.',
+        metric: m.iteratorAge(m.props.streamRules),
+        threshold: (props.iteratorAgeThreshold ?? Duration.minutes(5)).toMilliseconds(),
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+      });
+    }
     add('QuarantineRatio', {
       alarmName: name('quarantine-ratio'),
       alarmDescription: 'An unusual share of records is being quarantined: a producer probably changed its format.',

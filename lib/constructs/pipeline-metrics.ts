@@ -14,6 +14,8 @@ export const METRICS_NAMESPACE = 'RetailLake';
 
 export interface PipelineMetricsProps {
   readonly cleanser: lambda.IFunction;
+  /** The stream rules, the stream's second consumer: their iterator age is alarmed too. @default none */
+  readonly streamRules?: lambda.IFunction;
   /** Every DLQ of the pipeline, by a short label. */
   readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
   /** Firehose streams by table name. */
@@ -48,8 +50,8 @@ export class PipelineMetrics {
     });
   }
 
-  iteratorAge(): cw.Metric {
-    return this.props.cleanser.metric('IteratorAge', { statistic: 'Maximum', period: this.period, label: 'Iterator age (max, ms)' });
+  iteratorAge(fn: lambda.IFunction = this.props.cleanser): cw.Metric {
+    return fn.metric('IteratorAge', { statistic: 'Maximum', period: this.period, label: 'Iterator age (max, ms)' });
   }
 
   errors(fn: lambda.IFunction = this.props.cleanser): cw.Metric {

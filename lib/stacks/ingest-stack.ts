@@ -18,6 +18,7 @@ import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
 import { ErasureFunction } from '../constructs/erasure-function.ts';
+import { StreamRulesFunction } from '../constructs/stream-rules-function.ts';
 import type { LakeStack } from './lake-stack.ts';
 import type { PredictStack } from './predict-stack.ts';
 
@@ -48,6 +49,12 @@ export class IngestStack extends Stack {
    * policy must name its readers in the same stack.
    */
   readonly erasure: ErasureFunction;
+  /**
+   * The stream rules (issue 16): a second consumer of the event stream that publishes CartAbandoned, VipArrived and
+   * ServiceRecoveryNeeded on the predict stack's bus and keeps live counters in the profile table. Here for the
+   * stream and the PII key, as the cleanser.
+   */
+  readonly streamRules: StreamRulesFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -148,6 +155,19 @@ export class IngestStack extends Stack {
       // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
       ruleName: `retail-lake-${c.stage}-erasure-request`,
       phoneRegion: c.phoneRegion,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.streamRules = new StreamRulesFunction(this, 'StreamRules', {
+      stream: this.stream.stream,
+      profiles: lake.profiles,
+      bus: predict.events,
+      ledger: predict.eventLedger,
+      piiKey: this.piiKey,
+      key,
+      ...(c.realtimeRules ? { rules: c.realtimeRules } : {}),
+      phoneRegion: c.phoneRegion,
+      sourceTimeZone: c.sourceTimeZone,
+      suppression: this.suppression,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
     this.profileApi = new ProfileApi(this, 'ProfileApi', {

@@ -31,9 +31,11 @@ export class ObservabilityStack extends Stack {
     const c = props.config;
     const metrics = new PipelineMetrics({
       cleanser: props.ingest.cleanser.function,
+      streamRules: props.ingest.streamRules.function,
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
+        ['stream-rules', props.ingest.streamRules.deadLetterQueue.queue],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.deadLetterQueue.queue] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
@@ -47,6 +49,7 @@ export class ObservabilityStack extends Stack {
       ]),
       otherFunctions: new Map([
         ['order-import', props.ingest.orderImport.function],
+        ['stream-rules', props.ingest.streamRules.function],
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.function] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),

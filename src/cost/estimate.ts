@@ -70,14 +70,28 @@ export interface CostAssumptions {
   readonly customMetrics: number;
   readonly alarms: number;
   readonly dashboards: number;
-  /** Real-time rules (issue 16): the stream's second consumer, batched like the cleanser, at rulesMemoryMb. */
+  /**
+   * Real-time rules (issue 16; lib/constructs/stream-rules-function.ts): the stream's second consumer at rulesMemoryMb,
+   * its batches filled for rulesBatchWindowSeconds, one container per shard (parallelization factor 1).
+   */
   readonly rulesMemoryMb: number;
+  readonly rulesBatchWindowSeconds: number;
   /** Rules records/s on one full core, and the time per invocation spent on DynamoDB and the bus (ms). */
-  readonly rulesRecordsPerSecPerCore: number;
   readonly rulesIoMsPerBatch: number;
-  /** Live-state writes (UpdateItem, < 1 KB: 1 WRU) and profile reads (Query, eventually consistent: 0.5 RRU per 4 KB) per event. */
+  readonly rulesRecordsPerSecPerCore: number;
+  /**
+   * Per event: live-item writes (PutItem of the live counters and rule state, <= 1 KB: 1 WRU) and live-item reads
+   * (BatchGetItem, strongly consistent, <= 4 KB: 1 RRU).
+   */
   readonly liveWritesPerEvent: number;
   readonly liveReadsPerEvent: number;
+  /** Size of a live item (counters and rule state) in KB. */
+  readonly liveItemKb: number;
+  /**
+   * Scans of the profile table a day per rules container: the identity map, scores and consent are read from the
+   * scorer's profile items at each cold start and then every CONTEXT_TTL_SECONDS (3,600: 24 a day).
+   */
+  readonly rulesContextScansPerDay: number;
   /** Events the rules publish (CartAbandoned, VipArrived, ServiceRecoveryNeeded) per event. */
   readonly rulesEventsPerEvent: number;
   /** Profile API reads a day per event ingested a day, when profileReadsPerDay is not given. */
@@ -125,11 +139,14 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   customMetrics: 20,
   alarms: 8,
   dashboards: 1,
-  rulesMemoryMb: 512,
-  rulesRecordsPerSecPerCore: 20_000,
+  rulesMemoryMb: 1024,
+  rulesBatchWindowSeconds: 1,
   rulesIoMsPerBatch: 60,
+  rulesRecordsPerSecPerCore: 20_000,
   liveWritesPerEvent: 1,
   liveReadsPerEvent: 1,
+  liveItemKb: 1,
+  rulesContextScansPerDay: 24,
   rulesEventsPerEvent: 0.005,
   profileReadsPerEvent: 0.1,
   profileItemKb: 6,
@@ -390,33 +407,40 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     `${fmt(logGb)} GB logs, ${a.customMetrics} metrics, ${a.alarms} alarms`,
   );
 
-  // Real-time rules: a second shared-throughput consumer of the stream (reads it again), batched like the cleanser;
-  // per event one live-state write and one profile read (Query, batch + live items); rule events on the bus.
-  const rulesInvocations = events / batch;
-  const rulesSeconds = a.rulesIoMsPerBatch / 1000 + batch / (a.rulesRecordsPerSecPerCore * Math.min(1, a.rulesMemoryMb / 1769));
+  // Real-time rules: a second shared-throughput consumer of the stream (reads it again), its batches filled for
+  // rulesBatchWindowSeconds per shard; per event one live-item read and write; rule events on the bus; and each
+  // container (one per shard) scans the profile table for its context every hour (eventually consistent, 0.5 RRU
+  // per 4 KB of batch, index and live items).
+  const rulesBatch = Math.max(1, Math.min(a.batchSize, (eps / shards) * a.rulesBatchWindowSeconds));
+  const rulesInvocations = events / rulesBatch;
+  const rulesSeconds = a.rulesIoMsPerBatch / 1000 + rulesBatch / (a.rulesRecordsPerSecPerCore * Math.min(1, a.rulesMemoryMb / 1769));
   const rulesGbSeconds = rulesInvocations * rulesSeconds * (a.rulesMemoryMb / 1024);
-  const profileRru = Math.ceil((a.profileItemKb + 1) / 4) * 0.5;
   const liveWrites = events * a.liveWritesPerEvent;
   const liveReads = events * a.liveReadsPerEvent;
+  const liveWru = Math.ceil(a.liveItemKb);
+  const liveRru = Math.ceil(a.liveItemKb / 4);
   const rulesEvents = events * a.rulesEventsPerEvent;
+  const profileTableKb = customers * (a.profileItemKb + a.profileIndexItemsPerCustomer * 0.2 + a.liveItemKb);
+  const contextRru = DAYS * shards * a.rulesContextScansPerDay * (profileTableKb / 4) * 0.5;
   const realtimeUsd =
     kdsReadGb * P.kinesis.retrievalGb +
     rulesGbSeconds * P.lambda.armGbSecond +
     rulesInvocations * P.lambda.request +
-    (liveWrites / 1e6) * P.dynamodb.wruPerMillion +
-    ((liveReads * profileRru) / 1e6) * P.dynamodb.rruPerMillion +
+    ((liveWrites * liveWru) / 1e6) * P.dynamodb.wruPerMillion +
+    ((liveReads * liveRru + contextRru) / 1e6) * P.dynamodb.rruPerMillion +
     (rulesEvents / 1e6) * P.eventbridge.eventsPerMillion +
     ((rulesInvocations * a.logBytesPerInvocation) / GB) * (P.cloudwatch.logsIngestGb + P.cloudwatch.logsStorageGbMonth);
   add(
     'Real-time rules (Kinesis consumer Lambda, DynamoDB live state, bus)',
     realtimeUsd,
-    `${fmt(kdsReadGb)} GB read again, ${fmt(rulesInvocations)} invocations, ${fmt(rulesGbSeconds)} GB-s; ${fmt(liveWrites)} live-state writes, ${fmt(liveReads)} profile reads; ${fmt(rulesEvents)} rule events`,
+    `${fmt(kdsReadGb)} GB read again, ${fmt(rulesInvocations)} invocations, ${fmt(rulesGbSeconds)} GB-s; ${fmt(liveWrites)} live-item writes and reads; ${fmt(contextRru)} RRU of hourly profile-table scans; ${fmt(rulesEvents)} rule events`,
     ['lambda.arm64'],
   );
 
   // Profile API: per read one HTTP API request, one Lambda invocation, one Query (batch + live items, eventually
   // consistent), one GetItem first for lookups by identifier, logs. The scorer writes every customer's profile a day.
   const reads = DAYS * (inputs.profileReadsPerDay ?? perDay * a.profileReadsPerEvent);
+  const profileRru = Math.ceil((a.profileItemKb + a.liveItemKb) / 4) * 0.5;
   const readRru = profileRru + a.profileLookupShare * 0.5;
   const perReadUsd =
     P.apigateway.httpPerMillion / 1e6 +

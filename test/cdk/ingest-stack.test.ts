@@ -103,7 +103,8 @@ describe('ingest stack: curated delivery', () => {
   it('adds an MSK Serverless cluster with IAM auth and a second event source when configured', () => {
     const t = buildTestApp({ retailLake: { msk: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef0'] } } }).template('ingest');
     t.hasResourceProperties('AWS::MSK::ServerlessCluster', { ClientAuthentication: { Sasl: { Iam: { Enabled: true } } } });
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // The cleanser's Kinesis and MSK mappings, and the stream rules' Kinesis mapping.
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { Topics: ['retail-events'], DestinationConfig: { OnFailure: Match.anyValue() } });
   });
 });
@@ -185,12 +186,12 @@ describe('ingest stack: order import from the landing prefix', () => {
 });
 
 describe('ingest bundles', () => {
-  it('bundles the cleanser, the order import, the erasure and the profile API with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
+  it('bundles the cleanser, the order import, the erasure, the stream rules and the profile API with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
     // The cleanser, the order import, the erasure and the profile API are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
-    expect(dirs).toHaveLength(4);
+    expect(dirs).toHaveLength(5);
     for (const d of dirs) {
       const dir = path.join(asm.directory, d);
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');

@@ -50,6 +50,14 @@ import { identityColumn, type IdentityType } from '../../src/contract/index.ts';
 import { erasePeople } from '../../src/privacy/erase.ts';
 import { createPersonMatcher } from '../../src/privacy/people.ts';
 import type { ErasureReceipt } from '../../src/privacy/receipt.ts';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { CountryCode } from 'libphonenumber-js';
+import { fromAttribute } from '../../src/adapters/aws/dynamodb-profile-store.ts';
+import { createCleanser } from '../../src/cleanse/cleanser.ts';
+import { runLocalStreamRules, type LocalStreamSummary } from '../../src/realtime/local-run.ts';
+import { LIVE_ATTRIBUTES, readLocalLiveState, type LiveState } from '../../src/realtime/live-state.ts';
+import { eventTimeMs } from '../../src/realtime/stream-event.ts';
+import { SandboxDiedError } from './lambda-sandbox.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -929,6 +937,178 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const [newest] = await query(`select count(*) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`);
       expect(sizes.customer_tags).toBeLessThan(Number(newest!.n));
       console.log(`[day] backfilled ${bf.day}: ${JSON.stringify(sizes)} rows equal to the local run`);
+    });
+  });
+
+  // The stream rules (issue 16) as deployed: their own event source mapping on the event stream (LATEST: created
+  // before the live feed arrives), the day's events sent as a live feed sends them (in event-time order; one
+  // partition key, see test/cloud/README.md), the first environment killed after its first publish and the batch
+  // redelivered to a new one; compared with the local run of the same rules on the same (erased) lake.
+  describe('stream rules in AWS as locally', () => {
+    const sr = {} as {
+      local: LocalStreamSummary;
+      localLive: LiveState[];
+      feed: number;
+      feedKeptOut: number;
+      mapping: MappingStats;
+      deaths: number;
+      published: BusEvent[];
+      redelivered: { published: number; alreadyPublished: number; records: number }[];
+      afterRedelivery: string[];
+      cloudLive: Record<string, unknown>[];
+      dlq: number;
+      api: { key: string; status: number; live: unknown; localLive: unknown }[];
+      seconds: number;
+    };
+    let rulesEnv: Record<string, string>;
+
+    /** Each shard's newest sequence number: where a LATEST mapping created now starts. */
+    async function streamTip(): Promise<Map<string, string>> {
+      const tip = new Map<string, string>();
+      for (const shard of (await shared.kinesis.send(new ListShardsCommand({ StreamName: shared.streamName }))).Shards ?? []) {
+        let it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+        while (it) {
+          const r = await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+          const last = r.Records?.at(-1)?.SequenceNumber;
+          if (last) tip.set(shard.ShardId!, last);
+          it = r.Records?.length ? r.NextShardIterator : undefined;
+        }
+      }
+      return tip;
+    }
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      rulesEnv = d.functionEnv('ingest', 'StreamRulesFunction');
+      // Locally: the rules over every curated event of the lake, in event-time order, after the scoring.
+      sr.local = await runLocalStreamRules({ lakeDir: local.lake });
+      sr.localLive = await readLocalLiveState(local.lake);
+
+      // The live feed: every line of the day (the erased person's too), in the order a live source sends them: by
+      // event time (as the cleanser reads it), ties by event id; lines the cleanser rejects after them.
+      const cleanser = createCleanser({ piiKey: PII_KEY, defaultPhoneRegion: rulesEnv.PHONE_REGION as CountryCode, sourceTimeZone: rulesEnv.SOURCE_TIME_ZONE! });
+      // Received now, as the function receives them (an implausibility check compares event and arrival times).
+      const receivedAt = Date.now();
+      const lines = readEventLines(shared.landing).map((data, i) => {
+        const out = cleanser.cleanse({ data, origin: `feed:${i}`, receivedAt });
+        return out.kind === 'clean' ? { data, at: eventTimeMs(String(out.event.occurred_at)), id: out.event.event_id, i } : { data, at: Infinity, id: '', i };
+      });
+      lines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.i - b.i);
+      sr.feed = lines.length;
+      sr.feedKeptOut = lines.filter((l) => l.at === Infinity).length;
+      const resume = await streamTip();
+      for (let i = 0; i < lines.length; i += 500) {
+        const r = await shared.kinesis.send(new PutRecordsCommand({ StreamName: shared.streamName, Records: lines.slice(i, i + 500).map((l) => ({ Data: l.data, PartitionKey: 'live-feed' })) }));
+        expect(r.FailedRecordCount ?? 0).toBe(0);
+      }
+      const firstRecord = new Map(resume);
+
+      // The first environment dies after its first publish, before it saves the state; Lambda retries the batch in a
+      // new environment, which decides the same events and publishes none of them again.
+      const dying = shared.sandbox('ingest', 'StreamRulesFunction', 'stream-rules', { RETAIL_LAKE_CRASH_AT: 'stream-rules:published#1' });
+      const healthy = shared.sandbox('ingest', 'StreamRulesFunction', 'stream-rules');
+      let current = dying;
+      const fn = {
+        invoke: async (event: unknown) => {
+          try {
+            return await current.invoke(event);
+          } catch (e) {
+            if (e instanceof SandboxDiedError) current = healthy;
+            throw e;
+          }
+        },
+      } as unknown as LambdaSandbox;
+      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('StreamRulesFunction'))!;
+      sr.mapping = await runKinesisMapping(d, mapping, fn, { kinesis: shared.kinesis, sqs }, resume);
+      sr.deaths = dying.deaths;
+      sr.published = (await sqs.drain(observer)).map((b) => JSON.parse(b) as BusEvent);
+
+      // A batch delivered again (the feed's first 500 records, twice), as Lambda may after a timeout.
+      const m = d.resolve(mapping.stack, mapping.props);
+      const shardId = [...(await streamTip())].find(([id, seq]) => seq !== firstRecord.get(id))![0];
+      const it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: firstRecord.get(shardId)! }))).ShardIterator;
+      const records = (await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: m.BatchSize }))).Records ?? [];
+      const event = {
+        Records: records.map((r) => ({
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: `${shardId}:${r.SequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          invokeIdentityArn: 'arn:aws:iam::123456789012:role/emulated',
+          awsRegion: MOTO_REGION,
+          eventSourceARN: m.EventSourceArn,
+          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, data: Buffer.from(r.Data!).toString('base64'), approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000 },
+        })),
+      };
+      sr.redelivered = [];
+      for (let i = 0; i < 2; i++) sr.redelivered.push(await healthy.invoke<{ published: number; alreadyPublished: number; records: number }>(event));
+      sr.afterRedelivery = await sqs.drain(observer);
+
+      // The live items the rules wrote beside the scorer's, and the profile API reading them.
+      const ddb = new DynamoDBClient(moto.clientConfig);
+      const items: Record<string, AttributeValue>[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const r = await ddb.send(new ScanCommand({ TableName: rulesEnv.PROFILE_TABLE!, FilterExpression: 'sk = :l', ExpressionAttributeValues: { ':l': { S: 'live' } }, ...(start ? { ExclusiveStartKey: start } : {}) }));
+        items.push(...(r.Items ?? []));
+        start = r.LastEvaluatedKey;
+      } while (start);
+      sr.cloudLive = items.map((i) => Object.fromEntries(LIVE_ATTRIBUTES.map((a) => [a, fromAttribute(i[a]!)])));
+      sr.dlq = await sqs.depth(d.deadLetterQueues().find((q) => q.id.includes('StreamRulesDeadLetters'))!.url);
+      const api = new LambdaSandbox('profile-api', handlerPath('profile-api'), { ...d.functionEnv('ingest', 'ProfileApiFunction'), ...cloudEndpoints });
+      sandboxes.push(api);
+      const store = await loadLakeProfiles(local.lake);
+      sr.api = [];
+      // A sample (the API's answers for every scored customer are compared above): the 25 customers with the most
+      // events on their last day, whose counters say the most.
+      const sample = sr.localLive.filter((x) => x.customer_key.startsWith('ck_')).sort((a, b) => b.events_today - a.events_today || a.customer_key.localeCompare(b.customer_key)).slice(0, 25);
+      for (const l of sample) {
+        const res = await api.invoke<{ statusCode: number; body: string }>({ version: '2.0', routeKey: 'GET /v1/profiles/{key}', rawPath: `/v1/profiles/${l.customer_key}`, rawQueryString: '', requestContext: { http: { method: 'GET', path: `/v1/profiles/${l.customer_key}` } } });
+        const mine = (await answerProfileRequest(`/v1/profiles/${l.customer_key}`, () => null, { store, pii: () => localPii() }))!;
+        sr.api.push({ key: l.customer_key, status: res.statusCode, live: (JSON.parse(res.body) as { live: unknown }).live, localLive: (mine.body as { live: unknown }).live });
+      }
+      sr.seconds = (Date.now() - t0) / 1000;
+      console.log(`[day] stream rules block ${sr.seconds.toFixed(1)} s: ${JSON.stringify({ feed: sr.feed, keptOut: sr.feedKeptOut, mapping: sr.mapping, local: { events: sr.local.events, published: sr.local.published, byType: sr.local.byType, customers: sr.local.customers, openCarts: sr.local.openCarts } })}`);
+    }, 600_000);
+
+    it('publishes the events the local run publishes (ids and types), once each, though the first environment died after publishing', () => {
+      const ids = (list: { type: string; id: string }[]) => list.map((e) => `${e.type} ${e.id}`).sort();
+      const localEvents = ids(sr.local.publishedEvents.map((e) => ({ type: e.detailType, id: e.detail.event_id })));
+      const cloudEvents = ids(sr.published.map((e) => ({ type: e['detail-type'], id: e.detail.event_id })));
+      // Both kinds a day of this shop gives: carts and VIP visits (scores exist, so VIPs are known).
+      expect(sr.local.byType.CartAbandoned ?? 0).toBeGreaterThan(0);
+      expect(sr.local.byType.VipArrived ?? 0).toBeGreaterThan(0);
+      expect(cloudEvents).toEqual(localEvents);
+      expect(new Set(cloudEvents).size).toBe(cloudEvents.length);
+      expect(sr.deaths).toBe(1);
+      expect(sr.mapping.failedInvocations).toBe(1);
+      expect(sr.mapping.toDeadLetters).toBe(0);
+      expect(sr.mapping.records).toBe(sr.feed);
+      expect(sr.dlq).toBe(0);
+      console.log(`[day] stream rules: ${localEvents.length} events equal (${JSON.stringify(countBy(localEvents.map((e) => e.split(' ')[0]!)))})`);
+    });
+
+    it('publishes nothing when a batch is delivered twice more', () => {
+      expect(sr.redelivered.map((r) => r.records)).toEqual([500, 500]);
+      expect(sr.redelivered.map((r) => r.published)).toEqual([0, 0]);
+      expect(sr.afterRedelivery).toEqual([]);
+    });
+
+    it('keeps the same live counters per customer as the local live_state, and the profile API answers them', () => {
+      const byKey = (rows: readonly Record<string, unknown>[]) => [...rows].map((r) => ({ ...r })).sort((a, b) => String(a.customer_key).localeCompare(String(b.customer_key)));
+      expect(sr.localLive.length).toBeGreaterThan(0);
+      expect(byKey(sr.cloudLive)).toEqual(byKey(sr.localLive as unknown as Record<string, unknown>[]));
+      expect(sr.api.length).toBe(25);
+      expect(sr.feed - sr.feedKeptOut).toBe(local.ingest.clean + local.ingest.duplicates);
+      for (const a of sr.api) {
+        expect({ key: a.key, status: a.status }).toEqual({ key: a.key, status: 200 });
+        expect(a.live).not.toBeNull();
+        expect(a.live).toEqual(a.localLive);
+      }
+      const localByKey = new Map(sr.localLive.map((l) => [l.customer_key, l]));
+      const { customer_key: _k, ...expected } = localByKey.get(sr.api[0]!.key)!;
+      expect(sr.api[0]!.live).toEqual(expected);
+      console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} sampled equal`);
     });
   });
 });

@@ -133,18 +133,24 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
     expect(usd('KMS')).toBeCloseTo(3.01, 2);
   });
 
-  it('Real-time rules: the stream read again ($0.04/GB), a second Lambda consumer, one live-state write ($0.625/M WRU) and one profile Query ($0.125/M RRU) per event, rule events ($1/M), logs', () => {
-    // Read again: 28.61 GB x 0.04 = 1.144. Consumer at 512 MB (512/1769 of a vCPU at 20,000 records/s/core), batched
-    // as the cleanser: 2,073,600 x (0.060 + 14.468 / 5,788.6 s) x 0.5 GB = 64,799 GB-s x 0.0000133334 = 0.864;
-    // requests 2,073,600 x 0.20/M = 0.415. Live writes 30M x 0.625/M = 18.75. Reads: a Query of a 6 KB batch item and
-    // a live item, 7 KB -> 2 x 4 KB x 0.5 (eventually consistent) = 1 RRU, 30M x 0.125/M = 3.75. Rule events:
-    // 30M x 0.005 = 150,000 x 1/M = 0.15. Logs: 2,073,600 x 2,000 B = 3.862 GB x 0.53 = 2.047. Sum 27.12.
-    const rulesGbs = 2_073_600 * (0.06 + 14.467592592592593 / (20_000 * (512 / 1769))) * 0.5;
-    expect(rulesGbs).toBeCloseTo(64_799, -1);
-    const byHand = dataGb * 0.04 + rulesGbs * 0.0000133334 + 2_073_600 * 0.2e-6 + 18.75 + 3.75 + 0.15 + ((2_073_600 * 2000) / GiB) * 0.53;
+  it('Real-time rules: the stream read again ($0.04/GB), a second Lambda consumer with a 1 s batch window, one live-item read ($0.125/M RRU) and write ($0.625/M WRU) per event, hourly context scans of the profile table, rule events ($1/M), logs', () => {
+    // Read again: 28.61 GB x 0.04 = 1.144. Batches: 11.574 events/s over 4 shards, filled for 1 s = 2.894 records, so
+    // 30M / 2.894 = 10,368,000 invocations at 1,024 MB (1024/1769 of a vCPU at 20,000 records/s/core):
+    // 10,368,000 x (0.060 + 2.894 / 11,577 s) x 1 GB = 624,671 GB-s x 0.0000133334 = 8.329; requests x 0.20/M = 2.074.
+    // Live items: 30M writes x 1 WRU x 0.625/M = 18.75; 30M consistent reads x 1 RRU x 0.125/M = 3.75. Context: 4
+    // containers x 24 scans a day x 30 of 100,000 customers x (6 KB batch + 2 x 0.2 KB index + 1 KB live) = 740,000
+    // KB / 4 KB x 0.5 RRU = 92,500 RRU a scan, 266.4M RRU x 0.125/M = 33.30. Rule events 150,000 x 1/M = 0.15. Logs:
+    // 10,368,000 x 2,000 B = 19.31 GB x 0.53 = 10.235. Sum 77.73.
+    const invocations = (30_000_000 * 4) / (1_000_000 / 86_400);
+    expect(invocations).toBeCloseTo(10_368_000, 0);
+    const rulesGbs = invocations * (0.06 + 1_000_000 / 86_400 / 4 / (20_000 * (1024 / 1769)));
+    expect(rulesGbs).toBeCloseTo(624_671, -1);
+    const contextRru = 4 * 24 * 30 * ((100_000 * (6 + 0.4 + 1)) / 4) * 0.5;
+    expect(contextRru).toBe(266_400_000);
+    const byHand = dataGb * 0.04 + rulesGbs * 0.0000133334 + invocations * 0.2e-6 + 18.75 + 3.75 + (contextRru / 1e6) * 0.125 + 0.15 + ((invocations * 2000) / GiB) * 0.53;
     expect(usd('Real-time')).toBeCloseTo(byHand, 2);
-    expect(usd('Real-time')).toBeCloseTo(27.12, 2);
-    expect(e.realtimeUsdPerMillionEvents).toBeCloseTo(27.12 / 30, 3);
+    expect(usd('Real-time')).toBeCloseTo(77.73, 2);
+    expect(e.realtimeUsdPerMillionEvents).toBeCloseTo(77.73 / 30, 3);
   });
 
   it('Profile API: $1.00 per million HTTP API requests (aws.amazon.com/api-gateway/pricing/), Lambda, a Query per read, the scorer\'s daily profile writes', () => {
@@ -170,7 +176,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 27.12 + 20.95 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 3.01, 2);
   });
 });
 

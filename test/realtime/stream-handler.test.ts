@@ -9,6 +9,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CART_TIMER_PARTITION, DynamoDbRealtimeState } from '../../src/adapters/aws/dynamodb-realtime-state.ts';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
+import { createSuppressionCheck, suppressionDigest } from '../../src/cleanse/suppression.ts';
 import type { ModelEvent } from '../../src/events/schemas.ts';
 import { parseRealtimeConfig } from '../../src/realtime/config.ts';
 import { ruleContext } from '../../src/realtime/context.ts';
@@ -113,5 +114,30 @@ describe.skipIf(!hasMoto)('stream-rules handler on moto', () => {
     expect(cart.Item?.open_cart_skus).toEqual({ L: [] }); // decided: no longer open
     await handler(batch(app('old', 'M1', '2025-12-31T09:00:00Z', 'view'))); // an old event does not move it back
     expect(await new DynamoDbRealtimeState({ client: ddb, tableName: 'profiles' }).watermark()).toBe(Date.parse('2025-12-31T10:31:00Z'));
+  });
+
+  it('skips the records of an erased person (the suppression list), as the cleanser suppresses them', async () => {
+    const piiKey = 'test-key-0123456789abcdef';
+    const config = parseRealtimeConfig({});
+    const published: ModelEvent[] = [];
+    const erased = createSuppressionCheck({ piiKey }, new Set([suppressionDigest(piiKey, 'member_id', 'MGONE')]));
+    const rules = createStreamRulesHandler(async () => ({
+      cleanser: createCleanser({ piiKey }),
+      resolver: mapResolver([
+        { identity_type: 'member_id', identity_value: 'MGONE', customer_key: 'ck_gone' },
+        { identity_type: 'member_id', identity_value: 'MSTAY', customer_key: 'ck_stay' },
+      ]),
+      suppression: erased,
+      store: new DynamoDbRealtimeState({ client: ddb, tableName: 'profiles' }),
+      config,
+      // Both were VIPs when last scored.
+      ctx: ruleContext({ scores: [{ customer_key: 'ck_gone', as_of: '2025-12-31', clv_365d: 9000, churn_probability: 0.1 }, { customer_key: 'ck_stay', as_of: '2025-12-31', clv_365d: 9000, churn_probability: 0.1 }], consent: new Map(), prices: new Map(), sentiment: new Map() }, config),
+      publish: async (d) => (published.push(...d), { published: d, alreadyPublished: 0 }),
+    }));
+    const r = await rules(batch(till('g1', 'MGONE', '2025-12-31T11:00:00Z'), till('s1', 'MSTAY', '2025-12-31T11:01:00Z')));
+    expect([r.records, r.skipped, r.suppressed]).toEqual([2, 1, 1]);
+    expect(published.map((e) => (e.detail as { customer_key: string }).customer_key)).toEqual(['ck_stay']);
+    const gone = await ddb.send(new GetItemCommand({ TableName: 'profiles', Key: { customer_key: { S: 'ck_gone' }, sk: { S: 'live' } } }));
+    expect(gone.Item).toBeUndefined();
   });
 });
