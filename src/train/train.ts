@@ -15,6 +15,7 @@ import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, no
 import { trainSegmentsFromLake } from './segments.ts';
 import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { checkTolerance, DEFAULT_GATE_TOLERANCE, DEFAULT_HOLDOUT_SHARE, gateAndStore, isGated, isHeldOut, type GateDecision } from './gate.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
@@ -40,12 +41,23 @@ export interface TrainOptions {
   readonly now?: () => Date;
   /** Called as each model starts training. */
   readonly onModel?: (name: TrainableModel) => void;
+  /**
+   * Promote segments, churn and CLV to `latest` only when not worse than the current `latest` on the newest labelled
+   * backtest (src/train/gate.ts); a rejected version is stored without moving `latest`. @default false
+   */
+  readonly gate?: boolean;
+  /** How much worse the gate lets a candidate be. @default DEFAULT_GATE_TOLERANCE (0.02) */
+  readonly tolerance?: number;
+  /** Churn trained on permuted labels: a permutation baseline (the gate's deliberately degraded model). @default false */
+  readonly permuteLabels?: boolean;
 }
 
 export interface TrainedSummary {
   readonly name: TrainableModel;
   readonly version: string;
   readonly card: ModelCard;
+  /** With --gate: whether the version became `latest`, why, and the version it was compared with. */
+  readonly gate?: { readonly decision: GateDecision; readonly reason: string; readonly incumbent: string | null };
 }
 
 export interface TrainSummary {
@@ -127,25 +139,32 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   };
   let purchases: Purchase[] | undefined;
   const purchasesUpToAsOf = async () => (purchases ??= await readPurchases(o.lakeDir, asOf));
+  // Under the gate, the held-out customers are the backtest's: the gated models train without them.
+  const trainsOn = (key: unknown) => !isHeldOut(String(key), DEFAULT_HOLDOUT_SHARE);
+  const gated = (name: TrainableModel) => o.gate === true && isGated(name);
+  const trainingTags = (name: TrainableModel) => (gated(name) ? async (d: string) => (await tagsAt(d)).filter((r) => trainsOn(r.customer_key)) : tagsAt);
+  const trainingPurchases = async (name: TrainableModel) => (gated(name) ? (await purchasesUpToAsOf()).filter((p) => trainsOn(p.customerId)) : await purchasesUpToAsOf());
 
   // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
+  const tolerance = checkTolerance(o.tolerance ?? DEFAULT_GATE_TOLERANCE);
   const out: TrainedSummary[] = [];
   for (const name of names) {
     o.onModel?.(name);
     let trained: TrainedModel;
     try {
       if (name === 'segments') {
-        trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
+        trained = await trainSegmentsFromLake({ asOf, tagsAt: trainingTags(name), from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
       } else if (name === 'churn') {
         const personsFile = o.groundTruth === false ? undefined : (o.groundTruth ?? findGroundTruth(o.lakeDir));
         trained = await trainChurnFromLake({
           asOf,
           horizonDays,
-          tagsAt,
-          purchases: await purchasesUpToAsOf(),
+          tagsAt: trainingTags(name),
+          purchases: await trainingPurchases(name),
           ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+          ...(o.permuteLabels ? { permuteLabels: true } : {}),
           ...(o.now ? { now: o.now } : {}),
         });
       } else if (name === 'forecast') {
@@ -155,11 +174,23 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
       } else if (name === 'sentiment') {
         trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
       } else {
-        trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
+        trained = trainClvFromLake({ asOf, horizonDays, purchases: await trainingPurchases(name), ...(o.now ? { now: o.now } : {}) });
       }
     } catch (e) {
       if (model !== 'all' || !(e instanceof NotEnoughHistoryError)) throw e;
       skipped.push({ name, reason: e.message });
+      continue;
+    }
+    if (gated(name) && isGated(name)) {
+      const g = await gateAndStore(name, trained, {
+        asOf,
+        horizonDays,
+        tagsAt,
+        purchases: purchasesUpToAsOf,
+        store,
+        tolerance,
+      });
+      out.push({ name, version: g.version, card: g.card, gate: { decision: g.decision, reason: g.reason, incumbent: g.incumbent } });
       continue;
     }
     await store.put(trained.name, trained.version, trained.files);
