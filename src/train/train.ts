@@ -15,7 +15,8 @@ import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, no
 import { trainSegmentsFromLake } from './segments.ts';
 import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 import { withLakeCommit } from '../lake/commit.ts';
-import { checkTolerance, DEFAULT_GATE_TOLERANCE, DEFAULT_HOLDOUT_SHARE, gateAndStore, isGated, isHeldOut, type GateDecision } from './gate.ts';
+import { checkTolerance, DEFAULT_GATE_TOLERANCE, isGated, type GateDecision } from './gate.ts';
+import { trainGated } from './gated.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
@@ -139,11 +140,6 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   };
   let purchases: Purchase[] | undefined;
   const purchasesUpToAsOf = async () => (purchases ??= await readPurchases(o.lakeDir, asOf));
-  // Under the gate, the held-out customers are the backtest's: the gated models train without them.
-  const trainsOn = (key: unknown) => !isHeldOut(String(key), DEFAULT_HOLDOUT_SHARE);
-  const gated = (name: TrainableModel) => o.gate === true && isGated(name);
-  const trainingTags = (name: TrainableModel) => (gated(name) ? async (d: string) => (await tagsAt(d)).filter((r) => trainsOn(r.customer_key)) : tagsAt);
-  const trainingPurchases = async (name: TrainableModel) => (gated(name) ? (await purchasesUpToAsOf()).filter((p) => trainsOn(p.customerId)) : await purchasesUpToAsOf());
 
   // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
@@ -152,17 +148,38 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   const out: TrainedSummary[] = [];
   for (const name of names) {
     o.onModel?.(name);
+    if (o.gate && isGated(name)) {
+      const personsFile = name === 'churn' && o.groundTruth !== false ? (o.groundTruth ?? findGroundTruth(o.lakeDir)) : undefined;
+      try {
+        const g = await trainGated(name, {
+          asOf,
+          horizonDays,
+          tagsAt,
+          purchases: purchasesUpToAsOf,
+          store,
+          tolerance,
+          ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+          ...(o.permuteLabels ? { permuteLabels: true } : {}),
+          ...(o.now ? { now: o.now } : {}),
+        });
+        out.push({ name, version: g.version, card: g.card, gate: { decision: g.decision, reason: g.reason, incumbent: g.incumbent } });
+      } catch (e) {
+        if (model !== 'all' || !(e instanceof NotEnoughHistoryError)) throw e;
+        skipped.push({ name, reason: e.message });
+      }
+      continue;
+    }
     let trained: TrainedModel;
     try {
       if (name === 'segments') {
-        trained = await trainSegmentsFromLake({ asOf, tagsAt: trainingTags(name), from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
+        trained = await trainSegmentsFromLake({ asOf, tagsAt, from: firstPurchaseDay(await purchasesUpToAsOf()), ...(o.now ? { now: o.now } : {}) });
       } else if (name === 'churn') {
         const personsFile = o.groundTruth === false ? undefined : (o.groundTruth ?? findGroundTruth(o.lakeDir));
         trained = await trainChurnFromLake({
           asOf,
           horizonDays,
-          tagsAt: trainingTags(name),
-          purchases: await trainingPurchases(name),
+          tagsAt,
+          purchases: await purchasesUpToAsOf(),
           ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
           ...(o.permuteLabels ? { permuteLabels: true } : {}),
           ...(o.now ? { now: o.now } : {}),
@@ -174,23 +191,11 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
       } else if (name === 'sentiment') {
         trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
       } else {
-        trained = trainClvFromLake({ asOf, horizonDays, purchases: await trainingPurchases(name), ...(o.now ? { now: o.now } : {}) });
+        trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
       }
     } catch (e) {
       if (model !== 'all' || !(e instanceof NotEnoughHistoryError)) throw e;
       skipped.push({ name, reason: e.message });
-      continue;
-    }
-    if (gated(name) && isGated(name)) {
-      const g = await gateAndStore(name, trained, {
-        asOf,
-        horizonDays,
-        tagsAt,
-        purchases: purchasesUpToAsOf,
-        store,
-        tolerance,
-      });
-      out.push({ name, version: g.version, card: g.card, gate: { decision: g.decision, reason: g.reason, incumbent: g.incumbent } });
       continue;
     }
     await store.put(trained.name, trained.version, trained.files);
