@@ -29,10 +29,10 @@ const reader = new AthenaUnloadReader({ runner, scratch: env.UNLOAD_LOCATION });
 
 /** Puts the run's figures as metrics; exported for the handler test. */
 export function recordMetrics(m: Metrics, result: RetrainResult | DriftResult): void {
+  m.addMetric('ModelsOverMaxAge', MetricUnit.Count, result.overMaxAge);
   if (result.job === 'retrain') {
     m.addMetric('ModelsRejected', MetricUnit.Count, result.rejected);
     m.addMetric('ModelsPromoted', MetricUnit.Count, result.models.length - result.rejected);
-    m.addMetric('ModelsOverMaxAge', MetricUnit.Count, result.overMaxAge);
     for (const r of result.models) {
       const single = m.singleMetric();
       single.addDimension('Model', r.name);

@@ -27,7 +27,7 @@ export async function runRetrain(event: unknown, deps: RetrainDeps): Promise<Ret
   const asOf = r.data.as_of ?? (await deps.tagDates()).at(-1);
   if (!asOf) throw new HandlerConfigError('no customer_tags snapshot yet: run the tag refresh first');
   const source = await deps.source(asOf);
-  if (r.data.job === 'drift') return drift({ source, store: deps.store, today: asOf });
+  if (r.data.job === 'drift') return drift({ source, store: deps.store, today: asOf, maxAgeDays: deps.env.MAX_MODEL_AGE_DAYS });
   return retrain({
     source,
     store: deps.store,

@@ -121,10 +121,13 @@ export interface DriftResult {
   readonly today: string;
   readonly models: readonly ModelDrift[];
   readonly maxPsi: number;
+  /** The daily check of the models' ages (the retraining is weekly). */
+  readonly ages: readonly ModelAge[];
+  readonly overMaxAge: number;
 }
 
 /** PSI of the latest churn and segments models' inputs between their training snapshot and the snapshot of `today`. */
-export async function drift(o: { readonly source: TrainingSource; readonly store: ModelStore; readonly today: string }): Promise<DriftResult> {
+export async function drift(o: { readonly source: TrainingSource; readonly store: ModelStore; readonly today: string; readonly maxAgeDays: number }): Promise<DriftResult> {
   const snapshots = new Map<string, Promise<TagRow[]>>();
   const tagsAt = (d: string) => {
     let p = snapshots.get(d);
@@ -132,5 +135,6 @@ export async function drift(o: { readonly source: TrainingSource; readonly store
     return p;
   };
   const models = await latestModelsDrift(o.store, tagsAt, o.today);
-  return { job: 'drift', today: o.today, models, maxPsi: models.reduce((m, d) => Math.max(m, d.maxPsi), 0) };
+  const ages = await modelAges(o.store, o.today, o.maxAgeDays);
+  return { job: 'drift', today: o.today, models, maxPsi: models.reduce((m, d) => Math.max(m, d.maxPsi), 0), ages, overMaxAge: ages.filter((a) => a.overMax).length };
 }
