@@ -19,7 +19,8 @@ export function binEdges(reference: ArrayLike<number>, bins = 10): number[] {
   const edges: number[] = [];
   for (let b = 1; b < bins; b++) {
     const v = sorted[Math.min(sorted.length - 1, Math.floor((b * sorted.length) / bins))]!;
-    if (edges.length === 0 || v > edges.at(-1)!) edges.push(v);
+    // An edge at the minimum would open a bin no training value falls in.
+    if (v > sorted[0]! && (edges.length === 0 || v > edges.at(-1)!)) edges.push(v);
   }
   return edges;
 }
