@@ -49,6 +49,8 @@ export interface TrainOptions {
   readonly gate?: boolean;
   /** How much worse the gate lets a candidate be. @default DEFAULT_GATE_TOLERANCE (0.02) */
   readonly tolerance?: number;
+  /** Share of customers held out of gated training for the backtest. @default DEFAULT_HOLDOUT_SHARE (0.2) */
+  readonly holdoutShare?: number;
   /** Churn trained on permuted labels: a permutation baseline (the gate's deliberately degraded model). @default false */
   readonly permuteLabels?: boolean;
 }
@@ -158,6 +160,7 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
           purchases: purchasesUpToAsOf,
           store,
           tolerance,
+          ...(o.holdoutShare !== undefined ? { holdoutShare: o.holdoutShare } : {}),
           ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
           ...(o.permuteLabels ? { permuteLabels: true } : {}),
           ...(o.now ? { now: o.now } : {}),
