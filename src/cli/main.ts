@@ -6,6 +6,7 @@ import { printDemoSummary, runDemo } from './demo.ts';
 import { queryCommand, type QueryFormat } from './commands/query.ts';
 import { tagsCommand } from '../tags/command.ts';
 import { costCommand } from '../cost/command.ts';
+import { CostInputError } from '../cost/estimate.ts';
 import { generateRetailer } from '../generate/index.ts';
 import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { runLocalStreamRules, streamRulesFigures, streamRulesLine } from '../realtime/local-run.ts';
@@ -251,12 +252,13 @@ export function buildProgram(): Command {
 
   program
     .command('cost')
-    .description('monthly AWS cost estimate by service, from public us-east-1 list prices (see docs/cost.md)')
+    .description('monthly AWS cost estimate by service, from public list prices: us-east-1 in USD, or a China region in CNY (see docs/cost.md, docs/china.md)')
     .requiredOption('--events-per-day <n>', 'events per day', int('--events-per-day', 1))
     .option('--avg-event-bytes <b>', 'average event size in bytes', int('--avg-event-bytes', 1))
     .option('--profile-reads-per-day <n>', 'profile API reads per day (default: a tenth of the events)', int('--profile-reads-per-day', 0))
-    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number }, cmd: Command) => {
-      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, json: globals(cmd).json });
+    .option('--region <region>', 'price list: us-east-1 (USD), cn-north-1 or cn-northwest-1 (CNY)', 'us-east-1')
+    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, json: globals(cmd).json });
     });
 
   program
@@ -323,7 +325,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
