@@ -126,6 +126,21 @@ export const configSchema = z.object({
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
   scoringSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 3 * * ? *)'),
+  /** Scheduled retraining of segments, churn and clv behind the gate, and the daily drift check (docs/models.md). */
+  retraining: z
+    .object({
+      retrainSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      driftSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').optional(),
+      horizonDays: z.number().int().min(7).max(730).optional(),
+      tolerance: z.number().min(0).max(1).optional(),
+      holdoutShare: z.number().gt(0).lt(1).optional(),
+      /** Above this many customers with a purchase, train on a stratified sample of this size drawn by Athena. */
+      sampleCustomers: z.number().int().min(100).optional(),
+      maxModelAgeDays: z.number().int().min(1).optional(),
+      /** PSI above which the drift alarm fires. */
+      psiAlarmThreshold: z.number().positive().optional(),
+    })
+    .default({}),
   /** Predictor backend: onnxruntime in the Lambda, or a SageMaker real-time endpoint serving the same ONNX model. */
   predictorBackend: z.enum(['onnx', 'sagemaker']).default('onnx'),
   /** Name of the SageMaker endpoint (required when predictorBackend is sagemaker; the only endpoint granted). */

@@ -1,4 +1,5 @@
 /** Observability: the alarm topic, the pipeline dashboard and the alarms over the ingest, analytics, predict and insights stacks. */
+import { ModelAlarms } from '../constructs/model-alarms.ts';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
@@ -24,6 +25,8 @@ export interface ObservabilityStackProps extends StackProps {
 export class ObservabilityStack extends Stack {
   readonly topic: AlarmTopic;
   readonly alarms: PipelineAlarms;
+  /** Gate rejections, models past their maximum age, feature drift. */
+  readonly modelAlarms: ModelAlarms;
   readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
@@ -40,6 +43,7 @@ export class ObservabilityStack extends Stack {
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
         ['scorer', props.predict.scoring.deadLetterQueue.queue],
+        ['model-retrain', props.predict.retraining.deadLetterQueue.queue],
         ['insights-refresh', props.insights.refresh.deadLetterQueue.queue],
         ['sentiment', props.insights.sentiment.deadLetterQueue.queue],
       ]),
@@ -55,6 +59,7 @@ export class ObservabilityStack extends Stack {
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.function],
         ['scorer', props.predict.scoring.function],
+        ['model-retrain', props.predict.retraining.function],
         ['insights-refresh', props.insights.refresh.function],
         ['sentiment', props.insights.sentiment.function],
         ...[...props.predict.predictors].map(([m, p]) => [`predictor-${m}`, p.function] as const),
@@ -71,6 +76,7 @@ export class ObservabilityStack extends Stack {
       dlqDepthThreshold: c.dlqDepthThreshold,
       freshnessThreshold: Duration.seconds(Math.max(900, 3 * c.firehoseBufferSeconds)),
     });
+    this.modelAlarms = new ModelAlarms(this, 'ModelAlarms', { topic: this.topic.topic, stage: c.stage, ...(c.retraining.psiAlarmThreshold !== undefined ? { psiThreshold: c.retraining.psiAlarmThreshold } : {}) });
     this.dashboard = new PipelineDashboard(this, 'Dashboard', { metrics, dashboardName: `retail-lake-${c.stage}` });
   }
 }

@@ -15,6 +15,7 @@ import { DedupTable } from '../constructs/dedup-table.ts';
 import { ModelEventBus } from '../constructs/model-event-bus.ts';
 import { PredictorFunction, type PredictorBackend } from '../constructs/predictor-function.ts';
 import { ScheduledScoring } from '../constructs/scheduled-scoring.ts';
+import { ModelRetrainSchedule } from '../constructs/model-retrain-schedule.ts';
 import type { ProfileTable } from '../constructs/profile-table.ts';
 import type { LakeStack } from './lake-stack.ts';
 
@@ -36,6 +37,8 @@ export class PredictStack extends Stack {
   /** Ids of the model events published, so a re-run scoring emits nothing twice. */
   readonly eventLedger: DedupTable;
   readonly scoring: ScheduledScoring;
+  /** Weekly retraining of segments, churn and clv behind the gate, and the daily drift check. */
+  readonly retraining: ModelRetrainSchedule;
 
   constructor(scope: Construct, id: string, props: PredictStackProps) {
     super(scope, id, props);
@@ -77,6 +80,23 @@ export class PredictStack extends Stack {
       key,
       schedule: c.scoringSchedule,
       logRetention,
+    });
+    const r = c.retraining;
+    this.retraining = new ModelRetrainSchedule(this, 'Retraining', {
+      curated: lake.curated.sharedWith(this, 'CuratedBucket'),
+      models,
+      athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      key,
+      logRetention,
+      ...(r.retrainSchedule ? { retrainSchedule: r.retrainSchedule } : {}),
+      ...(r.driftSchedule ? { driftSchedule: r.driftSchedule } : {}),
+      ...(r.horizonDays !== undefined ? { horizonDays: r.horizonDays } : {}),
+      ...(r.tolerance !== undefined ? { tolerance: r.tolerance } : {}),
+      ...(r.holdoutShare !== undefined ? { holdoutShare: r.holdoutShare } : {}),
+      ...(r.sampleCustomers !== undefined ? { sampleCustomers: r.sampleCustomers } : {}),
+      ...(r.maxModelAgeDays !== undefined ? { maxModelAgeDays: r.maxModelAgeDays } : {}),
     });
   }
 }

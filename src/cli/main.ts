@@ -43,6 +43,11 @@ const int = (name: string, min = 0) => (v: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, received ${JSON.stringify(v)}`);
   return n;
 };
+const tolerance = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--tolerance must be a number from 0 to 1, received ${JSON.stringify(v)}`);
+  return n;
+};
 const rate = (v: string) => {
   const n = Number(v);
   if (!(n >= 0 && n <= 0.5)) throw new InvalidArgumentError(`--dirty-rate must be between 0 and 0.5, received ${JSON.stringify(v)}`);
@@ -225,8 +230,10 @@ export function buildProgram(): Command {
     .option('--horizon-periods <n>', 'forecast periods after as-of written to demand_forecasts', int('--horizon-periods', 1), 13)
     .option('--ground-truth <file>', "generator persons.jsonl to compare churn with (default: the demo's, when present)")
     .option('--retrain', 'train only the models an erasure flagged (their latest version saw erased people\'s data)')
+    .option('--gate', 'promote segments, churn and clv to latest only if not worse than the current latest on the newest labelled backtest (docs/models.md)')
+    .option('--tolerance <x>', 'with --gate: how much worse a candidate may be (0.02 = two points of AUC or silhouette, 2% more error)', tolerance, 0.02)
     .action(async (model: string, o, cmd: Command) => {
-      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth, retrain: o.retrain === true });
+      await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth, retrain: o.retrain === true, gate: o.gate === true, tolerance: o.tolerance });
     });
 
   program

@@ -9,6 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventDayFiles } from '../adapters/local/event-bus.ts';
+import { LocalModelStore } from '../models/store.ts';
+import { partitionValues } from '../lake/table-files.ts';
+import { DEFAULT_PSI_ALARM, latestModelsDrift } from '../train/drift.ts';
+import { TrainError } from '../train/errors.ts';
+import { readTagSnapshot } from '../train/lake-data.ts';
 import { boundRows, columnNames, isMaterialised, num, numOrNull, occurredDaySql, rawRecordsPerDay, strOrNull, suppressedRecords } from './lake-read.ts';
 
 /** A section whose table is not in the lake yet: what is missing and the command that makes it. */
@@ -176,6 +181,23 @@ export interface ReportData {
   readonly events: Section<EventsSection>;
   readonly coupons: Section<CouponsSection>;
   readonly sourceCoupons: Section<SourceCouponsSection>;
+  /** Feature drift of the latest churn and segments models (absent in reports built before it existed). */
+  readonly drift?: Section<DriftSection>;
+}
+
+export interface DriftSection {
+  /** The newest tag snapshot: "today". */
+  readonly today: string;
+  /** PSI above which a feature counts as drifted (the AWS alarm's threshold). */
+  readonly threshold: number;
+  readonly models: readonly {
+    readonly model: string;
+    readonly version: string;
+    readonly trainingSnapshot: string;
+    readonly maxPsi: number;
+    /** Highest PSI first. */
+    readonly features: readonly { readonly feature: string; readonly psi: number }[];
+  }[];
 }
 
 export interface CollectOptions {
@@ -221,6 +243,30 @@ export async function collectReportData(conn: DuckDBConnection, options: Collect
     events: eventsSection(lakeDir, limit),
     coupons: await couponsSection(conn, lakeDir, limit),
     sourceCoupons: await sourceCouponsSection(conn, limit),
+    drift: await driftSection(lakeDir, limit),
+  };
+}
+
+/** PSI of the latest churn and segments models' inputs between their training snapshot and the newest snapshot. */
+async function driftSection(lakeDir: string, limit: string): Promise<Section<DriftSection>> {
+  const today = partitionValues(lakeDir, 'curated/customer_tags', 'dt')
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d <= limit)
+    .sort()
+    .at(-1);
+  if (!today) return missing('customer_tags', RUN.tags);
+  let models;
+  try {
+    models = await latestModelsDrift(new LocalModelStore(lakeDir), (d) => readTagSnapshot(lakeDir, d, { refresh: false }), today);
+  } catch (e) {
+    if (e instanceof TrainError) return missing('customer_tags (the training snapshot)', 'retail-lake tags --as-of <the card\'s training snapshot>');
+    throw e;
+  }
+  if (!models.length) return missing('models/churn, models/segments', RUN.scores);
+  return {
+    available: true,
+    today,
+    threshold: DEFAULT_PSI_ALARM,
+    models: models.map((m) => ({ model: m.model, version: m.version, trainingSnapshot: m.trainingSnapshot, maxPsi: m.maxPsi, features: [...m.features].sort((a, b) => b.psi - a.psi) })),
   };
 }
 

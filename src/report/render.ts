@@ -175,6 +175,29 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
     ),
   );
 
+  if (d.drift) {
+    out.push(
+      card(
+        'drift',
+        'Feature drift (PSI)',
+        d.drift.available
+          ? `Population stability index of each input of the latest models between the snapshot they were trained on and today's tags (${d.drift.today}); above ${d.drift.threshold} a feature has shifted enough to retrain for (the AWS alarm's threshold).`
+          : "Population stability index of each model input between the training snapshot and today's tags.",
+        body(d.drift, (x) =>
+          x.models
+            .map(
+              (m) =>
+                `<h3>${escapeHtml(m.model)} <span class="sub">${escapeHtml(m.version)}, trained on the snapshot of ${escapeHtml(m.trainingSnapshot)}; largest PSI ${escapeHtml(dec(m.maxPsi, 3))}</span></h3>${tableHtml(
+                  [['feature', false], ['PSI', true], ['', false]],
+                  m.features.slice(0, 8).map((f) => [escapeHtml(f.feature), dec(f.psi, 3), f.psi > x.threshold ? 'drifted' : f.psi > 0.1 ? 'moderate' : 'stable']),
+                )}`,
+            )
+            .join(''),
+        ),
+      ),
+    );
+  }
+
   out.push(
     card(
       'forecasts',

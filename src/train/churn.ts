@@ -19,6 +19,7 @@ import {
 } from '../../models/churn/index.ts';
 import { ClvFitError } from '../../models/clv/index.ts';
 import {
+  SeededRng,
   auc,
   buildMatrix,
   modelArtifacts,
@@ -42,6 +43,12 @@ export interface TrainChurnFromLakeInput {
   readonly purchases: readonly Purchase[];
   /** Generator ground truth (persons.jsonl) and the lake it belongs to, for the card's ground_truth section. */
   readonly groundTruth?: { readonly lakeDir: string; readonly personsFile: string };
+  /**
+   * Train on labels shuffled among the customers of each training cut (seeded): what the recipe learns from no
+   * signal. A permutation baseline, and the deliberately degraded model the gate must reject (src/train/gate.ts).
+   * The validation keeps the true labels, so the card's metrics say how bad it is. @default false
+   */
+  readonly permuteLabels?: boolean;
   readonly now?: () => Date;
 }
 
@@ -93,17 +100,30 @@ export function churnSpecsFor(cut: { readonly rows: readonly TagRow[]; readonly 
   }
 }
 
+/** A seeded Fisher-Yates shuffle of the labels (same cut, same permutation). */
+function permuted(y: Float64Array, seed: string): Float64Array {
+  const out = Float64Array.from(y);
+  const rng = new SeededRng(7, seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.below(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promise<TrainedModel & { result: ChurnTrainResult }> {
   const { asOf, horizonDays: h } = input;
-  const early = await labelledCut(input, addDays(asOf, -2 * h));
-  const late = await labelledCut(input, addDays(asOf, -h));
+  const trueEarly = await labelledCut(input, addDays(asOf, -2 * h));
+  const trueLate = await labelledCut(input, addDays(asOf, -h));
+  const early = input.permuteLabels ? { ...trueEarly, y: permuted(trueEarly.y, `churn-permute-${trueEarly.asOf}`) } : trueEarly;
+  const late = input.permuteLabels ? { ...trueLate, y: permuted(trueLate.y, `churn-permute-${trueLate.asOf}`) } : trueLate;
 
   // Validation run: fit on the early cut, measure on the later one.
   const earlySpecs = churnSpecsFor(early, h);
   const earlyFeatures = resolveFeatures(earlySpecs.specs, early.rows, { asOf: early.asOf });
   const validation = trainChurn({
     train: { X: buildMatrix(early.rows, earlyFeatures, { asOf: early.asOf }).X, y: early.y, featureNames: earlyFeatures.map((f) => f.name) },
-    valid: { X: buildMatrix(late.rows, earlyFeatures, { asOf: late.asOf }).X, y: late.y },
+    valid: { X: buildMatrix(late.rows, earlyFeatures, { asOf: late.asOf }).X, y: trueLate.y },
     context: { asOf, horizonDays: h, features: earlyFeatures, ...(input.now ? { now: input.now } : {}) },
   });
 
@@ -161,7 +181,9 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
       ...(truth ? [`ground_truth_*: the validation model's scores at ${late.asOf} vs recency alone, on the ${truth.customers} customers matched to a generated person; label = ${truth.label}.`] : []),
       'margin = contribution_bias + sum(contributions); the bias is in the ONNX metadata.',
     ],
-    ...(warnings.length ? { warnings: [...(final.card.warnings ?? []), ...warnings] } : {}),
+    ...(warnings.length || input.permuteLabels
+      ? { warnings: [...(final.card.warnings ?? []), ...warnings, ...(input.permuteLabels ? ['Trained on permuted labels (a permutation baseline): this model carries no signal by design.'] : [])] }
+      : {}),
   });
   return { name: CHURN_MODEL, version: final.version, card, files: modelArtifacts(final.onnxBytes, card), result: final };
 }

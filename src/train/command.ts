@@ -13,6 +13,9 @@ export interface TrainCommandOptions extends GlobalOptions {
   readonly groundTruth?: string;
   /** Train only the models an erasure flagged (whose latest version saw erased people's data). */
   readonly retrain?: boolean;
+  /** Promote segments, churn and CLV only when not worse than `latest` on the backtest (src/train/gate.ts). */
+  readonly gate?: boolean;
+  readonly tolerance?: number;
 }
 
 /** The headline figures of a card, for people. */
@@ -55,8 +58,17 @@ function printTrained(o: TrainCommandOptions, s: TrainSummary, many: boolean): v
     for (const k of s.skipped ?? []) process.stdout.write(`skipped ${k.name}: ${k.reason}\n`);
     for (const m of s.models) for (const w of m.card.warnings ?? []) process.stdout.write(`warning ${m.name}: ${w}\n`);
     process.stdout.write(
-      table(s.models.map((m) => ({ model: m.name, version: m.version, metrics: headlineMetrics(m.card.metrics), card: path.join(o.lake, MODEL_ZONE, m.name, m.version, 'card.md') }))) + '\n',
+      table(
+        s.models.map((m) => ({
+          model: m.name,
+          version: m.version,
+          ...(m.gate ? { gate: m.gate.decision } : {}),
+          metrics: headlineMetrics(m.card.metrics),
+          card: path.join(o.lake, MODEL_ZONE, m.name, m.version, 'card.md'),
+        })),
+      ) + '\n',
     );
+    for (const m of s.models) if (m.gate) process.stdout.write(`gate ${m.name}: ${m.gate.decision}, ${m.gate.reason}${m.gate.decision === 'rejected' ? ` (latest stays ${m.gate.incumbent})` : ''}\n`);
   });
 }
 
@@ -68,6 +80,8 @@ async function trainOnce(o: TrainCommandOptions): Promise<TrainSummary> {
     ...(o.horizonDays !== undefined ? { horizonDays: o.horizonDays } : {}),
     ...(o.horizonPeriods !== undefined ? { horizonPeriods: o.horizonPeriods } : {}),
     ...(o.groundTruth !== undefined ? { groundTruth: o.groundTruth } : {}),
+    ...(o.gate ? { gate: true } : {}),
+    ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
     onModel: (name) => {
       if (!o.json) process.stderr.write(`  training ${name} as of ${o.asOf ?? 'the newest data'}...\n`);
     },

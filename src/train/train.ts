@@ -15,6 +15,8 @@ import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, no
 import { trainSegmentsFromLake } from './segments.ts';
 import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { checkTolerance, DEFAULT_GATE_TOLERANCE, isGated, type GateDecision } from './gate.ts';
+import { trainGated } from './gated.ts';
 
 export const TRAINABLE_MODELS = ['segments', 'churn', 'clv', 'forecast', 'recs', 'sentiment'] as const;
 export type TrainableModel = (typeof TRAINABLE_MODELS)[number];
@@ -40,12 +42,25 @@ export interface TrainOptions {
   readonly now?: () => Date;
   /** Called as each model starts training. */
   readonly onModel?: (name: TrainableModel) => void;
+  /**
+   * Promote segments, churn and CLV to `latest` only when not worse than the current `latest` on the newest labelled
+   * backtest (src/train/gate.ts); a rejected version is stored without moving `latest`. @default false
+   */
+  readonly gate?: boolean;
+  /** How much worse the gate lets a candidate be. @default DEFAULT_GATE_TOLERANCE (0.02) */
+  readonly tolerance?: number;
+  /** Share of customers held out of gated training for the backtest. @default DEFAULT_HOLDOUT_SHARE (0.2) */
+  readonly holdoutShare?: number;
+  /** Churn trained on permuted labels: a permutation baseline (the gate's deliberately degraded model). @default false */
+  readonly permuteLabels?: boolean;
 }
 
 export interface TrainedSummary {
   readonly name: TrainableModel;
   readonly version: string;
   readonly card: ModelCard;
+  /** With --gate: whether the version became `latest`, why, and the version it was compared with. */
+  readonly gate?: { readonly decision: GateDecision; readonly reason: string; readonly incumbent: string | null };
 }
 
 export interface TrainSummary {
@@ -131,9 +146,32 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
+  const tolerance = checkTolerance(o.tolerance ?? DEFAULT_GATE_TOLERANCE);
   const out: TrainedSummary[] = [];
   for (const name of names) {
     o.onModel?.(name);
+    if (o.gate && isGated(name)) {
+      const personsFile = name === 'churn' && o.groundTruth !== false ? (o.groundTruth ?? findGroundTruth(o.lakeDir)) : undefined;
+      try {
+        const g = await trainGated(name, {
+          asOf,
+          horizonDays,
+          tagsAt,
+          purchases: purchasesUpToAsOf,
+          store,
+          tolerance,
+          ...(o.holdoutShare !== undefined ? { holdoutShare: o.holdoutShare } : {}),
+          ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+          ...(o.permuteLabels ? { permuteLabels: true } : {}),
+          ...(o.now ? { now: o.now } : {}),
+        });
+        out.push({ name, version: g.version, card: g.card, gate: { decision: g.decision, reason: g.reason, incumbent: g.incumbent } });
+      } catch (e) {
+        if (model !== 'all' || !(e instanceof NotEnoughHistoryError)) throw e;
+        skipped.push({ name, reason: e.message });
+      }
+      continue;
+    }
     let trained: TrainedModel;
     try {
       if (name === 'segments') {
@@ -146,6 +184,7 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
           tagsAt,
           purchases: await purchasesUpToAsOf(),
           ...(personsFile ? { groundTruth: { lakeDir: o.lakeDir, personsFile } } : {}),
+          ...(o.permuteLabels ? { permuteLabels: true } : {}),
           ...(o.now ? { now: o.now } : {}),
         });
       } else if (name === 'forecast') {

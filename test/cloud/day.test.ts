@@ -58,6 +58,8 @@ import { runLocalStreamRules, type LocalStreamSummary } from '../../src/realtime
 import { LIVE_ATTRIBUTES, readLocalLiveState, type LiveState } from '../../src/realtime/live-state.ts';
 import { eventTimeMs } from '../../src/realtime/stream-event.ts';
 import { SandboxDiedError } from './lambda-sandbox.ts';
+import { drift, type DriftResult, type RetrainResult } from '../../src/train/retrain.ts';
+import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -118,6 +120,15 @@ async function scanCoupons(moto: MotoServer, table: string): Promise<Record<stri
   const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
   const value = (a: AttributeValue): unknown => (a.S !== undefined ? a.S : a.N !== undefined ? Number(a.N) : a.BOOL !== undefined ? a.BOOL : null);
   return items.map((i) => Object.fromEntries(Object.entries(i).map(([k, a]) => [k, value(a)]))).filter((i) => String(i.pk).startsWith('coupon#'));
+}
+
+/** Puts every file under `dir` into `bucket` under `prefix`, keyed by its relative path (a tag snapshot the local run wrote). */
+async function uploadDir(s3: S3Client, dir: string, bucket: string, prefix: string): Promise<void> {
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const file = path.join(e.parentPath, e.name);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${path.relative(dir, file).split(path.sep).join('/')}`, Body: fs.readFileSync(file) }));
+  }
 }
 
 const countBy = (xs: readonly string[]) => xs.reduce<Record<string, number>>((a, x) => ({ ...a, [x]: (a[x] ?? 0) + 1 }), {});
@@ -1109,6 +1120,78 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const { customer_key: _k, ...expected } = localByKey.get(sr.api[0]!.key)!;
       expect(sr.api[0]!.live).toEqual(expected);
       console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} sampled equal`);
+    });
+  });
+
+  // Retraining behind the gate in AWS (issue 17): the model-retrain function as deployed, on the lake the day built,
+  // against the models the team uploaded; the same runs locally with `train --gate`. The cloud has one day of tag
+  // refreshes, so the two earlier snapshots the churn cuts need (as-of - 7 and - 14 days) are the local run's, put
+  // where the daily tag refresh of those days would have written them.
+  describe('retraining churn behind the gate in AWS as locally', () => {
+    const rt = {} as {
+      seconds: number;
+      good: RetrainResult;
+      degraded: RetrainResult;
+      drift: DriftResult;
+      rejectedMetric: number | undefined;
+      latestAfter: string;
+      local: { good: Awaited<ReturnType<typeof trainModels>>; degraded: Awaited<ReturnType<typeof trainModels>>; latestAfter: string };
+      localDrift: DriftResult;
+    };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      const asOf = local.tagsAsOf;
+      const tagsDir = path.join(local.lake, 'curated', 'customer_tags');
+      for (const day of [-7, -14].map((n) => new Date(Date.parse(`${asOf}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10))) {
+        await uploadDir(s3, path.join(tagsDir, `dt=${day}`), cloud.curatedBucket, `customer_tags/dt=${day}/`);
+      }
+      // The lake is 35 days old: the configured horizon is 7 days (retraining.horizonDays), as the local models'.
+      const fn = shared.sandbox('predict', 'RetrainingFunction', 'model-retrain', { HORIZON_DAYS: '7' });
+      rt.good = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf });
+      rt.degraded = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf, permute_labels: true });
+      rt.rejectedMetric = fn.metrics.get('ModelsRejected');
+      rt.drift = await fn.invoke({ job: 'drift', as_of: asOf });
+      const env = d.functionEnv('predict', 'RetrainingFunction');
+      rt.latestAfter = (await (await s3.send(new GetObjectCommand({ Bucket: env.MODEL_BUCKET!, Key: 'models/churn/latest' }))).Body!.transformToString()).trim();
+      rt.seconds = (Date.now() - t0) / 1000;
+
+      // Locally: the same two runs on a copy of the local lake, and the drift of its latest models.
+      const copy = path.join(work, 'lake-retrain');
+      fs.cpSync(local.lake, copy, { recursive: true });
+      const base = { lakeDir: copy, model: 'churn' as const, asOf, horizonDays: 7, groundTruth: false as const };
+      const good = await trainModels({ ...base, gate: true });
+      const degraded = await trainModels({ ...base, gate: true, permuteLabels: true });
+      rt.local = { good, degraded, latestAfter: fs.readFileSync(path.join(copy, 'models', 'churn', 'latest'), 'utf8').trim() };
+      rt.localDrift = await drift({
+        source: { tags: (day) => readTagSnapshot(copy, day, { refresh: false }), purchases: (day) => readPurchases(copy, day) },
+        store: new LocalModelStore(copy),
+        today: asOf,
+        maxAgeDays: 14,
+      });
+      console.log(`[day] retraining block ${((Date.now() - t0) / 1000).toFixed(1)} s (cloud ${rt.seconds.toFixed(1)} s): ${JSON.stringify([rt.good.models[0], rt.degraded.models[0]].map((m) => [m?.version, m?.decision]))}`);
+    }, 600_000);
+
+    it('promotes the recipe and rejects a model trained on shuffled labels, keeping latest, as the local train --gate does', () => {
+      const [good, degraded] = [rt.good.models[0]!, rt.degraded.models[0]!];
+      expect(good.decision).toBe('promoted');
+      expect(degraded).toMatchObject({ decision: 'rejected', incumbent: good.version });
+      expect(rt.latestAfter).toBe(good.version);
+      expect(rt.degraded.rejected).toBe(1);
+      expect(rt.rejectedMetric).toBe(1);
+      // The same data and code: the same versions and decisions as the local runs.
+      // The reason carries both models' backtest metrics (AUC, log-loss), so equal reasons mean equal figures.
+      const mine = (r: Awaited<ReturnType<typeof trainModels>>) => ({ version: r.models[0]!.version, decision: r.models[0]!.gate!.decision, reason: r.models[0]!.gate!.reason });
+      expect({ version: good.version, decision: good.decision, reason: good.reason }).toEqual(mine(rt.local.good));
+      expect({ version: degraded.version, decision: degraded.decision, reason: degraded.reason }).toEqual(mine(rt.local.degraded));
+      expect(rt.latestAfter).toBe(rt.local.latestAfter);
+    });
+
+    it('measures the same feature drift as locally', () => {
+      expect(rt.drift.models.map((m) => m.model).sort()).toEqual(['churn', 'segments']);
+      const psiOf = (r: DriftResult) => r.models.map((m) => ({ model: m.model, snapshot: m.trainingSnapshot, features: m.features.map((f) => [f.feature, Number(f.psi.toFixed(9))]) }));
+      expect(psiOf(rt.drift)).toEqual(psiOf(rt.localDrift));
+      expect(rt.drift.maxPsi).toBeGreaterThanOrEqual(0);
     });
   });
 });
