@@ -11,6 +11,7 @@ import { columnsOf, DERIVED_TABLES, duckdbType, TABLES, type TableDef } from '..
 import { openDuckDB, sandbox, sqlString } from '../adapters/local/duckdb.ts';
 import { tablePrefix } from './layout.ts';
 import { lakeFiles, lakeRel } from './commit.ts';
+import { CAMPAIGN_TABLES } from '../campaigns/tables.ts';
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 
@@ -88,7 +89,7 @@ export function tableRelation(lakeDir: string, t: TableDef): string {
 
 /** Tables the pipeline derives (tags, scores, forecasts...) stored under curated/<name>/; named after the folder. */
 function derivedTables(lakeDir: string): string[] {
-  const contractPaths = new Set([...TABLES, ...DERIVED_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
+  const contractPaths = new Set([...TABLES, ...DERIVED_TABLES, ...CAMPAIGN_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
   const names = new Set(parquetFiles(lakeDir, 'curated').map((f) => lakeRel(lakeDir, f).split('/')[1]!));
   return [...names].filter((n) => !contractPaths.has(n) && /^[a-z][a-z0-9_]*$/.test(n)).sort();
 }
@@ -116,7 +117,7 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
   const shim = path.join(sqlDir, '_dialect', 'duckdb.sql');
   if (fs.existsSync(shim)) await conn.run(fs.readFileSync(shim, 'utf8'));
   const views: string[] = [];
-  for (const t of [...TABLES, ...DERIVED_TABLES]) {
+  for (const t of [...TABLES, ...DERIVED_TABLES, ...CAMPAIGN_TABLES]) {
     await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS ${tableRelation(lakeDir, t)}`);
     views.push(t.name);
   }
