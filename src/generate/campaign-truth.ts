@@ -55,7 +55,7 @@ export function orderProbabilities(p: Person, days: readonly Day[], sendDay: num
     }
     // Day j of the window: 0 is the send day (after the send), W the part of day W before the send time.
     const none = [0, 0];
-    let alive = [1, 1];
+    const alive = [1, 1];
     for (let j = 0; j <= W; j++) {
       const t = sendDay + j;
       const day = days[t];
