@@ -5,13 +5,14 @@
  * ingests its events, imports each monthly win-back export (campaigns/WINBACK-YYYYMM.csv) with import-campaign, measures
  * with `campaigns` (src/campaigns/command.ts), and counts the cells (campaign x segment, and campaign overall; outcome
  * ordered_14d and ordered_30d) whose 95% interval contains the true lift (mean of p1 - p0 over the cell's decisions).
- * Writes bench/campaign-truth-results.md.
+ * Writes bench/campaign-truth-results.md. `--reuse` measures the lake of an earlier run again (after a tags refresh).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRetailer } from '../src/generate/index.ts';
 import { ingestJsonl } from '../src/ingest/local-pipeline.ts';
+import { refreshTags } from '../src/tags/refresh.ts';
 import { importCampaign, parseCampaignMap } from '../src/campaigns/import.ts';
 import { readDecisions } from '../src/campaigns/command.ts';
 import { measureCampaigns, type ArmResult } from '../src/campaigns/measure.ts';
@@ -22,15 +23,21 @@ const customers = Number(arg('--customers') ?? 4000);
 const seed = Number(arg('--seed') ?? 42);
 const out = path.resolve(arg('--out') ?? `/tmp/campaign-truth-${customers}-${seed}`);
 const started = Date.now();
-fs.rmSync(out, { recursive: true, force: true });
+const reuse = argv.includes('--reuse');
 const landing = path.join(out, 'landing');
 const lake = path.join(out, 'lake');
-await generateRetailer({ outDir: landing, customers, seed });
-const events = fs.readdirSync(path.join(landing, 'events')).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(landing, 'events', f));
-const ingest = await ingestJsonl(events, { lakeDir: lake });
 const map = parseCampaignMap('customer_id=customer_id,arm=arm,assigned_at=assigned_at,segment=segment,coupon_code=coupon_code');
-const files = fs.readdirSync(path.join(landing, 'campaigns')).sort();
+let ingest = { clean: NaN };
 let imported = 0;
+if (!reuse) {
+  fs.rmSync(out, { recursive: true, force: true });
+  await generateRetailer({ outDir: landing, customers, seed });
+  const events = fs.readdirSync(path.join(landing, 'events')).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(landing, 'events', f));
+  ingest = await ingestJsonl(events, { lakeDir: lake });
+}
+const files = fs.readdirSync(path.join(landing, 'campaigns')).sort();
+// Imported customer ids are member ids: they reach the orders through identity_map, which the tags step builds.
+await refreshTags({ lakeDir: lake });
 for (const f of files) imported += (await importCampaign(path.join(landing, 'campaigns', f), { lakeDir: lake, campaignId: f.replace(/\.csv$/, ''), map, control: 'control' })).clean;
 const { rows } = await readDecisions(lake);
 const measured = measureCampaigns(rows, { minArm: 0 });
@@ -64,7 +71,7 @@ const decisions = truth.length;
 const controls = truth.filter((d) => d.arm === 'control').length;
 const f = (v: number) => (100 * v).toFixed(1);
 lines.push('# Campaign measurement vs the generator\'s ground truth', '');
-lines.push(`\`npx tsx bench/campaign-truth.ts --customers ${customers} --seed ${seed}\` (${((Date.now() - started) / 1000).toFixed(0)} s). Generated: ${decisions} win-back decisions in ${files.length} monthly campaigns, ${controls} held out (${f(controls / decisions)}% vs 10% configured); ingested ${ingest.clean} clean events; imported ${imported} assignments.`, '');
+lines.push(`\`npx tsx bench/campaign-truth.ts --customers ${customers} --seed ${seed}\` (${((Date.now() - started) / 1000).toFixed(0)} s). Generated: ${decisions} win-back decisions in ${files.length} monthly campaigns, ${controls} held out (${f(controls / decisions)}% vs 10% configured); ingested ${ingest.clean} clean events${reuse ? ' (earlier run)' : ''}; imported ${imported} assignments${reuse ? ' (new; the rest were imported by the earlier run)' : ''}.`, '');
 lines.push(`Cells (campaign x member tier at the send, plus each campaign overall; outcomes ordered_14d and ordered_30d; windows complete; both arms with at least 2 customers): **${cells.length}**, true lift inside the 95% interval in **${f(share(cells))}%**. Cells with at least 20 controls: ${big.length}, covered ${f(share(big))}%.`, '');
 lines.push('True lift of a cell: the mean over its decisions of P(order | coupon) - P(order | no coupon), computed by the generator from the person\'s own rate, channel mix, calendar, churn hazard and other coupons (src/generate/campaign-truth.ts). Interval: Newcombe hybrid score (src/campaigns/stats.ts).', '');
 lines.push('| campaign | segment | outcome | treated | control | true lift | measured lift | 95% interval | covered |', '|---|---|---|---:|---:|---:|---:|---|---|');

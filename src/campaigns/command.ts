@@ -5,6 +5,7 @@
  * without --campaign, `{campaigns: [...]}`.
  */
 import { emit, table, type GlobalOptions } from '../cli/output.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from '../adapters/local/duckdb.ts';
 import { openLakeCatalog } from '../lake/local-catalog.ts';
 import { CampaignOptionsError } from './errors.ts';
@@ -21,14 +22,23 @@ const amount = (complete: unknown, v: unknown): number | null => (complete === t
 export async function readDecisions(lakeDir: string): Promise<{ rows: DecisionOutcomes[]; controlShares: Record<string, number> }> {
   const cat = await openLakeCatalog(lakeDir);
   try {
+    return await readDecisionsFrom(cat.conn);
+  } finally {
+    cat.close();
+  }
+}
+
+/** The same from an open lake catalog (the report's). */
+export async function readDecisionsFrom(conn: DuckDBConnection): Promise<{ rows: DecisionOutcomes[]; controlShares: Record<string, number> }> {
+  {
     const raw = await queryRows(
-      cat.conn,
+      conn,
       `select campaign_id, arm, is_control, segment, coupon_value, customer_key, decided_at, short_window_days, long_window_days,
               is_short_window_complete, is_long_window_complete, is_retention_complete, has_ordered_short, has_ordered_long,
               revenue_short, revenue_long, margin_long, has_redeemed, is_retained, reported_outcomes
        from campaign_outcomes`,
     );
-    const shares = await queryRows(cat.conn, 'select campaign, max(holdout_share) as share from coupon_holdouts group by campaign');
+    const shares = await queryRows(conn, 'select campaign, max(holdout_share) as share from coupon_holdouts group by campaign');
     const rows = raw.map((r): DecisionOutcomes => {
       const outcomes: Record<string, number | null> = {};
       if (r.customer_key !== null && r.decided_at !== null) {
@@ -55,8 +65,6 @@ export async function readDecisions(lakeDir: string): Promise<{ rows: DecisionOu
       };
     });
     return { rows, controlShares: Object.fromEntries(shares.map((s) => [String(s.campaign), Number(s.share)])) };
-  } finally {
-    cat.close();
   }
 }
 
