@@ -36,6 +36,18 @@ export function listSqlViews(dir = SQL_DIR): SqlView[] {
   return orderByDependencies(out);
 }
 
+/**
+ * Views that run locally only, for now: campaign_outcomes reads the coupon issuer's decisions, which in AWS live in
+ * DynamoDB and are not yet exported to the curated zone, so Athena has no coupons / coupon_holdouts tables to read
+ * (docs/campaigns.md, "Not yet"). The SQL itself is Trino SQL and is parsed as such by the tests.
+ */
+export const LOCAL_ONLY_VIEWS: ReadonlySet<string> = new Set(['campaign_outcomes']);
+
+/** The views the Analytics stack deploys to Athena: every view under sql/ but the local-only ones. */
+export function cloudSqlViews(dir = SQL_DIR): SqlView[] {
+  return listSqlViews(dir).filter((v) => !LOCAL_ONLY_VIEWS.has(v.name));
+}
+
 /** Topological order: a view comes after every other view its SQL names. */
 export function orderByDependencies(views: SqlView[]): SqlView[] {
   const byName = new Map(views.map((v) => [v.name, v]));
