@@ -156,6 +156,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/consent.jsonl',
     'ground_truth/carts.jsonl',
     'ground_truth/visits.jsonl',
+    'ground_truth/feedback.jsonl',
     'ground_truth/campaigns.jsonl',
     ...campaigns.campaigns.map((c) => `campaigns/${c}.csv`),
     'manifest.json',
