@@ -10,6 +10,8 @@ export const couponIssuerEnv = z.object({
   COUPON_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').optional(),
   COUPON_MONTHLY_BUDGET: z.coerce.number().nonnegative().optional(),
   COUPON_VALID_DAYS: z.coerce.number().int().min(1).max(365).optional(),
+  /** Share of each campaign held out as control (0..0.5). @default 0.1 */
+  COUPON_HOLDOUT_SHARE: z.coerce.number().min(0).max(0.5).optional(),
 });
 
 export interface CouponIssuerConfig {
@@ -23,7 +25,7 @@ export function readCouponIssuerEnv(env: NodeJS.ProcessEnv = process.env): Coupo
   return {
     tableName: e.COUPON_TABLE,
     coupons: parseCouponConfig(
-      defined({ campaign: e.COUPON_CAMPAIGN, value: e.COUPON_VALUE, currency: e.COUPON_CURRENCY, monthlyBudget: e.COUPON_MONTHLY_BUDGET, validDays: e.COUPON_VALID_DAYS }),
+      defined({ campaign: e.COUPON_CAMPAIGN, value: e.COUPON_VALUE, currency: e.COUPON_CURRENCY, monthlyBudget: e.COUPON_MONTHLY_BUDGET, validDays: e.COUPON_VALID_DAYS, holdoutShare: e.COUPON_HOLDOUT_SHARE }),
       'coupon issuer environment',
     ),
   };

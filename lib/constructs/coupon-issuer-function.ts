@@ -24,7 +24,7 @@ export interface CouponIssuerFunctionProps {
   readonly table: CouponTable;
   /** Key of the DLQ (and of the table). */
   readonly key: kms.IKey;
-  /** Campaign, value, currency, budget, validity. @default - the defaults of src/coupons/config.ts */
+  /** Campaign, value, currency, budget, validity, holdout share. @default - the defaults of src/coupons/config.ts */
   readonly coupons?: Partial<CouponConfig>;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -37,6 +37,7 @@ const COUPON_ENV: Partial<Record<keyof CouponConfig, string>> = {
   currency: 'COUPON_CURRENCY',
   monthlyBudget: 'COUPON_MONTHLY_BUDGET',
   validDays: 'COUPON_VALID_DAYS',
+  holdoutShare: 'COUPON_HOLDOUT_SHARE',
 };
 
 export class CouponIssuerFunction extends Construct {

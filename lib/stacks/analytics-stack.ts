@@ -7,7 +7,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { listSqlViews } from '../../src/lake/local-catalog.ts';
+import { cloudSqlViews } from '../../src/lake/local-catalog.ts';
 import type { LakeConfig } from '../config.ts';
 import { AthenaViews } from '../constructs/athena-views.ts';
 import { IdentityRefreshSchedule } from '../constructs/identity-refresh-schedule.ts';
@@ -30,7 +30,7 @@ export class AnalyticsStack extends Stack {
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
     super(scope, id, props);
     const { lake, config } = props;
-    const views = listSqlViews();
+    const views = cloudSqlViews();
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
     this.views = new AthenaViews(this, 'Views', {
       views,

@@ -37,6 +37,9 @@ import { retentionApplyCommand } from './commands/retention.ts';
 import { modelsPushCommand } from './commands/models.ts';
 import { cloudBackfillCommand } from './commands/cloud.ts';
 import { BackfillRequestError } from '../ops/backfill.ts';
+import { campaignsCommand } from '../campaigns/command.ts';
+import { importCampaign, parseCampaignMap } from '../campaigns/import.ts';
+import { CampaignError } from '../campaigns/errors.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -178,6 +181,31 @@ export function buildProgram(): Command {
     .action(async (files: string[], o, cmd: Command) => {
       const g = globals(cmd);
       printCounts(g, await importSeries(files, { lakeDir: g.lake, map: o.map, delimiter: o.delimiter, header: o.header, dateFormat: o.dateFormat }), 'import-series');
+    });
+
+  program
+    .command('import-campaign')
+    .description('import a campaign export (assignments, reported outcomes, features; CSV or .gz) into curated/campaign_assignments; `campaigns` measures it')
+    .argument('<file>', 'export file')
+    .requiredOption('--campaign-id <id>', 'campaign id (letters, digits, - and _)')
+    .requiredOption('--map <fields>', 'customer_id=COL,arm=COL[,assigned_at=COL,segment=COL,coupon_code=COL][,<outcome>=COL...], e.g. visit=visit,spend=spend', (v: string) => parseCampaignMap(v))
+    .requiredOption('--control <label>', 'arm label of the control group')
+    .option('--features <cols>', 'feature columns to keep per customer, comma-separated', (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .option('--delimiter <d>', ', | tab | ; | | | whitespace', parseDelimiter, ',' as Delimiter)
+    .option('--date-format <fmt>', 'format of assigned_at (default ISO 8601 / YYYY-MM-DD)')
+    .action(async (file: string, o, cmd: Command) => {
+      const g = globals(cmd);
+      const r = await importCampaign(file, { lakeDir: g.lake, campaignId: o.campaignId, map: o.map, control: o.control, features: o.features, delimiter: o.delimiter, dateFormat: o.dateFormat });
+      printCounts(g, r, `import-campaign ${r.campaign_id}`);
+    });
+
+  program
+    .command('campaigns')
+    .description('measure campaigns: per arm and segment, response rates and lift vs control with 95% intervals, incremental revenue, coupon cost, ROI, sample-ratio check')
+    .option('--campaign <id>', 'one campaign; with --json the last line is its object {campaign_id, arms: [{arm, n, outcomes}], ...}')
+    .action(async (o, cmd: Command) => {
+      const g = globals(cmd);
+      await campaignsCommand({ ...g, campaign: o.campaign });
     });
 
   program
@@ -352,7 +380,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError || e instanceof BackfillRequestError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError || e instanceof BackfillRequestError || e instanceof CampaignError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

@@ -2,11 +2,12 @@
  * Coupon issuer configuration, validated once. Locally from a JSON file (RETAIL_LAKE_COUPONS) or defaults; in
  * Lambda from the environment (lambdas/coupon-issuer/config.ts maps the variables onto the same schema).
  *
- * Example: { "value": 30, "currency": "CNY", "monthlyBudget": 3000, "validDays": 21, "cartRecovery": { "value": 15 } }
+ * Example: { "value": 30, "holdoutShare": 0.1, "currency": "CNY", "monthlyBudget": 3000, "validDays": 21, "cartRecovery": { "value": 15 } }
  */
 import fs from 'node:fs';
 import { z } from 'zod';
 import { CouponConfigError } from './errors.ts';
+import { DEFAULT_HOLDOUT_SHARE } from '../campaigns/assign.ts';
 
 export const couponConfigSchema = z
   .object({
@@ -19,6 +20,12 @@ export const couponConfigSchema = z
     validDays: z.number().int().min(1).max(365).default(30),
     /** Prefix of the redeemable code. */
     codePrefix: z.string().regex(/^[A-Z0-9]{1,6}$/, 'must be 1-6 upper-case letters or digits').default('WB'),
+    /**
+     * Share of the campaign's audience held out as a randomised control (a hash of customer and campaign decides,
+     * src/campaigns/assign.ts): they get no coupon, the decision is recorded (CouponHeldOut), the budget is not charged.
+     * 0 turns the holdout off. docs/campaigns.md.
+     */
+    holdoutShare: z.number().min(0).max(0.5).default(DEFAULT_HOLDOUT_SHARE),
     /** Coupons for CartAbandoned (stream rule), charged to the same monthly budget with the same one-coupon-per-event rule. */
     cartRecovery: z
       .object({
@@ -29,6 +36,8 @@ export const couponConfigSchema = z
         /** Only carts worth at least this much get a coupon. */
         minCartValue: z.number().nonnegative().default(0),
         codePrefix: z.string().regex(/^[A-Z0-9]{1,6}$/, 'must be 1-6 upper-case letters or digits').default('CR'),
+        /** Control share of the cart-recovery campaign. @default the top-level holdoutShare */
+        holdoutShare: z.number().min(0).max(0.5).optional(),
       })
       .strict()
       .prefault({}),

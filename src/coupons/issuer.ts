@@ -4,31 +4,51 @@
  * only if none exists for that event, in the same atomic step that charges the budget. An event delivered twice
  * (EventBridge is at-least-once; the local bus is re-read) gets the answer 'duplicate' the second time.
  *
+ * Holdout: each campaign keeps a randomised control group. After the consent check, a hash of customer key and
+ * campaign (src/campaigns/assign.ts) puts `holdoutShare` of the audience in control: no coupon, but the decision is
+ * recorded in the same store under the same event id (a CouponHeldOut record, 'held_out'), so a redelivered event
+ * is a 'duplicate' in either arm. A held-out coupon is never charged to the budget; it is recorded only while the
+ * budget still has room for it, so both arms stop together when the money runs out.
+ *
  * Consent: a coupon is marketing, so an event that names no marketing channel (a customer without marketing consent,
  * or an event published before consent existed) gets 'no_consent' and no coupon, whatever the budget.
  *
  * Example:
  *   const outcome = await issueCoupon(event, { store, config });
- *   outcome.status // 'issued' | 'duplicate' | 'over_budget' | 'no_consent' | 'ignored'
+ *   outcome.status // 'issued' | 'held_out' | 'duplicate' | 'over_budget' | 'no_consent' | 'ignored'
  */
 import { createHash } from 'node:crypto';
 import { validateDetail } from '../events/bus.ts';
-import type { CartAbandoned, HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
+import { eventId } from '../events/ids.ts';
+import type { CartAbandoned, CouponHeldOut, HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
+import { assignArm } from '../campaigns/assign.ts';
 import type { CouponConfig } from './config.ts';
 import type { Coupon } from './schema.ts';
 
-/** What a store answers when asked to issue. */
-export type IssueResult = 'issued' | 'duplicate' | 'over_budget';
+/** What a store answers when asked to issue or to hold out. */
+export type IssueResult = 'issued' | 'held_out' | 'duplicate' | 'over_budget';
 
-/** Where coupons are kept. `issue` must be atomic: no two coupons for one event id, and never above the limit. */
+export interface Budget {
+  readonly period: string;
+  readonly limit: number;
+}
+
+/**
+ * Where coupons and held-out decisions are kept. Both calls must be atomic: at most one decision (coupon or
+ * held-out) per event id; `issue` never charges above the limit; `holdOut` charges nothing and records only while
+ * `value` still fits in the budget.
+ */
 export interface CouponStore {
-  issue(coupon: Coupon, budget: { readonly period: string; readonly limit: number }): Promise<IssueResult>;
+  issue(coupon: Coupon, budget: Budget): Promise<Exclude<IssueResult, 'held_out'>>;
+  holdOut(decision: CouponHeldOut, budget: Budget): Promise<Exclude<IssueResult, 'issued'>>;
 }
 
 export interface IssueOutcome {
   readonly status: IssueResult | 'no_consent' | 'ignored';
   readonly eventId?: string;
   readonly coupon?: Coupon;
+  /** The control decision, when the customer was held out. */
+  readonly heldOut?: CouponHeldOut;
 }
 
 export interface IssuerDeps {
@@ -93,6 +113,23 @@ export function cartCouponFor(detail: CartAbandoned, config: CouponConfig, now: 
   };
 }
 
+/** The control decision for the coupon a held-out customer would have received (pure, like couponFor). */
+export function heldOutFor(coupon: Coupon, holdoutShare: number): CouponHeldOut {
+  return {
+    event_id: eventId('CouponHeldOut', coupon.customer_key, [coupon.campaign, coupon.event_id]),
+    source_event_id: coupon.event_id,
+    customer_key: coupon.customer_key,
+    member_id: coupon.member_id,
+    campaign: coupon.campaign,
+    holdout_share: holdoutShare,
+    value: coupon.value,
+    currency: coupon.currency,
+    decided_at: coupon.issued_at,
+    budget_period: coupon.budget_period,
+    as_of: coupon.as_of,
+  };
+}
+
 /**
  * Handles one event: a coupon for HighValueCustomerAtRisk, and for CartAbandoned when cart recovery is enabled and
  * the cart is worth at least its minimum; every other detail type is ignored.
@@ -100,25 +137,36 @@ export function cartCouponFor(detail: CartAbandoned, config: CouponConfig, now: 
 export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<IssueOutcome> {
   const now = (deps.now ?? (() => new Date()))();
   let coupon: Coupon;
+  let share: number;
   if (event.detailType === 'HighValueCustomerAtRisk') {
     const detail = validateDetail('HighValueCustomerAtRisk', event.detail);
     if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
     coupon = couponFor(detail, deps.config, now);
+    share = deps.config.holdoutShare;
   } else if (event.detailType === 'CartAbandoned') {
     const cart = deps.config.cartRecovery;
     const detail = validateDetail('CartAbandoned', event.detail);
     if (!cart.enabled || detail.cart_value < cart.minCartValue) return { status: 'ignored', eventId: detail.event_id };
     if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
     coupon = cartCouponFor(detail, deps.config, now);
+    share = cart.holdoutShare ?? deps.config.holdoutShare;
   } else {
     return { status: 'ignored' };
   }
-  const status = await deps.store.issue(coupon, { period: coupon.budget_period, limit: deps.config.monthlyBudget });
+  const budget = { period: coupon.budget_period, limit: deps.config.monthlyBudget };
+  if (assignArm(coupon.customer_key, coupon.campaign, share) === 'control') {
+    const heldOut = heldOutFor(coupon, share);
+    const status = await deps.store.holdOut(heldOut, budget);
+    return { status, eventId: coupon.event_id, ...(status === 'held_out' ? { heldOut } : {}) };
+  }
+  const status = await deps.store.issue(coupon, budget);
   return { status, eventId: coupon.event_id, ...(status === 'issued' ? { coupon } : {}) };
 }
 
 export interface IssueSummary {
   readonly issued: number;
+  /** Customers held out as control (no coupon, decision recorded). */
+  readonly heldOut: number;
   readonly duplicates: number;
   readonly overBudget: number;
   /** Events about customers without marketing consent: no coupon. */
@@ -131,6 +179,7 @@ export interface IssueSummary {
 /** Handles events in order; one store call per event, so the budget is charged in event order. */
 export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDeps): Promise<IssueSummary> {
   const coupons: Coupon[] = [];
+  let heldOut = 0;
   let duplicates = 0;
   let overBudget = 0;
   let noConsent = 0;
@@ -138,10 +187,11 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
   for (const e of events) {
     const o = await issueCoupon(e, deps);
     if (o.status === 'issued') coupons.push(o.coupon!);
+    else if (o.status === 'held_out') heldOut++;
     else if (o.status === 'duplicate') duplicates++;
     else if (o.status === 'over_budget') overBudget++;
     else if (o.status === 'no_consent') noConsent++;
     else ignored++;
   }
-  return { issued: coupons.length, duplicates, overBudget, noConsent, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
+  return { issued: coupons.length, heldOut, duplicates, overBudget, noConsent, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
 }

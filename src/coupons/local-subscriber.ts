@@ -21,6 +21,8 @@ export interface LocalIssuerOptions {
 export interface LocalIssuerSummary extends Omit<IssueSummary, 'coupons'> {
   /** Coupons in the lake after this run, and their total value in the current budget period. */
   readonly totalCoupons: number;
+  /** Held-out decisions in the lake after this run. */
+  readonly totalHeldOut: number;
   readonly budgetPeriod: string;
   readonly spentThisPeriod: number;
   readonly monthlyBudget: number;
@@ -39,5 +41,5 @@ async function runLocalCouponIssuerIn(o: LocalIssuerOptions): Promise<LocalIssue
   const { coupons: _issued, ...summary } = await issueCoupons(events, { store, config, now });
   await store.flush();
   const period = now().toISOString().slice(0, 7);
-  return { ...summary, totalCoupons: store.all().length, budgetPeriod: period, spentThisPeriod: store.spentIn(period), monthlyBudget: config.monthlyBudget };
+  return { ...summary, totalCoupons: store.all().length, totalHeldOut: store.heldOut().length, budgetPeriod: period, spentThisPeriod: store.spentIn(period), monthlyBudget: config.monthlyBudget };
 }

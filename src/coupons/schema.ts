@@ -1,7 +1,7 @@
 /** The coupon record, defined once: row type, Parquet columns of curated/coupons/, and the DynamoDB item. */
 import { z } from 'zod';
 import { columnsOf, type Column } from '../contract/columns.ts';
-import { riskReasonSchema } from '../events/schemas.ts';
+import { couponHeldOutSchema, riskReasonSchema } from '../events/schemas.ts';
 
 export const COUPONS_TABLE = 'coupons';
 
@@ -29,3 +29,8 @@ export const couponSchema = z.object({
 export type Coupon = z.infer<typeof couponSchema>;
 
 export const COUPON_COLUMNS: readonly Column[] = columnsOf(couponSchema);
+
+/** The issuer's control decisions (CouponHeldOut details), curated/coupon_holdouts/dt=<decision day>/ locally. */
+export const HOLDOUTS_TABLE = 'coupon_holdouts';
+
+export const HELD_OUT_COLUMNS: readonly Column[] = columnsOf(couponHeldOutSchema);

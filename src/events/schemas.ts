@@ -176,6 +176,22 @@ export const serviceRecoveryNeededSchema = z
   })
   .describe('A customer with value posted a review or a service ticket scored below the sentiment threshold (stream rule).');
 
+export const couponHeldOutSchema = z
+  .object({
+    event_id: eventId.describe('Stable id of the decision: hash of the detail type, the customer and the event answered'),
+    source_event_id: z.string().describe('The event the issuer answered (HighValueCustomerAtRisk or CartAbandoned); one decision per event'),
+    customer_key: customerKey,
+    member_id: memberId,
+    campaign: z.string().min(1).describe('Campaign (coupon config `campaign` or `cartRecovery.campaign`): the hash of customer and campaign decides the arm'),
+    holdout_share: probability.describe('Configured share of the campaign held out as control when the decision was made'),
+    value: z.number().positive().describe('Face value of the coupon the customer would have received'),
+    currency: z.string().length(3),
+    decided_at: z.iso.datetime().describe('When the issuer decided (UTC); the outcome windows start here'),
+    budget_period: z.string().regex(/^\d{4}-\d{2}$/).describe('Month whose budget had room for the coupon (a held-out coupon is not charged)'),
+    as_of: asOf,
+  })
+  .describe('The coupon issuer held a customer out of a campaign as control (randomised holdout); recorded beside the issued coupons, never charged to the budget.');
+
 export const DETAIL_SCHEMAS = {
   CustomerChurnRiskRaised: customerChurnRiskRaisedSchema,
   HighValueCustomerAtRisk: highValueCustomerAtRiskSchema,
@@ -184,6 +200,7 @@ export const DETAIL_SCHEMAS = {
   CartAbandoned: cartAbandonedSchema,
   VipArrived: vipArrivedSchema,
   ServiceRecoveryNeeded: serviceRecoveryNeededSchema,
+  CouponHeldOut: couponHeldOutSchema,
 } as const;
 
 /** The detail types the stream rules (src/realtime) publish. */
@@ -201,6 +218,7 @@ export type ReplenishmentDue = z.infer<typeof replenishmentDueSchema>;
 export type CartAbandoned = z.infer<typeof cartAbandonedSchema>;
 export type VipArrived = z.infer<typeof vipArrivedSchema>;
 export type ServiceRecoveryNeeded = z.infer<typeof serviceRecoveryNeededSchema>;
+export type CouponHeldOut = z.infer<typeof couponHeldOutSchema>;
 export type DetailOf<T extends DetailType> = z.infer<(typeof DETAIL_SCHEMAS)[T]>;
 
 /** A domain event before it is put on a bus. */

@@ -10,6 +10,7 @@ import type { Rng } from './rng.ts';
 import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
 import type { RealtimeTruth } from './realtime-truth.ts';
+import type { CampaignTruth } from './campaign-truth.ts';
 
 export interface SimContext {
   /** Behaviour draws. */
@@ -41,6 +42,8 @@ export interface SimContext {
   readonly seq: { online: number; ticket: number; review: number; returns: number; coupon: number };
   /** Ground truth of the stream rules (carts, identified orders and till visits); records, never draws. */
   readonly truth: RealtimeTruth;
+  /** Ground truth of the win-back campaign's holdout and true effect (campaign-truth.ts); records, never draws. */
+  readonly campaignTruth: CampaignTruth;
 }
 
 export const yyyymmdd = (d: Day) => d.date.replaceAll('-', '');

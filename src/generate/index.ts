@@ -14,6 +14,7 @@ import { buildDays, MS, retailEvents, TIME_ZONE } from './calendar.ts';
 import { buildCatalog } from './catalog.ts';
 import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
+import { CampaignTruth } from './campaign-truth.ts';
 import { sortedCounts, writeBatch, writeGroundTruth } from './files.ts';
 import { e164, TILL_DEFAULT_PHONE } from './identity.ts';
 import { buildPeople } from './people.ts';
@@ -126,7 +127,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const injector = new DirtyInjector(o.seed, o.dirtyRate, unknownSkus(o.seed, new Set(catalog.skus.map((s) => s.sku))));
   const sink = new EventSink(o.outDir, days[days.length - 1]!.startMs + MS.day, injector);
   const truth = new RealtimeTruth();
-  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth });
+  const campaignTruth = new CampaignTruth();
+  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth, campaignTruth });
   await simulation.run(o.onProgress);
   // After the simulation, from streams of its own: every byte written above is the same with or without it.
   const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
@@ -134,6 +136,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const batch = await writeBatch(o.outDir, catalog, stock, days);
   await writeGroundTruth(o.outDir, people, days, sink.dirty);
   await truth.write(o.outDir);
+  const campaigns = await campaignTruth.write(o.outDir);
 
   const t = tablet(o.seed, catalog);
   const customers = people.filter((p) => p.state.purchases > 0).length;
@@ -154,6 +157,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/carts.jsonl',
     'ground_truth/visits.jsonl',
     'ground_truth/feedback.jsonl',
+    'ground_truth/campaigns.jsonl',
+    ...campaigns.campaigns.map((c) => `campaigns/${c}.csv`),
     'manifest.json',
   ];
   const first = days[0]!.date;

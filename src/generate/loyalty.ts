@@ -7,6 +7,8 @@ import { isoUtc, MS, secondOfDay, type Day } from './calendar.ts';
 import type { SimContext } from './context.ts';
 import { typedEmail, typedPhone, TILL_DEFAULT_PHONE } from './identity.ts';
 import { TIERS } from '../contract/index.ts';
+import { assignArm } from '../campaigns/assign.ts';
+import { orderProbabilities, TRUTH_WINDOWS, WINBACK_HOLDOUT_SHARE } from './campaign-truth.ts';
 import { emailOn, phoneOn, tierForSpend, type HeldCoupon, type Person, type Tier } from './people.ts';
 
 export function memberIds(p: Person) {
@@ -86,7 +88,7 @@ export function issueCoupon(
   discountType: 'amount' | 'percent',
   value: number,
   expiresDay: number,
-): void {
+): string {
   const couponId = `CPN${String(++ctx.seq.coupon).padStart(8, '0')}`;
   const expiresAt = isoUtc(ctx.days[0]!.startMs + (expiresDay + 1) * MS.day - 1000);
   p.state.coupons.push({ couponId, campaignId, discountType, value, expiresDay });
@@ -101,6 +103,7 @@ export function issueCoupon(
     }),
     ms,
   );
+  return couponId;
 }
 
 export function holdsCoupon(p: Person, day: number): boolean {
@@ -179,9 +182,27 @@ export function runCampaigns(ctx: SimContext, campaigns: readonly Campaign[]): v
       issueCoupon(ctx, p, sendAt(i++), `BDAY-${month}`, 'amount', s.tier === 'basic' ? 30 : 60, day.index + 27);
     }
     // The retailer cannot tell a lapsed customer from a lost one: churned members get win-back coupons too.
+    // A randomised tenth is held out (same hash as the coupon issuer), so the campaign's effect can be measured.
     if (day.index - s.lastPurchaseDay >= 60 && day.index - s.lastWinbackDay >= 90) {
       s.lastWinbackDay = day.index;
-      issueCoupon(ctx, p, sendAt(i++), `WINBACK-${month}`, 'amount', 30, day.index + 21);
+      const campaignId = `WINBACK-${month}`;
+      const at = sendAt(i++);
+      const expires = day.index + 21;
+      const arm = assignArm(p.memberId!, campaignId, WINBACK_HOLDOUT_SHARE);
+      const p01 = orderProbabilities(p, ctx.days, day.index, (at - day.startMs) / MS.day, expires, TRUTH_WINDOWS);
+      const couponId = arm === 'treatment' ? issueCoupon(ctx, p, at, campaignId, 'amount', 30, expires) : null;
+      ctx.campaignTruth.record({
+        campaign_id: campaignId,
+        person_id: p.personId,
+        member_id: p.memberId!,
+        latent_type: p.type,
+        arm,
+        assigned_at: isoUtc(at),
+        segment: s.tier,
+        coupon_code: couponId,
+        coupon_value: 30,
+        p: p01,
+      });
     }
   }
 }

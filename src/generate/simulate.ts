@@ -14,6 +14,7 @@ import { holdsCoupon, memberIds, planCampaigns, runCampaigns, signUp, yearlyTier
 import { appSession, storeSale, webOrder } from './orders.ts';
 import type { Person } from './people.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
+import { CampaignTruth } from './campaign-truth.ts';
 import { Rng } from './rng.ts';
 import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
@@ -27,6 +28,8 @@ export interface SimulationInput {
   readonly sink: EventSink;
   /** Where the stream rules' ground truth is recorded. @default a new RealtimeTruth */
   readonly truth?: RealtimeTruth;
+  /** Where the win-back campaign's holdout and true effect are recorded. @default a new CampaignTruth */
+  readonly campaignTruth?: CampaignTruth;
 }
 
 /** The device id of the in-store tablet and the store that has it (the flagship). */
@@ -68,6 +71,7 @@ export class Simulation {
       tillCounters: new Int32Array(input.catalog.stores.length),
       seq: { online: 0, ticket: 0, review: 0, returns: 0, coupon: 0 },
       truth: input.truth ?? new RealtimeTruth(),
+      campaignTruth: input.campaignTruth ?? new CampaignTruth(),
     };
     this.campaigns = planCampaigns(input.days);
   }

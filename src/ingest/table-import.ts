@@ -131,7 +131,11 @@ async function quarantinedIds(lakeDir: string, source: string): Promise<Set<stri
   }
 }
 
-async function importTable<F extends string>(
+/**
+ * Imports CSV files into one derived table: validated row by row, deduplicated on the key, quarantined with a reason
+ * naming the field and value, written in one lake commit (also used by import-campaign, src/campaigns/import.ts).
+ */
+export async function importTable<F extends string>(
   files: readonly string[],
   o: TableImportOptions<F>,
   table: string,
@@ -140,7 +144,8 @@ async function importTable<F extends string>(
   parse: (cells: Cells<F>, file: string, date: DateReader) => Parsed,
 ): Promise<IngestCounts> {
   // One lake commit: the table and its quarantined rows land together or not at all.
-  return withLakeCommit(o.lakeDir, table === IMPORTED_REVIEWS_TABLE ? 'import-reviews' : 'import-series', async () => {
+  const label = table === IMPORTED_REVIEWS_TABLE ? 'import-reviews' : table === DEMAND_SERIES_TABLE ? 'import-series' : `import ${table}`;
+  return withLakeCommit(o.lakeDir, label, async () => {
   const delimiter = o.delimiter ?? ',';
   const date = o.dateFormat ? compileDateFormat(o.dateFormat) : defaultDateReader;
   const counts = emptyCounts();
@@ -150,8 +155,9 @@ async function importTable<F extends string>(
   const source = `batch_${table}`;
   const receivedAt = (o.now ?? new Date()).toISOString();
   const known = await quarantinedIds(o.lakeDir, source);
-  // Reviews name their writer (customer_id, stored as the cleanser stores a member id): erased people are suppressed.
-  const suppression = table === IMPORTED_REVIEWS_TABLE ? await localSuppression(o.lakeDir) : NO_SUPPRESSION;
+  // Reviews name their writer and campaign assignments their customer (customer_id, compared as a member id): erased
+  // people are suppressed.
+  const suppression = table === IMPORTED_REVIEWS_TABLE || table === 'campaign_assignments' ? await localSuppression(o.lakeDir) : NO_SUPPRESSION;
   const bad: QuarantineRow[] = [];
   for (const file of files) {
     if (!fs.existsSync(file)) throw new ImportError(`${file}: no such file`);

@@ -11,6 +11,7 @@ import { columnsOf, DERIVED_TABLES, duckdbType, TABLES, type TableDef } from '..
 import { openDuckDB, sandbox, sqlString } from '../adapters/local/duckdb.ts';
 import { tablePrefix } from './layout.ts';
 import { lakeFiles, lakeRel } from './commit.ts';
+import { CAMPAIGN_TABLES } from '../campaigns/tables.ts';
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 
@@ -33,6 +34,18 @@ export function listSqlViews(dir = SQL_DIR): SqlView[] {
   };
   walk(dir);
   return orderByDependencies(out);
+}
+
+/**
+ * Views that run locally only, for now: campaign_outcomes reads the coupon issuer's decisions, which in AWS live in
+ * DynamoDB and are not yet exported to the curated zone, so Athena has no coupons / coupon_holdouts tables to read
+ * (docs/campaigns.md, "Not yet"). The SQL itself is Trino SQL and is parsed as such by the tests.
+ */
+export const LOCAL_ONLY_VIEWS: ReadonlySet<string> = new Set(['campaign_outcomes']);
+
+/** The views the Analytics stack deploys to Athena: every view under sql/ but the local-only ones. */
+export function cloudSqlViews(dir = SQL_DIR): SqlView[] {
+  return listSqlViews(dir).filter((v) => !LOCAL_ONLY_VIEWS.has(v.name));
 }
 
 /** Topological order: a view comes after every other view its SQL names. */
@@ -88,7 +101,7 @@ export function tableRelation(lakeDir: string, t: TableDef): string {
 
 /** Tables the pipeline derives (tags, scores, forecasts...) stored under curated/<name>/; named after the folder. */
 function derivedTables(lakeDir: string): string[] {
-  const contractPaths = new Set([...TABLES, ...DERIVED_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
+  const contractPaths = new Set([...TABLES, ...DERIVED_TABLES, ...CAMPAIGN_TABLES].filter((t) => t.zone === 'curated').map((t) => t.path));
   const names = new Set(parquetFiles(lakeDir, 'curated').map((f) => lakeRel(lakeDir, f).split('/')[1]!));
   return [...names].filter((n) => !contractPaths.has(n) && /^[a-z][a-z0-9_]*$/.test(n)).sort();
 }
@@ -116,7 +129,7 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
   const shim = path.join(sqlDir, '_dialect', 'duckdb.sql');
   if (fs.existsSync(shim)) await conn.run(fs.readFileSync(shim, 'utf8'));
   const views: string[] = [];
-  for (const t of [...TABLES, ...DERIVED_TABLES]) {
+  for (const t of [...TABLES, ...DERIVED_TABLES, ...CAMPAIGN_TABLES]) {
     await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS ${tableRelation(lakeDir, t)}`);
     views.push(t.name);
   }

@@ -5,6 +5,8 @@
  *
  * Every query here is a constant; the only value handed to SQL, the as-of date, is bound as a parameter.
  */
+import { readDecisionsFrom } from '../campaigns/command.ts';
+import { measureCampaigns, type CampaignMeasurement } from '../campaigns/measure.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -166,6 +168,10 @@ export interface SourceCouponsSection {
   readonly byType: readonly { discountType: string; issued: number; redeemed: number }[];
 }
 
+export interface CampaignsSection {
+  readonly campaigns: readonly CampaignMeasurement[];
+}
+
 export interface ReportData {
   readonly title: string;
   readonly generatedAt: string;
@@ -181,6 +187,7 @@ export interface ReportData {
   readonly events: Section<EventsSection>;
   readonly coupons: Section<CouponsSection>;
   readonly sourceCoupons: Section<SourceCouponsSection>;
+  readonly campaigns: Section<CampaignsSection>;
   /** Feature drift of the latest churn and segments models (absent in reports built before it existed). */
   readonly drift?: Section<DriftSection>;
 }
@@ -217,6 +224,7 @@ export const RUN = {
   events: 'retail-lake score (it evaluates the event rules)',
   coupons: 'the coupon issuer on the events (the demo\'s coupons step)',
   forecasts: 'retail-lake train forecast',
+  campaigns: 'the coupon issuer (its holdouts) or retail-lake import-campaign',
 } as const;
 
 const missing = (table: string, run: string): Missing => ({ available: false, table, run });
@@ -243,6 +251,7 @@ export async function collectReportData(conn: DuckDBConnection, options: Collect
     events: eventsSection(lakeDir, limit),
     coupons: await couponsSection(conn, lakeDir, limit),
     sourceCoupons: await sourceCouponsSection(conn, limit),
+    campaigns: await campaignsSection(conn),
     drift: await driftSection(lakeDir, limit),
   };
 }
@@ -268,6 +277,13 @@ async function driftSection(lakeDir: string, limit: string): Promise<Section<Dri
     threshold: DEFAULT_PSI_ALARM,
     models: models.map((m) => ({ model: m.model, version: m.version, trainingSnapshot: m.trainingSnapshot, maxPsi: m.maxPsi, features: [...m.features].sort((a, b) => b.psi - a.psi) })),
   };
+}
+
+/** Campaign measurement (src/campaigns/measure.ts) over campaign_outcomes: the same figures as `retail-lake campaigns`. */
+async function campaignsSection(conn: DuckDBConnection): Promise<Section<CampaignsSection>> {
+  const { rows, controlShares } = await readDecisionsFrom(conn);
+  if (!rows.length) return missing('campaign_outcomes', RUN.campaigns);
+  return { available: true, campaigns: measureCampaigns(rows, { expectedControlShare: controlShares }) };
 }
 
 async function pipelineSection(conn: DuckDBConnection, lakeDir: string, limit: string): Promise<Section<PipelineSection>> {

@@ -2,6 +2,7 @@
  * ReportData -> one self-contained HTML page: tables and placeholders rendered here (every value escaped), charts
  * drawn in the browser by the inlined ECharts from options embedded as JSON. The page loads nothing from anywhere.
  */
+import type { CampaignMeasurement } from '../campaigns/measure.ts';
 import { buildCharts, type ChartOption } from './charts.ts';
 import type { AtRiskCustomer, Missing, ReportData, Section } from './data.ts';
 import { echartsScript } from './echarts.ts';
@@ -225,7 +226,29 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
       )}</div><div><h3>Source coupon system</h3>${body(d.sourceCoupons, () => chart('chart-source-coupons', true))}</div></div>`,
     ),
   );
+
+  out.push(
+    card(
+      'campaigns',
+      'Campaigns: what they changed',
+      'Per campaign and arm, the response rate and its difference to the randomised control group with a 95% interval (Newcombe for rates, Welch for amounts), incremental revenue and the sample-ratio check; the same figures as `retail-lake campaigns`.',
+      body(d.campaigns, (c) => c.campaigns.map(campaignTable).join('')),
+    ),
+  );
   return out.join('\n');
+}
+
+function campaignTable(m: CampaignMeasurement): string {
+  const fmt = (name: string, v: number | null) => (v === null ? '' : m.outcome_kinds[name] === 'rate' ? `${(100 * v).toFixed(2)}%` : v.toFixed(2));
+  const rows = m.arms.flatMap((a) =>
+    Object.entries(a.outcomes).map(
+      ([name, r]) =>
+        `<tr><td>${escapeHtml(a.arm)}</td><td>${escapeHtml(name)}</td><td class="num">${int(r.n)}</td><td class="num">${fmt(name, r.rate)}</td><td class="num">${fmt(name, r.lift)}</td><td class="num">${r.ci_low === null ? '' : `[${fmt(name, r.ci_low)}, ${fmt(name, r.ci_high)}]`}</td></tr>`,
+    ),
+  );
+  const money = m.money.map((x) => `${escapeHtml(x.arm)}: incremental revenue ${int(x.incremental_revenue)} [${int(x.incremental_revenue_ci[0])}, ${int(x.incremental_revenue_ci[1])}]${x.coupon_cost === null ? '' : `, coupon cost ${int(x.coupon_cost)}`}${x.roi === null ? '' : `, ROI ${(100 * x.roi).toFixed(0)}%`}`);
+  const srm = m.srm ? `sample ratio ${escapeHtml(JSON.stringify(m.srm.observed))}: p = ${m.srm.p_value.toFixed(3)}${m.srm.mismatch ? ' — MISMATCH, do not trust the lifts' : ' (as configured)'}` : 'no control arm';
+  return `<h3>${escapeHtml(m.campaign_id)} <span class="sub">${int(m.n)} decisions</span></h3><table><thead><tr><th>arm</th><th>outcome</th><th>n</th><th>rate / mean</th><th>lift</th><th>95% interval</th></tr></thead><tbody>${rows.join('')}</tbody></table><p class="sub">${[srm, ...money].join('; ')}${m.warnings.length ? `; ${int(m.warnings.length)} warnings (groups too small to tell: see retail-lake campaigns)` : ''}</p>`;
 }
 
 /** The whole report page. */

@@ -24,7 +24,7 @@ export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary
   const out = { ...s, coupons };
   emit(o, out, () => {
     printScoreSummary(s);
-    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod}), ${coupons.noConsent} without marketing consent\n`);
+    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.heldOut} held out as control, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod}), ${coupons.noConsent} without marketing consent\n`);
   });
   return out;
 }

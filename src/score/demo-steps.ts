@@ -82,7 +82,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
       const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk, CartAbandoned)');
       const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir });
       ctx.summary.coupons = s;
-      p.done(`${s.issued} issued, ${s.overBudget} refused by the budget, ${s.noConsent} without marketing consent`);
+      p.done(`${s.issued} issued, ${s.heldOut} held out as control, ${s.overBudget} refused by the budget, ${s.noConsent} without marketing consent`);
     },
   },
 ];
@@ -121,6 +121,6 @@ export function printModelSummary(s: Record<string, unknown>): void {
   if (scores) out.write('\nSegments\n' + table(Object.entries(scores.segments).map(([segment, customers]) => ({ segment, customers }))) + '\n');
   const events = s.events as Record<string, number> | undefined;
   if (events) out.write('\nEvents by type\n' + table(Object.entries(events).map(([type, n]) => ({ type, events: n }))) + '\n');
-  const coupons = s.coupons as { issued: number; overBudget: number; noConsent: number; spentThisPeriod: number; monthlyBudget: number } | undefined;
-  if (coupons) out.write(`\nCoupons: ${coupons.issued} issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} spent this month), ${coupons.noConsent} without marketing consent\n`);
+  const coupons = s.coupons as { issued: number; heldOut?: number; overBudget: number; noConsent: number; spentThisPeriod: number; monthlyBudget: number } | undefined;
+  if (coupons) out.write(`\nCoupons: ${coupons.issued} issued, ${coupons.heldOut ?? 0} held out as control, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} spent this month), ${coupons.noConsent} without marketing consent\n`);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
-import { listSqlViews } from '../../src/lake/local-catalog.ts';
+import { cloudSqlViews as listSqlViews } from '../../src/lake/local-catalog.ts';
 import { NAMED_QUERIES } from '../../lib/constructs/named-queries.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
 import { IDENTITY_STEPS } from '../../src/identity/resolve-sql.ts';

@@ -4,7 +4,7 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COUPON_TABLE_KEY, DynamoDbCouponStore } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
-import { CouponStoreError, couponFor, parseCouponConfig } from '../../src/coupons/index.ts';
+import { CouponStoreError, couponFor, heldOutFor, parseCouponConfig } from '../../src/coupons/index.ts';
 import { hasMoto, useMoto } from '../helpers/moto.ts';
 import { awsConfig, createKeyTable } from '../helpers/moto-aws.ts';
 import { highValueAtRisk } from './events.ts';
@@ -92,6 +92,26 @@ describe.skipIf(!hasMoto)('DynamoDbCouponStore on moto', () => {
     expect(await store().issue(couponOf('a'), { period: '2026-01', limit: 1000 })).toBe('issued');
     expect(transactions).toBe(2);
     expect(await spent('2026-01')).toBe(50);
+  });
+
+  it('records a held-out decision under heldout#<event> without charging the month; one decision per event in either arm', async () => {
+    const budget = { period: '2026-01', limit: 120 };
+    expect(await store().issue(couponOf('a'), budget)).toBe('issued');
+    expect(await store().holdOut(heldOutFor(couponOf('b'), 0.1), budget)).toBe('held_out');
+    const stored = await item(`heldout#${couponOf('b').event_id}`);
+    expect(stored).toMatchObject({ customer_key: { S: 'b' }, campaign: { S: 'high-value-win-back' }, holdout_share: { N: '0.1' }, value: { N: '50' } });
+    // Only the issued coupon is charged: 50, so another 50 still fits under 120.
+    expect(await spent('2026-01')).toBe(50);
+    // The same event again, in the same arm or (after a change of share) in the other: no second decision.
+    expect(await store().holdOut(heldOutFor(couponOf('b'), 0.1), budget)).toBe('duplicate');
+    expect(await store().issue(couponOf('b'), budget)).toBe('duplicate');
+    expect(await store().holdOut(heldOutFor(couponOf('a'), 0.1), budget)).toBe('duplicate');
+    expect(await item(`heldout#${couponOf('a').event_id}`)).toBeUndefined();
+    expect(await spent('2026-01')).toBe(50);
+    // A control decision is recorded only while the coupon would still fit: 50 + 50 = 100 <= 120, then 150 > 120.
+    expect(await store().issue(couponOf('c'), budget)).toBe('issued');
+    expect(await store().holdOut(heldOutFor(couponOf('d'), 0.1), budget)).toBe('over_budget');
+    expect(await item(`heldout#${couponOf('d').event_id}`)).toBeUndefined();
   });
 
   it('fails with CouponStoreError naming the coupon and the table when the table does not exist', async () => {

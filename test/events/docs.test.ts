@@ -8,6 +8,7 @@ describe('docs/events', () => {
     const files = eventDocs();
     expect([...files.keys()].filter((f) => f.endsWith('.json')).sort()).toEqual([
       'docs/events/CartAbandoned.json',
+      'docs/events/CouponHeldOut.json',
       'docs/events/CustomerChurnRiskRaised.json',
       'docs/events/CustomerSegmentChanged.json',
       'docs/events/HighValueCustomerAtRisk.json',

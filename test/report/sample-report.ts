@@ -56,5 +56,22 @@ export function sampleReport(text = 'Champions'): ReportData {
     events: { available: true, total: 2, unreadable: 0, byType: [{ type: text, count: 2 }] },
     coupons: { available: true, table: 'coupons', typeColumn: 'campaign', total: 1, faceValue: 50, byType: [{ type: text, count: 1 }] },
     sourceCoupons: { available: true, byType: [{ discountType: text, issued: 3, redeemed: 1 }] },
+    campaigns: {
+      available: true,
+      campaigns: [
+        {
+          campaign_id: text,
+          n: 3,
+          control_arm: text,
+          outcome_kinds: { [text]: 'rate' },
+          arms: [{ arm: text, is_control: false, n: 2, outcomes: { [text]: { rate: 0.5, lift: 0.1, ci_low: -0.2, ci_high: 0.4, n: 2 } } }],
+          segments: [],
+          money: [{ arm: text, incremental_revenue: 10, incremental_revenue_ci: [-5, 25], incremental_margin: 3, coupon_cost: 2, roi: 0.5 }],
+          srm: null,
+          warnings: [text],
+          method: text,
+        },
+      ],
+    },
   };
 }

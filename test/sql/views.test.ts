@@ -18,7 +18,7 @@ const views = listSqlViews();
  * differently are macros in sql/_dialect/duckdb.sql.
  */
 const TRINO_FUNCTIONS = new Set([
-  'at_timezone', 'avg', 'bool_and', 'bool_or', 'cast', 'coalesce', 'count', 'date_diff', 'day_of_week', 'floor',
+  'at_timezone', 'avg', 'bool_and', 'bool_or', 'cast', 'coalesce', 'count', 'date_diff', 'day_of_week', 'floor', 'greatest',
   'from_iso8601_timestamp', 'hour', 'json_array_length', 'json_extract', 'json_extract_scalar', 'lag', 'least', 'map',
   'max', 'min', 'nullif', 'percent_rank', 'round', 'row_number', 'sum', 'with_timezone',
 ]);

@@ -2,7 +2,10 @@
  * CouponStore over one DynamoDB table (partition key `pk`, string). Issuing is a single TransactWriteItems:
  *   - put the coupon item `coupon#<event_id>` only if it does not exist (one coupon per event), and
  *   - add its value to `budget#<YYYY-MM>`.spent only if the result stays within the monthly limit.
- * Either both happen or neither. The transaction's ClientRequestToken is the coupon id, so a retried invocation
+ * Either both happen or neither; a third item checks that the event has no held-out decision (`heldout#<event_id>`).
+ * A held-out decision (the campaign's randomised control) is one transaction too: put `heldout#<event_id>` if absent,
+ * check there is no coupon for the event, and check the budget still has room for the coupon (nothing is charged).
+ * The transaction's ClientRequestToken is the coupon id, so a retried invocation
  * within DynamoDB's 10-minute idempotency window succeeds without charging the budget twice.
  */
 import {
@@ -12,8 +15,9 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CouponStoreError } from '../../coupons/errors.ts';
-import type { CouponStore, IssueResult } from '../../coupons/issuer.ts';
+import type { Budget, CouponStore, IssueResult } from '../../coupons/issuer.ts';
 import type { Coupon } from '../../coupons/schema.ts';
+import type { CouponHeldOut } from '../../events/schemas.ts';
 import { clientConfig, type ClientOptions } from './clients.ts';
 import { sleep } from './retry.ts';
 
@@ -40,6 +44,15 @@ export function couponItem(c: Coupon): Record<string, AttributeValue> {
   return { [COUPON_TABLE_KEY]: { S: `coupon#${c.event_id}` }, ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, attr(v)])) };
 }
 
+/** The item of a held-out decision: `heldout#<event id answered>`, the CouponHeldOut detail as attributes. */
+export function heldOutItem(h: CouponHeldOut): Record<string, AttributeValue> {
+  return { [COUPON_TABLE_KEY]: { S: `heldout#${h.source_event_id}` }, ...Object.fromEntries(Object.entries(h).map(([k, v]) => [k, attr(v)])) };
+}
+
+const absent = (table: string, key: string) => ({
+  ConditionCheck: { TableName: table, Key: { [COUPON_TABLE_KEY]: { S: key } }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': COUPON_TABLE_KEY } },
+});
+
 export class DynamoDbCouponStore implements CouponStore {
   private readonly client: DynamoDBClient;
 
@@ -47,7 +60,7 @@ export class DynamoDbCouponStore implements CouponStore {
     this.client = options.client ?? new DynamoDBClient(clientConfig(options));
   }
 
-  async issue(coupon: Coupon, budget: { period: string; limit: number }): Promise<IssueResult> {
+  async issue(coupon: Coupon, budget: Budget): Promise<Exclude<IssueResult, 'held_out'>> {
     const room = budget.limit - coupon.value;
     if (room < 0) return 'over_budget';
     const table = this.options.tableName;
@@ -65,24 +78,54 @@ export class DynamoDbCouponStore implements CouponStore {
             ExpressionAttributeValues: { ':v': { N: String(coupon.value) }, ':room': { N: String(room) }, ':limit': { N: String(budget.limit) } },
           },
         },
+        absent(table, `heldout#${coupon.event_id}`),
       ],
     });
+    return this.send(command, 'issued', `issue coupon ${coupon.coupon_id} for event ${coupon.event_id}`);
+  }
+
+  async holdOut(decision: CouponHeldOut, budget: Budget): Promise<Exclude<IssueResult, 'issued'>> {
+    const room = budget.limit - decision.value;
+    if (room < 0) return 'over_budget';
+    const table = this.options.tableName;
+    const command = new TransactWriteItemsCommand({
+      ClientRequestToken: decision.event_id.slice(0, 36),
+      TransactItems: [
+        { Put: { TableName: table, Item: heldOutItem(decision), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': COUPON_TABLE_KEY } } },
+        {
+          ConditionCheck: {
+            TableName: table,
+            Key: { [COUPON_TABLE_KEY]: { S: `budget#${budget.period}` } },
+            ConditionExpression: 'attribute_not_exists(#spent) OR #spent <= :room',
+            ExpressionAttributeNames: { '#spent': 'spent' },
+            ExpressionAttributeValues: { ':room': { N: String(room) } },
+          },
+        },
+        absent(table, `coupon#${decision.source_event_id}`),
+      ],
+    });
+    return this.send(command, 'held_out', `record the held-out decision for event ${decision.source_event_id}`);
+  }
+
+  /** Sends a decision's transaction: item 0 exists or item 2 fails -> duplicate, item 1 (budget) fails -> over budget. */
+  private async send<R extends IssueResult>(command: TransactWriteItemsCommand, done: R, what: string): Promise<R | 'duplicate' | 'over_budget'> {
+    const table = this.options.tableName;
     const attempts = this.options.attempts ?? 4;
     for (let i = 1; ; i++) {
       try {
         await this.client.send(command);
-        return 'issued';
+        return done;
       } catch (e) {
         if (e instanceof TransactionCanceledException || (e as { name?: string }).name === 'TransactionCanceledException') {
           const reasons = (e as TransactionCanceledException).CancellationReasons ?? [];
-          if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+          if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons[2]?.Code === 'ConditionalCheckFailed') return 'duplicate';
           if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'over_budget';
           if (i < attempts && reasons.some((r) => r.Code === 'TransactionConflict')) {
             await sleep(Math.random() * 50 * 2 ** i);
             continue;
           }
         }
-        throw new CouponStoreError(`could not issue coupon ${coupon.coupon_id} for event ${coupon.event_id} in table ${table}: ${(e as Error).message}`, { cause: e });
+        throw new CouponStoreError(`could not ${what} in table ${table}: ${(e as Error).message}`, { cause: e });
       }
     }
   }
