@@ -35,6 +35,8 @@ export const RUNBOOK_OUTPUTS: readonly RunbookOutput[] = [
   { name: 'OrderImportDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of order exports that failed to import', value: (s) => s.ingest.orderImport.deadLetterQueue.queue.queueName },
   { name: 'ErasureFunctionName', stack: 'ingest', description: 'Erasure Lambda (request files under privacy/requests/ or direct invoke)', value: (s) => s.ingest.erasure.function.functionName },
   { name: 'ErasureDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of erasure requests that failed', value: (s) => s.ingest.erasure.deadLetterQueue.queue.queueName },
+  { name: 'StreamRulesFunctionName', stack: 'ingest', description: 'Stream rules Lambda (CartAbandoned, VipArrived, ServiceRecoveryNeeded; live counters)', value: (s) => s.ingest.streamRules.function.functionName },
+  { name: 'StreamRulesDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of stream batches the stream rules gave up on', value: (s) => s.ingest.streamRules.deadLetterQueue.queue.queueName },
   { name: 'ViewsDeployerFunctionName', stack: 'analytics', description: 'Custom resource Lambda that (re)creates the Athena views of sql/', value: (s) => s.analytics.views.function.functionName },
   { name: 'IdentityRefreshFunctionName', stack: 'analytics', description: 'Identity refresh Lambda (identity_map), scheduled before the tag refresh', value: (s) => s.analytics.identityRefresh?.function.functionName },
   { name: 'IdentityRefreshDeadLetterQueueName', stack: 'analytics', description: 'SQS DLQ of failed identity refresh invocations', value: (s) => s.analytics.identityRefresh?.deadLetterQueue.queue.queueName },
@@ -52,6 +54,8 @@ export const RUNBOOK_OUTPUTS: readonly RunbookOutput[] = [
   { name: 'InsightsRefreshDeadLetterQueueName', stack: 'insights', description: 'SQS DLQ of failed insights refresh invocations', value: (s) => s.insights.refresh.deadLetterQueue.queue.queueName },
   { name: 'SentimentFunctionName', stack: 'insights', description: 'Sentiment scorer Lambda (review_scores on ingest)', value: (s) => s.insights.sentiment.function.functionName },
   { name: 'SentimentDeadLetterQueueName', stack: 'insights', description: 'SQS DLQ of review batches the sentiment scorer gave up on', value: (s) => s.insights.sentiment.deadLetterQueue.queue.queueName },
+  { name: 'BackfillStateMachineArn', stack: 'insights', description: 'Step Functions state machine of `retail-lake cloud backfill` (one execution per request; the day it stopped at)', value: (s) => s.insights.backfill?.stateMachine.stateMachineArn },
+  { name: 'BackfillDeadLetterQueueName', stack: 'insights', description: 'SQS DLQ of backfill requests EventBridge could not deliver', value: (s) => s.insights.backfill?.deadLetterQueue.queue.queueName },
   { name: 'DashboardName', stack: 'observability', description: 'CloudWatch dashboard of the pipeline', value: (s) => s.observability.dashboard.dashboard.dashboardName },
   { name: 'AlarmTopicArn', stack: 'observability', description: 'SNS topic every alarm notifies (subscribe on-call here)', value: (s) => s.observability.topic.topic.topicArn },
 ];

@@ -14,7 +14,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { GATED_MODELS } from '../../src/train/gate.ts';
-import { acknowledgeOnPrincipal, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import { withDuckDbStub } from './duckdb-stub-bundling.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
@@ -92,7 +92,7 @@ export class ModelRetrainSchedule extends ScheduledLakeJob {
           props.models.grantReadWrite(fn, `models/${m}/*`);
           acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/, and models/${m}/latest); this model's prefix only.`);
         }
-        acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
+        acknowledgeOnPrincipal(fn, iam5Resource(nagArn(fn, 'glue', `table/${props.catalog.databaseName}/*`)), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
       },
       wildcardActionsReason: 'CDK bucket and key grants for reading the curated zone and reading and writing the three customer models; scoped to those buckets, their prefixes and the lake key.',
       key: props.key,

@@ -72,7 +72,7 @@ describe('who reads the PII key and the quarantine zone', () => {
     expect(deny).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Principal: { AWS: '*' } });
     const readers = (deny.Condition as { ArnNotEquals: Record<string, { 'Fn::GetAtt': [string, string] }[]> }).ArnNotEquals['aws:PrincipalArn']!.map((r) => r['Fn::GetAtt'][0]);
     const roleOf = (fn: string) => logicalId('ingest', 'AWS::IAM::Role', `${fn}FunctionRole`);
-    expect(readers.sort()).toEqual(['Cleanser', 'OrderImport', 'Erasure', 'ProfileApi'].map(roleOf).sort());
+    expect(readers.sort()).toEqual(['Cleanser', 'OrderImport', 'Erasure', 'ProfileApi', 'StreamRules'].map(roleOf).sort());
   });
 
   it('lets only roles tagged as its readers read quarantined records, and tags the order import and the erasure only', () => {
