@@ -32,6 +32,12 @@ export const configSchema = z.object({
   /** Short stage name, part of every physical name (buckets, database, stream). */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1-16 lower-case letters, digits or dashes, starting with a letter').default('prod'),
   /**
+   * Region the stacks are synthesized for (`-c region=cn-north-1`). Unset, the templates are environment-agnostic
+   * (`${AWS::Partition}` and `${AWS::Region}` everywhere, region chosen at deploy). Set, the partition is known at
+   * synth time (aws, aws-cn for Beijing and Ningxia), and cfn-lint checks every resource type against that region.
+   */
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as cn-north-1 or eu-west-1').optional(),
+  /**
    * Days each zone keeps data, `{ raw, quarantine, events }` (src/config/retention.ts, the schema and defaults the
    * CLI's `retention apply` uses too): S3 lifecycle rules on each zone's prefixes and the model-event archive.
    */
@@ -85,7 +91,7 @@ export const configSchema = z.object({
   /** Alarm when a dead-letter queue holds more than this many messages (0: alarm on the first one). */
   dlqDepthThreshold: int(0, 1_000_000).default(0),
   /** Name of the Secrets Manager secret holding the PII hashing key (created if importPiiSecret is false). */
-  piiSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a valid Secrets Manager secret name').default('retail-lake/pii-key'),
+  piiSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a valid Secrets Manager secret name').optional(),
   /** Use an existing secret instead of generating one (e.g. to keep pseudonyms stable across stacks). */
   importPiiSecret: bool.default(false),
   /** Phone region for numbers without a country code. */
@@ -110,6 +116,11 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
       }
     }),
+  /**
+   * Every EventBridge Scheduler schedule of the app (identity, tags, scoring, insights) deployed DISABLED: a sandbox's
+   * first nights, or a pause while data is repaired or a backfill runs. The functions stay invocable by hand.
+   */
+  pauseSchedules: bool.default(false),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
@@ -169,12 +180,20 @@ export const configSchema = z.object({
     .optional(),
 });
 
-export const checkedConfigSchema = configSchema.refine((c) => c.predictorBackend !== 'sagemaker' || c.sageMakerEndpointName, {
-  message: 'is required when predictorBackend is sagemaker',
-  path: ['sageMakerEndpointName'],
-});
+export const checkedConfigSchema = configSchema
+  .refine((c) => c.predictorBackend !== 'sagemaker' || c.sageMakerEndpointName, {
+    message: 'is required when predictorBackend is sagemaker',
+    path: ['sageMakerEndpointName'],
+  })
+  // cfn-lint's resource specification for cn-north-1 and cn-northwest-1 has no AWS::MSK::ServerlessCluster (E3006).
+  .superRefine((c, ctx) => {
+    if (c.msk && c.region?.startsWith('cn-')) {
+      ctx.addIssue({ code: 'custom', path: ['msk'], message: `MSK Serverless is not available in ${c.region}: leave msk unset there (events arrive on the Kinesis stream), see docs/china.md` });
+    }
+  });
 
-export type LakeConfig = z.output<typeof configSchema>;
+/** The parsed configuration; `piiSecretName` defaults per stage (`retail-lake/<stage>/pii-key`), so two stages of one account never share a key. */
+export type LakeConfig = Omit<z.output<typeof configSchema>, 'piiSecretName'> & { readonly piiSecretName: string };
 
 /** A context value that fails the schema. */
 export class ConfigError extends Error {
@@ -207,7 +226,7 @@ export function parseConfig(raw: Record<string, unknown>): LakeConfig {
   if (raw.firstDataDate === undefined && raw.partitionStartDate !== undefined) raw = { ...raw, firstDataDate: raw.partitionStartDate };
   raw = withRetentionAliases(raw);
   const r = checkedConfigSchema.safeParse(raw);
-  if (r.success) return r.data;
+  if (r.success) return { ...r.data, piiSecretName: r.data.piiSecretName ?? `retail-lake/${r.data.stage}/pii-key` };
   const issue = r.error.issues[0]!;
   const key = issue.path.join('.');
   const received = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);

@@ -20,6 +20,7 @@ import { AthenaSqlEngine } from '../../src/adapters/aws/athena-sql-engine.ts';
 import { deletePrefix } from '../../src/adapters/aws/s3-json.ts';
 import { readIdentityRefreshEnv } from './config.ts';
 import { runIdentityRefresh } from './run.ts';
+import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
 
 /** Where the bundling hook puts sql/identity/_resolve/ (lib/constructs/identity-refresh-schedule.ts); absent when run from the repository. */
 export const BUNDLED_SQL_DIR = 'identity-sql';
@@ -34,6 +35,6 @@ export const handler = middy(async (event: unknown) => {
   const engine = new AthenaSqlEngine({ runner, workLocation: env.WORK_LOCATION, curatedLocation: env.CURATED_LOCATION, clearPrefix: (p) => deletePrefix(p) });
   const result = await runIdentityRefresh(event, { env, engine, sqlDir });
   const out = { ...result, ...engine.stats };
-  logger.info('identity map refreshed', { ...out });
+  logger.info(isNothingToDo(result) ? 'nothing to do' : 'identity map refreshed', { ...out });
   return out;
 }).use(injectLambdaContext(logger));

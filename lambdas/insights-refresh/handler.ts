@@ -13,6 +13,7 @@ import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { deletePrefix } from '../../src/adapters/aws/s3-json.ts';
 import { runRefresh, type RefreshDeps } from './run.ts';
 import { readInsightsRefreshEnv } from './config.ts';
+import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
 
 const env = readInsightsRefreshEnv();
 const logger = new Logger();
@@ -27,6 +28,6 @@ const deps: RefreshDeps = {
 
 export const handler = middy(async (event: unknown) => {
   const result = await runRefresh(event, deps);
-  logger.info('insights refresh done', { ...result });
+  logger.info(isNothingToDo(result) ? 'nothing to do' : 'insights refresh done', { ...result });
   return result;
 }).use(injectLambdaContext(logger));

@@ -43,15 +43,21 @@ export function readScorerEnv(env: NodeJS.ProcessEnv = process.env): ScorerConfi
   return { ...e, rules: parseEventRules({ ...EVENT_RULES, busName: e.EVENT_BUS_NAME }, 'environment variable EVENT_RULES') };
 }
 
-const request = z.object({ as_of: z.iso.date().optional() }).loose();
+const request = z.object({ as_of: z.iso.date().optional(), backfill: z.boolean().optional() }).loose();
 
 /**
- * What an invocation may say: `{"as_of": "YYYY-MM-DD"}` scores that day's snapshot (a rerun or a backfill); the
+ * What an invocation may say: `{"as_of": "YYYY-MM-DD"}` scores that day's snapshot (a rerun); with `"backfill": true`
+ * (what `retail-lake cloud backfill` sends) it writes the scores only, publishing no event and writing no profile. The
  * scheduler's invocation says nothing and scores the newest one. A malformed as_of fails instead of scoring another day.
  */
-export function scoringRequest(event: unknown): { as_of?: string } {
-  if (event === null || typeof event !== 'object' || !('as_of' in event)) return {};
+export function scoringRequest(event: unknown): { as_of?: string; backfill?: boolean } {
+  if (event === null || typeof event !== 'object' || !('as_of' in event || 'backfill' in event)) return {};
   const r = request.safeParse(event);
-  if (!r.success) throw new HandlerConfigError(`invocation as_of must be a date YYYY-MM-DD (received ${JSON.stringify((event as { as_of: unknown }).as_of)})`, { cause: r.error });
-  return r.data.as_of ? { as_of: r.data.as_of } : {};
+  if (!r.success) {
+    const field = String(r.error.issues[0]!.path[0]);
+    const e = event as Record<string, unknown>;
+    throw new HandlerConfigError(`invocation ${field} must be ${field === 'as_of' ? 'a date YYYY-MM-DD' : 'true or false'} (received ${JSON.stringify(e[field])})`, { cause: r.error });
+  }
+  if (r.data.backfill && !r.data.as_of) throw new HandlerConfigError(`a backfill names its day: {"as_of": "YYYY-MM-DD", "backfill": true} (received ${JSON.stringify(event)})`);
+  return { ...(r.data.as_of ? { as_of: r.data.as_of } : {}), ...(r.data.backfill ? { backfill: true } : {}) };
 }

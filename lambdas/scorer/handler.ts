@@ -23,6 +23,7 @@ import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
 import { AthenaNextBestProducts } from '../../src/adapters/aws/next-best-products-reader.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { scoreScheduled, type ScheduledScoringSummary } from '../../src/adapters/aws/scheduled-scoring.ts';
+import { isNothingToDo, type NothingToDo } from '../../src/ops/nothing-to-do.ts';
 import { readScorerEnv, scoringRequest } from './config.ts';
 
 const env = readScorerEnv();
@@ -33,10 +34,11 @@ const reader = new AthenaUnloadReader({ runner, scratch: env.UNLOAD_LOCATION });
 const recs = new AthenaNextBestProducts({ runner, reader });
 const bus = new LedgeredEventBus(new EventBridgeBus(), new DynamoDbDedupStore({ tableName: env.LEDGER_TABLE, ttlDays: env.LEDGER_TTL_DAYS }));
 
-async function body(event: unknown): Promise<ScheduledScoringSummary> {
-  const { as_of } = scoringRequest(event);
+async function body(event: unknown): Promise<ScheduledScoringSummary | (NothingToDo & { asOf: string | null })> {
+  const { as_of, backfill } = scoringRequest(event);
   const summary = await scoreScheduled({
     ...(as_of ? { asOf: as_of } : {}),
+    ...(backfill ? { publish: false } : {}),
     tagDates: () => listPartitionDates(`${env.CURATED_LOCATION}${TAG_SNAPSHOTS_TABLE}/`),
     source: new AthenaScoreSource(reader),
     store: new S3ModelStore({ bucket: env.MODEL_BUCKET, prefix: env.MODEL_PREFIX }),
@@ -44,7 +46,7 @@ async function body(event: unknown): Promise<ScheduledScoringSummary> {
     scores: new CustomerScoresStore({ runner, reader, curatedLocation: env.CURATED_LOCATION }),
     bus,
     rules: env.rules,
-    ...(env.PROFILE_TABLE
+    ...(env.PROFILE_TABLE && !backfill
       ? {
           profiles: {
             store: new DynamoDbProfileStore({ tableName: env.PROFILE_TABLE }),
@@ -65,6 +67,10 @@ async function body(event: unknown): Promise<ScheduledScoringSummary> {
       return r.lists;
     },
   });
+  if (isNothingToDo(summary)) {
+    logger.info('nothing to do', { ...summary });
+    return summary;
+  }
   metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
   metrics.addMetric('CustomersWithNextBestProducts', MetricUnit.Count, summary.withNextBestProducts);
   metrics.addMetric('ProfilesWritten', MetricUnit.Count, summary.profilesWritten);

@@ -1,30 +1,43 @@
 /**
  * Scheduled tag refresh (EventBridge Scheduler, daily): copies the customer_tags_live view into the day's partition
- * of the customer_tags table with Athena; see src/adapters/aws/tag-snapshot.ts.
+ * of the customer_tags table with Athena; see src/adapters/aws/tag-snapshot.ts. With `{"as_of": "YYYY-MM-DD"}` (a
+ * backfill) it writes that past day's snapshot, as `retail-lake tags --as-of` does; see
+ * src/adapters/aws/tag-snapshot-as-of.ts. On a lake without data it has nothing to do, and says so.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
-import { deletePrefix } from '../../src/adapters/aws/s3-json.ts';
-import { snapshotTags } from '../../src/adapters/aws/tag-snapshot.ts';
-import { readEnv } from '../shared/env.ts';
+import { AthenaSqlEngine } from '../../src/adapters/aws/athena-sql-engine.ts';
+import { deletePrefix, readJsonObject } from '../../src/adapters/aws/s3-json.ts';
+import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
+import { readTagRefreshEnv } from './config.ts';
+import { runTagRefresh } from './run.ts';
 
-const env = readEnv(
-  z.object({
-    ATHENA_WORKGROUP: z.string().min(1),
-    GLUE_DATABASE: z.string().min(1),
-    SNAPSHOT_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
-  }),
-);
+/** Where the bundling hook puts sql/identity/_resolve/ (lib/constructs/tag-refresh-schedule.ts); absent when run from the repository. */
+export const BUNDLED_SQL_DIR = 'identity-sql';
+
+const env = readTagRefreshEnv();
 const logger = new Logger();
 const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE, timeoutMs: 840_000 });
+const bundled = path.join(path.dirname(fileURLToPath(import.meta.url)), BUNDLED_SQL_DIR);
+const manifest = z.array(z.object({ name: z.string(), sql: z.string() }));
 
-async function body(): Promise<{ asOf: string; created: boolean; replacedObjects: number }> {
-  const result = await snapshotTags(runner, { location: env.SNAPSHOT_LOCATION, clearPrefix: (p) => deletePrefix(p) });
-  logger.info('customer tags snapshot written', { ...result });
+export const handler = middy(async (event: unknown) => {
+  const result = await runTagRefresh(event, {
+    env,
+    runner,
+    clearPrefix: (p) => deletePrefix(p),
+    views: async () => manifest.parse(await readJsonObject(env.VIEW_MANIFEST_BUCKET, env.VIEW_MANIFEST_KEY)),
+    identityEngine: () =>
+      // Work tables and the resolved map side by side under one prefix: dropping each deletes its files.
+      new AthenaSqlEngine({ runner, workLocation: env.AS_OF_WORK_LOCATION, curatedLocation: env.AS_OF_WORK_LOCATION, clearPrefix: (p) => deletePrefix(p) }),
+    ...(fs.existsSync(bundled) ? { identitySqlDir: bundled } : {}),
+  });
+  logger.info(isNothingToDo(result) ? 'nothing to do' : 'customer tags snapshot written', { ...result });
   return result;
-}
-
-export const handler = middy(body).use(injectLambdaContext(logger));
+}).use(injectLambdaContext(logger));

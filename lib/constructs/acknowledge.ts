@@ -2,7 +2,7 @@
  * Records a cdk-nag acknowledgement where the finding lands: on the IAM principal a grant wrote to (its default
  * policy is a child of the role). Every call carries the reason a reviewer needs.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -14,6 +14,22 @@ export function iam5Resource(arn: string): string {
 /** Finding id of an IAM5 wildcard on an action, e.g. s3:GetObject*. */
 export function iam5Action(action: string): string {
   return `AwsSolutions-IAM5[Action::${action}]`;
+}
+
+/**
+ * The stack's partition, region and account as cdk-nag prints them in a finding id: literals where the stack knows
+ * them (synthesized for a region: `aws-cn`, `cn-north-1`), else `<AWS::Partition>`, `<AWS::Region>`, `<AWS::AccountId>`.
+ */
+export function nagPseudo(scope: Construct): { readonly partition: string; readonly region: string; readonly account: string } {
+  const stack = Stack.of(scope);
+  const named = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  return { partition: named(stack.partition, 'Partition'), region: named(stack.region, 'Region'), account: named(stack.account, 'AccountId') };
+}
+
+/** A regional ARN of the stack's own account as cdk-nag prints it, e.g. `arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/db/*`. */
+export function nagArn(scope: Construct, service: string, resource: string): string {
+  const { partition, region, account } = nagPseudo(scope);
+  return `arn:${partition}:${service}:${region}:${account}:${resource}`;
 }
 
 export function acknowledgeOnPrincipal(grantee: iam.IGrantable, id: string, reason: string): void {

@@ -20,7 +20,7 @@ import type { SqlView } from '../../src/lake/local-catalog.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { ProjectFunction } from './project-function.ts';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagArn, nagName, nagPseudo } from './acknowledge.ts';
 
 /** Prefix of the curated bucket holding the customer_tags snapshots (the local layout: curated/customer_tags/). */
 export const SNAPSHOT_PREFIX = `${TAG_SNAPSHOTS_TABLE}/`;
@@ -83,11 +83,11 @@ export class AthenaViews extends Construct {
     for (const action of ['s3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
       acknowledgeOnPrincipal(this.function, iam5Action(action), `CDK bucket and key grants on ${SNAPSHOT_PREFIX} of the curated bucket and the lake key only.`);
     }
-    acknowledgeOnPrincipal(this.function, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Views are Glue tables created by name from sql/ at deploy time; the grant is limited to the lake database.');
+    acknowledgeOnPrincipal(this.function, iam5Resource(nagArn(this, 'glue', `table/${props.catalog.databaseName}/*`)), 'Views are Glue tables created by name from sql/ at deploy time; the grant is limited to the lake database.');
     const qualifier = (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? 'hnb659fds';
     acknowledgeOnPrincipal(
       this.function,
-      iam5Resource(`arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`),
+      iam5Resource(`arn:${nagPseudo(this).partition}:s3:::cdk-${qualifier}-assets-${nagPseudo(this).account}-${nagPseudo(this).region}/*`),
       'CDK asset read grant: the manifest object key is a content hash chosen at synth time, inside the bootstrap asset bucket.',
     );
     acknowledgeOnPrincipal(this.function, iam5Action('s3:GetObject*'), 'CDK asset read grant on the one view manifest object.');

@@ -121,6 +121,7 @@ export class CleanserFunction extends Construct {
       props.msk.grantConsume(fn);
       acknowledgeOnPrincipal(
         fn,
+        // ManagedPolicy.fromAwsManagedPolicyName keeps the partition a pseudo parameter even when the stack knows its region.
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
         'Attached by the MSK event source: its pollers need ec2 network-interface and kafka:Describe* permissions that support no resource scoping; AWS maintains the policy as MSK event sources evolve.',
       );

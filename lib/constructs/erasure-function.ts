@@ -17,7 +17,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ERASING_PREFIX } from '../../src/privacy/cloud-names.ts';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { markQuarantineReader } from './quarantine-readers.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import type { CouponTable } from './coupon-table.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
@@ -105,6 +106,7 @@ export class ErasureFunction extends Construct {
     props.curated.grantReadWrite(fn);
     props.raw.grantReadWrite(fn);
     props.quarantine.grantReadWrite(fn);
+    markQuarantineReader(fn, props.quarantine);
     props.models.grantRead(fn, 'models/*');
     props.suppression.grantWrite(fn);
     props.coupons.grantReadWrite(fn);
@@ -120,7 +122,7 @@ export class ErasureFunction extends Construct {
       acknowledgeOnPrincipal(fn, iam5Resource(`${zone(b)}/*`), `Erasure rewrites or deletes whichever objects of the ${what} hold a person's rows; their keys are known only at run time.`);
     }
     acknowledgeOnPrincipal(fn, iam5Resource(`${zone(props.models)}/models/*`), 'Model versions are named at training time; read-only, the model cards for the receipt.');
-    acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'The erasure lists and queries every table of the lake database (read-only Glue actions).');
+    acknowledgeOnPrincipal(fn, iam5Resource(nagArn(fn, 'glue', `table/${props.catalog.databaseName}/*`)), 'The erasure lists and queries every table of the lake database (read-only Glue actions).');
     for (const a of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*', 's3:DeleteObject*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
       acknowledgeOnPrincipal(fn, iam5Action(a), 'CDK bucket and key grants for rewriting lake objects (read, write, delete) in the lake buckets only, with the one lake key.');
     }

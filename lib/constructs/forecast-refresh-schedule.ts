@@ -16,7 +16,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { INSIGHTS_TABLES } from '../../src/insights/tables.ts';
-import { acknowledgeOnPrincipal, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import type { ForecastRefreshTables } from './forecast-refresh-tables.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
@@ -104,7 +104,7 @@ export class ForecastRefreshSchedule extends ScheduledLakeJob {
       grant: (fn, job) => {
         props.workgroup.grantQuery(fn);
         props.catalog.grantRead(fn);
-        acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views of sql/ and the contract tables they read (read-only table and partition metadata); the lake database only. Partition writes are granted on the three insights tables alone.');
+        acknowledgeOnPrincipal(fn, iam5Resource(nagArn(fn, 'glue', `table/${props.catalog.databaseName}/*`)), 'Athena plans queries over the views of sql/ and the contract tables they read (read-only table and partition metadata); the lake database only. Partition writes are granted on the three insights tables alone.');
         props.tables.grantWritePartitions(fn);
         props.curated.grantRead(fn);
         const curated = nagName(job, props.curated.bucketArn);

@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
-import { acknowledgeOnPrincipal, iam5Resource } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagArn } from './acknowledge.ts';
 
 export interface MskServerlessClusterProps {
   readonly clusterName: string;
@@ -42,7 +42,7 @@ export class MskServerlessCluster extends Construct {
     const topicArn = arn('topic', this.topic);
     const groupArn = arn('group', '*');
     // cdk-nag prints pseudo parameters as <AWS::...>.
-    const nag = (kind: string, rest: string) => iam5Resource(`arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:${kind}/${this.clusterName}/*/${rest}`);
+    const nag = (kind: string, rest: string) => iam5Resource(nagArn(this, 'kafka', `${kind}/${this.clusterName}/*/${rest}`));
     acknowledgeOnPrincipal(grantee, nag('topic', this.topic), 'MSK topic ARNs contain the cluster UUID, known only after deployment; scoped to the one topic name.');
     acknowledgeOnPrincipal(grantee, nag('group', '*'), 'The Lambda event source mapping names its consumer group after the mapping UUID, unknown at synth time.');
     iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'], resourceArns: [this.clusterArn] });

@@ -16,6 +16,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { IMPORT_SPECS_PREFIX } from '../../src/adapters/aws/landed-order-import.ts';
+import { markQuarantineReader } from './quarantine-readers.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -111,6 +112,7 @@ export class OrderImportFunction extends Construct {
     props.orderLines.grantPutRecords(fn);
     props.quarantine.grantWrite(fn, 'events/*');
     props.quarantine.grantReadWrite(fn, `${IMPORT_SPECS_PREFIX}*`);
+    markQuarantineReader(fn, props.quarantine);
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);

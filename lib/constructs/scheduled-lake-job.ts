@@ -12,7 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
@@ -98,5 +98,5 @@ export function grantAthenaTableWriter(
   const why = o.readReason;
   acknowledgeOnPrincipal(fn, iam5Resource(`${bucket}/*`), `${why}; read-only on the curated bucket.`);
   for (const prefix of o.prefixes) acknowledgeOnPrincipal(fn, iam5Resource(`${bucket}/${prefix}*`), `${why}; writes and deletes only under ${o.prefixes.join(', ')}.`);
-  acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${o.catalog.databaseName}/*`), o.catalogReason);
+  acknowledgeOnPrincipal(fn, iam5Resource(nagArn(fn, 'glue', `table/${o.catalog.databaseName}/*`)), o.catalogReason);
 }

@@ -19,7 +19,7 @@ import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { TAG_SNAPSHOTS_TABLE } from '../../src/adapters/aws/athena-score-source.ts';
 import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
-import { acknowledgeOnPrincipal, iam5Resource, nagName } from './acknowledge.ts';
+import { acknowledgeOnPrincipal, iam5Resource, nagArn, nagName } from './acknowledge.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { withDuckDbStub } from './duckdb-stub-bundling.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
@@ -111,7 +111,7 @@ export class ScheduledScoring extends ScheduledLakeJob {
         for (const m of props.modelNames) {
           acknowledgeOnPrincipal(fn, iam5Resource(`${models}/models/${m}/*`), `Model versions are named at training time (models/${m}/<version>/); read-only, this model's prefix only.`);
         }
-        acknowledgeOnPrincipal(fn, iam5Resource(`arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${props.catalog.databaseName}/*`), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
+        acknowledgeOnPrincipal(fn, iam5Resource(nagArn(fn, 'glue', `table/${props.catalog.databaseName}/*`)), 'Athena plans queries over the views and tables of the lake database (read-only Glue actions).');
       },
       wildcardActionsReason: 'CDK bucket and key grants for reading the curated zone and the models and writing the scores partition; scoped to those buckets, their prefixes and the lake key.',
       key: props.key,

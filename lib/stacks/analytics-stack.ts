@@ -63,6 +63,8 @@ export class AnalyticsStack extends Stack {
         workgroup: lake.workgroup,
         key: lake.key.key,
         schedule: config.tagRefreshSchedule,
+        viewManifest: this.views.manifest,
+        maxLinks: config.identityMaxLinks,
         logRetention: config.logRetentionDays as logs.RetentionDays,
       });
       this.tagRefresh.node.addDependency(this.views);

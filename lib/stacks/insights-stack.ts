@@ -2,8 +2,11 @@
  * Insights: the Lambda side of forecasts, recommendations and sentiment. The scheduled refresh (forecast retrain,
  * recommendations, replenishment check with ReplenishmentDue on the model-event bus) with the Glue tables it writes,
  * and sentiment scored on ingest (a filtered second consumer of the event stream, review_scores through Firehose).
+ * With the analytics stack's tag refresh, the backfill state machine (`retail-lake cloud backfill`), which runs the
+ * tag refresh, this stack's recs apply and the predict stack's scorer for past days in order.
  */
-import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
@@ -12,6 +15,8 @@ import { ForecastRefreshTables } from '../constructs/forecast-refresh-tables.ts'
 import { tableDef } from '../../src/contract/index.ts';
 import { CuratedDeliveryStream } from '../constructs/curated-delivery-stream.ts';
 import { SentimentScorerFunction } from '../constructs/sentiment-scorer-function.ts';
+import { BackfillStateMachine } from '../constructs/backfill-state-machine.ts';
+import type { AnalyticsStack } from './analytics-stack.ts';
 import type { IngestStack } from './ingest-stack.ts';
 import type { LakeStack } from './lake-stack.ts';
 import type { PredictStack } from './predict-stack.ts';
@@ -21,6 +26,8 @@ export interface InsightsStackProps extends StackProps {
   readonly lake: LakeStack;
   readonly ingest: IngestStack;
   readonly predict: PredictStack;
+  /** The analytics stack, whose tag refresh the backfill runs. @default no backfill state machine */
+  readonly analytics?: AnalyticsStack;
 }
 
 /** The refresh schedules the configuration sets (the rest keep their defaults). */
@@ -39,6 +46,7 @@ export class InsightsStack extends Stack {
   readonly refresh: ForecastRefreshSchedule;
   readonly reviewScores: CuratedDeliveryStream;
   readonly sentiment: SentimentScorerFunction;
+  readonly backfill?: BackfillStateMachine;
 
   constructor(scope: Construct, id: string, props: InsightsStackProps) {
     super(scope, id, props);
@@ -83,5 +91,21 @@ export class InsightsStack extends Stack {
       maxRetryAttempts: c.maxRetryAttempts,
       logRetention,
     });
+
+    if (props.analytics?.tagRefresh) {
+      // Functions of other stacks through exports with names of their own (not CDK's hashed ones), which the
+      // state machine's grant and its acknowledgement name alike.
+      const exported = (stack: Stack, fn: lambda.IFunction, name: string) =>
+        lambda.Function.fromFunctionArn(this, `${name}Function`, stack.exportValue(fn.functionArn, { name: `${stack.stackName}-${name}FunctionArn` }));
+      this.backfill = new BackfillStateMachine(this, 'Backfill', {
+        stage: c.stage,
+        tagRefresh: exported(props.analytics, props.analytics.tagRefresh.function, 'TagRefresh'),
+        insightsRefresh: this.refresh.function,
+        scorer: exported(predict, predict.scoring.function, 'Scoring'),
+        key,
+        logRetention,
+        removalPolicy: c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      });
+    }
   }
 }

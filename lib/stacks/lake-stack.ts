@@ -10,6 +10,7 @@ import { AWS_RETENTION_PLACES, type LakeBucketName } from '../../src/config/rete
 import type { LakeConfig } from '../config.ts';
 import { AccessLogBucket } from '../constructs/access-log-bucket.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
+import { denyQuarantineReadsByOthers } from '../constructs/quarantine-readers.ts';
 import { LakeCatalog } from '../constructs/lake-catalog.ts';
 import { LakeKey } from '../constructs/lake-key.ts';
 import { LakeWorkgroup } from '../constructs/lake-workgroup.ts';
@@ -69,6 +70,7 @@ export class LakeStack extends Stack {
       // Quarantined records may hold raw PII: deleted versions must not linger.
       noncurrentVersionExpirationDays: 7,
     });
+    denyQuarantineReadsByOthers(this.quarantine.bucket);
     this.models = new LakeBucket(this, 'Models', { ...common, noncurrentVersionExpirationDays: 180 });
     this.athenaResults = new LakeBucket(this, 'AthenaResults', { ...common, versioned: false, expireAfterDays: c.athenaResultsRetentionDays });
 

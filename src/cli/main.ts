@@ -6,6 +6,7 @@ import { printDemoSummary, runDemo } from './demo.ts';
 import { queryCommand, type QueryFormat } from './commands/query.ts';
 import { tagsCommand } from '../tags/command.ts';
 import { costCommand } from '../cost/command.ts';
+import { CostInputError } from '../cost/estimate.ts';
 import { generateRetailer } from '../generate/index.ts';
 import { ingestJsonl } from '../ingest/local-pipeline.ts';
 import { runLocalStreamRules, streamRulesFigures, streamRulesLine } from '../realtime/local-run.ts';
@@ -33,6 +34,9 @@ import { eraseCommand, exportPersonCommand } from '../privacy/command.ts';
 import { PrivacyError } from '../privacy/errors.ts';
 import { RetentionError } from '../lake/retention.ts';
 import { retentionApplyCommand } from './commands/retention.ts';
+import { modelsPushCommand } from './commands/models.ts';
+import { cloudBackfillCommand } from './commands/cloud.ts';
+import { BackfillRequestError } from '../ops/backfill.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
@@ -104,16 +108,18 @@ export function buildProgram(): Command {
     .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
     .argument('<paths...>', 'JSONL files')
     .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
-    // Opt-in until the rules keep their own mark of what they have processed: a run killed after the ingest commit
-    // and before the rules' would leave the rerun (all duplicates) nothing to run them on (issue 16 notes).
-    .option('--stream-rules', 'also run the stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on what this run cleansed (not yet crash-safe: a killed run loses its rule decisions)')
+    // On by default: the rules keep their own cursor (realtime/cursor.json, committed with their state), so a run killed
+    // between the ingest's commit and the rules' leaves the records beyond the cursor for the rerun or the next ingest.
+    .option('--no-stream-rules', 'cleanse only: leave this run\'s records to the next run of the stream rules')
+    .addOption(new Option('--stream-rules', 'run the stream rules (the default; kept for scripts written when it was opt-in)').hideHelp())
     .action(async (paths: string[], o, cmd: Command) => {
       const g = globals(cmd);
-      const started = new Date().toISOString();
       const counts = await ingestJsonl(paths, { lakeDir: g.lake, batchSize: o.batchSize });
-      // The stream rules on what this run cleansed, in event-time order (what the second Kinesis consumer does in AWS).
-      const stream = o.streamRules && counts.clean > 0 ? await runLocalStreamRules({ lakeDir: g.lake, receivedSince: started }) : undefined;
-      printCounts(g, stream ? { ...counts, streamRules: streamRulesFigures(stream) } : counts, 'ingest');
+      // The stream rules (CartAbandoned, VipArrived, ServiceRecoveryNeeded) on every cleansed record they have not
+      // processed yet, in event-time order (what the second Kinesis consumer does in AWS). `streamRules` is null when
+      // they were switched off.
+      const stream = o.streamRules !== false ? await runLocalStreamRules({ lakeDir: g.lake }) : undefined;
+      printCounts(g, { ...counts, streamRules: stream ? streamRulesFigures(stream) : null }, 'ingest');
       if (stream && !g.json) process.stdout.write(`stream rules: ${streamRulesLine(stream)}\n`);
     });
 
@@ -244,12 +250,13 @@ export function buildProgram(): Command {
 
   program
     .command('cost')
-    .description('monthly AWS cost estimate by service, from public us-east-1 list prices (see docs/cost.md)')
+    .description('monthly AWS cost estimate by service, from public list prices: us-east-1 in USD, or a China region in CNY (see docs/cost.md, docs/china.md)')
     .requiredOption('--events-per-day <n>', 'events per day', int('--events-per-day', 1))
     .option('--avg-event-bytes <b>', 'average event size in bytes', int('--avg-event-bytes', 1))
     .option('--profile-reads-per-day <n>', 'profile API reads per day (default: a tenth of the events)', int('--profile-reads-per-day', 0))
-    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number }, cmd: Command) => {
-      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, json: globals(cmd).json });
+    .option('--region <region>', 'price list: us-east-1 (USD), cn-north-1 or cn-northwest-1 (CNY)', 'us-east-1')
+    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, json: globals(cmd).json });
     });
 
   program
@@ -304,6 +311,28 @@ export function buildProgram(): Command {
       await retentionApplyCommand({ ...globals(cmd), dryRun: o.dryRun === true, asOf: o.asOf });
     });
 
+  const models = program.command('models').description('trained models and a deployment (docs/deploy.md, "The first nights")');
+  models
+    .command('push')
+    .description("upload the lake's trained models (each one's latest version) to a deployment's S3 model bucket, each version before its latest pointer")
+    .requiredOption('--bucket <name>', "the model bucket of the deployment (the lake stack's Models bucket; docs/deploy.md)")
+    .option('--prefix <prefix>', "key prefix in front of models/ (the scorer's MODEL_PREFIX; default none)")
+    .option('--model <name...>', 'only these models (default: every trained model of the lake)')
+    .action(async (o: { bucket: string; prefix?: string; model?: string[] }, cmd: Command) => {
+      await modelsPushCommand({ ...globals(cmd), bucket: o.bucket, ...(o.prefix ? { prefix: o.prefix } : {}), ...(o.model ? { models: o.model } : {}) });
+    });
+
+  const cloud = program.command('cloud').description('operations on a deployment in AWS (docs/deploy.md)');
+  cloud
+    .command('backfill')
+    .description('rebuild past days in AWS in order (tag snapshot, recommendations, scores; no events): starts the stage\'s backfill state machine and returns')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
+    .option('--stage <stage>', 'the deployment stage', 'prod')
+    .action(async (o: { from: string; to: string; stage: string }, cmd: Command) => {
+      await cloudBackfillCommand({ ...globals(cmd), stage: o.stage, from: o.from, to: o.to });
+    });
+
   return program;
 }
 
@@ -316,7 +345,7 @@ export async function main(argv = process.argv): Promise<void> {
     const known =
       e instanceof CliError || e instanceof ConfigError || e instanceof ZodError || e instanceof CleanseError || e instanceof IngestError ||
       e instanceof TrainError || e instanceof ScoreError || e instanceof EventsError || e instanceof ModelError || e instanceof TagsError || e instanceof ClvError || e instanceof ReportError ||
-      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError;
+      e instanceof LakeCommitError || e instanceof PrivacyError || e instanceof RetentionError || e instanceof CostInputError || e instanceof BackfillRequestError;
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`retail-lake: ${msg}\n`);
     if (!known || process.env.RETAIL_LAKE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

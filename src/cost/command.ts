@@ -1,44 +1,93 @@
 /**
- * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--json]`: the monthly estimate as a table, or with
- * --json as one JSON object on the last line of stdout.
+ * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--region R] [--json]`: the
+ * monthly estimate as a table, or with --json as one JSON object on the last line of stdout. us-east-1 (USD) is the
+ * default; cn-north-1 and cn-northwest-1 are priced in CNY where a China price is published and was found.
  */
-import { estimateMonthlyCost, type CostEstimate } from './estimate.ts';
+import { estimateMonthlyCost, estimateRegionalCost, type CostEstimate, type RegionalCostEstimate, type RegionalServiceCost } from './estimate.ts';
+import type { Currency } from './prices.ts';
 
 export interface CostCommandOptions {
   readonly eventsPerDay: number;
   readonly avgEventBytes?: number;
   readonly profileReadsPerDay?: number;
+  /** @default 'us-east-1' */
+  readonly region?: string;
   readonly json?: boolean;
 }
 
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const SYMBOL: Record<Currency, string> = { USD: '$', CNY: '¥' };
+
+/** An amount with its currency's symbol, two decimals, thousands separated: $1,234.50, ¥1,234.50. */
+export function money(n: number, currency: Currency): string {
+  return `${SYMBOL[currency]}${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
 
 const reads = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
 
-/** The estimate as a terminal table. */
-export function formatCostTable(e: CostEstimate): string {
-  const rows = e.services.map((s) => [s.service, usd(s.monthlyUsd), s.basis]);
+/** The figure column of one line: the amount, "≥ amount" when prices are missing, "unavailable" when a feature is. */
+function figure(s: RegionalServiceCost, currency: Currency): string {
+  if (s.monthly === null) return 'unavailable';
+  return s.complete ? money(s.monthly, currency) : `≥ ${money(s.monthly, currency)}`;
+}
+
+/** What a reader must know about a line beyond its basis: missing prices, unavailable or unconfirmed features. */
+function lineNotes(s: RegionalServiceCost, currency: Currency): string[] {
+  const notes: string[] = [];
+  for (const f of s.features) notes.push(`${f.status === 'unavailable' ? 'UNAVAILABLE' : 'not confirmed'} in this region: ${f.feature} (${f.note})`);
+  if (s.missingPrices.length > 0) notes.push(`no published ${currency} price found for ${s.missingPrices.join(', ')}: not counted`);
+  return notes;
+}
+
+/** The estimate as a terminal table, in the region's currency. */
+export function formatCostTable(e: RegionalCostEstimate): string {
+  const c = e.currency;
+  const rows = e.services.map((s) => [s.service, figure(s, c), s.basis]);
   const w0 = Math.max(7, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(11, ...rows.map((r) => r[1]!.length));
   const line = (r: string[]) => `${r[0]!.padEnd(w0)}  ${r[1]!.padStart(w1)}  ${r[2]}`;
+  const indent = ' '.repeat(w0 + w1 + 4);
+  const priced = e.services.filter((s) => s.complete).length;
+  const lowerBound = (complete: boolean) => (complete ? '' : ' (lower bound: prices missing)');
+  const service = (prefix: string) => e.services.find((s) => s.service.startsWith(prefix));
   return [
-    `Monthly estimate for ${e.eventsPerDay.toLocaleString('en-US')} events/day of ~${e.avgEventBytes} bytes (${e.region} list prices as of ${e.pricesAsOf})`,
+    `Monthly estimate for ${e.eventsPerDay.toLocaleString('en-US')} events/day of ~${e.avgEventBytes} bytes (${e.region} list prices in ${c}, as of ${e.pricesAsOf})`,
     '',
-    line(['service', 'USD / month', 'basis']),
+    line(['service', `${c} / month`, 'basis']),
     line(['-'.repeat(w0), '-'.repeat(w1), '-----']),
-    ...rows.map(line),
+    ...e.services.flatMap((s) => [line([s.service, figure(s, c), s.basis]), ...lineNotes(s, c).map((n) => `${indent}! ${n}`)]),
     line(['-'.repeat(w0), '-'.repeat(w1), '']),
-    line(['total', usd(e.totalUsd), `${usd(e.usdPerMillionEvents)} per million events`]),
+    e.complete
+      ? line(['total', money(e.total, c), `${money(e.perMillionEvents, c)} per million events`])
+      : line(['total', `≥ ${money(e.total, c)}`, `lower bound: ${priced} of ${e.services.length} lines fully priced; lines with missing ${c} prices count only what is priced`]),
     '',
-    `real-time rules: ${usd(e.realtimeUsdPerMillionEvents)} per million events; profile API: ${usd(e.apiUsdPerMillionReads)} per million reads (${reads(e.profileReadsPerMonth)} reads a month)`,
+    `real-time rules: ${money(e.realtimePerMillionEvents, c)} per million events${lowerBound(service('Real-time')?.complete ?? true)}; profile API: ${money(e.apiPerMillionReads, c)} per million reads${lowerBound(service('Profile')?.complete ?? true)} (${reads(e.profileReadsPerMonth)} reads a month)`,
     '',
-    'Assumptions and how to change them: docs/cost.md',
+    c === 'USD' ? 'Assumptions and how to change them: docs/cost.md' : 'Assumptions: docs/cost.md; China prices, their sources and what differs there: docs/china.md',
   ].join('\n');
 }
 
+/** What --json prints: the regional estimate; for us-east-1 also the USD names scripts have always read. */
+export type CostCommandResult = Omit<RegionalCostEstimate, 'services'> &
+  Partial<Pick<CostEstimate, 'totalUsd' | 'usdPerMillionEvents' | 'realtimeUsdPerMillionEvents' | 'apiUsdPerMillionReads'>> & {
+    readonly services: readonly (RegionalServiceCost & { readonly monthlyUsd?: number })[];
+  };
+
 /** Runs the command: prints and returns the estimate. */
-export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostEstimate {
-  const e = estimateMonthlyCost({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, ...(o.profileReadsPerDay !== undefined ? { profileReadsPerDay: o.profileReadsPerDay } : {}) });
-  out.write(o.json ? JSON.stringify(e) + '\n' : formatCostTable(e) + '\n');
-  return e;
+export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostCommandResult {
+  const inputs = { eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, ...(o.profileReadsPerDay !== undefined ? { profileReadsPerDay: o.profileReadsPerDay } : {}) };
+  const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1');
+  let result: CostCommandResult = regional;
+  if (regional.currency === 'USD') {
+    const usd = estimateMonthlyCost(inputs);
+    result = {
+      ...regional,
+      services: regional.services.map((s, i) => ({ ...s, monthlyUsd: usd.services[i]!.monthlyUsd })),
+      totalUsd: usd.totalUsd,
+      usdPerMillionEvents: usd.usdPerMillionEvents,
+      realtimeUsdPerMillionEvents: usd.realtimeUsdPerMillionEvents,
+      apiUsdPerMillionReads: usd.apiUsdPerMillionReads,
+    };
+  }
+  out.write(o.json ? JSON.stringify(result) + '\n' : formatCostTable(regional) + '\n');
+  return result;
 }

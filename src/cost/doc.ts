@@ -1,9 +1,11 @@
 /**
  * The cost table of docs/cost.md, rendered from estimateMonthlyCost so the document cannot drift from the code
- * (a test compares them). Regenerate with: npx tsx src/cost/doc.ts
+ * (a test compares them). Regenerate with: npx tsx src/cost/doc.ts (and the China price table of docs/china.md with
+ * npx tsx src/cost/doc.ts china)
  */
 import { fileURLToPath } from 'node:url';
 import { estimateMonthlyCost } from './estimate.ts';
+import { PRICES, REGION_PRICING, type PriceKey, type PriceSource } from './prices.ts';
 
 export const DOC_VOLUMES = [1_000_000, 10_000_000, 100_000_000] as const;
 
@@ -24,4 +26,38 @@ export function renderCostTable(avgEventBytes = 800): string {
   ].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(renderCostTable() + '\n');
+/**
+ * The price table of docs/china.md: every item the estimate uses, its us-east-1 price and the China prices found
+ * (or "not found"), each China price with a numbered source listed under the table. Regenerate with:
+ * npx tsx src/cost/doc.ts china
+ */
+export function renderChinaPriceTable(): string {
+  const cn = [REGION_PRICING['cn-north-1'], REGION_PRICING['cn-northwest-1']] as const;
+  const sources: PriceSource[] = [];
+  const ref = (src: PriceSource) => {
+    if (!sources.includes(src)) sources.push(src);
+    return `[${sources.indexOf(src) + 1}]`;
+  };
+  // Free allowances are counts, not amounts.
+  const amount = (symbol: string, item: string, v: number) => `${item.startsWith('free') ? '' : symbol}${v.toLocaleString('en-US', { maximumSignificantDigits: 6 })}`;
+  const rows = Object.entries(PRICES).flatMap(([group, items]) =>
+    Object.entries(items).map(([item, usd]) => {
+      const key = `${group}.${item}` as PriceKey;
+      const cells = cn.map((r) => {
+        const v = (r.prices[group as keyof typeof PRICES] as Record<string, number | null>)[item];
+        const src = (r.sources as Partial<Record<PriceKey, PriceSource>>)[key];
+        return v === null || v === undefined ? 'not found' : `${amount('¥', item, v)} ${src ? ref(src) : ''}`.trim();
+      });
+      return `| \`${key}\` | ${amount('$', item, usd)} | ${cells.join(' | ')} |`;
+    }),
+  );
+  return [
+    '| price item (src/cost/prices.ts) | us-east-1 (USD) | cn-north-1 Beijing (CNY) | cn-northwest-1 Ningxia (CNY) |',
+    '|---|---:|---:|---:|',
+    ...rows,
+    '',
+    ...sources.map((s, i) => `[${i + 1}] ${s.url} (${s.kind === 'secondary' ? 'secondary: an AWS document quoting the price, not the price list' : 'price list'}; ${s.asOf}): ${s.says}`),
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write((process.argv[2] === 'china' ? renderChinaPriceTable() : renderCostTable()) + '\n');

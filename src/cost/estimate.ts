@@ -4,7 +4,7 @@
  *
  * @example estimateMonthlyCost({ eventsPerDay: 10_000_000 }).totalUsd
  */
-import { PRICES, PRICES_AS_OF, PRICES_REGION } from './prices.ts';
+import { COST_REGIONS, REGION_PRICING, type CostRegion, type Currency, type FeatureKey, type FeatureStatus, type PriceKey, type PriceTable, type RegionPricing, type RegionPrices } from './prices.ts';
 
 export interface CostInputs {
   /** Events published to the stream per day. */
@@ -140,6 +140,45 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   apiLogBytesPerRead: 800,
 };
 
+/** One feature a line relies on that is not plainly available in the region. */
+export interface FeatureFlag extends FeatureStatus {
+  readonly feature: FeatureKey;
+}
+
+/** One service line in the region's currency. */
+export interface RegionalServiceCost {
+  readonly service: string;
+  /** The month's cost from the prices found; null when a feature the line needs is unavailable in the region. */
+  readonly monthly: number | null;
+  /** False when a price the line needs is not published or was not found: `monthly` is then a lower bound. */
+  readonly complete: boolean;
+  /** The price items (group.item of prices.ts) the line needs and the region's table lacks. */
+  readonly missingPrices: readonly PriceKey[];
+  /** Features the line relies on that are unavailable or not confirmed in the region. */
+  readonly features: readonly FeatureFlag[];
+  /** What drives the figure, in words and numbers. */
+  readonly basis: string;
+}
+
+/** The estimate for one region, in that region's currency (CNY for the China regions). */
+export interface RegionalCostEstimate {
+  readonly eventsPerDay: number;
+  readonly avgEventBytes: number;
+  readonly region: string;
+  readonly currency: Currency;
+  readonly pricesAsOf: string;
+  readonly services: readonly RegionalServiceCost[];
+  /** Sum of the lines that have a figure; a lower bound when `complete` is false. */
+  readonly total: number;
+  /** Every line priced in full and none unavailable. */
+  readonly complete: boolean;
+  readonly perMillionEvents: number;
+  readonly profileReadsPerMonth: number;
+  readonly realtimePerMillionEvents: number;
+  readonly apiPerMillionReads: number;
+  readonly assumptions: CostAssumptions;
+}
+
 export interface ServiceCost {
   readonly service: string;
   readonly monthlyUsd: number;
@@ -147,10 +186,12 @@ export interface ServiceCost {
   readonly basis: string;
 }
 
+/** The us-east-1 estimate in USD, under the names `retail-lake cost --json` has always printed. */
 export interface CostEstimate {
   readonly eventsPerDay: number;
   readonly avgEventBytes: number;
   readonly region: string;
+  readonly currency: 'USD';
   readonly pricesAsOf: string;
   readonly services: readonly ServiceCost[];
   readonly totalUsd: number;
@@ -178,23 +219,100 @@ const GB = 1024 ** 3;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(n < 10 ? 2 : 0));
 
+/** The us-east-1 estimate in USD (every price of the table is published, so every line is complete). */
 export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostAssumptions> = {}): CostEstimate {
+  const e = estimateRegionalCost(inputs, 'us-east-1', overrides);
+  return {
+    eventsPerDay: e.eventsPerDay,
+    avgEventBytes: e.avgEventBytes,
+    region: e.region,
+    currency: 'USD',
+    pricesAsOf: e.pricesAsOf,
+    services: e.services.map((s) => ({ service: s.service, monthlyUsd: s.monthly ?? 0, basis: s.basis })),
+    totalUsd: e.total,
+    usdPerMillionEvents: e.perMillionEvents,
+    profileReadsPerMonth: e.profileReadsPerMonth,
+    realtimeUsdPerMillionEvents: e.realtimePerMillionEvents,
+    apiUsdPerMillionReads: e.apiPerMillionReads,
+    assumptions: e.assumptions,
+  };
+}
+
+/** The region's price table; a clear error naming the value for a region the estimate has no table for. */
+export function regionPricing(region: string): RegionPricing {
+  if (!(COST_REGIONS as string[]).includes(region)) {
+    throw new CostInputError(`unknown region "${region}": the cost estimate has prices for ${COST_REGIONS.join(', ')}`);
+  }
+  return REGION_PRICING[region as CostRegion];
+}
+
+/**
+ * Reads prices through a recorder: a price the region's table lacks reads as 0 and is remembered, so each line
+ * can say which of its prices are missing and that its figure is a lower bound. Every price enters the estimate
+ * as a non-negative term of a sum, so 0 for a missing price can only lower a figure; a missing free allowance
+ * reads as unlimited for the same reason.
+ */
+function priceRecorder(prices: RegionPrices): { readonly P: PriceTable; take(): PriceKey[] } {
+  const missing = new Set<PriceKey>();
+  const P = Object.fromEntries(
+    Object.entries(prices).map(([group, items]) => [
+      group,
+      new Proxy(items as Record<string, number | null>, {
+        get: (t, item: string) => {
+          const v = t[item];
+          if (typeof v === 'number') return v;
+          missing.add(`${group}.${item}` as PriceKey);
+          // An unknown free allowance counts as covering everything, so that it too can only lower a figure.
+          return item.startsWith('free') ? Infinity : 0;
+        },
+      }),
+    ]),
+  ) as unknown as PriceTable;
+  return {
+    P,
+    take: () => {
+      const m = [...missing];
+      missing.clear();
+      return m;
+    },
+  };
+}
+
+/**
+ * The estimate priced for one region: us-east-1 in USD, cn-north-1 (Beijing) and cn-northwest-1 (Ningxia) in CNY
+ * where a China price is published and was found (prices.ts, docs/china.md). A line whose prices are not all
+ * known carries `complete: false` and the missing items; a line relying on a feature the region lacks has no figure.
+ *
+ * @example estimateRegionalCost({ eventsPerDay: 1_000_000 }, 'cn-northwest-1').services[0].missingPrices
+ */
+export function estimateRegionalCost(inputs: CostInputs, region: string | RegionPricing = 'us-east-1', overrides: Partial<CostAssumptions> = {}): RegionalCostEstimate {
+  const pricing = typeof region === 'string' ? regionPricing(region) : region;
   const a = { ...DEFAULT_ASSUMPTIONS, ...overrides };
   const perDay = inputs.eventsPerDay;
   const bytes = inputs.avgEventBytes ?? 800;
   if (!Number.isFinite(perDay) || perDay <= 0) throw new CostInputError(`eventsPerDay must be a positive number, received ${inputs.eventsPerDay}`);
   if (!Number.isFinite(bytes) || bytes < 50 || bytes > 1_000_000) throw new CostInputError(`avgEventBytes must be between 50 and 1000000, received ${inputs.avgEventBytes}`);
-  const P = PRICES;
+  const { P, take } = priceRecorder(pricing.prices);
   const events = perDay * DAYS;
   const eps = perDay / 86_400;
-  const out: ServiceCost[] = [];
-  const add = (service: string, monthlyUsd: number, basis: string) => out.push({ service, monthlyUsd: round2(monthlyUsd), basis });
+  const out: RegionalServiceCost[] = [];
+  const flagsOf = (features: readonly FeatureKey[]): FeatureFlag[] =>
+    features.flatMap((feature) => {
+      const f = pricing.features[feature];
+      return f && f.status !== 'available' ? [{ feature, ...f }] : [];
+    });
+  const add = (service: string, monthly: number, basis: string, features: readonly FeatureKey[] = []) => {
+    const missingPrices = take();
+    const flags = flagsOf(features);
+    const unavailable = flags.some((f) => f.status === 'unavailable');
+    out.push({ service, monthly: unavailable ? null : round2(monthly), complete: !unavailable && missingPrices.length === 0, missingPrices, features: flags, basis });
+  };
 
   // Kinesis: each record rounds up to a whole KB on ingest; the event source reads it once.
   const shards = Math.max(a.shards, Math.ceil((eps * bytes) / (1024 * 1024)));
   const kdsIngestGb = (events * Math.ceil(bytes / 1024) * 1024) / GB;
   const kdsReadGb = (events * bytes) / GB;
-  add('Kinesis Data Streams (on-demand)', HOURS * P.kinesis.streamHour + kdsIngestGb * P.kinesis.ingestGb + kdsReadGb * P.kinesis.retrievalGb, `${fmt(kdsIngestGb)} GB in, ${fmt(kdsReadGb)} GB read, 1 stream`);
+  add('Kinesis Data Streams (on-demand)', HOURS * P.kinesis.streamHour + kdsIngestGb * P.kinesis.ingestGb + kdsReadGb * P.kinesis.retrievalGb, `${fmt(kdsIngestGb)} GB in, ${fmt(kdsReadGb)} GB read, 1 stream`, ['kinesis.onDemand']);
 
   // Lambda: batches fill up to batchSize or the window, per shard; duration = compute + I/O waits.
   const batch = Math.max(1, Math.min(a.batchSize, (eps / shards) * a.batchWindowSeconds));
@@ -212,6 +330,7 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     'Lambda (arm64: cleanser, scorer, order import, identity refresh)',
     (gbSeconds + scorerGbSeconds + importGbSeconds + identityGbSeconds) * P.lambda.armGbSecond + (invocations + 3 * DAYS) * P.lambda.request,
     `${fmt(invocations)} invocations of ~${batch.toFixed(0)} records, ${fmt(gbSeconds)} GB-s; scorer ${fmt(scorerGbSeconds)} GB-s (${fmt(customers)} customers a day); order import ${fmt(importGbSeconds)} GB-s; identity refresh ${fmt(identityGbSeconds)} GB-s`,
+    ['lambda.arm64'],
   );
 
   // Firehose: one record per clean event and per order line; Direct PUT bills each record as a multiple of 5 KB.
@@ -226,6 +345,7 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     'Amazon Data Firehose',
     fhBilledGb * (P.firehose.ingestGb + P.firehose.formatConversionGb) + fhDataGb * P.firehose.dynamicPartitioningGb + (objects / 1000) * P.firehose.dynamicPartitioningPer1000Objects + ((fhRecords * a.jqMsPerRecord) / 3_600_000) * P.firehose.jqHour,
     `${fmt(fhRecords)} records (${fmt(fhBilledGb)} GB billed in 5 KB steps), Parquet conversion, dynamic partitioning`,
+    ['firehose.formatConversion', 'firehose.dynamicPartitioning'],
   );
 
   // S3: Parquet accumulates over the retention period; quarantine objects are written per batch with a reject.
@@ -261,7 +381,7 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     `${fmt(ddbRequests)} reads + writes, ${fmt(ddbItems)} keys kept`,
   );
 
-  add('EventBridge', (emitted / 1e6) * P.eventbridge.eventsPerMillion, `${fmt(emitted)} events published, daily schedule (free allowance)`);
+  add('EventBridge', (emitted / 1e6) * P.eventbridge.eventsPerMillion, `${fmt(emitted)} events published, daily schedule (free allowance)`, ['scheduler']);
 
   const logGb = (invocations * a.logBytesPerInvocation) / GB;
   add(
@@ -291,6 +411,7 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     'Real-time rules (Kinesis consumer Lambda, DynamoDB live state, bus)',
     realtimeUsd,
     `${fmt(kdsReadGb)} GB read again, ${fmt(rulesInvocations)} invocations, ${fmt(rulesGbSeconds)} GB-s; ${fmt(liveWrites)} live-state writes, ${fmt(liveReads)} profile reads; ${fmt(rulesEvents)} rule events`,
+    ['lambda.arm64'],
   );
 
   // Profile API: per read one HTTP API request, one Lambda invocation, one Query (batch + live items, eventually
@@ -309,22 +430,25 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     'Profile API (API Gateway HTTP API, Lambda, DynamoDB profiles)',
     reads * perReadUsd + (profileWru / 1e6) * P.dynamodb.wruPerMillion + profileGb * P.dynamodb.storageGbMonth,
     `${fmt(reads)} reads (${readRru} RRU each); scorer writes ${fmt(profileWru)} WRU of profiles; ${fmt(profileGb)} GB stored`,
+    ['apigateway.httpApiIam', 'lambda.arm64'],
   );
 
   add('KMS + Secrets Manager', 2 * P.kms.keyMonth + P.secretsManager.secretMonth + ((invocations * 0.05 + 100_000) / 10_000) * P.kms.per10kRequests, '2 customer-managed keys, 1 secret');
 
-  const total = round2(out.reduce((s, c) => s + c.monthlyUsd, 0));
+  const total = round2(out.reduce((sum, c) => sum + (c.monthly ?? 0), 0));
   return {
     eventsPerDay: perDay,
     avgEventBytes: bytes,
-    region: PRICES_REGION,
-    pricesAsOf: PRICES_AS_OF,
+    region: pricing.region,
+    currency: pricing.currency,
+    pricesAsOf: pricing.asOf,
     services: out,
-    totalUsd: total,
-    usdPerMillionEvents: Math.round((total / events) * 1e6 * 1000) / 1000,
+    total,
+    complete: out.every((c) => c.complete),
+    perMillionEvents: Math.round((total / events) * 1e6 * 1000) / 1000,
     profileReadsPerMonth: reads,
-    realtimeUsdPerMillionEvents: Math.round((realtimeUsd / events) * 1e6 * 1000) / 1000,
-    apiUsdPerMillionReads: Math.round(perReadUsd * 1e6 * 1000) / 1000,
+    realtimePerMillionEvents: Math.round((realtimeUsd / events) * 1e6 * 1000) / 1000,
+    apiPerMillionReads: Math.round(perReadUsd * 1e6 * 1000) / 1000,
     assumptions: a,
   };
 }

@@ -82,18 +82,32 @@ export function openTicket(
   const ticketId = `TK${String(++ctx.seq.ticket).padStart(8, '0')}`;
   const openedAt = day.startMs + secondOfDay(rng, contact === 'store' ? 'store' : 'web', p.habitualHour) * 1000;
   const text = ticketText(ctx.textRng, category, { orderId: about.orderId, noun: about.sku?.noun });
-  sink.emit(
+  const openedClean = sink.emit(
     factory.make('service.ticket', isoUtc(openedAt), who, { ticket_id: ticketId, status: 'opened', category, contact_channel: contact, text }, { storeId }),
     openedAt,
   );
+  // Ground truth of the ticket (ServiceRecoveryNeeded); recorded without drawing.
+  const truth = (resolution?: { at: number; satisfaction: number; clean: boolean }) =>
+    ctx.truth.feedback({
+      kind: 'ticket',
+      id: ticketId,
+      person_id: p.personId,
+      occurred_at: new Date(openedAt).toISOString(),
+      negative: !resolution || resolution.satisfaction <= 2,
+      rating: null,
+      satisfaction: resolution?.satisfaction ?? null,
+      resolved_at: resolution ? new Date(resolution.at).toISOString() : null,
+      clean: openedClean && (resolution?.clean ?? true),
+    });
   if (!rng.chance(RESOLVE_PROB[category])) {
     boost(p, dayIndex, 120, category === 'delivery' || category === 'refund' ? 6 : 3);
+    truth();
     return true;
   }
   const waitDays = 1 + rng.geometric(0.35);
   const satisfaction = waitDays <= 2 ? rng.int(4, 5) : waitDays <= 5 ? rng.int(3, 4) : rng.int(1, 3);
   const resolvedAt = openedAt + waitDays * MS.day + rng.int(-4, 4) * MS.hour;
-  sink.emit(
+  const resolvedClean = sink.emit(
     factory.make(
       'service.ticket',
       isoUtc(resolvedAt),
@@ -103,6 +117,9 @@ export function openTicket(
     ),
     resolvedAt,
   );
+  // A resolution after the data's last day never reaches the stream: in the data the ticket stays unresolved.
+  const lastDay = days[days.length - 1]!;
+  truth(resolvedAt < lastDay.startMs + MS.day ? { at: resolvedAt, satisfaction, clean: resolvedClean } : undefined);
   if (satisfaction <= 2) boost(p, dayIndex + waitDays, 90, 2.5);
   else boost(p, dayIndex + waitDays, 30, 1.2);
   return false;
@@ -123,7 +140,8 @@ export function writeReview(ctx: SimContext, p: Person, dayIndex: number, sku: S
     ? { member_id: p.memberId }
     : { phone: typedPhone(ctx.idRng, phoneOn(p, dayIndex)), email: typedEmail(rng, emailOn(p, dayIndex)) };
   const reviewId = `RV${String(++ctx.seq.review).padStart(8, '0')}`;
-  ctx.sink.emit(ctx.factory.make('review.submitted', isoUtc(at), who, { review_id: reviewId, sku: sku.sku, rating, title, text, order_id: orderId }), at);
+  const clean = ctx.sink.emit(ctx.factory.make('review.submitted', isoUtc(at), who, { review_id: reviewId, sku: sku.sku, rating, title, text, order_id: orderId }), at);
+  ctx.truth.feedback({ kind: 'review', id: reviewId, person_id: p.personId, occurred_at: new Date(at).toISOString(), negative: rating <= 2, rating, satisfaction: null, resolved_at: null, clean });
   if (rating <= 2) boost(p, dayIndex, 60, 2);
 }
 

@@ -153,6 +153,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/consent.jsonl',
     'ground_truth/carts.jsonl',
     'ground_truth/visits.jsonl',
+    'ground_truth/feedback.jsonl',
     'manifest.json',
   ];
   const first = days[0]!.date;

@@ -11,6 +11,12 @@
  *                            quarantined one), late (the session was uploaded late)
  * ground_truth/visits.jsonl  one line per till transaction (sale or return) naming the customer (member id or phone):
  *                            person_id, store_id, occurred_at, clean
+ * ground_truth/feedback.jsonl one line per review and per service ticket: kind (review | ticket), id (review_id or
+ *                            ticket_id), person_id, occurred_at (submitted / opened), negative (what the generator made
+ *                            unhappy: a review rated 1 or 2, whose text comes from the 1- and 2-star banks; a ticket left
+ *                            unresolved in the data, or resolved with satisfaction 1 or 2), rating (reviews),
+ *                            satisfaction and resolved_at (tickets, null when unresolved), clean (every event of it
+ *                            reached the stream undamaged)
  *
  * A cart is abandoned under window W when next_order_at is null or later than last_added_at + W (bench/realtime.ts).
  */
@@ -36,10 +42,23 @@ export interface VisitTruth {
   readonly clean: boolean;
 }
 
+export interface FeedbackTruth {
+  readonly kind: 'review' | 'ticket';
+  readonly id: string;
+  readonly person_id: string;
+  readonly occurred_at: string;
+  readonly negative: boolean;
+  readonly rating: number | null;
+  readonly satisfaction: number | null;
+  readonly resolved_at: string | null;
+  readonly clean: boolean;
+}
+
 export class RealtimeTruth {
   private readonly orders = new Map<string, number[]>();
   private readonly carts: CartTruth[] = [];
   private readonly visits: VisitTruth[] = [];
+  private readonly feedbacks: FeedbackTruth[] = [];
 
   /** An order the stream can attribute (it names the customer). */
   order(personId: string, ms: number): void {
@@ -56,7 +75,11 @@ export class RealtimeTruth {
     this.visits.push(v);
   }
 
-  async write(outDir: string): Promise<{ carts: number; visits: number }> {
+  feedback(f: FeedbackTruth): void {
+    this.feedbacks.push(f);
+  }
+
+  async write(outDir: string): Promise<{ carts: number; visits: number; feedback: number }> {
     await mkdir(join(outDir, 'ground_truth'), { recursive: true });
     for (const list of this.orders.values()) list.sort((a, b) => a - b);
     const nextOrder = (person: string, ms: number): string | null => {
@@ -74,6 +97,9 @@ export class RealtimeTruth {
     await writeFile(join(outDir, 'ground_truth', 'carts.jsonl'), carts.length ? `${carts.join('\n')}\n` : '');
     const visits = this.visits.map((v) => JSON.stringify(v));
     await writeFile(join(outDir, 'ground_truth', 'visits.jsonl'), visits.length ? `${visits.join('\n')}\n` : '');
-    return { carts: carts.length, visits: visits.length };
+    // In event-time order (reviews and tickets are recorded when simulated, some for a later day).
+    const feedback = [...this.feedbacks].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id < b.id ? -1 : 1)).map((f) => JSON.stringify(f));
+    await writeFile(join(outDir, 'ground_truth', 'feedback.jsonl'), feedback.length ? `${feedback.join('\n')}\n` : '');
+    return { carts: carts.length, visits: visits.length, feedback: feedback.length };
   }
 }

@@ -50,6 +50,11 @@ export interface SqlIdentityOptions extends IdentityOptions {
   readonly sqlDir?: string;
   /** Keep the work tables (tests read them). @default false */
   readonly keepWorkTables?: boolean;
+  /**
+   * Prefix of the work tables' names, so that two runs in one database (the nightly refresh and a back-dated tag
+   * refresh) never share them. @default 'identity_work'
+   */
+  readonly workTablePrefix?: string;
 }
 
 export interface SqlIdentityResolution {
@@ -122,6 +127,20 @@ async function count(engine: SqlEngine, sql: string): Promise<number> {
 }
 
 /**
+ * Whether any source has a row to resolve (up to the end of `asOf`): one cheap statement (each branch stops at its
+ * first row) that spares an empty lake the ~30 statements of a run that could only write an empty map.
+ */
+export async function hasIdentitySightings(engine: SqlEngine, o: { readonly asOf?: string; readonly sources?: readonly string[] } = {}): Promise<boolean> {
+  const sources = o.sources ?? IDENTITY_SOURCES;
+  const bad = sources.find((s) => !SOURCE_NAME.test(s));
+  if (bad !== undefined) throw new IdentityError(`identity source ${JSON.stringify(bad)} is not a snake_case table name`);
+  if (o.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new IdentityError(`as-of must be a date YYYY-MM-DD, received ${JSON.stringify(o.asOf)}`);
+  const cutoff = o.asOf ? ` where occurred_at < timestamp '${nextDay(o.asOf)} 00:00:00'` : '';
+  const branches = sources.map((s) => `(select 1 as seen from ${s}${cutoff} limit 1)`).join(' union all ');
+  return (await count(engine, `select count(*) from (${branches}) as sightings`)) > 0;
+}
+
+/**
  * Resolves identities over `sources` with SQL only and writes identity_map and identity_hubs through `engine`.
  * Same result as resolveIdentities() + writeIdentityTables() on the same data (test/identity/resolve-sql.test.ts).
  */
@@ -133,7 +152,9 @@ export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdenti
   if (bad !== undefined) throw new IdentityError(`identity source ${JSON.stringify(bad)} is not a snake_case table name`);
   const targets = options.targets ?? { map: IDENTITY_MAP_TABLE, hubs: IDENTITY_HUBS_TABLE };
   const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
-  const w = IDENTITY_WORK_TABLES;
+  const prefix = options.workTablePrefix ?? 'identity_work';
+  if (!SOURCE_NAME.test(prefix)) throw new IdentityError(`work table prefix ${JSON.stringify(prefix)} is not a snake_case table name`);
+  const w = Object.fromEntries(Object.entries(IDENTITY_WORK_TABLES).map(([k, v]) => [k, v.replace(/^identity_work/, prefix)])) as Record<keyof typeof IDENTITY_WORK_TABLES, string>;
   const cols = KINDS.map((k) => k.column).join(', ');
   const cutoff = opts.asOf ? ` where occurred_at < timestamp '${nextDay(opts.asOf)} 00:00:00'` : '';
   const values: Record<string, string> = {

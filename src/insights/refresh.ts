@@ -10,11 +10,15 @@
  * - recs: `apply` (daily) scores everyone's current history with the latest stored model; `retrain` (weekly) fits
  *   a new one first. Similarities move slowly, histories daily.
  * - replenishment: the newest forecast against the latest stock, change-only (src/insights/replenishment.ts).
+ *
+ * A job whose inputs do not exist yet (no order lines, no stored model for an apply, no forecast to check) has
+ * nothing to do: it says why and succeeds (src/ops/nothing-to-do.ts), so an empty sandbox's first nights stay quiet.
  */
 import { forecast, forecastArtifacts, parseForecastModel, trainForecastModel, MODEL_JSON as FORECAST_JSON, type Series } from '../../models/forecast/index.ts';
 import { parseRecsModel, recommend, recsArtifacts, trainRecsModel, MODEL_JSON as RECS_JSON, type Purchase } from '../../models/recs/index.ts';
 import { publishNew, idOf, type EventBus } from '../events/bus.ts';
 import type { ModelStore } from '../models/index.ts';
+import { nothingToDo, type NothingToDo } from '../ops/nothing-to-do.ts';
 import { dueChecksSql, latestForecastSql, recsPurchasesSql, stockLevelsSql, weeklyOrderSeriesSql } from './queries.ts';
 import { checkKey, replenishmentChecks, replenishmentDueEvents, DEFAULT_LEAD_TIME_DAYS } from './replenishment.ts';
 import { DEMAND_FORECASTS_TABLE, insightsTable, NEXT_BEST_PRODUCTS_TABLE, REPLENISHMENT_CHECKS_TABLE, type InsightsTable, type NextBestProduct } from './tables.ts';
@@ -74,6 +78,15 @@ export interface RefreshContext {
 
 export type RefreshMode = 'retrain' | 'apply';
 
+/** A job that found nothing to work on. */
+export type RefreshSkipped<J extends string> = NothingToDo & { readonly job: J; readonly asOf: string };
+
+const skipped = <J extends string>(job: J, asOf: string, reason: string): RefreshSkipped<J> => ({ job, asOf, ...nothingToDo(reason) });
+
+async function hasStoredModel(store: ModelStore, name: string): Promise<boolean> {
+  return (await store.versions(name)).length > 0;
+}
+
 export interface ForecastRefreshResult {
   readonly job: 'forecast';
   readonly asOf: string;
@@ -91,10 +104,11 @@ async function latestModelJson(store: ModelStore, name: string, file: string): P
 }
 
 /** demand_forecasts for the `horizon` weeks after as-of, from category x store weekly units. */
-export async function refreshForecast(ctx: RefreshContext & { horizon: number; mode?: RefreshMode }): Promise<ForecastRefreshResult> {
+export async function refreshForecast(ctx: RefreshContext & { horizon: number; mode?: RefreshMode }): Promise<ForecastRefreshResult | RefreshSkipped<'forecast'>> {
   const mode = ctx.mode ?? 'retrain';
+  if (mode === 'apply' && !(await hasStoredModel(ctx.store, 'forecast'))) return skipped('forecast', ctx.asOf, 'no stored forecast model to apply yet: the weekly retrain stores the first one');
   const series = seriesFromWeeklyRows(await ctx.reader.rows(weeklyOrderSeriesSql(ctx.asOf)), ctx.asOf);
-  if (!series.length) throw new InsightsRefreshError(`forecast: no placed order lines on or before ${ctx.asOf}`);
+  if (!series.length) return skipped('forecast', ctx.asOf, `no placed order lines on or before ${ctx.asOf} yet`);
   let model;
   if (mode === 'retrain') {
     const t = trainForecastModel(series, { grain: 'week', asOf: ctx.asOf, horizon: ctx.horizon, ...(ctx.now ? { now: ctx.now } : {}) });
@@ -118,9 +132,12 @@ export interface RecsRefreshResult {
 }
 
 /** next_best_products: the top k per customer with a placed purchase on or before as-of (recent purchases excluded). */
-export async function refreshRecs(ctx: RefreshContext & { mode: RefreshMode; k?: number }): Promise<RecsRefreshResult> {
+export async function refreshRecs(ctx: RefreshContext & { mode: RefreshMode; k?: number }): Promise<RecsRefreshResult | RefreshSkipped<'recs'>> {
+  if (ctx.mode === 'apply' && !(await hasStoredModel(ctx.store, 'recs'))) {
+    return skipped('recs', ctx.asOf, 'no stored recs model to apply yet: the weekly retrain stores one, or push one with `retail-lake models push`');
+  }
   const purchases = purchasesFromRows(await ctx.reader.rows(recsPurchasesSql(ctx.asOf)));
-  if (!purchases.length) throw new InsightsRefreshError(`recs: no placed order line with a customer on or before ${ctx.asOf}`);
+  if (!purchases.length) return skipped('recs', ctx.asOf, `no placed order line with a customer on or before ${ctx.asOf} yet`);
   let model;
   if (ctx.mode === 'retrain') {
     const t = trainRecsModel(purchases, { asOf: ctx.asOf, ...(ctx.now ? { now: ctx.now } : {}) });
@@ -154,7 +171,7 @@ export interface ReplenishmentRefreshResult {
  */
 export async function refreshReplenishment(
   ctx: Omit<RefreshContext, 'store'> & { bus: EventBus; leadTimeDays?: number; busName?: string; source?: string },
-): Promise<ReplenishmentRefreshResult> {
+): Promise<ReplenishmentRefreshResult | RefreshSkipped<'replenishment'>> {
   const hasChecks = (await ctx.reader.columns(REPLENISHMENT_CHECKS_TABLE)) !== null;
   const forecasts = (await ctx.reader.rows(latestForecastSql(ctx.asOf))).map((r) => ({
     series_id: String(r.series_id),
@@ -162,6 +179,7 @@ export async function refreshReplenishment(
     forecast: Number(r.forecast),
     model_version: String(r.model_version),
   }));
+  if (!forecasts.length) return skipped('replenishment', ctx.asOf, `no demand forecast on or before ${ctx.asOf} yet: the forecast job writes the first one`);
   const hasLeadTime = ((await ctx.reader.columns('stg_stock_snapshots')) ?? []).includes('lead_time_days');
   const stock = (await ctx.reader.rows(stockLevelsSql(ctx.asOf, hasLeadTime))).map((r) => ({ series_id: String(r.series_id), on_hand: Number(r.on_hand), lead_time_days: num(r.lead_time_days) }));
   const checks = replenishmentChecks(forecasts, stock, ctx.asOf, ctx.leadTimeDays ?? DEFAULT_LEAD_TIME_DAYS);

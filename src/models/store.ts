@@ -135,6 +135,15 @@ export class LocalModelStore implements ModelStore {
     return { name, version: v, files };
   }
 
+  /** Models with a `latest` version in this lake, sorted. */
+  names(): string[] {
+    try {
+      return [...new Set(lakeFiles(this.lakeDir, MODEL_ZONE).map((p) => lakeRel(this.lakeDir, p).split('/')).filter((parts) => parts.length === 3 && parts[2] === 'latest').map((parts) => parts[1]!))].sort();
+    } catch {
+      return [];
+    }
+  }
+
   async versions(name: string): Promise<string[]> {
     checkName('model name', name);
     try {

@@ -10,6 +10,10 @@ import { suppressionDigest } from '../cleanse/suppression.ts';
 import { lakeFile, lakeRel, putLakeFile, withLakeCommit } from '../lake/commit.ts';
 import { openDuckDB } from '../adapters/local/duckdb.ts';
 import { LocalSuppressionList } from '../adapters/local/suppression-list.ts';
+import { LocalRealtimeState, REALTIME_STATE_FILE } from '../adapters/local/realtime-state.ts';
+import { IDENTITY_TYPES } from '../contract/envelope.ts';
+import { identityColumn } from '../contract/tables.ts';
+import { streamKey } from '../realtime/stream-event.ts';
 import type { SuppressionList } from '../ports/index.ts';
 import { createPersonMatcher, resolvePeople, type PersonSelector } from './people.ts';
 import { forEachPersonTable, loadPeople, rewriteTable, rewriteTextFiles, scanLake, syncStagedFiles, type Removal } from './lake-scan.ts';
@@ -76,6 +80,13 @@ export async function erasePeople(o: EraseOptions): Promise<ErasureReceipt> {
           removedOutputs.push(rel);
         }
       }
+      // The stream rules' state (realtime/state.json) names customers by key and member id.
+      const streamKeys = [...people.ids].flatMap(([col, vals]) => {
+        const type = IDENTITY_TYPES.find((t) => identityColumn(t) === col);
+        return type ? [...vals].map((value) => streamKey({ type, value })) : [];
+      });
+      const realtimeStates = await LocalRealtimeState.forget(o.lakeDir, new Set([...people.keys, ...streamKeys]), people.ids.get('member_id') ?? new Set());
+      if (realtimeStates) removals.push({ table: REALTIME_STATE_FILE, partition: '', rows: realtimeStates, filesRewritten: 1, filesRemoved: 0 });
       step('suppression list and receipt');
       const digests = new Set<string>();
       for (const [col, vals] of people.ids) for (const v of vals) digests.add(suppressionDigest(o.piiKey, col, v));

@@ -1,6 +1,7 @@
 /**
- * The stream rules against the generator's ground truth (ground_truth/carts.jsonl and visits.jsonl, see
- * src/generate/realtime-truth.ts): precision and recall of CartAbandoned and VipArrived over a time range.
+ * The stream rules against the generator's ground truth (ground_truth/carts.jsonl, visits.jsonl and feedback.jsonl,
+ * see src/generate/realtime-truth.ts): precision and recall of CartAbandoned, VipArrived and ServiceRecoveryNeeded
+ * over a time range.
  *
  * Like is compared with like:
  * - a cart is expected abandoned when every cart event reached the stream clean (a quarantined add changes the cart
@@ -11,10 +12,16 @@
  *   VIP by the rule's own definition (src/realtime/context.ts vipTable) applied to the scores the run used; the person
  *   is the customer_key holding most of their identifiers in identity_map. One expected event per (customer, store,
  *   UTC day). So VipArrived recall measures the stream side (identification at the till, identity, store, dedup),
- *   not the models' notion of value, which the churn and CLV evaluations measure.
+ *   not the models' notion of value, which the churn and CLV evaluations measure;
+ * - a review or ticket is expected to need recovery when the generator made it unhappy (a review rated 1 or 2; a
+ *   ticket unresolved in the data, or resolved with satisfaction 1 or 2), every event of it reached the stream clean,
+ *   and its person (the customer_key as above) has value by the rule's own definition applied to the run's scores
+ *   (CLV percentile at least serviceRecovery.minClvPercentile) and did not refuse profiling; an event matches on its
+ *   kind and reference id. Value is the rule's, the sentiment is the generator's: precision and recall measure the
+ *   sentiment side (the text model, or the rating where the text is not scored) and the identity of the author.
  */
 import fs from 'node:fs';
-import type { CartAbandoned, VipArrived } from '../events/schemas.ts';
+import type { CartAbandoned, ServiceRecoveryNeeded, VipArrived } from '../events/schemas.ts';
 
 export interface TruthCart {
   readonly person_id: string;
@@ -31,6 +38,18 @@ export interface TruthVisit {
   readonly person_id: string;
   readonly store_id: string;
   readonly occurred_at: string;
+  readonly clean: boolean;
+}
+
+export interface TruthFeedback {
+  readonly kind: 'review' | 'ticket';
+  readonly id: string;
+  readonly person_id: string;
+  readonly occurred_at: string;
+  readonly negative: boolean;
+  readonly rating: number | null;
+  readonly satisfaction: number | null;
+  readonly resolved_at: string | null;
   readonly clean: boolean;
 }
 
@@ -191,5 +210,91 @@ export function evaluateVisits(i: VisitEvaluationInput): VisitEvaluation {
     unmapped,
     falsePositives,
     missed: [...expected].filter((k) => !seen.has(k)),
+  };
+}
+
+export interface FeedbackEvaluationInput {
+  readonly truth: readonly TruthFeedback[];
+  readonly published: readonly ServiceRecoveryNeeded[];
+  readonly personKey: ReadonlyMap<string, string>;
+  /** The rule's notion of value (CLV percentile at least the threshold) for a customer key. */
+  readonly hasValue: (customerKey: string) => boolean;
+  readonly refusedProfiling: (customerKey: string) => boolean;
+  /** Only reviews submitted / tickets opened in [from, until] (the events the run read). */
+  readonly from: number;
+  readonly until: number;
+}
+
+export interface FeedbackEvaluation extends Score {
+  /** Unhappy reviews and tickets of valued customers with an event quarantined (the rule may not see them). */
+  readonly dirty: number;
+  readonly unmapped: number;
+  /** Unhappy ones left out because their author has no value by the rule's definition (or refused profiling). */
+  readonly notValued: number;
+  /** Per kind: expected, published, matched. */
+  readonly byKind: Record<'review' | 'ticket', { expected: number; published: number; matched: number }>;
+  readonly falsePositives: readonly ServiceRecoveryNeeded[];
+  readonly missed: readonly TruthFeedback[];
+}
+
+export function evaluateFeedback(i: FeedbackEvaluationInput): FeedbackEvaluation {
+  const inRange = (t: string) => Date.parse(t) >= i.from && Date.parse(t) <= i.until;
+  const id = (kind: string, ref: string) => `${kind}|${ref}`;
+  const expected = new Map<string, TruthFeedback>();
+  // Items the run could not judge (outside the range, an event quarantined, nobody to map to): published events about
+  // them are neither matches nor false positives.
+  const outOfScope = new Set<string>();
+  let dirty = 0;
+  let unmapped = 0;
+  let notValued = 0;
+  for (const f of i.truth) {
+    const k = id(f.kind, f.id);
+    if (!inRange(f.occurred_at)) {
+      outOfScope.add(k);
+      continue;
+    }
+    const key = i.personKey.get(f.person_id);
+    if (!key) {
+      unmapped++;
+      outOfScope.add(k);
+      continue;
+    }
+    if (!f.negative) continue;
+    if (!i.hasValue(key) || i.refusedProfiling(key)) {
+      notValued++;
+      continue;
+    }
+    if (!f.clean) {
+      dirty++;
+      outOfScope.add(k);
+      continue;
+    }
+    expected.set(k, f);
+  }
+  const published = i.published.filter((e) => !outOfScope.has(id(e.kind, e.reference_id)));
+  const byKind: FeedbackEvaluation['byKind'] = { review: { expected: 0, published: 0, matched: 0 }, ticket: { expected: 0, published: 0, matched: 0 } };
+  for (const f of expected.values()) byKind[f.kind].expected++;
+  const seen = new Set<string>();
+  const falsePositives: ServiceRecoveryNeeded[] = [];
+  for (const e of published) {
+    byKind[e.kind].published++;
+    const k = id(e.kind, e.reference_id);
+    if (expected.has(k) && !seen.has(k)) {
+      seen.add(k);
+      byKind[e.kind].matched++;
+    } else falsePositives.push(e);
+  }
+  return {
+    expected: expected.size,
+    published: published.length,
+    matched: seen.size,
+    precision: ratio(published.length - falsePositives.length, published.length),
+    recall: ratio(seen.size, expected.size),
+    dirty,
+    unmapped,
+    notValued,
+    byKind,
+    falsePositives,
+    missed: [...expected].filter(([k]) => !seen.has(k)).map(([, f]) => f),
   };
 }

@@ -1,11 +1,13 @@
 /**
- * The stream rules on a laptop: the curated events (those cleansed since the previous run, or an event-time range)
+ * The stream rules on a laptop: the curated events (those the rules have not processed yet, or an event-time range)
  * in event-time order, in batches of 500 as Kinesis would hand them, through the same processBatch the Lambda runs,
  * with the lake's latest scores, consent, prices and review sentiment as context; events go to the local bus (its
  * ledger skips ids published before), state and live counters to the lake, all in one lake commit.
  *
- * `retail-lake ingest` runs it on what it just cleansed; the demo runs it after scoring on the last days of the year
- * (so VipArrived has scores to go by).
+ * `retail-lake ingest` runs it after its own commit on every curated event the rules have not processed yet (the
+ * rules' cursor, `realtime/cursor.json`: received_at at or before it has been processed), so an ingest killed between
+ * the two commits loses nothing: its rerun (or the next ingest) finds those records beyond the cursor. The demo runs
+ * it after scoring on the last days of the year (so VipArrived has scores to go by).
  */
 import { openDuckDB, queryRows, sqlString } from '../adapters/local/duckdb.ts';
 import { LocalEventBus } from '../adapters/local/event-bus.ts';
@@ -15,7 +17,7 @@ import { identityColumn } from '../contract/tables.ts';
 import { IDENTITY_TYPES } from '../contract/envelope.ts';
 import { publishNew } from '../events/bus.ts';
 import type { DetailType, ModelEvent } from '../events/schemas.ts';
-import { lakeFiles, withLakeCommit } from '../lake/commit.ts';
+import { crashPoint, lakeFiles, withLakeCommit } from '../lake/commit.ts';
 import { Sfc32 } from '../random/sfc32.ts';
 import { partitionValues, tableFileList } from '../lake/table-files.ts';
 import { loadRealtimeConfig, type RealtimeConfig } from './config.ts';
@@ -23,14 +25,22 @@ import { ruleContext, type ScoreFacts } from './context.ts';
 import { processBatch } from './process.ts';
 import { mapResolver, toStreamEvent, type CuratedEventLike, type StreamEvent } from './stream-event.ts';
 
+/**
+ * Which events: without any of `occurredSince`, `lastDays`, `receivedSince` or `all`: those the rules have not
+ * processed yet (received after the cursor), what `ingest` runs. With one of them, that window whether processed
+ * before or not (a replay: the state and the ledger make it publish nothing twice). Either way the cursor moves to
+ * the newest received_at in the lake: events received by then and outside a window are left out for good.
+ */
 export interface LocalStreamOptions {
   readonly lakeDir: string;
-  /** Only events that occurred at or after this ISO time (the demo's "last days"). */
+  /** Only events that occurred at or after this ISO time. */
   readonly occurredSince?: string;
   /** Only events of the last this many days before the newest event time (the demo). */
   readonly lastDays?: number;
-  /** Only events the cleanser received at or after this ISO time (`ingest`: what this run cleansed). */
+  /** Only events the cleanser received at or after this ISO time. */
   readonly receivedSince?: string;
+  /** Every curated event, processed before or not. */
+  readonly all?: boolean;
   /** @default loadRealtimeConfig() */
   readonly config?: RealtimeConfig;
   /**
@@ -54,6 +64,8 @@ export interface LocalStreamSummary {
   readonly byType: Partial<Record<DetailType, number>>;
   readonly openCarts: number;
   readonly scoresAsOf: string | null;
+  /** The rules' cursor after the run (ISO): every event received at or before it has been through them. */
+  readonly receivedThrough: string | null;
   /** The events published, for the caller (bench, tests). */
   readonly publishedEvents: readonly ModelEvent[];
 }
@@ -104,26 +116,40 @@ async function lakeContext(lakeDir: string, config: RealtimeConfig, now?: () => 
   }
 }
 
-/** The curated events in range, in event-time order (ties by event id, so every run sees one order). */
-async function curatedEvents(lakeDir: string, o: LocalStreamOptions): Promise<CuratedEventLike[]> {
+const tsLiteral = (iso: string) => `cast(${sqlString(iso.replace('T', ' ').replace('Z', ''))} as timestamp)`;
+
+/** Whether the options name a window (a replay) rather than "what the rules have not processed". */
+const windowed = (o: LocalStreamOptions) => o.all === true || o.occurredSince !== undefined || o.lastDays !== undefined || o.receivedSince !== undefined;
+
+/**
+ * The curated events in range, in event-time order (ties by event id, so every run sees one order), and the newest
+ * received_at in the lake (the cursor's next value; null when there are no events).
+ */
+async function curatedEvents(lakeDir: string, o: LocalStreamOptions, receivedThrough: number | null): Promise<{ rows: CuratedEventLike[]; newestReceived: number | null }> {
   const files = tableFileList(lakeDir, 'curated_events');
-  if (!files) return [];
+  if (!files) return { rows: [], newestReceived: null };
   const conn = await openDuckDB();
   try {
+    const newest = (await queryRows(conn, `select strftime(max(received_at), '%Y-%m-%dT%H:%M:%S.%gZ') as t from read_parquet(${files}, hive_partitioning = false, union_by_name = true)`))[0]?.t;
+    const newestReceived = typeof newest === 'string' ? Date.parse(newest) : null;
+    // Nothing received since the cursor: no need to read the events.
+    if (!windowed(o) && (newestReceived === null || (receivedThrough !== null && newestReceived <= receivedThrough))) return { rows: [], newestReceived };
     let since = o.occurredSince;
     if (o.lastDays !== undefined) {
       const newest = (await queryRows(conn, `select strftime(max(occurred_at), '%Y-%m-%dT%H:%M:%S.%gZ') as t from read_parquet(${files}, hive_partitioning = false, union_by_name = true)`))[0]?.t;
       if (typeof newest === 'string') since = new Date(Date.parse(newest) - o.lastDays * 86_400_000).toISOString();
     }
     const where = [
-      since ? `occurred_at >= cast(${sqlString(since.replace('T', ' ').replace('Z', ''))} as timestamp)` : null,
-      o.receivedSince ? `received_at >= cast(${sqlString(o.receivedSince.replace('T', ' ').replace('Z', ''))} as timestamp)` : null,
+      since ? `occurred_at >= ${tsLiteral(since)}` : null,
+      o.receivedSince ? `received_at >= ${tsLiteral(o.receivedSince)}` : null,
+      !windowed(o) && receivedThrough !== null ? `received_at > ${tsLiteral(new Date(receivedThrough).toISOString())}` : null,
     ].filter(Boolean);
     const ids = IDENTITY_TYPES.map((t) => identityColumn(t));
-    return (await queryRows(
+    const rows = (await queryRows(
       conn,
       `select event_id, event_type, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') as occurred_at, store_id, payload, ${ids.join(', ')} from read_parquet(${files}, hive_partitioning = false, union_by_name = true)${where.length ? ` where ${where.join(' and ')}` : ''} order by occurred_at, event_id`,
     )) as unknown as CuratedEventLike[];
+    return { rows, newestReceived };
   } finally {
     conn.closeSync();
   }
@@ -136,9 +162,16 @@ export function runLocalStreamRules(o: LocalStreamOptions): Promise<LocalStreamS
 
 async function run(o: LocalStreamOptions): Promise<LocalStreamSummary> {
   const config = o.config ?? loadRealtimeConfig();
-  const { ctx, resolver, scoresAsOf } = await lakeContext(o.lakeDir, config, o.now);
-  const rows = await curatedEvents(o.lakeDir, o);
   const store = LocalRealtimeState.open(o.lakeDir);
+  const before = store.receivedThrough();
+  const { rows, newestReceived } = await curatedEvents(o.lakeDir, o, before);
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  if (!rows.length && (newestReceived === null || (before !== null && newestReceived <= before))) {
+    // Nothing new: no lake write at all.
+    const live = store.live();
+    return { events: 0, anonymous: 0, customers: live.length, published: 0, alreadyPublished: 0, byType: {}, openCarts: live.filter((l) => l.open_cart_skus.length > 0).length, scoresAsOf: null, receivedThrough: iso(before), publishedEvents: [] };
+  }
+  const { ctx, resolver, scoresAsOf } = await lakeContext(o.lakeDir, config, o.now);
   const bus = new LocalEventBus(o.lakeDir);
   const decided: ModelEvent[] = [];
   const events: StreamEvent[] = [];
@@ -160,6 +193,9 @@ async function run(o: LocalStreamOptions): Promise<LocalStreamSummary> {
     void r;
   }
   const { published, alreadyPublished } = decided.length ? await publishNew(decided, { bus, ledger: bus, ...(o.now ? { now: o.now } : {}) }) : { published: [], alreadyPublished: 0 };
+  if (newestReceived !== null) store.advanceReceivedThrough(newestReceived);
+  crashPoint('stream rules:decided');
+  // The state, the live counters and the cursor in the same commit as the events: all of this run, or none of it.
   await store.flush();
   const byType: Partial<Record<DetailType, number>> = {};
   for (const e of published) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
@@ -173,17 +209,19 @@ async function run(o: LocalStreamOptions): Promise<LocalStreamSummary> {
     byType,
     openCarts: live.filter((l) => l.open_cart_skus.length > 0).length,
     scoresAsOf,
+    receivedThrough: iso(store.receivedThrough()),
     publishedEvents: published,
   };
 }
 
 /** The figures a command prints (--json) for a run. */
 export function streamRulesFigures(s: LocalStreamSummary): Record<string, unknown> {
-  return { events: s.events, customers: s.customers, published: s.published, alreadyPublished: s.alreadyPublished, byType: s.byType, openCarts: s.openCarts, scoresAsOf: s.scoresAsOf };
+  return { events: s.events, customers: s.customers, published: s.published, alreadyPublished: s.alreadyPublished, byType: s.byType, openCarts: s.openCarts, scoresAsOf: s.scoresAsOf, receivedThrough: s.receivedThrough };
 }
 
 /** One human line for a run. */
 export function streamRulesLine(s: LocalStreamSummary): string {
+  if (s.events === 0) return `nothing they had not processed (cursor ${s.receivedThrough ?? 'unset'}); ${s.customers.toLocaleString('en')} customers, ${s.openCarts} open carts`;
   const types = Object.entries(s.byType).map(([t, n]) => `${t} ${n}`).join(', ') || 'no events';
   return `${s.events.toLocaleString('en')} events, ${s.customers.toLocaleString('en')} customers: ${types}${s.alreadyPublished ? ` (${s.alreadyPublished} published before)` : ''}; ${s.openCarts} open carts${s.scoresAsOf ? `; VIPs from scores as of ${s.scoresAsOf}` : '; no scores yet, so no VipArrived'}`;
 }

@@ -21,3 +21,11 @@ export class ScoringBackendError extends ScoreError {
     this.name = 'ScoringBackendError';
   }
 }
+
+/** None of the models a scoring uses is trained (or uploaded) yet: a first night's scheduled scorer has nothing to do. */
+export class NoTrainedModelsError extends ScoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NoTrainedModelsError';
+  }
+}

@@ -14,7 +14,7 @@ import type { DetailType, RiskReason } from '../events/schemas.ts';
 import { checkAsOf, newestLakeDate, noEventsMessage, purchasers, readPurchases, readTagSnapshot, type Purchase } from '../train/lake-data.ts';
 import { latestImportedReviewDate } from '../train/lake-models.ts';
 import { partitionValues } from '../lake/table-files.ts';
-import { ScoreError } from './errors.ts';
+import { NoTrainedModelsError, ScoreError } from './errors.ts';
 import { readRows, writeRows } from './parquet.ts';
 import { Predictor, PredictorCache } from './predictor.ts';
 import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, type CustomerScore } from './schema.ts';
@@ -131,7 +131,7 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
   const segments = await loadIfTrained(cache, 'segments', o.versions?.segments);
   const churn = await loadIfTrained(cache, 'churn', o.versions?.churn);
   const clv = await loadIfTrained(cache, 'clv', o.versions?.clv);
-  if (!segments && !churn && !clv) throw new ScoreError(NO_MODEL_MESSAGE(o.lakeDir));
+  if (!segments && !churn && !clv) throw new NoTrainedModelsError(NO_MODEL_MESSAGE(o.lakeDir));
 
   const scorable = scorableCustomers(await (o.source ? o.source.tags(o.asOf) : readTagSnapshot(o.lakeDir, o.asOf)));
   const tags = scorable.rows;
@@ -242,7 +242,7 @@ async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
   const trained = async (name: string) => (await store.versions(name)).length > 0;
   const customerModels = (await Promise.all(SCORED_MODELS.map(async (m) => o.versions?.[m] !== undefined || (await trained(m))))).some(Boolean);
   // The import-reviews -> train sentiment -> score path: review_scores alone is a scoring, customer_scores stays empty.
-  if (!customerModels && !(await trained('sentiment')) && !(await trained('recs'))) throw new ScoreError(NO_MODEL_MESSAGE(o.lakeDir));
+  if (!customerModels && !(await trained('sentiment')) && !(await trained('recs'))) throw new NoTrainedModelsError(NO_MODEL_MESSAGE(o.lakeDir));
   const asOf =
     o.asOf !== undefined
       ? checkAsOf(o.asOf)

@@ -6,7 +6,10 @@ import { CDK_CONTEXT } from './app.ts';
 describe('deployment configuration', () => {
   it('accepts the cdk.json context and fills every default', () => {
     const c = parseConfig(CDK_CONTEXT.retailLake as Record<string, unknown>);
-    expect(c).toMatchObject({ stage: 'prod', shardMode: 'on-demand', destroyOnRemove: false, batchSize: 500, piiSecretName: 'retail-lake/pii-key' });
+    expect(c).toMatchObject({ stage: 'prod', shardMode: 'on-demand', destroyOnRemove: false, batchSize: 500, piiSecretName: 'retail-lake/prod/pii-key' });
+    // Per stage, so that a dev stage beside prod in one account gets a key of its own; an explicit name still wins.
+    expect(parseConfig({ stage: 'dev' }).piiSecretName).toBe('retail-lake/dev/pii-key');
+    expect(parseConfig({ stage: 'dev', piiSecretName: 'retail-lake/pii-key' }).piiSecretName).toBe('retail-lake/pii-key');
   });
 
   it('reads -c overrides given as strings', () => {
@@ -27,6 +30,15 @@ describe('deployment configuration', () => {
 
   it('rejects MSK subnets in fewer than two AZs', () => {
     expect(() => parseConfig({ msk: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } })).toThrow(/retailLake\.msk\.subnetIds: MSK Serverless needs subnets in at least two AZs/);
+  });
+
+  it('takes a region for partition-aware templates, and refuses a bad region or MSK Serverless in China', () => {
+    expect(parseConfig({}).region).toBeUndefined();
+    expect(parseConfig({ region: 'cn-north-1' }).region).toBe('cn-north-1');
+    expect(() => parseConfig({ region: 'beijing' })).toThrow(/retailLake\.region: must be an AWS region name such as cn-north-1.*/);
+    const msk = { subnetIds: ['subnet-0abc', 'subnet-0def'], securityGroupIds: ['sg-0abc'] };
+    expect(parseConfig({ region: 'eu-west-1', msk }).msk).toBeDefined();
+    expect(() => parseConfig({ region: 'cn-northwest-1', msk })).toThrow(/retailLake\.msk: MSK Serverless is not available in cn-northwest-1/);
   });
 
   it('reads the insights settings from a -c JSON string and rejects a schedule that is not an expression', () => {

@@ -96,7 +96,7 @@ describe('ingest stack: curated delivery', () => {
   });
 
   it('keeps the PII key in Secrets Manager under its own rotating KMS key', () => {
-    ingest.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'retail-lake/pii-key', KmsKeyId: Match.anyValue() });
+    ingest.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'retail-lake/prod/pii-key', KmsKeyId: Match.anyValue() });
     ingest.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 

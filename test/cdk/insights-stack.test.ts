@@ -108,3 +108,29 @@ describe('insights stack: sentiment on ingest', () => {
     });
   });
 });
+
+// Issue 20: `retail-lake cloud backfill` puts BackfillRequested on the default bus; the stage's rule starts this.
+describe('insights stack: backfill state machine', () => {
+  it('runs the tag refresh, the recs apply and the scorer (publishing nothing) for each day of the request, one day at a time', () => {
+    const [sm] = Object.values(insights.findResources('AWS::StepFunctions::StateMachine')) as { Properties: { DefinitionString: unknown; TracingConfiguration: unknown; LoggingConfiguration: { Level: string } } }[];
+    // The definition is a Fn::Join of JSON text and the functions' ARNs; read it with each ARN as a placeholder.
+    const parts = (sm!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const def = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : '<arn>')).join('')) as { StartAt: string; States: Record<string, { Type: string; ItemsPath: string; MaxConcurrency: number; ItemProcessor: { StartAt: string; States: Record<string, { Parameters: unknown; Next?: string }> } }> };
+    const map = def.States[def.StartAt]!;
+    expect({ type: map.Type, items: map.ItemsPath, concurrency: map.MaxConcurrency }).toEqual({ type: 'Map', items: '$.detail.days', concurrency: 1 });
+    const steps: unknown[] = [];
+    for (let n: string | undefined = map.ItemProcessor.StartAt; n; n = map.ItemProcessor.States[n]!.Next) steps.push(map.ItemProcessor.States[n]!.Parameters);
+    expect(steps).toEqual([{ 'as_of.$': '$.as_of' }, { job: 'recs', mode: 'apply', 'as_of.$': '$.as_of' }, { 'as_of.$': '$.as_of', backfill: true }]);
+    expect(sm!.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm!.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  it("is started by the stage's BackfillRequested events on the default bus, with a DLQ for requests it could not start", () => {
+    insights.hasResourceProperties('AWS::Events::Rule', {
+      Name: `retail-lake-${app.config.stage}-backfill`,
+      EventPattern: { source: ['retail-lake.operations'], 'detail-type': ['BackfillRequested'], detail: { stage: [app.config.stage] } },
+      EventBusName: Match.absent(),
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('BackfillStateMachine') }, DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }) })],
+    });
+  });
+});

@@ -63,14 +63,17 @@ describe('retail-lake ingest --json', () => {
       const r = runCli(['ingest', FIXTURE, '--lake', other, '--json']);
       expect(r.status, r.stderr).toBe(0);
       // 6 lines: 3 distinct clean events, 1 re-sent duplicate, a negative quantity and a truncated line.
-      expect(r.json()).toEqual({
+      // The counts, and (an added key) the stream rules on the 3 clean events.
+      expect(r.json()).toMatchObject({
         received: 6,
         clean: 3,
         quarantined: 2,
         duplicates: 1,
         suppressed: 0,
         byReason: { 'value.out_of_range': 1, 'json.malformed': 1 },
+        streamRules: { events: 3 },
       });
+      expect(Object.keys(r.json() as object).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received', 'streamRules', 'suppressed']);
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

@@ -27,6 +27,14 @@ import { readOrderImportEnv } from '../../lambdas/order-import/config.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
 import { putAll, readEventLines } from '../integration/harness/stream.ts';
 import { Deployment } from './deployment.ts';
+import { functionNamed, runNight, type ScheduleRun } from './scheduler.ts';
+import { runStateMachine, type StateMachineRun } from './state-machine.ts';
+import { BACKFILL_DETAIL_TYPE, requestBackfill } from '../../src/ops/backfill.ts';
+import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { pushModels } from '../../src/ops/models-push.ts';
+import { LocalModelStore } from '../../src/models/index.ts';
+import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { startAthenaStandIn, type AthenaStandIn } from './athena-standin.ts';
 import { startFirehoseStandIn, type FirehoseStandIn } from './firehose-standin.ts';
 import { LambdaSandbox } from './lambda-sandbox.ts';
@@ -104,15 +112,6 @@ async function scanCoupons(moto: MotoServer, table: string): Promise<Record<stri
   return items.map((i) => Object.fromEntries(Object.entries(i).map(([k, a]) => [k, value(a)]))).filter((i) => String(i.pk).startsWith('coupon#'));
 }
 
-/** Uploads a directory tree to a bucket prefix, keys as the relative paths. */
-async function uploadDir(s3: S3Client, dir: string, bucket: string, prefix: string): Promise<void> {
-  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const file = path.join(e.parentPath, e.name);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${path.relative(dir, file).split(path.sep).join('/')}`, Body: fs.readFileSync(file) }));
-  }
-}
-
 const countBy = (xs: readonly string[]) => xs.reduce<Record<string, number>>((a, x) => ({ ...a, [x]: (a[x] ?? 0) + 1 }), {});
 
 async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
@@ -169,6 +168,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     resume: Map<string, string>;
   };
   const sandboxes: LambdaSandbox[] = [];
+  /** Issue 20: the first night, before the day's data (set in beforeAll, checked in its own describe block). */
+  const firstNight = {} as { runs: ScheduleRun[]; dlqs: { q: string; n: number }[]; written: string[]; published: string[]; schedules: number; seconds: number };
   /** The service endpoints every function's sandbox gets (set in beforeAll). */
   let cloudEndpoints: Record<string, string>;
   const cloud = {} as {
@@ -279,6 +280,51 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       return s;
     };
 
+    // ── Issue 20 (opsnight): the views are deployed with the stacks (`cdk deploy` runs the custom resource), then a
+    // first night passes on the empty lake with no models: every schedule of the templates fires once, as
+    // EventBridge Scheduler would (scheduler.ts), before any data arrives. Checked in "a first night ..." below.
+    // 0. The analytics stack's views, as its custom resource deploys them (manifest asset published as cdk deploy does).
+    await d.publishAssets();
+    const views = d.find('Custom::AthenaViews', 'Views');
+    const cfnResponses: { Status: string; Reason?: string }[] = [];
+    const cfn = http.createServer((req, res) => {
+      let b = '';
+      req.on('data', (c) => (b += c));
+      req.on('end', () => {
+        cfnResponses.push(JSON.parse(b));
+        res.end();
+      });
+    });
+    await new Promise<void>((ok) => cfn.listen(0, '127.0.0.1', () => ok()));
+    const deployer = sandbox('analytics', 'ViewsDeployer', 'views-deployer');
+    await deployer.invoke({
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:views-deployer',
+      ResponseURL: `http://127.0.0.1:${(cfn.address() as import('node:net').AddressInfo).port}/`,
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/RetailLake-prod-Analytics/1',
+      RequestId: 'day-views',
+      LogicalResourceId: views.logicalId,
+      ResourceType: 'Custom::AthenaViews',
+      ResourceProperties: d.resolve(views.stack, views.props),
+    });
+    cfn.close();
+    cloud.viewsDeployed = cfnResponses;
+    mark('views');
+    {
+      const t1 = Date.now();
+      const bucketKeys = async () => (await Promise.all(d.resources('AWS::S3::Bucket').filter((b) => b.stack === 'lake').map((b) => listKeys(s3, d.ref('lake', b.logicalId))))).flat().sort();
+      const before = await bucketKeys();
+      const night = await runNight(d, sqs, endpoints);
+      firstNight.runs = night.runs;
+      firstNight.dlqs = await Promise.all(d.deadLetterQueues().map(async (q) => ({ q: q.id, n: await sqs.depth(q.url) })));
+      firstNight.written = (await bucketKeys()).filter((k) => !before.includes(k));
+      firstNight.published = await sqs.drain(observer);
+      firstNight.schedules = d.resources('AWS::Scheduler::Schedule').length;
+      for (const sb of night.sandboxes) await sb.close();
+      firstNight.seconds = (Date.now() - t1) / 1000;
+      mark('first night');
+    }
+    // ── end of the first night
     mark('// 1. Events put');
     // 1. Events put on the Kinesis stream, drained through the cleanser as its event source mapping does. The
     //    cleanser is killed once between its Firehose put and its dedup write: the second batch's put is accepted,
@@ -330,33 +376,6 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     mark("// 3. Firehose's buffers");
     await firehose.deliver();
 
-    // 4. The analytics stack's views, as its custom resource deploys them (manifest asset published as cdk deploy does).
-    await d.publishAssets();
-    const views = d.find('Custom::AthenaViews', 'Views');
-    const cfnResponses: { Status: string; Reason?: string }[] = [];
-    const cfn = http.createServer((req, res) => {
-      let b = '';
-      req.on('data', (c) => (b += c));
-      req.on('end', () => {
-        cfnResponses.push(JSON.parse(b));
-        res.end();
-      });
-    });
-    await new Promise<void>((ok) => cfn.listen(0, '127.0.0.1', () => ok()));
-    const deployer = sandbox('analytics', 'ViewsDeployer', 'views-deployer');
-    await deployer.invoke({
-      RequestType: 'Create',
-      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:views-deployer',
-      ResponseURL: `http://127.0.0.1:${(cfn.address() as import('node:net').AddressInfo).port}/`,
-      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/RetailLake-prod-Analytics/1',
-      RequestId: 'day-views',
-      LogicalResourceId: views.logicalId,
-      ResourceType: 'Custom::AthenaViews',
-      ResourceProperties: d.resolve(views.stack, views.props),
-    });
-    cfn.close();
-    cloud.viewsDeployed = cfnResponses;
-    mark('views');
 
     // 5. Identity refresh (its schedule fires before the tag refresh's): identity_map from the curated zone.
     cloud.identity = await sandbox('analytics', 'IdentityRefreshFunction', 'identity-refresh').invoke({});
@@ -371,7 +390,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await runLocal(landing);
     mark('local run');
     const scorerEnv = d.functionEnv('predict', 'ScoringFunction');
-    await uploadDir(s3, path.join(local.lake, 'models'), scorerEnv.MODEL_BUCKET!, `${scorerEnv.MODEL_PREFIX ? `${scorerEnv.MODEL_PREFIX}/` : ''}models/`);
+    // `retail-lake models push` (issue 20): the code of the command, from the local lake to the scorer's bucket.
+    const localModels = new LocalModelStore(local.lake);
+    await pushModels({ from: localModels, to: new S3ModelStore({ bucket: scorerEnv.MODEL_BUCKET!, prefix: scorerEnv.MODEL_PREFIX ?? '', client: s3 }), names: localModels.names() });
 
     // 8. Scheduled scorer: customer_scores, then events on the bus; the coupon issuer's rule delivers to its target.
     // 7. Insights refresh, recs apply (its schedule fires before the scorer's): next_best_products with the latest
@@ -851,6 +872,95 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(er.profileStatus.after).toEqual([404, 404]);
       expect(er.profileItems.after).toEqual([]);
       expect(er.receipt.partitions.find((p) => p.table === 'dynamodb:profiles')?.rows_removed).toBe(er.profileItems.before.length);
+    });
+  });
+  // Issue 20 (operating it in AWS): the first night of a fresh deployment, before any data and any model (run in
+  // beforeAll, between the views deploy and the first events): every schedule fires and has nothing to do.
+  describe('a first night on an empty lake, with no models', () => {
+    it('runs every schedule of the templates once; each succeeds at the first attempt and says it had nothing to do', () => {
+      expect(firstNight.runs.length).toBe(firstNight.schedules);
+      expect(firstNight.runs.map((r) => r.fn).sort()).toEqual(expect.arrayContaining(['identity-refresh', 'insights-refresh', 'scorer', 'tag-refresh']));
+      for (const r of firstNight.runs) {
+        expect({ schedule: r.schedule, attempts: r.attempts, error: r.error }).toEqual({ schedule: r.schedule, attempts: 1, error: undefined });
+        expect({ schedule: r.schedule, result: r.result }).toEqual({ schedule: r.schedule, result: expect.objectContaining({ nothingToDo: expect.any(String) }) });
+      }
+      console.log(`[day] first night: ${firstNight.runs.length} schedules in ${firstNight.seconds.toFixed(1)} s: ${firstNight.runs.map((r) => `${r.fn}${JSON.stringify(r.input)}: ${(r.result as { nothingToDo: string }).nothingToDo}`).join(' | ')}`);
+    });
+
+    it('leaves every dead-letter queue empty, writes no object and publishes no event', () => {
+      expect(firstNight.dlqs.length).toBeGreaterThan(0);
+      expect(firstNight.dlqs.filter((q) => q.n > 0)).toEqual([]);
+      expect(firstNight.runs.filter((r) => r.deadLettered)).toEqual([]);
+      expect(firstNight.written).toEqual([]);
+      expect(firstNight.published).toEqual([]);
+    });
+  });
+  // Issue 20: a backfill of a past day in AWS, as `retail-lake cloud backfill` asks for it (a BackfillRequested event on
+  // the default bus, the stage's rule starting the state machine as synthesized, state-machine.ts), equals the local
+  // `tags --as-of` and `score --as-of` of that day. Runs after the blocks above: both lakes are as they left them.
+  describe('a backfilled past day equals the local run of that day', () => {
+    const bf = {} as { day: string; run: StateMachineRun; requests: number; published: string[]; lake: string; curatedDir: string; seconds: number; localSeconds: number };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      bf.day = new Date(Date.parse(`${local.tagsAsOf}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+      const machine = d.find('AWS::StepFunctions::StateMachine', 'BackfillStateMachine');
+      const rule = d.resources('AWS::Events::Rule').find((r) => JSON.stringify(r.props.EventPattern ?? {}).includes(BACKFILL_DETAIL_TYPE))!;
+      const stage = String(d.resolve(rule.stack, rule.props.EventPattern).detail.stage[0]);
+      // The command's code, against the emulated default bus.
+      await requestBackfill(new EventBridgeBus({ client: new EventBridgeClient(moto.clientConfig) }), { stage, from: bf.day, to: bf.day });
+      const requests = (await sqs.drain(d.targetQueues.get(d.ref(machine.stack, machine.logicalId).split(':').pop()!)!)).map((b) => JSON.parse(b) as unknown);
+      bf.requests = requests.length;
+      const envs = new Map<string, LambdaSandbox>();
+      const invoke = (arn: string, payload: unknown) => {
+        const f = functionNamed(d, arn);
+        let sb = envs.get(f.logicalId);
+        if (!sb) envs.set(f.logicalId, (sb = shared.sandbox(f.stack, f.logicalId, f.fn)));
+        return sb.invoke(payload);
+      };
+      for (const request of requests) bf.run = await runStateMachine(d.resolve(machine.stack, machine.props.DefinitionString), request, invoke);
+      bf.published = await sqs.drain(observer);
+      bf.seconds = (Date.now() - t0) / 1000;
+      // Locally, on a copy (the lake the blocks above left): the same day's tags and scores.
+      const t1 = Date.now();
+      bf.lake = path.join(work, 'backfill-lake');
+      fs.cpSync(local.lake, bf.lake, { recursive: true });
+      await refreshTags({ lakeDir: bf.lake, asOf: bf.day });
+      await scoreLake({ lakeDir: bf.lake, asOf: bf.day });
+      bf.localSeconds = (Date.now() - t1) / 1000;
+      bf.curatedDir = path.join(work, 'cloud-backfill');
+      await mirror(s3, cloud.curatedBucket, `customer_tags/dt=${bf.day}/`, bf.curatedDir);
+      await mirror(s3, cloud.curatedBucket, `customer_scores/dt=${bf.day}/`, bf.curatedDir);
+      console.log(`[day] backfill of ${bf.day}: ${bf.seconds.toFixed(1)} s in the emulated cloud, ${bf.localSeconds.toFixed(1)} s locally`);
+    }, 900_000);
+
+    it('runs the tag refresh, the recs apply and the scorer for the day, in that order, once each, publishing nothing', () => {
+      expect(bf.requests).toBe(1);
+      expect(bf.run.invocations.map((i) => [functionNamed(d, i.fn).fn, i.payload, i.error])).toEqual([
+        ['tag-refresh', { as_of: bf.day }, undefined],
+        ['insights-refresh', { job: 'recs', mode: 'apply', as_of: bf.day }, undefined],
+        ['scorer', { as_of: bf.day, backfill: true }, undefined],
+      ]);
+      expect(bf.published).toEqual([]);
+    });
+
+    it('writes the same customer_tags snapshot and customer_scores as the local tags --as-of and score --as-of', async () => {
+      const pairs: Array<[string, string, string]> = [
+        ['customer_tags', `select * from read_parquet('${bf.curatedDir}/customer_tags/dt=${bf.day}/*') order by all`, `select * from read_parquet('${bf.lake}/curated/customer_tags/dt=${bf.day}/*') order by all`],
+        ['customer_scores', `select * exclude (scored_at) from read_parquet('${bf.curatedDir}/customer_scores/dt=${bf.day}/*') order by customer_key`, `select * exclude (scored_at) from read_parquet('${bf.lake}/curated/customer_scores/dt=${bf.day}/*') order by customer_key`],
+      ];
+      const sizes: Record<string, number> = {};
+      for (const [name, cloudSql, localSql] of pairs) {
+        const [c, l] = [await query(cloudSql), await query(localSql)];
+        expect(l.length, name).toBeGreaterThan(0);
+        expect(c.length, name).toBe(l.length);
+        expect(c, name).toEqual(l);
+        sizes[name] = l.length;
+      }
+      // A past day, not the newest one again: fewer customers had appeared by then.
+      const [newest] = await query(`select count(*) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`);
+      expect(sizes.customer_tags).toBeLessThan(Number(newest!.n));
+      console.log(`[day] backfilled ${bf.day}: ${JSON.stringify(sizes)} rows equal to the local run`);
     });
   });
 });

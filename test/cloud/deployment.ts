@@ -116,6 +116,12 @@ export class Deployment {
       case 'AWS::Lambda::Function':
         p = { ref: name, attrs: { Arn: arn('lambda', `function:${name}`) } };
         break;
+      case 'AWS::StepFunctions::StateMachine': {
+        // Ref of a state machine is its ARN.
+        const a = arn('states', `stateMachine:${name}`);
+        p = { ref: a, attrs: { Arn: a, Name: name } };
+        break;
+      }
       case 'AWS::IAM::Role':
         p = { ref: name, attrs: { Arn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${name}` } };
         break;
@@ -225,15 +231,18 @@ export class Deployment {
     for (const r of this.resources('AWS::Events::EventBus')) await events.send(new CreateEventBusCommand({ Name: this.ref(r.stack, r.logicalId) }));
     // Rules on the lake's own buses: Lambda targets become SQS queues (moto cannot invoke a function without Docker);
     // the day drains each queue into the function's handler, as EventBridge would invoke it.
+    // Rules of the default bus are left to the day (S3 events are delivered by hand), except those that start a state
+    // machine (the backfill): their target becomes a queue too, drained into test/cloud/state-machine.ts.
     for (const r of this.resources('AWS::Events::Rule')) {
-      if (!r.props.EventBusName || !r.props.EventPattern) continue;
-      const bus = this.resolve(r.stack, r.props.EventBusName);
+      const startsStateMachine = (r.props.Targets ?? []).some((t: Cfn) => String(this.resolve(r.stack, t.Arn)).startsWith('arn:aws:states:'));
+      if ((!r.props.EventBusName && !startsStateMachine) || !r.props.EventPattern) continue;
+      const bus = r.props.EventBusName ? this.resolve(r.stack, r.props.EventBusName) : 'default';
       const name = slug(`${r.stack}-${r.logicalId}`).slice(0, 60);
       await events.send(new PutRuleCommand({ Name: name, EventBusName: bus, EventPattern: JSON.stringify(this.resolve(r.stack, r.props.EventPattern)), State: 'ENABLED' }));
       const targets = [];
       for (const t of r.props.Targets ?? []) {
         const arn = this.resolve(r.stack, t.Arn) as string;
-        if (!arn.startsWith('arn:aws:lambda:')) continue;
+        if (!arn.startsWith('arn:aws:lambda:') && !arn.startsWith('arn:aws:states:')) continue;
         const qname = `${name.slice(0, 50)}-${t.Id}`.slice(0, 80).replace(/[^A-Za-z0-9_-]/g, '-');
         const q = await sqs.createQueue(qname);
         this.targetQueues.set(arn.split(':').pop()!, q.url);

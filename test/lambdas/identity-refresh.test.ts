@@ -15,6 +15,7 @@ import { AthenaSqlEngine, type AthenaSqlEngineRunner } from '../../src/adapters/
 import { ensureIdentityMapTable } from '../../src/adapters/aws/identity-tables.ts';
 import { openDuckDB, queryRows } from '../../src/adapters/local/duckdb.ts';
 import { resolveIdentities, RESOLVED_HUBS_TABLE, RESOLVED_MAP_TABLE } from '../../src/identity/index.ts';
+import type { SqlIdentityResolution } from '../../src/identity/resolve-sql.ts';
 import { SQL_DIR } from '../../src/lake/local-catalog.ts';
 import { identityRefreshEnv } from '../../lambdas/identity-refresh/config.ts';
 import { runIdentityRefresh } from '../../lambdas/identity-refresh/run.ts';
@@ -171,7 +172,7 @@ describe('identity refresh handler on Athena statements (DuckDB standing in)', (
   });
 
   it('sends, per round, one CTAS of the next labels, one count of changed labels and the drops; all parse as Trino', async () => {
-    const r = await runIdentityRefresh({}, { env, engine: engine() });
+    const r = (await runIdentityRefresh({}, { env, engine: engine() })) as SqlIdentityResolution;
     const rounds = athena.sent.filter((s) => /^create table identity_work_parents_\d+ with/.test(s));
     expect(rounds.length).toBe(r.rounds + 1); // round 0 (init) + one per round
     expect(athena.sent.filter((s) => /\bas changed\b/.test(s)).length).toBe(r.rounds);
@@ -180,6 +181,18 @@ describe('identity refresh handler on Athena statements (DuckDB standing in)', (
       expect(trino.validate(sql).map((e) => e.message), sql).toEqual([]);
       expect(trino.splitSQLByStatement(sql)?.length, sql).toBe(1);
     }
+  });
+
+  // A first night in AWS (issue 20): the schedule fires before any data arrived.
+  it('has nothing to do on a lake without events or order lines (or none up to the as-of), and leaves identity_map as it is', async () => {
+    const before = await rows('identity_map', 'identity_type, identity_value, customer_key');
+    expect(await runIdentityRefresh({ as_of: '2024-12-31' }, { env, engine: engine() })).toEqual({ asOf: '2024-12-31', nothingToDo: expect.stringMatching(/no events or order lines on or before 2024-12-31/) });
+    await loadSightings('curated_events', []);
+    await loadSightings('curated_order_lines', []);
+    expect(await runIdentityRefresh({}, { env, engine: engine() })).toEqual({ nothingToDo: expect.stringMatching(/no events or order lines yet/) });
+    // One statement each run: the check, nothing created, nothing replaced.
+    expect(athena.sent.length).toBe(2);
+    expect(await rows('identity_map', 'identity_type, identity_value, customer_key')).toEqual(before);
   });
 
   it('rejects an as_of that is not a date, naming what it expects', async () => {

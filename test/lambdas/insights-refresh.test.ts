@@ -67,8 +67,9 @@ class MemoryStore implements ModelStore {
   async get(name: string) {
     return this.models.get(name)!;
   }
-  async versions() {
-    return [];
+  async versions(name: string) {
+    const m = this.models.get(name);
+    return m ? [m.version] : [];
   }
 }
 
@@ -145,6 +146,15 @@ describe('insights refresh handler', () => {
     const again = await runRefresh({ job: 'replenishment', as_of: asOf }, { env, reader: duckReader(lake), writer: lakeWriter(lake), store: new MemoryStore(), bus, now: fixedNow });
     expect(again).toMatchObject({ published: 0, alreadyPublished: local.events.length });
     expect(published).toEqual([]);
+  });
+
+  // A first night in AWS (issue 20): the daily recs apply fires before any recs model was pushed or retrained.
+  it('has nothing to do, and says so, when the model an apply needs is not stored yet; writes nothing', async () => {
+    const before = Object.keys(written).length;
+    const deps = { env, reader: duckReader(lake), writer: lakeWriter(lake), store: new MemoryStore(), bus, now: fixedNow };
+    expect(await runRefresh({ job: 'recs', mode: 'apply', as_of: FIXTURE.asOf }, deps)).toEqual({ job: 'recs', asOf: FIXTURE.asOf, nothingToDo: expect.stringMatching(/no stored recs model/) });
+    expect(await runRefresh({ job: 'forecast', mode: 'apply', as_of: FIXTURE.asOf }, deps)).toEqual({ job: 'forecast', asOf: FIXTURE.asOf, nothingToDo: expect.stringMatching(/no stored forecast model/) });
+    expect(Object.keys(written).length).toBe(before);
   });
 
   it('rejects a request without a known job, naming what it expects', async () => {

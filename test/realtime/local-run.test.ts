@@ -18,6 +18,9 @@ import { parseRealtimeConfig } from '../../src/realtime/config.ts';
 import { evaluateCarts, readJsonl, type TruthCart } from '../../src/realtime/ground-truth.ts';
 import { readLocalLiveState } from '../../src/realtime/live-state.ts';
 import { runLocalStreamRules, type LocalStreamSummary } from '../../src/realtime/local-run.ts';
+import { erasePeople } from '../../src/privacy/erase.ts';
+import { localPii } from '../../src/ingest/local-pipeline.ts';
+import { localPiiKey } from '../../src/config/local.ts';
 
 let dir: string;
 let lake: string;
@@ -48,9 +51,18 @@ describe('stream rules on a generated fortnight', () => {
   });
 
   it('publishes nothing when the same events run through the rules again', async () => {
-    const again = await runLocalStreamRules({ lakeDir: lake, config });
+    // `all`: every curated event, though the cursor says they were processed (a replay).
+    const again = await runLocalStreamRules({ lakeDir: lake, config, all: true });
     expect(first.published).toBeGreaterThan(0);
+    expect(again.events).toBe(first.events);
     expect(again.published).toBe(0);
+  });
+
+  it('runs on nothing the next time: its cursor is past every event it processed', async () => {
+    const next = await runLocalStreamRules({ lakeDir: lake, config });
+    expect(first.events).toBeGreaterThan(1000);
+    expect(next.events).toBe(0);
+    expect(next.receivedThrough).toBe(first.receivedThrough);
   });
 
   it('writes every customer\'s live counters to curated/realtime/live_state, one row each', async () => {
@@ -62,5 +74,17 @@ describe('stream rules on a generated fortnight', () => {
       expect(l.events_day).toBe(l.last_event_at.slice(0, 10));
       expect(l.open_cart_skus.length > 0).toBe(l.open_cart_since !== null);
     }
+  });
+
+  it('erasing a customer removes their rule state and live counters', async () => {
+    // Bug caught: the erasure rewrote every Parquet table and JSONL file but left realtime/state.json (a JSON file
+    // naming customers by key and member id) as it was.
+    const stateFile = () => fs.readFileSync(path.join(lake, 'realtime', 'state.json'), 'utf8');
+    const member = (JSON.parse(stateFile()) as { customers: Array<{ state: { customer_key: string; member_id: string | null } }> }).customers.find((c) => c.state.member_id !== null)!.state;
+    expect(stateFile()).toContain(member.member_id);
+    await erasePeople({ lakeDir: lake, selectors: [{ kind: 'member_id', value: member.member_id! }], piiKey: localPiiKey(), pii: localPii() });
+    expect(stateFile()).not.toContain(member.member_id);
+    expect(stateFile()).not.toContain(`"${member.customer_key}"`);
+    expect((await readLocalLiveState(lake)).map((l) => l.customer_key)).not.toContain(member.customer_key);
   });
 });

@@ -19,7 +19,9 @@ import { publishNew, type EventBus, type EventLedger } from '../../events/bus.ts
 import { evaluateRules, type EventRules } from '../../events/rules.ts';
 import type { DetailType } from '../../events/schemas.ts';
 import type { ModelStore } from '../../models/index.ts';
+import { NoTrainedModelsError } from '../../score/errors.ts';
 import { SCORED_MODELS, scoreCustomers, type ScoreSource } from '../../score/score.ts';
+import { nothingToDo, type NothingToDo } from '../../ops/nothing-to-do.ts';
 import type { CustomerScore } from '../../score/schema.ts';
 import type { ProfileStore } from '../../ports/index.ts';
 import { buildProfileDocuments, type IdentityRow } from '../../profiles/document.ts';
@@ -51,6 +53,12 @@ export interface ScheduledScoringOptions {
    */
   readonly nextBestProducts?: (asOf: string) => Promise<ReadonlyMap<string, readonly string[]>>;
   readonly now?: () => Date;
+  /**
+   * Publish the events that changed (and write profiles). A backfill of past days sets it false: it writes those
+   * days' scores only; yesterday's churn risk is no news to send a coupon for, and profiles keep the newest day.
+   * @default true
+   */
+  readonly publish?: boolean;
   /** Where profile documents go, and identity_map's rows for their identifiers. @default no profiles written */
   readonly profiles?: { readonly store: ProfileStore; readonly identities: () => Promise<IdentityRow[]> };
 }
@@ -92,10 +100,14 @@ export function fillNextBestProducts(rows: CustomerScore[], lists: ReadonlyMap<s
   return filled;
 }
 
-export async function scoreScheduled(o: ScheduledScoringOptions): Promise<ScheduledScoringSummary> {
+/**
+ * Scores one snapshot; a scheduled run (no `asOf`) on a lake without a snapshot, or with no model pushed yet, has
+ * nothing to do and says so instead of failing into the DLQ (src/ops/nothing-to-do.ts).
+ */
+export async function scoreScheduled(o: ScheduledScoringOptions): Promise<ScheduledScoringSummary | (NothingToDo & { readonly asOf: string | null })> {
   const dates = await o.tagDates();
   const asOf = o.asOf ?? dates.at(-1);
-  if (!asOf) throw new ScheduledScoringError('no customer_tags snapshot yet: the tag refresh writes the first one on its next run');
+  if (!asOf) return { asOf: null, ...nothingToDo('no customer_tags snapshot yet: the tag refresh writes the first one once the lake has events or order lines') };
   if (!dates.includes(asOf)) throw new ScheduledScoringError(`no customer_tags snapshot for ${asOf} (snapshots: ${dates.slice(-5).join(', ') || 'none'})`);
 
   // Read before the models run: a failing read fails the invocation early (the scheduler retries it).
@@ -103,11 +115,30 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
   // The snapshot scoreCustomers reads is the one the profiles carry: kept as it passes, not read twice.
   let tags: TagRow[] = [];
   const source = { tags: async (d: string) => (tags = await o.source.tags(d)), purchases: (d: string) => o.source.purchases(d) };
-  const scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
+  let scored;
+  try {
+    scored = await scoreCustomers({ lakeDir: o.modelsLocation, asOf, store: o.store, source, ...(o.versions ? { versions: o.versions } : {}), ...(o.now ? { now: o.now } : {}) });
+  } catch (e) {
+    if (!(e instanceof NoTrainedModelsError) || o.versions) throw e;
+    return { asOf, ...nothingToDo(`no ${SCORED_MODELS.join(', ')} model in ${o.modelsLocation} yet: train them on a copy of the lake and upload them with \`retail-lake models push\` (docs/deploy.md)`) };
+  }
   try {
     const withNextBestProducts = lists ? fillNextBestProducts(scored.rows, lists) : 0;
     const output = await o.scores.write(asOf, scored.rows);
     let profilesWritten = 0;
+    if (o.publish === false) {
+      return {
+        asOf,
+        customers: scored.rows.length,
+        output,
+        models: Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])),
+        previousAsOf: (await o.scores.previousDate(asOf)) ?? null,
+        withNextBestProducts,
+        events: { published: 0, alreadyPublished: 0, byType: {} },
+        profilingRefused: scored.profilingRefused,
+        profilesWritten: 0,
+      };
+    }
     if (o.profiles) {
       const docs = buildProfileDocuments({ tagsAsOf: asOf, tags, scores: scored.rows, identities: await o.profiles.identities() });
       await o.profiles.store.writeBatch(docs);

@@ -12,6 +12,7 @@
  * - `snapshotTags` (daily refresh): copies the live view into the day's partition; later runs INSERT INTO after
  *   clearing that day's files, so a rerun replaces the day. The table's schema is the view's, never retyped.
  */
+import { nothingToDo, type NothingToDo } from '../../ops/nothing-to-do.ts';
 import { AthenaQueryError } from './errors.ts';
 
 /** The table of dated snapshots: what users query, on Athena as locally. */
@@ -52,12 +53,14 @@ function ctas(table: string, location: string, select: string, noData = false): 
   return `create table ${table} with (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${withSlash(location)}', partitioned_by = array['dt']) as ${select}${noData ? ' with no data' : ''}`;
 }
 
-export async function snapshotTags(runner: TagSnapshotRunner, o: TagSnapshotOptions): Promise<TagSnapshotResult> {
+/** Snapshots the live tags into the day of the newest data; on a lake without data yet there is nothing to do. */
+export async function snapshotTags(runner: TagSnapshotRunner, o: TagSnapshotOptions): Promise<TagSnapshotResult | (NothingToDo & { readonly asOf: null })> {
   const view = o.view ?? LIVE_TAGS_VIEW;
   const table = o.table ?? TAG_SNAPSHOTS_TABLE;
   const location = withSlash(o.location);
   const asOf = await runner.scalar(`select cast(as_of_date as varchar) from ${o.asOfView ?? 'tag_as_of'}`);
-  if (!asOf || !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new AthenaQueryError(`tag_as_of returned ${JSON.stringify(asOf)}; expected a date (is the lake empty?)`);
+  if (asOf === null) return { asOf: null, ...nothingToDo('no events or order lines in the lake yet: the first snapshot is written the night after the first data arrives') };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new AthenaQueryError(`tag_as_of returned ${JSON.stringify(asOf)}; expected a date`);
   const viewColumns = await runner.columns(view);
   if (!viewColumns) throw new AthenaQueryError(`view ${view} does not exist; deploy the analytics stack first`);
   const tableColumns = await runner.columns(table);

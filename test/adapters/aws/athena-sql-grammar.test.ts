@@ -67,6 +67,8 @@ import { ensureSnapshotTable, LEGACY_SNAPSHOTS_TABLE, LIVE_TAGS_VIEW, snapshotTa
 import { listSqlViews } from '../../../src/lake/local-catalog.ts';
 import { viewDocs } from '../../../src/tags/sql-docs.ts';
 import { purchasesSql } from '../../../src/train/purchases-sql.ts';
+import { tagRefreshEnv } from '../../../lambdas/tag-refresh/config.ts';
+import { runTagRefresh } from '../../../lambdas/tag-refresh/run.ts';
 import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
 import { createBuckets, s3Client } from '../../helpers/moto-aws.ts';
 import { customerScore } from './fixtures.ts';
@@ -153,7 +155,7 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
 
   it('first run: the as-of query and the CTAS that creates customer_tags parse as Trino', async () => {
     const { sent, runner } = fakeAthena({ [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns } }, asOf);
-    expect((await snapshotTags(runner, options)).created).toBe(true);
+    expect(await snapshotTags(runner, options)).toMatchObject({ created: true });
     expect(sent.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['select cast(as_of_date', 'create table']);
     expectAllParse(sent);
   });
@@ -163,8 +165,37 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
       asOf,
     );
-    expect((await snapshotTags(runner, options)).created).toBe(false);
+    expect(await snapshotTags(runner, options)).toMatchObject({ created: false });
     expect(sent[1]).toMatch(/^insert into customer_tags select /);
+    expectAllParse(sent);
+  });
+
+  // Issue 20: a backfill's snapshot of a past day inlines every view customer_tags_live reads as a CTE of one INSERT.
+  it('a past day (backfill): the identities as of the day and the INSERT with the views inlined parse as Trino', async () => {
+    const { sent, runner } = fakeAthena(
+      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
+      asOf,
+    );
+    const env = tagRefreshEnv.parse({ ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'lake', SNAPSHOT_LOCATION: 's3://curated/customer_tags/', AS_OF_WORK_LOCATION: 's3://curated/_tags_as_of/', VIEW_MANIFEST_BUCKET: 'assets', VIEW_MANIFEST_KEY: 'views.json' });
+    const views = listSqlViews().map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
+    const r = await runTagRefresh({ as_of: '2025-02-15' }, {
+      env,
+      runner,
+      clearPrefix: async () => 0,
+      views: async () => views,
+      identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
+    });
+    expect(r).toMatchObject({ asOf: '2025-02-15', latestDataDate: '2025-03-01' });
+    const insert = sent.find((x) => x.startsWith('insert into customer_tags'))!;
+    expect(insert).toMatch(/^insert into customer_tags with\ntag_as_of as \(select date '2025-02-15' as as_of_date\),\nidentity_map as \(select .* from tags_as_of_identity_map\)/);
+    // Only what customer_tags_live reads: no view over the snapshots (customer_360), no second copy of a view.
+    expect(insert).not.toMatch(/\bcustomer_360 as \(/);
+    expect(insert.match(/\btag_rfm as \(/g)?.length).toBe(1);
+    // The identities of the day set aside the hubs all of the data knows, in work tables of their own, dropped after.
+    expect(sent.some((x) => /^create table tags_as_of_work_\w+ with/.test(x) && /from identity_hubs\b/.test(x))).toBe(true);
+    expect(sent.some((x) => /^create table tags_as_of_work_rows with/.test(x) && x.includes("occurred_at < timestamp '2025-02-16 00:00:00'"))).toBe(true);
+    expect(sent.filter((x) => /^create table identity_work_/.test(x))).toEqual([]);
+    expect(sent).toContain('drop table if exists tags_as_of_identity_map');
     expectAllParse(sent);
   });
 });

@@ -37,8 +37,15 @@ describe('snapshotTags', () => {
     expect(statements).toEqual([]);
   });
 
-  it('fails on an empty lake instead of writing a partition without a date', async () => {
-    const { runner } = fakeAthena({ customer_tags_live: ['customer_key'] }, null);
+  // A first night in AWS (issue 20): the schedule fires before any data arrived; failing would fill the DLQ and alarm.
+  it('has nothing to do on an empty lake, says so, and writes no partition', async () => {
+    const { runner, statements } = fakeAthena({ customer_tags_live: ['customer_key'] }, null);
+    expect(await snapshotTags(runner, options)).toEqual({ asOf: null, nothingToDo: expect.stringMatching(/no events or order lines/) });
+    expect(statements).toEqual([]);
+  });
+
+  it('fails when the as-of is not a date, instead of writing a partition named after it', async () => {
+    const { runner } = fakeAthena({ customer_tags_live: ['customer_key'] }, 'yesterday');
     await expect(snapshotTags(runner, options)).rejects.toBeInstanceOf(AthenaQueryError);
   });
 });

@@ -77,11 +77,21 @@ function parquetTables(lake: string): string[] {
   return [...out].sort();
 }
 
-/** A JSON line without its top-level Time (an event's publish time); other lines as they are. */
+/**
+ * A JSON line without its top-level Time (an event's publish time) and its Detail's detected_at (the stream rules'
+ * wall-clock moment of decision); other lines as they are.
+ */
 function withoutTime(line: string): string {
   try {
     const o = JSON.parse(line) as unknown;
-    if (o && typeof o === 'object' && !Array.isArray(o) && 'Time' in o) return JSON.stringify({ ...o, Time: undefined });
+    if (o && typeof o === 'object' && !Array.isArray(o) && 'Time' in o) {
+      let detail = (o as { Detail?: unknown }).Detail;
+      if (typeof detail === 'string') {
+        const d = JSON.parse(detail) as Record<string, unknown>;
+        if (d && typeof d === 'object' && 'detected_at' in d) detail = JSON.stringify({ ...d, detected_at: undefined });
+      }
+      return JSON.stringify({ ...o, Time: undefined, Detail: detail });
+    }
   } catch {
     // not JSON: compared as it is
   }
@@ -133,6 +143,14 @@ export async function snapshot(lake: string): Promise<Snapshot> {
     }
   } finally {
     conn.closeSync();
+  }
+  // The stream rules' files one "table" each: the state is a function of the events, the cursor a wall-clock time.
+  const realtime = path.join(lake, 'realtime');
+  if (fs.existsSync(realtime)) {
+    for (const f of fs.readdirSync(realtime).sort()) {
+      const text = fs.readFileSync(path.join(realtime, f), 'utf8');
+      out[`realtime/${f}`] = { rows: text.split('\n').filter(Boolean).length, columns: { bytes: sha(text) } };
+    }
   }
   // Byte files: every raw file, every event log, every import spec; one "table" per folder, one row per line.
   for (const dir of ['raw', 'events', 'quarantine/import_specs']) {
@@ -310,7 +328,10 @@ export function choosePoints(trace: readonly string[], n: number, sizes: Readonl
   const betweenSteps = steps[1] ?? steps[0];
   const firstModelFile = trace.find((l) => l.startsWith('model-file:'));
   const during = trace.filter((l) => l.startsWith('during:'));
+  // A command of two commits (ingest, then the stream rules): the moment the second opens, the first one done.
+  const secondCommit = trace.find((l, i) => l.startsWith('commit:opened') && trace.slice(0, i).some((x) => x.startsWith('commit:done')));
   const must = [
+    ...(secondCommit ? [secondCommit] : []),
     ...during,
     ...trace.filter((l) => l.startsWith('commit:recorded') || l === 'commit:published-file#1'),
     ...[firstAfterCopy, betweenSteps, secondTable, firstModelFile].filter((l): l is string => l !== undefined),
@@ -395,10 +416,16 @@ export async function crashCommand(
     const d = diff(ref, await snapshot(lake), volatile);
     const left = leftovers(lake);
     if (left.length) d.push(`leftovers: ${left.slice(0, 3).join(', ')}`);
-    // Killed at or after the commit point: the batch had landed (the rerun finishes its publish, with a message).
-    const landed = recordedAt >= 0 && labels.indexOf(pointOf(point)) >= recordedAt;
-    if (landed && !point.startsWith('commit:done') && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
-    if (!landed && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
+    // Killed at or after the (first) commit point: the batch had landed. Killed between a commit's point and its end,
+    // the rerun finishes its publish, with a message; killed with an uncommitted batch staged, it removes it, with a message.
+    const at = labels.indexOf(pointOf(point));
+    const landed = recordedAt >= 0 && at >= recordedAt;
+    const publishing = labels.some((l, i) => {
+      const k = /^commit:recorded(#\d+)$/.exec(l)?.[1];
+      return k !== undefined && i <= at && labels.indexOf(`commit:done${k}`) > at;
+    });
+    if (publishing && !/finished the commit of an interrupted/.test(rerun.stderr)) d.push('no message about the finished commit');
+    if (!publishing && staged && !/removed the uncommitted leftovers/.test(rerun.stderr)) d.push('no message about removed leftovers');
     if (c.counts) {
       const want = countsOf(refRun);
       const got = countsOf(rerun);
@@ -424,6 +451,24 @@ export async function crashCommand(
     else equal++;
   }
   return { command: c.name, killPoints: chosen.length, reruns, lakesEqual: equal, failures, points: chosen };
+}
+
+/**
+ * The stream rules have been through every curated event: their cursor (realtime/cursor.json) is the newest
+ * received_at of the curated events on disk (read here by path, not through src/lake).
+ */
+export async function rulesCaughtUp(lake: string): Promise<string | undefined> {
+  const cursorFile = path.join(lake, 'realtime', 'cursor.json');
+  const cursor = fs.existsSync(cursorFile) ? (JSON.parse(fs.readFileSync(cursorFile, 'utf8')) as { received_through: string | null }).received_through : null;
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await db.connect();
+  try {
+    const glob = `'${path.join(lake, 'curated', 'events').replaceAll("'", "''")}/**/*.parquet'`;
+    const [[newest]] = (await conn.runAndReadAll(`SELECT strftime(max(received_at), '%Y-%m-%dT%H:%M:%S.%gZ') FROM read_parquet(${glob}, hive_partitioning = false, union_by_name = true)`)).getRows();
+    return cursor === newest ? undefined : `stream rules cursor ${cursor}, newest curated received_at ${String(newest)}`;
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /** Every table and view of the lake answers a count. */

@@ -39,4 +39,12 @@ describe('scorer configuration', () => {
   it('rejects a malformed as_of instead of scoring another day', () => {
     expect(() => scoringRequest({ as_of: '1 March' })).toThrow(/as_of must be a date YYYY-MM-DD \(received "1 March"\)/);
   });
+
+  // A backfill (issue 20) writes past days' scores without publishing events or writing profiles.
+  it('takes a backfill flag with the day it names, and rejects a backfill without a day or a flag that is not a boolean', () => {
+    expect(scoringRequest({ as_of: '2025-03-01', backfill: true })).toEqual({ as_of: '2025-03-01', backfill: true });
+    expect(scoringRequest({ as_of: '2025-03-01', backfill: false })).toEqual({ as_of: '2025-03-01' });
+    expect(() => scoringRequest({ backfill: true })).toThrow(/a backfill names its day/);
+    expect(() => scoringRequest({ as_of: '2025-03-01', backfill: 'yes' })).toThrow(/backfill must be true or false \(received "yes"\)/);
+  });
 });

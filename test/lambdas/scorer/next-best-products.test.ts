@@ -70,8 +70,8 @@ beforeAll(async () => {
   });
   lists.set('NOT-A-CUSTOMER', ['SKU-X']);
 
-  withPort = await scoreScheduled({ ...ports, nextBestProducts: async (d) => (asked.push(d), lists) });
-  withoutPort = await scoreScheduled(ports);
+  withPort = (await scoreScheduled({ ...ports, nextBestProducts: async (d) => (asked.push(d), lists) })) as ScheduledScoringSummary;
+  withoutPort = (await scoreScheduled(ports)) as ScheduledScoringSummary;
 }, 600_000);
 
 describe('scheduled scoring: next_best_products', () => {

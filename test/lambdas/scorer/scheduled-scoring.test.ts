@@ -54,10 +54,11 @@ beforeAll(async () => {
     rules,
     now,
   };
-  runs.push(await scoreScheduled({ ...ports, asOf: EARLIER }));
+  const scored = async (o: Parameters<typeof scoreScheduled>[0]) => (await scoreScheduled(o)) as ScheduledScoringSummary;
+  runs.push(await scored({ ...ports, asOf: EARLIER }));
   // Without as_of it scores the newest snapshot, as the daily schedule does.
-  runs.push(await scoreScheduled(ports));
-  runs.push(await scoreScheduled({ ...ports, asOf: LATER }));
+  runs.push(await scored(ports));
+  runs.push(await scored({ ...ports, asOf: LATER }));
 }, 600_000);
 
 afterAll(() => {
@@ -97,12 +98,37 @@ describe('scheduled scoring', () => {
     expect(runs[2]!.events).toEqual({ published: 0, alreadyPublished: runs[1]!.events.published, byType: {} });
   });
 
-  it('fails naming the day when there is no snapshot to score', async () => {
+  it('fails naming the day when the snapshot asked for does not exist', async () => {
     await expect(
       scoreScheduled({ asOf: '2025-11-30', tagDates: async () => [EARLIER, LATER], source: { tags: async () => [], purchases: async () => [] }, store: new LocalModelStore(awsLake), modelsLocation: '', scores, bus: new LedgeredEventBus({ putEvents: async () => {} }, memoryDedup()), rules }),
     ).rejects.toThrow(ScheduledScoringError);
-    await expect(
-      scoreScheduled({ tagDates: async () => [], source: { tags: async () => [], purchases: async () => [] }, store: new LocalModelStore(awsLake), modelsLocation: '', scores, bus: new LedgeredEventBus({ putEvents: async () => {} }, memoryDedup()), rules }),
-    ).rejects.toThrow(/no customer_tags snapshot yet/);
+  });
+
+  // A first night in AWS (issue 20): the schedule fires before the first snapshot, or before any model is pushed.
+  it('has nothing to do, and says why, on a lake without a snapshot or without models', async () => {
+    const put: BusEntry[] = [];
+    const before = [...stored.keys()];
+    const bus = new LedgeredEventBus({ putEvents: async (e) => void put.push(...e) }, memoryDedup());
+    const noSnapshot = await scoreScheduled({ tagDates: async () => [], source: { tags: async () => [], purchases: async () => [] }, store: new LocalModelStore(awsLake), modelsLocation: '', scores, bus, rules });
+    expect(noSnapshot).toEqual({ asOf: null, nothingToDo: expect.stringMatching(/no customer_tags snapshot yet/) });
+    const emptyModels = fs.mkdtempSync(`${awsLake}-nomodels-`);
+    try {
+      const read: string[] = [];
+      const noModels = await scoreScheduled({
+        tagDates: async () => [EARLIER, LATER],
+        source: { tags: async (d) => (read.push(d), readTagSnapshot(awsLake, d, { refresh: false })), purchases: (d) => readPurchases(awsLake, d) },
+        store: new LocalModelStore(emptyModels),
+        modelsLocation: 's3://models-bucket/models/',
+        scores,
+        bus,
+        rules,
+      });
+      expect(noModels).toEqual({ asOf: LATER, nothingToDo: expect.stringMatching(/no segments, churn, clv model in s3:\/\/models-bucket\/models\/ yet.*retail-lake models push/) });
+      // Nothing written, nothing published.
+      expect([...stored.keys()]).toEqual(before);
+      expect(put).toEqual([]);
+    } finally {
+      fs.rmSync(emptyModels, { recursive: true, force: true });
+    }
   });
 });
