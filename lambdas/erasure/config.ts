@@ -20,6 +20,8 @@ export const erasureEnv = z.object({
   MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
   COUPON_TABLE: z.string().min(1).optional(),
   LEDGER_TABLE: z.string().min(1).optional(),
+  /** The profile table (src/profiles/document.ts): the people's batch, live, lookup and cart-timer items go. */
+  PROFILE_TABLE: z.string().min(1).optional(),
   /** Key prefix of request files in the raw bucket, ending in /. */
   REQUEST_PREFIX: z.string().regex(/^[^/].*\/$/, 'must be a key prefix ending in /, e.g. privacy/requests/').default('privacy/requests/'),
 });

@@ -1,6 +1,6 @@
 /**
  * Erasure Lambda: removes people from the deployed lake (every Parquet table through Athena, raw and quarantine
- * objects, coupons and ledger entries in DynamoDB), adds them to the suppression list and writes a receipt without
+ * objects, coupons, ledger entries and profile items in DynamoDB), adds them to the suppression list and writes a receipt without
  * personal data to privacy/erasures/ of the curated bucket; see src/privacy/cloud-erase.ts. Invoked directly with a
  * request (`{"member_id": "M1001", "reason": "..."}`, src/privacy/request.ts), or by the EventBridge "Object
  * Created" event of a request file dropped under the raw bucket's request prefix, which is deleted once done.
@@ -68,7 +68,7 @@ async function body(event: unknown): Promise<ErasureReceipt | { skipped: string 
     pii: createPii({ piiKey, defaultPhoneRegion: env.PHONE_REGION as CountryCode }),
     objects,
     tables: new AthenaLakeTables({ runner, database: env.GLUE_DATABASE, scratch: env.UNLOAD_LOCATION }),
-    items: new DynamoDbCustomerItems({ couponTable: env.COUPON_TABLE, ledgerTable: env.LEDGER_TABLE }),
+    items: new DynamoDbCustomerItems({ couponTable: env.COUPON_TABLE, ledgerTable: env.LEDGER_TABLE, profileTable: env.PROFILE_TABLE }),
     suppression: new S3SuppressionList({ bucket: env.CURATED_BUCKET }),
     buckets: { curated: env.CURATED_BUCKET, raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET, models: env.MODEL_BUCKET, modelsPrefix: env.MODEL_PREFIX },
     skipPrefixes: [env.REQUEST_PREFIX],

@@ -1,5 +1,5 @@
 /** The identity refresh handler's body, with its engine passed in (tests give it Athena's statements run on DuckDB). */
-import { hasIdentitySightings, resolveIdentitiesSql, type SqlIdentityResolution } from '../../src/identity/resolve-sql.ts';
+import { hasIdentitySightings, IDENTITY_HUBS_TABLE, resolveIdentitiesSql, type SqlIdentityResolution } from '../../src/identity/resolve-sql.ts';
 import { nothingToDo, type NothingToDo } from '../../src/ops/nothing-to-do.ts';
 import type { SqlEngine } from '../../src/ports/index.ts';
 import { HandlerConfigError } from '../shared/env.ts';
@@ -22,5 +22,19 @@ export async function runIdentityRefresh(event: unknown, deps: IdentityRefreshDe
   if (!(await hasIdentitySightings(deps.engine, { asOf: r.data.as_of }))) {
     return { ...(r.data.as_of ? { asOf: r.data.as_of } : {}), ...nothingToDo(`no events or order lines${r.data.as_of ? ` on or before ${r.data.as_of}` : ''} yet: identity_map is left as it is`) };
   }
-  return resolveIdentitiesSql(deps.engine, { asOf: r.data.as_of, maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir });
+  const asOf = r.data.as_of;
+  if (!asOf) return resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir });
+  // As of a past day, as the local `retail-lake tags --as-of` does (src/tags/refresh.ts): first all the data, whose
+  // hubs are then set aside as of the day too. An identifier all the data shows to be shared (a till's default phone)
+  // may have met few enough people by then to pass the guard, and would glue them into one customer.
+  await resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir });
+  await deps.engine.createTable(KNOWN_HUBS_TABLE, `select identity_type, identity_value, over_limit from ${IDENTITY_HUBS_TABLE}`);
+  try {
+    return await resolveIdentitiesSql(deps.engine, { asOf, maxLinks: deps.env.MAX_LINKS, knownHubs: KNOWN_HUBS_TABLE, sqlDir: deps.sqlDir });
+  } finally {
+    await deps.engine.dropTable(KNOWN_HUBS_TABLE);
+  }
 }
+
+/** Work table of the hubs of all the data, while an as-of resolution runs. */
+export const KNOWN_HUBS_TABLE = 'identity_work_known_hubs';

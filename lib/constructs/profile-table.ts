@@ -45,6 +45,11 @@ export class ProfileTable extends Construct {
     return this.table.grantReadData(grantee);
   }
 
+  /** Query, Scan and BatchWriteItem deletes (and KMS): the erasure finds and deletes a person's items. */
+  grantEraseProfiles(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadWriteData(grantee);
+  }
+
   /** BatchWriteItem / PutItem / UpdateItem (and encrypt): the scorer's batch items, the stream rules' live items. */
   grantWriteProfiles(grantee: iam.IGrantable): iam.Grant {
     return this.table.grantWriteData(grantee);

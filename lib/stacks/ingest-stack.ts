@@ -151,6 +151,7 @@ export class IngestStack extends Stack {
       suppression: this.suppression,
       coupons: predict.coupons,
       ledger: predict.eventLedger,
+      profiles: lake.profiles,
       key,
       // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
       ruleName: `retail-lake-${c.stage}-erasure-request`,

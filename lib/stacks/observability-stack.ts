@@ -39,6 +39,8 @@ export class ObservabilityStack extends Stack {
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
         ['stream-rules', props.ingest.streamRules.deadLetterQueue.queue],
+        // An erasure request the function could not be given, or that kept failing: someone's data is still there.
+        ['erasure', props.ingest.erasure.deadLetterQueue.queue],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.deadLetterQueue.queue] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
@@ -54,6 +56,7 @@ export class ObservabilityStack extends Stack {
       otherFunctions: new Map([
         ['order-import', props.ingest.orderImport.function],
         ['stream-rules', props.ingest.streamRules.function],
+        ['erasure', props.ingest.erasure.function],
         ['views-deployer', props.analytics.views.function],
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.function] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),

@@ -1,7 +1,10 @@
--- tag_consent: what each customer allows as of tag_as_of.as_of_date: the latest change on or before the end of that
--- day per scope, i.e. per purpose and channel (int_consent_changes). Profiling is allowed unless refused (the
--- customer's right to object: PIPL art. 24, GDPR art. 21); marketing on a channel only after the customer opted in
--- to it (PIPL art. 14, ePrivacy). Two changes at the same instant: the withdrawal wins.
+-- tag_consent: what each customer allows as of tag_as_of.as_of_date, from the changes on or before the end of that
+-- day per scope, i.e. per purpose and channel (int_consent_changes). Each identifier the customer stated consent
+-- under (a customer stitched from two member ids has two) keeps its own latest change per scope; a refusal standing
+-- under any of them wins, and only a later grant under that same identifier lifts it (a grant under another member
+-- id of the same person does not). Profiling is allowed unless so refused (the customer's right to object: PIPL
+-- art. 24, GDPR art. 21); marketing on a channel only after an opt-in to it (PIPL art. 14, ePrivacy) and while no
+-- identifier's latest change on that channel refuses it. Two changes at the same instant: the withdrawal wins.
 --
 -- grain: one row per customer_key in int_customers
 -- columns:
@@ -30,7 +33,7 @@ changes as (
         c.is_granted,
         c.occurred_at,
         row_number() over (
-            partition by c.customer_key, c.scope
+            partition by c.customer_key, c.scope, c.stated_by
             order by c.occurred_at desc, c.is_granted asc, c.event_id desc
         ) as change_rank
     from int_consent_changes as c
@@ -39,14 +42,15 @@ changes as (
         and cast(c.occurred_at as date) <= a.as_of_date
 ),
 
+-- Per scope, 1 when every identifier's latest change grants it, 0 when any refuses it, null when none stated it.
 latest as (
     select
         customer_key,
-        max(case when scope = 'profiling' and change_rank = 1 then case when is_granted then 1 else 0 end end) as profiling,
-        max(case when scope = 'marketing_sms' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_sms,
-        max(case when scope = 'marketing_email' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_email,
-        max(case when scope = 'marketing_app_push' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_app_push,
-        max(case when scope = 'marketing_wechat' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_wechat,
+        min(case when scope = 'profiling' and change_rank = 1 then case when is_granted then 1 else 0 end end) as profiling,
+        min(case when scope = 'marketing_sms' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_sms,
+        min(case when scope = 'marketing_email' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_email,
+        min(case when scope = 'marketing_app_push' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_app_push,
+        min(case when scope = 'marketing_wechat' and change_rank = 1 then case when is_granted then 1 else 0 end end) as marketing_wechat,
         max(occurred_at) as consent_updated_at
     from changes
     group by customer_key

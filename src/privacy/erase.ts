@@ -16,7 +16,7 @@ import { identityColumn } from '../contract/tables.ts';
 import { streamKey } from '../realtime/stream-event.ts';
 import type { SuppressionList } from '../ports/index.ts';
 import { createPersonMatcher, resolvePeople, type PersonSelector } from './people.ts';
-import { forEachPersonTable, loadPeople, rewriteTable, rewriteTextFiles, scanLake, type Removal } from './lake-scan.ts';
+import { forEachPersonTable, loadPeople, rewriteTable, rewriteTextFiles, scanLake, syncStagedFiles, type Removal } from './lake-scan.ts';
 import { ERASURES_PREFIX, flagModels, removedDays, type ErasureReceipt } from './receipt.ts';
 import { InvalidSelectorError } from './errors.ts';
 
@@ -56,11 +56,19 @@ export async function erasePeople(o: EraseOptions): Promise<ErasureReceipt> {
       const removals: Removal[] = [];
       step(`rewrite Parquet tables (${scan.parquet.length} tables) and text files (${scan.text.length} files)`);
       // Side by side: DuckDB works on its own threads while the text files are scanned on this one.
+      // A table's rewritten files are flushed to disk while the next table is rewritten (the commit fsyncs them
+      // again, finding nothing left to write).
+      const flushes: Promise<void>[] = [];
       const done = await Promise.allSettled([
         forEachPersonTable(conn, scan, matcher, async (v) => {
-          removals.push(...(await rewriteTable(conn, o.lakeDir, commit, v)));
+          removals.push(...(await rewriteTable(conn, o.lakeDir, commit, v, (files) => flushes.push(syncStagedFiles(files)))));
+        })
+          .then(() => Promise.all(flushes))
+          .then(() => step('Parquet tables rewritten')),
+        rewriteTextFiles(o.lakeDir, commit, scan.text, matcher).then((r) => {
+          removals.push(...r);
+          step('text files rewritten');
         }),
-        rewriteTextFiles(o.lakeDir, commit, scan.text, matcher).then((r) => removals.push(...r)),
       ]);
       for (const d of done) if (d.status === 'rejected') throw d.reason;
       // Derived outputs that quote people (the report lists top customers): removed, to be rebuilt.

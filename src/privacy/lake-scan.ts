@@ -167,7 +167,7 @@ export function partitionOf(tableRel: string, fileRel: string): string {
 }
 
 /** Rewrites a table's touched files without the people's rows, in the open commit; returns removals per partition. */
-export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, commit: LakeCommit, v: ParquetVisit): Promise<Removal[]> {
+export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, commit: LakeCommit, v: ParquetVisit, written?: (files: string[]) => void): Promise<Removal[]> {
   const { group, predicate, touched, totals } = v;
   const files = [...touched.keys()];
   const rels = files.map((f) => lakeRel(lakeDir, f));
@@ -196,6 +196,7 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
          TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, APPEND true, FILENAME_PATTERN 'part-{uuid}', PARTITION_BY (${keys.map(q).join(', ')}))`,
         out,
       );
+      written?.(fs.readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)));
     }
     for (const rel of rels) commit.delete(rel);
   } else {
@@ -212,6 +213,7 @@ export async function rewriteTable(conn: DuckDBConnection, lakeDir: string, comm
         `COPY (select * from read_parquet(${sqlString(files[i]!)}, hive_partitioning = false) where not (${predicate})) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
         staged,
       );
+      written?.([staged]);
     }
   }
   // A hive partition's touched files are replaced together (by one file, or none when no row is left); a plain
@@ -306,6 +308,40 @@ function withoutLines(buf: Buffer, hits: ReadonlyArray<readonly [number, number]
 }
 
 /**
+ * Writes a staged file and fsyncs it at once. The commit fsyncs every staged file again before its record (finding
+ * nothing left to flush here): a batch that rewrites most of the lake (a thousand people touch nearly every file)
+ * flushes its text files while DuckDB still rewrites the Parquet tables, instead of all at the commit.
+ */
+async function writeSynced(file: string, body: Uint8Array): Promise<void> {
+  const h = await fs.promises.open(file, 'w');
+  try {
+    await h.writeFile(body);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * fsyncs a table's staged rewrite, a few at a time on the thread pool; the caller awaits the
+ * promise before the commit, so the flush overlaps the next table's work (see writeSynced).
+ */
+export async function syncStagedFiles(files: readonly string[]): Promise<void> {
+  for (let i = 0; i < files.length; i += 16) {
+    await Promise.all(
+      files.slice(i, i + 16).map(async (f) => {
+        const h = await fs.promises.open(f, 'r');
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      }),
+    );
+  }
+}
+
+/**
  * Rewrites the text files holding the people's lines, in the open commit. Asynchronous between files (reads and
  * writes go through the thread pool), so it runs beside the Parquet rewrites, whose work is on DuckDB's threads.
  */
@@ -327,7 +363,7 @@ export async function rewriteTextFiles(lakeDir: string, commit: LakeCommit, file
     if (empty) commit.delete(rel);
     else {
       const body = withoutLines(buf, hits);
-      await fs.promises.writeFile(commit.stage(rel), file.endsWith('.gz') ? await gzip(body) : body);
+      await writeSynced(commit.stage(rel), file.endsWith('.gz') ? await gzip(body) : body);
     }
     out.push({ table, partition: dir === table ? path.posix.basename(rel) : `${dir.slice(table.length + 1)}/${path.posix.basename(rel)}`, rows: n, filesRewritten: empty ? 0 : 1, filesRemoved: empty ? 1 : 0 });
   }

@@ -34,6 +34,8 @@ describe('ingest stack: the erasure function', () => {
     // DynamoDB items that name customers: the coupons and the event ledger of the predict stack.
     expect(text(env.COUPON_TABLE)).toMatch(/Coupons/);
     expect(text(env.LEDGER_TABLE)).toMatch(/EventLedger/);
+    // The profile table of the lake stack (batch, live and lookup items of the profile API).
+    expect(text(env.PROFILE_TABLE)).toMatch(/Profiles/);
     expect(env.REQUEST_PREFIX).toBe('privacy/requests/');
     expect(erasure.Properties.Timeout).toBe(900);
   });
@@ -49,12 +51,14 @@ describe('ingest stack: the erasure function', () => {
     expect(statements.some((s) => list(s.Action).some((a) => a.startsWith('s3:GetObject')) && text(s.Resource).includes('ModelsBucketArn') && text(s.Resource).includes('/models/*'))).toBe(true);
   });
 
-  it('may query through Athena, read the PII key and delete items of the coupon and ledger tables', () => {
+  it('may query through Athena, read the PII key and delete items of the coupon, ledger and profile tables', () => {
     const actions = statements.flatMap((s) => list(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'glue:GetTables', 'secretsmanager:GetSecretValue', 'dynamodb:DeleteItem', 'dynamodb:Scan']));
     const ddb = statements.filter((s) => list(s.Action).includes('dynamodb:DeleteItem')).map((s) => text(s.Resource));
     expect(ddb.some((r) => /Coupons/.test(r))).toBe(true);
     expect(ddb.some((r) => /EventLedger/.test(r))).toBe(true);
+    // Profile items are found by Query and Scan, deleted in BatchWriteItem calls.
+    for (const a of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem']) expect(allows(a, (r) => /Profiles/.test(r)), a).toBe(true);
     // It never manages tables: an erasure rewrites files, the catalog stays as it is.
     expect(actions).not.toContain('glue:CreateTable');
     expect(actions).not.toContain('glue:DeleteTable');

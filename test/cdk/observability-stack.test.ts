@@ -59,6 +59,16 @@ describe('observability stack', () => {
     expect(JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'))).toContain('identity-refresh');
   });
 
+  it('watches the erasure function: its errors and its DLQ (a request that kept failing leaves a person in the lake)', () => {
+    const erasureDlq = Object.entries(prod.template('ingest').findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith('ErasureDeadLetters'))!;
+    const dlqAlarm = alarms().find((a) => a.Properties.AlarmName === 'retail-lake-prod-dlq-erasure')!;
+    expect(dlqAlarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    // On the erasure function's own DLQ (imported from the ingest stack), not another queue's.
+    expect(JSON.stringify(dlqAlarm.Properties)).toContain(erasureDlq[0]);
+    const errors = alarms().find((a) => a.Properties.AlarmName === 'retail-lake-prod-erasure-errors')!;
+    expect(JSON.stringify(errors.Properties)).toContain('ErasureFunction');
+  });
+
   it('draws the pipeline dashboard from the cleanser’s own counts', () => {
     const body = JSON.stringify(obs.findResources('AWS::CloudWatch::Dashboard'));
     for (const m of ['RecordsIn', 'Clean', 'Quarantined', 'Duplicates', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'DeliveryToS3.DataFreshness', 'EventsEmitted']) {

@@ -692,7 +692,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       quarantineDir: string;
       allDir: string;
       objects: number;
+      /** The person's items of the profile table, and the profile API's answers by key and member id, before and after. */
+      profileItems: { before: string[]; after: string[] };
+      profileStatus: { before: number[]; after: number[] };
     };
+    // Items of the profile table that name the customer: under their key, a lookup whose target they are, a timer of theirs.
+    const profileItemsOf = async (table: string, key: string) =>
+      ((await new DynamoDBClient(moto.clientConfig).send(new ScanCommand({ TableName: table }))).Items ?? [])
+        .filter((i) => i.customer_key?.S === key || i.target?.S === key || i.sk?.S?.endsWith(`#${key}`))
+        .map((i) => `${i.customer_key!.S} ${i.sk!.S}`)
+        .sort();
 
     beforeAll(async () => {
       const t0 = Date.now();
@@ -723,6 +732,18 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       // The cloud: a request file under the request prefix, delivered as the rule's S3 event; then the same request
       // by direct invocation (a rerun of a finished request changes nothing and answers with its receipt).
       const erasureEnv = d.functionEnv('ingest', 'ErasureFunction');
+      const profileApi = new LambdaSandbox('profile-api', handlerPath('profile-api'), { ...d.functionEnv('ingest', 'ProfileApiFunction'), ...cloudEndpoints });
+      sandboxes.push(profileApi);
+      const profileStatus = async () =>
+        Promise.all(
+          [`/v1/profiles/${er.customerKey}`, ['/v1/profiles', `member_id=${encodeURIComponent(er.memberId)}`] as const].map(async (x) => {
+            const [rawPath, rawQueryString] = typeof x === 'string' ? [x, ''] : x;
+            const r = await profileApi.invoke<{ statusCode: number }>({ version: '2.0', routeKey: `GET ${rawPath}`, rawPath, rawQueryString, requestContext: { http: { method: 'GET', path: rawPath } } });
+            return r.statusCode;
+          }),
+        );
+      er.profileItems = { before: await profileItemsOf(erasureEnv.PROFILE_TABLE!, er.customerKey), after: [] };
+      er.profileStatus = { before: await profileStatus(), after: [] };
       const requestKey = `${erasureEnv.REQUEST_PREFIX}ticket-4711.json`;
       await s3.send(new PutObjectCommand({ Bucket: erasureEnv.RAW_BUCKET!, Key: requestKey, Body: JSON.stringify({ member_id: er.memberId, reason: 'ticket 4711' }) }));
       // The first environment dies in the middle of its swap (after the second object replaced): Lambda retries the
@@ -734,6 +755,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       er.receipt = (await eraser.invoke(objectCreated(erasureEnv.RAW_BUCKET!, requestKey))) as ErasureReceipt;
       er.requestLeft = await listKeys(s3, erasureEnv.RAW_BUCKET!, erasureEnv.REQUEST_PREFIX!);
       er.rerun = (await eraser.invoke({ member_id: er.memberId, reason: 'ticket 4711' })) as ErasureReceipt;
+      er.profileItems.after = await profileItemsOf(erasureEnv.PROFILE_TABLE!, er.customerKey);
+      er.profileStatus.after = await profileStatus();
       // The erasure rewrote the order export under the landing prefix: its Object Created event reaches the import.
       const importer = shared.sandbox('ingest', 'OrderImportFunction', 'order-import');
       er.rewrittenImport = await importer.invoke(objectCreated(shared.landingBucket, `${shared.landingPrefix}orders-2025-12-31.csv`));
@@ -859,6 +882,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(r.local.suppressed).toBeGreaterThan(0);
       expect(r.local.clean).toBe(0);
       console.log(`[day] sent again after the erasure: stream ${JSON.stringify(c)}, export ${JSON.stringify(r.cloud)}`);
+    });
+
+    it('deletes the person\'s profile: the profile API answers 404 by key and by member id, and no profile item names them', () => {
+      // Before: the scorer had written their batch document and lookup items, and the API answered both requests.
+      expect(er.profileStatus.before).toEqual([200, 200]);
+      expect(er.profileItems.before).toEqual(expect.arrayContaining([`${er.customerKey} batch`, `member_id#${er.memberId} index`]));
+      expect(er.profileStatus.after).toEqual([404, 404]);
+      expect(er.profileItems.after).toEqual([]);
+      expect(er.receipt.partitions.find((p) => p.table === 'dynamodb:profiles')?.rows_removed).toBe(er.profileItems.before.length);
     });
   });
   // Issue 20 (operating it in AWS): the first night of a fresh deployment, before any data and any model (run in

@@ -154,6 +154,23 @@ describe('identity refresh handler on Athena statements (DuckDB standing in)', (
     expect(r).toMatchObject({ asOf: '2025-01-02', identities: 5, customers: 2, hubs: 0 });
   });
 
+  it('sets aside, as of a past day, the hubs of all the data, as the local tags --as-of does', async () => {
+    // As of 2025-01-04 the store tablet has met M1 and M2 only (within the member_id limit of 3); all the data shows
+    // it shared by four members. Used, it would glue M1 and M2 into one customer.
+    const r = await runIdentityRefresh({ as_of: '2025-01-04' }, { env, engine: engine() });
+    const map = new Map((await rows('identity_map', 'identity_type, identity_value, customer_key')).map((x) => [`${x.identity_type}:${x.identity_value}`, x.customer_key]));
+    expect(map.get('member_id:M1')).not.toBe(map.get('member_id:M2'));
+    expect(map.has('device_id:store-tablet')).toBe(false);
+    expect(r).toMatchObject({ asOf: '2025-01-04', hubs: 1 });
+    // The local path: all the data, its hubs known, then as of the day.
+    await resolveIdentities(conn, {}, ['curated_events', 'curated_order_lines']);
+    await conn.run(`create or replace table known_hubs as select identity_type, identity_value, over_limit from ${RESOLVED_HUBS_TABLE}`);
+    await resolveIdentities(conn, { asOf: '2025-01-04', knownHubs: 'known_hubs' }, ['curated_events', 'curated_order_lines']);
+    const mapCols = 'identity_type, identity_value, customer_key, cast(first_seen_at as varchar) as first_seen_at';
+    expect(await rows('identity_map', mapCols)).toEqual(await rows(RESOLVED_MAP_TABLE, mapCols));
+    expect(await queryRows(conn, "select table_name from duckdb_tables() where table_name like 'identity_work_%'")).toEqual([]);
+  });
+
   it('sends, per round, one CTAS of the next labels, one count of changed labels and the drops; all parse as Trino', async () => {
     const r = (await runIdentityRefresh({}, { env, engine: engine() })) as SqlIdentityResolution;
     const rounds = athena.sent.filter((s) => /^create table identity_work_parents_\d+ with/.test(s));
