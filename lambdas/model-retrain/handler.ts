@@ -19,6 +19,7 @@ import { listPartitionDates } from '../../src/adapters/aws/customer-scores.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import type { DriftResult, RetrainResult } from '../../src/train/retrain.ts';
 import { readModelRetrainEnv } from './config.ts';
+import { isNothingToDo, type NothingToDo } from '../../src/ops/nothing-to-do.ts';
 import { runRetrain } from './run.ts';
 
 const env = readModelRetrainEnv();
@@ -57,13 +58,19 @@ export function recordMetrics(m: Metrics, result: RetrainResult | DriftResult): 
   }
 }
 
-async function body(event: unknown): Promise<RetrainResult | DriftResult> {
+async function body(event: unknown): Promise<RetrainResult | DriftResult | NothingToDo> {
   const result = await runRetrain(event, {
     env,
     tagDates: () => listPartitionDates(`${env.CURATED_LOCATION}${TAG_SNAPSHOTS_TABLE}/`),
     source: (asOf) => AthenaTrainingSource.open(reader, { asOf, size: env.SAMPLE_CUSTOMERS }),
     store: new S3ModelStore({ bucket: env.MODEL_BUCKET, prefix: env.MODEL_PREFIX }),
   });
+  if (isNothingToDo(result)) {
+    // No model can be over its age before the first one exists: the age alarm (missing data breaching) stays quiet.
+    metrics.addMetric('ModelsOverMaxAge', MetricUnit.Count, 0);
+    logger.info('nothing to do', { ...result });
+    return result;
+  }
   recordMetrics(metrics, result);
   logger.info(result.job === 'retrain' ? 'models retrained' : 'feature drift measured', { ...result });
   return result;

@@ -2,6 +2,7 @@
 import type { ModelStore } from '../../src/models/index.ts';
 import { drift, retrain, type DriftResult, type RetrainResult, type TrainingSource } from '../../src/train/retrain.ts';
 import type { SampleInfo } from '../../src/train/retrain.ts';
+import { nothingToDo, type NothingToDo } from '../../src/ops/nothing-to-do.ts';
 import { HandlerConfigError } from '../shared/env.ts';
 import { retrainRequest, type ModelRetrainEnv } from './config.ts';
 
@@ -16,7 +17,7 @@ export interface RetrainDeps {
   readonly now?: () => Date;
 }
 
-export async function runRetrain(event: unknown, deps: RetrainDeps): Promise<RetrainResult | DriftResult> {
+export async function runRetrain(event: unknown, deps: RetrainDeps): Promise<RetrainResult | DriftResult | NothingToDo> {
   const r = retrainRequest.safeParse(event);
   if (!r.success) {
     const i = r.error.issues[0]!;
@@ -25,7 +26,8 @@ export async function runRetrain(event: unknown, deps: RetrainDeps): Promise<Ret
     );
   }
   const asOf = r.data.as_of ?? (await deps.tagDates()).at(-1);
-  if (!asOf) throw new HandlerConfigError('no customer_tags snapshot yet: run the tag refresh first');
+  // A fresh deployment's first nights: nothing to train on or to compare with yet (an explicit as_of still fails below).
+  if (!asOf) return nothingToDo('no customer_tags snapshot yet: the tag refresh writes the first one once the lake has events or order lines');
   const source = await deps.source(asOf);
   if (r.data.job === 'drift') return drift({ source, store: deps.store, today: asOf, maxAgeDays: deps.env.MAX_MODEL_AGE_DAYS });
   return retrain({

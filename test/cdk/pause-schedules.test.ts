@@ -11,8 +11,8 @@ describe('pauseSchedules', () => {
     for (const s of ['lake', 'ingest', 'analytics', 'predict', 'observability', 'insights'] as const) {
       for (const [id, r] of Object.entries(app.template(s).findResources('AWS::Scheduler::Schedule'))) states[`${s}/${id}`] = (r as { Properties: { State?: string } }).Properties.State;
     }
-    // identity, tags, scoring and the four insights jobs
-    expect(Object.keys(states).length).toBe(7);
+    // identity, tags, scoring, the weekly retraining and the daily drift check, and the four insights jobs
+    expect(Object.keys(states).length).toBe(9);
     expect(new Set(Object.values(states))).toEqual(new Set(['DISABLED']));
   }, 300_000);
 });

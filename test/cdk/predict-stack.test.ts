@@ -97,13 +97,14 @@ describe('predictor bundle', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Predict'] });
     const asm = app.app.synth();
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'node_modules', 'onnxruntime-node')));
-    // One asset for the three predictors (same code, same hash), one for the scheduled scorer.
-    expect(dirs).toHaveLength(2);
+    // One asset for the three predictors (same code, same hash), one for the scheduled scorer, one for the retraining.
+    expect(dirs).toHaveLength(3);
     for (const d of dirs) checkOnnxAsset(path.join(asm.directory, d));
-    // The scorer reuses scoreCustomers from src/score: DuckDB is replaced by a stub that names the cause, never imported.
-    const scorer = dirs.map((d) => fs.readFileSync(path.join(asm.directory, d, 'index.mjs'), 'utf8')).filter((code) => code.includes('DuckDbUnavailableError'));
-    expect(scorer).toHaveLength(1);
-    expect(scorer[0]).not.toMatch(/from\s*"@duckdb/);
+    // The scorer reuses scoreCustomers from src/score, the retraining the training code: DuckDB is replaced by a stub
+    // that names the cause, never imported.
+    const stubbed = dirs.map((d) => fs.readFileSync(path.join(asm.directory, d, 'index.mjs'), 'utf8')).filter((code) => code.includes('DuckDbUnavailableError'));
+    expect(stubbed).toHaveLength(2);
+    for (const code of stubbed) expect(code).not.toMatch(/from\s*"@duckdb/);
   });
 });
 
@@ -156,7 +157,9 @@ describe('predict stack: scheduled scoring', () => {
       expect(m, cron).not.toBeNull();
       return Number(m![2]) * 60 + Number(m![1]);
     };
-    const scoring = Object.values(predict.findResources('AWS::Scheduler::Schedule')).map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression);
+    const scoring = Object.entries(predict.findResources('AWS::Scheduler::Schedule'))
+      .filter(([id]) => id.startsWith('Scoring'))
+      .map(([, s]) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression);
     expect(scoring).toEqual(['cron(30 3 * * ? *)']);
     expect(DEFAULT_REFRESH_SCHEDULES.recsApply).toMatch(/^cron\(\d+ \d+ \* \* \? \*\)$/);
     expect(minuteOfDay(DEFAULT_REFRESH_SCHEDULES.recsApply)).toBeLessThan(minuteOfDay(scoring[0]!));

@@ -104,7 +104,7 @@ describe('EventBridge Scheduler DLQs', () => {
   const schedules = (['analytics', 'predict', 'insights'] as const).flatMap((stack) => ofType(prod, stack, 'AWS::Scheduler::Schedule').map(([id, s]) => ({ id, stack, s })));
 
   it('lets every schedule role use the key its DLQ is encrypted with (kms:GenerateDataKey and kms:Decrypt)', () => {
-    expect(schedules.length).toBe(7); // identity refresh, tag refresh, scorer, four insights jobs
+    expect(schedules.length).toBe(9); // identity refresh, tag refresh, scorer, weekly retraining, daily drift check, four insights jobs
     for (const { id, stack, s } of schedules) {
       const target = s.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] }; DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } };
       const role = target.RoleArn['Fn::GetAtt'][0];
@@ -141,7 +141,7 @@ describe('every role that sends to an encrypted queue', () => {
         }
       }
     }
-    expect(senders).toBe(9); // cleanser and sentiment (event source DLQs), order import, erasure and coupon issuer (on-failure destinations), four scheduler roles (identity refresh, tag refresh, scorer, insights)
+    expect(senders).toBe(11); // cleanser, sentiment and stream rules (event source DLQs), order import, erasure and coupon issuer (on-failure destinations), five scheduler roles (identity refresh, tag refresh, scorer, retraining, insights)
   });
 });
 

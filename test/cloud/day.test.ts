@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -1176,6 +1176,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const asOf = local.tagsAsOf;
       const tagsDir = path.join(local.lake, 'curated', 'customer_tags');
       for (const day of [-7, -14].map((n) => new Date(Date.parse(`${asOf}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10))) {
+        // The backfill block above wrote the cloud's own snapshot of as-of - 7 days (under other object names): replaced
+        // by the local run's, as the daily refresh of that day would have left it, so both lakes hold one and the same.
+        for (const key of await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day}/`)) await s3.send(new DeleteObjectCommand({ Bucket: cloud.curatedBucket, Key: key }));
         await uploadDir(s3, path.join(tagsDir, `dt=${day}`), cloud.curatedBucket, `customer_tags/dt=${day}/`);
       }
       // The lake is 35 days old: the configured horizon is 7 days (retraining.horizonDays), as the local models'.

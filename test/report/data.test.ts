@@ -131,7 +131,11 @@ describe('collectReportData', () => {
     );
     await writeParquet(
       'curated/coupons/dt=2026-01-01/part-0.parquet',
-      `select * from (values ('cpn_1', 'win-back', 50.0, date '2025-03-02'), ('cpn_2', 'win-back', 50.0, date '2025-03-02')) as t(coupon_id, campaign, value, as_of)`,
+      // Every column of the coupon record (src/coupons/schema.ts): the lake's typed coupons view reads them all.
+      `select coupon_id, 'CODE-' || coupon_id as code, 'evt_' || coupon_id as event_id, 'ck_d' as customer_key, null::varchar as member_id, campaign, value, 'CNY' as currency,
+              timestamp '2025-03-02 06:00:00' as issued_at, date '2025-04-01' as valid_until, '2025-03' as budget_period, as_of, null::double as clv_365d,
+              null::double as churn_probability, null::varchar as churn_model_version, '[]' as reasons
+         from (values ('cpn_1', 'win-back', 50.0, date '2025-03-02'), ('cpn_2', 'win-back', 50.0, date '2025-03-02')) as t(coupon_id, campaign, value, as_of)`,
     );
     await writeParquet(
       'curated/demand_forecasts/part-0.parquet',
