@@ -14,6 +14,7 @@ import { DedupTable } from '../constructs/dedup-table.ts';
 import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
+import { BatchLoadFunction } from '../constructs/batch-load-function.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
@@ -40,6 +41,8 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
+  /** ERP tables (products, stock_snapshots, stores) dropped under landing/<table>/: full loads, validated as locally. */
+  readonly batchLoad: BatchLoadFunction;
   /** The profile read API (IAM auth) over the lake stack's profile table, here beside the PII key secret it hashes lookups with. */
   readonly profileApi: ProfileApi;
   /** Erased people's list (privacy/suppression/ of the curated bucket), read by the cleanser and the order import. */
@@ -114,6 +117,7 @@ export class IngestStack extends Stack {
       logRetention: c.logRetentionDays as logs.RetentionDays,
       msk: this.msk,
       suppression: this.suppression,
+      productSkus: curated,
     });
     const imports = c.orderImport;
     this.orderImport = new OrderImportFunction(this, 'OrderImport', {
@@ -137,6 +141,16 @@ export class IngestStack extends Stack {
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
       suppression: this.suppression,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.batchLoad = new BatchLoadFunction(this, 'BatchLoad', {
+      raw: lake.raw.sharedWith(this, 'RawBucket'),
+      curated,
+      quarantine,
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      key,
+      ruleName: `retail-lake-${c.stage}-batch-load`,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
     this.erasure = new ErasureFunction(this, 'Erasure', {
