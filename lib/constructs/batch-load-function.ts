@@ -23,7 +23,6 @@ import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { ProjectFunction } from './project-function.ts';
-import { markQuarantineReader } from './quarantine-readers.ts';
 
 export interface BatchLoadFunctionProps {
   /** The raw bucket (its object events must go to EventBridge). */
@@ -82,9 +81,9 @@ export class BatchLoadFunction extends Construct {
     }
     props.curated.grantWrite(fn, PRODUCT_SKUS_KEY);
     for (const t of tables) props.quarantine.grantWrite(fn, `events/source=batch_${t}/*`);
-    // Listing a prefix before deleting it (the previous load's rows and rejects).
+    // Listing the previous load's rejects before deleting them; the function never reads a quarantined record (it is
+    // not tagged a quarantine reader, so the bucket policy denies it GetObject whatever this grant says).
     props.quarantine.grantRead(fn, `events/source=batch_*`);
-    markQuarantineReader(fn, props.quarantine);
 
     const curated = nagName(this, props.curated.bucketArn);
     const raw = nagName(this, props.raw.bucketArn);

@@ -93,7 +93,12 @@ export class CleanserFunction extends Construct {
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
-    props.productSkus?.grantRead(fn, PRODUCT_SKUS_KEY);
+    if (props.productSkus) {
+      props.productSkus.grantRead(fn, PRODUCT_SKUS_KEY);
+      for (const a of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+        acknowledgeOnPrincipal(fn, iam5Action(a), `CDK bucket read grant for one object, ${PRODUCT_SKUS_KEY} of the curated bucket (the product SKUs of the unknown-SKU check).`);
+      }
+    }
     acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(this, props.quarantine.bucketArn)}/events/*`), 'Quarantine object keys are chosen per batch (partition and a UUID); scoped to the events/ prefix of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), 'CDK bucket write grant: abort multipart uploads of quarantine objects; scoped to events/* of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:DeleteObject*'), 'CDK bucket write grant includes deleting own objects; scoped to events/* of the quarantine bucket, which is versioned.');

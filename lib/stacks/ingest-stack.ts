@@ -15,6 +15,7 @@ import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
 import { BatchLoadFunction } from '../constructs/batch-load-function.ts';
+import { ProducerAccess } from '../constructs/producer-access.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
@@ -41,6 +42,8 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
+  /** The producer policy (and, with `producers.trustedAccounts`, the role other accounts assume): docs/producers.md. */
+  readonly producers: ProducerAccess;
   /** ERP tables (products, stock_snapshots, stores) dropped under landing/<table>/: full loads, validated as locally. */
   readonly batchLoad: BatchLoadFunction;
   /** The profile read API (IAM auth) over the lake stack's profile table, here beside the PII key secret it hashes lookups with. */
@@ -74,6 +77,7 @@ export class IngestStack extends Stack {
       retention: Duration.hours(c.streamRetentionHours),
       removalPolicy,
     });
+    this.producers = new ProducerAccess(this, 'Producers', { stream: this.stream, stage: c.stage, trustedAccounts: c.producers?.trustedAccounts, externalId: c.producers?.externalId });
     this.piiKey = new PiiKeySecret(this, 'PiiKey', { secretName: c.piiSecretName, importExisting: c.importPiiSecret, removalPolicy });
     this.dedup = new DedupTable(this, 'Dedup', { key, removalPolicy });
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
