@@ -29,7 +29,6 @@ export const RUNBOOK_OUTPUTS: readonly RunbookOutput[] = [
   { name: 'ProfileTableName', stack: 'lake', description: 'DynamoDB profile table (batch profiles from the scorer, live counters)', value: (s) => s.lake.profiles.table.tableName },
   { name: 'EventStreamName', stack: 'ingest', description: 'Kinesis stream producers put events on (aws kinesis put-records --stream-name)', value: (s) => s.ingest.stream.stream.streamName },
   { name: 'ProducerPolicyArn', stack: 'ingest', description: 'Managed policy producers attach: PutRecords on the event stream and its key (docs/producers.md)', value: (s) => s.ingest.producers.policy.managedPolicyArn },
-  { name: 'ProducerRoleArn', stack: 'ingest', description: 'Role producers in the accounts of producers.trustedAccounts assume (docs/producers.md)', value: (s) => s.ingest.producers.role?.roleArn },
   { name: 'PiiKeySecretName', stack: 'ingest', description: 'Secrets Manager secret holding the PII hashing key', value: (s) => s.ingest.piiKey.secretName },
   { name: 'CleanserFunctionName', stack: 'ingest', description: 'Cleanser Lambda (stream to curated and quarantine)', value: (s) => s.ingest.cleanser.function.functionName },
   { name: 'CleanserDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of stream batches the cleanser gave up on', value: (s) => s.ingest.cleanser.deadLetterQueue.queue.queueName },

@@ -5,6 +5,7 @@
  *
  * @example new ProducerAccess(this, 'Producers', { stream, trustedAccounts: ['210987654321'] })
  */
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EventStream } from './event-stream.ts';
@@ -40,6 +41,8 @@ export class ProducerAccess extends Construct {
         ...(props.externalId ? { externalIds: [props.externalId] } : {}),
         managedPolicies: [this.policy],
       });
+      // Only with trusted accounts, so not among the runbook outputs every deployment has (lib/outputs.ts).
+      new CfnOutput(Stack.of(this), 'ProducerRoleArn', { value: this.role.roleArn, description: 'Role producers in the accounts of producers.trustedAccounts assume (docs/producers.md)' });
     }
   }
 }

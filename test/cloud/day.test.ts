@@ -1342,8 +1342,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     });
 
     it('writes the same products table as the local load, every column but the load time', async () => {
+      // Athena names UNLOAD's files without an extension, as the swap keeps them.
       const cols = 'sku, name, category, subcategory, brand, cast(list_price as varchar) as list_price, currency, is_active, file_name';
-      const cloudRows = await query(`select ${cols} from read_parquet('${erp.tableDir}/**/*.parquet') order by sku`);
+      const cloudRows = await query(`select ${cols} from read_parquet('${erp.tableDir}/products/*') order by sku`);
       const localRows = await query(`select ${cols} from read_parquet('${erp.erpLake}/curated/products/**/*.parquet') order by sku`);
       expect(cloudRows.length).toBe(erp.local.clean);
       expect(cloudRows).toEqual(localRows);
