@@ -124,7 +124,8 @@ log(`${chosen.length} people chosen (${JSON.stringify(kindCounts)}); ${passedOve
 const needles = new Set<string>();
 for (const { p, key } of chosen) {
   const i = p.identities;
-  needles.add(key);
+  // The generator's own id of the person: its ground-truth files (feedback, carts, campaigns) name them by it.
+  needles.add(key).add(p.person_id);
   if (i.member_id) needles.add(i.member_id);
   for (const x of [...i.device_ids, ...i.guest_ids, ...i.openids, ...i.emails]) needles.add(x);
   for (const ph of i.phones) {
@@ -412,7 +413,7 @@ const md = [
   '',
   `\`npx tsx bench/erase-scan.ts\` on a copy of the default demo lake (${pristine}); ${new Date().toISOString()}, load average ${load}.`,
   '',
-  `People: ${chosen.length} ground-truth persons (selectors: ${Object.entries(kindCounts).map(([k, n]) => `${n} ${k}`).join(', ')}), drawn among the ${eligible.length} the identity graph links to one customer of their own (${passedOver} of ${persons.length} passed over). Strings searched: ${needles.size} (raw identifiers in the generator's spellings, keyed hashes, customer keys, review and ticket ids), with \`grep -w -F -i\` (whole words) over every file of the lake (Parquet rows as text via DuckDB, .gz unpacked).`,
+  `People: ${chosen.length} ground-truth persons (selectors: ${Object.entries(kindCounts).map(([k, n]) => `${n} ${k}`).join(', ')}), drawn among the ${eligible.length} the identity graph links to one customer of their own (${passedOver} of ${persons.length} passed over). Strings searched: ${needles.size} (raw identifiers in the generator's spellings, keyed hashes, customer keys, the generator's person ids, review and ticket ids), with \`grep -w -F -i\` (whole words) over every file of the lake (Parquet rows as text via DuckDB, .gz unpacked).`,
   '',
   `Erase: ${receipt.people} people, ${receipt.rows_removed} rows removed from ${receipt.partitions.length} partitions, ${eraseWall.toFixed(1)} s wall, ${eraseCpu.toFixed(1)} s CPU.`,
   '',
