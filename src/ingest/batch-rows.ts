@@ -25,6 +25,8 @@ export interface ValidateBatchOptions {
   readonly mode?: 'full' | 'incremental';
   /** Accept a file that lacks required columns or has no valid row. @default false */
   readonly force?: boolean;
+  /** How the user overrides a refusal, appended to its message. @default '--force loads it anyway' */
+  readonly override?: string;
 }
 
 export interface ValidatedBatch {
@@ -35,14 +37,14 @@ export interface ValidatedBatch {
 }
 
 /** Refuses, before anything is written, a header without the table's required columns (a misparsed or wrong file). */
-export function assertBatchHeader(table: BatchTable, header: readonly string[], o: Pick<ValidateBatchOptions, 'file' | 'force'>): void {
+export function assertBatchHeader(table: BatchTable, header: readonly string[], o: Pick<ValidateBatchOptions, 'file' | 'force' | 'override'>): void {
   const cols = columnsOf(BATCH_TABLES[table].schema);
   const have = new Set(header.map((h) => h.trim()));
   const missing = cols.filter((c) => !c.nullable && !have.has(c.name)).map((c) => c.name);
   if (missing.length && !o.force) {
     throw new ImportError(
       `${o.file}: no column ${missing.map((m) => JSON.stringify(m)).join(', ')} in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')}); ` +
-        `${table} needs ${cols.filter((c) => !c.nullable).map((c) => c.name).join(', ')}. Nothing was written; --force loads it anyway`,
+        `${table} needs ${cols.filter((c) => !c.nullable).map((c) => c.name).join(', ')}. Nothing was written; ${o.override ?? '--force loads it anyway'}`,
     );
   }
 }
@@ -93,7 +95,7 @@ export function validateBatchRows(table: BatchTable, header: readonly string[], 
   if ((o.mode ?? 'full') === 'full' && !good.length && !o.force) {
     throw new ImportError(
       `${o.file}: no valid row (${rows.length} read, ${bad.length} rejected${bad.length ? `, e.g. ${(bad[0] as { message: string }).message}` : ''}); ` +
-        `replacing ${table} with it would leave the table empty. Nothing was written; --force replaces it anyway`,
+        `replacing ${table} with it would leave the table empty. Nothing was written; ${o.override ?? '--force replaces it anyway'}`,
     );
   }
   counts.clean = good.length;

@@ -116,7 +116,7 @@ export async function loadLandedBatchTable(object: LandedObject, o: LandedBatchT
   const { header, rows } = parseBatchCsv(data, key);
   const loadedAt = (o.now?.() ?? new Date()).toISOString();
   // Throws before anything is written on a header without the required columns or a file without a valid row.
-  const { good, bad, counts } = validateBatchRows(table, header, rows, { file: key, loadedAt });
+  const { good, bad, counts } = validateBatchRows(table, header, rows, { file: key, loadedAt, override: 'drop a corrected file under the same prefix' });
   const path = tableDef(`curated_${table}`).path;
   const load = `load-${loadedAt.replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
   const staging = `staging/${path}/${load}/`;
