@@ -13,6 +13,11 @@ export const identityRefreshEnv = z.object({
   CURATED_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/$/, 'must be s3://bucket/'),
   /** s3://bucket/prefix/ for the run's work tables (emptied as each is dropped). */
   WORK_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
+  /**
+   * The Glue table of pseudonym links (pseudonym_links): after a PII key rotation, each identifier's previous-key and
+   * current-key hashes are linked as one (docs/operations.md, "Rotating the PII key"). Unset: no links are read.
+   */
+  PSEUDONYM_LINKS_TABLE: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a snake_case table name').optional(),
   /** Over-merge limits per kind, `kind=N,...` as `retail-lake tags --max-links`; unset kinds keep the defaults. */
   MAX_LINKS: z
     .string()

@@ -14,6 +14,11 @@ export const tagRefreshEnv = z.object({
   /** The views manifest the views deployer deployed (bucket and key of the CDK asset). */
   VIEW_MANIFEST_BUCKET: z.string().min(3),
   VIEW_MANIFEST_KEY: z.string().min(1),
+  /**
+   * The Glue table of pseudonym links (pseudonym_links): after a PII key rotation, each identifier's previous-key and
+   * current-key hashes are linked as one (docs/operations.md, "Rotating the PII key"). Unset: no links are read.
+   */
+  PSEUDONYM_LINKS_TABLE: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a snake_case table name').optional(),
   /** Over-merge limits of the identity refresh (`kind=N,...`), applied to a back-dated snapshot's identities too. */
   MAX_LINKS: z
     .string()
