@@ -17,6 +17,8 @@ import { queryRows } from '../../src/adapters/local/duckdb.ts';
 import { refreshTags } from '../../src/tags/refresh.ts';
 import { DuckDbSqlEngine } from '../../src/adapters/local/duckdb-sql-engine.ts';
 import { resolveIdentitiesSql } from '../../src/identity/resolve-sql.ts';
+import { erasePeople } from '../../src/privacy/erase.ts';
+import { createPii } from '../../src/cleanse/pii.ts';
 
 const A = 'key-a-0123456789-being-retired';
 const B = 'key-b-9876543210-taking-over';
@@ -176,6 +178,23 @@ describe('PII key rotation: history does not split', () => {
     expect(run.customers).toEqual(
       [['p1-d1'], ['p1-d2', 'p1-d3'], ['p2-d1'], ['p2-d2', 'p2-d3'], ['p3-d1'], ['p3-d2', 'p3-d3'], ['p4-d2', 'p4-d3'], ['p5-d1']].sort(),
     );
+  }, 60_000);
+
+  // Runs last: it rewrites the rotated lake.
+  it('erases a person from both sides of the rotation: old-key rows, new-key rows and their links', async () => {
+    // Asked by the phone, hashed with the current key (B): the identity graph reaches the key-A history through the link.
+    await erasePeople({ lakeDir: rotated, selectors: [{ kind: 'phone', value: P1.phone }], piiKey: B, pii: createPii({ piiKey: B, defaultPhoneRegion: 'CN' }) });
+    const cat = await openLakeCatalog(rotated);
+    try {
+      const left = async (sql: string) => (await queryRows(cat.conn, sql)).map((r) => String(r.event_id)).sort();
+      expect(await left("select event_id from curated_events where event_id like 'p1-%'")).toEqual([]);
+      expect(await left('select event_id from pseudonym_links')).toEqual(['p2-d2', 'p3-d2', 'p4-d2']);
+      const hashes = [hmac(A, 'phone:+8613800138001'), hmac(B, 'phone:+8613800138001')];
+      const mentions = await queryRows(cat.conn, `select count(*) as n from pseudonym_links where previous_hash in ('${hashes.join("','")}') or phone_hash in ('${hashes.join("','")}')`);
+      expect(Number(mentions[0]!.n)).toBe(0);
+    } finally {
+      cat.close();
+    }
   }, 60_000);
 
   it('fails fast when the previous key is the current one', () => {
