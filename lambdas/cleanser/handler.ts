@@ -12,7 +12,7 @@ import { createCleanser } from '../../src/cleanse/cleanser.ts';
 import { createStreamHandler } from '../../src/cleanse/stream-handler.ts';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
-import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
+import { loadPiiKeys } from '../../src/adapters/aws/pii-key.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
@@ -41,7 +41,8 @@ const cleanse = createStreamHandler(
   async () => {
     const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
     const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
-    const piiKey = await loadPiiKey(env.PII_SECRET_ID);
+    // During a rotation the secret also holds the key being retired: records are hashed with both (pseudonym_links).
+    const { key: piiKey, previousKey } = await loadPiiKeys(env.PII_SECRET_ID);
     if (env.SUPPRESSION_BUCKET) {
       suppression = refreshingSuppression({
         list: new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }),
@@ -54,6 +55,7 @@ const cleanse = createStreamHandler(
       suppression: suppression?.check ?? NO_SUPPRESSION,
       cleanser: createCleanser({
         piiKey,
+        ...(previousKey === undefined ? {} : { previousPiiKey: previousKey }),
         defaultPhoneRegion: env.PHONE_REGION as CountryCode,
         sourceTimeZone: env.SOURCE_TIME_ZONE,
         maxRecordBytes: env.MAX_RECORD_BYTES,

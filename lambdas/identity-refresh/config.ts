@@ -1,7 +1,7 @@
 /** The identity refresh Lambda's environment and invocation payload, validated once. */
 import { z } from 'zod';
 import { asOfRequest, readEnv, s3Prefix } from '../shared/env.ts';
-import { maxLinksEnv } from '../shared/max-links-env.ts';
+import { maxLinksEnv, pseudonymLinksTableEnv } from '../shared/max-links-env.ts';
 
 export const identityRefreshEnv = z.object({
   /** Athena workgroup the statements run in (its result location holds the query results). */
@@ -12,6 +12,8 @@ export const identityRefreshEnv = z.object({
   CURATED_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/$/, 'must be s3://bucket/'),
   /** s3://bucket/prefix/ for the run's work tables (emptied as each is dropped). */
   WORK_LOCATION: s3Prefix,
+  /** The pseudonym links table (docs/operations.md, "Rotating the PII key"); unset: no links are read. */
+  PSEUDONYM_LINKS_TABLE: pseudonymLinksTableEnv,
   /** Over-merge limits per kind, `kind=N,...` as `retail-lake tags --max-links`; unset kinds keep the defaults. */
   MAX_LINKS: maxLinksEnv,
   /** Longest wait for one Athena statement, ms. */

@@ -5,6 +5,9 @@ import type { SqlEngine } from '../../src/ports/index.ts';
 import { HandlerConfigError } from '../shared/env.ts';
 import { identityRefreshRequest, type IdentityRefreshEnv } from './config.ts';
 
+/** The pseudonym links the run reads, when the deployment names their table (after a PII key rotation they link pseudonyms). */
+const links = (env: IdentityRefreshEnv) => (env.PSEUDONYM_LINKS_TABLE ? { pseudonymLinks: env.PSEUDONYM_LINKS_TABLE } : {});
+
 export interface IdentityRefreshDeps {
   readonly env: IdentityRefreshEnv;
   readonly engine: SqlEngine;
@@ -23,14 +26,14 @@ export async function runIdentityRefresh(event: unknown, deps: IdentityRefreshDe
     return { ...(r.data.as_of ? { asOf: r.data.as_of } : {}), ...nothingToDo(`no events or order lines${r.data.as_of ? ` on or before ${r.data.as_of}` : ''} yet: identity_map is left as it is`) };
   }
   const asOf = r.data.as_of;
-  if (!asOf) return resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir });
+  if (!asOf) return resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir, ...links(deps.env) });
   // As of a past day, as the local `retail-lake tags --as-of` does (src/tags/refresh.ts): first all the data, whose
   // hubs are then set aside as of the day too. An identifier all the data shows to be shared (a till's default phone)
   // may have met few enough people by then to pass the guard, and would glue them into one customer.
-  await resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir });
+  await resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir, ...links(deps.env) });
   await deps.engine.createTable(KNOWN_HUBS_TABLE, `select identity_type, identity_value, over_limit from ${IDENTITY_HUBS_TABLE}`);
   try {
-    return await resolveIdentitiesSql(deps.engine, { asOf, maxLinks: deps.env.MAX_LINKS, knownHubs: KNOWN_HUBS_TABLE, sqlDir: deps.sqlDir });
+    return await resolveIdentitiesSql(deps.engine, { asOf, maxLinks: deps.env.MAX_LINKS, knownHubs: KNOWN_HUBS_TABLE, sqlDir: deps.sqlDir, ...links(deps.env) });
   } finally {
     await deps.engine.dropTable(KNOWN_HUBS_TABLE);
   }

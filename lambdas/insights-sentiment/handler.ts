@@ -10,6 +10,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { SentimentOnnxScorer } from '../../src/insights/sentiment.ts';
+import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
 import { readInsightsSentimentEnv } from './config.ts';
 import { REVIEW_SCORES, scoreKinesisBatch } from './run.ts';
 
@@ -20,6 +21,7 @@ const sink = new FirehoseLakeSink({ streams: { [REVIEW_SCORES]: env.REVIEW_SCORE
 
 export const handler = middy(async (event: KinesisStreamEvent) => {
   const r = await scoreKinesisBatch(event, { scorer, sink, onError: (e) => logger.error('sentiment batch failed; retried from its first record', e as Error) });
-  logger.info('sentiment batch', { records: event.Records.length, scored: r.scored, skipped: r.skipped, failed: r.batchItemFailures.length > 0 });
+  if (isNothingToDo(r)) logger.info('nothing to do', { records: event.Records.length, unscored: r.unscored, reason: r.nothingToDo });
+  else logger.info('sentiment batch', { records: event.Records.length, scored: r.scored, skipped: r.skipped, failed: r.batchItemFailures.length > 0 });
   return { batchItemFailures: r.batchItemFailures };
 }).use(injectLambdaContext(logger));

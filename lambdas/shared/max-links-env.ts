@@ -17,3 +17,9 @@ export const maxLinksEnv = z
       return z.NEVER;
     }
   });
+
+/**
+ * The Glue table of pseudonym links (pseudonym_links): after a PII key rotation, each identifier's previous-key and
+ * current-key hashes are linked as one (docs/operations.md, "Rotating the PII key"). Unset: no links are read.
+ */
+export const pseudonymLinksTableEnv = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a snake_case table name').optional();

@@ -1,7 +1,7 @@
 /** The tag refresh Lambda's environment and invocation payload, validated once. */
 import { z } from 'zod';
 import { asOfRequest, readEnv, s3Prefix } from '../shared/env.ts';
-import { maxLinksEnv } from '../shared/max-links-env.ts';
+import { maxLinksEnv, pseudonymLinksTableEnv } from '../shared/max-links-env.ts';
 
 export const tagRefreshEnv = z.object({
   ATHENA_WORKGROUP: z.string().min(1),
@@ -13,6 +13,8 @@ export const tagRefreshEnv = z.object({
   /** The views manifest the views deployer deployed (bucket and key of the CDK asset). */
   VIEW_MANIFEST_BUCKET: z.string().min(3),
   VIEW_MANIFEST_KEY: z.string().min(1),
+  /** The pseudonym links table (docs/operations.md, "Rotating the PII key"); unset: no links are read. */
+  PSEUDONYM_LINKS_TABLE: pseudonymLinksTableEnv,
   /** Over-merge limits of the identity refresh (`kind=N,...`), applied to a back-dated snapshot's identities too. */
   MAX_LINKS: maxLinksEnv,
 });

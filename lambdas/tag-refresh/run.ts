@@ -38,6 +38,7 @@ export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
       await resolveIdentitiesSql(engine, {
         asOf,
         maxLinks: deps.env.MAX_LINKS,
+        ...(deps.env.PSEUDONYM_LINKS_TABLE ? { pseudonymLinks: deps.env.PSEUDONYM_LINKS_TABLE } : {}),
         ...(knownHubs ? { knownHubs: 'identity_hubs' } : {}),
         targets: { map: AS_OF_IDENTITY.map, hubs: AS_OF_IDENTITY.hubs },
         workTablePrefix: AS_OF_IDENTITY.workTablePrefix,

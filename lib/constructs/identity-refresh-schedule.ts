@@ -15,6 +15,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { IDENTITY_HUBS_TABLE, IDENTITY_MAP_TABLE, IDENTITY_SQL_DIR } from '../../src/identity/resolve-sql.ts';
+import { PSEUDONYM_LINKS } from '../../src/identity/options.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
 import type { LakeWorkgroup } from './lake-workgroup.ts';
 import { grantAthenaTableWriter, ScheduledLakeJob } from './scheduled-lake-job.ts';
@@ -58,6 +59,8 @@ export class IdentityRefreshSchedule extends ScheduledLakeJob {
           WORK_LOCATION: `s3://${props.curated.bucketName}/${IDENTITY_WORK_PREFIX}`,
           QUERY_TIMEOUT_MS: '840000',
           ...(props.maxLinks ? { MAX_LINKS: props.maxLinks } : {}),
+          // A contract table (src/contract/tables.ts), so the Glue catalog always has it, empty until a key rotation.
+          PSEUDONYM_LINKS_TABLE: PSEUDONYM_LINKS,
         },
         bundling: {
           commandHooks: {

@@ -1,7 +1,8 @@
 /**
  * The Secrets Manager secret holding the key of the keyed hash that pseudonymises phone numbers, e-mails and
  * openids. Generated on first deploy (or an existing one imported by name); never rotated automatically, because
- * a new key gives every customer new pseudonyms and breaks identity continuity. The secret has a KMS key of its
+ * a new key gives every customer new pseudonyms and breaks identity continuity: a rotation is a planned operation with
+ * a period of both keys (`{"key": new, "previousKey": old}`; docs/operations.md, "Rotating the PII key"). The secret has a KMS key of its
  * own (a secret's read grant writes to its key's policy, which must live in the same stack as the readers), and a
  * resource policy that denies reading the value to every principal but the roles granted through `grantRead`:
  * an administrator of the account whose IAM policies allow secretsmanager:* still cannot read it. An imported
@@ -50,7 +51,7 @@ export class PiiKeySecret extends Construct {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The PII hashing key must stay stable: rotating it would give every customer new pseudonyms and break identity stitching across history. Rotation is a planned re-pseudonymisation, not a schedule.',
+      reason: 'The PII hashing key must stay stable: rotating it would give every customer new pseudonyms and break identity stitching across history. Rotation is a planned operation with a period of both keys (docs/operations.md, "Rotating the PII key"), not a schedule.',
     });
     secret.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -6,6 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 
@@ -22,10 +23,14 @@ export interface PipelineAlarmsProps {
   readonly dlqDepthThreshold?: number;
   /** Longest acceptable wait between an event and its Parquet file. @default Duration.minutes(15) */
   readonly freshnessThreshold?: Duration;
+  /** The backfill state machine (`retail-lake cloud backfill`): an execution that fails, times out or is aborted alarms. @default no backfill alarm */
+  readonly backfill?: sfn.IStateMachine;
 }
 
 export class PipelineAlarms extends Construct {
   readonly alarms: cw.Alarm[] = [];
+  /** A backfill execution failed, timed out or was aborted (set when `backfill` is given). */
+  readonly backfillFailed?: cw.Alarm;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
@@ -103,6 +108,26 @@ export class PipelineAlarms extends Construct {
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });
+    }
+    if (props.backfill) {
+      // A backfill runs for hours with nobody watching the console: the day it stopped at is in the execution's
+      // history, and the days after it were not run (docs/operations.md, "A backfill").
+      const sm = props.backfill;
+      const sum = (metric: cw.Metric) => metric.with({ statistic: 'Sum', period: Duration.minutes(5) });
+      add('BackfillFailed', {
+        alarmName: name('backfill-failed'),
+        alarmDescription: 'A backfill execution (retail-lake cloud backfill) failed, timed out or was aborted: the days from the one it stopped at on were not backfilled. Its execution history names the day and the step.',
+        metric: new cw.MathExpression({
+          expression: 'failed + timedOut + aborted',
+          usingMetrics: { failed: sum(sm.metricFailed()), timedOut: sum(sm.metricTimedOut()), aborted: sum(sm.metricAborted()) },
+          period: Duration.minutes(5),
+          label: 'Backfill executions failed, timed out or aborted',
+        }),
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      this.backfillFailed = this.alarms.at(-1);
     }
     for (const [label, fn] of m.props.otherFunctions ?? []) {
       add(`Errors${label.replace(/[^A-Za-z0-9]/g, '')}`, {

@@ -14,6 +14,7 @@ import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { IDENTITY_SQL_DIR } from '../../src/identity/resolve-sql.ts';
+import { PSEUDONYM_LINKS } from '../../src/identity/options.ts';
 import { acknowledgeOnPrincipal, iam5Resource, nagPseudo } from './acknowledge.ts';
 import { SNAPSHOT_PREFIX } from './athena-views.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
@@ -61,6 +62,8 @@ export class TagRefreshSchedule extends ScheduledLakeJob {
           VIEW_MANIFEST_BUCKET: props.viewManifest.s3BucketName,
           VIEW_MANIFEST_KEY: props.viewManifest.s3ObjectKey,
           ...(props.maxLinks ? { MAX_LINKS: props.maxLinks } : {}),
+          // A contract table (src/contract/tables.ts), so the Glue catalog always has it, empty until a key rotation.
+          PSEUDONYM_LINKS_TABLE: PSEUDONYM_LINKS,
         },
         bundling: {
           commandHooks: {

@@ -50,6 +50,8 @@ export class ObservabilityStack extends Stack {
         ['model-retrain', props.predict.retraining.deadLetterQueue.queue],
         ['insights-refresh', props.insights.refresh.deadLetterQueue.queue],
         ['sentiment', props.insights.sentiment.deadLetterQueue.queue],
+        // A backfill request EventBridge could not start the state machine with.
+        ...(props.insights.backfill ? [['backfill', props.insights.backfill.deadLetterQueue.queue] as const] : []),
       ]),
       deliveryStreams: new Map([
         ...[...props.ingest.deliveryStreams].map(([t, d]) => [t, d.deliveryStream] as const),
@@ -81,6 +83,7 @@ export class ObservabilityStack extends Stack {
       iteratorAgeThreshold: Duration.seconds(c.iteratorAgeThresholdSeconds),
       dlqDepthThreshold: c.dlqDepthThreshold,
       freshnessThreshold: Duration.seconds(Math.max(900, 3 * c.firehoseBufferSeconds)),
+      ...(props.insights.backfill ? { backfill: props.insights.backfill.stateMachine } : {}),
     });
     this.modelAlarms = new ModelAlarms(this, 'ModelAlarms', { topic: this.topic.topic, stage: c.stage, ...(c.retraining.psiAlarmThreshold !== undefined ? { psiThreshold: c.retraining.psiAlarmThreshold } : {}) });
     this.dashboard = new PipelineDashboard(this, 'Dashboard', { metrics, dashboardName: `retail-lake-${c.stage}` });

@@ -81,6 +81,7 @@ export function routeOutcome(o: Outcome): Routed {
   if (o.kind === 'quarantine') return o;
   const rows: Array<readonly [string, readonly object[]]> = [['curated_events', [o.event]]];
   if (o.lines.length) rows.push(['curated_order_lines', o.lines]);
+  if (o.links?.length) rows.push(['pseudonym_links', o.links]);
   return { kind: 'clean', key: o.dedupKey, rows };
 }
 

@@ -11,6 +11,7 @@ import {
   envelopeSchema,
   eventTypeDef,
   type CuratedEventRow,
+  type PseudonymLinkRow,
   type CuratedOrderLineRow,
   type QuarantineRow,
 } from '../contract/index.ts';
@@ -30,6 +31,8 @@ import {
 export interface CleanserConfig {
   /** Key of the HMAC-SHA256 that pseudonymises phone, e-mail and openid (at least 16 bytes). */
   readonly piiKey: string;
+  /** The key being retired during a rotation: each clean record's identifiers are also hashed with it (pii.ts). @default none */
+  readonly previousPiiKey?: string;
   /** Region for phone numbers written without a country code. @default 'CN' */
   readonly defaultPhoneRegion?: CountryCode;
   /** IANA time zone of sources that send local wall-clock times. @default 'Asia/Shanghai' */
@@ -55,7 +58,14 @@ export interface RawRecord {
 }
 
 export type Outcome =
-  | { readonly kind: 'clean'; readonly dedupKey: string; readonly event: CuratedEventRow; readonly lines: CuratedOrderLineRow[] }
+  | {
+      readonly kind: 'clean';
+      readonly dedupKey: string;
+      readonly event: CuratedEventRow;
+      readonly lines: CuratedOrderLineRow[];
+      /** While the PII key rotates: the event's identifiers under both keys (pseudonym_links). @default none */
+      readonly links?: PseudonymLinkRow[];
+    }
   | { readonly kind: 'quarantine'; readonly row: QuarantineRow };
 
 const CHANNEL_OF_SOURCE: Record<string, CuratedEventRow['channel']> = {
@@ -218,7 +228,7 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       const cur = typeof canonical.currency === 'string' ? currencyDigits(canonical.currency.toUpperCase()) : 2;
       const payload = standardisePayload(canonical, 'payload', flags, rec.receivedAt, cur) as Record<string, unknown>;
 
-      const { ids, flags: idFlags } = pii.identities(e.identities);
+      const { ids, flags: idFlags, previous } = pii.identities(e.identities);
       for (const f of idFlags) flags.add(f);
       const occurredIso = isoString(occurredMs);
       const storeId = e.store_id === undefined ? undefined : normaliseCode(e.store_id);
@@ -239,7 +249,10 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         dt: occurredIso.slice(0, 10),
       };
       const lines = def.hasOrderLines ? orderLines(event, payload, ids) : [];
-      return { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines };
+      const links = Object.entries(previous).map(
+        ([col, previous_hash]): PseudonymLinkRow => ({ event_id: e.event_id, occurred_at: occurredIso, [col]: ids[col], previous_hash, source: e.source, dt: event.dt }),
+      );
+      return { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines, ...(links.length ? { links } : {}) };
     } catch (err) {
       const head = obj ? { event_id: obj.event_id, type: obj.type, source: obj.source, schema_version: obj.schema_version } : undefined;
       if (err instanceof RecordRejectedError) return quarantine(rec, err.reason, err.fieldPath, `${err.reason}: ${err.message}`, head, text);

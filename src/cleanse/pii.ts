@@ -20,6 +20,11 @@ export type HashedIdentityType = 'phone' | 'email' | 'openid';
 export interface PiiConfig {
   /** Key of the HMAC-SHA256 that pseudonymises phone, e-mail and openid (at least 16 characters). */
   readonly piiKey: string;
+  /**
+   * The key being retired, during a rotation: identifiers are stored with `piiKey` and also hashed with this one, and
+   * `identities` returns both hashes so the lake can link the two pseudonyms (pseudonym_links). @default no rotation
+   */
+  readonly previousPiiKey?: string;
   /** Region for phone numbers written without a country code. @default 'CN' */
   readonly defaultPhoneRegion?: CountryCode;
 }
@@ -32,9 +37,21 @@ export interface Pii {
    * or an e-mail stored as that hash (never raw) and, when the record names no such phone / e-mail itself, also as
    * phone_hash / email_hash so identity resolution links it with the same person's other records.
    */
-  identities(raw: Partial<Record<IdentityType, string>>): { ids: Record<string, string>; flags: string[] };
+  identities(raw: Partial<Record<IdentityType, string>>): Identities;
+  /** The previous key's hash of an identifier `hash` gave (same arguments); null without a rotation. */
+  previousHash(type: HashedIdentityType, raw: string): string | null;
   /** Free text with phones and e-mails replaced by [phone] / [email]. */
   scrub(text: string): string;
+}
+
+export interface Identities {
+  readonly ids: Record<string, string>;
+  readonly flags: string[];
+  /**
+   * While a previous key is set: for each hashed identity column of `ids`, the previous key's hash of the same
+   * identifier (column -> hash). Empty otherwise.
+   */
+  readonly previous: Record<string, string>;
 }
 
 /** Identifier kinds that are ids of ours, not personal data, unless their value is a phone or an e-mail. */
@@ -44,22 +61,31 @@ export function createPii(config: PiiConfig): Pii {
   if (!config.piiKey || config.piiKey.length < 16) {
     throw new CleanserConfigError(`piiKey must be at least 16 characters (received ${config.piiKey?.length ?? 0})`);
   }
+  const previousKey = config.previousPiiKey;
+  if (previousKey !== undefined && previousKey.length < 16) {
+    throw new CleanserConfigError(`previousPiiKey must be at least 16 characters (received ${previousKey.length})`);
+  }
+  if (previousKey === config.piiKey) {
+    throw new CleanserConfigError('previousPiiKey is the same as piiKey: a rotation needs a new key (or no previous key once the rotation is over)');
+  }
   const region = config.defaultPhoneRegion ?? 'CN';
   // The same phones and e-mails recur constantly; caching keeps libphonenumber and HMAC off the hot path.
-  const cache = new Map<string, string | null>();
-  const hmac = (v: string) => createHmac('sha256', config.piiKey).update(v).digest('hex');
+  const cache = new Map<string, readonly [current: string, previous: string | null] | null>();
+  const hmac = (key: string, v: string) => createHmac('sha256', key).update(v).digest('hex');
 
-  function hash(type: HashedIdentityType, raw: string): string | null {
+  function hashes(type: HashedIdentityType, raw: string): readonly [string, string | null] | null {
     const k = `${type}\u0000${raw}`;
     let h = cache.get(k);
     if (h === undefined) {
       const norm = type === 'phone' ? normalisePhone(raw, region) : type === 'email' ? normaliseEmail(raw) : raw.trim() || undefined;
-      h = norm === undefined ? null : hmac(`${type}:${norm}`);
+      h = norm === undefined ? null : [hmac(config.piiKey, `${type}:${norm}`), previousKey === undefined ? null : hmac(previousKey, `${type}:${norm}`)];
       if (cache.size > 500_000) cache.clear();
       cache.set(k, h);
     }
     return h;
   }
+  const hash = (type: HashedIdentityType, raw: string) => hashes(type, raw)?.[0] ?? null;
+  const previousHash = (type: HashedIdentityType, raw: string) => hashes(type, raw)?.[1] ?? null;
 
   /** 'email' / 'phone' when the whole id is one (the text scrubber's own definition), else undefined. */
   const kinds = new Map<string, 'email' | 'phone' | undefined>();
@@ -72,31 +98,37 @@ export function createPii(config: PiiConfig): Pii {
     return kind;
   }
 
-  function identities(raw: Partial<Record<IdentityType, string>>): { ids: Record<string, string>; flags: string[] } {
+  function identities(raw: Partial<Record<IdentityType, string>>): Identities {
     const ids: Record<string, string> = {};
     const flags: string[] = [];
+    const previous: Record<string, string> = {};
+    const keep = (col: string, h: readonly [string, string | null]) => {
+      ids[col] = h[0];
+      if (h[1] !== null) previous[col] = h[1];
+    };
     for (const t of ['phone', 'email', 'openid'] as const) {
       const v = raw[t];
       if (v === undefined) continue;
-      const h = hash(t, v);
+      const h = hashes(t, v);
       if (h === null) flags.push(`identity.${t}_invalid`);
-      else ids[identityColumn(t)] = h;
+      else keep(identityColumn(t), h);
     }
     for (const t of PLAIN_ID_TYPES) {
       const v = raw[t]?.trim();
       if (!v) continue;
       const kind = personalKind(v);
-      const h = kind && hash(kind, v);
+      const h = kind && hashes(kind, v);
       if (!h) {
         ids[identityColumn(t)] = v;
         continue;
       }
-      ids[identityColumn(t)] = h;
+      // A member id that is an e-mail is stored as its hash (no link row of its own: the e-mail column carries it).
+      ids[identityColumn(t)] = h[0];
       const col = identityColumn(kind);
-      if (raw[kind] === undefined && ids[col] === undefined) ids[col] = h;
+      if (raw[kind] === undefined && ids[col] === undefined) keep(col, h);
     }
-    return { ids, flags };
+    return { ids, flags, previous };
   }
 
-  return { hash, identities, scrub: (text) => scrubPersonalData(text, region) };
+  return { hash, previousHash, identities, scrub: (text) => scrubPersonalData(text, region) };
 }

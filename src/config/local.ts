@@ -14,6 +14,8 @@ export const DEVELOPMENT_PII_KEY = 'local-development-key-change-me';
 const schema = z.object({
   RETAIL_LAKE_DIR: z.string().min(1).default('./lake'),
   RETAIL_LAKE_PII_KEY: z.string().min(16, 'must be at least 16 characters').default(DEVELOPMENT_PII_KEY),
+  /** During a key rotation: the key being retired (docs/operations.md, "Rotating the PII key"). */
+  RETAIL_LAKE_PII_PREVIOUS_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   RETAIL_LAKE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   RETAIL_LAKE_SOURCE_TZ: z.string().min(1).default('Asia/Shanghai'),
   RETAIL_LAKE_MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
@@ -26,6 +28,8 @@ const schema = z.object({
 export interface LocalConfig {
   readonly lakeDir: string;
   readonly piiKey: string;
+  /** The PII key being retired while a rotation runs; unset otherwise. */
+  readonly previousPiiKey?: string;
   readonly phoneRegion: CountryCode;
   readonly sourceTimeZone: string;
   readonly maxRecordBytes: number;
@@ -52,9 +56,13 @@ function localRetention(text: string | undefined): Retention {
   }
 }
 
-let cached: LocalConfig | undefined;
+let cached: { readonly config: LocalConfig; readonly signature: string } | undefined;
+/** The values the config is made of: a changed variable (a key rotation started in a long-lived process, a test) is read again. */
+const signatureOf = (env: NodeJS.ProcessEnv) => JSON.stringify(Object.keys(schema.shape).map((k) => env[k] ?? null));
+
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
-  if (cached && env === process.env) return cached;
+  const signature = env === process.env ? signatureOf(env) : '';
+  if (cached && env === process.env && cached.signature === signature) return cached.config;
   const r = schema.safeParse(env);
   if (!r.success) {
     const i = r.error.issues[0]!;
@@ -63,6 +71,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const c: LocalConfig = {
     lakeDir: r.data.RETAIL_LAKE_DIR,
     piiKey: r.data.RETAIL_LAKE_PII_KEY,
+    ...(r.data.RETAIL_LAKE_PII_PREVIOUS_KEY === undefined ? {} : { previousPiiKey: r.data.RETAIL_LAKE_PII_PREVIOUS_KEY }),
     phoneRegion: r.data.RETAIL_LAKE_PHONE_REGION as CountryCode,
     sourceTimeZone: r.data.RETAIL_LAKE_SOURCE_TZ,
     maxRecordBytes: r.data.RETAIL_LAKE_MAX_RECORD_BYTES,
@@ -70,7 +79,10 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     production: r.data.NODE_ENV === 'production',
     retention: localRetention(r.data.RETAIL_LAKE_RETENTION),
   };
-  if (env === process.env) cached = c;
+  if (c.previousPiiKey === c.piiKey) {
+    throw new ConfigError('environment variable RETAIL_LAKE_PII_PREVIOUS_KEY: is the same as RETAIL_LAKE_PII_KEY; a rotation needs a new RETAIL_LAKE_PII_KEY (unset the previous key once the rotation is over)');
+  }
+  if (env === process.env) cached = { config: c, signature };
   return c;
 }
 

@@ -67,6 +67,25 @@ export const curatedOrderLineRow = z.object({
 });
 export type CuratedOrderLineRow = z.output<typeof curatedOrderLineRow>;
 
+/**
+ * During a PII key rotation (docs/operations.md, "Rotating the PII key") every clean record hashed with both keys
+ * leaves one row per hashed identifier here: the current key's hash in its identity column (phone_hash, email_hash or
+ * openid_hash, so erasure and suppression find it as they find any row of the person) and the previous key's hash of
+ * the same identifier. Identity resolution links the two, so a customer's history under the old key and their
+ * records under the new one stay one customer after the old key is retired.
+ */
+export const pseudonymLinkRow = z.object({
+  event_id: z.string().describe('The clean event whose identifier was hashed with both keys'),
+  occurred_at: ts('When that event happened, UTC (the as-of cut of identity resolution)'),
+  phone_hash: z.string().optional().describe('HMAC-SHA256 of the normalised phone with the current key (hex)'),
+  email_hash: z.string().optional().describe('HMAC-SHA256 of the normalised email with the current key (hex)'),
+  openid_hash: z.string().optional().describe('HMAC-SHA256 of the openid with the current key (hex)'),
+  previous_hash: z.string().describe('HMAC-SHA256 of the same identifier with the previous key (hex)'),
+  source: z.string().describe('Partition: source system of the event'),
+  dt,
+});
+export type PseudonymLinkRow = z.output<typeof pseudonymLinkRow>;
+
 export const quarantineRow = z.object({
   quarantine_id: z.string().describe('Stable id: hash of origin and raw bytes'),
   reason_code: z.string().describe('Closed list, see docs/quarantine.md'),
@@ -100,6 +119,7 @@ export interface TableDef {
 export const TABLES: readonly TableDef[] = [
   { name: 'curated_events', zone: 'curated', path: 'events', schema: curatedEventRow, partitionKeys: ['source', 'dt'], description: 'Every clean event, one row per event_id, canonical payload as JSON' },
   { name: 'curated_order_lines', zone: 'curated', path: 'order_lines', schema: curatedOrderLineRow, partitionKeys: ['source', 'dt'], description: 'Order lines from POS sales, online orders and imported order exports' },
+  { name: 'pseudonym_links', zone: 'curated', path: 'pseudonym_links', schema: pseudonymLinkRow, partitionKeys: ['source', 'dt'], description: 'Previous-key and current-key hashes of one identifier, written while the PII key rotates' },
   { name: 'quarantine_events', zone: 'quarantine', path: 'events', schema: quarantineRow, partitionKeys: ['source', 'dt'], description: 'Every rejected record with its reason' },
   ...Object.entries(BATCH_TABLES).map(([name, t]) => ({
     name: `curated_${name}`,

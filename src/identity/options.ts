@@ -12,6 +12,36 @@ import { IdentityOptionsError } from './errors.ts';
 export const IDENTITY_SOURCES = ['curated_events', 'curated_order_lines'] as const;
 
 /**
+ * The relation of pseudonym links (src/contract/tables.ts pseudonymLinkRow): while the PII key rotates, each pair of
+ * hashes of one identifier, under the previous key and the current one, is linked as one identifier would be to
+ * itself, so a customer's history does not split when the key changes (docs/operations.md, "Rotating the PII key").
+ */
+export const PSEUDONYM_LINKS = 'pseudonym_links';
+
+/** Hashed identity kinds a pseudonym link can carry, with their column in pseudonym_links. */
+export const LINKED_KINDS = [
+  { type: 'phone', column: 'phone_hash' },
+  { type: 'email', column: 'email_hash' },
+  { type: 'openid', column: 'openid_hash' },
+] as const;
+
+/**
+ * One row per distinct linked pair (identity_type, previous_hash, current_hash, kind_rank, first_seen_at) up to the
+ * `cutoff` clause: portable SQL (Trino and DuckDB) that both resolvers read.
+ */
+export function linkPairsSql(relation: string, cutoff: string, kindRank: (type: string) => number): string {
+  const branches = LINKED_KINDS.map(
+    (k) =>
+      `select '${k.type}' as identity_type, previous_hash, ${k.column} as current_hash, ${kindRank(k.type)} as kind_rank, occurred_at from ${relation} where ${k.column} is not null and previous_hash is not null${cutoff ? ` and ${cutoff}` : ''}`,
+  ).join('\n      union all\n      ');
+  return `select identity_type, previous_hash, current_hash, kind_rank, min(occurred_at) as first_seen_at
+    from (
+      ${branches}
+    ) as links
+    group by identity_type, previous_hash, current_hash, kind_rank`;
+}
+
+/**
  * Default limits, per kind of linked identifier. One person plausibly has a member id or two (re-registration),
  * a few phones, e-mails and openids, several app installs over the years; anything past these limits is shared
  * hardware or a placeholder value. Guest ids are minted per checkout, so an e-mail collects one per guest order:

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { IDENTITY_TYPES, identityColumn } from '../contract/index.ts';
 import type { SqlEngine } from '../ports/index.ts';
 import { IdentityError } from './errors.ts';
-import { IDENTITY_SOURCES, knownHubsRelation, resolveOptions, type IdentityOptions } from './options.ts';
+import { IDENTITY_SOURCES, knownHubsRelation, linkPairsSql, resolveOptions, type IdentityOptions } from './options.ts';
 
 /**
  * Where the step files live in the repository. A Lambda bundle carries them elsewhere and passes `sqlDir`. (This
@@ -42,6 +42,11 @@ export const DEFAULT_MAX_ROUNDS = 40;
 export interface SqlIdentityOptions extends IdentityOptions {
   /** Relations read (identity columns + occurred_at). @default IDENTITY_SOURCES */
   readonly sources?: readonly string[];
+  /**
+   * The pseudonym_links relation (PSEUDONYM_LINKS), whose previous-key / current-key pairs are linked as one
+   * identifier after a PII key rotation. @default none (the lake has never rotated its key, or the engine lacks it)
+   */
+  readonly pseudonymLinks?: string;
   /** Tables written. @default { map: 'identity_map', hubs: 'identity_hubs' } */
   readonly targets?: { readonly map: string; readonly hubs: string };
   /** Stop with an error after this many rounds. @default DEFAULT_MAX_ROUNDS */
@@ -157,12 +162,29 @@ export async function resolveIdentitiesSql(engine: SqlEngine, options: SqlIdenti
   const w = Object.fromEntries(Object.entries(IDENTITY_WORK_TABLES).map(([k, v]) => [k, v.replace(/^identity_work/, prefix)])) as Record<keyof typeof IDENTITY_WORK_TABLES, string>;
   const cols = KINDS.map((k) => k.column).join(', ');
   const cutoff = opts.asOf ? ` where occurred_at < timestamp '${nextDay(opts.asOf)} 00:00:00'` : '';
+  if (options.pseudonymLinks !== undefined && !SOURCE_NAME.test(options.pseudonymLinks)) {
+    throw new IdentityError(`pseudonym links relation ${JSON.stringify(options.pseudonymLinks)} is not a snake_case table name`);
+  }
+  // Pairs of one identifier's hashes under the previous and the current PII key: one more tuple each, numbered after
+  // the tuples (the same numbering in both branches: the pairs are distinct and ordered by all their columns).
+  const linkPairs = options.pseudonymLinks
+    ? `(select (select coalesce(max(row_id), 0) from ${w.rows}) + row_number() over (order by identity_type, previous_hash, current_hash) as row_id, identity_type, previous_hash, current_hash, kind_rank, first_seen_at
+      from (${linkPairsSql(options.pseudonymLinks, opts.asOf ? `occurred_at < timestamp '${nextDay(opts.asOf)} 00:00:00'` : '', (t) => KINDS.find((k) => k.type === t)!.rank)}) as pairs)`
+    : undefined;
   const values: Record<string, string> = {
     identity_columns: cols,
     sightings: sources.map((s) => `select ${cols}, occurred_at from ${s}${cutoff}`).join('\n    union all\n    '),
-    occurrences: KINDS.map(
-      (k) => `select row_id, '${k.type}' as identity_type, ${k.column} as identity_value, first_seen_at, ${k.rank} as kind_rank from ${w.rows} where ${k.column} is not null`,
-    ).join('\n    union all\n    '),
+    occurrences: [
+      ...KINDS.map(
+        (k) => `select row_id, '${k.type}' as identity_type, ${k.column} as identity_value, first_seen_at, ${k.rank} as kind_rank from ${w.rows} where ${k.column} is not null`,
+      ),
+      ...(linkPairs
+        ? [
+            `select row_id, identity_type, previous_hash as identity_value, first_seen_at, kind_rank from ${linkPairs} as previous_side`,
+            `select row_id, identity_type, current_hash as identity_value, first_seen_at, kind_rank from ${linkPairs} as current_side`,
+          ]
+        : []),
+    ].join('\n    union all\n    '),
     known_hubs: knownHubsRelation(opts.knownHubs),
     limit_case: `case other_type ${KINDS.map((k) => `when '${k.type}' then ${opts.maxLinks[k.type]}`).join(' ')} end`,
     occurrences_table: w.occurrences,

@@ -21,7 +21,7 @@ import { DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBIntegerVect
 import { IDENTITY_TYPES, identityColumn, type IdentityType } from '../contract/index.ts';
 import { sqlString } from '../adapters/local/duckdb.ts';
 import { IdentityError } from './errors.ts';
-import { knownHubsRelation, resolveOptions, type IdentityOptions } from './options.ts';
+import { knownHubsRelation, linkPairsSql, PSEUDONYM_LINKS, resolveOptions, type IdentityOptions } from './options.ts';
 import { UnionFind } from './union-find.ts';
 
 /** Session table holding the resolved map: identity_type, identity_value, customer_key, first_seen_at. */
@@ -57,7 +57,7 @@ export interface IdentityResolution {
 }
 
 const KINDS = IDENTITY_TYPES.map((type, rank) => ({ type, column: identityColumn(type), rank }));
-const WORK_TABLES = ['identity_rows', 'identity_occurrences', 'identity_nodes', 'identity_edges', 'identity_links', 'identity_components'];
+const WORK_TABLES = ['identity_rows', 'identity_link_pairs', 'identity_occurrences', 'identity_nodes', 'identity_edges', 'identity_links', 'identity_components'];
 
 function nextDay(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -103,11 +103,28 @@ export async function resolveIdentities(
         where coalesce(${cols}) is not null
         group by ${cols}
       )`);
+    // 1b. During and after a PII key rotation: each identifier's previous-key and current-key hashes, as one more
+    // tuple per pair (row ids after the tuples'), so that the two pseudonyms of one phone end up one customer.
+    const links = (await relationExists(conn, PSEUDONYM_LINKS)) ? PSEUDONYM_LINKS : undefined;
+    if (links) {
+      const linkCutoff = opts.asOf ? `occurred_at < timestamp ${sqlString(`${nextDay(opts.asOf)} 00:00:00`)}` : '';
+      await conn.run(`
+        create or replace table identity_link_pairs as
+        select (select coalesce(max(row_id), 0) from identity_rows) + row_number() over (order by identity_type, previous_hash, current_hash) as row_id,
+          identity_type, previous_hash, current_hash, kind_rank, first_seen_at
+        from (${linkPairsSql(links, linkCutoff, (t) => KINDS.find((k) => k.type === t)!.rank)})`);
+    }
     // 2. One row per identifier per tuple.
     await conn.run(`
       create or replace table identity_occurrences as
       ${KINDS.map((k) => `select row_id, '${k.type}' as identity_type, ${k.column} as identity_value, first_seen_at, ${k.rank} as kind_rank
-        from identity_rows where ${k.column} is not null`).join('\nunion all\n')}`);
+        from identity_rows where ${k.column} is not null`).join('\nunion all\n')}
+      ${
+        links
+          ? `union all select row_id, identity_type, previous_hash as identity_value, first_seen_at, kind_rank from identity_link_pairs
+             union all select row_id, identity_type, current_hash as identity_value, first_seen_at, kind_rank from identity_link_pairs`
+          : ''
+      }`);
     // 3. Nodes numbered by first sighting, so the smallest node of a component is its anchor.
     await conn.run(`
       create or replace table identity_nodes as
@@ -249,6 +266,11 @@ export async function resolveIdentities(
       await conn.run(`drop table if exists ${t}`);
     }
   }
+}
+
+/** Whether the session knows a table or view of that name (the lake catalog defines pseudonym_links, a bare session may not). */
+async function relationExists(conn: DuckDBConnection, name: string): Promise<boolean> {
+  return (await scalar(conn, `select count(*) from duckdb_tables() where table_name = ${sqlString(name)}`)) + (await scalar(conn, `select count(*) from duckdb_views() where view_name = ${sqlString(name)}`)) > 0;
 }
 
 /** Writes (node, anchor) for every node that is not its own anchor; singletons are implied. */

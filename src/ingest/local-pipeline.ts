@@ -33,6 +33,7 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
   const knownSkus = checkSkus ? await loadKnownSkus(lakeDir) : undefined;
   return createCleanser({
     piiKey,
+    ...(cfg.previousPiiKey === undefined ? {} : { previousPiiKey: cfg.previousPiiKey }),
     defaultPhoneRegion: cfg.phoneRegion,
     sourceTimeZone: cfg.sourceTimeZone,
     maxRecordBytes: cfg.maxRecordBytes,

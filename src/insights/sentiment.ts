@@ -67,8 +67,11 @@ export class SentimentOnnxScorer {
   private readonly backends = new Map<string, ScoringBackend>();
   private readonly cache: PredictorCache;
 
+  /** Set once a model was seen: from then on a failure to load it is a failure, never "no model yet". */
+  private modelSeen = false;
+
   constructor(
-    store: ModelStore,
+    private readonly store: ModelStore,
     private readonly version = 'latest',
     backend: BackendFactory = onnxBackend,
   ) {
@@ -77,6 +80,16 @@ export class SentimentOnnxScorer {
       this.backends.set(m.version, b);
       return b;
     });
+  }
+
+  /**
+   * Whether there is a model to score with. Only `latest` can be absent without a mistake (no model trained or pushed
+   * yet: a first night); a named version that is missing is a misconfiguration, so it answers true and the load fails.
+   */
+  async hasModel(): Promise<boolean> {
+    if (this.modelSeen || this.version !== 'latest') return true;
+    this.modelSeen = (await this.store.versions('sentiment')).length > 0;
+    return this.modelSeen;
   }
 
   async score(texts: readonly string[]): Promise<{ version: string; scores: number[] }> {

@@ -68,7 +68,11 @@ describe('ingest stack: stream and cleanser', () => {
 describe('ingest stack: curated delivery', () => {
   it('has one Firehose stream per streamed curated table, converting JSON to Parquet against the Glue table', () => {
     const streams = Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')) as { Properties: Record<string, unknown> }[];
-    expect(streams).toHaveLength(2);
+    // curated_events, curated_order_lines and pseudonym_links (written only while the PII key rotates).
+    expect(streams).toHaveLength(3);
+    ingest.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: 'pseudonym_links/source=!{partitionKeyFromQuery:source}/dt=!{partitionKeyFromQuery:dt}/' }),
+    });
     ingest.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
       DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK' },
       ExtendedS3DestinationConfiguration: Match.objectLike({

@@ -83,3 +83,23 @@ describe('observability stack', () => {
     expect(body).toContain('coupon-issuer');
   });
 });
+
+// Issue 20: a backfill runs for hours unwatched; a failed execution must page, as a failed scheduled job does.
+describe('observability stack: a failed backfill', () => {
+  it('alarms when a backfill execution of the stage fails, times out or is aborted, and on its request DLQ', () => {
+    const [alarm] = alarms().filter((a) => a.Properties.AlarmName === 'retail-lake-prod-backfill-failed');
+    expect(alarm, 'retail-lake-prod-backfill-failed').toBeDefined();
+    const queries = alarm!.Properties.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string } }[];
+    const stats = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!);
+    // The three ways an execution ends without succeeding, each counted (Sum) on the backfill state machine itself.
+    expect(stats.map((s) => s.Metric.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const s of stats) {
+      expect(s.Metric.Namespace).toBe('AWS/States');
+      expect(s.Stat).toBe('Sum');
+      expect(s.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { 'Fn::ImportValue': expect.stringMatching(/BackfillStateMachine/) } }]);
+    }
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('failed + timedOut + aborted');
+    expect(alarm!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(alarms().map((a) => a.Properties.AlarmName)).toContain('retail-lake-prod-dlq-backfill');
+  });
+});

@@ -75,7 +75,7 @@ describe('createPii', () => {
 
   it('stores a member id that is an e-mail as the e-mail hash, and as email_hash when the record names none', () => {
     const h = hmac('email:alice@example.com');
-    expect(pii.identities({ member_id: ' Alice@Example.com ' })).toEqual({ ids: { member_id: h, email_hash: h }, flags: [] });
+    expect(pii.identities({ member_id: ' Alice@Example.com ' })).toEqual({ ids: { member_id: h, email_hash: h }, flags: [], previous: {} });
   });
 
   it('stores a guest id or a device id that is a phone as the phone hash', () => {
@@ -99,5 +99,31 @@ describe('createPii', () => {
     expect(row(a.event).member_id).toBe(hmac('email:alice@example.com'));
     expect(row(a.event).email_hash).toBe(row(b.event).email_hash);
     expect(row(a.lines[0]!).member_id).toBe(hmac('email:alice@example.com'));
+  });
+});
+
+// docs/operations.md, "Rotating the PII key": while a previous key is set, identifiers are stored under the new key
+// and also hashed under the old one, so identity can link the two pseudonyms.
+describe('createPii during a key rotation', () => {
+  const OLD = 'pii-unit-test-old-key-987654';
+  const old = (s: string) => createHmac('sha256', OLD).update(s).digest('hex');
+  const pii = createPii({ piiKey: KEY, previousPiiKey: OLD, defaultPhoneRegion: 'CN' });
+
+  it('stores the current key hash and gives the previous key hash of each hashed identifier beside it', () => {
+    const r = pii.identities({ phone: '139 1234 5678', email: 'Bob@Example.com', member_id: 'M7' });
+    expect(r.ids).toEqual({ phone_hash: hmac('phone:+8613912345678'), email_hash: hmac('email:bob@example.com'), member_id: 'M7' });
+    expect(r.previous).toEqual({ phone_hash: old('phone:+8613912345678'), email_hash: old('email:bob@example.com') });
+    expect(pii.previousHash('phone', '+86 139 1234 5678')).toBe(old('phone:+8613912345678'));
+  });
+
+  it('links a member id that is an e-mail through the email_hash it adds', () => {
+    const r = pii.identities({ member_id: 'alice@example.com' });
+    expect(r.previous).toEqual({ email_hash: old('email:alice@example.com') });
+  });
+
+  it('gives no previous hashes without a previous key, and refuses the current key as the previous one', () => {
+    expect(createPii({ piiKey: KEY }).identities({ phone: '13912345678' }).previous).toEqual({});
+    expect(() => createPii({ piiKey: KEY, previousPiiKey: KEY })).toThrow(/previousPiiKey is the same as piiKey/);
+    expect(() => createPii({ piiKey: KEY, previousPiiKey: 'short' })).toThrow(/previousPiiKey must be at least 16 characters/);
   });
 });

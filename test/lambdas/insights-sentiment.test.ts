@@ -19,7 +19,7 @@ import { LocalModelStore } from '../../src/models/index.ts';
 import type { LakeSink } from '../../src/ports/index.ts';
 import { readRows } from '../../src/score/parquet.ts';
 import { REVIEW_SCORE_COLUMNS, scoreReviewTexts } from '../../src/score/text-and-recs.ts';
-import { scoreKinesisBatch } from '../../lambdas/insights-sentiment/run.ts';
+import { NO_SENTIMENT_MODEL, scoreKinesisBatch } from '../../lambdas/insights-sentiment/run.ts';
 import { hasMoto, MOTO_ACCOUNT, startMoto, type MotoServer } from '../helpers/moto.ts';
 import { awsConfig, createBuckets, s3Client } from '../helpers/moto-aws.ts';
 
@@ -105,12 +105,35 @@ describe('sentiment on ingest', () => {
     expect(t).toMatchObject({ review_id: 'pii-1', text: 'Terrible, call me on [phone] or write to [email], never again!' });
   });
 
-  it('hands the whole batch back from its first record when the model cannot be loaded', async () => {
+  it('answers nothing to do, without a retry or a DLQ message, when no sentiment model exists yet (a first night)', async () => {
     const empty = new LocalModelStore(fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-no-model-')));
+    const sink = new MemorySink();
     const errors: unknown[] = [];
-    const r = await scoreKinesisBatch(kinesis(events.slice(0, 3)), { scorer: new SentimentOnnxScorer(empty), sink: new MemorySink(), onError: (e) => errors.push(e) });
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 3)), { scorer: new SentimentOnnxScorer(empty), sink, onError: (e) => errors.push(e) });
+    // Three review texts arrived; none is scored, none is failed, nothing is written, and the answer says why.
+    expect(r).toEqual({ batchItemFailures: [], scored: 0, skipped: {}, unscored: 3, nothingToDo: NO_SENTIMENT_MODEL });
+    expect(sink.rows).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('hands the whole batch back from its first record when a model exists but cannot be loaded', async () => {
+    // A stored sentiment version whose ONNX file is damaged: a real failure to see, not a first night.
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-broken-model-'));
+    fs.cpSync(path.join(lake, 'models'), path.join(broken, 'models'), { recursive: true });
+    const versions = fs.readdirSync(path.join(broken, 'models/sentiment')).filter((v) => v !== 'latest');
+    expect(versions).toHaveLength(1);
+    fs.writeFileSync(path.join(broken, 'models/sentiment', versions[0]!, 'model.onnx'), 'not an onnx model');
+    const errors: unknown[] = [];
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 3)), { scorer: new SentimentOnnxScorer(new LocalModelStore(broken)), sink: new MemorySink(), onError: (e) => errors.push(e) });
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: '1000' }]);
-    expect(String(errors[0])).toMatch(/sentiment/);
+    expect(r.nothingToDo).toBeUndefined();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('fails a batch when a pinned model version is missing (a misconfiguration, not a first night)', async () => {
+    const empty = new LocalModelStore(fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-no-model-')));
+    const r = await scoreKinesisBatch(kinesis(events.slice(0, 1)), { scorer: new SentimentOnnxScorer(empty, 'v20250101'), sink: new MemorySink() });
+    expect(r.batchItemFailures).toEqual([{ itemIdentifier: '1000' }]);
   });
 
   it('skips records with nothing to score without failing the batch', async () => {
