@@ -16,6 +16,18 @@ import { RUNBOOK_OUTPUTS } from '../../lib/outputs.ts';
 import { buildProgram } from '../../src/cli/main.ts';
 import { runCliInProcess, type CliResult } from '../helpers/cli.ts';
 
+/**
+ * The AWS CLI (Python package awscli, installed beside moto and cfn-lint on this machine kind) parses the runbooks'
+ * `aws` commands. Where it is missing the check skips loudly; CI (RETAIL_LAKE_REQUIRE_MOTO=1) requires it.
+ */
+const hasAwsCli: boolean = (() => {
+  if (spawnSync('python3', ['-c', 'import awscli'], { stdio: 'ignore' }).status === 0) return true;
+  const msg = '*** python3 cannot import awscli: the runbooks\' aws commands are not checked (pip install awscli)';
+  if (process.env.RETAIL_LAKE_REQUIRE_MOTO === '1') throw new Error(`${msg} (RETAIL_LAKE_REQUIRE_MOTO=1: required here)`);
+  console.warn(msg);
+  return false;
+})();
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
 
@@ -122,7 +134,7 @@ describe('docs/operations.md: the runbooks', () => {
     }
   });
 
-  it('gives the AWS CLI only commands it parses: real services, operations and flags', () => {
+  it.skipIf(!hasAwsCli)('gives the AWS CLI only commands it parses: real services, operations and flags', () => {
     // Files a command reads (file://, fileb://) must exist for the CLI to parse it: placeholders in a scratch folder.
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-aws-cli-'));
     try {
@@ -130,6 +142,7 @@ describe('docs/operations.md: the runbooks', () => {
       const commands = AWS.map((c) => words(c).slice(1).map((w) => (w.includes('$') ? 'placeholder' : w)));
       const script = `
 import sys, json, os, io, contextlib
+
 os.environ.update({'AWS_ACCESS_KEY_ID': 'x', 'AWS_SECRET_ACCESS_KEY': 'x', 'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_MAX_ATTEMPTS': '1'})
 from awscli.clidriver import create_clidriver
 driver = create_clidriver()  # one driver for all: its service models load once
