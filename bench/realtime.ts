@@ -136,6 +136,7 @@ const feedbackEval = evaluateFeedback({
   refusedProfiling: (k) => refused.has(k),
   from: since,
   until: newest,
+  ticketOpenDays: config.serviceRecovery.ticketOpenDays,
 });
 
 // 2. Replay: the same run again (state and ledger kept) decides and publishes nothing.
@@ -174,11 +175,11 @@ const md = [
   '|---|---|---|---|---|---|---|',
   `| CartAbandoned | ${cartEval.expected} | ${cartEval.published} | ${cartEval.matched} | ${f3(cartEval.precision)} | ${f3(cartEval.recall)} | ${cartEval.dirty} carts with a quarantined event, ${cartEval.refused} of people who refused profiling |`,
   `| VipArrived | ${visitEval.expected} | ${visitEval.published} | ${visitEval.matched} | ${f3(visitEval.precision)} | ${f3(visitEval.recall)} | ${visitEval.dirty} VIP visits seen only through a quarantined sale, ${visitEval.unmapped} visits of persons identity_map does not know |`,
-  `| ServiceRecoveryNeeded | ${feedbackEval.expected} | ${feedbackEval.published} | ${feedbackEval.matched} | ${f3(feedbackEval.precision)} | ${f3(feedbackEval.recall)} | ${feedbackEval.dirty} unhappy reviews/tickets of valued customers with a quarantined event, ${feedbackEval.unmapped} reviews/tickets of persons identity_map does not know, ${feedbackEval.notValued} unhappy ones of customers below the value cut |`,
+  `| ServiceRecoveryNeeded | ${feedbackEval.expected} | ${feedbackEval.published} | ${feedbackEval.matched} | ${f3(feedbackEval.precision)} | ${f3(feedbackEval.recall)} | ${feedbackEval.dirty} unhappy reviews/tickets of valued customers with a quarantined event, ${feedbackEval.unmapped} reviews/tickets of persons identity_map does not know, ${feedbackEval.notValued} unhappy ones of customers below the value cut, ${feedbackEval.pending} tickets pending (not resolved, opened less than ${config.serviceRecovery.ticketOpenDays} days before the end) |`,
   `| - reviews | ${feedbackEval.byKind.review.expected} | ${feedbackEval.byKind.review.published} | ${feedbackEval.byKind.review.matched} | ${f3(ratioOf(feedbackEval.byKind.review.matched, feedbackEval.byKind.review.published))} | ${f3(ratioOf(feedbackEval.byKind.review.matched, feedbackEval.byKind.review.expected))} | |`,
   `| - tickets | ${feedbackEval.byKind.ticket.expected} | ${feedbackEval.byKind.ticket.published} | ${feedbackEval.byKind.ticket.matched} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.published))} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.expected))} | |`,
   '',
-  `ServiceRecoveryNeeded is judged with the rule's own notion of value (CLV percentile at least ${config.serviceRecovery.minClvPercentile} in the scores the run used) and the generator's notion of unhappy (ground_truth/feedback.jsonl: a review rated 1 or 2; a ticket unresolved in the data or resolved with satisfaction 1 or 2); the rule's sentiment is the text model's P(positive) below ${config.serviceRecovery.sentimentThreshold}, or the rating / satisfaction where the text is not scored. So its precision and recall measure the sentiment side.`,
+  `ServiceRecoveryNeeded is judged with the rule's own notion of value (CLV percentile at least ${config.serviceRecovery.minClvPercentile} in the scores the run used) and the generator's notion of unhappy (ground_truth/feedback.jsonl: a review rated 1 or 2; a ticket unresolved in the data or resolved with satisfaction 1 or 2). The rule (docs/realtime.md): a review whose sentiment, the lower of (stars - 1) / 4 and the text model's P(positive), is below ${config.serviceRecovery.sentimentThreshold}; a ticket resolved with satisfaction 1 or 2 (the text model only where no satisfaction is given), or not resolved within ${config.serviceRecovery.ticketOpenDays} days of being opened. So its precision and recall measure how the rule reads an unhappy customer.`,
   '',
   'VipArrived is judged by the rule\'s own VIP definition applied to the scores the run used (top CLV decile, or CLV in the top quartile with churn probability >= 0.4): its recall measures the stream side (identification at the till, identity, store, one event per customer, store and day), not the models.',
   '',

@@ -17,8 +17,10 @@
  *   ticket unresolved in the data, or resolved with satisfaction 1 or 2), every event of it reached the stream clean,
  *   and its person (the customer_key as above) has value by the rule's own definition applied to the run's scores
  *   (CLV percentile at least serviceRecovery.minClvPercentile) and did not refuse profiling; an event matches on its
- *   kind and reference id. Value is the rule's, the sentiment is the generator's: precision and recall measure the
- *   sentiment side (the text model, or the rating where the text is not scored) and the identity of the author.
+ *   kind and reference id. A ticket the rule could not have decided by the end of the run (not resolved by then and
+ *   opened less than serviceRecovery.ticketOpenDays before it) is pending, counted apart, as a cart whose window has
+ *   not ended. Value is the rule's, unhappiness the generator's: precision and recall measure how the rule reads an
+ *   unhappy customer (stars, satisfaction, the open-ticket deadline, the text model) and the identity of the author.
  */
 import fs from 'node:fs';
 import type { CartAbandoned, ServiceRecoveryNeeded, VipArrived } from '../events/schemas.ts';
@@ -223,6 +225,8 @@ export interface FeedbackEvaluationInput {
   /** Only reviews submitted / tickets opened in [from, until] (the events the run read). */
   readonly from: number;
   readonly until: number;
+  /** The rule's deadline for an open ticket (serviceRecovery.ticketOpenDays). */
+  readonly ticketOpenDays: number;
 }
 
 export interface FeedbackEvaluation extends Score {
@@ -231,6 +235,8 @@ export interface FeedbackEvaluation extends Score {
   readonly unmapped: number;
   /** Unhappy ones left out because their author has no value by the rule's definition (or refused profiling). */
   readonly notValued: number;
+  /** Tickets neither resolved nor past their deadline at the end of the run: not decidable yet. */
+  readonly pending: number;
   /** Per kind: expected, published, matched. */
   readonly byKind: Record<'review' | 'ticket', { expected: number; published: number; matched: number }>;
   readonly falsePositives: readonly ServiceRecoveryNeeded[];
@@ -247,9 +253,16 @@ export function evaluateFeedback(i: FeedbackEvaluationInput): FeedbackEvaluation
   let dirty = 0;
   let unmapped = 0;
   let notValued = 0;
+  let pending = 0;
   for (const f of i.truth) {
     const k = id(f.kind, f.id);
     if (!inRange(f.occurred_at)) {
+      outOfScope.add(k);
+      continue;
+    }
+    const resolvedBy = f.resolved_at !== null && Date.parse(f.resolved_at) <= i.until;
+    if (f.kind === 'ticket' && !resolvedBy && Date.parse(f.occurred_at) + i.ticketOpenDays * 86_400_000 > i.until) {
+      pending++;
       outOfScope.add(k);
       continue;
     }
@@ -293,6 +306,7 @@ export function evaluateFeedback(i: FeedbackEvaluationInput): FeedbackEvaluation
     dirty,
     unmapped,
     notValued,
+    pending,
     byKind,
     falsePositives,
     missed: [...expected].filter(([k]) => !seen.has(k)).map(([, f]) => f),
