@@ -7,7 +7,7 @@
  *    arrival order within the allowed lateness) publishing nothing twice.
  * 2. Latency, event time to bus, through kinesalite and the consumer (bench/realtime-latency.ts).
  *
- *   npx tsx bench/realtime.ts --lake /tmp/demo-pristine [--truth DIR] [--days 28] [--skip-latency]
+ *   npx tsx bench/realtime.ts --lake /tmp/demo-new [--truth DIR] [--days 28] [--skip-latency] [--dump misses.json]
  *   npx tsx bench/realtime.ts --latency-only [--latency-events 1500]
  *
  * `--skip-latency` keeps the latency section of the results file as it is; `--latency-only` replaces only it (on a
@@ -38,13 +38,15 @@ import { measureLatency, type LatencyResult } from './realtime-latency.ts';
 
 const { values: args } = parseArgs({
   options: {
-    lake: { type: 'string', default: '/tmp/demo-pristine' },
+    lake: { type: 'string', default: '/tmp/demo-new' },
     truth: { type: 'string' },
     days: { type: 'string', default: '28' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'realtime-results.md') },
     'latency-events': { type: 'string', default: '2000' },
     'skip-latency': { type: 'boolean', default: false },
     'latency-only': { type: 'boolean', default: false },
+    /** Writes every false positive and miss per rule (and the published events) as JSON to this file, to look into. */
+    dump: { type: 'string' },
   },
 });
 
@@ -193,6 +195,7 @@ const md = [
 ];
 fs.writeFileSync(args.out, md.join('\n'));
 console.log(JSON.stringify({ cart: { ...cartEval, falsePositives: cartEval.falsePositives.length, missed: cartEval.missed.length }, visit: { ...visitEval, falsePositives: visitEval.falsePositives.length, missed: visitEval.missed.length }, feedback: { ...feedbackEval, falsePositives: feedbackEval.falsePositives.length, missed: feedbackEval.missed.length }, replay: replay.published, onlyA, onlyB, again: again.published.length, from, latency }, null, 1));
+if (args.dump) fs.writeFileSync(args.dump, JSON.stringify({ cart: { falsePositives: cartEval.falsePositives, missed: cartEval.missed, published: carts }, visit: { falsePositives: visitEval.falsePositives, missed: visitEval.missed }, feedback: { falsePositives: feedbackEval.falsePositives, missed: feedbackEval.missed } }));
 if (cartEval.falsePositives.length) console.error('cart false positives (first 5):', JSON.stringify(cartEval.falsePositives.slice(0, 5)));
 if (cartEval.missed.length) console.error('carts missed (first 5):', JSON.stringify(cartEval.missed.slice(0, 5)));
 if (visitEval.falsePositives.length) console.error('visit false positives (first 5):', JSON.stringify(visitEval.falsePositives.slice(0, 5)));
