@@ -4,10 +4,14 @@
  * over a time range.
  *
  * Like is compared with like:
- * - a cart is expected abandoned when every cart event reached the stream clean (a quarantined add changes the cart
- *   the rule sees; such carts are counted apart), no identified order of the person followed within the window, its
- *   window ended before the stream's last watermark, and the person did not refuse profiling; an event matches a
- *   truth cart on the exact time of the last add and the set of SKUs, so identity, timing and content must all agree;
+ * - the truth records a cart per app session; the rule's cart is the customer's (as an app's cart is): a person's
+ *   sessions whose first add comes within the window after the previous one's last add, with no order in between,
+ *   are one cart (chainCarts), with the SKUs of both and the later last add. Such a cart is expected abandoned when
+ *   every cart event reached the stream clean (a quarantined add changes the cart the rule sees; such carts are
+ *   counted apart, and what the rule publishes about them is neither a match nor a false positive), no identified
+ *   order of the person followed within the window, its window ended before the stream's last watermark, and the
+ *   person did not refuse profiling; an event matches a truth cart on the exact time of the last add and the set of
+ *   SKUs, so identity, timing and content must all agree;
  * - a visit is expected when the till transaction named the customer and reached the stream clean, and the person is a
  *   VIP by the rule's own definition (src/realtime/context.ts vipTable) applied to the scores the run used; the person
  *   is the customer_key holding most of their identifiers in identity_map. One expected event per (customer, store,
@@ -90,6 +94,48 @@ export function personKeys(truthRows: readonly (readonly [string, string, string
   return out;
 }
 
+/**
+ * The truth's session carts chained into the rule's carts (see the module comment): sorted by first add per person,
+ * a session joins the cart before it when its first add is at most the window after that cart's last add and the
+ * person ordered nothing in between (an order there bought the cart, and the rule starts a new one).
+ */
+export function chainCarts(truth: readonly TruthCart[], windowMinutes: number): TruthCart[] {
+  const w = windowMinutes * 60_000;
+  const byPerson = new Map<string, TruthCart[]>();
+  for (const c of truth) {
+    let list = byPerson.get(c.person_id);
+    if (!list) byPerson.set(c.person_id, (list = []));
+    list.push(c);
+  }
+  const out: TruthCart[] = [];
+  for (const list of byPerson.values()) {
+    list.sort((a, b) => Date.parse(a.first_added_at) - Date.parse(b.first_added_at));
+    let cur: TruthCart | undefined;
+    for (const c of list) {
+      const first = Date.parse(c.first_added_at);
+      const orderedBefore = cur !== undefined && cur.next_order_at !== null && Date.parse(cur.next_order_at) < first;
+      if (cur && first <= Date.parse(cur.last_added_at) + w && !orderedBefore) {
+        const later = Date.parse(c.last_added_at) >= Date.parse(cur.last_added_at) ? c : cur;
+        cur = {
+          person_id: cur.person_id,
+          session_id: `${cur.session_id}+${c.session_id}`,
+          first_added_at: cur.first_added_at,
+          last_added_at: later.last_added_at,
+          skus: [...new Set([...cur.skus, ...c.skus])],
+          next_order_at: later.next_order_at,
+          clean: cur.clean && c.clean,
+          late: cur.late || c.late,
+        };
+        out[out.length - 1] = cur;
+      } else {
+        cur = c;
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
 const cartKey = (lastAddedAt: string, skus: readonly string[]) => `${new Date(lastAddedAt).toISOString()}|${[...skus].sort().join(',')}`;
 
 export interface CartEvaluationInput {
@@ -107,6 +153,8 @@ export interface CartEvaluationInput {
 export interface CartEvaluation extends Score {
   /** Truth carts left out because one of their events was quarantined (the rule cannot see the cart as it was). */
   readonly dirty: number;
+  /** Sessions the rule sees as part of a cart of several (chainCarts): truth carts before chaining minus after. */
+  readonly chained: number;
   readonly refused: number;
   readonly falsePositives: readonly CartAbandoned[];
   readonly missed: readonly TruthCart[];
@@ -117,12 +165,17 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
   let dirty = 0;
   let refused = 0;
   const expected = new Map<string, TruthCart>();
-  for (const c of i.truth) {
+  const carts = chainCarts(i.truth, i.windowMinutes);
+  // Carts with a quarantined event: what the rule publishes about them (the same person's SKUs in their time span)
+  // cannot be judged.
+  const dirtyCarts: TruthCart[] = [];
+  for (const c of carts) {
     const last = Date.parse(c.last_added_at);
     if (last < i.from || last + w > i.until) continue;
     if (c.next_order_at !== null && Date.parse(c.next_order_at) <= last + w) continue;
     if (!c.clean) {
       dirty++;
+      dirtyCarts.push(c);
       continue;
     }
     if (i.refusedProfiling(c.person_id)) {
@@ -131,9 +184,13 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
     }
     expected.set(cartKey(c.last_added_at, c.skus), c);
   }
+  const aboutDirty = (e: CartAbandoned) => {
+    const last = Date.parse(e.last_added_at);
+    return dirtyCarts.some((c) => Date.parse(c.first_added_at) <= last && last <= Date.parse(c.last_added_at) && e.skus.some((s) => c.skus.includes(s)));
+  };
   const published = i.published.filter((e) => {
     const last = Date.parse(e.last_added_at);
-    return last >= i.from && last + w <= i.until;
+    return last >= i.from && last + w <= i.until && !aboutDirty(e);
   });
   const seen = new Set<string>();
   const falsePositives: CartAbandoned[] = [];
@@ -150,6 +207,7 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
     precision: ratio(published.length - falsePositives.length, published.length),
     recall: ratio(seen.size, expected.size),
     dirty,
+    chained: i.truth.length - carts.length,
     refused,
     falsePositives,
     missed,
