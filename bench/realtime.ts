@@ -111,8 +111,9 @@ const cartFrom = since + config.cartWindowMinutes * 60_000;
 
 const persons = readPersons(path.join(truthDir, 'persons.jsonl'));
 const personKey = personKeys(truthRows(persons), identity);
+const truthCarts = readJsonl<TruthCart>(path.join(truthDir, 'carts.jsonl'));
 const cartEval = evaluateCarts({
-  truth: readJsonl<TruthCart>(path.join(truthDir, 'carts.jsonl')),
+  truth: truthCarts,
   published: carts,
   windowMinutes: config.cartWindowMinutes,
   from: cartFrom,
@@ -182,6 +183,8 @@ const md = [
   `| - tickets | ${feedbackEval.byKind.ticket.expected} | ${feedbackEval.byKind.ticket.published} | ${feedbackEval.byKind.ticket.matched} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.published))} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.expected))} | |`,
   '',
   `ServiceRecoveryNeeded is judged with the rule's own notion of value (CLV percentile at least ${config.serviceRecovery.minClvPercentile} in the scores the run used) and the generator's notion of unhappy (ground_truth/feedback.jsonl: a review rated 1 or 2; a ticket unresolved in the data or resolved with satisfaction 1 or 2). The rule (docs/realtime.md): a review whose sentiment, the lower of (stars - 1) / 4 and the text model's P(positive), is below ${config.serviceRecovery.sentimentThreshold}; a ticket resolved with satisfaction 1 or 2 (the text model only where no satisfaction is given), or not resolved within ${config.serviceRecovery.ticketOpenDays} days of being opened. So its precision and recall measure how the rule reads an unhappy customer.`,
+  '',
+  `CartAbandoned is judged on the customer's cart, as the rule keeps it: the truth records a cart per app session, and a person's sessions whose first add comes within the window after the previous one's last add, with no order in between, are one cart (${cartEval.chained} of the year's ${truthCarts.length.toLocaleString('en')} session carts joined the cart before them); what the rule publishes about a cart with a quarantined event is neither a match nor a false positive.`,
   '',
   'VipArrived is judged by the rule\'s own VIP definition applied to the scores the run used (top CLV decile, or CLV in the top quartile with churn probability >= 0.4): its recall measures the stream side (identification at the till, identity, store, one event per customer, store and day), not the models.',
   '',
