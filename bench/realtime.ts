@@ -7,7 +7,7 @@
  *    arrival order within the allowed lateness) publishing nothing twice.
  * 2. Latency, event time to bus, through kinesalite and the consumer (bench/realtime-latency.ts).
  *
- *   npx tsx bench/realtime.ts --lake /tmp/demo-pristine [--truth DIR] [--days 28] [--skip-latency]
+ *   npx tsx bench/realtime.ts --lake /tmp/demo-new [--truth DIR] [--days 28] [--skip-latency] [--dump misses.json]
  *   npx tsx bench/realtime.ts --latency-only [--latency-events 1500]
  *
  * `--skip-latency` keeps the latency section of the results file as it is; `--latency-only` replaces only it (on a
@@ -38,13 +38,15 @@ import { measureLatency, type LatencyResult } from './realtime-latency.ts';
 
 const { values: args } = parseArgs({
   options: {
-    lake: { type: 'string', default: '/tmp/demo-pristine' },
+    lake: { type: 'string', default: '/tmp/demo-new' },
     truth: { type: 'string' },
     days: { type: 'string', default: '28' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'realtime-results.md') },
     'latency-events': { type: 'string', default: '2000' },
     'skip-latency': { type: 'boolean', default: false },
     'latency-only': { type: 'boolean', default: false },
+    /** Writes every false positive and miss per rule (and the published events) as JSON to this file, to look into. */
+    dump: { type: 'string' },
   },
 });
 
@@ -109,8 +111,9 @@ const cartFrom = since + config.cartWindowMinutes * 60_000;
 
 const persons = readPersons(path.join(truthDir, 'persons.jsonl'));
 const personKey = personKeys(truthRows(persons), identity);
+const truthCarts = readJsonl<TruthCart>(path.join(truthDir, 'carts.jsonl'));
 const cartEval = evaluateCarts({
-  truth: readJsonl<TruthCart>(path.join(truthDir, 'carts.jsonl')),
+  truth: truthCarts,
   published: carts,
   windowMinutes: config.cartWindowMinutes,
   from: cartFrom,
@@ -136,6 +139,7 @@ const feedbackEval = evaluateFeedback({
   refusedProfiling: (k) => refused.has(k),
   from: since,
   until: newest,
+  ticketOpenDays: config.serviceRecovery.ticketOpenDays,
 });
 
 // 2. Replay: the same run again (state and ledger kept) decides and publishes nothing.
@@ -174,11 +178,13 @@ const md = [
   '|---|---|---|---|---|---|---|',
   `| CartAbandoned | ${cartEval.expected} | ${cartEval.published} | ${cartEval.matched} | ${f3(cartEval.precision)} | ${f3(cartEval.recall)} | ${cartEval.dirty} carts with a quarantined event, ${cartEval.refused} of people who refused profiling |`,
   `| VipArrived | ${visitEval.expected} | ${visitEval.published} | ${visitEval.matched} | ${f3(visitEval.precision)} | ${f3(visitEval.recall)} | ${visitEval.dirty} VIP visits seen only through a quarantined sale, ${visitEval.unmapped} visits of persons identity_map does not know |`,
-  `| ServiceRecoveryNeeded | ${feedbackEval.expected} | ${feedbackEval.published} | ${feedbackEval.matched} | ${f3(feedbackEval.precision)} | ${f3(feedbackEval.recall)} | ${feedbackEval.dirty} unhappy reviews/tickets of valued customers with a quarantined event, ${feedbackEval.unmapped} reviews/tickets of persons identity_map does not know, ${feedbackEval.notValued} unhappy ones of customers below the value cut |`,
+  `| ServiceRecoveryNeeded | ${feedbackEval.expected} | ${feedbackEval.published} | ${feedbackEval.matched} | ${f3(feedbackEval.precision)} | ${f3(feedbackEval.recall)} | ${feedbackEval.dirty} unhappy reviews/tickets of valued customers with a quarantined event, ${feedbackEval.unmapped} reviews/tickets of persons identity_map does not know, ${feedbackEval.notValued} unhappy ones of customers below the value cut, ${feedbackEval.pending} tickets pending (not resolved, opened less than ${config.serviceRecovery.ticketOpenDays} days before the end) |`,
   `| - reviews | ${feedbackEval.byKind.review.expected} | ${feedbackEval.byKind.review.published} | ${feedbackEval.byKind.review.matched} | ${f3(ratioOf(feedbackEval.byKind.review.matched, feedbackEval.byKind.review.published))} | ${f3(ratioOf(feedbackEval.byKind.review.matched, feedbackEval.byKind.review.expected))} | |`,
   `| - tickets | ${feedbackEval.byKind.ticket.expected} | ${feedbackEval.byKind.ticket.published} | ${feedbackEval.byKind.ticket.matched} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.published))} | ${f3(ratioOf(feedbackEval.byKind.ticket.matched, feedbackEval.byKind.ticket.expected))} | |`,
   '',
-  `ServiceRecoveryNeeded is judged with the rule's own notion of value (CLV percentile at least ${config.serviceRecovery.minClvPercentile} in the scores the run used) and the generator's notion of unhappy (ground_truth/feedback.jsonl: a review rated 1 or 2; a ticket unresolved in the data or resolved with satisfaction 1 or 2); the rule's sentiment is the text model's P(positive) below ${config.serviceRecovery.sentimentThreshold}, or the rating / satisfaction where the text is not scored. So its precision and recall measure the sentiment side.`,
+  `ServiceRecoveryNeeded is judged with the rule's own notion of value (CLV percentile at least ${config.serviceRecovery.minClvPercentile} in the scores the run used) and the generator's notion of unhappy (ground_truth/feedback.jsonl: a review rated 1 or 2; a ticket unresolved in the data or resolved with satisfaction 1 or 2). The rule (docs/realtime.md): a review whose sentiment, the lower of (stars - 1) / 4 and the text model's P(positive), is below ${config.serviceRecovery.sentimentThreshold}; a ticket resolved with satisfaction 1 or 2 (the text model only where no satisfaction is given), or not resolved within ${config.serviceRecovery.ticketOpenDays} days of being opened. So its precision and recall measure how the rule reads an unhappy customer.`,
+  '',
+  `CartAbandoned is judged on the customer's cart, as the rule keeps it: the truth records a cart per app session, and a person's sessions whose first add comes within the window after the previous one's last add, with no order in between, are one cart (${cartEval.chained} of the year's ${truthCarts.length.toLocaleString('en')} session carts joined the cart before them); what the rule publishes about a cart with a quarantined event is neither a match nor a false positive.`,
   '',
   'VipArrived is judged by the rule\'s own VIP definition applied to the scores the run used (top CLV decile, or CLV in the top quartile with churn probability >= 0.4): its recall measures the stream side (identification at the till, identity, store, one event per customer, store and day), not the models.',
   '',
@@ -192,6 +198,7 @@ const md = [
 ];
 fs.writeFileSync(args.out, md.join('\n'));
 console.log(JSON.stringify({ cart: { ...cartEval, falsePositives: cartEval.falsePositives.length, missed: cartEval.missed.length }, visit: { ...visitEval, falsePositives: visitEval.falsePositives.length, missed: visitEval.missed.length }, feedback: { ...feedbackEval, falsePositives: feedbackEval.falsePositives.length, missed: feedbackEval.missed.length }, replay: replay.published, onlyA, onlyB, again: again.published.length, from, latency }, null, 1));
+if (args.dump) fs.writeFileSync(args.dump, JSON.stringify({ cart: { falsePositives: cartEval.falsePositives, missed: cartEval.missed, published: carts }, visit: { falsePositives: visitEval.falsePositives, missed: visitEval.missed }, feedback: { falsePositives: feedbackEval.falsePositives, missed: feedbackEval.missed } }));
 if (cartEval.falsePositives.length) console.error('cart false positives (first 5):', JSON.stringify(cartEval.falsePositives.slice(0, 5)));
 if (cartEval.missed.length) console.error('carts missed (first 5):', JSON.stringify(cartEval.missed.slice(0, 5)));
 if (visitEval.falsePositives.length) console.error('visit false positives (first 5):', JSON.stringify(visitEval.falsePositives.slice(0, 5)));

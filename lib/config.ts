@@ -164,6 +164,11 @@ export const configSchema = z.object({
     })
     .optional(),
   /**
+   * Days after the stream rules last wrote a customer's live item (or after its cart / ticket timer, when later) at
+   * which the profile table's TTL deletes it (docs/realtime.md); the scorer's profile items do not expire.
+   */
+  liveTtlDays: int(2, 3650).default(30),
+  /**
    * Order exports dropped under `landingPrefix` of the raw bucket are imported by the order-import Lambda, read with
    * this mapping (the `retail-lake import-orders` options; docs/ingest.md).
    */

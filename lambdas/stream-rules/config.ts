@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseRealtimeConfig, type RealtimeConfig } from '../../src/realtime/config.ts';
 import { jsonEnv, readEnv } from '../shared/env.ts';
+import { DEFAULT_LIVE_TTL_DAYS } from '../../src/adapters/aws/dynamodb-realtime-state.ts';
 
 export const streamRulesEnv = z.object({
   /** The profile table: rule state and live counters (sk 'live'), cart timers, the watermark; the scorer's batch items are read for the context. */
@@ -11,6 +12,8 @@ export const streamRulesEnv = z.object({
   /** DynamoDB ledger of published event ids (the scorer's): a redelivered batch publishes nothing twice. */
   LEDGER_TABLE: z.string().min(1),
   LEDGER_TTL_DAYS: z.coerce.number().int().min(1).default(400),
+  /** Days after their last write (or due time) at which the live and timer items expire (the table's TTL). */
+  LIVE_TTL_DAYS: z.coerce.number().int().min(2).max(3650).default(DEFAULT_LIVE_TTL_DAYS),
   PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   SOURCE_TIME_ZONE: z.string().min(1).default('Asia/Shanghai'),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),

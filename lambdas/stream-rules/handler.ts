@@ -63,7 +63,7 @@ const decide = createStreamRulesHandler(async () => {
     resolver: context.resolver,
     ctx: context.ctx,
     suppression: check,
-    store: new DynamoDbRealtimeState({ tableName: env.PROFILE_TABLE }),
+    store: new DynamoDbRealtimeState({ tableName: env.PROFILE_TABLE, liveTtlDays: env.LIVE_TTL_DAYS }),
     config: env.rules,
     publish: async (events) => {
       const r = await publishNew(events, { bus, ledger: bus, busName: env.EVENT_BUS_NAME });

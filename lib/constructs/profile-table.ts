@@ -3,7 +3,7 @@
  * PROFILE_TABLE): partition key `customer_key`, sort key `sk`. The scheduled scorer writes each customer's `batch`
  * document and `index` items (`<type>#<value>` -> customer key) after each scoring; the stream rules write `live`
  * counters; the profile API reads a customer's items with one Query. On-demand, KMS-encrypted with the lake key,
- * point-in-time recovery.
+ * point-in-time recovery, DynamoDB TTL on `expires_at` (set on the live items, so they do not grow forever).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -33,6 +33,8 @@ export class ProfileTable extends Construct {
       encryptionKey: props.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      // The stream rules' live and timer items carry it (their `liveTtlDays`); the scorer's items do not, and stay.
+      timeToLiveAttribute: PROFILE_TABLE.ttlAttribute,
     });
   }
 

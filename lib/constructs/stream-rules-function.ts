@@ -22,6 +22,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_LIVE_TTL_DAYS } from '../../src/adapters/aws/dynamodb-realtime-state.ts';
 import { parseRealtimeConfig } from '../../src/realtime/config.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -73,6 +74,12 @@ export interface StreamRulesFunctionProps {
   readonly contextTtlSeconds?: number;
   /** Days a published event id is remembered. @default 400 */
   readonly ledgerTtlDays?: number;
+  /**
+   * Days after the rules last wrote a customer's live item (or after its cart / ticket timer, when later) at which the
+   * profile table's TTL deletes it and its timer: customers who stop coming do not stay forever. At least 2 (longer
+   * than anything the rules remember; records older than `maxRecordAge` are not decided). @default 30
+   */
+  readonly liveTtlDays?: number;
   /** The identity map and scores are held in memory. @default 1024 */
   readonly memorySize?: number;
   /** Log retention. @default logs.RetentionDays.ONE_MONTH */
@@ -87,6 +94,8 @@ export class StreamRulesFunction extends Construct {
     super(scope, id);
     // Fails the synth, naming the field, rather than the first batch.
     parseRealtimeConfig(props.rules ?? {}, 'StreamRulesFunction rules');
+    const liveTtlDays = props.liveTtlDays ?? DEFAULT_LIVE_TTL_DAYS;
+    if (!Number.isInteger(liveTtlDays) || liveTtlDays < 2 || liveTtlDays > 3650) throw new Error(`StreamRulesFunction liveTtlDays: expected a whole number of days from 2 to 3650, got ${liveTtlDays}`);
     this.function = new ProjectFunction(this, 'Function', {
       entry: 'lambdas/stream-rules/handler.ts',
       serviceName: 'stream-rules',
@@ -99,6 +108,7 @@ export class StreamRulesFunction extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         LEDGER_TABLE: props.ledger.tableName,
         LEDGER_TTL_DAYS: String(props.ledgerTtlDays ?? 400),
+        LIVE_TTL_DAYS: String(liveTtlDays),
         PHONE_REGION: props.phoneRegion ?? 'CN',
         SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
         CONTEXT_TTL_SECONDS: String(props.contextTtlSeconds ?? 3600),

@@ -184,6 +184,7 @@ export class IngestStack extends Stack {
       piiKey: this.piiKey,
       key,
       ...(c.realtimeRules ? { rules: c.realtimeRules } : {}),
+      liveTtlDays: c.liveTtlDays,
       phoneRegion: c.phoneRegion,
       sourceTimeZone: c.sourceTimeZone,
       suppression: this.suppression,

@@ -49,7 +49,7 @@ function summary(e: ListedEvent): string {
     case 'VipArrived':
       return `at ${String(d.store_id)} (${(d.vip_reasons as string[]).join(', ')})`;
     case 'ServiceRecoveryNeeded':
-      return `${String(d.kind)} ${String(d.reference_id)}, sentiment ${Number(d.sentiment).toFixed(2)}`;
+      return `${String(d.kind)} ${String(d.reference_id)}, ${d.sentiment === null ? 'unresolved' : `sentiment ${Number(d.sentiment).toFixed(2)}`}`;
     case 'CouponHeldOut':
       return `${String(d.campaign)}: control (share ${pct(d.holdout_share)}), ${Number(d.value)} ${String(d.currency)} withheld`;
   }

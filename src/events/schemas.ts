@@ -166,15 +166,21 @@ export const serviceRecoveryNeededSchema = z
     member_id: memberId,
     kind: z.enum(['review', 'ticket']),
     reference_id: z.string().min(1).describe('review_id or ticket_id'),
-    occurred_at: eventTime,
-    sentiment: probability.describe('P(positive) of the text by the sentiment model (review_scores), or from the stars / satisfaction when the text is not scored yet'),
-    sentiment_from: z.enum(['model', 'rating']).describe('model: review_scores.sentiment_score; rating: (stars - 1) / 4'),
-    threshold: probability.describe('The configured threshold it fell below'),
+    occurred_at: eventTime.describe('When the review was posted; for a ticket, when it was opened (decided by its resolution or by its deadline)'),
+    sentiment: probability
+      .nullable()
+      .describe('The sentiment that fell below the threshold: (stars - 1) / 4 of a review\'s stars or a resolved ticket\'s satisfaction, or the text model\'s P(positive) where lower (reviews) or where no satisfaction was given (tickets); null for a ticket decided as unresolved'),
+    sentiment_from: z
+      .enum(['model', 'rating', 'unresolved'])
+      .describe('rating: the customer\'s stars or satisfaction, (score - 1) / 4; model: review_scores.sentiment_score (local lake); unresolved: a ticket not resolved within serviceRecovery.ticketOpenDays of being opened'),
+    threshold: probability.describe('The configured sentiment threshold (serviceRecovery.sentimentThreshold)'),
     clv_365d: z.number().nullable(),
     clv_percentile: z.number().min(0).max(100).nullable(),
     reasons: z.array(z.object({ rule: z.string(), meaning: z.string() })),
   })
-  .describe('A customer with value posted a review or a service ticket scored below the sentiment threshold (stream rule).');
+  .describe(
+    'A customer with value (CLV at or above serviceRecovery.minClvPercentile) posted a review rated below the sentiment threshold (1 or 2 stars by default, or text the model reads as that negative), rated a resolved service ticket that low, or has had a ticket open serviceRecovery.ticketOpenDays (7) without a resolution (stream rule).',
+  );
 
 export const couponHeldOutSchema = z
   .object({

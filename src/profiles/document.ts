@@ -155,5 +155,7 @@ export function renderProfile(customerKey: string, doc: ProfileDocument | null, 
  * The profile table's layout, shared by the DynamoDB adapter, the CDK construct and the stream rules: partition key
  * `customer_key`, sort key `sk`. Under a customer key: `batch` (the scorer's document) and `live` (the stream rules'
  * counters), so one Query reads both. Lookup entries sit under `<type>#<value>` with sk `index`, naming the customer.
+ * `ttlAttribute` is the table's DynamoDB TTL attribute (epoch seconds): the stream rules set it on their live and timer
+ * items (src/adapters/aws/dynamodb-realtime-state.ts); items without it never expire.
  */
-export const PROFILE_TABLE = { partitionKey: 'customer_key', sortKey: 'sk', batch: 'batch', live: 'live', index: 'index' } as const;
+export const PROFILE_TABLE = { partitionKey: 'customer_key', sortKey: 'sk', batch: 'batch', live: 'live', index: 'index', ttlAttribute: 'expires_at' } as const;

@@ -38,8 +38,17 @@ export const realtimeConfigSchema = z
     serviceRecovery: z
       .object({
         enabled: z.boolean().default(true),
-        /** P(positive) below which a review or ticket needs recovery. */
+        /**
+         * Sentiment below which a review or a resolved ticket needs recovery: the customer's own score as (stars - 1) / 4
+         * (0.3: 1 or 2 of 5), or the text model's P(positive) where lower (reviews) or where no score was given
+         * (a resolved ticket without satisfaction).
+         */
         sentimentThreshold: probability.default(0.3),
+        /**
+         * A ticket still unresolved this many days after it was opened needs recovery (decided on event time, once the
+         * watermark passes the deadline; a resolution up to then is judged by its satisfaction instead).
+         */
+        ticketOpenDays: z.number().positive().max(90).default(7),
         /** "A customer with value": CLV at or above this percentile of the scored customers. */
         minClvPercentile: percentile.default(50),
       })

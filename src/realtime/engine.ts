@@ -4,7 +4,8 @@
  *   apply(state, event)   folds one event into the customer's state (idempotent: an event id seen before changes
  *                         nothing), returning the VipArrived / ServiceRecoveryNeeded events it decides at once
  *   settle(state, wm)     decides the carts whose window the watermark has passed: CartAbandoned, or nothing when an
- *                         order (possibly arriving late, out of order) fell in the window
+ *                         order (possibly arriving late, out of order) fell in the window; and the tickets still
+ *                         open `ticketOpenDays` after they were opened: ServiceRecoveryNeeded
  *
  * The watermark is the newest event time seen minus the allowed lateness; it only moves forward. A cart (the adds
  * and removes since the customer's previous order) is abandoned when no order follows within the window after its
@@ -23,6 +24,7 @@ import type { StreamEvent } from './stream-event.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export interface CartLine {
   /** Curated event id (replays of it are ignored). */
@@ -35,6 +37,13 @@ export interface CartLine {
 
 export interface OrderMark {
   readonly id: string;
+  readonly at: number;
+}
+
+/** A service ticket opened and not resolved (nor decided) yet. */
+export interface OpenTicket {
+  readonly id: string;
+  /** When it was opened (event time, epoch ms). */
   readonly at: number;
 }
 
@@ -55,6 +64,8 @@ export interface CustomerState {
   visits: string[];
   /** Review / ticket ids already decided. */
   feedback: string[];
+  /** Tickets opened and not resolved yet: each is decided at its resolution or `ticketOpenDays` after opening. */
+  tickets: OpenTicket[];
 }
 
 export interface VipStatus {
@@ -76,7 +87,7 @@ export interface RuleContext {
   valueOf(customerKey: string): CustomerValue | undefined;
   consentOf(customerKey: string): CustomerConsent;
   priceOf(sku: string): number | null;
-  /** P(positive) of a review or ticket text by the sentiment model, when it was scored. */
+  /** P(positive) of a review or ticket text by the sentiment model, when it was scored (locally review_scores; none in AWS). */
   sentimentOf(referenceId: string): number | undefined;
   /** Wall clock, for detected_at. */
   now(): Date;
@@ -86,7 +97,7 @@ const isoOf = (ms: number) => new Date(ms).toISOString();
 const dayOf = (ms: number) => isoOf(ms).slice(0, 10);
 
 export function emptyState(customerKey: string, memberId: string | null): CustomerState {
-  return { customer_key: customerKey, member_id: memberId, last_event_at: -Infinity, events_day: '', event_ids_today: [], lines: [], orders: [], settled_through: -Infinity, visits: [], feedback: [] };
+  return { customer_key: customerKey, member_id: memberId, last_event_at: -Infinity, events_day: '', event_ids_today: [], lines: [], orders: [], settled_through: -Infinity, visits: [], feedback: [], tickets: [] };
 }
 
 /** Folds one event into the customer's state; returns the events it decides at once (visits, feedback). */
@@ -136,33 +147,106 @@ export function apply(state: CustomerState, e: StreamEvent, config: RealtimeConf
       });
     } else if (a.kind === 'feedback') {
       if (!config.serviceRecovery.enabled || !profiling || state.feedback.includes(a.referenceId)) continue;
-      const model = ctx.sentimentOf(a.referenceId);
-      const sentiment = model ?? (a.stars === null ? undefined : (a.stars - 1) / 4);
-      const value = ctx.valueOf(state.customer_key);
-      if (sentiment === undefined || sentiment >= config.serviceRecovery.sentimentThreshold) continue;
-      if (!value || value.clv_percentile === null || value.clv_percentile < config.serviceRecovery.minClvPercentile) continue;
+      if (a.feedback === 'ticket') {
+        const open = state.tickets.find((t) => t.id === a.referenceId);
+        if (a.status === 'opened') {
+          if (!open) state.tickets.push({ id: a.referenceId, at: e.at });
+          continue;
+        }
+        // Resolved: decided now, either way (the ticket is forgotten as open, remembered as decided).
+        state.tickets = state.tickets.filter((t) => t.id !== a.referenceId);
+        state.feedback.push(a.referenceId);
+        // Resolved after the deadline: it was open too long, whatever came of it (as the timer decides it when the
+        // watermark passes the deadline first), so the arrival order does not change the decision.
+        const verdict = open && e.at > open.at + config.serviceRecovery.ticketOpenDays * DAY ? unresolvedVerdict(open, config) : ticketVerdict(a.referenceId, a.stars, config, ctx);
+        const event = verdict && recoveryEvent(state, 'ticket', a.referenceId, open ? open.at : e.at, verdict, config, ctx);
+        if (event) out.push(event);
+        continue;
+      }
+      const verdict = reviewVerdict(a.referenceId, a.stars, config, ctx);
+      const event = verdict && recoveryEvent(state, 'review', a.referenceId, e.at, verdict, config, ctx);
+      if (!event) continue;
       state.feedback.push(a.referenceId);
-      out.push({
-        detailType: 'ServiceRecoveryNeeded',
-        detail: {
-          event_id: eventId('ServiceRecoveryNeeded', state.customer_key, [a.feedback, a.referenceId]),
-          customer_key: state.customer_key,
-          member_id: state.member_id,
-          kind: a.feedback,
-          reference_id: a.referenceId,
-          occurred_at: isoOf(e.at),
-          sentiment,
-          sentiment_from: model === undefined ? 'rating' : 'model',
-          threshold: config.serviceRecovery.sentimentThreshold,
-          clv_365d: value.clv_365d,
-          clv_percentile: value.clv_percentile,
-          reasons: [
-            { rule: 'low_sentiment', meaning: `${a.feedback} sentiment ${sentiment.toFixed(2)} below ${config.serviceRecovery.sentimentThreshold}` },
-            { rule: 'customer_value', meaning: `CLV at the ${Math.round(value.clv_percentile)}th percentile (at least ${config.serviceRecovery.minClvPercentile})` },
-          ],
-        },
-      });
+      out.push(event);
     }
+  }
+  return out;
+}
+
+/** Why a review or ticket needs recovery: a sentiment below the threshold (and where it came from), or too long open. */
+interface RecoveryVerdict {
+  readonly sentiment: number | null;
+  readonly from: 'model' | 'rating' | 'unresolved';
+  readonly meaning: string;
+}
+
+const fromStars = (stars: number) => (stars - 1) / 4;
+
+/** A review: the more negative of the stars and the text model's score (when the text was scored). */
+function reviewVerdict(id: string, stars: number | null, config: RealtimeConfig, ctx: RuleContext): RecoveryVerdict | undefined {
+  const threshold = config.serviceRecovery.sentimentThreshold;
+  const rating = stars === null ? undefined : fromStars(stars);
+  const model = ctx.sentimentOf(id);
+  const from = model !== undefined && (rating === undefined || model < rating) ? 'model' : 'rating';
+  const sentiment = from === 'model' ? model : rating;
+  if (sentiment === undefined || sentiment >= threshold) return undefined;
+  const said = from === 'model' ? `the text's sentiment ${sentiment.toFixed(2)} (model)` : `${stars} of 5 stars (sentiment ${sentiment.toFixed(2)})`;
+  return { sentiment, from, meaning: `review: ${said} below ${threshold}` };
+}
+
+/** A resolved ticket: the customer's satisfaction with it; the text model's score only where no satisfaction was given. */
+function ticketVerdict(id: string, satisfaction: number | null, config: RealtimeConfig, ctx: RuleContext): RecoveryVerdict | undefined {
+  const threshold = config.serviceRecovery.sentimentThreshold;
+  if (satisfaction !== null) {
+    const sentiment = fromStars(satisfaction);
+    return sentiment < threshold ? { sentiment, from: 'rating', meaning: `ticket resolved with satisfaction ${satisfaction} of 5 (sentiment ${sentiment.toFixed(2)}) below ${threshold}` } : undefined;
+  }
+  const model = ctx.sentimentOf(id);
+  return model !== undefined && model < threshold ? { sentiment: model, from: 'model', meaning: `ticket resolved without a satisfaction score; its text's sentiment ${model.toFixed(2)} (model) below ${threshold}` } : undefined;
+}
+
+function unresolvedVerdict(t: OpenTicket, config: RealtimeConfig): RecoveryVerdict {
+  return { sentiment: null, from: 'unresolved', meaning: `ticket opened ${isoOf(t.at)} and not resolved within ${config.serviceRecovery.ticketOpenDays} days` };
+}
+
+/** The ServiceRecoveryNeeded event, or undefined when the customer has no value by the rule's definition. */
+function recoveryEvent(state: CustomerState, kind: 'review' | 'ticket', referenceId: string, at: number, v: RecoveryVerdict, config: RealtimeConfig, ctx: RuleContext): ModelEvent | undefined {
+  const value = ctx.valueOf(state.customer_key);
+  if (!value || value.clv_percentile === null || value.clv_percentile < config.serviceRecovery.minClvPercentile) return undefined;
+  return {
+    detailType: 'ServiceRecoveryNeeded',
+    detail: {
+      event_id: eventId('ServiceRecoveryNeeded', state.customer_key, [kind, referenceId]),
+      customer_key: state.customer_key,
+      member_id: state.member_id,
+      kind,
+      reference_id: referenceId,
+      occurred_at: isoOf(at),
+      sentiment: v.sentiment,
+      sentiment_from: v.from,
+      threshold: config.serviceRecovery.sentimentThreshold,
+      clv_365d: value.clv_365d,
+      clv_percentile: value.clv_percentile,
+      reasons: [
+        { rule: v.from === 'unresolved' ? 'unresolved_ticket' : 'low_sentiment', meaning: v.meaning },
+        { rule: 'customer_value', meaning: `CLV at the ${Math.round(value.clv_percentile)}th percentile (at least ${config.serviceRecovery.minClvPercentile})` },
+      ],
+    },
+  };
+}
+
+/** Decides the tickets the watermark has carried past their deadline (open `ticketOpenDays` without a resolution). */
+function settleTickets(state: CustomerState, watermark: number, config: RealtimeConfig, ctx: RuleContext): ModelEvent[] {
+  const days = config.serviceRecovery.ticketOpenDays * DAY;
+  const due = state.tickets.filter((t) => t.at + days <= watermark);
+  if (!due.length) return [];
+  state.tickets = state.tickets.filter((t) => t.at + days > watermark);
+  const out: ModelEvent[] = [];
+  for (const t of due) {
+    state.feedback.push(t.id);
+    if (!config.serviceRecovery.enabled || !ctx.consentOf(state.customer_key).profiling) continue;
+    const event = recoveryEvent(state, 'ticket', t.id, t.at, unresolvedVerdict(t, config), config, ctx);
+    if (event) out.push(event);
   }
   return out;
 }
@@ -212,11 +296,11 @@ export function walkCarts(lines: readonly CartLine[], orders: readonly OrderMark
   return { closed: closed.filter((c) => c.lastAddAt + windowMs <= watermark), open };
 }
 
-/** Decides the customer's carts the watermark has passed; forgets what is older than the memory. */
+/** Decides the customer's carts and open tickets the watermark has passed; forgets what is older than the memory. */
 export function settle(state: CustomerState, watermark: number, config: RealtimeConfig, ctx: RuleContext): ModelEvent[] {
   const windowMs = config.cartWindowMinutes * MINUTE;
   const { closed } = walkCarts(state.lines, state.orders, windowMs, watermark);
-  const out: ModelEvent[] = [];
+  const out: ModelEvent[] = settleTickets(state, watermark, config, ctx);
   const consent = ctx.consentOf(state.customer_key);
   for (const cart of closed) {
     if (cart.lastAddAt <= state.settled_through) continue;
@@ -253,10 +337,19 @@ export function settle(state: CustomerState, watermark: number, config: Realtime
   return out;
 }
 
-/** When the customer's open cart will be decided (its window's end), or null: the timer the AWS store indexes. */
+/** When the customer's open cart will be decided (its window's end), or null. */
 export function cartDueAt(state: CustomerState, config: RealtimeConfig): number | null {
   const { open } = walkCarts(state.lines.filter((l) => l.at > state.settled_through), state.orders, config.cartWindowMinutes * MINUTE, -Infinity);
   return open ? open.lastAddAt + config.cartWindowMinutes * MINUTE : null;
+}
+
+/**
+ * When the watermark next has something of the customer's to decide: the open cart's window end or an open ticket's
+ * deadline, whichever comes first; null when neither. The timer the stores index (a batch loads the customers due).
+ */
+export function dueAt(state: CustomerState, config: RealtimeConfig): number | null {
+  const times = [cartDueAt(state, config), ...state.tickets.map((t) => t.at + config.serviceRecovery.ticketOpenDays * DAY)].filter((t): t is number => t !== null);
+  return times.length ? Math.min(...times) : null;
 }
 
 /** The live counters of a customer (what the profile shows). */

@@ -4,10 +4,14 @@
  * over a time range.
  *
  * Like is compared with like:
- * - a cart is expected abandoned when every cart event reached the stream clean (a quarantined add changes the cart
- *   the rule sees; such carts are counted apart), no identified order of the person followed within the window, its
- *   window ended before the stream's last watermark, and the person did not refuse profiling; an event matches a
- *   truth cart on the exact time of the last add and the set of SKUs, so identity, timing and content must all agree;
+ * - the truth records a cart per app session; the rule's cart is the customer's (as an app's cart is): a person's
+ *   sessions whose first add comes within the window after the previous one's last add, with no order in between,
+ *   are one cart (chainCarts), with the SKUs of both and the later last add. Such a cart is expected abandoned when
+ *   every cart event reached the stream clean (a quarantined add changes the cart the rule sees; such carts are
+ *   counted apart, and what the rule publishes about them is neither a match nor a false positive), no identified
+ *   order of the person followed within the window, its window ended before the stream's last watermark, and the
+ *   person did not refuse profiling; an event matches a truth cart on the exact time of the last add and the set of
+ *   SKUs, so identity, timing and content must all agree;
  * - a visit is expected when the till transaction named the customer and reached the stream clean, and the person is a
  *   VIP by the rule's own definition (src/realtime/context.ts vipTable) applied to the scores the run used; the person
  *   is the customer_key holding most of their identifiers in identity_map. One expected event per (customer, store,
@@ -17,8 +21,10 @@
  *   ticket unresolved in the data, or resolved with satisfaction 1 or 2), every event of it reached the stream clean,
  *   and its person (the customer_key as above) has value by the rule's own definition applied to the run's scores
  *   (CLV percentile at least serviceRecovery.minClvPercentile) and did not refuse profiling; an event matches on its
- *   kind and reference id. Value is the rule's, the sentiment is the generator's: precision and recall measure the
- *   sentiment side (the text model, or the rating where the text is not scored) and the identity of the author.
+ *   kind and reference id. A ticket the rule could not have decided by the end of the run (not resolved by then and
+ *   opened less than serviceRecovery.ticketOpenDays before it) is pending, counted apart, as a cart whose window has
+ *   not ended. Value is the rule's, unhappiness the generator's: precision and recall measure how the rule reads an
+ *   unhappy customer (stars, satisfaction, the open-ticket deadline, the text model) and the identity of the author.
  */
 import fs from 'node:fs';
 import type { CartAbandoned, ServiceRecoveryNeeded, VipArrived } from '../events/schemas.ts';
@@ -88,6 +94,48 @@ export function personKeys(truthRows: readonly (readonly [string, string, string
   return out;
 }
 
+/**
+ * The truth's session carts chained into the rule's carts (see the module comment): sorted by first add per person,
+ * a session joins the cart before it when its first add is at most the window after that cart's last add and the
+ * person ordered nothing in between (an order there bought the cart, and the rule starts a new one).
+ */
+export function chainCarts(truth: readonly TruthCart[], windowMinutes: number): TruthCart[] {
+  const w = windowMinutes * 60_000;
+  const byPerson = new Map<string, TruthCart[]>();
+  for (const c of truth) {
+    let list = byPerson.get(c.person_id);
+    if (!list) byPerson.set(c.person_id, (list = []));
+    list.push(c);
+  }
+  const out: TruthCart[] = [];
+  for (const list of byPerson.values()) {
+    list.sort((a, b) => Date.parse(a.first_added_at) - Date.parse(b.first_added_at));
+    let cur: TruthCart | undefined;
+    for (const c of list) {
+      const first = Date.parse(c.first_added_at);
+      const orderedBefore = cur !== undefined && cur.next_order_at !== null && Date.parse(cur.next_order_at) < first;
+      if (cur && first <= Date.parse(cur.last_added_at) + w && !orderedBefore) {
+        const later = Date.parse(c.last_added_at) >= Date.parse(cur.last_added_at) ? c : cur;
+        cur = {
+          person_id: cur.person_id,
+          session_id: `${cur.session_id}+${c.session_id}`,
+          first_added_at: cur.first_added_at,
+          last_added_at: later.last_added_at,
+          skus: [...new Set([...cur.skus, ...c.skus])],
+          next_order_at: later.next_order_at,
+          clean: cur.clean && c.clean,
+          late: cur.late || c.late,
+        };
+        out[out.length - 1] = cur;
+      } else {
+        cur = c;
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
 const cartKey = (lastAddedAt: string, skus: readonly string[]) => `${new Date(lastAddedAt).toISOString()}|${[...skus].sort().join(',')}`;
 
 export interface CartEvaluationInput {
@@ -105,6 +153,8 @@ export interface CartEvaluationInput {
 export interface CartEvaluation extends Score {
   /** Truth carts left out because one of their events was quarantined (the rule cannot see the cart as it was). */
   readonly dirty: number;
+  /** Sessions the rule sees as part of a cart of several (chainCarts): truth carts before chaining minus after. */
+  readonly chained: number;
   readonly refused: number;
   readonly falsePositives: readonly CartAbandoned[];
   readonly missed: readonly TruthCart[];
@@ -115,12 +165,17 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
   let dirty = 0;
   let refused = 0;
   const expected = new Map<string, TruthCart>();
-  for (const c of i.truth) {
+  const carts = chainCarts(i.truth, i.windowMinutes);
+  // Carts with a quarantined event: what the rule publishes about them (the same person's SKUs in their time span)
+  // cannot be judged.
+  const dirtyCarts: TruthCart[] = [];
+  for (const c of carts) {
     const last = Date.parse(c.last_added_at);
     if (last < i.from || last + w > i.until) continue;
     if (c.next_order_at !== null && Date.parse(c.next_order_at) <= last + w) continue;
     if (!c.clean) {
       dirty++;
+      dirtyCarts.push(c);
       continue;
     }
     if (i.refusedProfiling(c.person_id)) {
@@ -129,9 +184,13 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
     }
     expected.set(cartKey(c.last_added_at, c.skus), c);
   }
+  const aboutDirty = (e: CartAbandoned) => {
+    const last = Date.parse(e.last_added_at);
+    return dirtyCarts.some((c) => Date.parse(c.first_added_at) <= last && last <= Date.parse(c.last_added_at) && e.skus.some((s) => c.skus.includes(s)));
+  };
   const published = i.published.filter((e) => {
     const last = Date.parse(e.last_added_at);
-    return last >= i.from && last + w <= i.until;
+    return last >= i.from && last + w <= i.until && !aboutDirty(e);
   });
   const seen = new Set<string>();
   const falsePositives: CartAbandoned[] = [];
@@ -148,6 +207,7 @@ export function evaluateCarts(i: CartEvaluationInput): CartEvaluation {
     precision: ratio(published.length - falsePositives.length, published.length),
     recall: ratio(seen.size, expected.size),
     dirty,
+    chained: i.truth.length - carts.length,
     refused,
     falsePositives,
     missed,
@@ -223,6 +283,8 @@ export interface FeedbackEvaluationInput {
   /** Only reviews submitted / tickets opened in [from, until] (the events the run read). */
   readonly from: number;
   readonly until: number;
+  /** The rule's deadline for an open ticket (serviceRecovery.ticketOpenDays). */
+  readonly ticketOpenDays: number;
 }
 
 export interface FeedbackEvaluation extends Score {
@@ -231,6 +293,8 @@ export interface FeedbackEvaluation extends Score {
   readonly unmapped: number;
   /** Unhappy ones left out because their author has no value by the rule's definition (or refused profiling). */
   readonly notValued: number;
+  /** Tickets neither resolved nor past their deadline at the end of the run: not decidable yet. */
+  readonly pending: number;
   /** Per kind: expected, published, matched. */
   readonly byKind: Record<'review' | 'ticket', { expected: number; published: number; matched: number }>;
   readonly falsePositives: readonly ServiceRecoveryNeeded[];
@@ -247,9 +311,16 @@ export function evaluateFeedback(i: FeedbackEvaluationInput): FeedbackEvaluation
   let dirty = 0;
   let unmapped = 0;
   let notValued = 0;
+  let pending = 0;
   for (const f of i.truth) {
     const k = id(f.kind, f.id);
     if (!inRange(f.occurred_at)) {
+      outOfScope.add(k);
+      continue;
+    }
+    const resolvedBy = f.resolved_at !== null && Date.parse(f.resolved_at) <= i.until;
+    if (f.kind === 'ticket' && !resolvedBy && Date.parse(f.occurred_at) + i.ticketOpenDays * 86_400_000 > i.until) {
+      pending++;
       outOfScope.add(k);
       continue;
     }
@@ -293,6 +364,7 @@ export function evaluateFeedback(i: FeedbackEvaluationInput): FeedbackEvaluation
     dirty,
     unmapped,
     notValued,
+    pending,
     byKind,
     falsePositives,
     missed: [...expected].filter(([k]) => !seen.has(k)).map(([, f]) => f),

@@ -1,6 +1,6 @@
 /**
  * One batch of the stream through the rules: load the state of the customers it names (and of those with a cart
- * due), fold the events in arrival order, move the watermark, settle the carts it passed, publish what was decided,
+ * or ticket due), fold the events in arrival order, move the watermark, settle the carts it passed, publish what was decided,
  * save the state. Publishing comes before saving: a batch that fails after publishing is redelivered, decides the
  * same events with the same ids, and the publisher's ledger sends none of them twice.
  *
@@ -10,15 +10,16 @@
 import type { ModelEvent } from '../events/schemas.ts';
 import type { RealtimeStateStore } from '../ports/index.ts';
 import type { RealtimeConfig } from './config.ts';
-import { apply, cartDueAt, emptyState, liveStateOf, settle, type CustomerState, type RuleContext } from './engine.ts';
+import { apply, dueAt, emptyState, liveStateOf, settle, type CustomerState, type RuleContext } from './engine.ts';
 import type { LiveState } from './live-state.ts';
 import type { StreamEvent } from './stream-event.ts';
 
-/** A customer's state after a batch, with its live counters and the time its open cart will be decided. */
+/** A customer's state after a batch, with its live counters and the time its open cart or ticket will be decided. */
 export interface StateChange {
   readonly state: CustomerState;
   readonly live: LiveState;
-  readonly cartDueAt: number | null;
+  /** engine.ts dueAt: the open cart's window end or an open ticket's deadline, the earlier; null when neither. */
+  readonly dueAt: number | null;
 }
 
 export interface BatchDeps {
@@ -55,7 +56,7 @@ export async function processBatch(events: readonly StreamEvent[], deps: BatchDe
   }
   for (const s of states.values()) if (Number.isFinite(watermark)) decided.push(...settle(s, watermark, config, ctx));
   const { published, alreadyPublished } = decided.length ? await deps.publish(decided) : { published: [], alreadyPublished: 0 };
-  const changes: StateChange[] = [...states.values()].filter((s) => Number.isFinite(s.last_event_at)).map((state) => ({ state, live: liveStateOf(state, config, ctx), cartDueAt: cartDueAt(state, config) }));
+  const changes: StateChange[] = [...states.values()].filter((s) => Number.isFinite(s.last_event_at)).map((state) => ({ state, live: liveStateOf(state, config, ctx), dueAt: dueAt(state, config) }));
   await store.save(changes, watermark);
   return { events: events.length, watermark, decided, published, alreadyPublished, customers: changes.length };
 }

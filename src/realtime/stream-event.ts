@@ -11,7 +11,15 @@ export type StreamAction =
   | { readonly kind: 'cart_add' | 'cart_remove'; readonly sku: string; readonly quantity: number }
   | { readonly kind: 'order' }
   | { readonly kind: 'visit'; readonly storeId: string; readonly identifiedBy: 'till' | 'app' }
-  | { readonly kind: 'feedback'; readonly feedback: 'review' | 'ticket'; readonly referenceId: string; readonly stars: number | null }
+  | {
+      readonly kind: 'feedback';
+      readonly feedback: 'review' | 'ticket';
+      readonly referenceId: string;
+      /** The customer's own 1-5 score: a review's stars, a resolved ticket's satisfaction; null when not given. */
+      readonly stars: number | null;
+      /** A ticket's status (opened or resolved); null for a review. */
+      readonly status: 'opened' | 'resolved' | null;
+    }
   | { readonly kind: 'other' };
 
 export interface StreamEvent {
@@ -121,10 +129,10 @@ function actionsOf(row: CuratedEventLike, hasIdentity: boolean): StreamAction[] 
     case 'online.order':
       return p.status === 'cancelled' ? [{ kind: 'other' }] : [{ kind: 'order' }];
     case 'review.submitted':
-      return typeof p.review_id === 'string' ? [{ kind: 'feedback', feedback: 'review', referenceId: p.review_id, stars: typeof p.rating === 'number' ? p.rating : null }] : [{ kind: 'other' }];
+      return typeof p.review_id === 'string' ? [{ kind: 'feedback', feedback: 'review', referenceId: p.review_id, stars: typeof p.rating === 'number' ? p.rating : null, status: null }] : [{ kind: 'other' }];
     case 'service.ticket':
-      return typeof p.ticket_id === 'string'
-        ? [{ kind: 'feedback', feedback: 'ticket', referenceId: p.ticket_id, stars: typeof p.satisfaction === 'number' ? p.satisfaction : null }]
+      return typeof p.ticket_id === 'string' && (p.status === 'opened' || p.status === 'resolved')
+        ? [{ kind: 'feedback', feedback: 'ticket', referenceId: p.ticket_id, stars: typeof p.satisfaction === 'number' ? p.satisfaction : null, status: p.status }]
         : [{ kind: 'other' }];
     default:
       return [{ kind: 'other' }];

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { readStreamRulesEnv, streamRulesEnv } from '../../lambdas/stream-rules/config.ts';
 import { HandlerConfigError } from '../../lambdas/shared/env.ts';
+import { PROFILE_TABLE } from '../../src/profiles/document.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -83,12 +84,24 @@ describe('stream rules function', () => {
     });
   });
 
-  it('takes the rule settings from the CDK context, and refuses bad ones at synth naming the field', () => {
-    const t = buildTestApp({ retailLake: { realtimeRules: { cartWindowMinutes: 20, vip: { topClvPercentile: 95 } } } }).template('ingest');
+  it('takes the rule settings and the live items\' TTL from the CDK context, and refuses bad ones at synth naming the field', () => {
+    const t = buildTestApp({ retailLake: { realtimeRules: { cartWindowMinutes: 20, vip: { topClvPercentile: 95 } }, liveTtlDays: 45 } }).template('ingest');
     const f = Object.values(t.findResources('AWS::Lambda::Function') as Record<string, Res>).find((x) => JSON.stringify(x.Properties).includes('stream-rules'))!;
-    const rules = (f.Properties.Environment as { Variables: Record<string, string> }).Variables.REALTIME_RULES!;
-    expect(readStreamRulesEnv({ ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : 'resolved-at-deploy'])), REALTIME_RULES: rules }).rules).toMatchObject({ cartWindowMinutes: 20, vip: { topClvPercentile: 95, highValueClvPercentile: 75 } });
+    const vars = (f.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const read = readStreamRulesEnv({ ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : 'resolved-at-deploy'])), REALTIME_RULES: vars.REALTIME_RULES!, LIVE_TTL_DAYS: vars.LIVE_TTL_DAYS! });
+    expect(read.rules).toMatchObject({ cartWindowMinutes: 20, vip: { topClvPercentile: 95, highValueClvPercentile: 75 } });
+    expect(read.LIVE_TTL_DAYS).toBe(45);
     expect(() => buildTestApp({ retailLake: { realtimeRules: { cartWindowMinutes: -5 } } })).toThrow(/realtimeRules.*cartWindowMinutes/);
+    expect(() => buildTestApp({ retailLake: { liveTtlDays: 1 } })).toThrow(/liveTtlDays/);
+  });
+
+  it('lets DynamoDB expire the live and timer items it writes: the profile table\'s TTL attribute, 30 days by default', () => {
+    // Bug caught: live items (one per customer and stream key ever seen) and cart timers kept forever.
+    prod.template('lake').hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' }]),
+      TimeToLiveSpecification: { AttributeName: PROFILE_TABLE.ttlAttribute, Enabled: true },
+    });
+    expect(env.LIVE_TTL_DAYS).toBe('30');
   });
 
   it('fails at cold start naming a missing variable or bad rule settings', () => {

@@ -30,12 +30,12 @@ class MemoryStore implements RealtimeStateStore {
     return [...this.states.values()].filter((s) => s.due !== null && s.due <= t).map((s) => s.state.customer_key);
   }
   async save(changes: readonly StateChange[], wm: number) {
-    for (const c of changes) this.states.set(c.state.customer_key, { state: c.state, due: c.cartDueAt, live: c.live });
+    for (const c of changes) this.states.set(c.state.customer_key, { state: c.state, due: c.dueAt, live: c.live });
     this.wm = Math.max(this.wm, wm);
   }
 }
 
-function harness(o: { vip?: string[]; refused?: string[] } = {}) {
+function harness(o: { vip?: string[]; refused?: string[]; sentiment?: Record<string, number> } = {}) {
   const store = new MemoryStore();
   const ledger = new Set<string>();
   const bus: ModelEvent[] = [];
@@ -43,7 +43,7 @@ function harness(o: { vip?: string[]; refused?: string[] } = {}) {
   // Ten more ordinary customers, so the VIP alone is in the top decile.
   for (let i = 0; i < 10; i++) scores.push({ customer_key: `ck_filler${i}`, as_of: '2025-11-30', clv_365d: 50 + i, churn_probability: 0.1 });
   const consent = new Map((o.refused ?? []).map((k) => [k, { profiling: false, marketingChannels: [] }]));
-  const ctx = ruleContext({ scores, consent, prices: new Map([['SKU1', 99], ['SKU2', 20]]), sentiment: new Map(), now: () => new Date('2026-01-01T00:00:00Z') }, config);
+  const ctx = ruleContext({ scores, consent, prices: new Map([['SKU1', 99], ['SKU2', 20]]), sentiment: new Map(Object.entries(o.sentiment ?? {})), now: () => new Date('2026-01-01T00:00:00Z') }, config);
   const run = (events: StreamEvent[]) =>
     processBatch(events, {
       store,
@@ -157,14 +157,81 @@ describe('VipArrived', () => {
 });
 
 describe('ServiceRecoveryNeeded', () => {
-  const review = (k: string, stars: number, id: string) => ev(k, T0, { kind: 'feedback', feedback: 'review', referenceId: id, stars });
+  const DAY = 24 * 60 * MIN;
+  const review = (k: string, stars: number, id: string, at = T0) => ev(k, at, { kind: 'feedback', feedback: 'review', referenceId: id, stars, status: null });
+  const opened = (k: string, id: string, at: number) => ev(k, at, { kind: 'feedback', feedback: 'ticket', referenceId: id, stars: null, status: 'opened' });
+  const resolved = (k: string, id: string, at: number, satisfaction: number | null) => ev(k, at, { kind: 'feedback', feedback: 'ticket', referenceId: id, stars: satisfaction, status: 'resolved' });
+  type Srn = { reference_id: string; kind: string; sentiment: number | null; sentiment_from: string; occurred_at: string; event_id: string; reasons: { rule: string; meaning: string }[] };
+  const srn = (bus: readonly ModelEvent[]) => bus.filter((e) => e.detailType === 'ServiceRecoveryNeeded').map((e) => e.detail as Srn);
 
   it('is published for a low review from a customer with value, once per review', async () => {
     const h = harness({ vip: ['ck_vip'] });
     await h.run([review('ck_vip', 1, 'R1'), review('ck_vip', 5, 'R2'), review('ck_filler0', 1, 'R3')]);
     await h.run([review('ck_vip', 1, 'R1')]);
-    const srn = h.bus.filter((e) => e.detailType === 'ServiceRecoveryNeeded').map((e) => e.detail as { reference_id: string; sentiment: number });
-    expect(srn).toEqual([expect.objectContaining({ reference_id: 'R1', sentiment: 0 })]); // (1 - 1) / 4
+    expect(srn(h.bus)).toEqual([expect.objectContaining({ reference_id: 'R1', sentiment: 0, sentiment_from: 'rating' })]); // (1 - 1) / 4
+  });
+
+  it('reads a review by the lower of its stars and the text model: 2 stars the model reads as positive still count, and so does text it reads as negative', async () => {
+    // Bug caught: the model's score was taken before the stars, so a 2-star review scored 0.31 by a model trained on
+    // other texts was never published (recall 0.006 on the demo).
+    const h = harness({ vip: ['ck_vip'], sentiment: { R2: 0.71, R4: 0.12, R5: 0.9 } });
+    await h.run([review('ck_vip', 2, 'R2'), review('ck_vip', 4, 'R4'), review('ck_vip', 5, 'R5'), review('ck_vip', 3, 'R3')]);
+    expect(srn(h.bus).map((e) => [e.reference_id, e.sentiment, e.sentiment_from])).toEqual([
+      ['R2', 0.25, 'rating'], // (2 - 1) / 4, below 0.3 though the model says 0.71
+      ['R4', 0.12, 'model'],
+    ]);
+  });
+
+  it('reads a resolved ticket by its satisfaction, and by the text model only when none was given', async () => {
+    const h = harness({ vip: ['ck_vip'], sentiment: { T1: 0.7, T2: 0.05, T3: 0.1, T4: 0.6 } });
+    await h.run([opened('ck_vip', 'T1', T0), opened('ck_vip', 'T2', T0), opened('ck_vip', 'T3', T0), opened('ck_vip', 'T4', T0)]);
+    expect(srn(h.bus)).toEqual([]); // opening a ticket is not yet a failure to serve
+    await h.run([resolved('ck_vip', 'T1', T0 + DAY, 2), resolved('ck_vip', 'T2', T0 + DAY, 4), resolved('ck_vip', 'T3', T0 + DAY, null), resolved('ck_vip', 'T4', T0 + DAY, null)]);
+    expect(srn(h.bus).map((e) => [e.reference_id, e.sentiment, e.sentiment_from])).toEqual([
+      ['T1', 0.25, 'rating'], // satisfaction 2, whatever the model says of the text
+      ['T3', 0.1, 'model'], // no satisfaction: the model's 0.1
+    ]);
+    // Resolved in time: nothing more once the deadline passes.
+    await h.run([tick(T0 + 30 * DAY)]);
+    expect(srn(h.bus).map((e) => e.reference_id)).toEqual(['T1', 'T3']);
+  });
+
+  it('is published for a ticket still open 7 days after it was opened, by the watermark, once, and a later resolution adds nothing', async () => {
+    const h = harness({ vip: ['ck_vip'] });
+    await h.run([opened('ck_vip', 'T9', T0)]);
+    // Deadline T0 + 7 days; the watermark runs 2 min behind the newest event (another customer's).
+    await h.run([tick(T0 + 7 * DAY + MIN)]);
+    expect(srn(h.bus)).toEqual([]);
+    await h.run([tick(T0 + 7 * DAY + 2 * MIN)]);
+    const [e] = srn(h.bus);
+    expect(srn(h.bus)).toHaveLength(1);
+    expect(e).toMatchObject({ kind: 'ticket', reference_id: 'T9', sentiment: null, sentiment_from: 'unresolved', occurred_at: '2025-12-01T10:00:00.000Z' });
+    expect(e!.reasons[0]).toEqual({ rule: 'unresolved_ticket', meaning: 'ticket opened 2025-12-01T10:00:00.000Z and not resolved within 7 days' });
+    await h.run([resolved('ck_vip', 'T9', T0 + 8 * DAY, 1), opened('ck_vip', 'T9', T0)]);
+    await h.run([tick(T0 + 20 * DAY)]);
+    expect(srn(h.bus)).toHaveLength(1);
+  });
+
+  it('decides a ticket resolved after its deadline as unresolved whether the resolution or the watermark comes first', async () => {
+    // The resolution (satisfaction 5, 8 days on) in the very batch that carries the watermark past the deadline, or
+    // after another batch did: the same decision and id.
+    const same = harness({ vip: ['ck_vip'] });
+    await same.run([opened('ck_vip', 'T5', T0)]);
+    await same.run([resolved('ck_vip', 'T5', T0 + 8 * DAY, 5)]);
+    const timer = harness({ vip: ['ck_vip'] });
+    await timer.run([opened('ck_vip', 'T5', T0)]);
+    await timer.run([tick(T0 + 8 * DAY - MIN)]);
+    await timer.run([resolved('ck_vip', 'T5', T0 + 8 * DAY, 5)]);
+    const decided = (bus: ModelEvent[]) => srn(bus).map((e) => [e.event_id, e.sentiment_from]);
+    expect(decided(same.bus)).toEqual([[expect.any(String), 'unresolved']]);
+    expect(decided(timer.bus)).toEqual(decided(same.bus));
+  });
+
+  it('publishes nothing about a ticket or review of a customer below the value cut, or who refused profiling', async () => {
+    const h = harness({ vip: ['ck_vip'], refused: ['ck_vip'] });
+    await h.run([opened('ck_vip', 'T1', T0), opened('ck_filler0', 'T2', T0), review('ck_vip', 1, 'R1'), review('ck_filler0', 1, 'R2')]);
+    await h.run([tick(T0 + 10 * DAY)]);
+    expect(srn(h.bus)).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CART_TIMER_PARTITION, DynamoDbRealtimeState } from '../../src/adapters/aws/dynamodb-realtime-state.ts';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
+import { PROFILE_TABLE } from '../../src/profiles/document.ts';
 import { createSuppressionCheck, suppressionDigest } from '../../src/cleanse/suppression.ts';
 import type { ModelEvent } from '../../src/events/schemas.ts';
 import { parseRealtimeConfig } from '../../src/realtime/config.ts';
@@ -139,5 +140,40 @@ describe.skipIf(!hasMoto)('stream-rules handler on moto', () => {
     expect(published.map((e) => (e.detail as { customer_key: string }).customer_key)).toEqual(['ck_stay']);
     const gone = await ddb.send(new GetItemCommand({ TableName: 'profiles', Key: { customer_key: { S: 'ck_gone' }, sk: { S: 'live' } } }));
     expect(gone.Item).toBeUndefined();
+  });
+
+  it('decides a ticket left open 7 days through its timer item, and gives live and timer items a TTL 30 days past the write or the timer', async () => {
+    // Its own table: its own watermark. The wall clock is pinned to the day of the events, so the ticket's deadline
+    // (7 days on) is later than "now" and the TTL runs from it.
+    await ddb.send(new CreateTableCommand({ TableName: 'tickets', BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'customer_key', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], AttributeDefinitions: [{ AttributeName: 'customer_key', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }] }));
+    const config = parseRealtimeConfig({});
+    const published: ModelEvent[] = [];
+    const scores = [{ customer_key: 'ck_vip', as_of: '2025-12-31', clv_365d: 9000, churn_probability: 0.1 }, ...Array.from({ length: 9 }, (_, i) => ({ customer_key: `ck_${i}`, as_of: '2025-12-31', clv_365d: 100 + i, churn_probability: 0.1 }))];
+    const rules = createStreamRulesHandler(async () => ({
+      cleanser: createCleanser({ piiKey: 'test-key-0123456789abcdef' }),
+      resolver: mapResolver([{ identity_type: 'member_id', identity_value: 'MVIP', customer_key: 'ck_vip' }, { identity_type: 'member_id', identity_value: 'M1', customer_key: 'ck_1' }]),
+      store: new DynamoDbRealtimeState({ client: ddb, tableName: 'tickets', now: () => Date.parse('2025-12-31T12:00:00Z') }),
+      config,
+      ctx: ruleContext({ scores, consent: new Map(), prices: new Map(), sentiment: new Map() }, config),
+      publish: async (d) => (published.push(...d), { published: d, alreadyPublished: 0 }),
+    }));
+    const item = async (customerKey: string, sk: string) => (await ddb.send(new GetItemCommand({ TableName: 'tickets', Key: { customer_key: { S: customerKey }, sk: { S: sk } } }))).Item;
+    const timers = async () => (await ddb.send(new QueryCommand({ TableName: 'tickets', KeyConditionExpression: 'customer_key = :p', ExpressionAttributeValues: { ':p': { S: CART_TIMER_PARTITION } } }))).Items ?? [];
+    const ticket = { event_id: 'tk1', source: 'service', type: 'service.ticket', schema_version: 1, occurred_at: '2025-12-31T10:00:00Z', identities: { member_id: 'MVIP' }, payload: { ticket_id: 'TK1', status: 'opened', category: 'delivery', contact_channel: 'chat', text: 'My order has not arrived' } };
+
+    await rules(batch(ticket));
+    expect(published).toEqual([]);
+    // Deadline 2026-01-07T10:00Z; TTL 30 days after it (epoch seconds), on the live item and the timer.
+    const ttl = String(Date.parse('2026-02-06T10:00:00Z') / 1000);
+    expect((await timers()).map((i) => [i.sk!.S, i[PROFILE_TABLE.ttlAttribute]?.N])).toEqual([['2026-01-07T10:00:00.000Z#ck_vip', ttl]]);
+    expect((await item('ck_vip', 'live'))?.[PROFILE_TABLE.ttlAttribute]).toEqual({ N: ttl });
+
+    // Another customer's event 2 min past the deadline moves the watermark onto it: the timer brings ck_vip's state in.
+    await rules(batch(app('late', 'M1', '2026-01-07T10:02:00Z', 'view')));
+    expect(published.map((e) => [e.detailType, (e.detail as { reference_id: string; sentiment_from: string }).reference_id, (e.detail as { sentiment_from: string }).sentiment_from])).toEqual([['ServiceRecoveryNeeded', 'TK1', 'unresolved']]);
+    expect(await timers()).toEqual([]);
+    // Nothing due any more: 30 days after the write.
+    expect((await item('ck_vip', 'live'))?.[PROFILE_TABLE.ttlAttribute]).toEqual({ N: String(Date.parse('2026-01-30T12:00:00Z') / 1000) });
+    expect((await item('ck_1', 'live'))?.[PROFILE_TABLE.ttlAttribute]).toEqual({ N: String(Date.parse('2026-01-30T12:00:00Z') / 1000) });
   });
 });

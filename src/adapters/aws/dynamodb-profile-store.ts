@@ -28,7 +28,7 @@ export interface DynamoDbProfileStoreOptions extends ClientOptions {
   readonly retry?: RetryOptions;
   /** BatchWriteItem calls in flight. @default 8 */
   readonly concurrency?: number;
-  /** When the batch was written (stored as written_at). @default () => new Date() */
+  /** Wall clock: when the batch was written (stored as written_at); what a live item's TTL is compared with. @default () => new Date() */
   readonly now?: () => Date;
 }
 
@@ -46,6 +46,12 @@ export function fromAttribute(a: AttributeValue): unknown {
   if (a.NS !== undefined) return a.NS.map(Number);
   return null;
 }
+
+/** Whether an item's TTL attribute (epoch seconds) has passed: DynamoDB may return it until it deletes it. */
+const expired = (item: Record<string, AttributeValue>, now: Date) => {
+  const at = item[PROFILE_TABLE.ttlAttribute]?.N;
+  return at !== undefined && Number(at) * 1000 <= now.getTime();
+};
 
 /** The items one document is stored as: its batch item and one lookup item per identifier. */
 export function profileItems(doc: ProfileDocument, writtenAt: string): Record<string, AttributeValue>[] {
@@ -112,8 +118,9 @@ export class DynamoDbProfileStore implements ProfileStore {
     for (const item of items) {
       const sk = item[SK]?.S;
       if (sk === PROFILE_TABLE.batch && item.doc?.S) batch = JSON.parse(item.doc.S) as ProfileDocument;
-      else if (sk === PROFILE_TABLE.live) {
-        const { [PK]: _pk, [SK]: _sk, ...counters } = item;
+      // An expired live item DynamoDB has not deleted yet (TTL deletion lags by up to days) is gone for readers.
+      else if (sk === PROFILE_TABLE.live && !expired(item, this.options.now?.() ?? new Date())) {
+        const { [PK]: _pk, [SK]: _sk, [PROFILE_TABLE.ttlAttribute]: _ttl, ...counters } = item;
         live = Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, fromAttribute(v)]));
       }
     }

@@ -2,10 +2,19 @@
  * The stream rules' state in the profile DynamoDB table (partition key `customer_key`, sort key `sk`):
  *
  *   customer_key = K, sk = 'live'         the live counters (src/realtime/live-state.ts, read by the profile API) and
- *                                          the rule state as JSON (`rule_state`) with the open cart's due time
- *   customer_key = '#cart-due', sk = '<due ISO>#K'   a timer per open cart: Query by sk <= the watermark finds the
- *                                          carts to decide without a scan
+ *                                          the rule state as JSON (`rule_state`) with its next due time (`due_at`)
+ *   customer_key = '#cart-due', sk = '<due ISO>#K'   a timer per customer with something due (an open cart's window
+ *                                          end or an open ticket's deadline, the earlier; the partition is named
+ *                                          for the first kind): Query by sk <= the watermark finds the customers to
+ *                                          decide without a scan
  *   customer_key = '#stream', sk = 'watermark'       the watermark reached (only ever raised, conditionally)
+ *
+ * Live and timer items carry the table's TTL attribute (`expires_at`, epoch seconds; PROFILE_TABLE.ttlAttribute):
+ * `liveTtlDays` after the write, or after the due time when that is later, so a customer who stops coming is deleted
+ * by DynamoDB and the table does not grow with every customer and stream key ever seen. A customer seen again after
+ * that starts from an empty state, which is safe: the mapping skips records older than a day, nothing the rules
+ * remember (carts 24 h, visits 2 days, open tickets until their deadline) outlives that, and the ledger keeps the
+ * published ids for 400 days.
  *
  * The scorer's 'batch' items share the partition of each customer; nothing here touches them.
  */
@@ -24,6 +33,7 @@ import type { RealtimeStateStore } from '../../ports/index.ts';
 import type { CustomerState } from '../../realtime/engine.ts';
 import { LIVE_STATE_SK, PROFILE_PARTITION_KEY, PROFILE_SORT_KEY, type LiveState } from '../../realtime/live-state.ts';
 import type { StateChange } from '../../realtime/process.ts';
+import { PROFILE_TABLE } from '../../profiles/document.ts';
 import { clientConfig, type ClientOptions } from './clients.ts';
 import { AwsAdapterError } from './errors.ts';
 import { sleep } from './retry.ts';
@@ -31,8 +41,15 @@ import { sleep } from './retry.ts';
 export const CART_TIMER_PARTITION = '#cart-due';
 export const WATERMARK_PARTITION = '#stream';
 
+/** Days a live item outlives its last write (or its due time) before DynamoDB's TTL deletes it. */
+export const DEFAULT_LIVE_TTL_DAYS = 30;
+
 export interface DynamoDbRealtimeStateOptions extends ClientOptions {
   readonly tableName: string;
+  /** Days after the last write (or the due time, when later) at which live and timer items expire. @default 30 */
+  readonly liveTtlDays?: number;
+  /** Wall clock for the TTL (DynamoDB compares it with its own). @default Date.now */
+  readonly now?: () => number;
   /** @default a client built from the options */
   readonly client?: DynamoDBClient;
 }
@@ -56,7 +73,8 @@ export function liveAttributes(l: LiveState): Record<string, AttributeValue> {
 
 function stateOf(json: string): CustomerState {
   const s = JSON.parse(json) as CustomerState & { last_event_at: number | null; settled_through: number | null };
-  return { ...s, last_event_at: s.last_event_at ?? -Infinity, settled_through: s.settled_through ?? -Infinity };
+  // States written before tickets were timed have no `tickets`.
+  return { ...s, last_event_at: s.last_event_at ?? -Infinity, settled_through: s.settled_through ?? -Infinity, tickets: s.tickets ?? [] };
 }
 
 const timerSk = (due: number, key: string) => `${new Date(due).toISOString()}#${key}`;
@@ -87,7 +105,8 @@ export class DynamoDbRealtimeState implements RealtimeStateStore {
         [this.table]: {
           Keys: keys.slice(i, i + 100).map((k) => ({ [PROFILE_PARTITION_KEY]: S(k), [PROFILE_SORT_KEY]: S(LIVE_STATE_SK) })),
           ConsistentRead: true,
-          ProjectionExpression: '#k, rule_state, cart_due_at',
+          // cart_due_at: items written before tickets were timed.
+          ProjectionExpression: '#k, rule_state, due_at, cart_due_at',
           ExpressionAttributeNames: { '#k': PROFILE_PARTITION_KEY },
         },
       };
@@ -99,7 +118,8 @@ export class DynamoDbRealtimeState implements RealtimeStateStore {
           const key = item[PROFILE_PARTITION_KEY]!.S!;
           if (!item.rule_state?.S) continue;
           out.set(key, stateOf(item.rule_state.S));
-          this.loadedDue.set(key, item.cart_due_at?.N === undefined ? null : Number(item.cart_due_at.N));
+          const due = item.due_at?.N ?? item.cart_due_at?.N;
+          this.loadedDue.set(key, due === undefined ? null : Number(due));
         }
         request = r.UnprocessedKeys as typeof request;
       }
@@ -127,27 +147,36 @@ export class DynamoDbRealtimeState implements RealtimeStateStore {
     return [...new Set(keys)];
   }
 
+  /** The TTL attribute of an item written now with this due time (epoch seconds). */
+  private expiresAt(due: number | null): AttributeValue {
+    const now = (this.options.now ?? Date.now)();
+    const days = this.options.liveTtlDays ?? DEFAULT_LIVE_TTL_DAYS;
+    return N(Math.ceil((Math.max(now, due ?? now) + days * 86_400_000) / 1000));
+  }
+
   async save(changes: readonly StateChange[], watermark: number): Promise<void> {
     const writes: WriteRequest[] = [];
     for (const c of changes) {
       const key = c.state.customer_key;
       const state = { ...c.state, last_event_at: finite(c.state.last_event_at), settled_through: finite(c.state.settled_through) };
+      const expires = { [PROFILE_TABLE.ttlAttribute]: this.expiresAt(c.dueAt) };
       writes.push({
         PutRequest: {
           Item: {
             ...liveAttributes(c.live),
             [PROFILE_SORT_KEY]: S(LIVE_STATE_SK),
             rule_state: S(JSON.stringify(state)),
-            ...(c.cartDueAt === null ? {} : { cart_due_at: N(c.cartDueAt) }),
+            ...(c.dueAt === null ? {} : { due_at: N(c.dueAt) }),
+            ...expires,
           },
         },
       });
       const before = this.loadedDue.get(key) ?? null;
-      if (before !== c.cartDueAt) {
+      if (before !== c.dueAt) {
         if (before !== null) writes.push({ DeleteRequest: { Key: { [PROFILE_PARTITION_KEY]: S(CART_TIMER_PARTITION), [PROFILE_SORT_KEY]: S(timerSk(before, key)) } } });
-        if (c.cartDueAt !== null) writes.push({ PutRequest: { Item: { [PROFILE_PARTITION_KEY]: S(CART_TIMER_PARTITION), [PROFILE_SORT_KEY]: S(timerSk(c.cartDueAt, key)) } } });
+        if (c.dueAt !== null) writes.push({ PutRequest: { Item: { [PROFILE_PARTITION_KEY]: S(CART_TIMER_PARTITION), [PROFILE_SORT_KEY]: S(timerSk(c.dueAt, key)), ...expires } } });
       }
-      this.loadedDue.set(key, c.cartDueAt);
+      this.loadedDue.set(key, c.dueAt);
     }
     for (let i = 0; i < writes.length; i += 25) await this.batchWrite(writes.slice(i, i + 25));
     if (Number.isFinite(watermark)) {

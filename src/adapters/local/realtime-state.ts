@@ -37,11 +37,14 @@ const stateSchema = z.object({
   settled_through: time,
   visits: z.array(z.string()),
   feedback: z.array(z.string()),
+  // Absent in state files written before tickets were timed.
+  tickets: z.array(z.object({ id: z.string(), at: z.number() })).default([]),
 });
 const fileSchema = z.object({
   version: z.literal(1),
   watermark: time,
-  customers: z.array(z.object({ state: stateSchema, live: z.unknown(), cart_due_at: z.number().nullable() })),
+  // due_at: the next timer (cart or ticket); files written before tickets were timed name it cart_due_at.
+  customers: z.array(z.object({ state: stateSchema, live: z.unknown(), due_at: z.number().nullable().optional(), cart_due_at: z.number().nullable().optional() })),
 });
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -77,7 +80,7 @@ export class LocalRealtimeState implements RealtimeStateStore {
       throw new RealtimeStateError(`${REALTIME_STATE_FILE}: not a stream-rules state file (${(e as Error).message.slice(0, 200)}); remove it to start the rules afresh`, { cause: e });
     }
     s.wm = parsed.watermark;
-    for (const c of parsed.customers) s.byKey.set(c.state.customer_key, { state: c.state, live: c.live as LiveState, due: c.cart_due_at });
+    for (const c of parsed.customers) s.byKey.set(c.state.customer_key, { state: c.state, live: c.live as LiveState, due: c.due_at ?? c.cart_due_at ?? null });
     return s;
   }
 
@@ -100,7 +103,7 @@ export class LocalRealtimeState implements RealtimeStateStore {
   }
 
   async save(changes: readonly StateChange[], watermark: number): Promise<void> {
-    for (const c of changes) this.byKey.set(c.state.customer_key, { state: c.state, live: c.live, due: c.cartDueAt });
+    for (const c of changes) this.byKey.set(c.state.customer_key, { state: c.state, live: c.live, due: c.dueAt });
     if (watermark > this.wm) this.wm = watermark;
   }
 
@@ -143,7 +146,7 @@ export class LocalRealtimeState implements RealtimeStateStore {
   async flush(): Promise<void> {
     const customers = [...this.byKey.values()]
       .sort((a, b) => (a.state.customer_key < b.state.customer_key ? -1 : 1))
-      .map((e) => ({ state: { ...e.state, last_event_at: finite(e.state.last_event_at), settled_through: finite(e.state.settled_through) }, live: e.live, cart_due_at: e.due }));
+      .map((e) => ({ state: { ...e.state, last_event_at: finite(e.state.last_event_at), settled_through: finite(e.state.settled_through) }, live: e.live, due_at: e.due }));
     await lakeWrite(this.lakeDir, 'stream rules state', async () => {
       putLakeFile(this.lakeDir, REALTIME_STATE_FILE, JSON.stringify({ version: 1, watermark: finite(this.wm), customers }) + '\n');
       putLakeFile(this.lakeDir, REALTIME_CURSOR_FILE, JSON.stringify({ version: 1, received_through: this.through === null ? null : new Date(this.through).toISOString() }) + '\n');

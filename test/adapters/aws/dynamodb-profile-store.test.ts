@@ -94,6 +94,18 @@ describe.skipIf(!hasMoto)('DynamoDbProfileStore on moto', () => {
     expect(await store('moto').read(key(500))).toEqual({ batch: null, live: { events_today: 1 } });
   });
 
+  it('reads a live item past its TTL as gone, as DynamoDB will delete it (up to days later)', async () => {
+    const live = (k: string, expiresAt: string) =>
+      new DynamoDBClient(awsConfig(aws.moto.endpoint)).send(
+        new PutItemCommand({ TableName: TABLE, Item: { customer_key: { S: k }, sk: { S: 'live' }, events_today: { N: '2' }, [PROFILE_TABLE.ttlAttribute]: { N: String(Date.parse(expiresAt) / 1000) } } }),
+      );
+    await live(key(1), '2026-01-30T11:59:59Z');
+    await live(key(2), '2026-01-30T12:00:01Z');
+    const at = new DynamoDbProfileStore({ tableName: TABLE, client: new DynamoDBClient(awsConfig(aws.moto.endpoint)), now: () => new Date('2026-01-30T12:00:00Z') });
+    expect(await at.read(key(1))).toBeNull();
+    expect(await at.read(key(2))).toEqual({ batch: null, live: { events_today: 2 } });
+  });
+
   it('retries unprocessed items until all are written', async () => {
     aws.proxy.rule = async (req, forward) => {
       calls[req.operation!] = (calls[req.operation!] ?? 0) + 1;
