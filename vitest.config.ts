@@ -10,7 +10,9 @@ import LongestFirstSequencer from './test/vitest/sequencer.ts';
  * these folders joins them; a test that changes process.env, globals or module state belongs elsewhere.
  */
 const SHARED_WORKER = [
-  'test/models/**/*.test.ts', 'test/onnx/**/*.test.ts', 'test/cleanse/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/cost/**/*.test.ts', 'test/cdk/**/*.test.ts'];
+  'test/models/**/*.test.ts', 'test/onnx/**/*.test.ts', 'test/cleanse/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/cost/**/*.test.ts', 'test/cdk/**/*.test.ts',
+  // In-process DuckDB over lakes in their own temporary directories: DuckDB, the SQL views and the pipeline imported once.
+  'test/campaigns/**/*.test.ts', 'test/consent/**/*.test.ts', 'test/generate/**/*.test.ts', 'test/identity/**/*.test.ts', 'test/insights/**/*.test.ts', 'test/profiles/**/*.test.ts', 'test/sql/**/*.test.ts'];
 
 export default defineConfig({
   test: {
