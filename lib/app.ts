@@ -2,7 +2,7 @@
  * Composes the retail-lake stacks into an App from the validated configuration. bin/app.ts (cdk synth) and the
  * CDK tests build the same app through here.
  */
-import { Aspects, type App } from 'aws-cdk-lib';
+import { Aspects, RemovalPolicies, RemovalPolicy, type App } from 'aws-cdk-lib';
 import { loadConfig, type LakeConfig } from './config.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
@@ -61,6 +61,9 @@ export function buildRetailLake(app: App): RetailLakeStacks {
   const stacks = { config, lake, ingest, analytics, predict, observability, insights };
   addRunbookOutputs(stacks);
   if (config.pauseSchedules) Aspects.of(app).add(new PauseSchedules());
+  // Log groups follow the stage's removal policy, whoever created them (functions, Firehose, the state machine, the
+  // API), so a destroy-on-remove stage leaves none behind (docs/deploy.md "Teardown").
+  RemovalPolicies.of(app).apply(config.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN, { applyToResourceTypes: ['AWS::Logs::LogGroup', 'AWS::Logs::LogStream'] });
   // Synthesized for a region, each template tells cfn-lint which region to check its resource types against.
   if (config.region) for (const stack of [lake, analytics, predict, ingest, insights, observability]) stack.addMetadata('cfn-lint', { config: { regions: [config.region] } });
   return stacks;

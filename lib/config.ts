@@ -200,6 +200,16 @@ export const configSchema = z.object({
       forecastHorizonPeriods: int(1, 104).default(13),
     })
     .prefault({}),
+  /**
+   * Producers in other accounts (POS vendor, app backend account): a role they assume, carrying the producer policy,
+   * `{ "trustedAccounts": ["210987654321"], "externalId": "..." }`. Unset: only the policy, for roles of this account.
+   */
+  producers: z
+    .object({
+      trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).min(1),
+      externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of letters, digits and +=,.@:/-').optional(),
+    })
+    .optional(),
   /** Optional MSK Serverless cluster as a second event source (Kafka producers). */
   msk: z
     .object({
@@ -270,7 +280,7 @@ export function loadConfig(node: Node): LakeConfig {
   const raw: Record<string, unknown> = { ...base };
   for (const key of Object.keys(configSchema.shape)) {
     const v = node.tryGetContext(key);
-    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'coupons' || key === 'realtimeRules' || key === 'orderImport' || key === 'insights' || key === 'retention') ? JSON.parse(v) : v;
+    if (v !== undefined) raw[key] = typeof v === 'string' && (key === 'msk' || key === 'producers' || key === 'coupons' || key === 'realtimeRules' || key === 'orderImport' || key === 'insights' || key === 'retention') ? JSON.parse(v) : v;
   }
   return parseConfig(raw);
 }

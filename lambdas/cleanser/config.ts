@@ -26,6 +26,10 @@ export const cleanserEnv = z.object({
   SUPPRESSION_BUCKET: z.string().min(3).optional(),
   /** Seconds a warm container keeps the suppression list before reading it again. @default 300 */
   SUPPRESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Curated bucket whose reference/products/skus.json (written by the ERP products load) switches on the unknown-SKU check; unset: no check. */
+  PRODUCT_SKUS_BUCKET: z.string().min(3).optional(),
+  /** Seconds a warm container keeps the product SKUs before reading them again. @default 300 */
+  PRODUCT_SKUS_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export type CleanserEnv = z.output<typeof cleanserEnv>;

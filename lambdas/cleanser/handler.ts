@@ -16,6 +16,7 @@ import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
 import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
+import { readProductSkus } from '../../src/adapters/aws/product-skus.ts';
 import { NO_SUPPRESSION, refreshingSuppression, type RefreshingSuppression } from '../../src/cleanse/suppression.ts';
 import type { StreamEvent } from '../../src/cleanse/stream-handler.ts';
 import { readCleanserEnv } from './config.ts';
@@ -27,6 +28,14 @@ const metrics = new Metrics();
 
 // Set on the first batch (it needs the PII key); read again once older than SUPPRESSION_TTL_SECONDS.
 let suppression: RefreshingSuppression | undefined;
+// The product catalogue's SKUs (unknown-SKU check) once an ERP products load wrote them; read again after the TTL.
+let knownSkus: ReadonlySet<string> | undefined;
+let skusReadAt = -Infinity;
+async function refreshSkus(): Promise<void> {
+  if (!env.PRODUCT_SKUS_BUCKET || Date.now() - skusReadAt < env.PRODUCT_SKUS_TTL_SECONDS * 1000) return;
+  knownSkus = await readProductSkus(env.PRODUCT_SKUS_BUCKET, { warn: (m) => logger.warn(m) });
+  skusReadAt = Date.now();
+}
 
 const cleanse = createStreamHandler(
   async () => {
@@ -48,6 +57,7 @@ const cleanse = createStreamHandler(
         defaultPhoneRegion: env.PHONE_REGION as CountryCode,
         sourceTimeZone: env.SOURCE_TIME_ZONE,
         maxRecordBytes: env.MAX_RECORD_BYTES,
+        knownSkus: () => knownSkus,
       }),
       sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),
       dedup: new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS }),
@@ -62,6 +72,7 @@ const cleanse = createStreamHandler(
 // An erasure reaches a warm container within the TTL: the list is reloaded before a batch once it is older.
 const body = async (event: StreamEvent) => {
   await suppression?.refresh();
+  await refreshSkus();
   return cleanse(event);
 };
 

@@ -20,6 +20,7 @@ import type { MskServerlessCluster } from './msk-serverless-cluster.ts';
 import type { PiiKeySecret } from './pii-key-secret.ts';
 import { ProjectFunction } from './project-function.ts';
 import type { SuppressionList } from './suppression-list.ts';
+import { PRODUCT_SKUS_KEY } from '../../src/adapters/aws/product-skus.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 
 export interface CleanserFunctionProps {
@@ -54,6 +55,11 @@ export interface CleanserFunctionProps {
   readonly suppression?: SuppressionList;
   /** Seconds a warm container keeps the suppression list. @default 300 */
   readonly suppressionTtlSeconds?: number;
+  /**
+   * Curated bucket holding the product SKUs the ERP products load writes (reference/products/skus.json): once it
+   * exists, lines with a SKU outside it are quarantined as reference.unknown_sku. @default - no SKU check
+   */
+  readonly productSkus?: s3.IBucket;
 }
 
 export class CleanserFunction extends Construct {
@@ -77,6 +83,7 @@ export class CleanserFunction extends Construct {
         QUARANTINE_BUCKET: props.quarantine.bucketName,
         PHONE_REGION: props.phoneRegion ?? 'CN',
         SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
+        ...(props.productSkus ? { PRODUCT_SKUS_BUCKET: props.productSkus.bucketName } : {}),
         ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
       },
     });
@@ -86,6 +93,12 @@ export class CleanserFunction extends Construct {
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
+    if (props.productSkus) {
+      props.productSkus.grantRead(fn, PRODUCT_SKUS_KEY);
+      for (const a of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+        acknowledgeOnPrincipal(fn, iam5Action(a), `CDK bucket read grant for one object, ${PRODUCT_SKUS_KEY} of the curated bucket (the product SKUs of the unknown-SKU check).`);
+      }
+    }
     acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(this, props.quarantine.bucketArn)}/events/*`), 'Quarantine object keys are chosen per batch (partition and a UUID); scoped to the events/ prefix of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), 'CDK bucket write grant: abort multipart uploads of quarantine objects; scoped to events/* of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:DeleteObject*'), 'CDK bucket write grant includes deleting own objects; scoped to events/* of the quarantine bucket, which is versioned.');

@@ -1,6 +1,6 @@
 /** The Kinesis Data Stream that real-time sources publish to: KMS-encrypted, on-demand or provisioned by config. */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -44,6 +44,28 @@ export class EventStream extends Construct {
   /** Publish records (what producers need). */
   grantWrite(grantee: iam.IGrantable): iam.Grant {
     return this.stream.grantWrite(grantee);
+  }
+
+  /**
+   * What a producer needs and nothing more: PutRecord(s) and the shard listing on this stream, and the data keys of
+   * the stream's KMS key (Kinesis encrypts each record with one). One list for grantPutRecords and the producer policy.
+   */
+  producerStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:ListShards', 'kinesis:DescribeStreamSummary'], resources: [this.stream.streamArn] }),
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.stream.encryptionKey!.keyArn] }),
+    ];
+  }
+
+  /**
+   * Lets a producer (a POS backend's role, an app server's) put records on the stream with its key.
+   *
+   * @example stack.ingest.stream.grantPutRecords(posRole)
+   */
+  grantPutRecords(grantee: iam.IGrantable): iam.Grant {
+    const [stream, key] = this.producerStatements();
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: stream!.actions, resourceArns: stream!.resources });
+    return grant.combine(iam.Grant.addToPrincipal({ grantee, actions: key!.actions, resourceArns: key!.resources }));
   }
 
   /** Read records (what a consumer needs). */

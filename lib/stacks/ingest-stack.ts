@@ -14,6 +14,8 @@ import { DedupTable } from '../constructs/dedup-table.ts';
 import { EventStream } from '../constructs/event-stream.ts';
 import { MskServerlessCluster } from '../constructs/msk-serverless-cluster.ts';
 import { OrderImportFunction } from '../constructs/order-import-function.ts';
+import { BatchLoadFunction } from '../constructs/batch-load-function.ts';
+import { ProducerAccess } from '../constructs/producer-access.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
@@ -40,6 +42,10 @@ export class IngestStack extends Stack {
   readonly cleanser: CleanserFunction;
   readonly msk?: MskServerlessCluster;
   readonly orderImport: OrderImportFunction;
+  /** The producer policy (and, with `producers.trustedAccounts`, the role other accounts assume): docs/producers.md. */
+  readonly producers: ProducerAccess;
+  /** ERP tables (products, stock_snapshots, stores) dropped under landing/<table>/: full loads, validated as locally. */
+  readonly batchLoad: BatchLoadFunction;
   /** The profile read API (IAM auth) over the lake stack's profile table, here beside the PII key secret it hashes lookups with. */
   readonly profileApi: ProfileApi;
   /** Erased people's list (privacy/suppression/ of the curated bucket), read by the cleanser and the order import. */
@@ -71,6 +77,7 @@ export class IngestStack extends Stack {
       retention: Duration.hours(c.streamRetentionHours),
       removalPolicy,
     });
+    this.producers = new ProducerAccess(this, 'Producers', { stream: this.stream, stage: c.stage, trustedAccounts: c.producers?.trustedAccounts, externalId: c.producers?.externalId });
     this.piiKey = new PiiKeySecret(this, 'PiiKey', { secretName: c.piiSecretName, importExisting: c.importPiiSecret, removalPolicy });
     this.dedup = new DedupTable(this, 'Dedup', { key, removalPolicy });
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
@@ -114,6 +121,7 @@ export class IngestStack extends Stack {
       logRetention: c.logRetentionDays as logs.RetentionDays,
       msk: this.msk,
       suppression: this.suppression,
+      productSkus: curated,
     });
     const imports = c.orderImport;
     this.orderImport = new OrderImportFunction(this, 'OrderImport', {
@@ -137,6 +145,16 @@ export class IngestStack extends Stack {
       // Older rows would land in dt partitions the catalog does not project: quarantine them with a reason instead.
       earliest: c.firstDataDate,
       suppression: this.suppression,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.batchLoad = new BatchLoadFunction(this, 'BatchLoad', {
+      raw: lake.raw.sharedWith(this, 'RawBucket'),
+      curated,
+      quarantine,
+      workgroup: lake.workgroup,
+      catalog: lake.catalog,
+      key,
+      ruleName: `retail-lake-${c.stage}-batch-load`,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
     this.erasure = new ErasureFunction(this, 'Erasure', {

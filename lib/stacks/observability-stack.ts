@@ -38,6 +38,8 @@ export class ObservabilityStack extends Stack {
       deadLetterQueues: new Map([
         ['cleanser', props.ingest.cleanser.deadLetterQueue.queue],
         ['order-import', props.ingest.orderImport.deadLetterQueue.queue],
+        // An ERP file refused whole (missing column, no valid row) or a load that kept failing: the table is unchanged.
+        ['batch-load', props.ingest.batchLoad.deadLetterQueue.queue],
         ['stream-rules', props.ingest.streamRules.deadLetterQueue.queue],
         // An erasure request the function could not be given, or that kept failing: someone's data is still there.
         ['erasure', props.ingest.erasure.deadLetterQueue.queue],
@@ -55,6 +57,7 @@ export class ObservabilityStack extends Stack {
       ]),
       otherFunctions: new Map([
         ['order-import', props.ingest.orderImport.function],
+        ['batch-load', props.ingest.batchLoad.function],
         ['stream-rules', props.ingest.streamRules.function],
         ['erasure', props.ingest.erasure.function],
         ['views-deployer', props.analytics.views.function],

@@ -38,8 +38,11 @@ export interface CleanserConfig {
   readonly maxRecordBytes?: number;
   /** Free text is capped at this many characters (flagged text.truncated). @default 2000 */
   readonly maxTextChars?: number;
-  /** When given, lines with a SKU outside this set are quarantined as reference.unknown_sku. */
-  readonly knownSkus?: ReadonlySet<string>;
+  /**
+   * When given, lines with a SKU outside this set are quarantined as reference.unknown_sku. A function is asked per
+   * line (undefined: no check), so a long-lived cleanser follows a catalogue that is reloaded (the cleanser Lambda).
+   */
+  readonly knownSkus?: ReadonlySet<string> | (() => ReadonlySet<string> | undefined);
 }
 
 /** One record as the stream delivered it. */
@@ -107,7 +110,8 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         out[k] = money(v, currency);
       } else if (CODE_KEYS.has(k) && typeof v === 'string') {
         const c = normaliseCode(v);
-        if (k === 'sku' && config.knownSkus && !config.knownSkus.has(c)) {
+        const known = typeof config.knownSkus === 'function' ? config.knownSkus() : config.knownSkus;
+        if (k === 'sku' && known && !known.has(c)) {
           throw new RecordRejectedError('reference.unknown_sku', p, `field '${p}': SKU ${preview(v)} is not in the product catalogue`);
         }
         out[k] = c;

@@ -186,12 +186,12 @@ describe('ingest stack: order import from the landing prefix', () => {
 });
 
 describe('ingest bundles', () => {
-  it('bundles the cleanser, the order import, the erasure, the stream rules and the profile API with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
+  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules and the profile API with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
-    // The cleanser, the order import, the erasure and the profile API are the functions of the ingest stack: their assets are the bundled directories.
+    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules and the profile API are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
-    expect(dirs).toHaveLength(5);
+    expect(dirs).toHaveLength(6);
     for (const d of dirs) {
       const dir = path.join(asm.directory, d);
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');

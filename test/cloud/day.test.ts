@@ -15,6 +15,7 @@ import { hasMoto, startMoto, MOTO_CREDENTIALS, MOTO_REGION, type MotoServer } fr
 import { generateRetailer } from '../../src/generate/index.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { importOrders } from '../../src/ingest/order-import.ts';
+import { loadBatchTable } from '../../src/ingest/batch-tables.ts';
 import { refreshTags } from '../../src/tags/refresh.ts';
 import { trainModels } from '../../src/train/train.ts';
 import { scoreLake } from '../../src/score/score.ts';
@@ -1252,6 +1253,135 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(budgets).toBe(cloud.coupons.reduce((a, c) => a + Number(c.value), 0));
       const decided = local.coupons.issued + local.coupons.heldOut;
       console.log(`[day] campaign holdouts: ${localHeld.length} held out locally and in DynamoDB, equal; ${local.coupons.issued} issued (control share ${decided ? ((100 * local.coupons.heldOut) / decided).toFixed(1) : '-'}% of ${decided} decisions)`);
+    });
+  });
+  // Issue 20: the ERP tables in AWS. A products file (the generator's catalogue plus two bad rows) dropped under
+  // landing/products/ reaches the batch-load function as deployed (its rule's "Object Created" event); the table it
+  // writes and the rows it quarantines equal what `retail-lake load-table products` writes on a fresh local lake, and
+  // the cleanser quarantines a line with an unknown SKU as reference.unknown_sku, which it let through before the load.
+  describe('ERP products loaded from the landing prefix, as locally', () => {
+    const erp = {} as {
+      cloud: { counts: Counts & { byReason: Record<string, number> } }[];
+      local: Counts & { byReason: Record<string, number> };
+      tableDir: string;
+      quarantineDir: string;
+      erpLake: string;
+      before: Map<string, number>;
+      after: Map<string, number>;
+      afterLocal: Counts & { byReason: Record<string, number> };
+      unknown: string;
+      refused: string;
+      objectsAfterRefusal: string[];
+      objectsBeforeRefusal: string[];
+      seconds: number;
+    };
+    const line = (o: object) => Buffer.from(JSON.stringify(o));
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      erp.erpLake = path.join(work, 'erp-lake');
+      const catalogue = fs.readFileSync(path.join(shared.landing, 'batch', 'products.csv'), 'utf8').trimEnd();
+      // Two rows the local load rejects: no name, and a price that is not a number.
+      const products = `${catalogue}\nSKU999001,,Shoes,,,10.00,CNY,true\nSKU999002,Odd Price,Shoes,,,ten,CNY,true\n`;
+      const file = path.join(work, 'erp', 'products.csv');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, products);
+
+      // Two sales built from a line the day kept clean: one with a SKU of the catalogue, one with a SKU outside it.
+      const known = new Set(catalogue.split('\n').slice(1).map((l) => l.split(',')[0]!));
+      const clean = new Set((await query(`select event_id from read_parquet('${local.lake}/curated/events/**/*.parquet', hive_partitioning = true) where event_type = 'pos.sale'`)).map((r) => String(r.event_id)));
+      const base = readEventLines(shared.landing)
+        .map((b) => JSON.parse(b.toString('utf8')) as { event_id: string; type: string; payload: { lines: { sku: string }[] } })
+        .find((e) => e.type === 'pos.sale' && clean.has(e.event_id) && e.payload.lines.every((l) => known.has(l.sku)))!;
+      const sale = (id: string, sku?: string) => line({ ...base, event_id: id, payload: { ...base.payload, lines: base.payload.lines.map((l, i) => (i === 0 && sku ? { ...l, sku } : l)) } });
+      erp.unknown = 'SKU000404';
+      expect(known.has(erp.unknown)).toBe(false);
+      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
+      const cleanse = async (lines: Buffer[]) => {
+        await putAll(shared.kinesis, shared.streamName, lines);
+        const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
+        await runKinesisMapping(d, mapping, cleanser, { kinesis: shared.kinesis, sqs }, shared.resume);
+        await cleanser.close();
+        return cleanser.metrics;
+      };
+      // Before any products load: no catalogue, no check (as locally).
+      erp.before = await cleanse([sale('erp-before-unknown', erp.unknown)]);
+
+      // The load, through the rule's event, as deployed.
+      const rule = d.resources('AWS::Events::Rule').find((r) => r.stack === 'ingest' && String(r.props.Name ?? '').endsWith('-batch-load'))!;
+      const pattern = d.resolve(rule.stack, rule.props.EventPattern);
+      const prefix = (pattern.detail.object.key as { prefix: string }[]).map((k) => k.prefix).find((k) => k.endsWith('products/'))!;
+      const key = `${prefix}products.csv`;
+      await s3.send(new PutObjectCommand({ Bucket: shared.landingBucket, Key: key, Body: products }));
+      const loader = shared.sandbox('ingest', 'BatchLoadFunction', 'batch-load');
+      erp.cloud = await loader.invoke(objectCreated(pattern.detail.bucket.name[0], key));
+      erp.local = await loadBatchTable('products', file, { lakeDir: erp.erpLake });
+
+      // A stores file without store_id: refused whole, nothing written.
+      const curatedKeys = () => listKeys(s3, cloud.curatedBucket, 'stores/');
+      erp.objectsBeforeRefusal = await curatedKeys();
+      const storesKey = `${prefix.replace(/products\/$/, 'stores/')}stores.csv`;
+      await s3.send(new PutObjectCommand({ Bucket: shared.landingBucket, Key: storesKey, Body: 'name,city,region,country,is_online\nHangzhou One,Hangzhou,Zhejiang,CN,false\n' }));
+      erp.refused = await loader.invoke(objectCreated(pattern.detail.bucket.name[0], storesKey)).then(() => 'loaded', (e: Error) => e.message);
+      erp.objectsAfterRefusal = await curatedKeys();
+
+      // After the load: the same unknown SKU is quarantined, a known one stays clean; locally the same lines on the
+      // lake that has the catalogue.
+      const after = [sale('erp-after-unknown', erp.unknown), sale('erp-after-known')];
+      erp.after = await cleanse(after);
+      const again = path.join(work, 'erp', 'after.jsonl');
+      fs.writeFileSync(again, after.map((b) => b.toString('utf8')).join('\n') + '\n');
+      erp.afterLocal = await ingestJsonl([again], { lakeDir: erp.erpLake });
+
+      erp.tableDir = path.join(work, 'cloud-erp', 'products');
+      erp.quarantineDir = path.join(work, 'cloud-erp', 'quarantine');
+      await mirror(s3, cloud.curatedBucket, 'products/', erp.tableDir);
+      await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', erp.quarantineDir);
+      await loader.close();
+      erp.seconds = (Date.now() - t0) / 1000;
+      console.log(`[day] ERP products load: ${erp.seconds.toFixed(1)} s ${JSON.stringify({ cloud: erp.cloud[0]?.counts, local: erp.local })}`);
+    }, 600_000);
+
+    it('loads the products file with the counts of the local load-table, the two bad rows quarantined', () => {
+      expect(erp.cloud).toHaveLength(1);
+      const rows = fs.readFileSync(path.join(shared.landing, 'batch', 'products.csv'), 'utf8').trimEnd().split('\n').length - 1;
+      expect(erp.local).toMatchObject({ received: rows + 2, clean: rows, quarantined: 2 });
+      expect(erp.cloud[0]!.counts).toEqual(erp.local);
+    });
+
+    it('writes the same products table as the local load, every column but the load time', async () => {
+      // Athena names UNLOAD's files without an extension, as the swap keeps them.
+      const cols = 'sku, name, category, subcategory, brand, cast(list_price as varchar) as list_price, currency, is_active, file_name';
+      const cloudRows = await query(`select ${cols} from read_parquet('${erp.tableDir}/products/*') order by sku`);
+      const localRows = await query(`select ${cols} from read_parquet('${erp.erpLake}/curated/products/**/*.parquet') order by sku`);
+      expect(cloudRows.length).toBe(erp.local.clean);
+      expect(cloudRows).toEqual(localRows);
+    });
+
+    it('quarantines the bad rows as locally: same reasons, fields, messages, rows as received and origins', async () => {
+      const cols = 'source, reason_code, field_path, message, raw_payload, origin';
+      const cloudRows = await query(`select ${cols} from read_json('${erp.quarantineDir}/events/source=batch_products/**/*.json.gz', format = 'newline_delimited', hive_partitioning = true) order by all`);
+      const localRows = await query(`select ${cols} from read_parquet('${erp.erpLake}/quarantine/events/source=batch_products/**/*.parquet', hive_partitioning = true) order by all`);
+      expect(cloudRows.map((r) => r.field_path).sort()).toEqual(['list_price', 'name']);
+      expect(cloudRows).toEqual(localRows);
+    });
+
+    it('switches on the unknown-SKU check in the cleanser: let through before the load, quarantined after, as locally', async () => {
+      expect([erp.before.get('RecordsIn'), erp.before.get('Clean'), erp.before.get('Quarantined')]).toEqual([1, 1, 0]);
+      expect([erp.after.get('RecordsIn'), erp.after.get('Clean'), erp.after.get('Quarantined')]).toEqual([2, 1, 1]);
+      expect(erp.afterLocal).toMatchObject({ received: 2, clean: 1, quarantined: 1, byReason: { 'reference.unknown_sku': 1 } });
+      const cols = 'reason_code, field_path, message, raw_payload';
+      const cloudRow = await query(`select ${cols} from read_json('${erp.quarantineDir}/events/source=pos/**/*.json.gz', format = 'newline_delimited', hive_partitioning = true) where raw_payload like '%erp-after-unknown%'`);
+      const localRow = await query(`select ${cols} from read_parquet('${erp.erpLake}/quarantine/events/source=pos/**/*.parquet', hive_partitioning = true)`);
+      expect(cloudRow).toHaveLength(1);
+      expect(cloudRow[0]!.reason_code).toBe('reference.unknown_sku');
+      expect(String(cloudRow[0]!.message)).toContain(erp.unknown);
+      expect(cloudRow).toEqual(localRow);
+    });
+
+    it('refuses a file without a required column, naming it, and changes nothing', () => {
+      expect(erp.refused).toMatch(/ImportError: .*no column "store_id"/);
+      expect(erp.objectsAfterRefusal).toEqual(erp.objectsBeforeRefusal);
     });
   });
 });
