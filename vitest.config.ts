@@ -4,10 +4,15 @@ import LongestFirstSequencer from './test/vitest/sequencer.ts';
 /**
  * Pure, in-process unit tests (no emulator, no child process, no environment variable or global they change): they
  * share a worker process (isolate: false), so that zod, onnxruntime and the model code are imported once per worker
- * instead of once per file (test/models alone: 55 s of CPU isolated, 22 s shared). A file added under these folders
- * joins them; a test that changes process.env, globals or module state belongs elsewhere.
+ * instead of once per file (test/models alone: 55 s of CPU isolated, 22 s shared). The CDK tests too: aws-cdk-lib and
+ * the first synth of the app (its asset fingerprints, CDK's lazily loaded modules) cost each isolated file ~10 s of
+ * CPU before its first test; each file still builds its own App, so no construct tree is shared. A file added under
+ * these folders joins them; a test that changes process.env, globals or module state belongs elsewhere.
  */
-const SHARED_WORKER = ['test/models/**/*.test.ts', 'test/onnx/**/*.test.ts', 'test/cleanse/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/cost/**/*.test.ts'];
+const SHARED_WORKER = [
+  'test/models/**/*.test.ts', 'test/onnx/**/*.test.ts', 'test/cleanse/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/cost/**/*.test.ts', 'test/cdk/**/*.test.ts',
+  // In-process DuckDB over lakes in their own temporary directories: DuckDB, the SQL views and the pipeline imported once.
+  'test/campaigns/**/*.test.ts', 'test/consent/**/*.test.ts', 'test/generate/**/*.test.ts', 'test/identity/**/*.test.ts', 'test/insights/**/*.test.ts', 'test/profiles/**/*.test.ts', 'test/sql/**/*.test.ts'];
 
 export default defineConfig({
   test: {

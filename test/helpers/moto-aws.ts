@@ -9,6 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clientConfig, s3ClientConfig } from '../../src/adapters/aws/clients.ts';
 import { DEDUP_KEY } from '../../src/adapters/aws/dedup-schema.ts';
+import { PROFILE_TABLE } from '../../src/profiles/document.ts';
 import { FaultProxy } from '../integration/harness/emulators.ts';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, MOTO_REGION, type MotoServer } from './moto.ts';
 
@@ -38,6 +39,24 @@ export async function createKeyTable(moto: MotoServer, tableName: string, key = 
       KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+/** The profile table as src/profiles/document.ts keys it (customer key + sort key), on demand, through `client`. */
+export async function createProfileTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: PROFILE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: PROFILE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: PROFILE_TABLE.sortKey, AttributeType: 'S' },
+      ],
     }),
   );
 }

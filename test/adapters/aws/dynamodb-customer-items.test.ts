@@ -1,14 +1,14 @@
 // The erasure's DynamoDB side against moto_server: a person's items in the profile table (the scorer's batch document
 // and lookup items, written by the real profile store; the stream rules' live item and cart timer, laid out as
 // src/adapters/aws/dynamodb-realtime-state.ts writes them) are all deleted, and a second customer's items stay.
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbCustomerItems } from '../../../src/adapters/aws/dynamodb-customer-items.ts';
 import { DynamoDbProfileStore } from '../../../src/adapters/aws/dynamodb-profile-store.ts';
 import { CART_TIMER_PARTITION } from '../../../src/adapters/aws/dynamodb-realtime-state.ts';
 import { buildProfileDocuments, PROFILE_TABLE } from '../../../src/profiles/document.ts';
 import { hasMoto, useMoto } from '../../helpers/moto.ts';
-import { awsConfig } from '../../helpers/moto-aws.ts';
+import { awsConfig, createProfileTable } from '../../helpers/moto-aws.ts';
 
 const TABLE = 'profiles';
 const A = `ck_${'a'.repeat(20)}`;
@@ -23,20 +23,7 @@ describe.skipIf(!hasMoto)('DynamoDbCustomerItems: profile items', () => {
 
   beforeEach(async () => {
     ddb = new DynamoDBClient(awsConfig(aws.moto.endpoint));
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: PROFILE_TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: PROFILE_TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: PROFILE_TABLE.sortKey, AttributeType: 'S' },
-        ],
-      }),
-    );
+    await createProfileTable(ddb, TABLE);
   });
 
   it('deletes the batch, live, lookup (stale ones too) and cart-timer items of the erased customer, and only theirs', async () => {

@@ -2,12 +2,12 @@
 // and GetItem. A profile read is exactly one Query (counted at a proxy between the SDK and moto), and returns the
 // scorer's batch document together with the live item the stream rules write beside it. UnprocessedItems, which moto
 // never returns, are injected by the proxy.
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbProfileStore, ProfileStoreError } from '../../../src/adapters/aws/dynamodb-profile-store.ts';
-import { buildProfileDocuments, PROFILE_TABLE, renderProfile, type ProfileDocument } from '../../../src/profiles/document.ts';
+import { buildProfileDocuments, renderProfile, type ProfileDocument } from '../../../src/profiles/document.ts';
 import { hasMoto, useMoto } from '../../helpers/moto.ts';
-import { awsConfig, editJson } from '../../helpers/moto-aws.ts';
+import { awsConfig, createProfileTable, editJson } from '../../helpers/moto-aws.ts';
 
 const TABLE = 'profiles';
 const key = (i: number) => `ck_${i.toString(16).padStart(20, '0')}`;
@@ -33,20 +33,7 @@ describe.skipIf(!hasMoto)('DynamoDbProfileStore on moto', () => {
     new DynamoDbProfileStore({ tableName: TABLE, client: new DynamoDBClient(awsConfig(via === 'moto' ? aws.moto.endpoint : aws.proxy.endpoint)), retry: { sleep: async () => {} } });
 
   beforeEach(async () => {
-    await new DynamoDBClient(awsConfig(aws.moto.endpoint)).send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: PROFILE_TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: PROFILE_TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: PROFILE_TABLE.sortKey, AttributeType: 'S' },
-        ],
-      }),
-    );
+    await createProfileTable(new DynamoDBClient(awsConfig(aws.moto.endpoint)), TABLE);
     calls = {};
     aws.proxy.rule = (req, forward) => {
       calls[req.operation ?? '?'] = (calls[req.operation ?? '?'] ?? 0) + 1;

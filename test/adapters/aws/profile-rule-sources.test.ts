@@ -1,16 +1,17 @@
 // The stream rules' context in AWS, read from the profile table the scorer fills (moto_server): the identity map of
 // every identity type, the scores and consent of the batch items (live items and cart timers beside them ignored),
 // erased people left out, so the VIP cut-offs are those of the lake after the erasure.
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbProfileStore } from '../../../src/adapters/aws/dynamodb-profile-store.ts';
 import { readProfileRuleSources } from '../../../src/adapters/aws/profile-rule-sources.ts';
 import { createSuppressionCheck, suppressionDigest } from '../../../src/cleanse/suppression.ts';
-import { buildProfileDocuments, PROFILE_TABLE } from '../../../src/profiles/document.ts';
+import { buildProfileDocuments } from '../../../src/profiles/document.ts';
 import { parseRealtimeConfig } from '../../../src/realtime/config.ts';
 import { refreshingRuleContext } from '../../../src/realtime/refreshing-context.ts';
 import type { CustomerScore } from '../../../src/score/schema.ts';
 import { hasMoto, startMoto, type MotoServer } from '../../helpers/moto.ts';
+import { createProfileTable } from '../../helpers/moto-aws.ts';
 
 const PII_KEY = 'rule-sources-key-0123456789';
 const key = (i: number) => `ck_${i.toString(16).padStart(20, '0')}`;
@@ -23,20 +24,7 @@ describe.skipIf(!hasMoto)('profile-table rule sources on moto', () => {
   beforeAll(async () => {
     moto = await startMoto();
     client = new DynamoDBClient(moto.clientConfig);
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'profiles',
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: PROFILE_TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: PROFILE_TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: PROFILE_TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: PROFILE_TABLE.sortKey, AttributeType: 'S' },
-        ],
-      }),
-    );
+    await createProfileTable(client, 'profiles');
     // 12 scored customers, CLV 100, 200, ..., 1,200; each a member id, customer 3 also an app device; customer 5 refused
     // profiling (the consent tag as Athena's JSON gives it, an object).
     const docs = buildProfileDocuments({
