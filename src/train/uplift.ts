@@ -51,7 +51,9 @@ async function campaignDecisions(lakeDir: string, campaigns: readonly string[], 
   for (const c of campaigns) {
     if (!known.includes(c)) throw new CampaignOptionsError(`--campaign ${JSON.stringify(c)}: no decisions of that campaign in the lake; campaigns: ${known.length ? known.join(', ') : '(none: run the coupon issuer or import-campaign first)'}`);
   }
-  const mine = rows.filter((r) => campaigns.includes(r.campaign_id));
+  // campaign_outcomes has no row order; sorted, the same decisions always train the same trees (and version).
+  const key = (r: DecisionOutcomes) => `${r.campaign_id}\u0001${r.customer_id ?? r.customer_key ?? ''}\u0001${r.decided_at ?? ''}\u0001${r.arm}`;
+  const mine = rows.filter((r) => campaigns.includes(r.campaign_id)).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const withOutcome = mine.filter((r) => r.outcomes[outcome] !== null && r.outcomes[outcome] !== undefined);
   if (!withOutcome.length) {
     const names = [...new Set(mine.flatMap((r) => Object.entries(r.outcomes).filter(([, v]) => v !== null).map(([k]) => k)))].sort();
