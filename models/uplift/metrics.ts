@@ -130,7 +130,8 @@ export interface UpliftEvaluation {
   readonly n: number;
   readonly treated: number;
   readonly qini: number;
-  readonly auuc: number;
+  /** Null for an amount (spend): the perfect uplift ranking it is divided by is defined for 0/1 outcomes only. */
+  readonly auuc: number | null;
   readonly top10_lift: number | null;
   readonly top20_lift: number | null;
   readonly top30_lift: number | null;
@@ -146,7 +147,7 @@ export function evaluateUplift(y: Num, score: Num, treated: Num): UpliftEvaluati
     n: y.length,
     treated: nt,
     qini: qiniCoefficient(y, score, treated),
-    auuc: auuc(y, score, treated),
+    auuc: Array.from(y).every((v) => v === 0 || v === 1) ? auuc(y, score, treated) : null,
     top10_lift: upliftAtK(y, score, treated, 0.1),
     top20_lift: upliftAtK(y, score, treated, 0.2),
     top30_lift: upliftAtK(y, score, treated, 0.3),

@@ -24,7 +24,7 @@ export interface CampaignsCommandOptions extends GlobalOptions {
 export interface UpliftFigures {
   readonly n: number;
   readonly qini: number;
-  readonly auuc: number;
+  readonly auuc: number | null;
   readonly top30_lift: number | null;
   readonly overall_lift: number | null;
   readonly model_version: string;
@@ -138,7 +138,7 @@ export async function campaignsCommand(o: CampaignsCommandOptions): Promise<Camp
     if (uplift) {
       const first = Object.values(uplift)[0];
       process.stdout.write(`\nuplift model ${first?.model_version ?? ''} on ${first?.outcome ?? ''}${first?.evaluated_on === 'held_out' ? ', held-out customers only (the model learnt from this campaign)' : ''} (Qini: 1 perfect, 0 random; top 30% and overall: treated minus control):\n`);
-      process.stdout.write(table(Object.entries(uplift).map(([arm, u]) => ({ arm, n: u.n, qini: u.qini.toFixed(4), auuc: u.auuc.toFixed(4), top30_lift: u.top30_lift?.toFixed(4) ?? '', overall_lift: u.overall_lift?.toFixed(4) ?? '' }))) + '\n');
+      process.stdout.write(table(Object.entries(uplift).map(([arm, u]) => ({ arm, n: u.n, qini: u.qini.toFixed(4), auuc: u.auuc?.toFixed(4) ?? '', top30_lift: u.top30_lift?.toFixed(4) ?? '', overall_lift: u.overall_lift?.toFixed(4) ?? '' }))) + '\n');
     }
     if (ms.length) process.stdout.write(`\n${ms[0]!.method}\n`);
   });

@@ -74,6 +74,9 @@ describe('uplift T-learner', () => {
   it('fits an amount (spend) with squared loss: uplift in money, about 20 for the customers it moves', async () => {
     const r = trainUplift({ X: c.X, y: c.spend, treated: c.treated, customerIds: c.ids, featureNames, outcome: 'spend', campaigns: ['test'], context: { asOf: '2025-06-30' } });
     expect(r.card.params.loss).toBe('squared');
+    // AUUC's perfect ranking is defined for 0/1 outcomes only: not reported for an amount; Qini is.
+    expect(r.card.metrics.auuc).toBeNull();
+    expect(Number.isFinite(r.card.metrics.qini)).toBe(true);
     const ts = predictUplift(r.model, c.X);
     let moved = 0;
     let nMoved = 0;
