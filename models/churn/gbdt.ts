@@ -1,5 +1,5 @@
 /**
- * Histogram-based gradient-boosted decision trees for binary classification (logistic loss), in the style of
+ * Histogram-based gradient-boosted decision trees for binary classification (logistic loss) or regression (squared loss), in the style of
  * LightGBM: features are cut into at most `maxBins` quantile bins once, each tree is grown best-first on
  * per-node gradient/hessian histograms (the larger child's histogram is the parent's minus the smaller one's), with
  * Newton leaf values, L2 shrinkage, shrinkage by the learning rate, row subsampling and early stopping on a
@@ -99,9 +99,18 @@ export interface GbdtModel {
   readonly linear: readonly LinearTerm[];
   readonly trees: readonly Tree[];
   readonly params: GbdtParams;
-  /** Validation log-loss after each round (empty without a validation set). */
+  /** Validation log-loss (squared loss: mean squared error) after each round (empty without a validation set). */
   readonly validLoss: readonly number[];
+  /** The loss the trees were fitted for; absent means logistic (the margin is log-odds). */
+  readonly loss?: GbdtLoss;
 }
+
+/**
+ * logistic: binary labels, the margin is log-odds (classification, the churn model); squared: any real label, the
+ * margin is the predicted mean (regression, e.g. an uplift model's spend). Same trees, same ONNX graph: only the
+ * gradient, the hessian (1 for squared loss) and the starting value (the label mean) differ.
+ */
+export type GbdtLoss = 'logistic' | 'squared';
 
 const f32 = Math.fround;
 
@@ -360,8 +369,12 @@ export function leafOf(t: Tree, x: ArrayLike<number>): number {
   return node;
 }
 
-function logLossOf(margin: Float64Array, y: ArrayLike<number>): number {
+function logLossOf(margin: Float64Array, y: ArrayLike<number>, squaredLoss = false): number {
   let s = 0;
+  if (squaredLoss) {
+    for (let i = 0; i < margin.length; i++) s += (margin[i]! - y[i]!) ** 2;
+    return s / margin.length;
+  }
   for (let i = 0; i < margin.length; i++) {
     const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(margin[i]!)));
     s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
@@ -369,9 +382,16 @@ function logLossOf(margin: Float64Array, y: ArrayLike<number>): number {
   return s / margin.length;
 }
 
-function checkLabels(y: ArrayLike<number>, rows: number, what: string): number {
+function checkLabels(y: ArrayLike<number>, rows: number, what: string, loss: GbdtLoss = 'logistic'): number {
   if (y.length !== rows) throw new ModelTrainingError(`${what}: ${rows} rows but ${y.length} labels`);
   let pos = 0;
+  if (loss === 'squared') {
+    for (let i = 0; i < y.length; i++) {
+      if (!Number.isFinite(y[i]!)) throw new ModelTrainingError(`${what}: label ${i} must be a finite number, received ${y[i]}`);
+      pos += y[i]!;
+    }
+    return pos;
+  }
   for (let i = 0; i < y.length; i++) {
     if (y[i] !== 0 && y[i] !== 1) throw new ModelTrainingError(`${what}: label ${i} must be 0 or 1, received ${y[i]}`);
     pos += y[i]!;
@@ -388,9 +408,11 @@ export interface GbdtTrainInput {
   readonly params?: Partial<GbdtParams>;
   /**
    * Features whose log1p enters a logistic regression fitted on the training rows; boosting starts from its
-   * log-odds instead of the constant prior. Empty or absent: the constant prior.
+   * log-odds instead of the constant prior. Empty or absent: the constant prior. Logistic loss only.
    */
   readonly linearFeatures?: readonly string[];
+  /** @default 'logistic' */
+  readonly loss?: GbdtLoss;
 }
 
 /** The value a linear term transforms: log1p of the float32 input, negatives clamped to 0 (as the ONNX graph does). */
@@ -486,15 +508,18 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
   const p: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...input.params };
   checkParams(p);
   const { X, y, featureNames, valid } = input;
+  const loss: GbdtLoss = input.loss ?? 'logistic';
+  const squared = loss === 'squared';
   checkMatrix(X, 'training X');
   if (featureNames.length !== X.cols) throw new ModelTrainingError(`training X has ${X.cols} columns but ${featureNames.length} feature names`);
-  const pos = checkLabels(y, X.rows, 'training set');
-  if (pos === 0 || pos === X.rows) throw new ModelTrainingError(`training set needs both classes; received ${pos} positives among ${X.rows} rows`);
+  if (squared && input.linearFeatures?.length) throw new ModelTrainingError('a linear start needs logistic loss');
+  const pos = checkLabels(y, X.rows, 'training set', loss);
+  if (!squared && (pos === 0 || pos === X.rows)) throw new ModelTrainingError(`training set needs both classes; received ${pos} positives among ${X.rows} rows`);
   if (X.rows < 2 * p.minSamplesLeaf) throw new ModelTrainingError(`training set has ${X.rows} rows; needs at least 2 x minSamplesLeaf = ${2 * p.minSamplesLeaf}`);
   if (valid) {
     checkMatrix(valid.X, 'validation X');
     if (valid.X.cols !== X.cols) throw new ModelTrainingError(`validation X has ${valid.X.cols} columns, training X has ${X.cols}`);
-    checkLabels(valid.y, valid.X.rows, 'validation set');
+    checkLabels(valid.y, valid.X.rows, 'validation set', loss);
   }
 
   const n = X.rows;
@@ -510,7 +535,7 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
     return j;
   });
   const rate = pos / n;
-  const start = linearIdx.length > 0 ? fitLinearStart(X, y, linearIdx) : { intercept: f32(Math.log(rate / (1 - rate))), terms: [] };
+  const start = linearIdx.length > 0 ? fitLinearStart(X, y, linearIdx) : { intercept: f32(squared ? rate : Math.log(rate / (1 - rate))), terms: [] };
   const base = start.intercept;
   const linear = start.terms;
   const startMargin = (M: Matrix) => {
@@ -532,6 +557,11 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
   let bestRound = -1;
   for (let round = 0; round < p.nTrees; round++) {
     for (let i = 0; i < n; i++) {
+      if (squared) {
+        grad[i] = margin[i]! - y[i]!;
+        hess[i] = 1;
+        continue;
+      }
       const q = sigmoid(margin[i]!);
       grad[i] = q - y[i]!;
       hess[i] = Math.max(q * (1 - q), 1e-16);
@@ -544,16 +574,16 @@ export function trainGbdt(input: GbdtTrainInput): GbdtModel {
     if (valid && vmargin && vbins) {
       const vn = valid.X.rows;
       for (let i = 0; i < vn; i++) vmargin[i] += tree.value[leafByBins(tree, vbins, vn, i)]!;
-      const loss = logLossOf(vmargin, valid.y);
-      validLoss.push(loss);
-      if (loss < best - 1e-12) {
-        best = loss;
+      const vloss = logLossOf(vmargin, valid.y, squared);
+      validLoss.push(vloss);
+      if (vloss < best - 1e-12) {
+        best = vloss;
         bestRound = round;
       } else if (round - bestRound >= p.earlyStoppingRounds) break;
     }
   }
   const kept = valid ? trees.slice(0, bestRound + 1) : trees;
-  return { featureNames: [...featureNames], base, linear, trees: kept, params: p, validLoss };
+  return { featureNames: [...featureNames], base, linear, trees: kept, params: p, validLoss, ...(squared ? { loss } : {}) };
 }
 
 /** Log-odds for each row: base + the linear start's terms + the leaf value of every tree. */
@@ -568,7 +598,7 @@ export function predictMargin(model: GbdtModel, X: Matrix): Float64Array {
   return out;
 }
 
-/** Event probability for each row. */
+/** Event probability for each row (logistic loss; with squared loss use predictMargin, the predicted mean). */
 export function predictProba(model: GbdtModel, X: Matrix): Float64Array {
   return predictMargin(model, X).map(sigmoid);
 }

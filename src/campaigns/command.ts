@@ -13,6 +13,23 @@ import { measureCampaigns, type CampaignMeasurement, type DecisionOutcomes } fro
 
 export interface CampaignsCommandOptions extends GlobalOptions {
   readonly campaign?: string;
+  /**
+   * With campaign: the current uplift model evaluated on it, per treated arm. The CLI passes
+   * src/train/uplift.ts evaluateUpliftOnCampaign (training sits above measurement, so it is handed in, not imported).
+   */
+  readonly uplift?: (lakeDir: string, campaign: string) => Promise<Record<string, UpliftFigures>>;
+}
+
+/** What `campaigns --uplift` prints per treated arm (src/train/uplift.ts CampaignUplift). */
+export interface UpliftFigures {
+  readonly n: number;
+  readonly qini: number;
+  readonly auuc: number | null;
+  readonly top30_lift: number | null;
+  readonly overall_lift: number | null;
+  readonly model_version: string;
+  readonly outcome: string;
+  readonly evaluated_on: 'held_out' | 'all';
 }
 
 const flag = (complete: unknown, v: unknown): number | null => (complete === true ? (v === true ? 1 : 0) : null);
@@ -33,10 +50,12 @@ export async function readDecisionsFrom(conn: DuckDBConnection): Promise<{ rows:
   {
     const raw = await queryRows(
       conn,
-      `select campaign_id, arm, is_control, segment, coupon_value, customer_key, decided_at, short_window_days, long_window_days,
-              is_short_window_complete, is_long_window_complete, is_retention_complete, has_ordered_short, has_ordered_long,
-              revenue_short, revenue_long, margin_long, has_redeemed, is_retained, reported_outcomes
-       from campaign_outcomes`,
+      `select o.campaign_id, o.arm, o.is_control, o.segment, o.coupon_value, o.customer_key, o.customer_id, o.decided_at, o.short_window_days, o.long_window_days,
+              o.is_short_window_complete, o.is_long_window_complete, o.is_retention_complete, o.has_ordered_short, o.has_ordered_long,
+              o.revenue_short, o.revenue_long, o.margin_long, o.has_redeemed, o.is_retained, o.reported_outcomes, a.features
+       from campaign_outcomes as o
+       left join campaign_assignments as a
+           on o.decision_source = 'import' and a.campaign_id = o.campaign_id and a.customer_id = o.customer_id`,
     );
     const shares = await queryRows(conn, 'select campaign, max(holdout_share) as share from coupon_holdouts group by campaign');
     const rows = raw.map((r): DecisionOutcomes => {
@@ -62,6 +81,10 @@ export async function readDecisionsFrom(conn: DuckDBConnection): Promise<{ rows:
         segment: r.segment === null ? null : String(r.segment),
         coupon_value: r.coupon_value === null ? null : Number(r.coupon_value),
         outcomes,
+        customer_key: r.customer_key === null ? null : String(r.customer_key),
+        customer_id: r.customer_id === null ? null : String(r.customer_id),
+        decided_at: r.decided_at === null ? null : String(r.decided_at),
+        features: r.features === null || r.features === undefined ? null : typeof r.features === 'string' ? (JSON.parse(r.features) as Record<string, string | number>) : (r.features as Record<string, string | number>),
       };
     });
     return { rows, controlShares: Object.fromEntries(shares.map((s) => [String(s.campaign), Number(s.share)])) };
@@ -106,10 +129,17 @@ export function printMeasurement(m: CampaignMeasurement): void {
 }
 
 export async function campaignsCommand(o: CampaignsCommandOptions): Promise<CampaignMeasurement[]> {
+  if (o.uplift && o.campaign === undefined) throw new CampaignOptionsError('--uplift needs --campaign ID: the campaign to evaluate the uplift model on');
   const ms = await measureLake(o.lake, o.campaign);
-  emit(o, o.campaign !== undefined ? ms[0] : { campaigns: ms }, () => {
+  const uplift = o.uplift ? await o.uplift(o.lake, o.campaign!) : undefined;
+  emit(o, o.campaign !== undefined ? { ...ms[0], ...(uplift ? { uplift } : {}) } : { campaigns: ms }, () => {
     if (!ms.length) process.stdout.write('no campaign decisions in the lake (run the coupon issuer, or import-campaign)\n');
     for (const m of ms) printMeasurement(m);
+    if (uplift) {
+      const first = Object.values(uplift)[0];
+      process.stdout.write(`\nuplift model ${first?.model_version ?? ''} on ${first?.outcome ?? ''}${first?.evaluated_on === 'held_out' ? ', held-out customers only (the model learnt from this campaign)' : ''} (Qini: 1 perfect, 0 random; top 30% and overall: treated minus control):\n`);
+      process.stdout.write(table(Object.entries(uplift).map(([arm, u]) => ({ arm, n: u.n, qini: u.qini.toFixed(4), auuc: u.auuc?.toFixed(4) ?? '', top30_lift: u.top30_lift?.toFixed(4) ?? '', overall_lift: u.overall_lift?.toFixed(4) ?? '' }))) + '\n');
+    }
     if (ms.length) process.stdout.write(`\n${ms[0]!.method}\n`);
   });
   return ms;

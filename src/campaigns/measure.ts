@@ -20,6 +20,12 @@ export interface DecisionOutcomes {
   readonly segment: string | null;
   readonly coupon_value: number | null;
   readonly outcomes: Readonly<Record<string, number | null>>;
+  /** Who and when (the uplift model's features): the stitched customer, the id in the export, the decision time. */
+  readonly customer_key?: string | null;
+  readonly customer_id?: string | null;
+  readonly decided_at?: string | null;
+  /** The imported feature columns (import-campaign --features), when the export had them. */
+  readonly features?: Readonly<Record<string, string | number>> | null;
 }
 
 export interface OutcomeResult {

@@ -20,7 +20,7 @@ import { BATCH_TABLES } from '../contract/index.ts';
 import { beginPiiKeyPolicy, ConfigError, localConfig } from '../config/local.ts';
 import type { IngestCounts } from '../cleanse/batch.ts';
 import { CleanseError } from '../cleanse/errors.ts';
-import { trainCommand, TrainError } from '../train/index.ts';
+import { evaluateUpliftOnCampaign, trainCommand, trainUpliftCommand, TrainError } from '../train/index.ts';
 import { scoreCommand, ScoreError } from '../score/index.ts';
 import { eventsCommand, EventsError } from '../events/index.ts';
 import { ModelError } from '../models/index.ts';
@@ -203,9 +203,10 @@ export function buildProgram(): Command {
     .command('campaigns')
     .description('measure campaigns: per arm and segment, response rates and lift vs control with 95% intervals, incremental revenue, coupon cost, ROI, sample-ratio check')
     .option('--campaign <id>', 'one campaign; with --json the last line is its object {campaign_id, arms: [{arm, n, outcomes}], ...}')
+    .option('--uplift', 'with --campaign: the current uplift model evaluated on the campaign, per treated arm: uplift: {<arm>: {qini, top30_lift, overall_lift, ...}}')
     .action(async (o, cmd: Command) => {
       const g = globals(cmd);
-      await campaignsCommand({ ...g, campaign: o.campaign });
+      await campaignsCommand({ ...g, campaign: o.campaign, ...(o.uplift === true ? { uplift: evaluateUpliftOnCampaign } : {}) });
     });
 
   program
@@ -252,7 +253,7 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train a customer model from the lake as of a date; stores model.onnx + card in the model zone (--json prints the card)')
-    .argument('<model>', 'segments | churn | clv | forecast | recs | sentiment | all')
+    .argument('<model>', 'segments | churn | clv | forecast | recs | sentiment | all | uplift')
     .option('--as-of <date>', 'use only data on or before this day, labels included (default: the newest data)')
     .option('--horizon-days <n>', 'churn label window and CLV expected-orders horizon', int('--horizon-days', 7), 90)
     .option('--horizon-periods <n>', 'forecast periods after as-of written to demand_forecasts', int('--horizon-periods', 1), 13)
@@ -260,7 +261,14 @@ export function buildProgram(): Command {
     .option('--retrain', 'train only the models an erasure flagged (their latest version saw erased people\'s data)')
     .option('--gate', 'promote segments, churn and clv to latest only if not worse than the current latest on the newest labelled backtest (docs/models.md)')
     .option('--tolerance <x>', 'with --gate: how much worse a candidate may be (0.02 = two points of AUC or silhouette, 2% more error)', tolerance, 0.02)
+    .option('--campaign <ids>', 'uplift: the randomised campaign(s) to learn from, comma-separated (import-campaign ids or coupon campaigns)', (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .option('--outcome <name>', 'uplift: the outcome to lift (visit, conversion, spend, ordered_30d, revenue_30d, redeemed, retained_90d, ...)')
+    .option('--treated-arm <labels>', 'uplift: the arm(s) that count as treated, comma-separated (default: every arm but the control)', (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean))
     .action(async (model: string, o, cmd: Command) => {
+      if (model === 'uplift') {
+        await trainUpliftCommand({ ...globals(cmd), campaigns: o.campaign ?? [], outcome: o.outcome, treatedArms: o.treatedArm });
+        return;
+      }
       await trainCommand({ ...globals(cmd), model, asOf: o.asOf, horizonDays: o.horizonDays, horizonPeriods: o.horizonPeriods, groundTruth: o.groundTruth, retrain: o.retrain === true, gate: o.gate === true, tolerance: o.tolerance });
     });
 

@@ -26,6 +26,24 @@ export const couponConfigSchema = z
      * 0 turns the holdout off. docs/campaigns.md.
      */
     holdoutShare: z.number().min(0).max(0.5).default(DEFAULT_HOLDOUT_SHARE),
+    /**
+     * Targeting by predicted uplift (the `uplift` model, `retail-lake train uplift`), for the win-back coupons: issue
+     * only where predicted uplift x responseValue exceeds the coupon's value; the other events get 'not_targeted'
+     * and no decision. The holdout still applies inside the targeted set, so the lift stays measurable. Local only:
+     * the AWS issuer's environment has no variable for it (it has no uplift scores). docs/campaigns.md.
+     */
+    targeting: z
+      .object({
+        enabled: z.boolean().default(false),
+        /**
+         * What one unit of the model's outcome is worth: 'clv' takes the event's clv_365d (the value of keeping the
+         * customer, for a 0/1 outcome such as ordered_30d or retained_90d); a number for a fixed value (1 when the
+         * outcome is already money, revenue_30d or spend).
+         */
+        responseValue: z.union([z.literal('clv'), z.number().positive()]).default('clv'),
+      })
+      .strict()
+      .prefault({}),
     /** Coupons for CartAbandoned (stream rule), charged to the same monthly budget with the same one-coupon-per-event rule. */
     cartRecovery: z
       .object({

@@ -10,12 +10,17 @@
  * is a 'duplicate' in either arm. A held-out coupon is never charged to the budget; it is recorded only while the
  * budget still has room for it, so both arms stop together when the money runs out.
  *
+ * Targeting (config.targeting, off by default): a win-back coupon goes only where the predicted uplift of the
+ * customer (deps.upliftOf, the uplift model's score) times the value of a response exceeds the coupon's value; the
+ * others get 'not_targeted' and no decision is recorded. Targeting comes before the holdout, so the control group is
+ * drawn from the targeted customers and the campaign's lift is still measured against a randomised control.
+ *
  * Consent: a coupon is marketing, so an event that names no marketing channel (a customer without marketing consent,
  * or an event published before consent existed) gets 'no_consent' and no coupon, whatever the budget.
  *
  * Example:
  *   const outcome = await issueCoupon(event, { store, config });
- *   outcome.status // 'issued' | 'held_out' | 'duplicate' | 'over_budget' | 'no_consent' | 'ignored'
+ *   outcome.status // 'issued' | 'held_out' | 'duplicate' | 'over_budget' | 'no_consent' | 'not_targeted' | 'ignored'
  */
 import { createHash } from 'node:crypto';
 import { validateDetail } from '../events/bus.ts';
@@ -23,6 +28,7 @@ import { eventId } from '../events/ids.ts';
 import type { CartAbandoned, CouponHeldOut, HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
 import { assignArm } from '../campaigns/assign.ts';
 import type { CouponConfig } from './config.ts';
+import { CouponConfigError } from './errors.ts';
 import type { Coupon } from './schema.ts';
 
 /** What a store answers when asked to issue or to hold out. */
@@ -44,7 +50,7 @@ export interface CouponStore {
 }
 
 export interface IssueOutcome {
-  readonly status: IssueResult | 'no_consent' | 'ignored';
+  readonly status: IssueResult | 'no_consent' | 'not_targeted' | 'ignored';
   readonly eventId?: string;
   readonly coupon?: Coupon;
   /** The control decision, when the customer was held out. */
@@ -56,6 +62,8 @@ export interface IssuerDeps {
   readonly config: CouponConfig;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /** Predicted uplift per customer key (undefined: not scored); needed when config.targeting is enabled. */
+  readonly upliftOf?: (customerKey: string) => number | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -130,6 +138,15 @@ export function heldOutFor(coupon: Coupon, holdoutShare: number): CouponHeldOut 
   };
 }
 
+/** Predicted uplift x the value of a response > the coupon's value (no score or no value: not targeted). */
+export function isTargeted(detail: HighValueCustomerAtRisk, deps: IssuerDeps): boolean {
+  if (!deps.upliftOf) throw new CouponConfigError('coupon targeting is enabled but no uplift scores were given: train one (retail-lake train uplift) and run the issuer locally');
+  const uplift = deps.upliftOf(detail.customer_key);
+  const t = deps.config.targeting;
+  const value = t.responseValue === 'clv' ? detail.clv_365d : t.responseValue;
+  return uplift !== undefined && value !== null && value !== undefined && uplift * value > deps.config.value;
+}
+
 /**
  * Handles one event: a coupon for HighValueCustomerAtRisk, and for CartAbandoned when cart recovery is enabled and
  * the cart is worth at least its minimum; every other detail type is ignored.
@@ -143,6 +160,7 @@ export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<
     if (!detail.marketing_channels?.length) return { status: 'no_consent', eventId: detail.event_id };
     coupon = couponFor(detail, deps.config, now);
     share = deps.config.holdoutShare;
+    if (deps.config.targeting.enabled && !isTargeted(detail, deps)) return { status: 'not_targeted', eventId: detail.event_id };
   } else if (event.detailType === 'CartAbandoned') {
     const cart = deps.config.cartRecovery;
     const detail = validateDetail('CartAbandoned', event.detail);
@@ -171,6 +189,8 @@ export interface IssueSummary {
   readonly overBudget: number;
   /** Events about customers without marketing consent: no coupon. */
   readonly noConsent: number;
+  /** Win-back events whose customer's predicted uplift does not pay for the coupon (targeting on). */
+  readonly notTargeted: number;
   readonly ignored: number;
   readonly value: number;
   readonly coupons: readonly Coupon[];
@@ -183,6 +203,7 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
   let duplicates = 0;
   let overBudget = 0;
   let noConsent = 0;
+  let notTargeted = 0;
   let ignored = 0;
   for (const e of events) {
     const o = await issueCoupon(e, deps);
@@ -191,7 +212,8 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
     else if (o.status === 'duplicate') duplicates++;
     else if (o.status === 'over_budget') overBudget++;
     else if (o.status === 'no_consent') noConsent++;
+    else if (o.status === 'not_targeted') notTargeted++;
     else ignored++;
   }
-  return { issued: coupons.length, heldOut, duplicates, overBudget, noConsent, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
+  return { issued: coupons.length, heldOut, duplicates, overBudget, noConsent, notTargeted, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
 }

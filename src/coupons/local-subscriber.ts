@@ -1,6 +1,7 @@
 /**
  * The coupon issuer on the local bus: what the EventBridge rule + Lambda do in AWS, run after `score` on a laptop.
- * Reads the events in <lake>/events/, issues what is due, writes the coupons to curated/coupons/.
+ * Reads the events in <lake>/events/, issues what is due, writes the coupons to curated/coupons/. With targeting on,
+ * the uplift scores come from `uplift` (the caller's, so the issuer does not depend on the model code).
  */
 import { LocalEventBus } from '../adapters/local/event-bus.ts';
 import type { ModelEvent } from '../events/schemas.ts';
@@ -16,6 +17,11 @@ export interface LocalIssuerOptions {
   /** @default loadCouponConfig() */
   readonly config?: CouponConfig;
   readonly now?: () => Date;
+  /**
+   * Predicted uplift per customer, built only when config.targeting is enabled (src/score/uplift-scorer.ts:
+   * the latest uplift model on the newest tag snapshot).
+   */
+  readonly uplift?: () => Promise<(customerKey: string) => number | undefined>;
 }
 
 export interface LocalIssuerSummary extends Omit<IssueSummary, 'coupons'> {
@@ -38,7 +44,8 @@ async function runLocalCouponIssuerIn(o: LocalIssuerOptions): Promise<LocalIssue
   const now = o.now ?? (() => new Date());
   const events: ModelEvent[] = new LocalEventBus(o.lakeDir).events(o.since).map((e) => e.event);
   const store = await LocalCouponStore.open(o.lakeDir);
-  const { coupons: _issued, ...summary } = await issueCoupons(events, { store, config, now });
+  const upliftOf = config.targeting.enabled && o.uplift ? await o.uplift() : undefined;
+  const { coupons: _issued, ...summary } = await issueCoupons(events, { store, config, now, ...(upliftOf ? { upliftOf } : {}) });
   await store.flush();
   const period = now().toISOString().slice(0, 7);
   return { ...summary, totalCoupons: store.all().length, totalHeldOut: store.heldOut().length, budgetPeriod: period, spentThisPeriod: store.spentIn(period), monthlyBudget: config.monthlyBudget };

@@ -7,6 +7,7 @@ import { runLocalCouponIssuer, type LocalIssuerSummary } from '../coupons/local-
 import { loadEventRules } from '../events/rules.ts';
 import { scoreLake, type ScoreSummary } from './score.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { localUpliftScorer } from './uplift-scorer.ts';
 
 export interface ScoreCommandOptions extends GlobalOptions {
   readonly asOf?: string;
@@ -18,13 +19,13 @@ export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary
   // Scores, events and coupons in one lake commit.
   const { s, coupons } = await withLakeCommit(o.lake, 'score', async () => {
   const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules), ...(o.leadTimeDays !== undefined ? { leadTimeDays: o.leadTimeDays } : {}) });
-  const coupons = await runLocalCouponIssuer({ lakeDir: o.lake });
+  const coupons = await runLocalCouponIssuer({ lakeDir: o.lake, uplift: () => localUpliftScorer(o.lake) });
   return { s, coupons };
   });
   const out = { ...s, coupons };
   emit(o, out, () => {
     printScoreSummary(s);
-    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.heldOut} held out as control, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod}), ${coupons.noConsent} without marketing consent\n`);
+    process.stdout.write(`\ncoupon issuer: ${coupons.issued} issued, ${coupons.heldOut} held out as control, ${coupons.duplicates} already issued, ${coupons.overBudget} refused by the budget (${coupons.spentThisPeriod} of ${coupons.monthlyBudget} ${coupons.budgetPeriod}), ${coupons.noConsent} without marketing consent${coupons.notTargeted ? `, ${coupons.notTargeted} not targeted (predicted uplift does not pay for the coupon)` : ''}\n`);
   });
   return out;
 }

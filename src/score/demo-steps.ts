@@ -6,6 +6,7 @@
 import type { DemoStep } from '../cli/demo.ts';
 import { table } from '../cli/output.ts';
 import { runLocalCouponIssuer } from '../coupons/local-subscriber.ts';
+import { localUpliftScorer } from './uplift-scorer.ts';
 import { listEvents } from '../events/command.ts';
 import { TRAINABLE_MODELS, trainModels } from '../train/train.ts';
 import { refreshTags } from '../tags/refresh.ts';
@@ -80,7 +81,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
     name: 'coupons',
     run: async (ctx) => {
       const p = ctx.progress('coupon issuer (HighValueCustomerAtRisk, CartAbandoned)');
-      const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir });
+      const s = await runLocalCouponIssuer({ lakeDir: ctx.lakeDir, uplift: () => localUpliftScorer(ctx.lakeDir) });
       ctx.summary.coupons = s;
       p.done(`${s.issued} issued, ${s.heldOut} held out as control, ${s.overBudget} refused by the budget, ${s.noConsent} without marketing consent`);
     },

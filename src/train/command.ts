@@ -1,9 +1,11 @@
-/** `retail-lake train <segments|churn|clv|all> [--as-of D] [--horizon-days N] [--json]`: --json prints the card(s). */
+/** `retail-lake train <segments|churn|clv|all> [--as-of D] [--horizon-days N] [--json]` and `train uplift --campaign ID --outcome NAME`: --json prints the card(s). */
 import path from 'node:path';
 import { emit, table, type GlobalOptions } from '../cli/output.ts';
 import { MODEL_ZONE } from '../models/index.ts';
 import { trainModels, type TrainSummary, type TrainTarget } from './train.ts';
 import { flaggedLatestModels } from '../privacy/receipt.ts';
+import { trainUpliftFromLake, upliftHeadline, type TrainedUplift } from './uplift.ts';
+import { TrainOptionsError } from './errors.ts';
 
 export interface TrainCommandOptions extends GlobalOptions {
   readonly model: string;
@@ -86,4 +88,22 @@ async function trainOnce(o: TrainCommandOptions): Promise<TrainSummary> {
       if (!o.json) process.stderr.write(`  training ${name} as of ${o.asOf ?? 'the newest data'}...\n`);
     },
   });
+}
+
+export interface TrainUpliftCommandOptions extends GlobalOptions {
+  readonly campaigns: readonly string[];
+  readonly outcome?: string;
+  readonly treatedArms?: readonly string[];
+}
+
+/** `retail-lake train uplift --campaign ID --outcome NAME`: --json prints the card. */
+export async function trainUpliftCommand(o: TrainUpliftCommandOptions): Promise<TrainedUplift> {
+  if (!o.campaigns.length) throw new TrainOptionsError('train uplift needs --campaign ID (several: ID,ID,...): the randomised campaign to learn from');
+  if (!o.outcome) throw new TrainOptionsError('train uplift needs --outcome NAME (visit, conversion, spend, ordered_30d, ...)');
+  const r = await trainUpliftFromLake({ lakeDir: o.lake, campaigns: o.campaigns, outcome: o.outcome, ...(o.treatedArms?.length ? { treatedArms: o.treatedArms } : {}) });
+  emit(o, r.card, () => {
+    process.stdout.write(`trained ${r.name} ${r.version} on ${o.campaigns.join(', ')} (${o.outcome}): ${upliftHeadline(r.card)}\n`);
+    process.stdout.write(`card: ${path.join(o.lake, MODEL_ZONE, r.name, r.version, 'card.md')}\n`);
+  });
+  return r;
 }

@@ -7,3 +7,4 @@ export * from './segments.ts';
 export * from './clv.ts';
 export * from './train.ts';
 export * from './command.ts';
+export * from './uplift.ts';
