@@ -5,7 +5,7 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbProfileStore, ProfileStoreError } from '../../../src/adapters/aws/dynamodb-profile-store.ts';
-import { buildProfileDocuments, renderProfile, type ProfileDocument } from '../../../src/profiles/document.ts';
+import { buildProfileDocuments, PROFILE_TABLE, renderProfile, type ProfileDocument } from '../../../src/profiles/document.ts';
 import { hasMoto, useMoto } from '../../helpers/moto.ts';
 import { awsConfig, createProfileTable, editJson } from '../../helpers/moto-aws.ts';
 
