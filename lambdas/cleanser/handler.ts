@@ -7,18 +7,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { CountryCode } from 'libphonenumber-js';
-import { createCleanser } from '../../src/cleanse/cleanser.ts';
 import { createStreamHandler } from '../../src/cleanse/stream-handler.ts';
-import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
-import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
-import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
-import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
-import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
-import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
-import { NO_SUPPRESSION, refreshingSuppression, type RefreshingSuppression } from '../../src/cleanse/suppression.ts';
+import type { RefreshingSuppression } from '../../src/cleanse/suppression.ts';
 import type { StreamEvent } from '../../src/cleanse/stream-handler.ts';
 import { readCleanserEnv } from './config.ts';
+import { cleanserDeps } from '../shared/cleanser-deps.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
 
 const env = readCleanserEnv();
@@ -30,28 +23,9 @@ let suppression: RefreshingSuppression | undefined;
 
 const cleanse = createStreamHandler(
   async () => {
-    const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
-    const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
-    const piiKey = await loadPiiKey(env.PII_SECRET_ID);
-    if (env.SUPPRESSION_BUCKET) {
-      suppression = refreshingSuppression({
-        list: new S3SuppressionList({ bucket: env.SUPPRESSION_BUCKET }),
-        pii: { piiKey, defaultPhoneRegion: env.PHONE_REGION as CountryCode },
-        ttlMs: env.SUPPRESSION_TTL_SECONDS * 1000,
-      });
-      await suppression.refresh();
-    }
-    return {
-      suppression: suppression?.check ?? NO_SUPPRESSION,
-      cleanser: createCleanser({
-        piiKey,
-        defaultPhoneRegion: env.PHONE_REGION as CountryCode,
-        sourceTimeZone: env.SOURCE_TIME_ZONE,
-        maxRecordBytes: env.MAX_RECORD_BYTES,
-      }),
-      sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),
-      dedup: new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS }),
-    };
+    const built = await cleanserDeps(env);
+    suppression = built.suppression;
+    return built.deps;
   },
   (counts) => {
     publishCounts(metrics, counts);
