@@ -124,7 +124,7 @@ export async function deliverRawCopy(
       const arrival = chunk[n]!.r.ApproximateArrivalTimestamp!.getTime();
       const data =
         out.result === 'Ok'
-          ? Buffer.from(out.data, 'base64')
+          ? Buffer.from(out.data ?? '', 'base64')
           : Buffer.from(JSON.stringify({ attemptsMade: 1, arrivalTimestamp: arrival, errorCode: 'Lambda.ProcessingFailed', errorMessage: 'The record was marked ProcessingFailed by the Lambda function', attemptEndingTimestamp: Date.now(), rawData: Buffer.from(chunk[n]!.r.Data!).toString('base64') }) + '\n');
       into.set(day, [...(into.get(day) ?? []), data]);
     });

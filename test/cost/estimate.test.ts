@@ -186,7 +186,7 @@ describe('costCommand', () => {
     costCommand({ eventsPerDay: 1_000_000, avgEventBytes: 600, json: true }, s.out);
     const last = JSON.parse(s.text().trim().split('\n').pop()!) as { totalUsd: number; services: unknown[]; avgEventBytes: number };
     expect(last.avgEventBytes).toBe(600);
-    expect(last.services).toHaveLength(12);
+    expect(last.services).toHaveLength(13);
     expect(last).toHaveProperty('apiUsdPerMillionReads');
     expect(last).toHaveProperty('realtimeUsdPerMillionEvents');
     expect(last.totalUsd).toBeGreaterThan(0);

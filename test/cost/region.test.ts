@@ -155,7 +155,7 @@ describe('retail-lake cost --region', () => {
     expect(j.currency).toBe('CNY');
     expect(j.complete).toBe(false);
     expect(j.pricesAsOf).toMatch(/2026-12-07/);
-    expect(j.services).toHaveLength(12);
+    expect(j.services).toHaveLength(13);
     expect(j.services.find((s) => s.service.startsWith('Kinesis'))!.missingPrices).toEqual(['kinesis.streamHour', 'kinesis.ingestGb', 'kinesis.retrievalGb']);
   });
 
