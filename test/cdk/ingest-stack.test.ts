@@ -191,6 +191,7 @@ describe('ingest stack: raw copy and replay', () => {
   it('copies the stream to stream/dt=<arrival date>/ of the raw bucket through the envelope Lambda, gzip', () => {
     const raw = Object.entries(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')).filter(([, r]) => (r as { Properties: Record<string, unknown> }).Properties.KinesisStreamSourceConfiguration);
     expect(raw).toHaveLength(1);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CloudFormation property tree, read path by path
     const props = (raw[0]![1] as { Properties: Record<string, any> }).Properties;
     const streamId = Object.keys(ingest.findResources('AWS::Kinesis::Stream'))[0]!;
     expect(props.DeliveryStreamType).toBe('KinesisStreamAsSource');
