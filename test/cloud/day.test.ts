@@ -1412,9 +1412,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(mine.map((e) => e && Buffer.from(e.data, 'base64').equals(rp.lines[mine.indexOf(e)]!))).toEqual(rp.lines.map(() => true));
       expect(rp.rawKeys.some((k) => k.startsWith(`stream/dt=${today}/`))).toBe(true);
       expect(rp.rawKeys.filter((k) => k.startsWith('_firehose_errors/'))).toEqual([]);
-      // Every record the day put (the day, the erasure's resend, the stream rules' feed, this batch) is in the copy once.
+      // Every record put on the stream (the day's, those the blocks above put again, this batch) is in the copy once.
       expect(new Set(rp.rawEnvelopes.map((e) => e.origin)).size).toBe(rp.rawEnvelopes.length);
-      expect(rp.rawEnvelopes.length).toBeGreaterThan(2 * local.ingest.received);
+      expect(rp.rawEnvelopes.length).toBeGreaterThanOrEqual(local.ingest.received + rp.lines.length);
     });
 
     it('sends the batch to the DLQ after the retries, and the replay from raw lands it exactly once, as the local ingest', () => {
