@@ -93,7 +93,7 @@ describe('estimateRegionalCost in the China regions', () => {
     expect(table).toMatch(/! no published CNY price found for dynamodb\.rruPerMillion, dynamodb\.storageGbMonth: not counted/);
     expect(table).toMatch(/! not confirmed in this region: firehose\.formatConversion/);
     expect(table).toMatch(/^Athena\s+¥46\.47\s/m);
-    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 12 lines fully priced/m);
+    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 13 lines fully priced/m);
     expect(table).not.toContain('$');
   });
 });
