@@ -5,7 +5,7 @@
  * selectors (member id, phone as a till types it, e-mail in capitals, customer key); then:
  *   (a) every file of every zone is searched for their identifiers: Parquet rows as text (every column, DuckDB),
  *       every other file as bytes (JSONL, JSON, CSV, HTML, .gz unpacked, models, commit records, receipts), with
- *       GNU grep -F -i: raw identifiers in the spellings the generator types them, keyed hashes, customer keys,
+ *       GNU grep -w -F -i (whole words): raw identifiers in the spellings the generator types them, keyed hashes, customer keys,
  *       review and ticket ids: zero hits (and many before, so the search can see them);
  *   (b) per table, a content hash of the rows holding none of those strings, before and after: identical;
  *   (c) per table, rows before - rows after = rows the receipt says it removed = rows that held their strings;
@@ -124,13 +124,14 @@ log(`${chosen.length} people chosen (${JSON.stringify(kindCounts)}); ${passedOve
 const needles = new Set<string>();
 for (const { p, key } of chosen) {
   const i = p.identities;
-  needles.add(key);
+  // The generator's own id of the person: its ground-truth files (feedback, carts, campaigns) name them by it.
+  needles.add(key).add(p.person_id);
   if (i.member_id) needles.add(i.member_id);
   for (const x of [...i.device_ids, ...i.guest_ids, ...i.openids, ...i.emails]) needles.add(x);
   for (const ph of i.phones) {
     const n = ph.replace(/^\+86/, '');
     // National, spaced and dashed: every spelling the generator types (identity.ts typedPhone) contains one.
-    needles.add(n).add(`${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`).add(`${n.slice(0, 3)}-${n.slice(3, 7)}-${n.slice(7)}`);
+    needles.add(n).add(`86${n}`).add(`+86${n}`).add(`${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`).add(`${n.slice(0, 3)}-${n.slice(3, 7)}-${n.slice(7)}`);
   }
   for (const id of curated(p)) needles.add(id.split('\u0000')[1]!);
 }
@@ -140,7 +141,7 @@ writeNeedles();
 // Their reviews and service tickets: ids found on the source events that name them (the same search).
 {
   const src = walk(path.join(pristine, 'landing')).filter((f) => /\.jsonl$/.test(f));
-  const g = spawnSync('grep', ['-h', '-F', '-i', '-f', needleFile, ...src], { encoding: 'utf8', maxBuffer: 1 << 30, env: GREP_ENV });
+  const g = spawnSync('grep', ['-h', '-w', '-F', '-i', '-f', needleFile, ...src], { encoding: 'utf8', maxBuffer: 1 << 30, env: GREP_ENV });
   let added = 0;
   for (const line of g.stdout.split('\n')) {
     if (!/review\.submitted|service\.ticket/.test(line)) continue;
@@ -204,6 +205,12 @@ async function dumpLake(tag: string): Promise<Array<{ file: string; rel?: string
       const to = path.join(dir, `${rel.replaceAll('/', '__')}.txt`);
       fs.writeFileSync(to, zlib.gunzipSync(fs.readFileSync(f)));
       out.push({ file: to, rel });
+    } else if (f.endsWith('.json') && !rel.startsWith('models/')) {
+      // A JSON document holding a list of records (the stream rules' state: one entry per customer): one line per
+      // record and one for the rest, so that the records of other people are compared one by one.
+      const to = path.join(dir, `${rel.replaceAll('/', '__')}.txt`);
+      fs.writeFileSync(to, `${jsonRecords(fs.readFileSync(f, 'utf8')).join('\n')}\n`);
+      out.push({ file: to, rel });
     } else out.push({ file: f });
   }
   for (const [table, list] of groups) {
@@ -218,6 +225,24 @@ async function dumpLake(tag: string): Promise<Array<{ file: string; rel?: string
   return out;
 }
 
+/** A JSON file as lines: each element of a top-level array of objects on its own line, the rest on the first. */
+function jsonRecords(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return text.split('\n');
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [JSON.stringify(doc)];
+  const rest: Record<string, unknown> = {};
+  const records: string[] = [];
+  for (const [k, v] of Object.entries(doc)) {
+    if (Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object')) records.push(...v.map((e) => JSON.stringify(e)));
+    else rest[k] = v;
+  }
+  return [JSON.stringify(rest), ...records];
+}
+
 /** grep over the dumps: lines with a needle (counted per lake file) and the multiset hash of the others per table. */
 async function snapshot(tag: string): Promise<Snapshot> {
   const dumped = await dumpLake(tag);
@@ -225,8 +250,8 @@ async function snapshot(tag: string): Promise<Snapshot> {
   const snap: Snapshot = { rows: new Map(), hits: new Map(), clean: new Map(), found: new Set() };
   const lakeFileOf = (dumpFile: string, line: string): string => relOf.get(dumpFile) ?? line.slice(0, line.indexOf('\t'));
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  // Lines with a needle: grep -F -i (any case, any position), which needles (-o) and where.
-  const hitLines = spawn('grep', ['-H', '-a', '-F', '-i', '-f', needleFile, ...dumped.map((d) => d.file)], { stdio: ['ignore', 'pipe', 'inherit'], env: GREP_ENV });
+  // Lines with a needle: grep -w -F -i (any case, as a whole word: hao.zhang@163.com is not in chao.zhang@163.com), and where.
+  const hitLines = spawn('grep', ['-H', '-a', '-w', '-F', '-i', '-f', needleFile, ...dumped.map((d) => d.file)], { stdio: ['ignore', 'pipe', 'inherit'], env: GREP_ENV });
   const needleList = [...needles].map((n) => n.toLowerCase());
   for await (const l of readline.createInterface({ input: hitLines.stdout, crlfDelay: Infinity })) {
     const at = l.indexOf(':');
@@ -246,7 +271,7 @@ async function snapshot(tag: string): Promise<Snapshot> {
       bump(snap.rows, rel);
     }
   }
-  const clean = spawn('grep', ['-H', '-a', '-v', '-F', '-i', '-f', needleFile, ...dumped.map((d) => d.file)], { stdio: ['ignore', 'pipe', 'inherit'], env: GREP_ENV });
+  const clean = spawn('grep', ['-H', '-a', '-v', '-w', '-F', '-i', '-f', needleFile, ...dumped.map((d) => d.file)], { stdio: ['ignore', 'pipe', 'inherit'], env: GREP_ENV });
   for await (const l of readline.createInterface({ input: clean.stdout, crlfDelay: Infinity })) {
     const at = l.indexOf(':');
     const file = l.slice(0, at);
@@ -369,7 +394,7 @@ check('(d) tags, scores and the report rebuilt afterwards do not contain them', 
 // (f) ingest the demo's landing events again (from the untouched demo lake: the copy's landing folder was erased too)
 log('ingest the landing events again');
 const events = walk(path.join(pristine, 'landing/demo/events')).filter((f) => f.endsWith('.jsonl')).sort();
-const theirLines = Number(spawnSync('grep', ['-h', '-c', '-F', '-i', '-f', needleFile, ...events], { encoding: 'utf8', env: GREP_ENV }).stdout.trim().split('\n').reduce((a, n) => a + Number(n), 0));
+const theirLines = Number(spawnSync('grep', ['-h', '-c', '-w', '-F', '-i', '-f', needleFile, ...events], { encoding: 'utf8', env: GREP_ENV }).stdout.trim().split('\n').reduce((a, n) => a + Number(n), 0));
 const ing = lastJson(cli(['ingest', ...events, '--json']).stdout) as { received: number; clean: number; quarantined: number; duplicates: number; suppressed: number };
 const afterIngest = await snapshot('ingested');
 check(
@@ -388,7 +413,7 @@ const md = [
   '',
   `\`npx tsx bench/erase-scan.ts\` on a copy of the default demo lake (${pristine}); ${new Date().toISOString()}, load average ${load}.`,
   '',
-  `People: ${chosen.length} ground-truth persons (selectors: ${Object.entries(kindCounts).map(([k, n]) => `${n} ${k}`).join(', ')}), drawn among the ${eligible.length} the identity graph links to one customer of their own (${passedOver} of ${persons.length} passed over). Strings searched: ${needles.size} (raw identifiers in the generator's spellings, keyed hashes, customer keys, review and ticket ids), with \`grep -F -i\` over every file of the lake (Parquet rows as text via DuckDB, .gz unpacked).`,
+  `People: ${chosen.length} ground-truth persons (selectors: ${Object.entries(kindCounts).map(([k, n]) => `${n} ${k}`).join(', ')}), drawn among the ${eligible.length} the identity graph links to one customer of their own (${passedOver} of ${persons.length} passed over). Strings searched: ${needles.size} (raw identifiers in the generator's spellings, keyed hashes, customer keys, the generator's person ids, review and ticket ids), with \`grep -w -F -i\` (whole words) over every file of the lake (Parquet rows as text via DuckDB, .gz unpacked).`,
   '',
   `Erase: ${receipt.people} people, ${receipt.rows_removed} rows removed from ${receipt.partitions.length} partitions, ${eraseWall.toFixed(1)} s wall, ${eraseCpu.toFixed(1)} s CPU.`,
   '',

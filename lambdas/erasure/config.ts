@@ -1,8 +1,6 @@
 /** The erasure Lambda's environment, as the CDK ErasureFunction sets it. */
 import { z } from 'zod';
-import { readEnv } from '../shared/env.ts';
-
-const s3Prefix = z.string().regex(/^s3:\/\/[^/]+\/(.+\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/');
+import { modelPrefix, readEnv, s3Location } from '../shared/env.ts';
 
 export const erasureEnv = z.object({
   PII_SECRET_ID: z.string().min(1),
@@ -10,14 +8,14 @@ export const erasureEnv = z.object({
   ATHENA_WORKGROUP: z.string().min(1),
   GLUE_DATABASE: z.string().min(1),
   /** Where Athena UNLOADs the rows the erasure reads (the workgroup's results prefix); deleted once read. */
-  UNLOAD_LOCATION: s3Prefix,
+  UNLOAD_LOCATION: s3Location,
   /** Tables, suppression list (privacy/suppression/), receipts (privacy/erasures/), staging (privacy/_erasing/). */
   CURATED_BUCKET: z.string().min(3),
   /** Landing exports; request files arrive under REQUEST_PREFIX here. */
   RAW_BUCKET: z.string().min(3),
   QUARANTINE_BUCKET: z.string().min(3),
   MODEL_BUCKET: z.string().min(3).optional(),
-  MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
+  MODEL_PREFIX: modelPrefix,
   COUPON_TABLE: z.string().min(1).optional(),
   LEDGER_TABLE: z.string().min(1).optional(),
   /** The profile table (src/profiles/document.ts): the people's batch, live, lookup and cart-timer items go. */

@@ -1,8 +1,7 @@
 /** The identity refresh Lambda's environment and invocation payload, validated once. */
 import { z } from 'zod';
-import { IdentityOptionsError } from '../../src/identity/errors.ts';
-import { parseMaxLinks } from '../../src/identity/options.ts';
-import { readEnv } from '../shared/env.ts';
+import { asOfRequest, readEnv, s3Prefix } from '../shared/env.ts';
+import { maxLinksEnv } from '../shared/max-links-env.ts';
 
 export const identityRefreshEnv = z.object({
   /** Athena workgroup the statements run in (its result location holds the query results). */
@@ -12,21 +11,9 @@ export const identityRefreshEnv = z.object({
   /** s3://bucket/ of the curated zone; identity_map and identity_hubs are written under <bucket>/identity_map/ etc. */
   CURATED_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/$/, 'must be s3://bucket/'),
   /** s3://bucket/prefix/ for the run's work tables (emptied as each is dropped). */
-  WORK_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
+  WORK_LOCATION: s3Prefix,
   /** Over-merge limits per kind, `kind=N,...` as `retail-lake tags --max-links`; unset kinds keep the defaults. */
-  MAX_LINKS: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (!s) return {};
-      try {
-        return parseMaxLinks(s);
-      } catch (e) {
-        if (!(e instanceof IdentityOptionsError)) throw e;
-        ctx.addIssue({ code: 'custom', message: e.message });
-        return z.NEVER;
-      }
-    }),
+  MAX_LINKS: maxLinksEnv,
   /** Longest wait for one Athena statement, ms. */
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(900_000).default(600_000),
 });
@@ -37,7 +24,5 @@ export function readIdentityRefreshEnv(env: NodeJS.ProcessEnv = process.env): Id
 }
 
 /** What the schedule sends: nothing (all data, like `retail-lake tags`), or a past day to resolve as of. */
-export const identityRefreshRequest = z
-  .object({ as_of: z.iso.date().optional() })
-  .loose();
+export const identityRefreshRequest = asOfRequest;
 export type IdentityRefreshRequest = z.output<typeof identityRefreshRequest>;

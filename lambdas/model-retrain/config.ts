@@ -1,18 +1,16 @@
 /** The model retraining Lambda's environment and invocation payload, validated once. */
 import { z } from 'zod';
-import { readEnv } from '../shared/env.ts';
-
-const s3Prefix = z.string().regex(/^s3:\/\/[^/]+\/(.+\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/');
+import { modelPrefix, readEnv, s3Location } from '../shared/env.ts';
 
 export const modelRetrainEnv = z.object({
   ATHENA_WORKGROUP: z.string().min(1),
   GLUE_DATABASE: z.string().min(1),
   /** s3://<curated bucket>/: customer_tags/ partitions are listed to find the newest snapshot. */
-  CURATED_LOCATION: s3Prefix,
+  CURATED_LOCATION: s3Location,
   /** Where Athena UNLOADs the rows the function reads (the workgroup's results prefix). */
-  UNLOAD_LOCATION: s3Prefix,
+  UNLOAD_LOCATION: s3Location,
   MODEL_BUCKET: z.string().min(3),
-  MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
+  MODEL_PREFIX: modelPrefix,
   /** Churn label window and CLV horizon, as `retail-lake train --horizon-days`. */
   HORIZON_DAYS: z.coerce.number().int().min(7).max(730).default(90),
   /** How much worse than `latest` a candidate may be (src/train/gate.ts). */

@@ -1,13 +1,13 @@
 /** The predictor Lambda's environment, validated once at cold start. */
 import { z } from 'zod';
-import { readEnv } from '../shared/env.ts';
+import { modelPrefix, readEnv } from '../shared/env.ts';
 
 export const predictorEnv = z
   .object({
     /** Bucket holding models/<name>/<version>/ (the lake's model zone). */
     MODEL_BUCKET: z.string().min(3),
     /** Key prefix in front of models/. */
-    MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
+    MODEL_PREFIX: modelPrefix,
     MODEL_NAME: z.enum(['segments', 'churn', 'clv']),
     /** A version such as churn-2025-12-31-1a2b3c4d, or latest (read once per container). */
     MODEL_VERSION: z.string().min(1).default('latest'),

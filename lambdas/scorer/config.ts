@@ -1,19 +1,17 @@
 /** The scheduled scorer's environment, as the CDK ScheduledScoring construct sets it. */
 import { z } from 'zod';
 import { parseEventRules, type EventRules } from '../../src/events/rules.ts';
-import { HandlerConfigError, readEnv } from '../shared/env.ts';
-
-const s3Prefix = z.string().regex(/^s3:\/\/[^/]+\/(.+\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/');
+import { HandlerConfigError, jsonEnv, modelPrefix, readEnv, s3Location } from '../shared/env.ts';
 
 export const scorerEnv = z.object({
   ATHENA_WORKGROUP: z.string().min(1),
   GLUE_DATABASE: z.string().min(1),
   /** s3://<curated bucket>/: customer_tags/ is read, customer_scores/ and staging/customer_scores/ written. */
-  CURATED_LOCATION: s3Prefix,
+  CURATED_LOCATION: s3Location,
   /** Where Athena UNLOADs the rows the scorer reads (the workgroup's results prefix). */
-  UNLOAD_LOCATION: s3Prefix,
+  UNLOAD_LOCATION: s3Location,
   MODEL_BUCKET: z.string().min(3),
-  MODEL_PREFIX: z.string().regex(/^([^/].*[^/])?$/, 'must not start or end with /').default(''),
+  MODEL_PREFIX: modelPrefix,
   EVENT_BUS_NAME: z.string().min(1),
   /** DynamoDB ledger of published event ids. */
   LEDGER_TABLE: z.string().min(1),
@@ -21,17 +19,7 @@ export const scorerEnv = z.object({
   /** DynamoDB profile table the profile API reads; without it no profiles are written. */
   PROFILE_TABLE: z.string().min(1).optional(),
   /** Event rules as JSON (src/events/rules.ts); the bus name always comes from EVENT_BUS_NAME. */
-  EVENT_RULES: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as Record<string, unknown>;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of event rules' });
-        return z.NEVER;
-      }
-    }),
+  EVENT_RULES: jsonEnv('event rules'),
 });
 
 export interface ScorerConfig extends Omit<z.output<typeof scorerEnv>, 'EVENT_RULES'> {
@@ -40,7 +28,7 @@ export interface ScorerConfig extends Omit<z.output<typeof scorerEnv>, 'EVENT_RU
 
 export function readScorerEnv(env: NodeJS.ProcessEnv = process.env): ScorerConfig {
   const { EVENT_RULES, ...e } = readEnv(scorerEnv, env);
-  return { ...e, rules: parseEventRules({ ...EVENT_RULES, busName: e.EVENT_BUS_NAME }, 'environment variable EVENT_RULES') };
+  return { ...e, rules: parseEventRules({ ...(EVENT_RULES as Record<string, unknown>), busName: e.EVENT_BUS_NAME }, 'environment variable EVENT_RULES') };
 }
 
 const request = z.object({ as_of: z.iso.date().optional(), backfill: z.boolean().optional() }).loose();

@@ -1,7 +1,7 @@
 /** The stream-rules Lambda's environment, as the CDK StreamRulesFunction sets it. */
 import { z } from 'zod';
 import { parseRealtimeConfig, type RealtimeConfig } from '../../src/realtime/config.ts';
-import { readEnv } from '../shared/env.ts';
+import { jsonEnv, readEnv } from '../shared/env.ts';
 
 export const streamRulesEnv = z.object({
   /** The profile table: rule state and live counters (sk 'live'), cart timers, the watermark; the scorer's batch items are read for the context. */
@@ -20,17 +20,7 @@ export const streamRulesEnv = z.object({
   /** Seconds a warm container keeps the identity map, scores and consent read from the profile table. */
   CONTEXT_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
   /** The rules' settings as JSON (src/realtime/config.ts); `{}`: the defaults. */
-  REALTIME_RULES: z
-    .string()
-    .default('{}')
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stream-rule settings' });
-        return z.NEVER;
-      }
-    }),
+  REALTIME_RULES: jsonEnv('stream-rule settings'),
 });
 
 export interface StreamRulesConfig extends Omit<z.output<typeof streamRulesEnv>, 'REALTIME_RULES'> {

@@ -1,33 +1,20 @@
 /** The tag refresh Lambda's environment and invocation payload, validated once. */
 import { z } from 'zod';
-import { IdentityOptionsError } from '../../src/identity/errors.ts';
-import { parseMaxLinks } from '../../src/identity/options.ts';
-import { readEnv } from '../shared/env.ts';
+import { asOfRequest, readEnv, s3Prefix } from '../shared/env.ts';
+import { maxLinksEnv } from '../shared/max-links-env.ts';
 
 export const tagRefreshEnv = z.object({
   ATHENA_WORKGROUP: z.string().min(1),
   GLUE_DATABASE: z.string().min(1),
   /** s3://<curated>/customer_tags/: the snapshot partitions. */
-  SNAPSHOT_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
+  SNAPSHOT_LOCATION: s3Prefix,
   /** s3://<curated>/_tags_as_of/: the identities a back-dated snapshot resolves (dropped at the end of the run). */
-  AS_OF_WORK_LOCATION: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/, 'must be s3://bucket/prefix/'),
+  AS_OF_WORK_LOCATION: s3Prefix,
   /** The views manifest the views deployer deployed (bucket and key of the CDK asset). */
   VIEW_MANIFEST_BUCKET: z.string().min(3),
   VIEW_MANIFEST_KEY: z.string().min(1),
   /** Over-merge limits of the identity refresh (`kind=N,...`), applied to a back-dated snapshot's identities too. */
-  MAX_LINKS: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      if (!s) return {};
-      try {
-        return parseMaxLinks(s);
-      } catch (e) {
-        if (!(e instanceof IdentityOptionsError)) throw e;
-        ctx.addIssue({ code: 'custom', message: e.message });
-        return z.NEVER;
-      }
-    }),
+  MAX_LINKS: maxLinksEnv,
 });
 export type TagRefreshEnv = z.output<typeof tagRefreshEnv>;
 
@@ -36,4 +23,4 @@ export function readTagRefreshEnv(env: NodeJS.ProcessEnv = process.env): TagRefr
 }
 
 /** What the schedule sends (`{}`: the newest data's day), or a backfill's day. */
-export const tagRefreshRequest = z.object({ as_of: z.iso.date().optional() }).loose();
+export const tagRefreshRequest = asOfRequest;

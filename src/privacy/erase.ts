@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Pii } from '../cleanse/pii.ts';
 import { suppressionDigest } from '../cleanse/suppression.ts';
 import { lakeFile, lakeRel, putLakeFile, withLakeCommit } from '../lake/commit.ts';
@@ -86,7 +87,7 @@ export async function erasePeople(o: EraseOptions): Promise<ErasureReceipt> {
         return type ? [...vals].map((value) => streamKey({ type, value })) : [];
       });
       const realtimeStates = await LocalRealtimeState.forget(o.lakeDir, new Set([...people.keys, ...streamKeys]), people.ids.get('member_id') ?? new Set());
-      if (realtimeStates) removals.push({ table: REALTIME_STATE_FILE, partition: '', rows: realtimeStates, filesRewritten: 1, filesRemoved: 0 });
+      if (realtimeStates) removals.push({ table: path.posix.dirname(REALTIME_STATE_FILE), partition: path.posix.basename(REALTIME_STATE_FILE), rows: realtimeStates, filesRewritten: 1, filesRemoved: 0 });
       step('suppression list and receipt');
       const digests = new Set<string>();
       for (const [col, vals] of people.ids) for (const v of vals) digests.add(suppressionDigest(o.piiKey, col, v));

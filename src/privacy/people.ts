@@ -147,6 +147,14 @@ const PHONE_TOKEN = /\+?\d[\d\s().-]{5,}\d/g;
 const TOKEN_SPLIT = /[\s"',;:()[\]{}<>=|\\]+/;
 const HAS_SEPARATOR = /[\s"',;:()[\]{}<>=|\\]/;
 
+function parseOr(s: string): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
   const plain = new Set<string>(people.keys);
   for (const set of people.ids.values()) for (const v of set) plain.add(v);
@@ -201,6 +209,16 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
     }
     return v === -1 ? undefined : v === 1;
   };
+  // A ground-truth person found by an identifier teaches the matcher its person_id (the generator's files that
+  // follow name the person by it alone: feedback, campaigns).
+  const learn = (node: unknown): true => {
+    const id = node !== null && typeof node === 'object' && !Array.isArray(node) ? (node as Record<string, unknown>).person_id : undefined;
+    if (typeof id === 'string' && id && !plain.has(id)) {
+      plain.add(id);
+      memo.clear();
+    }
+    return true;
+  };
   const line = (t: string): boolean => {
     const s = t.trim();
     // An event envelope as received names its person only in `identities` (a flat object; payloads carry no
@@ -211,15 +229,14 @@ export function createPersonMatcher(pii: Pii, people: People): PersonMatcher {
       const close = open < 0 ? -1 : s.indexOf('}', open);
       if (close > open) {
         const verdict = identities(s.slice(open, close + 1));
+        if (verdict === true && s.includes('"person_id"')) learn(parseOr(s));
         if (verdict !== undefined) return verdict;
       }
     }
     if (s.startsWith('{') || s.startsWith('[')) {
-      try {
-        return deep(JSON.parse(s));
-      } catch {
-        // not JSON after all (a malformed record): scanned as text below
-      }
+      const parsed = parseOr(s);
+      // undefined: not JSON after all (a malformed record), scanned as text below
+      if (parsed !== undefined) return deep(parsed) && learn(parsed);
     }
     return text(s);
   };

@@ -11,7 +11,7 @@ import { createPii } from '../../src/cleanse/pii.ts';
 import { DEVELOPMENT_PII_KEY } from '../../src/config/local.ts';
 import { withLakeCommit } from '../../src/lake/commit.ts';
 import { createPersonMatcher, type People } from '../../src/privacy/people.ts';
-import { personLineRanges, personLines, rewriteTextFiles } from '../../src/privacy/lake-scan.ts';
+import { personLineRanges, personLines, rewriteTextFiles, scanLake } from '../../src/privacy/lake-scan.ts';
 
 const pii = createPii({ piiKey: DEVELOPMENT_PII_KEY, defaultPhoneRegion: 'CN' });
 const phoneHash = pii.hash('phone', '+8613800138000')!;
@@ -124,5 +124,25 @@ describe('rewriteTextFiles', () => {
       ['exports', 'd.csv', 1, 0, 1],
       ['exports', 'f.jsonl', 1, 1, 0],
     ]);
+  });
+
+  it("removes the generator's ground-truth lines that name the person by person_id alone, found through their persons.jsonl line", async () => {
+    const lake = path.join(dir, 'lake');
+    const gt = path.join(lake, 'landing/demo/ground_truth');
+    fs.mkdirSync(gt, { recursive: true });
+    // Written so that feedback.jsonl and campaigns.jsonl sort before persons.jsonl: the scan must read persons first.
+    const feedback = ['{"kind":"ticket","id":"TK1","person_id":"P7"}', '{"kind":"review","id":"RV2","person_id":"P8"}', '{"kind":"ticket","id":"TK3","person_id":"P77"}'];
+    const persons = ['{"person_id":"P7","identities":{"member_id":"M1001","phones":[],"emails":[]}}', '{"person_id":"P8","identities":{"member_id":"M1002","phones":[],"emails":[]}}'];
+    fs.writeFileSync(path.join(gt, 'campaigns.jsonl'), '{"campaign_id":"C1","person_id":"P7","arm":"control"}\n');
+    fs.writeFileSync(path.join(gt, 'feedback.jsonl'), `${feedback.join('\n')}\n`);
+    fs.writeFileSync(path.join(gt, 'persons.jsonl'), `${persons.join('\n')}\n`);
+    const files = scanLake(lake).text;
+    expect(path.basename(files[0]!)).toBe('persons.jsonl');
+    const removals = await withLakeCommit(lake, 'erase', async (c) => rewriteTextFiles(lake, c, files, createPersonMatcher(pii, people)));
+    expect(fs.readFileSync(path.join(gt, 'persons.jsonl'), 'utf8')).toBe(`${persons[1]}\n`);
+    // P7's ticket goes; P8's review and P77's ticket (an id that contains P7) stay.
+    expect(fs.readFileSync(path.join(gt, 'feedback.jsonl'), 'utf8')).toBe(`${feedback[1]}\n${feedback[2]}\n`);
+    expect(fs.existsSync(path.join(gt, 'campaigns.jsonl'))).toBe(false);
+    expect(removals.map((r) => [r.partition, r.rows]).sort()).toEqual([['campaigns.jsonl', 1], ['feedback.jsonl', 1], ['persons.jsonl', 1]]);
   });
 });
