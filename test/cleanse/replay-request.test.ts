@@ -59,7 +59,7 @@ describe('what a DLQ message selects', () => {
   const at = Date.parse('2025-12-07T09:59:10Z');
 
   it('selects the batch\'s shard and sequence range only, comparing sequence numbers exactly', () => {
-    const sel = rawSelection(parseReplayRequest({ stage: 'prod', from: 'dlq', message }));
+    const sel = rawSelection(parseReplayRequest({ stage: 'prod', from: 'dlq', message }) as Extract<ReturnType<typeof parseReplayRequest>, { from: 'dlq' }>);
     const rec = (shard: string, n: number, t = at) => ({ data: Buffer.alloc(0), origin: `kinesis:${shard}:${SEQ(n)}`, receivedAt: t });
     // 56-digit sequence numbers differ in their last digits: as Numbers they would all be equal.
     expect([9, 10, 11, 12, 13].map((n) => inSelection(rec('shardId-000000000003', n), sel))).toEqual([false, true, true, true, false]);
