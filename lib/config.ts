@@ -57,6 +57,11 @@ export const configSchema = z.object({
   shardCount: int(1, 500).default(2),
   /** Hours records stay on the stream (replay window). */
   streamRetentionHours: int(24, 8760).default(24),
+  /**
+   * Largest stream record the cleanser accepts, bytes (larger ones are quarantined as payload.too_large; Kinesis
+   * takes up to 1 MiB). Part of the contract: after raising it, replay --reason payload.too_large (docs/runbooks/replay.md).
+   */
+  maxRecordBytes: int(1024, 1_048_576).default(262_144),
   /** Records per cleanser invocation. */
   batchSize: int(1, 10_000).default(500),
   /** Seconds the event source waits to fill a batch. */

@@ -47,6 +47,8 @@ export interface CleanserFunctionProps {
   readonly phoneRegion?: string;
   /** Time zone of sources sending local times. @default 'Asia/Shanghai' */
   readonly sourceTimeZone?: string;
+  /** Largest record accepted, bytes (MAX_RECORD_BYTES). @default 262144 */
+  readonly maxRecordBytes?: number;
   /** Log retention. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Also consume this MSK Serverless topic. @default - Kinesis only */
@@ -65,27 +67,31 @@ export interface CleanserFunctionProps {
 export class CleanserFunction extends Construct {
   readonly function: ProjectFunction;
   readonly deadLetterQueue: DeadLetterQueue;
+  /** The function's environment: the replay function builds the same cleanser and ports from it. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: CleanserFunctionProps) {
     super(scope, id);
     const streams = Object.fromEntries([...props.deliveryStreams].map(([t, d]) => [t, d.deliveryStreamName]));
+    this.environment = {
+      PII_SECRET_ID: props.piiKey.secret.secretArn,
+      DEDUP_TABLE: props.dedup.tableName,
+      DEDUP_TTL_DAYS: String(props.dedupTtlDays),
+      CURATED_DELIVERY_STREAMS: Stack.of(this).toJsonString(streams),
+      QUARANTINE_BUCKET: props.quarantine.bucketName,
+      PHONE_REGION: props.phoneRegion ?? 'CN',
+      SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
+      MAX_RECORD_BYTES: String(props.maxRecordBytes ?? 262_144),
+      ...(props.productSkus ? { PRODUCT_SKUS_BUCKET: props.productSkus.bucketName } : {}),
+      ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
+    };
     this.function = new ProjectFunction(this, 'Function', {
       entry: 'lambdas/cleanser/handler.ts',
       serviceName: 'cleanser',
       memorySize: 1024,
       timeout: Duration.minutes(2),
       logRetention: props.logRetention,
-      environment: {
-        PII_SECRET_ID: props.piiKey.secret.secretArn,
-        DEDUP_TABLE: props.dedup.tableName,
-        DEDUP_TTL_DAYS: String(props.dedupTtlDays),
-        CURATED_DELIVERY_STREAMS: Stack.of(this).toJsonString(streams),
-        QUARANTINE_BUCKET: props.quarantine.bucketName,
-        PHONE_REGION: props.phoneRegion ?? 'CN',
-        SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
-        ...(props.productSkus ? { PRODUCT_SKUS_BUCKET: props.productSkus.bucketName } : {}),
-        ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
-      },
+      environment: { ...this.environment },
     });
     const fn = this.function;
     for (const d of props.deliveryStreams.values()) d.grantPutRecords(fn);

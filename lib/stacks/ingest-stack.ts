@@ -19,6 +19,8 @@ import { ProducerAccess } from '../constructs/producer-access.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
+import { RawDeliveryStream } from '../constructs/raw-delivery-stream.ts';
+import { ReplayFunction } from '../constructs/replay-function.ts';
 import { ErasureFunction } from '../constructs/erasure-function.ts';
 import { StreamRulesFunction } from '../constructs/stream-rules-function.ts';
 import type { LakeStack } from './lake-stack.ts';
@@ -61,6 +63,10 @@ export class IngestStack extends Stack {
    * stream and the PII key, as the cleanser.
    */
   readonly streamRules: StreamRulesFunction;
+  /** The raw zone's copy of every stream record (Firehose from the stream to raw/stream/, by arrival date). */
+  readonly rawCopy: RawDeliveryStream;
+  /** `retail-lake cloud replay`: the cleanser's code over the raw copy (a DLQ'd batch) or the quarantine zone. */
+  readonly replay: ReplayFunction;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
@@ -122,6 +128,30 @@ export class IngestStack extends Stack {
       msk: this.msk,
       suppression: this.suppression,
       productSkus: curated,
+      maxRecordBytes: c.maxRecordBytes,
+    });
+    const raw = lake.raw.sharedWith(this, 'RawBucket');
+    this.rawCopy = new RawDeliveryStream(this, 'RawCopy', {
+      stream: this.stream.stream,
+      bucket: raw,
+      key,
+      bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
+      logRetention: c.logRetentionDays as logs.RetentionDays,
+    });
+    this.replay = new ReplayFunction(this, 'Replay', {
+      stage: c.stage,
+      cleanser: this.cleanser,
+      deliveryStreams: this.deliveryStreams,
+      dedup: this.dedup,
+      piiKey: this.piiKey,
+      raw,
+      quarantine,
+      key,
+      suppression: this.suppression,
+      productSkus: curated,
+      // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
+      ruleName: `retail-lake-${c.stage}-replay`,
+      logRetention: c.logRetentionDays as logs.RetentionDays,
     });
     const imports = c.orderImport;
     this.orderImport = new OrderImportFunction(this, 'OrderImport', {

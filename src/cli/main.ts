@@ -35,7 +35,7 @@ import { PrivacyError } from '../privacy/errors.ts';
 import { RetentionError } from '../lake/retention.ts';
 import { retentionApplyCommand } from './commands/retention.ts';
 import { modelsPushCommand } from './commands/models.ts';
-import { cloudBackfillCommand } from './commands/cloud.ts';
+import { cloudBackfillCommand, cloudReplayCommand } from './commands/cloud.ts';
 import { BackfillRequestError } from '../ops/backfill.ts';
 import { campaignsCommand } from '../campaigns/command.ts';
 import { importCampaign, parseCampaignMap } from '../campaigns/import.ts';
@@ -374,6 +374,21 @@ export function buildProgram(): Command {
     .option('--stage <stage>', 'the deployment stage', 'prod')
     .action(async (o: { from: string; to: string; stage: string }, cmd: Command) => {
       await cloudBackfillCommand({ ...globals(cmd), stage: o.stage, from: o.from, to: o.to });
+    });
+  cloud
+    .command('replay')
+    .description('replay stream records in AWS through the cleanser code, exactly once: a batch of the cleanser\'s DLQ or a time range from the raw copy, or the quarantine after a contract change; returns once requested')
+    .option('--dlq-message <file>', 'a message body of the cleanser\'s DLQ (- for stdin): replay that batch from the raw copy')
+    .option('--from-time <iso>', 'raw copy: first arrival time, ISO 8601 with offset')
+    .option('--to-time <iso>', 'raw copy: last arrival time (included)')
+    .option('--shard <id>', 'raw copy: only this shard (e.g. shardId-000000000001)')
+    .option('--start-sequence <n>', 'raw copy: first sequence number of the shard')
+    .option('--end-sequence <n>', 'raw copy: last sequence number of the shard')
+    .option('--quarantine', 'replay the quarantine zone (after a contract change)')
+    .option('--reason <code>', 'with --quarantine: only records quarantined with this reason code')
+    .option('--stage <stage>', 'the deployment stage', 'prod')
+    .action(async (o: { dlqMessage?: string; fromTime?: string; toTime?: string; shard?: string; startSequence?: string; endSequence?: string; quarantine?: boolean; reason?: string; stage: string }, cmd: Command) => {
+      await cloudReplayCommand({ ...globals(cmd), ...o });
     });
 
   return program;

@@ -106,6 +106,13 @@ export interface CostAssumptions {
   readonly apiMemoryMb: number;
   /** Access log line plus the function's log per read (bytes). */
   readonly apiLogBytesPerRead: number;
+  /** Raw copy: months the raw zone keeps the stream copy (lifecycle of raw/stream/). */
+  readonly rawRetentionMonths: number;
+  /** Raw copy: gzip size / size of the envelope lines (base64 bytes plus ~90 bytes of origin and arrival time). */
+  readonly rawGzipRatio: number;
+  /** Raw copy: envelope Lambda time per record, ms (256 MB), and its fixed time per invocation, ms. */
+  readonly envelopeMsPerRecord: number;
+  readonly envelopeMsPerInvocation: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -155,6 +162,10 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   apiMsPerRead: 15,
   apiMemoryMb: 1024,
   apiLogBytesPerRead: 800,
+  rawRetentionMonths: 13,
+  rawGzipRatio: 0.3,
+  envelopeMsPerRecord: 0.02,
+  envelopeMsPerInvocation: 20,
 };
 
 /** One feature a line relies on that is not plainly available in the region. */
@@ -455,6 +466,29 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     reads * perReadUsd + (profileWru / 1e6) * P.dynamodb.wruPerMillion + profileGb * P.dynamodb.storageGbMonth,
     `${fmt(reads)} reads (${readRru} RRU each); scorer writes ${fmt(profileWru)} WRU of profiles; ${fmt(profileGb)} GB stored`,
     ['apigateway.httpApiIam', 'lambda.arm64'],
+  );
+
+  // Raw copy (lib/constructs/raw-delivery-stream.ts): Firehose with the stream as its source ingests every record
+  // (billed like Direct PUT, each record rounded up to 5 KB), reads the stream once more, hands records to the envelope
+  // Lambda in 3 MiB / 60 s buffers, and writes one gzip object per buffer interval (300 s) to the raw bucket, kept
+  // rawRetentionMonths. No format conversion or dynamic partitioning: the date prefix is Firehose's own timestamp.
+  const rawBilledGb = (events * Math.ceil(bytes / 5120) * 5120) / GB;
+  const envelopeBatch = Math.max(1, Math.min((3 * 1024 * 1024) / bytes, eps * 60));
+  const envelopeInvocations = events / envelopeBatch;
+  const envelopeGbSeconds = envelopeInvocations * ((a.envelopeMsPerInvocation + envelopeBatch * a.envelopeMsPerRecord) / 1000) * 0.25;
+  const rawGbPerMonth = (events * (Math.ceil(bytes / 3) * 4 + 90) * a.rawGzipRatio) / GB;
+  const rawStoredGb = rawGbPerMonth * a.rawRetentionMonths;
+  const rawObjects = (DAYS * 86_400) / 300;
+  add(
+    'Raw copy of the stream (Firehose from Kinesis, envelope Lambda, S3)',
+    rawBilledGb * P.firehose.ingestGb +
+      kdsReadGb * P.kinesis.retrievalGb +
+      envelopeGbSeconds * P.lambda.armGbSecond +
+      envelopeInvocations * P.lambda.request +
+      rawStoredGb * P.s3.standardGbMonth +
+      (rawObjects / 1000) * P.s3.putPer1000,
+    `${fmt(rawBilledGb)} GB billed in 5 KB steps, ${fmt(kdsReadGb)} GB read again, ${fmt(envelopeInvocations)} envelope invocations, ${fmt(rawStoredGb)} GB gzip kept ${a.rawRetentionMonths} months`,
+    ['lambda.arm64'],
   );
 
   add('KMS + Secrets Manager', 2 * P.kms.keyMonth + P.secretsManager.secretMonth + ((invocations * 0.05 + 100_000) / 10_000) * P.kms.per10kRequests, '2 customer-managed keys, 1 secret');

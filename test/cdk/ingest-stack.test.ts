@@ -67,7 +67,7 @@ describe('ingest stack: stream and cleanser', () => {
 
 describe('ingest stack: curated delivery', () => {
   it('has one Firehose stream per streamed curated table, converting JSON to Parquet against the Glue table', () => {
-    const streams = Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')) as { Properties: Record<string, unknown> }[];
+    const streams = (Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')) as { Properties: Record<string, unknown> }[]).filter((s) => !s.Properties.KinesisStreamSourceConfiguration);
     // curated_events, curated_order_lines and pseudonym_links (written only while the PII key rotates).
     expect(streams).toHaveLength(3);
     ingest.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
@@ -189,13 +189,45 @@ describe('ingest stack: order import from the landing prefix', () => {
   });
 });
 
+describe('ingest stack: raw copy and replay', () => {
+  // The emulated cloud day's stand-in (test/cloud/raw-copy-standin.ts) writes what this configuration says and refuses
+  // anything else; these are the properties it relies on, and the replay function reads the same prefix.
+  it('copies the stream to stream/dt=<arrival date>/ of the raw bucket through the envelope Lambda, gzip', () => {
+    const raw = Object.entries(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')).filter(([, r]) => (r as { Properties: Record<string, unknown> }).Properties.KinesisStreamSourceConfiguration);
+    expect(raw).toHaveLength(1);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CloudFormation property tree, read path by path
+    const props = (raw[0]![1] as { Properties: Record<string, any> }).Properties;
+    const streamId = Object.keys(ingest.findResources('AWS::Kinesis::Stream'))[0]!;
+    expect(props.DeliveryStreamType).toBe('KinesisStreamAsSource');
+    expect(props.KinesisStreamSourceConfiguration.KinesisStreamARN).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+    const dest = props.ExtendedS3DestinationConfiguration;
+    expect(dest).toMatchObject({ Prefix: 'stream/dt=!{timestamp:yyyy-MM-dd}/', ErrorOutputPrefix: '_firehose_errors/stream/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/', CompressionFormat: 'GZIP' });
+    expect(dest.DynamicPartitioningConfiguration).toBeUndefined();
+    expect(dest.DataFormatConversionConfiguration).toBeUndefined();
+    expect(dest.ProcessingConfiguration.Processors).toHaveLength(1);
+    const lambdaArn = dest.ProcessingConfiguration.Processors[0].Parameters.find((p: { ParameterName: string }) => p.ParameterName === 'LambdaArn').ParameterValue;
+    expect(lambdaArn['Fn::GetAtt'][0]).toMatch(/^RawCopyEnvelope/);
+    expect(JSON.stringify(dest.BucketARN)).toContain('RawBucket');
+  });
+
+  it('gives the replay function the cleanser\'s environment plus the raw copy\'s bucket and prefix', () => {
+    const envOf = (prefix: string) => (Object.entries(ingest.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    const replay = envOf('ReplayFunction');
+    const cleanser = envOf('CleanserFunction');
+    for (const k of Object.keys(cleanserEnv.shape)) if (k in cleanser) expect([k, replay[k]]).toEqual([k, cleanser[k]]);
+    expect(replay.RAW_PREFIX).toBe('stream/');
+    expect(JSON.stringify(replay.RAW_BUCKET)).toContain('RawBucket');
+    ingest.hasResourceProperties('AWS::Events::Rule', { Name: 'retail-lake-prod-replay', EventPattern: { source: ['retail-lake.operations'], 'detail-type': ['ReplayRequested'], detail: { stage: ['prod'] } } });
+  });
+});
+
 describe('ingest bundles', () => {
-  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules and the profile API with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
+  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
-    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules and the profile API are the functions of the ingest stack: their assets are the bundled directories.
+    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
-    expect(dirs).toHaveLength(6);
+    expect(dirs).toHaveLength(8);
     for (const d of dirs) {
       const dir = path.join(asm.directory, d);
       const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');

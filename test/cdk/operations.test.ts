@@ -72,10 +72,10 @@ describe('who reads the PII key and the quarantine zone', () => {
     expect(deny).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Principal: { AWS: '*' } });
     const readers = (deny.Condition as { ArnNotEquals: Record<string, { 'Fn::GetAtt': [string, string] }[]> }).ArnNotEquals['aws:PrincipalArn']!.map((r) => r['Fn::GetAtt'][0]);
     const roleOf = (fn: string) => logicalId('ingest', 'AWS::IAM::Role', `${fn}FunctionRole`);
-    expect(readers.sort()).toEqual(['Cleanser', 'OrderImport', 'Erasure', 'ProfileApi', 'StreamRules'].map(roleOf).sort());
+    expect(readers.sort()).toEqual(['Cleanser', 'OrderImport', 'Erasure', 'ProfileApi', 'StreamRules', 'Replay'].map(roleOf).sort());
   });
 
-  it('lets only roles tagged as its readers read quarantined records, and tags the order import and the erasure only', () => {
+  it('lets only roles tagged as its readers read quarantined records, and tags the order import, the erasure and the replay only', () => {
     const bucket = logicalId('lake', 'AWS::S3::Bucket', 'QuarantineBucket');
     const policy = Object.values(templates.lake!.Resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties!.Bucket) === JSON.stringify({ Ref: bucket }))!;
     const deny = (policy.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.find((s) => s.Sid === 'OnlyTaggedReadersReadQuarantinedRecords')!;
@@ -84,6 +84,6 @@ describe('who reads the PII key and the quarantine zone', () => {
     const tagged = Object.entries(templates.ingest!.Resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && ((r.Properties!.Tags as { Key: string }[] | undefined) ?? []).some((t) => t.Key === QUARANTINE_READER_TAG))
       .map(([id]) => id);
-    expect(tagged.sort()).toEqual([logicalId('ingest', 'AWS::IAM::Role', 'ErasureFunctionRole'), logicalId('ingest', 'AWS::IAM::Role', 'OrderImportFunctionRole')].sort());
+    expect(tagged.sort()).toEqual(['ErasureFunctionRole', 'OrderImportFunctionRole', 'ReplayFunctionRole'].map((r) => logicalId('ingest', 'AWS::IAM::Role', r)).sort());
   });
 });

@@ -61,6 +61,9 @@ import { eventTimeMs } from '../../src/realtime/stream-event.ts';
 import { SandboxDiedError } from './lambda-sandbox.ts';
 import { drift, type DriftResult, type RetrainResult } from '../../src/train/retrain.ts';
 import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
+import { requestReplay } from '../../src/ops/replay.ts';
+import { replayQuarantine } from '../../src/ingest/replay.ts';
+import { deliverRawCopy, rawCopyConfig } from './raw-copy-standin.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -1382,6 +1385,221 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     it('refuses a file without a required column, naming it, and changes nothing', () => {
       expect(erp.refused).toMatch(/ImportError: .*no column "store_id"/);
       expect(erp.objectsAfterRefusal).toEqual(erp.objectsBeforeRefusal);
+    });
+  });
+  // Issue 20, replay (docs/runbooks/replay.md): the raw delivery stream copies the stream to the raw bucket
+  // (raw-copy-standin.ts, as synthesized: Lambda envelope, stream/dt=<arrival date>/, gzip). A batch the cleanser
+  // cannot process (its environment names a PII secret that is gone: every attempt fails at start) goes to its DLQ
+  // after the mapping's retries; `retail-lake cloud replay` with that DLQ message replays it from the raw copy through
+  // the replay function as deployed, and again (exactly once). Then a contract change: the record size limit raised
+  // (`maxRecordBytes`, which both functions get as MAX_RECORD_BYTES), and the quarantine replayed for
+  // payload.too_large. The same lines go through the local `ingest` and `replay` (RETAIL_LAKE_MAX_RECORD_BYTES raised)
+  // on a copy of the local lake; counts and the landed rows are compared.
+  describe('a batch sent to the DLQ replayed from the raw copy, and quarantine replayed after a contract change, as locally', () => {
+    const RAISED = 1_048_576;
+    const rp = {} as {
+      lines: Buffer[];
+      kinds: string[];
+      mapping: MappingStats;
+      dlq: unknown[];
+      rawKeys: string[];
+      rawEnvelopes: { origin: string; received_at: number; data: string }[];
+      shardSeq: { shardId: string; seqs: string[] };
+      requested: unknown;
+      first: IngestCounts;
+      again: IngestCounts;
+      local: IngestCounts;
+      contract: IngestCounts;
+      localContract: IngestCounts;
+      quarantineBefore: Record<string, unknown>[];
+      quarantineAfter: Record<string, unknown>[];
+      cloudRows: Record<string, unknown>[];
+      localRows: Record<string, unknown>[];
+      cloudLines: Record<string, unknown>[];
+      localLines: Record<string, unknown>[];
+      curatedCopies: Record<string, number>;
+      replayDlq: number;
+      seconds: number;
+    };
+    const ids = ['replay-new-1', 'replay-new-2', 'replay-new-3', 'replay-big-1'];
+
+    /** Every quarantine row of the emulated zone (gunzipped objects under events/). */
+    const quarantineRows = async () => {
+      const bucket = d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId);
+      const rows: Record<string, unknown>[] = [];
+      for (const key of await listKeys(s3, bucket, 'events/')) {
+        const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+        rows.push(...gunzipSync(body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+      }
+      return rows;
+    };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      const { kinesis, streamName, sandbox, landing, resume } = shared;
+      const cleanserEnv = d.functionEnv('ingest', 'CleanserFunction');
+      // The batch: three events new to the lake, one the day already landed (a producer's resend), one malformed,
+      // and one over the record size limit. The events are lines of the day the cleanser accepts, re-identified.
+      const check = createCleanser({ piiKey: PII_KEY, defaultPhoneRegion: cleanserEnv.PHONE_REGION as CountryCode, sourceTimeZone: cleanserEnv.SOURCE_TIME_ZONE });
+      const clean = readEventLines(landing).filter((l) => check.cleanse({ data: l, origin: 'pick', receivedAt: Date.now() }).kind === 'clean');
+      const reId = (l: Buffer, id: string, patch: (e: Record<string, unknown>) => void = () => undefined) => {
+        const e = JSON.parse(l.toString('utf8')) as Record<string, unknown>;
+        e.event_id = id;
+        patch(e);
+        return Buffer.from(JSON.stringify(e));
+      };
+      const review = clean.find((l) => /"type":\s*"review\.submitted"/.test(l.toString('utf8')))!;
+      const limit = Number(cleanserEnv.MAX_RECORD_BYTES);
+      const big = reId(review, 'replay-big-1', (e) => {
+        // A field the contract does not know (stripped): free text itself is capped at 20,000 characters.
+        (e.payload as Record<string, unknown>).attachment = 'This is a long review of a product I bought. '.repeat(Math.ceil(limit / 40));
+      });
+      expect(big.length).toBeGreaterThan(limit);
+      expect(big.length).toBeLessThan(RAISED);
+      rp.lines = [reId(clean[10]!, 'replay-new-1'), reId(clean[200]!, 'replay-new-2'), clean[300]!, reId(clean[400]!, 'replay-new-3'), Buffer.from('{"event_id": "replay-broken'), big];
+      rp.kinds = ['new', 'new', 'resent', 'new', 'malformed', 'too large'];
+
+      // The cleanser's checkpoint moves to the stream's tip first: the records the blocks above put after the day
+      // (the erasure's resend, the stream rules' feed) were read by their own functions there.
+      for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? []) {
+        const after = resume.get(shard.ShardId!);
+        let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }) }))).ShardIterator;
+        while (it) {
+          const r = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
+          const last = r.Records?.at(-1)?.SequenceNumber;
+          if (last) resume.set(shard.ShardId!, last);
+          it = r.Records?.length ? r.NextShardIterator : undefined;
+        }
+      }
+      // One partition key: one shard, one batch, one DLQ message.
+      const put = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: rp.lines.map((Data) => ({ Data, PartitionKey: 'replay-day' })) }));
+      expect(put.FailedRecordCount ?? 0).toBe(0);
+      rp.shardSeq = { shardId: put.Records![0]!.ShardId!, seqs: put.Records!.map((r) => r.SequenceNumber!) };
+
+      // The cleanser cannot start (its PII secret is gone): every attempt fails, the batch is described in the DLQ.
+      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
+      const broken = sandbox('ingest', 'CleanserFunction', 'cleanser', { PII_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:deleted-by-mistake' });
+      rp.mapping = await runKinesisMapping(d, mapping, broken, { kinesis, sqs }, resume);
+      await broken.close();
+      const cleanserDlq = d.deadLetterQueues().find((q) => q.id.includes('CleanserDeadLetters'))!.url;
+      rp.dlq = (await sqs.drain(cleanserDlq)).map((b) => JSON.parse(b) as unknown);
+
+      // The raw delivery stream delivers (its buffer interval passed): the whole stream so far, through its envelope.
+      const cfg = rawCopyConfig(d);
+      const envelope = sandbox(cfg.processor.stack as Parameters<typeof sandbox>[0], cfg.processor.logicalId, 'raw-envelope');
+      rp.rawKeys = await deliverRawCopy(d, cfg, { kinesis, s3 }, envelope, new Map());
+      rp.rawEnvelopes = [];
+      for (const key of rp.rawKeys.filter((k) => k.startsWith(cfg.prefix.split('!{')[0]!))) {
+        const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: cfg.bucket, Key: key }))).Body!.transformToByteArray());
+        rp.rawEnvelopes.push(...gunzipSync(body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { origin: string; received_at: number; data: string }));
+      }
+
+      // `retail-lake cloud replay` with the DLQ message: the stage's rule delivers it to the replay function.
+      const rule = d.resources('AWS::Events::Rule').find((r) => JSON.stringify(r.props.EventPattern ?? {}).includes('ReplayRequested'))!;
+      const stage = String(d.resolve(rule.stack, rule.props.EventPattern).detail.stage[0]);
+      rp.requested = await requestReplay(new EventBridgeBus({ client: new EventBridgeClient(moto.clientConfig) }), { stage, from: 'dlq', message: rp.dlq[0] });
+      const replayFn = d.find('AWS::Lambda::Function', 'ReplayFunction');
+      const delivered = await sqs.drain(d.targetQueues.get(d.ref(replayFn.stack, replayFn.logicalId))!);
+      expect(delivered).toHaveLength(1);
+      const replay = sandbox('ingest', 'ReplayFunction', 'replay');
+      rp.first = await replay.invoke<IngestCounts>(JSON.parse(delivered[0]!));
+      // Invoked once more with the same message (an operator who retries): nothing twice.
+      rp.again = await replay.invoke<IngestCounts>({ stage, from: 'dlq', message: rp.dlq[0] });
+
+      // The contract change: the stage redeployed with maxRecordBytes raised; the quarantine replayed for the reason.
+      rp.quarantineBefore = await quarantineRows();
+      const redeployed = sandbox('ingest', 'ReplayFunction', 'replay', { MAX_RECORD_BYTES: String(RAISED) });
+      rp.contract = await redeployed.invoke<IngestCounts>({ stage, from: 'quarantine', reason: 'payload.too_large' });
+      rp.quarantineAfter = await quarantineRows();
+      rp.replayDlq = await sqs.depth(d.deadLetterQueues().find((q) => q.id.includes('ReplayDeadLetters'))!.url);
+
+      // Firehose's buffers: the curated rows land.
+      await firehose.deliver();
+      const dir = path.join(work, 'cloud-replay', 'curated');
+      for (const prefix of ['events/', 'order_lines/']) await mirror(s3, cloud.curatedBucket, prefix, dir);
+      const list = ids.map((i) => `'${i}'`).join(', ');
+      const read = (root: string, sub: string, extra = '') =>
+        query(`select *${extra} from read_parquet('${root}/${sub}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date}) where event_id in (${list}) order by all`);
+      rp.cloudRows = await read(dir, 'events', '');
+      rp.cloudLines = await read(dir, 'order_lines');
+
+      // The same lines locally, on a copy of the local lake: ingest, then the contract change and replay.
+      const lake = path.join(work, 'replay-lake');
+      fs.cpSync(local.lake, lake, { recursive: true });
+      const file = path.join(work, 'replay-batch.jsonl');
+      fs.writeFileSync(file, Buffer.concat(rp.lines.flatMap((l) => [l, Buffer.from('\n')])));
+      rp.local = await ingestJsonl([file], { lakeDir: lake });
+      process.env.RETAIL_LAKE_MAX_RECORD_BYTES = String(RAISED);
+      try {
+        rp.localContract = await replayQuarantine({ lakeDir: lake, reason: 'payload.too_large' });
+      } finally {
+        delete process.env.RETAIL_LAKE_MAX_RECORD_BYTES;
+      }
+      rp.localRows = await read(path.join(lake, 'curated'), 'events');
+      rp.localLines = await read(path.join(lake, 'curated'), 'order_lines');
+      rp.curatedCopies = Object.fromEntries(
+        (await query(`select event_id, count(*) as n from read_parquet('${dir}/events/**/*.parquet', hive_partitioning = true) where event_id in (${list}) group by 1`)).map((r) => [String(r.event_id), Number(r.n)]),
+      );
+      rp.seconds = (Date.now() - t0) / 1000;
+      console.log(`[day] replay block ${rp.seconds.toFixed(1)} s: ${JSON.stringify({ mapping: rp.mapping, first: rp.first, again: rp.again, local: rp.local, contract: rp.contract, localContract: rp.localContract, rawObjects: rp.rawKeys.length, rawRecords: rp.rawEnvelopes.length })}`);
+    }, 600_000);
+
+    it('copies every stream record to the raw zone by arrival date, with its shard, sequence number and exact bytes', () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const mine = rp.shardSeq.seqs.map((seq) => rp.rawEnvelopes.find((e) => e.origin === `kinesis:${rp.shardSeq.shardId}:${seq}`));
+      expect(mine.map((e) => e && Buffer.from(e.data, 'base64').equals(rp.lines[mine.indexOf(e)]!))).toEqual(rp.lines.map(() => true));
+      expect(rp.rawKeys.some((k) => k.startsWith(`stream/dt=${today}/`))).toBe(true);
+      expect(rp.rawKeys.filter((k) => k.startsWith('_firehose_errors/'))).toEqual([]);
+      // Every record put on the stream (the day's, those the blocks above put again, this batch) is in the copy once.
+      expect(new Set(rp.rawEnvelopes.map((e) => e.origin)).size).toBe(rp.rawEnvelopes.length);
+      expect(rp.rawEnvelopes.length).toBeGreaterThanOrEqual(local.ingest.received + rp.lines.length);
+    });
+
+    it('sends the batch to the DLQ after the retries, and the replay from raw lands it exactly once, as the local ingest', () => {
+      expect(rp.mapping).toMatchObject({ records: 0, toDeadLetters: rp.lines.length });
+      expect(rp.dlq).toHaveLength(1);
+      expect((rp.dlq[0] as { KinesisBatchInfo: { batchSize: number } }).KinesisBatchInfo.batchSize).toBe(rp.lines.length);
+      const { byReason, ...first } = rp.first;
+      expect(first).toMatchObject({ received: rp.lines.length });
+      expect(first.received).toBe(first.clean + first.quarantined + first.duplicates + first.suppressed);
+      // Hand-worked: 3 new events clean, the resent one a duplicate, the malformed and the oversized quarantined.
+      expect({ clean: first.clean, duplicates: first.duplicates, quarantined: first.quarantined, suppressed: first.suppressed }).toEqual({ clean: 3, duplicates: 1, quarantined: 2, suppressed: 0 });
+      expect(byReason).toEqual({ 'json.malformed': 1, 'payload.too_large': 1 });
+      const { from: _from, ...firstCounts } = rp.first as IngestCounts & { from?: string };
+      expect(rp.local).toEqual(firstCounts);
+      // The same message replayed again: all duplicates, nothing written twice.
+      expect(rp.again).toMatchObject({ received: rp.lines.length, clean: 0, quarantined: 0, duplicates: rp.lines.length });
+      // The malformed record got the origin the cleanser would have given it (its quarantine_id follows from it).
+      const broken = rp.quarantineBefore.filter((r) => r.reason_code === 'json.malformed' && String(r.raw_payload).includes('replay-broken'));
+      expect(broken.map((r) => r.origin)).toEqual([`kinesis:${rp.shardSeq.shardId}:${rp.shardSeq.seqs[4]}`]);
+    });
+
+    it('replays the quarantined record after the contract change, and it lands as the local replay lands it', () => {
+      const { from: _f, ...contract } = rp.contract as IngestCounts & { from?: string };
+      expect(JSON.parse(JSON.stringify(contract))).toEqual(JSON.parse(JSON.stringify(rp.localContract)));
+      // Every payload.too_large row was replayed: this batch's passes now; the day's generated oversized reviews (text
+      // over the contract's 20,000 characters) stay, once, with their current reason and replayed_at.
+      const tooLarge = (rows: Record<string, unknown>[]) => rows.filter((r) => r.reason_code === 'payload.too_large');
+      const n = tooLarge(rp.quarantineBefore).length;
+      expect(tooLarge(rp.quarantineBefore).filter((r) => String(r.raw_payload).includes('"replay-big-1"'))).toHaveLength(1);
+      expect(contract.received).toBe(n);
+      expect(contract.clean + contract.duplicates + contract.suppressed + contract.quarantined).toBe(n);
+      expect(contract.clean).toBe(1);
+      expect(tooLarge(rp.quarantineAfter)).toEqual([]);
+      const replayedIds = new Set(tooLarge(rp.quarantineBefore).map((r) => r.quarantine_id));
+      const stayed = rp.quarantineAfter.filter((r) => replayedIds.has(r.quarantine_id));
+      expect(stayed).toHaveLength(contract.quarantined);
+      expect(stayed.every((r) => r.replayed_at && r.reason_code === 'value.out_of_range')).toBe(true);
+      const rest = (rows: Record<string, unknown>[]) => rows.filter((r) => !replayedIds.has(r.quarantine_id)).map((r) => JSON.stringify(r)).sort();
+      expect(rest(rp.quarantineAfter)).toEqual(rest(rp.quarantineBefore));
+      // Curated: each new event once, and the rows (every column but the arrival time) the local lake's.
+      expect(rp.curatedCopies).toEqual({ 'replay-new-1': 1, 'replay-new-2': 1, 'replay-new-3': 1, 'replay-big-1': 1 });
+      const strip = (rows: Record<string, unknown>[]) => rows.map(({ received_at: _r, ...rest }) => rest);
+      expect(rp.cloudRows).toHaveLength(4);
+      expect(strip(rp.cloudRows)).toEqual(strip(rp.localRows));
+      expect(rp.cloudLines).toEqual(rp.localLines);
+      expect(rp.replayDlq).toBe(0);
+      console.log(`[day] replay: DLQ'd batch of ${rp.lines.length} from raw ${JSON.stringify(rp.first)}, again ${rp.again.duplicates} duplicates; contract change ${JSON.stringify(rp.contract)}; ${rp.seconds.toFixed(1)} s`);
     });
   });
 });

@@ -232,10 +232,13 @@ export class Deployment {
     // Rules on the lake's own buses: Lambda targets become SQS queues (moto cannot invoke a function without Docker);
     // the day drains each queue into the function's handler, as EventBridge would invoke it.
     // Rules of the default bus are left to the day (S3 events are delivered by hand), except those that start a state
-    // machine (the backfill): their target becomes a queue too, drained into test/cloud/state-machine.ts.
+    // machine (the backfill) or carry an operations request (the replay): their target becomes a queue too, drained
+    // into test/cloud/state-machine.ts or the function's handler.
     for (const r of this.resources('AWS::Events::Rule')) {
       const startsStateMachine = (r.props.Targets ?? []).some((t: Cfn) => String(this.resolve(r.stack, t.Arn)).startsWith('arn:aws:states:'));
-      if ((!r.props.EventBusName && !startsStateMachine) || !r.props.EventPattern) continue;
+      // Operations requests (`retail-lake cloud backfill`, `cloud replay`) are put on the default bus by the test too.
+      const operations = JSON.stringify(r.props.EventPattern?.source ?? []).includes('retail-lake.operations');
+      if ((!r.props.EventBusName && !startsStateMachine && !operations) || !r.props.EventPattern) continue;
       const bus = r.props.EventBusName ? this.resolve(r.stack, r.props.EventBusName) : 'default';
       const name = slug(`${r.stack}-${r.logicalId}`).slice(0, 60);
       await events.send(new PutRuleCommand({ Name: name, EventBusName: bus, EventPattern: JSON.stringify(this.resolve(r.stack, r.props.EventPattern)), State: 'ENABLED' }));

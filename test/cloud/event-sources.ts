@@ -98,7 +98,26 @@ export async function runKinesisMapping(
           if (dest) {
             const url = d.deadLetterQueues().find((q) => q.url.endsWith(`/${dest.split(':').pop()}`))?.url;
             if (!url) throw new Error(`OnFailure destination ${dest} is no queue of the app`);
-            await clients.sqs.send(url, JSON.stringify({ shardId: shard.ShardId, startSequenceNumber: batch[0]!.SequenceNumber, batchSize: batch.length }));
+            // Lambda's on-failure record for a stream event source: the batch described, not its records.
+            const at = (r: _Record) => r.ApproximateArrivalTimestamp!.toISOString();
+            await clients.sqs.send(
+              url,
+              JSON.stringify({
+                requestContext: { requestId: `emulated-${stats.invocations}`, functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${fn.name}`, condition: 'RetryAttemptsExhausted', approximateInvokeCount: attempt + 1 },
+                responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+                version: '1.0',
+                timestamp: new Date().toISOString(),
+                KinesisBatchInfo: {
+                  shardId: shard.ShardId,
+                  startSequenceNumber: batch[0]!.SequenceNumber,
+                  endSequenceNumber: batch.at(-1)!.SequenceNumber,
+                  approximateArrivalOfFirstRecord: at(batch[0]!),
+                  approximateArrivalOfLastRecord: at(batch.at(-1)!),
+                  batchSize: batch.length,
+                  streamArn: m.EventSourceArn,
+                },
+              }),
+            );
           }
           stats.toDeadLetters += batch.length;
           break;

@@ -15,7 +15,7 @@ const sink = () => {
 describe('estimateMonthlyCost', () => {
   it('prices every service of the pipeline and adds them up', () => {
     const e = estimateMonthlyCost({ eventsPerDay: 10_000_000 });
-    expect(e.services.map((s) => s.service.split(' ')[0])).toEqual(['Kinesis', 'Lambda', 'Amazon', 'S3', 'Glue', 'Athena', 'DynamoDB', 'EventBridge', 'CloudWatch', 'Real-time', 'Profile', 'KMS']);
+    expect(e.services.map((s) => s.service.split(' ')[0])).toEqual(['Kinesis', 'Lambda', 'Amazon', 'S3', 'Glue', 'Athena', 'DynamoDB', 'EventBridge', 'CloudWatch', 'Real-time', 'Profile', 'Raw', 'KMS']);
     expect(e.totalUsd).toBeCloseTo(e.services.reduce((s, c) => s + c.monthlyUsd, 0), 1);
     expect(e.usdPerMillionEvents).toBeCloseTo((e.totalUsd / (10_000_000 * 30)) * 1e6, 2);
     expect(e.pricesAsOf).toBe(PRICES_AS_OF);
@@ -167,6 +167,20 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
     expect(usd('Profile')).toBeCloseTo(20.95, 2);
   });
 
+  it('Raw copy: Firehose ingestion from the stream ($0.029/GB in 5 KB steps), the stream read again ($0.04/GB), the envelope Lambda, gzip objects kept 13 months ($0.023/GB-month)', () => {
+    // Ingest: 30M records x 5,120 B = 143.05 GB x 0.029 = 4.148. Read again: 28.61 GB x 0.04 = 1.144.
+    // Envelope: buffers of min(3 MiB / 1,024 B = 3,072, 11.574 records/s x 60 s = 694.4) records: 43,200 invocations
+    // x (20 ms + 694.4 x 0.02 ms) x 0.25 GB = 366.0 GB-s x 0.0000133334 = 0.005; requests 43,200 x 0.2/M = 0.009.
+    // Stored: per record ceil(1,024 / 3) x 4 = 1,368 B base64 + 90 B origin and arrival = 1,458 B, gzip 0.3 = 437.4 B;
+    // 30M a month = 12.22 GB x 13 months = 158.9 GB x 0.023 = 3.654. PUTs: 8,640 objects x 0.005/1,000 = 0.043.
+    const invocations = 30_000_000 / (694.444 * 1);
+    expect(invocations).toBeCloseTo(43_200, -1);
+    const byHand =
+      ((30e6 * 5120) / GiB) * 0.029 + dataGb * 0.04 + invocations * ((20 + (1_000_000 / 86_400) * 60 * 0.02) / 1000) * 0.25 * 0.0000133334 + invocations * 0.2e-6 + ((30e6 * 1458 * 0.3) / GiB) * 13 * 0.023 + 8.64 * 0.005;
+    expect(usd('Raw')).toBeCloseTo(byHand, 2);
+    expect(usd('Raw')).toBeCloseTo(9.0, 2);
+  });
+
   it('prices the profile reads given, not the default share of events', () => {
     const more = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024, profileReadsPerDay: 1_100_000 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
     // 1M more reads a day = 30M a month more, at $1.932 per million.
@@ -176,7 +190,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 9.0 + 3.01, 2);
   });
 });
 
@@ -186,7 +200,7 @@ describe('costCommand', () => {
     costCommand({ eventsPerDay: 1_000_000, avgEventBytes: 600, json: true }, s.out);
     const last = JSON.parse(s.text().trim().split('\n').pop()!) as { totalUsd: number; services: unknown[]; avgEventBytes: number };
     expect(last.avgEventBytes).toBe(600);
-    expect(last.services).toHaveLength(12);
+    expect(last.services).toHaveLength(13);
     expect(last).toHaveProperty('apiUsdPerMillionReads');
     expect(last).toHaveProperty('realtimeUsdPerMillionEvents');
     expect(last.totalUsd).toBeGreaterThan(0);

@@ -93,7 +93,7 @@ describe('estimateRegionalCost in the China regions', () => {
     expect(table).toMatch(/! no published CNY price found for dynamodb\.rruPerMillion, dynamodb\.storageGbMonth: not counted/);
     expect(table).toMatch(/! not confirmed in this region: firehose\.formatConversion/);
     expect(table).toMatch(/^Athena\s+¥46\.47\s/m);
-    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 12 lines fully priced/m);
+    expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 13 lines fully priced/m);
     expect(table).not.toContain('$');
   });
 });
@@ -155,7 +155,7 @@ describe('retail-lake cost --region', () => {
     expect(j.currency).toBe('CNY');
     expect(j.complete).toBe(false);
     expect(j.pricesAsOf).toMatch(/2026-12-07/);
-    expect(j.services).toHaveLength(12);
+    expect(j.services).toHaveLength(13);
     expect(j.services.find((s) => s.service.startsWith('Kinesis'))!.missingPrices).toEqual(['kinesis.streamHour', 'kinesis.ingestGb', 'kinesis.retrievalGb']);
   });
 
