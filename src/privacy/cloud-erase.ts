@@ -152,13 +152,19 @@ export function personPredicateSql(cols: ReadonlySet<string>, people: People, re
   return terms.length ? terms.map((t) => `coalesce(${t}, false)`).join(' or ') : undefined;
 }
 
-/** Whether a stored line holds one of the people: the line itself, or a quarantined record's payload as received. */
+/**
+ * Whether a stored line holds one of the people: the line itself, a quarantined record's payload as received, or a
+ * raw-zone envelope's record (the raw copy of the stream keeps each record's bytes as base64: src/cleanse/replay.ts).
+ */
 export function lineHolds(matcher: PersonMatcher, line: string): boolean {
   if (matcher.line(line)) return true;
-  if (line.includes('"raw_payload"')) {
+  const payload = line.includes('"raw_payload"');
+  const envelope = !payload && line.includes('"origin"') && line.includes('"data"');
+  if (payload || envelope) {
     try {
-      const r = JSON.parse(line) as { raw_payload?: unknown; raw_encoding?: unknown };
-      if (typeof r.raw_payload === 'string') return matcher.line(r.raw_encoding === 'base64' ? Buffer.from(r.raw_payload, 'base64').toString('utf8') : r.raw_payload);
+      const r = JSON.parse(line) as { raw_payload?: unknown; raw_encoding?: unknown; data?: unknown };
+      if (payload && typeof r.raw_payload === 'string') return matcher.line(r.raw_encoding === 'base64' ? Buffer.from(r.raw_payload, 'base64').toString('utf8') : r.raw_payload);
+      if (envelope && typeof r.data === 'string') return matcher.line(Buffer.from(r.data, 'base64').toString('utf8'));
     } catch {
       // not one JSON record: matched as text above
     }
