@@ -188,7 +188,7 @@ const write = () => {
   }
   fs.writeFileSync(
     OUT,
-    `# Crash harness (bench/crash.ts: up to `--points` kill points per command, its labelled points when it has fewer; the table says how many)\n\n${table.slice(0, 2).join('\n')}\n${lines.map((l) => l[1]).join('\n')}\n\n${lines.map((l) => l[2]).join('\n')}\n`,
+    `# Crash harness (bench/crash.ts: up to \`--points\` kill points per command, its labelled points when it has fewer; the table says how many)\n\n${table.slice(0, 2).join('\n')}\n${lines.map((l) => l[1]).join('\n')}\n\n${lines.map((l) => l[2]).join('\n')}\n`,
   );
 };
 for (const [c, base] of cases) {
