@@ -5,7 +5,7 @@
  * bounded number of times, and then described in the SQS on-failure destination instead of blocking the shard.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -99,12 +99,7 @@ export class CleanserFunction extends Construct {
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
-    if (props.productSkus) {
-      props.productSkus.grantRead(fn, PRODUCT_SKUS_KEY);
-      for (const a of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-        acknowledgeOnPrincipal(fn, iam5Action(a), `CDK bucket read grant for one object, ${PRODUCT_SKUS_KEY} of the curated bucket (the product SKUs of the unknown-SKU check).`);
-      }
-    }
+    if (props.productSkus) grantProductSkusRead(fn, props.productSkus);
     acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(this, props.quarantine.bucketArn)}/events/*`), 'Quarantine object keys are chosen per batch (partition and a UUID); scoped to the events/ prefix of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), 'CDK bucket write grant: abort multipart uploads of quarantine objects; scoped to events/* of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:DeleteObject*'), 'CDK bucket write grant includes deleting own objects; scoped to events/* of the quarantine bucket, which is versioned.');
@@ -151,4 +146,14 @@ export class CleanserFunction extends Construct {
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.function.grantInvoke(grantee);
   }
+}
+
+/**
+ * Read access to the product catalogue's SKUs (the unknown-SKU check) and nothing else of the curated bucket: GetObject
+ * on that one object, and ListBucket for its key alone (so that S3 answers 404, not 403, before the first products load).
+ * The curated bucket's tables hold every customer's rows; a bucket-wide read grant would reach them.
+ */
+export function grantProductSkusRead(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(PRODUCT_SKUS_KEY)] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringEquals: { 's3:prefix': PRODUCT_SKUS_KEY } } }));
 }

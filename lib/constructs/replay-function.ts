@@ -18,9 +18,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BACKFILL_SOURCE } from '../../src/ops/backfill.ts';
 import { REPLAY_DETAIL_TYPE } from '../../src/ops/replay.ts';
-import { PRODUCT_SKUS_KEY } from '../../src/adapters/aws/product-skus.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import type { CleanserFunction } from './cleanser-function.ts';
+import { grantProductSkusRead, type CleanserFunction } from './cleanser-function.ts';
 import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
@@ -79,12 +78,7 @@ export class ReplayFunction extends Construct {
     props.dedup.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
-    if (props.productSkus) {
-      props.productSkus.grantRead(fn, PRODUCT_SKUS_KEY);
-      for (const a of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-        acknowledgeOnPrincipal(fn, iam5Action(a), `CDK bucket read grant for one object, ${PRODUCT_SKUS_KEY} of the curated bucket (the product SKUs of the unknown-SKU check).`);
-      }
-    }
+    if (props.productSkus) grantProductSkusRead(fn, props.productSkus);
     const raw = nagName(this, props.raw.bucketArn);
     const quarantine = nagName(this, props.quarantine.bucketArn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${RAW_STREAM_PREFIX}*`), `Firehose names the raw objects at delivery time; read-only, the ${RAW_STREAM_PREFIX} prefix of the raw bucket only.`);

@@ -78,10 +78,10 @@ describe('EventBridge rule DLQs encrypted with the lake key', () => {
       .map(([id, r]) => ({ id, stack, r })),
   );
 
-  it('has the order-import, ERP batch-load, erasure-request and coupon-issuer rules with DLQs', () => {
+  it('has the order-import, ERP batch-load, erasure-request, replay-request and coupon-issuer rules with DLQs', () => {
     const ids = rulesWithDlq.map((x) => x.id);
-    expect(ids).toHaveLength(4);
-    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^CouponIssuer|^ModelEventsHighValueCustomerAtRisk/), expect.stringMatching(/^ErasureRequested/), expect.stringMatching(/^OrderImportLanded/), expect.stringMatching(/^BatchLoadLanded/)]));
+    expect(ids).toHaveLength(5);
+    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^CouponIssuer|^ModelEventsHighValueCustomerAtRisk/), expect.stringMatching(/^ErasureRequested/), expect.stringMatching(/^OrderImportLanded/), expect.stringMatching(/^BatchLoadLanded/), expect.stringMatching(/^ReplayRequested/)]));
   });
 
   it('lets events.amazonaws.com GenerateDataKey and Decrypt with the lake key for each of those rules, from this account only', () => {
@@ -141,7 +141,7 @@ describe('every role that sends to an encrypted queue', () => {
         }
       }
     }
-    expect(senders).toBe(12); // cleanser, sentiment and stream rules (event source DLQs), order import, ERP batch load, erasure and coupon issuer (on-failure destinations), five scheduler roles (identity refresh, tag refresh, scorer, retraining, insights)
+    expect(senders).toBe(13); // cleanser, sentiment and stream rules (event source DLQs), order import, ERP batch load, erasure, replay and coupon issuer (on-failure destinations), five scheduler roles (identity refresh, tag refresh, scorer, retraining, insights)
   });
 });
 

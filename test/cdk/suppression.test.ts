@@ -1,6 +1,7 @@
 // The suppression list in the deployed stacks: the cleanser and the order import are told where the list is and may
 // read it, and only it (a missing env var or grant would let an erased person's later records into the lake).
 import { describe, expect, it } from 'vitest';
+import { PRODUCT_SKUS_KEY } from '../../src/adapters/aws/product-skus.ts';
 import { buildTestApp } from './app.ts';
 
 interface Statement {
@@ -42,10 +43,13 @@ describe.each(['cleanser', 'order-import'])('%s reads the suppression list', (se
     const get = statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:GetObject') && curated(s.Resource) && text(s.Resource).includes('/privacy/suppression/*'));
     expect(get).toHaveLength(1);
     const listing = statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:ListBucket') && curated(s.Resource));
-    expect(listing).toHaveLength(1);
-    expect(listing[0]!.Condition).toEqual({ StringLike: { 's3:prefix': ['privacy/suppression/*'] } });
-    // Least privilege: nothing else of the curated bucket (its tables hold every customer's rows).
-    const other = statements.filter((s) => curated(s.Resource) && !text(s.Resource).includes('/privacy/suppression/*') && !list(s.Action).every((a) => a === 's3:ListBucket'));
+    expect(listing.filter((s) => text(s.Condition) === text({ StringLike: { 's3:prefix': ['privacy/suppression/*'] } }))).toHaveLength(1);
+    // Every other listing is of one key: the product SKUs the cleanser's unknown-SKU check reads (S3 answers 404, not
+    // 403, for it before the first products load).
+    for (const l of listing.filter((s) => !text(s.Condition).includes('privacy/suppression/'))) expect(l.Condition).toEqual({ StringEquals: { 's3:prefix': PRODUCT_SKUS_KEY } });
+    // Least privilege: nothing else of the curated bucket (its tables hold every customer's rows) but that one object.
+    const skus = (s: Statement) => list(s.Action).every((a) => a === 's3:GetObject') && text(s.Resource).endsWith(`"/${PRODUCT_SKUS_KEY}"]]}`);
+    const other = statements.filter((s) => curated(s.Resource) && !text(s.Resource).includes('/privacy/suppression/*') && !list(s.Action).every((a) => a === 's3:ListBucket') && !skus(s));
     expect(other).toEqual([]);
     // The objects are encrypted with the lake key: reading them needs kms:Decrypt on it.
     expect(statements.some((s) => list(s.Action).includes('kms:Decrypt') && text(s.Resource).includes('LakeKey'))).toBe(true);
