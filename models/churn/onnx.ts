@@ -10,6 +10,7 @@ import { ML_DOMAIN, OnnxModelBuilder, attr, tensor } from '../../src/onnx/index.
 import { stampModel } from '../../src/models/training.ts';
 import type { GbdtModel } from './gbdt.ts';
 import { contributionBias, leafCredits } from './explain.ts';
+import { TreeEnsembleArrays } from './tree-ensemble.ts';
 
 export const CHURN_INPUT = 'features';
 export const CHURN_OUTPUTS = ['probability', 'margin', 'contributions'] as const;
@@ -24,29 +25,11 @@ export interface ChurnOnnxMeta {
 
 export function churnToOnnx(model: GbdtModel, meta: ChurnOnnxMeta): Uint8Array {
   const k = model.featureNames.length;
-  const nodes = { tree: [] as number[], id: [] as number[], feature: [] as number[], value: [] as number[], mode: [] as string[], yes: [] as number[], no: [] as number[] };
-  const targets = { tree: [] as number[], node: [] as number[], id: [] as number[], weight: [] as number[] };
+  const ensemble = new TreeEnsembleArrays();
   model.trees.forEach((t, ti) => {
     const credits = leafCredits(t);
-    for (let node = 0; node < t.feature.length; node++) {
-      const leaf = t.feature[node]! < 0;
-      nodes.tree.push(ti);
-      nodes.id.push(node);
-      nodes.feature.push(leaf ? 0 : t.feature[node]!);
-      nodes.value.push(leaf ? 0 : t.threshold[node]!);
-      nodes.mode.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
-      nodes.yes.push(leaf ? 0 : t.left[node]!);
-      nodes.no.push(leaf ? 0 : t.right[node]!);
-      if (!leaf) continue;
-      const add = (target: number, w: number) => {
-        targets.tree.push(ti);
-        targets.node.push(node);
-        targets.id.push(target);
-        targets.weight.push(w);
-      };
-      add(0, t.value[node]!);
-      for (const [f, c] of credits.get(node)!) add(1 + f, c);
-    }
+    // Each leaf: its value to the score (target 0), its credit to each feature's contribution (targets 1..k).
+    ensemble.addTree(t, ti, (node) => [[0, t.value[node]!], ...[...credits.get(node)!].map(([f, c]) => [1 + f, c] as const)]);
   });
 
   const b = new OnnxModelBuilder({ graphName: meta.name, docString: `${meta.name} ${meta.version}: gradient-boosted trees, logistic loss` });
@@ -59,17 +42,7 @@ export function churnToOnnx(model: GbdtModel, meta: ChurnOnnxMeta): Uint8Array {
       aggregate_function: 'SUM',
       post_transform: 'NONE',
       base_values: attr.floats([model.base, ...new Array<number>(k).fill(0)]),
-      nodes_treeids: attr.ints(nodes.tree),
-      nodes_nodeids: attr.ints(nodes.id),
-      nodes_featureids: attr.ints(nodes.feature),
-      nodes_values: attr.floats(nodes.value),
-      nodes_modes: attr.strings(nodes.mode),
-      nodes_truenodeids: attr.ints(nodes.yes),
-      nodes_falsenodeids: attr.ints(nodes.no),
-      target_treeids: attr.ints(targets.tree),
-      target_nodeids: attr.ints(targets.node),
-      target_ids: attr.ints(targets.id),
-      target_weights: attr.floats(targets.weight),
+      ...ensemble.attributes(),
     },
   });
   let all = scores;

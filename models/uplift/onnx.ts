@@ -7,7 +7,7 @@
  */
 import { ML_DOMAIN, OnnxModelBuilder, attr, tensor } from '../../src/onnx/index.ts';
 import { stampModel } from '../../src/models/training.ts';
-import type { GbdtModel } from '../churn/gbdt.ts';
+import { TreeEnsembleArrays } from '../churn/tree-ensemble.ts';
 import type { TLearner } from './tlearner.ts';
 
 export const UPLIFT_INPUT = 'features';
@@ -17,30 +17,10 @@ export const UPLIFT_LOSS_KEY = 'retail_lake.uplift_loss';
 
 export function upliftToOnnx(m: TLearner, meta: { readonly name: string; readonly version: string; readonly asOf: string }): Uint8Array {
   const k = m.treated.featureNames.length;
-  const nodes = { tree: [] as number[], id: [] as number[], feature: [] as number[], value: [] as number[], mode: [] as string[], yes: [] as number[], no: [] as number[] };
-  const targets = { tree: [] as number[], node: [] as number[], id: [] as number[], weight: [] as number[] };
-  const add = (model: GbdtModel, target: number, offset: number) => {
-    model.trees.forEach((t, i) => {
-      const ti = offset + i;
-      for (let node = 0; node < t.feature.length; node++) {
-        const leaf = t.feature[node]! < 0;
-        nodes.tree.push(ti);
-        nodes.id.push(node);
-        nodes.feature.push(leaf ? 0 : t.feature[node]!);
-        nodes.value.push(leaf ? 0 : t.threshold[node]!);
-        nodes.mode.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
-        nodes.yes.push(leaf ? 0 : t.left[node]!);
-        nodes.no.push(leaf ? 0 : t.right[node]!);
-        if (!leaf) continue;
-        targets.tree.push(ti);
-        targets.node.push(node);
-        targets.id.push(target);
-        targets.weight.push(t.value[node]!);
-      }
-    });
-  };
-  add(m.treated, 0, 0);
-  add(m.control, 1, m.treated.trees.length);
+  // The treated model's trees give target 0, the control model's (numbered after them) target 1.
+  const ensemble = new TreeEnsembleArrays();
+  m.treated.trees.forEach((t, i) => ensemble.addTree(t, i, (node) => [[0, t.value[node]!]]));
+  m.control.trees.forEach((t, i) => ensemble.addTree(t, m.treated.trees.length + i, (node) => [[1, t.value[node]!]]));
 
   const b = new OnnxModelBuilder({ graphName: meta.name, docString: `${meta.name} ${meta.version}: T-learner, gradient-boosted trees (${m.loss} loss), uplift = treated - control` });
   const x = b.input(UPLIFT_INPUT, 'float32', ['N', k]);
@@ -52,17 +32,7 @@ export function upliftToOnnx(m: TLearner, meta: { readonly name: string; readonl
       aggregate_function: 'SUM',
       post_transform: 'NONE',
       base_values: attr.floats([m.treated.base, m.control.base]),
-      nodes_treeids: attr.ints(nodes.tree),
-      nodes_nodeids: attr.ints(nodes.id),
-      nodes_featureids: attr.ints(nodes.feature),
-      nodes_values: attr.floats(nodes.value),
-      nodes_modes: attr.strings(nodes.mode),
-      nodes_truenodeids: attr.ints(nodes.yes),
-      nodes_falsenodeids: attr.ints(nodes.no),
-      target_treeids: attr.ints(targets.tree),
-      target_nodeids: attr.ints(targets.node),
-      target_ids: attr.ints(targets.id),
-      target_weights: attr.floats(targets.weight),
+      ...ensemble.attributes(),
     },
   });
   const outcome = m.loss === 'logistic' ? b.op('Sigmoid', [scores]) : scores;
