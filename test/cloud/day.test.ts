@@ -1308,6 +1308,17 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       erp.unknown = 'SKU000404';
       expect(known.has(erp.unknown)).toBe(false);
       const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
+      // The cleanser's checkpoint moves to the stream's tip first: records other blocks put for other consumers (the
+      // stream rules' live feed) are not this block's to count.
+      for (const shard of (await shared.kinesis.send(new ListShardsCommand({ StreamName: shared.streamName }))).Shards ?? []) {
+        let it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+        while (it) {
+          const r = await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+          const last = r.Records?.at(-1)?.SequenceNumber;
+          if (last) shared.resume.set(shard.ShardId!, last);
+          it = r.Records?.length ? r.NextShardIterator : undefined;
+        }
+      }
       const cleanse = async (lines: Buffer[]) => {
         await putAll(shared.kinesis, shared.streamName, lines);
         const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
