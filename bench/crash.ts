@@ -64,7 +64,7 @@ const ingested = path.join(work, 'base-ingested');
 const replayBase = path.join(work, 'base-replay');
 const tagged = path.join(work, 'base-tagged');
 const trained = path.join(work, 'base-trained');
-if (['tags', 'train', 'score', 'erase', 'train --gate'].some(wanted)) {
+if (['tags', 'train', 'score', 'erase', 'train-gate'].some(wanted)) {
   fs.cpSync(products, ingested, { recursive: true });
   await mustRun(['load-table', 'stock_snapshots', path.join(land, 'batch', 'stock_snapshots.csv'), '--lake', ingested]);
   await mustRun(['ingest', ...events, '--lake', ingested]);
@@ -80,11 +80,11 @@ if (wanted('replay')) {
   await mustRun(['ingest', ...events, '--lake', replayBase]);
   await mustRun(['load-table', 'products', path.join(land, 'batch', 'products.csv'), '--lake', replayBase]);
 }
-if (['train', 'score', 'erase', 'train --gate'].some(wanted)) {
+if (['train', 'score', 'erase', 'train-gate'].some(wanted)) {
   fs.cpSync(ingested, tagged, { recursive: true });
   await mustRun(['tags', '--lake', tagged]);
 }
-if (['score', 'erase', 'train --gate'].some(wanted)) {
+if (['score', 'erase', 'train-gate'].some(wanted)) {
   fs.cpSync(tagged, trained, { recursive: true });
   await mustRun(['train', 'all', '--lake', trained]);
   // Scored once as of three weeks earlier: the scoring under fire compares with it and publishes events on the
@@ -144,7 +144,7 @@ const cases: Array<[CrashCase, string]> = [
   [{ name: 'tags', args: ['tags'] }, ingested],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
   // Candidates against the latest versions `train all` left: promoted or kept by the backtest, in train's one commit.
-  [{ name: 'train --gate', args: ['train', 'all', '--gate'] }, trained],
+  [{ name: 'train-gate', args: ['train', 'all', '--gate'] }, trained],
   [
     {
       name: 'import-campaign',
