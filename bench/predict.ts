@@ -30,7 +30,7 @@ const AS_OF = '2025-12-31';
 const TIERS = ['basic', 'silver', 'gold', 'platinum'];
 
 /** customer_tags-shaped rows with churn signal: recency, falling orders and tickets raise the risk. */
-function tagRows(n: number, seed: number): { rows: TagRow[]; y: Float64Array } {
+export function tagRows(n: number, seed: number): { rows: TagRow[]; y: Float64Array } {
   const r = new SeededRng(seed, 'bench-tags');
   const rows: TagRow[] = [];
   const y = new Float64Array(n);

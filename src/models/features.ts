@@ -139,14 +139,27 @@ function toTime(v: unknown): number | undefined {
   if (v instanceof Date) return v.getTime();
   if (v !== null && typeof v === 'object') return toTime(String(v));
   if (typeof v !== 'string' || v === '') return undefined;
+  // A scoring batch repeats the same few thousand dates (first_order_at): parse each once. Only the forms that name
+  // UTC are kept: another form may be read in the process's time zone, which can change.
+  const hit = UTC_TIMES.get(v);
+  if (hit !== undefined) return hit;
   let s = v.trim();
+  let utc = true;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += 'T00:00:00Z';
   else if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) s = `${s.replace(' ', 'T')}Z`;
   // DuckDB prints TIMESTAMPTZ as '2023-12-01 08:30:00+00'; make the offset ISO ('+00:00').
-  else s = s.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+  else {
+    s = s.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+    utc = false;
+  }
   const t = Date.parse(s);
+  if (utc && !Number.isNaN(t)) {
+    if (UTC_TIMES.size >= 50_000) UTC_TIMES.clear();
+    UTC_TIMES.set(v, t);
+  }
   return Number.isNaN(t) ? undefined : t;
 }
+const UTC_TIMES = new Map<string, number>();
 
 /** A column value as a number under the encoding, or undefined if missing. */
 function encode(v: unknown, f: { name: string; encoding: Exclude<Encoding, { kind: 'bgnbd' }> }, asOfMs: number | undefined): number | undefined {
@@ -202,7 +215,8 @@ function bgnbdValue(row: Readonly<Record<string, unknown>>, enc: Extract<Encodin
 /** A feature's value in a row (undefined when missing). */
 function valueOf(row: Readonly<Record<string, unknown>>, f: { name: string; column: string; encoding: Encoding }, asOfMs: number | undefined): number | undefined {
   const enc = f.encoding;
-  return enc.kind === 'bgnbd' ? bgnbdValue(row, enc, asOfMs) : encode(lookup(row, f.column), { name: f.name, encoding: enc }, asOfMs);
+  // `f` itself is the encode argument (no object per cell: buildMatrix calls this rows x features times).
+  return enc.kind === 'bgnbd' ? bgnbdValue(row, enc, asOfMs) : encode(lookup(row, f.column), f as { name: string; encoding: typeof enc }, asOfMs);
 }
 
 function asOfTime(asOf: string | undefined): number | undefined {
@@ -260,13 +274,14 @@ export function buildMatrix(rows: readonly TagRow[], features: readonly Resolved
   const k = features.length;
   const data = new Float64Array(rows.length * k);
   const missing = new Array<number>(k).fill(0);
-  rows.forEach((r, i) => {
-    for (let j = 0; j < k; j++) {
+  for (let i = 0, at = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    for (let j = 0; j < k; j++, at++) {
       const f = features[j]!;
       const v = valueOf(r, f, asOfMs);
       if (v === undefined) missing[j]!++;
-      data[i * k + j] = v ?? f.fill;
+      data[at] = v ?? f.fill;
     }
-  });
+  }
   return { X: { rows: rows.length, cols: k, data }, missing };
 }

@@ -72,6 +72,14 @@ describe('feature spec', () => {
     c.closeSync();
   });
 
+  it('counts days from the same dates to each batch\'s own as-of date', () => {
+    // Hand-counted: 2023-12-01 -> 2024-01-31 is 61 days, -> 2024-03-01 is 91 (2024 is a leap year); 2023-01-31 -> 365, 395.
+    const resolved = resolveFeatures(featureSpecs(['tenure_days']), []);
+    const batch = [{ first_order_at: '2023-12-01 08:30:00' }, { first_order_at: '2023-01-31' }, { first_order_at: '2023-12-01 08:30:00' }];
+    expect(Array.from(buildMatrix(batch, resolved, { asOf: '2024-01-31' }).X.data)).toEqual([61, 365, 61]);
+    expect(Array.from(buildMatrix(batch, resolved, { asOf: '2024-03-01' }).X.data)).toEqual([91, 395, 91]);
+  });
+
   it('describes every catalogued feature', () => {
     for (const s of Object.values(CUSTOMER_FEATURES)) expect(s.meaning.length).toBeGreaterThan(10);
   });
