@@ -15,6 +15,7 @@ import {
   type CuratedOrderLineRow,
   type QuarantineRow,
 } from '../contract/index.ts';
+import { FAST_PARSE_FAILED, fastParser } from '../contract/fast-parse.ts';
 import { CleanserConfigError, RecordRejectedError } from './errors.ts';
 import { createPii } from './pii.ts';
 import type { ReasonCode } from './reasons.ts';
@@ -113,15 +114,18 @@ export function createCleanser(config: CleanserConfig): Cleanser {
     if (Array.isArray(node)) return node.map((v, i) => standardisePayload(v, `${path}[${i}]`, flags, receivedAt, currency));
     if (node === null || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) {
+    const o = node as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
       if (v === undefined) continue;
-      const p = `${path}.${k}`;
+      // The field's path (`${path}.${k}`) is built only where it is used, not for every value.
       if (MONEY_KEYS.has(k) && (typeof v === 'number' || typeof v === 'string')) {
         out[k] = money(v, currency);
       } else if (CODE_KEYS.has(k) && typeof v === 'string') {
         const c = normaliseCode(v);
         const known = typeof config.knownSkus === 'function' ? config.knownSkus() : config.knownSkus;
         if (k === 'sku' && known && !known.has(c)) {
+          const p = `${path}.${k}`;
           throw new RecordRejectedError('reference.unknown_sku', p, `field '${p}': SKU ${preview(v)} is not in the product catalogue`);
         }
         out[k] = c;
@@ -132,11 +136,11 @@ export function createCleanser(config: CleanserConfig): Cleanser {
       } else if (k === 'currency' && typeof v === 'string') {
         out[k] = v.toUpperCase();
       } else if (k === 'expires_at' && (typeof v === 'string' || typeof v === 'number')) {
-        out[k] = new Date(parseTimestamp(v, p, tz)).toISOString();
+        out[k] = new Date(parseTimestamp(v, `${path}.${k}`, tz)).toISOString();
       } else if (k === 'order_id' && typeof v === 'string') {
         out[k] = v.trim();
       } else {
-        out[k] = standardisePayload(v, p, flags, receivedAt, currency);
+        out[k] = v === null || typeof v !== 'object' ? v : standardisePayload(v, `${path}.${k}`, flags, receivedAt, currency);
       }
     }
     return out;
@@ -191,14 +195,13 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         throw new RecordRejectedError('json.malformed', undefined, `record must be a JSON object, received ${preview(parsed)}`);
       }
       // JSON may escape half a surrogate pair ("\ud800"): valid JSON, but not Unicode, and Parquet/DuckDB reject it.
-      const loneSurrogates = LONE_SURROGATE_ESCAPE.test(text);
+      const loneSurrogates = text.includes('\\u') && LONE_SURROGATE_ESCAPE.test(text);
       obj = (loneSurrogates ? toWellFormed(parsed) : parsed) as Record<string, unknown>;
-      const env = envelopeSchema.safeParse(obj);
-      if (!env.success) throw rejectionFromZod(env.error, obj, []);
+      const envData = parseOrReject(envelopeSchema, obj, []) as z.output<typeof envelopeSchema>;
       // The dedup key: "e1 " and "e1" are one event re-sent, not two (revenue would count twice).
-      const eventId = env.data.event_id.trim();
-      if (!eventId) throw new RecordRejectedError('value.out_of_range', 'event_id', `field 'event_id' is blank; received ${preview(env.data.event_id)}`);
-      const e = { ...env.data, event_id: eventId };
+      const eventId = envData.event_id.trim();
+      if (!eventId) throw new RecordRejectedError('value.out_of_range', 'event_id', `field 'event_id' is blank; received ${preview(envData.event_id)}`);
+      const e = eventId === envData.event_id ? envData : { ...envData, event_id: eventId };
       const def = eventTypeDef(e.type);
       if (!def || def.source !== e.source) {
         throw new RecordRejectedError(
@@ -217,9 +220,8 @@ export function createCleanser(config: CleanserConfig): Cleanser {
           `field 'schema_version': ${e.schema_version} is not a version of ${e.type} (known: ${Object.keys(def.versions).join(', ')})`,
         );
       }
-      const pl = version.schema.safeParse(e.payload);
-      if (!pl.success) throw rejectionFromZod(pl.error, e.payload, ['payload']);
-      const canonical = version.upgrade ? version.upgrade(pl.data as Record<string, unknown>) : (pl.data as Record<string, unknown>);
+      const pl = parseOrReject(version.schema, e.payload, ['payload']) as Record<string, unknown>;
+      const canonical = version.upgrade ? version.upgrade(pl) : pl;
 
       const occurredMs = parseTimestamp(e.occurred_at, 'occurred_at', tz);
       assertPlausible(occurredMs, rec.receivedAt, 'occurred_at', e.occurred_at);
@@ -249,10 +251,12 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         dt: occurredIso.slice(0, 10),
       };
       const lines = def.hasOrderLines ? orderLines(event, payload, ids) : [];
-      const links = Object.entries(previous).map(
-        ([col, previous_hash]): PseudonymLinkRow => ({ event_id: e.event_id, occurred_at: occurredIso, [col]: ids[col], previous_hash, source: e.source, dt: event.dt }),
-      );
-      return { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines, ...(links.length ? { links } : {}) };
+      // Link rows exist only while a key rotates (previous is empty otherwise).
+      let links: PseudonymLinkRow[] | undefined;
+      for (const col of Object.keys(previous)) {
+        (links ??= []).push({ event_id: e.event_id, occurred_at: occurredIso, [col]: ids[col], previous_hash: previous[col]!, source: e.source, dt: event.dt });
+      }
+      return links ? { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines, links } : { kind: 'clean', dedupKey: `${e.source}:${e.event_id}`, event, lines };
     } catch (err) {
       const head = obj ? { event_id: obj.event_id, type: obj.type, source: obj.source, schema_version: obj.schema_version } : undefined;
       if (err instanceof RecordRejectedError) return quarantine(rec, err.reason, err.fieldPath, `${err.reason}: ${err.message}`, head, text);
@@ -368,6 +372,20 @@ function safeUtf8(data: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The schema's output for a valid value; for an invalid one, the rejection naming the field and the value. The
+ * compiled twin (fast-parse.ts) answers for the common valid record; zod answers otherwise, and is the only source
+ * of rejections.
+ */
+function parseOrReject(schema: z.ZodType, value: unknown, prefix: PropertyKey[]): unknown {
+  const fast = fastParser(schema);
+  const out = fast ? fast(value) : FAST_PARSE_FAILED;
+  if (out !== FAST_PARSE_FAILED) return out;
+  const r = schema.safeParse(value);
+  if (!r.success) throw rejectionFromZod(r.error, value, prefix);
+  return r.data;
 }
 
 type Issue = z.core.$ZodIssue;

@@ -56,6 +56,7 @@ export interface Identities {
 
 /** Identifier kinds that are ids of ours, not personal data, unless their value is a phone or an e-mail. */
 const PLAIN_ID_TYPES: readonly IdentityType[] = IDENTITY_TYPES.filter((t) => t !== 'phone' && t !== 'email' && t !== 'openid');
+const HASHED_ID_TYPES = ['phone', 'email', 'openid'] as const;
 
 export function createPii(config: PiiConfig): Pii {
   if (!config.piiKey || config.piiKey.length < 16) {
@@ -98,20 +99,22 @@ export function createPii(config: PiiConfig): Pii {
     return kind;
   }
 
+  // Called once per record: no closure or array is made per call.
+  function keep(ids: Record<string, string>, previous: Record<string, string>, col: string, h: readonly [string, string | null]) {
+    ids[col] = h[0];
+    if (h[1] !== null) previous[col] = h[1];
+  }
+
   function identities(raw: Partial<Record<IdentityType, string>>): Identities {
     const ids: Record<string, string> = {};
     const flags: string[] = [];
     const previous: Record<string, string> = {};
-    const keep = (col: string, h: readonly [string, string | null]) => {
-      ids[col] = h[0];
-      if (h[1] !== null) previous[col] = h[1];
-    };
-    for (const t of ['phone', 'email', 'openid'] as const) {
+    for (const t of HASHED_ID_TYPES) {
       const v = raw[t];
       if (v === undefined) continue;
       const h = hashes(t, v);
       if (h === null) flags.push(`identity.${t}_invalid`);
-      else keep(identityColumn(t), h);
+      else keep(ids, previous, identityColumn(t), h);
     }
     for (const t of PLAIN_ID_TYPES) {
       const v = raw[t]?.trim();
@@ -125,7 +128,7 @@ export function createPii(config: PiiConfig): Pii {
       // A member id that is an e-mail is stored as its hash (no link row of its own: the e-mail column carries it).
       ids[identityColumn(t)] = h[0];
       const col = identityColumn(kind);
-      if (raw[kind] === undefined && ids[col] === undefined) keep(col, h);
+      if (raw[kind] === undefined && ids[col] === undefined) keep(ids, previous, col, h);
     }
     return { ids, flags, previous };
   }
