@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { churnFeatureSpecs, trainChurn } from '../models/churn/index.ts';
 import { buildMatrix, resolveFeatures, SeededRng, type TagRow } from '../src/models/index.ts';
 import { ModelSession } from '../src/onnx/index.ts';
-import { Predictor } from '../src/score/predictor.ts';
+import { outputValues, Predictor } from '../src/score/predictor.ts';
 import { note, round, sideBySide } from './lib.ts';
 
 export interface PredictFigures {
@@ -129,7 +129,7 @@ export async function predictBreakdown(batch: number, rounds: number) {
     {
       buildMatrix: () => buildMatrix(scoring, features, { asOf: AS_OF }),
       toFloat32: () => Float32Array.from(built.data),
-      outputsToArrays: () => Object.values(out).map((o) => Array.from(o.data as Float32Array, (v) => Number(v))),
+      outputsToArrays: () => Object.values(out).map((o) => outputValues({ type: o.type, dims: o.dims, data: o.data as Float32Array })),
       bare: () => bare.run({ features: tensor }),
     },
     rounds,
