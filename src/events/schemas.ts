@@ -78,6 +78,11 @@ export const highValueCustomerAtRiskSchema = z
     model_version: modelVersion.describe('Churn model version'),
     clv_model_version: z.string().min(1),
     marketing_channels: marketingChannels,
+    predicted_uplift: z
+      .number()
+      .optional()
+      .describe('Predicted uplift of a coupon for this customer (the latest `uplift` model on the scored snapshot); absent when no uplift model was pushed. The coupon issuer targets on it (coupons.targeting)'),
+    uplift_model_version: z.string().min(1).optional().describe('Uplift model version behind predicted_uplift'),
   })
   .describe('A customer in the top CLV band became at risk of churning since the previous scores.');
 
