@@ -72,7 +72,9 @@ export class PredictStack extends Stack {
     this.scoring = new ScheduledScoring(this, 'Scoring', {
       curated: lake.curated.sharedWith(this, 'CuratedBucket'),
       models,
-      modelNames: PREDICTED_MODELS,
+      // The customer models, and the uplift model whose predictions the scorer writes on HighValueCustomerAtRisk for the
+      // coupon issuer's targeting (UPLIFT_MODEL_NAME of src/score/uplift-scorer.ts, not imported: it loads onnxruntime).
+      modelNames: [...PREDICTED_MODELS, 'uplift'],
       athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
       workgroup: lake.workgroup,
       catalog: lake.catalog,
