@@ -201,7 +201,9 @@ export const couponHeldOutSchema = z
     budget_period: z.string().regex(/^\d{4}-\d{2}$/).describe('Month whose budget had room for the coupon (a held-out coupon is not charged)'),
     as_of: asOf,
   })
-  .describe('The coupon issuer held a customer out of a campaign as control (randomised holdout); recorded beside the issued coupons, never charged to the budget.');
+  .describe(
+    'The coupon issuer held a customer out of a campaign as control (randomised holdout); recorded beside the issued coupons, never charged to the budget, and published once per decision (suppress the customer in other tools, count the control).',
+  );
 
 export const DETAIL_SCHEMAS = {
   CustomerChurnRiskRaised: customerChurnRiskRaisedSchema,
