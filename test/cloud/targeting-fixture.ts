@@ -16,12 +16,18 @@ import { trainUplift } from '../../models/uplift/index.ts';
 export async function trainDayUplift(lakeDir: string, asOf: string): Promise<string> {
   const rows = await readTagSnapshot(lakeDir, asOf, { refresh: false });
   const features = resolveFeatures(Object.values(CUSTOMER_FEATURES), rows, { asOf });
-  const { X } = buildMatrix(rows, features, { asOf });
-  const ids = rows.map((r) => String(r.customer_key));
-  const treated = Float64Array.from(ids, (k) => (holdoutBucket(k, 'day-campaign') < 0.5 ? 1 : 0));
+  const one = buildMatrix(rows, features, { asOf }).X;
+  // The day's ~150 purchasers are too few for a tree per arm (60 rows at least): the campaign is sent in WAVES waves
+  // to the same customers, each wave drawn anew (rows repeated, arm and response hashed per wave).
+  const WAVES = 4;
+  const n = one.rows;
+  const X = { rows: n * WAVES, cols: one.cols, data: new Float64Array(n * WAVES * one.cols) };
+  for (let w = 0; w < WAVES; w++) X.data.set(one.data, w * n * one.cols);
+  const ids = Array.from({ length: n * WAVES }, (_, i) => `${String(rows[i % n]!.customer_key)}#${Math.floor(i / n)}`);
   const recency = features.findIndex((f) => f.name === 'recency_days');
   const rec = ids.map((_, i) => X.data[i * X.cols + recency]!);
   const median = [...rec].sort((a, b) => a - b)[Math.floor(rec.length / 2)]!;
+  const treated = Float64Array.from(ids, (k) => (holdoutBucket(k, 'day-campaign') < 0.5 ? 1 : 0));
   const y = Float64Array.from(ids, (k, i) => (holdoutBucket(k, 'day-response') < 0.2 + (treated[i] === 1 && rec[i]! > median ? 0.4 : 0) ? 1 : 0));
   const trained = trainUplift({ X, y, treated, customerIds: ids, featureNames: features.map((f) => f.name), outcome: 'ordered_30d', campaigns: ['day-campaign'], context: { asOf, features } });
   await new LocalModelStore(lakeDir).put('uplift', trained.version, modelArtifacts(trained.onnxBytes, parseCard({ ...trained.card, feature_source: 'tags' })));
