@@ -1,7 +1,7 @@
 /**
  * Predict: one predictor Lambda per model (onnxruntime for arm64 bundled, or a SageMaker endpoint by config), the
  * model-event bus with its archive and one rule per detail type, and the coupon issuer subscribed to
- * HighValueCustomerAtRisk with its DLQ, and the daily scheduled scoring that writes customer_scores and publishes the
+ * HighValueCustomerAtRisk with its DLQ (publishing its control decisions as CouponHeldOut), and the daily scheduled scoring that writes customer_scores and publishes the
  * changed events (with the ledger of published event ids). The model bucket itself belongs to the lake stack.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -58,19 +58,23 @@ export class PredictStack extends Stack {
       archiveRetention: Duration.days(c.retention.events),
       removalPolicy,
     });
+    this.eventLedger = new DedupTable(this, 'EventLedger', { key, removalPolicy });
     this.coupons = new CouponTable(this, 'Coupons', { key, removalPolicy });
     this.couponIssuer = new CouponIssuerFunction(this, 'CouponIssuer', {
       rule: this.events.rule('HighValueCustomerAtRisk'),
       table: this.coupons,
+      bus: this.events,
+      ledger: this.eventLedger,
       key,
       coupons: c.coupons,
       logRetention,
     });
-    this.eventLedger = new DedupTable(this, 'EventLedger', { key, removalPolicy });
     this.scoring = new ScheduledScoring(this, 'Scoring', {
       curated: lake.curated.sharedWith(this, 'CuratedBucket'),
       models,
-      modelNames: PREDICTED_MODELS,
+      // The customer models, and the uplift model whose predictions the scorer writes on HighValueCustomerAtRisk for the
+      // coupon issuer's targeting (UPLIFT_MODEL_NAME of src/score/uplift-scorer.ts, not imported: it loads onnxruntime).
+      modelNames: [...PREDICTED_MODELS, 'uplift'],
       athenaResults: lake.athenaResults.sharedWith(this, 'AthenaResultsBucket'),
       workgroup: lake.workgroup,
       catalog: lake.catalog,

@@ -8,10 +8,13 @@
  * campaign (src/campaigns/assign.ts) puts `holdoutShare` of the audience in control: no coupon, but the decision is
  * recorded in the same store under the same event id (a CouponHeldOut record, 'held_out'), so a redelivered event
  * is a 'duplicate' in either arm. A held-out coupon is never charged to the budget; it is recorded only while the
- * budget still has room for it, so both arms stop together when the money runs out.
+ * budget still has room for it, so both arms stop together when the money runs out. The decision is also published
+ * on the bus as a CouponHeldOut event (publishHeldOut, by the caller: the local subscriber, the Lambda handler), so
+ * a marketing system can suppress the customer and count the control; a redelivered event publishes nothing twice.
  *
  * Targeting (config.targeting, off by default): a win-back coupon goes only where the predicted uplift of the
- * customer (deps.upliftOf, the uplift model's score) times the value of a response exceeds the coupon's value; the
+ * customer (deps.upliftOf, the uplift model's score: looked up in the lake locally, read off the event's
+ * predicted_uplift in AWS, upliftOnEvent) times the value of a response exceeds the coupon's value; the
  * others get 'not_targeted' and no decision is recorded. Targeting comes before the holdout, so the control group is
  * drawn from the targeted customers and the campaign's lift is still measured against a randomised control.
  *
@@ -23,7 +26,7 @@
  *   outcome.status // 'issued' | 'held_out' | 'duplicate' | 'over_budget' | 'no_consent' | 'not_targeted' | 'ignored'
  */
 import { createHash } from 'node:crypto';
-import { validateDetail } from '../events/bus.ts';
+import { publishNew, validateDetail, type PublishOptions, type PublishResult } from '../events/bus.ts';
 import { eventId } from '../events/ids.ts';
 import type { CartAbandoned, CouponHeldOut, HighValueCustomerAtRisk, ModelEvent } from '../events/schemas.ts';
 import { assignArm } from '../campaigns/assign.ts';
@@ -47,6 +50,11 @@ export interface Budget {
 export interface CouponStore {
   issue(coupon: Coupon, budget: Budget): Promise<Exclude<IssueResult, 'held_out'>>;
   holdOut(decision: CouponHeldOut, budget: Budget): Promise<Exclude<IssueResult, 'issued'>>;
+  /**
+   * The held-out decision recorded for an event, if any: what a redelivered event publishes when the first delivery
+   * recorded the decision but died before publishing it.
+   */
+  heldOutFor(sourceEventId: string): Promise<CouponHeldOut | undefined>;
 }
 
 export interface IssueOutcome {
@@ -55,6 +63,11 @@ export interface IssueOutcome {
   readonly coupon?: Coupon;
   /** The control decision, when the customer was held out. */
   readonly heldOut?: CouponHeldOut;
+  /**
+   * The decision to put on the bus as CouponHeldOut: the new one ('held_out'), or the one recorded by an earlier
+   * delivery of the same event ('duplicate'), which publishHeldOut sends only if the ledger has not seen its id.
+   */
+  readonly publish?: CouponHeldOut;
 }
 
 export interface IssuerDeps {
@@ -138,13 +151,28 @@ export function heldOutFor(coupon: Coupon, holdoutShare: number): CouponHeldOut 
   };
 }
 
-/** Predicted uplift x the value of a response > the coupon's value (no score or no value: not targeted). */
+/**
+ * The targeting rule, on its own: issue where predicted uplift x the value of a response strictly exceeds the
+ * coupon's value (equal: the coupon only pays for itself, not targeted). No score or no value: not targeted.
+ */
+export function upliftPays(uplift: number | undefined, responseValue: number | null | undefined, couponValue: number): boolean {
+  return uplift !== undefined && responseValue !== null && responseValue !== undefined && uplift * responseValue > couponValue;
+}
+
+/** Whether a win-back event's customer is targeted: upliftPays with the configured response value. */
 export function isTargeted(detail: HighValueCustomerAtRisk, deps: IssuerDeps): boolean {
   if (!deps.upliftOf) throw new CouponConfigError('coupon targeting is enabled but no uplift scores were given: train one (retail-lake train uplift) and run the issuer locally');
-  const uplift = deps.upliftOf(detail.customer_key);
   const t = deps.config.targeting;
-  const value = t.responseValue === 'clv' ? detail.clv_365d : t.responseValue;
-  return uplift !== undefined && value !== null && value !== undefined && uplift * value > deps.config.value;
+  return upliftPays(deps.upliftOf(detail.customer_key), t.responseValue === 'clv' ? detail.clv_365d : t.responseValue, deps.config.value);
+}
+
+/**
+ * The uplift a scorer wrote on the event (`predicted_uplift`, the `uplift` model on the scored snapshot): how the AWS
+ * issuer, which sees one event at a time, gets the score the local issuer looks up in the lake.
+ */
+export function upliftOnEvent(event: ModelEvent): (customerKey: string) => number | undefined {
+  const d = event.detailType === 'HighValueCustomerAtRisk' ? event.detail : undefined;
+  return (key) => (d && d.customer_key === key && typeof d.predicted_uplift === 'number' ? d.predicted_uplift : undefined);
 }
 
 /**
@@ -175,10 +203,28 @@ export async function issueCoupon(event: ModelEvent, deps: IssuerDeps): Promise<
   if (assignArm(coupon.customer_key, coupon.campaign, share) === 'control') {
     const heldOut = heldOutFor(coupon, share);
     const status = await deps.store.holdOut(heldOut, budget);
-    return { status, eventId: coupon.event_id, ...(status === 'held_out' ? { heldOut } : {}) };
+    if (status === 'held_out') return { status, eventId: coupon.event_id, heldOut, publish: heldOut };
+    const recorded = status === 'duplicate' ? await deps.store.heldOutFor(coupon.event_id) : undefined;
+    return { status, eventId: coupon.event_id, ...(recorded ? { publish: recorded } : {}) };
   }
   const status = await deps.store.issue(coupon, budget);
   return { status, eventId: coupon.event_id, ...(status === 'issued' ? { coupon } : {}) };
+}
+
+/** The CouponHeldOut event of a control decision (its detail is the decision as recorded). */
+export function heldOutEvent(decision: CouponHeldOut): ModelEvent {
+  return { detailType: 'CouponHeldOut', detail: decision };
+}
+
+/**
+ * Publishes the control decisions of some outcomes as CouponHeldOut events, through publishNew: an id the ledger has
+ * seen is not sent again, so a redelivered event publishes nothing twice, and a decision recorded by a delivery that
+ * died before publishing is published by the next one. Locally the bus is the ledger; in AWS the event ledger table.
+ */
+export async function publishHeldOut(outcomes: readonly IssueOutcome[], options: PublishOptions): Promise<PublishResult> {
+  const events = outcomes.flatMap((o) => (o.publish ? [heldOutEvent(o.publish)] : []));
+  if (!events.length) return { published: [], alreadyPublished: 0 };
+  return publishNew(events, options);
 }
 
 export interface IssueSummary {
@@ -194,6 +240,8 @@ export interface IssueSummary {
   readonly ignored: number;
   readonly value: number;
   readonly coupons: readonly Coupon[];
+  /** Every event's outcome, in event order (publishHeldOut takes them). */
+  readonly outcomes: readonly IssueOutcome[];
 }
 
 /** Handles events in order; one store call per event, so the budget is charged in event order. */
@@ -205,8 +253,10 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
   let noConsent = 0;
   let notTargeted = 0;
   let ignored = 0;
+  const outcomes: IssueOutcome[] = [];
   for (const e of events) {
     const o = await issueCoupon(e, deps);
+    outcomes.push(o);
     if (o.status === 'issued') coupons.push(o.coupon!);
     else if (o.status === 'held_out') heldOut++;
     else if (o.status === 'duplicate') duplicates++;
@@ -215,5 +265,5 @@ export async function issueCoupons(events: readonly ModelEvent[], deps: IssuerDe
     else if (o.status === 'not_targeted') notTargeted++;
     else ignored++;
   }
-  return { issued: coupons.length, heldOut, duplicates, overBudget, noConsent, notTargeted, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons };
+  return { issued: coupons.length, heldOut, duplicates, overBudget, noConsent, notTargeted, ignored, value: coupons.reduce((s, c) => s + c.value, 0), coupons, outcomes };
 }

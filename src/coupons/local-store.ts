@@ -51,6 +51,10 @@ export class LocalCouponStore implements CouponStore {
     return 'held_out';
   }
 
+  async heldOutFor(sourceEventId: string): Promise<CouponHeldOut | undefined> {
+    return this.heldByEvent.get(sourceEventId);
+  }
+
   /** Every held-out decision known. */
   heldOut(): CouponHeldOut[] {
     return [...this.heldByEvent.values()];

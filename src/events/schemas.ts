@@ -78,6 +78,11 @@ export const highValueCustomerAtRiskSchema = z
     model_version: modelVersion.describe('Churn model version'),
     clv_model_version: z.string().min(1),
     marketing_channels: marketingChannels,
+    predicted_uplift: z
+      .number()
+      .optional()
+      .describe('Predicted uplift of a coupon for this customer (the latest `uplift` model on the scored snapshot); absent when no uplift model was pushed. The coupon issuer targets on it (coupons.targeting)'),
+    uplift_model_version: z.string().min(1).optional().describe('Uplift model version behind predicted_uplift'),
   })
   .describe('A customer in the top CLV band became at risk of churning since the previous scores.');
 
@@ -196,7 +201,9 @@ export const couponHeldOutSchema = z
     budget_period: z.string().regex(/^\d{4}-\d{2}$/).describe('Month whose budget had room for the coupon (a held-out coupon is not charged)'),
     as_of: asOf,
   })
-  .describe('The coupon issuer held a customer out of a campaign as control (randomised holdout); recorded beside the issued coupons, never charged to the budget.');
+  .describe(
+    'The coupon issuer held a customer out of a campaign as control (randomised holdout); recorded beside the issued coupons, never charged to the budget, and published once per decision (suppress the customer in other tools, count the control).',
+  );
 
 export const DETAIL_SCHEMAS = {
   CustomerChurnRiskRaised: customerChurnRiskRaisedSchema,

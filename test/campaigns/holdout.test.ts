@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assignArm } from '../../src/campaigns/assign.ts';
 import { runQuery } from '../../src/cli/commands/query.ts';
-import { LocalCouponStore, issueCoupon, issueCoupons, parseCouponConfig } from '../../src/coupons/index.ts';
+import { LocalCouponStore, issueCoupon, issueCoupons, parseCouponConfig, runLocalCouponIssuer } from '../../src/coupons/index.ts';
+import { LocalEventBus } from '../../src/adapters/local/event-bus.ts';
+import { toEntry } from '../../src/events/bus.ts';
+import { listEvents } from '../../src/events/command.ts';
 import { highValueAtRisk } from '../coupons/events.ts';
 
 let lake: string;
@@ -80,6 +83,24 @@ describe('coupon issuer with a holdout', () => {
     expect(outcomes).toEqual(expected);
     expect(outcomes.filter((o) => o === 'issued')).toHaveLength(5);
     expect(store.spentIn('2026-01')).toBe(50);
+  });
+
+  it('publishes each control decision on the local bus as CouponHeldOut (retail-lake events), once, however often the issuer runs', async () => {
+    const config = parseCouponConfig({ value: 10, monthlyBudget: 10_000, holdoutShare: 0.3 });
+    const control = keys.filter((k) => armByHand(k, 'high-value-win-back', 0.3) === 'control');
+    await new LocalEventBus(lake).putEvents(keys.map((k) => toEntry(highValueAtRisk(k), { time: new Date('2026-01-01T03:00:00Z') })));
+    const first = await runLocalCouponIssuer({ lakeDir: lake, config, now });
+    expect([first.heldOut, first.heldOutPublished]).toEqual([control.length, control.length]);
+    const listed = () => listEvents({ lake, json: true, type: 'CouponHeldOut' });
+    expect(listed().map((e) => (e.detail as { customer_key: string }).customer_key).sort()).toEqual([...control].sort());
+    // The detail is the decision recorded in coupon_holdouts, field for field.
+    const recorded = await runQuery(lake, 'select event_id, source_event_id, customer_key, campaign, holdout_share, value, decided_at from coupon_holdouts order by event_id');
+    expect(listed().map((e) => e.detail).sort((a, b) => a.event_id.localeCompare(b.event_id)).map((d) => ({ ...d, decided_at: new Date((d as { decided_at: string }).decided_at).getTime() }))).toEqual(
+      recorded.map((r) => expect.objectContaining({ ...r, decided_at: new Date(String(r.decided_at)).getTime() })),
+    );
+    const again = await runLocalCouponIssuer({ lakeDir: lake, config, now });
+    expect([again.heldOut, again.heldOutPublished, again.duplicates]).toEqual([0, 0, keys.length]);
+    expect(listed()).toHaveLength(control.length);
   });
 
   it('a share of 0 holds out nobody', async () => {

@@ -90,6 +90,28 @@ describe('predict stack: model events', () => {
     const t = buildTestApp({ retailLake: { coupons: { value: 30, monthlyBudget: 3000 } } }).template('predict');
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COUPON_VALUE: '30', COUPON_MONTHLY_BUDGET: '3000', COUPON_TABLE: Match.anyValue() }) } });
   });
+
+  it('passes the targeting settings of the config to the issuer, and none by default (targeting off)', () => {
+    const t = buildTestApp({ retailLake: { coupons: { targeting: { enabled: true, responseValue: 2 } } } }).template('predict');
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COUPON_TARGETING_ENABLED: 'true', COUPON_TARGETING_RESPONSE_VALUE: '2', COUPON_TABLE: Match.anyValue() }) } });
+    const issuerEnv = Object.values(predict.findResources('AWS::Lambda::Function')).map((f) => (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables ?? {}).find((v) => 'COUPON_TABLE' in v)!;
+    expect(Object.keys(issuerEnv).filter((k) => k.startsWith('COUPON_TARGETING'))).toEqual([]);
+    expect(() => buildTestApp({ retailLake: { coupons: { targeting: { enabled: 'yes' } } } })).toThrow(/coupons.*targeting.*enabled|targeting\.enabled/);
+  });
+
+  it('lets the issuer publish CouponHeldOut on the model bus only, remembering ids in the ledger the scorer uses', () => {
+    const [id, fn] = Object.entries(predict.findResources('AWS::Lambda::Function')).find(([, f]) => 'COUPON_TABLE' in ((f as { Properties: { Environment?: { Variables?: object } } }).Properties.Environment?.Variables ?? {}))! as [string, { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } } }];
+    const env = fn.Properties.Environment.Variables;
+    expect(env.EVENT_BUS_NAME).toEqual({ Ref: expect.stringMatching(/^ModelEventsBus/) });
+    expect(env.LEDGER_TABLE).toEqual({ Ref: expect.stringMatching(/^EventLedger/) });
+    const role = fn.Properties.Role['Fn::GetAtt'][0]!;
+    const mine = Object.values(predict.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role));
+    const st = mine.flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const put = st.filter((s) => [s.Action].flat().includes('events:PutEvents'));
+    expect(put.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^ModelEventsBus/), 'Arn'] }]);
+    expect(JSON.stringify(st)).toMatch(/EventLedger/);
+    expect(id).toMatch(/^CouponIssuer/);
+  });
 });
 
 describe('predictor bundle', () => {
@@ -194,7 +216,8 @@ describe('predict stack: scheduled scoring', () => {
   it('may read the tags and the three models, write only the scores prefixes of the curated bucket and put events on the model bus only', () => {
     const st = scorerStatements();
     const text = JSON.stringify(st);
-    for (const m of ['segments', 'churn', 'clv']) expect(text).toContain(`/models/${m}/*`);
+    // The three customer models, and the uplift model whose predictions go on HighValueCustomerAtRisk (targeting).
+    for (const m of ['segments', 'churn', 'clv', 'uplift']) expect(text).toContain(`/models/${m}/*`);
     const writes = st.filter((s) => actions(s).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:DeleteObject')));
     const written = writes.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
     expect(written.length).toBeGreaterThan(0);

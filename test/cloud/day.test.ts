@@ -64,6 +64,11 @@ import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
 import { requestReplay } from '../../src/ops/replay.ts';
 import { replayQuarantine } from '../../src/ingest/replay.ts';
 import { deliverRawCopy, rawCopyConfig } from './raw-copy-standin.ts';
+import { trainDayUplift } from './targeting-fixture.ts';
+import { parseCouponConfig } from '../../src/coupons/config.ts';
+import { localUpliftScorer } from '../../src/score/uplift-scorer.ts';
+import { COUPON_TABLE_KEY } from '../../src/adapters/aws/dynamodb-coupon-store.ts';
+import { createKeyTable } from '../helpers/moto-aws.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -218,6 +223,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     issuedAgain: unknown[];
     coupons: Record<string, unknown>[];
     couponsAgain: Record<string, unknown>[];
+    /** What the issuer published (CouponHeldOut), first run and the redelivered second (issue 17). */
+    heldOutPublished: BusEvent[];
+    heldOutPublishedAgain: string[];
   };
   const local = {} as {
     ingest: Counts;
@@ -228,7 +236,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     events: ReturnType<typeof listEvents>;
     coupons: Awaited<ReturnType<typeof runLocalCouponIssuer>>;
     couponRows: Coupon[];
+    /** The CouponHeldOut events the local issuer put on the local bus (issue 17), listed before the erasure. */
+    heldOutEvents: ReturnType<typeof listEvents>;
   };
+  /** Issue 17, targeting in AWS: the uplift model pushed with the others, and a copy of the local lake before any coupon decision. */
+  const targeting = {} as { upliftVersion: string; lake: string; seconds: number };
 
   async function runLocal(landing: string): Promise<void> {
     local.lake = path.join(work, 'lake');
@@ -249,8 +261,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     for (const model of ['segments', 'churn', 'clv', 'recs'] as const) await trainModels({ lakeDir: local.lake, model, horizonDays: 7, groundTruth: false });
     local.scored = await scoreLake({ lakeDir: local.lake });
     local.events = listEvents({ lake: local.lake, json: true });
+    // Issue 17: an uplift model (pushed with the others below, so the scorer writes predicted_uplift on its events),
+    // and a copy of the lake as it is before any coupon decision, for the targeted issuer of the last block.
+    const tu = Date.now();
+    targeting.upliftVersion = await trainDayUplift(local.lake, local.tagsAsOf);
+    targeting.lake = path.join(work, 'lake-targeting');
+    fs.cpSync(local.lake, targeting.lake, { recursive: true });
+    targeting.seconds = (Date.now() - tu) / 1000;
     local.coupons = await runLocalCouponIssuer({ lakeDir: local.lake });
     local.couponRows = (await LocalCouponStore.open(local.lake)).all();
+    local.heldOutEvents = listEvents({ lake: local.lake, json: true, type: 'CouponHeldOut' });
   }
 
   beforeAll(async () => {
@@ -434,6 +454,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cloud.issued = [];
     for (const body of await sqs.drain(couponQueue)) cloud.issued.push(await issuer.invoke(JSON.parse(body)));
     cloud.coupons = await scanCoupons(moto, d.ref('predict', d.find('AWS::DynamoDB::Table', 'CouponsTable').logicalId));
+    cloud.heldOutPublished = (await sqs.drain(observer)).map((b) => JSON.parse(b) as BusEvent);
     mark('scorer and coupons');
 
     // The same day once more: nothing changed, so nothing is published and no coupon is issued.
@@ -441,6 +462,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cloud.publishedAgain = await sqs.drain(observer);
     cloud.issuedAgain = [];
     for (const body of await sqs.drain(couponQueue)) cloud.issuedAgain.push(await issuer.invoke(JSON.parse(body)));
+    cloud.heldOutPublishedAgain = await sqs.drain(observer);
     cloud.couponsAgain = await scanCoupons(moto, d.ref('predict', d.find('AWS::DynamoDB::Table', 'CouponsTable').logicalId));
     mark('second run');
 
@@ -1619,6 +1641,124 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(rp.cloudLines).toEqual(rp.localLines);
       expect(rp.replayDlq).toBe(0);
       console.log(`[day] replay: DLQ'd batch of ${rp.lines.length} from raw ${JSON.stringify(rp.first)}, again ${rp.again.duplicates} duplicates; contract change ${JSON.stringify(rp.contract)}; ${rp.seconds.toFixed(1)} s`);
+    });
+  });
+  // Issue 17, points 1 and 4 in AWS. The issuer publishes each control decision as CouponHeldOut on the model bus,
+  // once (the day's first and second issuer runs above); with coupons.targeting on, the scorer's predicted_uplift
+  // (from the uplift model trained locally and pushed with the others) decides who is targeted, as the local issuer's
+  // own scoring of that model does. The targeted issuer is the function as deployed with the environment
+  // `coupons: {targeting: {enabled: true}, campaign, value, holdoutShare}` gives it (test/cdk/predict-stack.test.ts
+  // checks that mapping), on a coupon table of its own, a campaign of its own (its own arm draws and CouponHeldOut
+  // ids) and the day's HighValueCustomerAtRisk events as the bus delivered them; locally runLocalCouponIssuer on the
+  // copy of the lake taken before any decision.
+  describe('CouponHeldOut on the bus and uplift targeting in AWS, as locally', () => {
+    const CAMPAIGN = 'win-back-targeted';
+    type AtRisk = BusEvent & { detail: { customer_key: string; clv_365d: number; marketing_channels?: string[]; predicted_uplift?: number; uplift_model_version?: string } };
+    const tg = {} as {
+      seconds: number;
+      value: number;
+      events: AtRisk[];
+      cloud: Map<string, string>;
+      cloudAgain: string[];
+      cloudHeldOut: BusEvent[];
+      cloudHeldOutAgain: string[];
+      local: Map<string, string>;
+      localSummary: Awaited<ReturnType<typeof runLocalCouponIssuer>>;
+      localHeldOut: ReturnType<typeof listEvents>;
+      localUplift: (key: string) => number | undefined;
+    };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      tg.events = cloud.published.filter((e) => e['detail-type'] === 'HighValueCustomerAtRisk') as AtRisk[];
+      // A coupon value between two of the events' uplift x CLV, so that some customers are targeted and some not.
+      const pays = [...new Set(tg.events.filter((e) => e.detail.marketing_channels?.length && e.detail.predicted_uplift !== undefined).map((e) => e.detail.predicted_uplift! * e.detail.clv_365d))]
+        .filter((v) => v > 0)
+        .sort((a, b) => a - b);
+      expect(pays.length, 'at-risk customers with consent and a positive uplift x CLV').toBeGreaterThanOrEqual(2);
+      const mid = Math.floor(pays.length / 2);
+      tg.value = (pays[mid - 1]! + pays[mid]!) / 2;
+      const settings = { campaign: CAMPAIGN, value: tg.value, holdoutShare: 0.5, monthlyBudget: 1_000_000 };
+
+      const table = `${d.ref('predict', d.find('AWS::DynamoDB::Table', 'CouponsTable').logicalId)}-targeted`;
+      await createKeyTable(moto, table, COUPON_TABLE_KEY);
+      const issuer = shared.sandbox('predict', 'CouponIssuerFunction', 'coupon-issuer', {
+        COUPON_TABLE: table,
+        COUPON_CAMPAIGN: CAMPAIGN,
+        COUPON_VALUE: String(tg.value),
+        COUPON_HOLDOUT_SHARE: String(settings.holdoutShare),
+        COUPON_MONTHLY_BUDGET: String(settings.monthlyBudget),
+        COUPON_TARGETING_ENABLED: 'true',
+        COUPON_TARGETING_RESPONSE_VALUE: 'clv',
+      });
+      await sqs.drain(observer);
+      tg.cloud = new Map();
+      for (const e of tg.events) tg.cloud.set(e.detail.customer_key, ((await issuer.invoke(e)) as { status: string }).status);
+      tg.cloudHeldOut = (await sqs.drain(observer)).map((b) => JSON.parse(b) as BusEvent);
+      // EventBridge delivers at least once: every event again.
+      tg.cloudAgain = [];
+      for (const e of tg.events) tg.cloudAgain.push(((await issuer.invoke(e)) as { status: string }).status);
+      tg.cloudHeldOutAgain = await sqs.drain(observer);
+
+      // Locally: the same settings, targeting on, the uplift model scored by the local issuer itself.
+      const config = parseCouponConfig({ ...settings, targeting: { enabled: true, responseValue: 'clv' } });
+      tg.localSummary = await runLocalCouponIssuer({ lakeDir: targeting.lake, config, uplift: () => localUpliftScorer(targeting.lake) });
+      tg.localUplift = await localUpliftScorer(targeting.lake);
+      const store = await LocalCouponStore.open(targeting.lake);
+      const issuedFor = new Set(store.all().filter((c) => c.campaign === CAMPAIGN).map((c) => c.event_id));
+      const heldFor = new Set(store.heldOut().filter((h) => h.campaign === CAMPAIGN).map((h) => h.source_event_id));
+      tg.local = new Map();
+      for (const e of listEvents({ lake: targeting.lake, json: true, type: 'HighValueCustomerAtRisk' })) {
+        const dt = e.detail as { event_id: string; customer_key: string; marketing_channels?: string[] };
+        tg.local.set(dt.customer_key, issuedFor.has(dt.event_id) ? 'issued' : heldFor.has(dt.event_id) ? 'held_out' : !dt.marketing_channels?.length ? 'no_consent' : 'not_targeted');
+      }
+      tg.localHeldOut = listEvents({ lake: targeting.lake, json: true, type: 'CouponHeldOut' });
+      tg.seconds = (Date.now() - t0) / 1000;
+    }, 300_000);
+
+    it('publishes the untargeted run\'s CouponHeldOut decisions as the local issuer does, and nothing when the events are delivered again', () => {
+      const decision = (d: Record<string, unknown>) => `${String(d.event_id)} ${String(d.source_event_id)} ${String(d.customer_key)} ${String(d.campaign)} ${Number(d.holdout_share)} ${Number(d.value)}`;
+      const localIds = local.heldOutEvents.map((e) => decision(e.detail as unknown as Record<string, unknown>)).sort();
+      expect(localIds).toHaveLength(local.coupons.heldOut);
+      expect(cloud.heldOutPublished.every((e) => e['detail-type'] === 'CouponHeldOut')).toBe(true);
+      expect(cloud.heldOutPublished.map((e) => decision(e.detail as unknown as Record<string, unknown>)).sort()).toEqual(localIds);
+      expect(cloud.heldOutPublishedAgain).toEqual([]);
+    });
+
+    it('writes the locally trained uplift model\'s prediction on each at-risk event, as the local issuer scores it', () => {
+      expect(tg.events.length).toBeGreaterThan(0);
+      for (const e of tg.events) {
+        expect(e.detail.uplift_model_version).toBe(targeting.upliftVersion);
+        expect(e.detail.predicted_uplift, e.detail.customer_key).toBeCloseTo(tg.localUplift(e.detail.customer_key)!, 6);
+      }
+    });
+
+    it('decides issued / held out / not targeted for each customer as the local issuer does on the same scores', () => {
+      const counts = countBy([...tg.cloud.values()]);
+      expect(counts.issued ?? 0, JSON.stringify(counts)).toBeGreaterThan(0);
+      expect(counts.held_out ?? 0, JSON.stringify(counts)).toBeGreaterThan(0);
+      expect(counts.not_targeted ?? 0, JSON.stringify(counts)).toBeGreaterThan(0);
+      expect(Object.fromEntries([...tg.cloud].sort())).toEqual(Object.fromEntries([...tg.local].sort()));
+      expect({ issued: tg.localSummary.issued, heldOut: tg.localSummary.heldOut, notTargeted: tg.localSummary.notTargeted }).toEqual({ issued: counts.issued, heldOut: counts.held_out, notTargeted: counts.not_targeted });
+      // The rule by hand on the events: targeted exactly where predicted_uplift x CLV exceeds the coupon's value.
+      for (const e of tg.events.filter((x) => x.detail.marketing_channels?.length)) {
+        expect(tg.cloud.get(e.detail.customer_key) !== 'not_targeted', e.detail.customer_key).toBe(e.detail.predicted_uplift! * e.detail.clv_365d > tg.value);
+      }
+    });
+
+    it('publishes the same CouponHeldOut events as the local issuer, by id, and none when every event is delivered again', () => {
+      const ids = (list: { id: string }[]) => list.map((e) => e.id).sort();
+      const localIds = ids(tg.localHeldOut.map((e) => ({ id: e.detail.event_id })));
+      expect(localIds).toHaveLength([...tg.local.values()].filter((v) => v === 'held_out').length);
+      expect(ids(tg.cloudHeldOut.filter((e) => e['detail-type'] === 'CouponHeldOut').map((e) => ({ id: e.detail.event_id })))).toEqual(localIds);
+      expect(tg.cloudHeldOut.length).toBe(localIds.length);
+      // A decision recorded (issued or held out) answers duplicate; a customer not targeted (nothing recorded) is
+      // decided again, the same way.
+      expect(tg.cloudAgain).toEqual(tg.events.map((e) => (['issued', 'held_out'].includes(tg.cloud.get(e.detail.customer_key)!) ? 'duplicate' : tg.cloud.get(e.detail.customer_key))));
+      expect(tg.cloudHeldOutAgain).toEqual([]);
+      console.log(
+        `[day] targeting block ${tg.seconds.toFixed(1)} s (+ ${targeting.seconds.toFixed(1)} s for the uplift model and the lake copy in the local run): coupon value ${tg.value.toFixed(2)}, ${tg.events.length} at-risk events, ${JSON.stringify(countBy([...tg.cloud.values()]))} equal; ${localIds.length} CouponHeldOut equal by id; untargeted run ${cloud.heldOutPublished.length} CouponHeldOut`,
+      );
     });
   });
 });

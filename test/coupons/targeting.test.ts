@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CouponConfigError, LocalCouponStore, issueCoupons, parseCouponConfig } from '../../src/coupons/index.ts';
+import { CouponConfigError, LocalCouponStore, issueCoupon, issueCoupons, parseCouponConfig, upliftOnEvent } from '../../src/coupons/index.ts';
 import { highValueAtRisk } from './events.ts';
 
 let lake: string;
@@ -55,5 +55,35 @@ describe('coupon targeting by predicted uplift', () => {
     const config = parseCouponConfig({ targeting: { enabled: true } });
     await expect(issueCoupons([highValueAtRisk('cust-1')], { store: await LocalCouponStore.open(lake), config, now })).rejects.toThrow(CouponConfigError);
     expect(() => parseCouponConfig({ targeting: { enabled: true, responseValue: -1 } })).toThrow(/targeting.responseValue/);
+  });
+
+  // uplift x CLV exactly equal to the coupon's value (0.25 x 40 = 10, exact in binary): the coupon only pays for
+  // itself, so it is not sent; a hair above, it is. The same decision whether the uplift comes from the lake (local)
+  // or from the event's predicted_uplift (the AWS issuer, upliftOnEvent).
+  it('does not target a customer whose uplift x value equals the coupon value exactly, and targets one just above, from the lake or from the event', async () => {
+    const config = parseCouponConfig({ value: 10, monthlyBudget: 100_000, holdoutShare: 0, targeting: { enabled: true } });
+    const atRisk = (k: string, clv: number) => {
+      const e = highValueAtRisk(k);
+      return { ...e, detail: { ...e.detail, clv_365d: clv } };
+    };
+    const onEvent = (k: string, clv: number, uplift: number) => {
+      const e = atRisk(k, clv);
+      return { ...e, detail: { ...e.detail, predicted_uplift: uplift } };
+    };
+    const store = await LocalCouponStore.open(lake);
+    const fromLake = async (k: string, clv: number) => (await issueCoupon(atRisk(k, clv), { store, config, now, upliftOf: () => 0.25 })).status;
+    const fromEvent = async (k: string, clv: number) => {
+      const e = onEvent(k, clv, 0.25);
+      return (await issueCoupon(e, { store, config, now, upliftOf: upliftOnEvent(e) })).status;
+    };
+    expect(await fromLake('equal-l', 40)).toBe('not_targeted');
+    expect(await fromLake('above-l', 40.000001)).toBe('issued');
+    expect(await fromEvent('equal-e', 40)).toBe('not_targeted');
+    expect(await fromEvent('above-e', 40.000001)).toBe('issued');
+    // An event without predicted_uplift (no uplift model was pushed) is not targeted.
+    const bare = atRisk('bare', 4000);
+    expect((await issueCoupon(bare, { store, config, now, upliftOf: upliftOnEvent(bare) })).status).toBe('not_targeted');
+    // upliftOnEvent answers for the event's own customer only.
+    expect(upliftOnEvent(onEvent('a', 40, 0.25))('b')).toBeUndefined();
   });
 });

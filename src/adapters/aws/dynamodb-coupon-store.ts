@@ -10,6 +10,7 @@
  */
 import {
   DynamoDBClient,
+  GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type AttributeValue,
@@ -17,6 +18,7 @@ import {
 import { CouponStoreError } from '../../coupons/errors.ts';
 import type { Budget, CouponStore, IssueResult } from '../../coupons/issuer.ts';
 import type { Coupon } from '../../coupons/schema.ts';
+import { validateDetail } from '../../events/bus.ts';
 import type { CouponHeldOut } from '../../events/schemas.ts';
 import { clientConfig, type ClientOptions } from './clients.ts';
 import { sleep } from './retry.ts';
@@ -47,6 +49,26 @@ export function couponItem(c: Coupon): Record<string, AttributeValue> {
 /** The item of a held-out decision: `heldout#<event id answered>`, the CouponHeldOut detail as attributes. */
 export function heldOutItem(h: CouponHeldOut): Record<string, AttributeValue> {
   return { [COUPON_TABLE_KEY]: { S: `heldout#${h.source_event_id}` }, ...Object.fromEntries(Object.entries(h).map(([k, v]) => [k, attr(v)])) };
+}
+
+/** The CouponHeldOut detail back from its item (attributes as heldOutItem wrote them). */
+export function heldOutFromItem(item: Record<string, AttributeValue>): CouponHeldOut {
+  const v = (k: string) => item[k];
+  const str = (k: string) => v(k)?.S;
+  const num = (k: string) => Number(v(k)?.N);
+  return validateDetail('CouponHeldOut', {
+    event_id: str('event_id'),
+    source_event_id: str('source_event_id'),
+    customer_key: str('customer_key'),
+    member_id: v('member_id')?.NULL ? null : str('member_id'),
+    campaign: str('campaign'),
+    holdout_share: num('holdout_share'),
+    value: num('value'),
+    currency: str('currency'),
+    decided_at: str('decided_at'),
+    budget_period: str('budget_period'),
+    as_of: str('as_of'),
+  });
 }
 
 const absent = (table: string, key: string) => ({
@@ -105,6 +127,16 @@ export class DynamoDbCouponStore implements CouponStore {
       ],
     });
     return this.send(command, 'held_out', `record the held-out decision for event ${decision.source_event_id}`);
+  }
+
+  async heldOutFor(sourceEventId: string): Promise<CouponHeldOut | undefined> {
+    const table = this.options.tableName;
+    try {
+      const r = await this.client.send(new GetItemCommand({ TableName: table, Key: { [COUPON_TABLE_KEY]: { S: `heldout#${sourceEventId}` } }, ConsistentRead: true }));
+      return r.Item ? heldOutFromItem(r.Item) : undefined;
+    } catch (e) {
+      throw new CouponStoreError(`could not read the held-out decision for event ${sourceEventId} in table ${table}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Sends a decision's transaction: item 0 exists or item 2 fails -> duplicate, item 1 (budget) fails -> over budget. */

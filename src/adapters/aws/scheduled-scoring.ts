@@ -19,7 +19,8 @@ import { publishNew, type EventBus, type EventLedger } from '../../events/bus.ts
 import { evaluateRules, type EventRules } from '../../events/rules.ts';
 import type { DetailType } from '../../events/schemas.ts';
 import type { ModelStore } from '../../models/index.ts';
-import { NoTrainedModelsError } from '../../score/errors.ts';
+import { NoTrainedModelsError, ScoreError } from '../../score/errors.ts';
+import { scoreUplift, withPredictedUplift } from '../../score/uplift-scorer.ts';
 import { SCORED_MODELS, scoreCustomers, type ScoreSource } from '../../score/score.ts';
 import { nothingToDo, type NothingToDo } from '../../ops/nothing-to-do.ts';
 import type { CustomerScore } from '../../score/schema.ts';
@@ -76,6 +77,11 @@ export interface ScheduledScoringSummary {
   readonly profilingRefused: number;
   /** Profile documents written (0 without the profiles option). */
   readonly profilesWritten: number;
+  /**
+   * The uplift model whose predictions went onto the HighValueCustomerAtRisk events (predicted_uplift, for the coupon
+   * issuer's targeting): null when none is stored, none was needed, or it cannot score lake customers (`note` says why).
+   */
+  readonly uplift: { readonly version: string | null; readonly note?: string };
 }
 
 /** A scoring that cannot start (no snapshot to score). */
@@ -137,6 +143,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
         events: { published: 0, alreadyPublished: 0, byType: {} },
         profilingRefused: scored.profilingRefused,
         profilesWritten: 0,
+        uplift: { version: null },
       };
     }
     if (o.profiles) {
@@ -157,7 +164,22 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
         ...(scored.predictors.churn ? { churnCard: scored.predictors.churn.card } : {}),
       },
     });
-    const result = await publishNew(events, { bus: o.bus, ledger: o.bus, busName: o.rules.busName, source: o.rules.source, ...(o.now ? { now: o.now } : {}) });
+    // The uplift of each at-risk customer rides on its event: the coupon issuer sees one event at a time.
+    let uplift: ScheduledScoringSummary['uplift'] = { version: null };
+    let toPublish = events;
+    if (events.some((e) => e.detailType === 'HighValueCustomerAtRisk')) {
+      try {
+        const scores = await scoreUplift(o.store, tags, asOf);
+        if (scores) {
+          toPublish = withPredictedUplift(events, scores);
+          uplift = { version: scores.version };
+        }
+      } catch (e) {
+        if (!(e instanceof ScoreError)) throw e;
+        uplift = { version: null, note: e.message };
+      }
+    }
+    const result = await publishNew(toPublish, { bus: o.bus, ledger: o.bus, busName: o.rules.busName, source: o.rules.source, ...(o.now ? { now: o.now } : {}) });
     const byType: Partial<Record<DetailType, number>> = {};
     for (const e of result.published) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
     return {
@@ -170,6 +192,7 @@ export async function scoreScheduled(o: ScheduledScoringOptions): Promise<Schedu
       events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
       profilingRefused: scored.profilingRefused,
       profilesWritten,
+      uplift,
     };
   } finally {
     for (const p of Object.values(scored.predictors)) await p.release();
