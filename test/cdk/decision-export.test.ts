@@ -70,6 +70,13 @@ describe('decision export: the coupon table stream into the curated zone', () =>
   });
 });
 
+describe('decision export: alarms', () => {
+  it('alarms when a batch lands in its DLQ and when the function errs', () => {
+    const names = Object.values(prod.template('observability').findResources('AWS::CloudWatch::Alarm')).map((a) => (a as { Properties: { AlarmName: string } }).Properties.AlarmName);
+    expect(names).toEqual(expect.arrayContaining(['retail-lake-prod-dlq-decision-export', 'retail-lake-prod-decision-export-errors']));
+  });
+});
+
 describe('lake catalog: the closed loop tables, so campaign_outcomes runs on Athena', () => {
   const table = (name: string) =>
     Object.values(lake.findResources('AWS::Glue::Table'))
