@@ -1279,6 +1279,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       objects: Map<string, string>;
       objectsAgain: Map<string, string>;
       decisions: string[];
+      /** Decision id -> the time the cloud issuer recorded (issued_at, decided_at), from the table. */
+      decidedAt: Map<string, string>;
       cloudRows: Record<string, unknown>[];
       localRows: Record<string, unknown>[];
       dlq: number;
@@ -1320,7 +1322,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       co.dlq = await sqs.depth(d.deadLetterQueues().find((q) => q.id.includes('DecisionExport'))!.url);
       // The ground truth of what was decided: the coupon table's decision items now (after the erasure).
       co.table = d.ref('predict', d.find('AWS::DynamoDB::Table', 'CouponsTable').logicalId);
-      co.decisions = [...(await scanCoupons(moto, co.table, 'coupon#')).map((c) => `coupons ${String(c.coupon_id)}`), ...(await scanCoupons(moto, co.table, 'heldout#')).map((h) => `coupon_holdouts ${String(h.event_id)}`)].sort();
+      const items = { coupons: await scanCoupons(moto, co.table, 'coupon#'), held: await scanCoupons(moto, co.table, 'heldout#') };
+      co.decisions = [...items.coupons.map((c) => `coupons ${String(c.coupon_id)}`), ...items.held.map((h) => `coupon_holdouts ${String(h.event_id)}`)].sort();
+      co.decidedAt = new Map([...items.coupons.map((c) => [String(c.coupon_id), String(c.issued_at)] as const), ...items.held.map((h) => [String(h.event_id), String(h.decided_at)] as const)]);
 
       // Athena: the deployed view, written out as Parquet so the types travel with the rows.
       const env = d.functionEnv('analytics', 'ViewsDeployer');
@@ -1355,10 +1359,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(co.objectsAgain).toEqual(co.objects);
     });
 
-    it('gives the same campaign_outcomes on Athena as the local lake, row for row, every column', () => {
+    it('gives the same campaign_outcomes on Athena as the local lake, row for row, every column (the decision time: each issuer\'s own)', () => {
       expect(co.localRows.length).toBe(co.decisions.length);
       expect(new Set(co.cloudRows.map((r) => r.decision_id)).size).toBe(co.cloudRows.length);
-      expect(co.cloudRows).toEqual(co.localRows);
+      // decided_at is the wall-clock time each issuer decided (the Lambda's and the local run's), different by nature
+      // as received_at and scored_at are: the cloud's is the time its table recorded, to the millisecond.
+      const utc = (t: unknown) => new Date(`${String(t).replace(' ', 'T')}Z`).toISOString();
+      expect(co.cloudRows.map((r) => [r.decision_id, utc(r.decided_at)])).toEqual(co.cloudRows.map((r) => [r.decision_id, new Date(co.decidedAt.get(String(r.decision_id))!).toISOString()]));
+      const strip = (rows: Record<string, unknown>[]) => rows.map(({ decided_at: _at, ...rest }) => rest);
+      expect(strip(co.cloudRows)).toEqual(strip(co.localRows));
       // Not vacuous: both arms, and outcomes that come from the orders.
       expect(new Set(co.localRows.map((r) => r.arm))).toEqual(new Set(['treatment', 'control']));
       console.log(`[day] campaign_outcomes: ${co.localRows.length} rows x ${Object.keys(co.localRows[0] ?? {}).length} columns equal (Athena stand-in and local)`);
