@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildCli, crashCommand, crashTable, everyViewAnswers, mustRun, tempDir, type CrashCase, type CrashRow } from '../test/integration/harness/crash.ts';
+import { decide, GATE_METRICS, isGated, type GateSection } from '../src/train/gate.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -104,6 +105,26 @@ function scoreAfterCommit(printed: unknown): unknown {
   };
 }
 
+/**
+ * Committed before the kill: `latest` already names the first run's candidate wherever it was promoted. The rerun is
+ * a new gate run against that new incumbent: it trains the same candidate (same data, same version) and compares it
+ * with itself, so the candidate is promoted again as not worse (same metrics, the incumbent now a gated model that
+ * never saw the backtest customers; segments' agreement with it 1) and `latest` does not move. A rejected candidate
+ * meets the same incumbent again: the same decision. The lake (every version's files, `latest`, the cards as the
+ * first run stored them) must equal the uninterrupted run's: the snapshot's models/<name> rows check that.
+ */
+function gateAfterCommit(printed: unknown): unknown {
+  const cards = printed as Array<{ name: string; version: string; as_of: string; gate?: GateSection }>;
+  return cards.map((card) => {
+    const g = card.gate;
+    if (!g || g.decision !== 'promoted' || !isGated(card.name)) return card;
+    const m = g.candidate.metrics;
+    const again = decide(GATE_METRICS[card.name], m, m, g.tolerance, { noSkill: g.no_skill, incumbentFair: true });
+    const incumbent = { version: card.version, as_of: card.as_of, trained_on_backtest_customers: false, metrics: m };
+    return { ...card, gate: { ...g, decision: again.decision, reason: again.reason, checks: again.checks, incumbent, ...('agreement_ari' in g ? { agreement_ari: 1 } : {}) } };
+  });
+}
+
 /** Counts of a rerun after a committed import of reviews or series: nothing clean, bad rows counted again. */
 function reimported(printed: unknown): unknown {
   const j = printed as { received: number; quarantined: number };
@@ -144,7 +165,8 @@ const cases: Array<[CrashCase, string]> = [
   [{ name: 'tags', args: ['tags'] }, ingested],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
   // Candidates against the latest versions `train all` left: promoted or kept by the backtest, in train's one commit.
-  [{ name: 'train-gate', args: ['train', 'all', '--gate'] }, trained],
+  // Killed after the commit, the rerun gates against the promoted candidates: another decision printed, the same lake.
+  [{ name: 'train-gate', args: ['train', 'all', '--gate'], afterCommit: gateAfterCommit }, trained],
   [
     {
       name: 'import-campaign',

@@ -1,7 +1,8 @@
 /**
  * DynamoDB table of issued coupons and monthly budgets (partition key `pk`: `coupon#<event_id>`,
  * `budget#<YYYY-MM>`), written in one transaction per coupon by src/adapters/aws/dynamodb-coupon-store.ts:
- * on-demand, KMS-encrypted, point-in-time recovery.
+ * on-demand, KMS-encrypted, point-in-time recovery. Its stream (new and old images) feeds the decision export
+ * (decision-export-function.ts), which mirrors the coupons and held-out decisions into the curated zone.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,11 +36,18 @@ export class CouponTable extends Construct {
       encryptionKey: props.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      // Old images too: a removed decision (an erasure) names the object the export must delete.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     });
   }
 
   get tableName(): string {
     return this.table.tableName;
+  }
+
+  /** Read the table's stream (the decision export's event source). */
+  grantStreamRead(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantStreamRead(grantee);
   }
 
   /** TransactWriteItems (conditional put + budget update) and reads, what the coupon store calls. */

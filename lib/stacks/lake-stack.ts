@@ -6,6 +6,8 @@ import { RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CUSTOMER_SCORES_LOAD_TABLE_DEF, CUSTOMER_SCORES_TABLE_DEF } from '../../src/adapters/aws/customer-scores.ts';
+import { EXPORTED_DECISION_TABLES } from '../../src/campaigns/decision-export.ts';
+import { CAMPAIGN_TABLES } from '../../src/campaigns/tables.ts';
 import { AWS_RETENTION_PLACES, type LakeBucketName } from '../../src/config/retention.ts';
 import type { LakeConfig } from '../config.ts';
 import { AccessLogBucket } from '../constructs/access-log-bucket.ts';
@@ -78,8 +80,15 @@ export class LakeStack extends Stack {
       databaseName: `retail_lake_${c.stage.replaceAll('-', '_')}`,
       zoneBuckets: { curated: this.curated.bucketName, quarantine: this.quarantine.bucketName },
       firstDataDate: c.firstDataDate,
-      // The scheduled scorer's output (Parquet, dt projected) and its load table (gzip JSON lines).
-      extraTables: [CUSTOMER_SCORES_TABLE_DEF, { ...CUSTOMER_SCORES_LOAD_TABLE_DEF, format: 'json' }],
+      // The scheduled scorer's output (Parquet, dt projected) and its load table (gzip JSON lines); the closed loop's
+      // tables: the coupon issuer's decisions as the decision export writes them (gzip JSON lines, one object per
+      // decision) and the imported campaigns (Parquet; import-campaign is local-only, so the table stays empty in
+      // AWS until assignments are put under its location), so campaign_outcomes runs on Athena.
+      extraTables: [
+        CUSTOMER_SCORES_TABLE_DEF,
+        { ...CUSTOMER_SCORES_LOAD_TABLE_DEF, format: 'json' },
+        ...CAMPAIGN_TABLES.map((t) => (EXPORTED_DECISION_TABLES.includes(t.name) ? { ...t, format: 'json' as const } : t)),
+      ],
     });
     this.workgroup = new LakeWorkgroup(this, 'Workgroup', {
       name: `retail-lake-${c.stage}`,

@@ -46,6 +46,8 @@ export class ObservabilityStack extends Stack {
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.deadLetterQueue.queue] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.deadLetterQueue.queue] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.deadLetterQueue.queue],
+        // Stream batches of the coupon table not exported: campaign_outcomes on Athena misses those decisions.
+        ['decision-export', props.predict.decisionExport.deadLetterQueue.queue],
         ['scorer', props.predict.scoring.deadLetterQueue.queue],
         ['model-retrain', props.predict.retraining.deadLetterQueue.queue],
         ['insights-refresh', props.insights.refresh.deadLetterQueue.queue],
@@ -66,6 +68,7 @@ export class ObservabilityStack extends Stack {
         ...(props.analytics.identityRefresh ? [['identity-refresh', props.analytics.identityRefresh.function] as const] : []),
         ...(props.analytics.tagRefresh ? [['tag-refresh', props.analytics.tagRefresh.function] as const] : []),
         ['coupon-issuer', props.predict.couponIssuer.function],
+        ['decision-export', props.predict.decisionExport.function],
         ['scorer', props.predict.scoring.function],
         ['model-retrain', props.predict.retraining.function],
         ['insights-refresh', props.insights.refresh.function],

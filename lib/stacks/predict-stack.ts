@@ -1,7 +1,7 @@
 /**
  * Predict: one predictor Lambda per model (onnxruntime for arm64 bundled, or a SageMaker endpoint by config), the
  * model-event bus with its archive and one rule per detail type, and the coupon issuer subscribed to
- * HighValueCustomerAtRisk with its DLQ (publishing its control decisions as CouponHeldOut), and the daily scheduled scoring that writes customer_scores and publishes the
+ * HighValueCustomerAtRisk with its DLQ (publishing its control decisions as CouponHeldOut; its decisions exported to the curated zone from the table's stream), and the daily scheduled scoring that writes customer_scores and publishes the
  * changed events (with the ledger of published event ids). The model bucket itself belongs to the lake stack.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -11,6 +11,7 @@ import { predictorEnv } from '../../lambdas/predictor/config.ts';
 import type { LakeConfig } from '../config.ts';
 import { CouponIssuerFunction } from '../constructs/coupon-issuer-function.ts';
 import { CouponTable } from '../constructs/coupon-table.ts';
+import { DecisionExportFunction } from '../constructs/decision-export-function.ts';
 import { DedupTable } from '../constructs/dedup-table.ts';
 import { ModelEventBus } from '../constructs/model-event-bus.ts';
 import { PredictorFunction, type PredictorBackend } from '../constructs/predictor-function.ts';
@@ -34,6 +35,8 @@ export class PredictStack extends Stack {
   readonly events: ModelEventBus;
   readonly coupons: CouponTable;
   readonly couponIssuer: CouponIssuerFunction;
+  /** The coupon table's decisions mirrored into the curated zone (coupons, coupon_holdouts), for campaign_outcomes on Athena. */
+  readonly decisionExport: DecisionExportFunction;
   /** Ids of the model events published, so a re-run scoring emits nothing twice. */
   readonly eventLedger: DedupTable;
   readonly scoring: ScheduledScoring;
@@ -69,6 +72,7 @@ export class PredictStack extends Stack {
       coupons: c.coupons,
       logRetention,
     });
+    this.decisionExport = new DecisionExportFunction(this, 'DecisionExport', { table: this.coupons, curated: lake.curated.sharedWith(this, 'CuratedBucket'), key, logRetention });
     this.scoring = new ScheduledScoring(this, 'Scoring', {
       curated: lake.curated.sharedWith(this, 'CuratedBucket'),
       models,

@@ -37,15 +37,12 @@ export function listSqlViews(dir = SQL_DIR): SqlView[] {
 }
 
 /**
- * Views that run locally only, for now: campaign_outcomes reads the coupon issuer's decisions, which in AWS live in
- * DynamoDB and are not yet exported to the curated zone, so Athena has no coupons / coupon_holdouts tables to read
- * (docs/campaigns.md, "Not yet"). The SQL itself is Trino SQL and is parsed as such by the tests.
+ * The views the Analytics stack deploys to Athena: every view under sql/. campaign_outcomes included: in AWS the
+ * coupon issuer's decisions reach the curated zone through the decision export (src/campaigns/decision-export.ts)
+ * and the lake catalog has the campaign tables (docs/campaigns.md, "In AWS").
  */
-export const LOCAL_ONLY_VIEWS: ReadonlySet<string> = new Set(['campaign_outcomes']);
-
-/** The views the Analytics stack deploys to Athena: every view under sql/ but the local-only ones. */
 export function cloudSqlViews(dir = SQL_DIR): SqlView[] {
-  return listSqlViews(dir).filter((v) => !LOCAL_ONLY_VIEWS.has(v.name));
+  return listSqlViews(dir);
 }
 
 /** Topological order: a view comes after every other view its SQL names. */

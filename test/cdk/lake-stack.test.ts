@@ -4,6 +4,7 @@ import { CUSTOMER_SCORE_COLUMNS } from '../../src/score/schema.ts';
 import { describe, expect, it } from 'vitest';
 import { dataColumns, DERIVED_TABLES, glueType, partitionColumns, SOURCES, TABLES } from '../../src/contract/index.ts';
 import { partitionValue } from '../../src/adapters/aws/partition-values.ts';
+import { CAMPAIGN_TABLES } from '../../src/campaigns/tables.ts';
 import { buildTestApp } from './app.ts';
 
 const prod = buildTestApp();
@@ -73,12 +74,12 @@ describe('lake stack: key and buckets', () => {
 describe('lake stack: Glue catalog generated from the contract', () => {
   const SCORER_TABLES = [CUSTOMER_SCORES_TABLE_DEF, CUSTOMER_SCORES_LOAD_TABLE_DEF];
 
-  it('has one Glue table per contract table, derived tables (review_scores) and the scorer’s customer_scores included', () => {
-    expect(glueTables().map((t) => t.Name).sort()).toEqual([...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES].map((t) => t.name).sort());
+  it('has one Glue table per contract table, derived tables (review_scores), the scorer’s customer_scores and the campaign tables included', () => {
+    expect(glueTables().map((t) => t.Name).sort()).toEqual([...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES, ...CAMPAIGN_TABLES].map((t) => t.name).sort());
   });
 
   it('gives every Glue table exactly the contract’s data and partition columns, in order, with Glue types', () => {
-    for (const def of [...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES]) {
+    for (const def of [...TABLES, ...DERIVED_TABLES, ...SCORER_TABLES, ...CAMPAIGN_TABLES]) {
       const t = glueTables().find((g) => g.Name === def.name)!;
       expect(t.StorageDescriptor.Columns.map((c) => [c.Name, c.Type]), def.name).toEqual(dataColumns(def).map((c) => [c.name, glueType(c.type)]));
       expect((t.PartitionKeys ?? []).map((c) => [c.Name, c.Type]), def.name).toEqual(partitionColumns(def).map((c) => [c.name, glueType(c.type)]));

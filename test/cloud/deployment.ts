@@ -208,8 +208,15 @@ export class Deployment {
         AttributeDefinitions: r.props.AttributeDefinitions,
         BillingMode: r.props.BillingMode ?? 'PAY_PER_REQUEST',
         ...(r.props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: r.props.GlobalSecondaryIndexes } : {}),
+        // A stream as synthesized (the coupon table's feeds the decision export); its ARN is what GetAtt StreamArn names.
+        ...(r.props.StreamSpecification ? { StreamSpecification: { StreamEnabled: true, StreamViewType: r.props.StreamSpecification.StreamViewType } } : {}),
       };
-      await ddb.send(new CreateTableCommand(input));
+      const created = await ddb.send(new CreateTableCommand(input));
+      const streamArn = created.TableDescription?.LatestStreamArn;
+      if (streamArn) {
+        const p = this.physicalOf(r.stack, r.logicalId);
+        this.physical.set(`${r.stack}/${r.logicalId}`, { ...p, attrs: { ...p.attrs, StreamArn: streamArn } });
+      }
     }
     const sm = new SecretsManagerClient(cfg);
     for (const r of this.resources('AWS::SecretsManager::Secret')) {

@@ -71,6 +71,28 @@ export function heldOutFromItem(item: Record<string, AttributeValue>): CouponHel
   });
 }
 
+/** A plain value of an attribute as couponItem / heldOutItem write them (S, N, BOOL, NULL). */
+function plain(a: AttributeValue): unknown {
+  if (a.S !== undefined) return a.S;
+  if (a.N !== undefined) return Number(a.N);
+  if (a.BOOL !== undefined) return a.BOOL;
+  if (a.NULL) return null;
+  return undefined;
+}
+
+/**
+ * The decision an item of the coupon table holds, the inverse of couponItem / heldOutItem (JSON-valued fields, such
+ * as a coupon's reasons, come back as their JSON text), or undefined for an item that is no decision (a budget).
+ * What the decision export reads from the table's stream images (lambdas/decision-export).
+ */
+export function decisionOfItem(item: Readonly<Record<string, AttributeValue>>): { kind: 'coupon' | 'held_out'; fields: Record<string, unknown> } | undefined {
+  const pk = item[COUPON_TABLE_KEY]?.S ?? '';
+  const kind = pk.startsWith('coupon#') ? 'coupon' : pk.startsWith('heldout#') ? 'held_out' : undefined;
+  if (!kind) return undefined;
+  const fields = Object.fromEntries(Object.entries(item).filter(([k]) => k !== COUPON_TABLE_KEY).map(([k, a]) => [k, plain(a)]));
+  return { kind, fields };
+}
+
 const absent = (table: string, key: string) => ({
   ConditionCheck: { TableName: table, Key: { [COUPON_TABLE_KEY]: { S: key } }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': COUPON_TABLE_KEY } },
 });
