@@ -47,3 +47,5 @@ export const readyOf = (dir: string): string => path.join(dir, '.ready');
 
 /** Files that use the fixture name its module: how the sequencer knows whether a run needs it. */
 export const FIXTURE_MODULE = 'fixture-lake.ts';
+/** ...and those that use the pre-scored lake name one of its functions (only then is it built in the background). */
+export const SCORED_USE = /\b(scoredLake|copyOfScoredLake|scoredSummaries)\b/;

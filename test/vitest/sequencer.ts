@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { FIXTURE_MODULE, fixtureDir, lockOf, logOf, readyOf, scoredDir } from '../train/fixture-lake-paths.ts';
+import { FIXTURE_MODULE, SCORED_USE, fixtureDir, lockOf, logOf, readyOf, scoredDir } from '../train/fixture-lake-paths.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const DURATIONS_FILE = path.join(import.meta.dirname, 'durations.json');
@@ -33,11 +33,14 @@ export function readDurations(): Record<string, number> {
 
 const rel = (file: string): string => path.relative(ROOT, file).split(path.sep).join('/');
 
-function usesFixture(file: string): boolean {
+/** Which shared lake a test file uses: the pre-scored one (which needs the trained one), the trained one, or none. */
+function usesFixture(file: string): 'scored' | 'trained' | undefined {
   try {
-    return fs.readFileSync(file, 'utf8').includes(FIXTURE_MODULE);
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.includes(FIXTURE_MODULE)) return undefined;
+    return SCORED_USE.test(text) ? 'scored' : 'trained';
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -45,13 +48,13 @@ let builder: ChildProcess | undefined;
 
 /**
  * Starts building the shared trained lake for this run (the workers' parent is this process) unless it exists, then,
- * in the same background process, the pre-scored lake (the trained lake scored twice, fixture-lake.ts scoredLake).
+ * in the same background process and when a file of the run uses it, the pre-scored lake (the trained lake scored
+ * twice, fixture-lake.ts scoredLake).
  */
-export function startFixtureBuild(): void {
+export function startFixtureBuild(withScored = true): void {
   if (builder) return;
   const dir = fixtureDir(process.pid);
   const scored = scoredDir(process.pid);
-  if (fs.existsSync(readyOf(dir)) && fs.existsSync(readyOf(scored))) return;
   // Each lake is claimed on its own: one that exists, or that another process builds, is left to it.
   const claim = (d: string): boolean => {
     if (fs.existsSync(readyOf(d))) return false;
@@ -62,7 +65,7 @@ export function startFixtureBuild(): void {
       return false; // already being built
     }
   };
-  const claimed = [dir, scored].filter(claim);
+  const claimed = (withScored ? [dir, scored] : [dir]).filter(claim);
   if (!claimed.length) return;
   const log = fs.openSync(logOf(dir), 'w');
   if (claimed.includes(scored)) fs.writeFileSync(logOf(scored), `built after the trained lake by the process whose output is ${logOf(dir)}\n`);
@@ -95,7 +98,7 @@ export default class LongestFirstSequencer extends BaseSequencer {
     const byLength = [...files]
       .map((spec) => ({ spec, seconds: estimate(spec), fixture: usesFixture(spec.moduleId) }))
       .sort((a, b) => b.seconds - a.seconds || a.spec.moduleId.localeCompare(b.spec.moduleId));
-    if (byLength.some((f) => f.fixture)) startFixtureBuild();
+    if (byLength.some((f) => f.fixture)) startFixtureBuild(byLength.some((f) => f.fixture === 'scored'));
     // The first file of each worker is one that does not need the shared lake (when the run has such files): the
     // builder and the two workers then keep both cores busy, and the first user of the lake starts a long file later.
     const workers = Math.max(1, Number(this.ctx.config.maxWorkers) || 1);
