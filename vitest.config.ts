@@ -19,7 +19,8 @@ export default defineConfig({
     // Two workers share two cores with their child processes: a test that takes 25 s alone can take 60 s here.
     testTimeout: 120_000,
     // Files that share the trained-lake fixture (test/train/fixture-lake.ts) wait in beforeAll while it is built
-    // (about a minute on an idle two-core machine, several under load).
+    // (about a minute on an idle two-core machine, several under load); those of the pre-scored lake, built after it by
+    // the same process, about a minute more.
     hookTimeout: 300_000,
     pool: 'forks',
     // Two workers on two cores: many files spend most of their time waiting on child processes (moto_server, the

@@ -2,17 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../src/adapters/local/event-bus.ts';
-import { evaluateRules, listEvents, parseEventRules, DETAIL_SCHEMAS } from '../../src/events/index.ts';
+import { evaluateRules, listEvents, DETAIL_SCHEMAS } from '../../src/events/index.ts';
 import { readScores, scoreLake, type ScoreSummary } from '../../src/score/index.ts';
 import { scorableCustomers } from '../../src/score/score.ts';
 import { readTagSnapshot } from '../../src/train/lake-data.ts';
 import { runCli } from '../helpers/cli.ts';
-import { copyOfTrainedLake } from '../train/fixture-lake.ts';
+import { SCORED, copyOfScoredLake, scoredClock, scoredRules, scoredSummaries } from '../train/fixture-lake.ts';
 
-// The tag snapshot as of the validation cut exists from training, so scoring it needs no tag refresh.
-const EARLIER = '2025-10-02';
-const LATER = '2025-12-31';
-const rules = parseEventRules({});
+// The shared pre-scored lake has been scored as of EARLIER, then as of LATER (the validation cut's and the last day's
+// tag snapshots, both from training), with these rules; each scoring read a clock stepping a minute per read, so
+// scoring n published at 06:0(2n).
+const [EARLIER, LATER] = SCORED.dates;
+const rules = scoredRules();
 
 let lake: string;
 const runs: ScoreSummary[] = [];
@@ -21,14 +22,13 @@ let filesAfterSecond: Record<string, string>;
 const eventFiles = () => Object.fromEntries(fs.readdirSync(path.join(lake, 'events')).map((f) => [f, fs.readFileSync(path.join(lake, 'events', f), 'utf8')]));
 
 beforeAll(async () => {
-  lake = await copyOfTrainedLake();
-  // Each scoring reads the clock twice (scored_at, then the events' Time): run n publishes at 06:0(2n).
-  let clock = Date.parse('2026-01-01T06:00:00Z');
-  const now = () => new Date((clock += 60_000));
-  runs.push(await scoreLake({ lakeDir: lake, asOf: EARLIER, rules, now }));
-  runs.push(await scoreLake({ lakeDir: lake, asOf: LATER, rules, now }));
+  // A copy: the third scoring writes to it.
+  lake = await copyOfScoredLake();
+  const scored = await scoredSummaries();
+  runs.push(scored[EARLIER]!, scored[LATER]!);
   filesAfterSecond = eventFiles();
-  runs.push(await scoreLake({ lakeDir: lake, asOf: LATER, rules, now }));
+  // The same data as of LATER again, the clock going on after the two scorings' four reads.
+  runs.push(await scoreLake({ lakeDir: lake, asOf: LATER, rules, now: scoredClock(4) }));
 });
 afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
 

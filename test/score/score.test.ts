@@ -1,30 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedClv, expectedTransactions, pAlive, rfmSummary } from '../../models/clv/index.ts';
 import { contributions, predictProba, topReasons } from '../../models/churn/index.ts';
 import { assignSegments } from '../../models/segments/index.ts';
 import { runQuery } from '../../src/cli/commands/query.ts';
-import { parseEventRules } from '../../src/events/index.ts';
 import { LocalModelStore, buildMatrix, readArtifacts, type ModelCard, type ResolvedFeature, type TagRow } from '../../src/models/index.ts';
-import { readScores, scoreLake, type ScoreSummary } from '../../src/score/index.ts';
+import { readScores, type ScoreSummary } from '../../src/score/index.ts';
 import { CUSTOMER_SCORE_COLUMNS, type CustomerScore } from '../../src/score/schema.ts';
 import { purchasers, readPurchases, readTagSnapshot, trainChurnFromLake, trainSegmentsFromLake } from '../../src/train/index.ts';
-import { FIXTURE, copyOfTrainedLake, fixedNow } from '../train/fixture-lake.ts';
+import { FIXTURE, fixedNow, scoredLake, scoredSummaries } from '../train/fixture-lake.ts';
 
 let lake: string;
 let summary: ScoreSummary;
 let scores: Map<string, CustomerScore>;
 const cards: Record<string, ModelCard> = {};
 
+// The shared pre-scored lake (read-only): the trained lake after `retail-lake score` as of FIXTURE.asOf (its last
+// scoring), and what that scoring returned.
 beforeAll(async () => {
-  lake = await copyOfTrainedLake();
-  summary = await scoreLake({ lakeDir: lake, asOf: FIXTURE.asOf, rules: parseEventRules({}), now: fixedNow });
+  lake = await scoredLake();
+  summary = (await scoredSummaries())[FIXTURE.asOf]!;
   scores = new Map((await readScores(lake, FIXTURE.asOf)).map((s) => [s.customer_key, s]));
   const store = new LocalModelStore(lake);
   for (const name of ['segments', 'churn', 'clv']) cards[name] = readArtifacts(await store.get(name, 'latest')).card;
 });
-afterAll(() => fs.rmSync(lake, { recursive: true, force: true }));
 
 const close = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 

@@ -1,25 +1,21 @@
 /** score with the recs and sentiment models trained: next_best_products filled, review_scores for reviews and tickets. */
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRecsModel, MODEL_JSON } from '../../models/recs/index.ts';
 import { LocalModelStore } from '../../src/models/index.ts';
 import { readRows } from '../../src/score/parquet.ts';
-import { readScores, scoreLake, type ScoreSummary } from '../../src/score/index.ts';
+import { readScores, type ScoreSummary } from '../../src/score/index.ts';
 import { REVIEW_SCORE_COLUMNS } from '../../src/score/text-and-recs.ts';
 import { readRecsPurchases } from '../../src/train/lake-models.ts';
-import { trainModels } from '../../src/train/train.ts';
-import { copyOfTrainedLake, FIXTURE, fixedNow } from '../train/fixture-lake.ts';
+import { FIXTURE, scoredLake, scoredSummaries } from '../train/fixture-lake.ts';
 
 let lake: string;
 let summary: ScoreSummary;
 
+// The shared pre-scored lake (read-only): `train all` trained recs and sentiment too, and its last scoring (as of
+// FIXTURE.asOf, after one as of an earlier day) wrote customer_scores and review_scores with them.
 beforeAll(async () => {
-  lake = await copyOfTrainedLake();
-  for (const model of ['recs', 'sentiment'] as const) await trainModels({ lakeDir: lake, model, asOf: FIXTURE.asOf, now: fixedNow });
-  summary = await scoreLake({ lakeDir: lake, asOf: FIXTURE.asOf, now: fixedNow });
-});
-afterAll(() => {
-  if (lake) fs.rmSync(lake, { recursive: true, force: true });
+  lake = await scoredLake();
+  summary = (await scoredSummaries())[FIXTURE.asOf]!;
 });
 
 describe('score with recs and sentiment', () => {

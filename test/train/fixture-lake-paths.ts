@@ -19,6 +19,26 @@ export function fixtureDir(run: number = process.ppid): string {
   return path.join(os.tmpdir(), `retail-lake-models-fixture-${key}`);
 }
 
+/**
+ * The pre-scored lake (fixture-lake.ts scoredLake): the trained lake scored as of each of `dates` in turn, with the
+ * event rules of `rules` (parsed by parseEventRules), each scoring reading a clock that starts at `clockStart` and
+ * steps a minute per read (a scoring reads it twice: scored_at, then the events' Time; scoring n publishes at 06:0(2n)).
+ * The HighValueCustomerAtRisk bar is lower than the default 0.4: at 0.4 the fixture's customers give no such event
+ * on these dates, and the consent and coupon checks need customers that rule picks out.
+ */
+export const SCORED = {
+  dates: ['2025-10-02', '2025-12-31'],
+  rules: { highValueAtRisk: { churnProbabilityThreshold: 0.2 } },
+  clockStart: '2026-01-01T06:00:00Z',
+} as const;
+const SCORED_VERSION = 1;
+
+/** Where the pre-scored lake of this run lives (beside the trained lake, same run key). */
+export function scoredDir(run: number = process.ppid): string {
+  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, SCORED, SCORED_VERSION, run })).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `retail-lake-models-fixture-scored-${key}`);
+}
+
 /** Held (a directory, created atomically) by whoever is building `dir`; gone once the build ended either way. */
 export const lockOf = (dir: string): string => `${dir}.lock`;
 /** The background builder's output, named in the error a waiting test throws when that build failed. */
@@ -27,3 +47,5 @@ export const readyOf = (dir: string): string => path.join(dir, '.ready');
 
 /** Files that use the fixture name its module: how the sequencer knows whether a run needs it. */
 export const FIXTURE_MODULE = 'fixture-lake.ts';
+/** ...and those that use the pre-scored lake name one of its functions (only then is it built in the background). */
+export const SCORED_USE = /\b(scoredLake|copyOfScoredLake|scoredSummaries)\b/;

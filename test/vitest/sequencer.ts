@@ -7,8 +7,8 @@
  * results cache, and runs first when that has none either (as vitest's own sequencer does with unknown files), so a
  * new long file never ends up last. A clean CI clone has no results cache: the table is what orders it.
  *
- * The shared trained lake (test/train/fixture-lake.ts, a minute or more of CPU): when any file of the run uses it,
- * a background process starts building it now, beside the first files, instead of inside the first worker that
+ * The shared trained lake (test/train/fixture-lake.ts, a minute or more of CPU), and after it the pre-scored lake
+ * (another minute): when any file of the run uses them, a background process starts building them now, beside the first files, instead of inside the first worker that
  * needs it while the other worker waits for it too. No such file is the first of a worker (unless the run holds
  * nothing else), so the builder and two workers keep both cores busy and nobody waits while the longest files run.
  */
@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { FIXTURE_MODULE, fixtureDir, lockOf, logOf, readyOf } from '../train/fixture-lake-paths.ts';
+import { FIXTURE_MODULE, SCORED_USE, fixtureDir, lockOf, logOf, readyOf, scoredDir } from '../train/fixture-lake-paths.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const DURATIONS_FILE = path.join(import.meta.dirname, 'durations.json');
@@ -33,39 +33,55 @@ export function readDurations(): Record<string, number> {
 
 const rel = (file: string): string => path.relative(ROOT, file).split(path.sep).join('/');
 
-function usesFixture(file: string): boolean {
+/** Which shared lake a test file uses: the pre-scored one (which needs the trained one), the trained one, or none. */
+function usesFixture(file: string): 'scored' | 'trained' | undefined {
   try {
-    return fs.readFileSync(file, 'utf8').includes(FIXTURE_MODULE);
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.includes(FIXTURE_MODULE)) return undefined;
+    return SCORED_USE.test(text) ? 'scored' : 'trained';
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 let builder: ChildProcess | undefined;
 
-/** Starts building the shared trained lake for this run (the workers' parent is this process) unless it exists. */
-export function startFixtureBuild(): void {
+/**
+ * Starts building the shared trained lake for this run (the workers' parent is this process) unless it exists, then,
+ * in the same background process and when a file of the run uses it, the pre-scored lake (the trained lake scored
+ * twice, fixture-lake.ts scoredLake).
+ */
+export function startFixtureBuild(withScored = true): void {
   if (builder) return;
   const dir = fixtureDir(process.pid);
-  if (fs.existsSync(readyOf(dir))) return;
-  try {
-    fs.mkdirSync(lockOf(dir));
-  } catch {
-    return; // already being built
-  }
+  const scored = scoredDir(process.pid);
+  // Each lake is claimed on its own: one that exists, or that another process builds, is left to it.
+  const claim = (d: string): boolean => {
+    if (fs.existsSync(readyOf(d))) return false;
+    try {
+      fs.mkdirSync(lockOf(d));
+      return true;
+    } catch {
+      return false; // already being built
+    }
+  };
+  const claimed = (withScored ? [dir, scored] : [dir]).filter(claim);
+  if (!claimed.length) return;
   const log = fs.openSync(logOf(dir), 'w');
-  builder = spawn(process.execPath, ['--import', 'tsx', BUILDER, dir], { cwd: ROOT, stdio: ['ignore', log, log] });
+  if (claimed.includes(scored)) fs.writeFileSync(logOf(scored), `built after the trained lake by the process whose output is ${logOf(dir)}\n`);
+  builder = spawn(process.execPath, ['--import', 'tsx', BUILDER, ...claimed.map((d) => (d === dir ? `trained=${d}` : `scored=${d}`))], { cwd: ROOT, stdio: ['ignore', log, log] });
   fs.closeSync(log);
-  builder.on('exit', () => {
-    // A builder killed by a signal cannot release the lock itself; the waiting tests then fail at once, naming the log.
-    if (!fs.existsSync(readyOf(dir))) fs.rmSync(lockOf(dir), { recursive: true, force: true });
-  });
+  const release = () => {
+    // A builder killed by a signal cannot release its locks itself; the waiting tests then fail at once, naming the log.
+    for (const d of claimed) if (!fs.existsSync(readyOf(d))) fs.rmSync(lockOf(d), { recursive: true, force: true });
+  };
+  builder.on('exit', release);
   builder.unref();
   process.once('exit', () => {
-    // The run ended (or was stopped) before the lake was ready: stop the builder and leave no lock behind.
+    // The run ended (or was stopped) before the lakes were ready: stop the builder and leave no lock behind.
     if (!builder || builder.exitCode !== null || builder.signalCode !== null) return;
     builder.kill('SIGKILL');
-    for (const p of [lockOf(dir), `${dir}.building`]) fs.rmSync(p, { recursive: true, force: true });
+    for (const d of claimed) if (!fs.existsSync(readyOf(d))) for (const p of [lockOf(d), `${d}.building`]) fs.rmSync(p, { recursive: true, force: true });
   });
 }
 
@@ -82,7 +98,7 @@ export default class LongestFirstSequencer extends BaseSequencer {
     const byLength = [...files]
       .map((spec) => ({ spec, seconds: estimate(spec), fixture: usesFixture(spec.moduleId) }))
       .sort((a, b) => b.seconds - a.seconds || a.spec.moduleId.localeCompare(b.spec.moduleId));
-    if (byLength.some((f) => f.fixture)) startFixtureBuild();
+    if (byLength.some((f) => f.fixture)) startFixtureBuild(byLength.some((f) => f.fixture === 'scored'));
     // The first file of each worker is one that does not need the shared lake (when the run has such files): the
     // builder and the two workers then keep both cores busy, and the first user of the lake starts a long file later.
     const workers = Math.max(1, Number(this.ctx.config.maxWorkers) || 1);

@@ -1,23 +1,24 @@
 // The scheduled scorer's core keeps the local command's semantics: on the same lake it writes the same scores and
 // publishes the same change-only events as `retail-lake score`, and a re-run of the same day publishes nothing.
 // The AWS readers and writers are replaced by in-memory twins here (the local Parquet readers stand in for Athena,
-// whose adapters have their own tests); the models are the trained fixture lake's, run by onnxruntime.
+// whose adapters have their own tests); the models are the trained fixture lake's, run by onnxruntime. The local
+// command's side is the shared pre-scored lake (`retail-lake score` as of EARLIER, then LATER, with the same rules);
+// the scheduled scorer reads the shared trained lake. Both are read-only here.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LedgeredEventBus } from '../../../src/adapters/aws/ledgered-event-bus.ts';
 import { scoreScheduled, ScheduledScoringError, type ScheduledScoringSummary, type ScoresTable } from '../../../src/adapters/aws/scheduled-scoring.ts';
 import type { BusEntry } from '../../../src/events/bus.ts';
-import { listEvents, parseEventRules } from '../../../src/events/index.ts';
+import { listEvents } from '../../../src/events/index.ts';
 import { LocalModelStore } from '../../../src/models/index.ts';
 import type { DedupStore } from '../../../src/ports/index.ts';
-import { readScores, scoreLake } from '../../../src/score/index.ts';
+import { readScores } from '../../../src/score/index.ts';
 import type { CustomerScore } from '../../../src/score/schema.ts';
 import { readPurchases, readTagSnapshot } from '../../../src/train/lake-data.ts';
-import { copyOfTrainedLake } from '../../train/fixture-lake.ts';
+import { SCORED, scoredClock, scoredLake, scoredRules, trainedLake } from '../../train/fixture-lake.ts';
 
-const EARLIER = '2025-10-02';
-const LATER = '2025-12-31';
-const rules = parseEventRules({ busName: 'retail-lake-test' });
+const [EARLIER, LATER] = SCORED.dates;
+const rules = scoredRules({ busName: 'retail-lake-test' });
 
 let localLake: string;
 let awsLake: string;
@@ -37,11 +38,8 @@ const scores: ScoresTable = {
 };
 
 beforeAll(async () => {
-  [localLake, awsLake] = await Promise.all([copyOfTrainedLake(), copyOfTrainedLake()]);
-  let clock = Date.parse('2026-01-01T06:00:00Z');
-  const now = () => new Date((clock += 60_000));
-  await scoreLake({ lakeDir: localLake, asOf: EARLIER, rules, now });
-  await scoreLake({ lakeDir: localLake, asOf: LATER, rules, now });
+  [localLake, awsLake] = await Promise.all([scoredLake(), trainedLake()]);
+  const now = scoredClock();
 
   const bus = new LedgeredEventBus({ putEvents: async (e) => void entries.push(...e) }, memoryDedup());
   const ports = {
@@ -60,10 +58,6 @@ beforeAll(async () => {
   runs.push(await scored(ports));
   runs.push(await scored({ ...ports, asOf: LATER }));
 }, 600_000);
-
-afterAll(() => {
-  for (const d of [localLake, awsLake]) if (d) fs.rmSync(d, { recursive: true, force: true });
-});
 
 describe('scheduled scoring', () => {
   it('scores the newest snapshot by default, compared with the scoring before it', () => {
