@@ -38,8 +38,9 @@ export function acknowledgeOnPrincipal(grantee: iam.IGrantable, id: string, reas
 }
 
 /**
- * How cdk-nag prints a resource ARN token in a finding id: a GetAtt as `<LogicalId.Attr>`, an import as its export
- * name, a literal as itself.
+ * How cdk-nag prints a resource ARN token in a finding id: a GetAtt as `<LogicalId.Attr>`, a Ref (an SSM parameter
+ * another stack shares, lib/cross-stack.ts) as `<LogicalId>`, a join joined, an import as its export name, a literal
+ * as itself.
  */
 export function nagName(scope: Construct, arn: string): string {
   // As cdk-nag flattens a reference (its utils/flatten-cfn-reference.ts): Ref and GetAtt in <>, joins joined.
