@@ -38,17 +38,28 @@ export function acknowledgeOnPrincipal(grantee: iam.IGrantable, id: string, reas
 }
 
 /**
- * How cdk-nag prints a resource ARN token in a finding id: a GetAtt as `<LogicalId.Attr>`, an import as its export
- * name, a literal as itself.
+ * How cdk-nag prints a resource ARN token in a finding id: a GetAtt as `<LogicalId.Attr>`, a Ref (an SSM parameter
+ * another stack shares, lib/cross-stack.ts) as `<LogicalId>`, a join joined, an import as its export name, a literal
+ * as itself.
  */
 export function nagName(scope: Construct, arn: string): string {
-  const r = Stack.of(scope).resolve(arn) as unknown;
-  if (typeof r === 'string') return r;
-  const o = r as Record<string, unknown>;
-  if (typeof o['Fn::ImportValue'] === 'string') return o['Fn::ImportValue'];
-  const ga = o['Fn::GetAtt'] as [string, string] | undefined;
-  if (ga) return `<${ga[0]}.${ga[1]}>`;
-  throw new Error(`cannot name ${JSON.stringify(r)} the way cdk-nag does`);
+  // As cdk-nag flattens a reference (its utils/flatten-cfn-reference.ts): Ref and GetAtt in <>, joins joined.
+  const flat = (v: unknown): string => {
+    if (typeof v === 'string') return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const o = (v ?? {}) as Record<string, unknown>;
+    if (Array.isArray(o['Fn::Join'])) {
+      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+      return items.map(flat).join(delimiter);
+    }
+    if (o['Fn::ImportValue'] !== undefined) return flat(o['Fn::ImportValue']);
+    if (o['Fn::GetAtt']) {
+      const [id, attr] = o['Fn::GetAtt'] as [string, string];
+      return `<${id}.${attr}>`;
+    }
+    if (o.Ref !== undefined) return `<${flat(o.Ref)}>`;
+    throw new Error(`cannot name ${JSON.stringify(v)} the way cdk-nag does`);
+  };
+  return flat(Stack.of(scope).resolve(arn));
 }
 
 /**

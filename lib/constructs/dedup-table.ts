@@ -2,11 +2,13 @@
  * DynamoDB table of accepted event keys (`<source>:<event_id>`): on-demand, KMS-encrypted, point-in-time
  * recovery, items expire through the `expires_at` TTL so the table holds only the dedup window.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { sharedKey, sharedValue } from '../cross-stack.ts';
+import { LAKE_KEY_SHARED_NAME } from './lake-key.ts';
 import { DEDUP_KEY, DEDUP_TTL } from '../../src/adapters/aws/dedup-schema.ts';
 
 export interface DedupTableProps {
@@ -14,14 +16,25 @@ export interface DedupTableProps {
   readonly key: kms.IKey;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Name of the table to use instead of creating one: the same table seen from another stack (sharedWith).
+   * @default a new table
+   */
+  readonly existingTableName?: string;
 }
 
 export class DedupTable extends Construct {
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
+  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: DedupTableProps) {
     super(scope, id);
+    this.key = props.key;
     // Table, not TableV2: TableV2 cannot render a customer-managed key in a region-agnostic stack.
+    if (props.existingTableName) {
+      this.table = dynamodb.Table.fromTableAttributes(this, 'Table', { tableName: props.existingTableName, encryptionKey: props.key });
+      return;
+    }
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: DEDUP_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -31,6 +44,19 @@ export class DedupTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+  }
+
+  /**
+   * The table as a construct of another stack uses it: imported by the name this table's stack publishes in SSM
+   * (lib/cross-stack.ts), encrypted with the lake key; the grant methods name the same table and key.
+   */
+  sharedWith(scope: Construct): DedupTable {
+    const stack = Stack.of(scope);
+    if (stack === Stack.of(this)) return this;
+    const id = `Shared-${Names.uniqueId(this)}`;
+    const existing = stack.node.tryFindChild(id) as DedupTable | undefined;
+    if (existing) return existing;
+    return new DedupTable(stack, id, { key: sharedKey(scope, this.key, LAKE_KEY_SHARED_NAME), existingTableName: sharedValue(scope, this, `${this.node.id}/table-name`, this.tableName) });
   }
 
   get tableName(): string {

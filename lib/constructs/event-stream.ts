@@ -1,9 +1,11 @@
 /** The Kinesis Data Stream that real-time sources publish to: KMS-encrypted, on-demand or provisioned by config. */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { sharedKey } from '../cross-stack.ts';
+import { LAKE_KEY_SHARED_NAME } from './lake-key.ts';
 
 export interface EventStreamProps {
   /** Stream name, e.g. retail-lake-prod-events. */
@@ -22,9 +24,11 @@ export interface EventStreamProps {
 
 export class EventStream extends Construct {
   readonly stream: kinesis.Stream;
+  private readonly props: EventStreamProps;
 
   constructor(scope: Construct, id: string, props: EventStreamProps) {
     super(scope, id);
+    this.props = props;
     const provisioned = props.mode === 'provisioned';
     this.stream = new kinesis.Stream(this, 'Stream', {
       streamName: props.streamName,
@@ -39,6 +43,20 @@ export class EventStream extends Construct {
       id: 'AwsSolutions-KDS3',
       reason: 'The stream is encrypted with the lake’s customer-managed key on purpose: its key policy limits who can read customer events and every use is in CloudTrail, which the AWS-managed aws/kinesis key does not allow.',
     });
+  }
+
+  /**
+   * The stream as a construct of another stack uses it: by its configured name (lib/cross-stack.ts, rule 1), with
+   * the lake key as that stack imports it, and a dependency on this stack, which creates the stream.
+   */
+  sharedWith(scope: Construct): kinesis.IStream {
+    const stack = Stack.of(scope);
+    if (stack === Stack.of(this)) return this.stream;
+    const existing = stack.node.tryFindChild('SharedEventStream') as kinesis.IStream | undefined;
+    if (existing) return existing;
+    stack.addStackDependency(Stack.of(this), `reads the ${this.props.streamName} stream`);
+    const streamArn = stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: this.props.streamName });
+    return kinesis.Stream.fromStreamAttributes(stack, 'SharedEventStream', { streamArn, encryptionKey: sharedKey(scope, this.props.key, LAKE_KEY_SHARED_NAME) });
   }
 
   /** Publish records (what producers need). */

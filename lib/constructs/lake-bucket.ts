@@ -4,12 +4,14 @@
  *
  * @example new LakeBucket(this, 'Raw', { key, accessLogs, transitions: [{ days: 30, storageClass: s3.StorageClass.INFREQUENT_ACCESS }], expireAfterDays: 730 })
  */
-import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { limitAutoDeleteObjects } from './custom-resource-timeout.ts';
+import { sharedKey, sharedValue } from '../cross-stack.ts';
+import { LAKE_KEY_SHARED_NAME } from './lake-key.ts';
 
 export interface LakeBucketTransition {
   readonly days: number;
@@ -49,7 +51,6 @@ export interface LakeBucketProps {
 export class LakeBucket extends Construct {
   readonly bucket: s3.Bucket;
   private readonly key: kms.IKey;
-  private exportName?: string;
 
   constructor(scope: Construct, id: string, props: LakeBucketProps) {
     super(scope, id);
@@ -94,25 +95,15 @@ export class LakeBucket extends Construct {
   }
 
   /**
-   * The bucket as seen from another stack, through a named export. Grants in that stack then name the bucket as
-   * `<export name>/<prefix>`, a stable string that cdk-nag acknowledgements can refer to (an automatic export's
-   * name carries a hash).
+   * The bucket as seen from another stack: imported by the name the lake stack publishes in SSM (lib/cross-stack.ts),
+   * with the lake key. Grants in that stack name the bucket as `arn:<partition>:s3:::<its name>`, the key by its
+   * ARN, as narrow as grants on the bucket itself.
    */
   sharedWith(scope: Construct, id: string): s3.IBucket {
     const existing = scope.node.tryFindChild(id);
     if (existing) return existing as s3.IBucket;
-    const stack = Stack.of(this);
-    if (!this.exportName) {
-      this.exportName = `${stack.stackName}-${this.node.id}BucketArn`;
-      stack.exportValue(this.bucket.bucketArn, { name: this.exportName });
-    }
-    return s3.Bucket.fromBucketAttributes(scope, id, { bucketArn: Fn.importValue(this.exportName), encryptionKey: this.key });
-  }
-
-  /** The name of the export sharedWith() created (for acknowledgements of grants on the shared bucket). */
-  get sharedArnExportName(): string {
-    if (!this.exportName) throw new Error(`${this.node.path} is not shared with another stack`);
-    return this.exportName;
+    const bucketName = sharedValue(scope, this, `${this.node.id}/bucket-name`, this.bucket.bucketName);
+    return s3.Bucket.fromBucketAttributes(scope, id, { bucketName, encryptionKey: sharedKey(scope, this.key, LAKE_KEY_SHARED_NAME) });
   }
 
   get bucketName(): string {

@@ -12,6 +12,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { sharedKey } from '../cross-stack.ts';
 
 export interface LakeKeyProps {
   /** Stage name, part of the alias. */
@@ -24,6 +25,9 @@ export interface LakeKeyProps {
   /** What happens to the key when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** The name under which the lake stack publishes the key's ARN for the other stacks (lib/cross-stack.ts). */
+export const LAKE_KEY_SHARED_NAME = 'lake-key';
 
 export class LakeKey extends Construct {
   readonly key: kms.Key;
@@ -67,6 +71,11 @@ export class LakeKey extends Construct {
         },
       }),
     );
+  }
+
+  /** The key as another stack uses it: imported by the ARN the lake stack publishes (lib/cross-stack.ts). */
+  sharedWith(scope: Construct): kms.IKey {
+    return sharedKey(scope, this.key, LAKE_KEY_SHARED_NAME);
   }
 
   /** Encrypt and decrypt with the key. */

@@ -11,6 +11,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 import type { LakeBucket } from './lake-bucket.ts';
+import { LAKE_KEY_SHARED_NAME } from './lake-key.ts';
+import { sharedKey } from '../cross-stack.ts';
 
 export interface LakeWorkgroupProps {
   /** Workgroup name, e.g. retail-lake-prod. */
@@ -64,12 +66,12 @@ export class LakeWorkgroup extends Construct {
    * catalog and the zone buckets the queries touch.
    */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
-    // From another stack, go through the bucket's named export so the grant (and its acknowledgement) is stable.
+    // From another stack, the bucket and the key as that stack imports them (lib/cross-stack.ts).
     const home = grantee instanceof Construct ? Stack.of(grantee) : Stack.of(this);
     const bucket: s3.IBucket = home === Stack.of(this) ? this.resultsBucket.bucket : this.resultsBucket.sharedWith(home, 'AthenaResultsBucket');
     bucket.grantReadWrite(grantee, 'results/*');
     acknowledgeOnPrincipal(grantee, iam5Resource(`${nagName(home, bucket.bucketArn)}/results/*`), 'Athena names result objects after query ids; scoped to the results/ prefix of the results bucket.');
-    this.key.grantEncryptDecrypt(grantee);
+    sharedKey(home, this.key, LAKE_KEY_SHARED_NAME).grantEncryptDecrypt(grantee);
     acknowledgeOnPrincipal(grantee, iam5Action('s3:GetObject*'), 'Athena reads its own result objects, whose keys are query ids; the grant is scoped to the results/ prefix of the results bucket.');
     acknowledgeOnPrincipal(grantee, iam5Action('s3:GetBucket*'), 'Athena checks the results bucket location and ACL before writing; scoped to that one bucket.');
     acknowledgeOnPrincipal(grantee, iam5Action('s3:List*'), 'Athena lists the results prefix of that one bucket.');

@@ -29,9 +29,12 @@ export class ModelEventBus extends Construct {
   readonly archiveKey: kms.Key;
   /** The rule of each detail type (source retail-lake.models); subscribers add themselves as targets. */
   readonly rules: ReadonlyMap<DetailType, events.Rule>;
+  /** The bus's name as configured (a literal, which another stack may write without referring to this one). */
+  private readonly configuredName: string;
 
   constructor(scope: Construct, id: string, props: ModelEventBusProps) {
     super(scope, id);
+    this.configuredName = props.eventBusName;
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'retail-lake model events (docs/events/)' });
     this.bus.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.archiveKey = new kms.Key(this, 'ArchiveKey', {
@@ -81,6 +84,17 @@ export class ModelEventBus extends Construct {
 
   get eventBusName(): string {
     return this.bus.eventBusName;
+  }
+
+  /**
+   * The bus as a construct of another stack uses it: by its configured name (lib/cross-stack.ts, rule 1), with a
+   * dependency on this stack, which creates it.
+   */
+  sharedWith(scope: Construct): events.IEventBus {
+    const stack = Stack.of(scope);
+    if (stack === Stack.of(this)) return this.bus;
+    stack.addStackDependency(Stack.of(this), `puts events on the ${this.configuredName} bus`);
+    return (stack.node.tryFindChild('SharedModelEventBus') as events.IEventBus | undefined) ?? events.EventBus.fromEventBusName(stack, 'SharedModelEventBus', this.configuredName);
   }
 
   /** The rule of one detail type. */

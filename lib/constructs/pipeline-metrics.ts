@@ -12,18 +12,26 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
 export const METRICS_NAMESPACE = 'RetailLake';
 
+/** A rule as the metrics name it. */
+export type RuleName = Pick<events.IRule, 'ruleName'>;
+/** A Firehose stream as the metrics name it. */
+export type DeliveryStreamName = Pick<firehose.IDeliveryStream, 'deliveryStreamName'>;
+
 export interface PipelineMetricsProps {
   readonly cleanser: lambda.IFunction;
   /** The stream rules, the stream's second consumer: their iterator age is alarmed too. @default none */
   readonly streamRules?: lambda.IFunction;
   /** Every DLQ of the pipeline, by a short label. */
   readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
-  /** Firehose streams by table name. */
-  readonly deliveryStreams: ReadonlyMap<string, firehose.IDeliveryStream>;
+  /** Firehose streams by table name (only their names are used). */
+  readonly deliveryStreams: ReadonlyMap<string, DeliveryStreamName>;
   /** Other functions whose errors matter (views deployer, ...), by label. */
   readonly otherFunctions?: ReadonlyMap<string, lambda.IFunction>;
-  /** The model-event rule of each detail type (one rule per type, so its matches count that type's events). */
-  readonly eventRules?: ReadonlyMap<string, events.IRule>;
+  /**
+   * The model-event rule of each detail type (one rule per type, so its matches count that type's events); only
+   * the rule's name is used (another stack may know no more of it, lib/cross-stack.ts).
+   */
+  readonly eventRules?: ReadonlyMap<string, RuleName>;
   /** @default Duration.minutes(5) */
   readonly period?: Duration;
 }
@@ -67,12 +75,12 @@ export class PipelineMetrics {
   }
 
   /** Age of the oldest record in a Firehose stream not yet delivered to S3. */
-  freshness(stream: firehose.IDeliveryStream, table: string): cw.Metric {
-    return stream.metric('DeliveryToS3.DataFreshness', { statistic: 'Maximum', period: this.period, label: `${table} freshness (s)` });
+  freshness(stream: DeliveryStreamName, table: string): cw.Metric {
+    return new cw.Metric({ namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.DataFreshness', dimensionsMap: { DeliveryStreamName: stream.deliveryStreamName }, statistic: 'Maximum', period: this.period, label: `${table} freshness (s)` });
   }
 
   /** Model events of one detail type that reached the bus: the matches of its rule. */
-  eventsOfType(detailType: string, rule: events.IRule): cw.Metric {
+  eventsOfType(detailType: string, rule: RuleName): cw.Metric {
     return new cw.Metric({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensionsMap: { RuleName: rule.ruleName }, statistic: 'Sum', period: this.period, label: detailType });
   }
 
@@ -85,7 +93,7 @@ export class PipelineMetrics {
   }
 
   /** Events a rule could not deliver to its targets (they went to the target's DLQ or were dropped). */
-  failedInvocations(rule: events.IRule, label: string): cw.Metric {
+  failedInvocations(rule: RuleName, label: string): cw.Metric {
     return new cw.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: rule.ruleName }, statistic: 'Sum', period: this.period, label });
   }
 }

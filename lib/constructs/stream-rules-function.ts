@@ -28,7 +28,7 @@ import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './ack
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
 import { withDuckDbStub } from './duckdb-stub-bundling.ts';
-import type { ModelEventBus } from './model-event-bus.ts';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type { PiiKeySecret } from './pii-key-secret.ts';
 import type { ProfileTable } from './profile-table.ts';
 import { ProjectFunction } from './project-function.ts';
@@ -39,7 +39,7 @@ export interface StreamRulesFunctionProps {
   /** Rule state and live counters (written), the scorer's profile documents (read for the rules' context). */
   readonly profiles: ProfileTable;
   /** The model-event bus the rules publish on. */
-  readonly bus: ModelEventBus;
+  readonly bus: events.IEventBus;
   /** Ledger of published event ids (the scorer's): a redelivered batch publishes nothing twice. */
   readonly ledger: DedupTable;
   readonly piiKey: PiiKeySecret;
@@ -121,7 +121,7 @@ export class StreamRulesFunction extends Construct {
     const fn = this.function;
     props.profiles.grantReadProfiles(fn);
     props.profiles.grantWriteProfiles(fn);
-    props.bus.grantPut(fn);
+    props.bus.grantPutEventsTo(fn);
     props.ledger.grantReadWrite(fn);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);

@@ -73,7 +73,9 @@ export class IngestStack extends Stack {
     const c = props.config;
     const { lake, predict } = props;
     const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const key = lake.key.key;
+    // What the lake and predict stacks own, through SSM parameters and configured names (lib/cross-stack.ts).
+    const key = lake.key.sharedWith(this);
+    const profiles = lake.profiles.sharedWith(this);
 
     this.stream = new EventStream(this, 'Events', {
       streamName: `retail-lake-${c.stage}-events`,
@@ -94,7 +96,7 @@ export class IngestStack extends Stack {
         t.name,
         new CuratedDeliveryStream(this, `Firehose-${t.name}`, {
           table: t,
-          glueTable: lake.catalog.table(t.name),
+          glueTable: lake.catalog.tableByName(t.name),
           bucket: curated,
           key,
           bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
@@ -197,9 +199,9 @@ export class IngestStack extends Stack {
       catalog: lake.catalog,
       piiKey: this.piiKey,
       suppression: this.suppression,
-      coupons: predict.coupons,
-      ledger: predict.eventLedger,
-      profiles: lake.profiles,
+      coupons: predict.coupons.sharedWith(this),
+      ledger: predict.eventLedger.sharedWith(this),
+      profiles,
       key,
       // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
       ruleName: `retail-lake-${c.stage}-erasure-request`,
@@ -208,9 +210,9 @@ export class IngestStack extends Stack {
     });
     this.streamRules = new StreamRulesFunction(this, 'StreamRules', {
       stream: this.stream.stream,
-      profiles: lake.profiles,
-      bus: predict.events,
-      ledger: predict.eventLedger,
+      profiles,
+      bus: predict.events.sharedWith(this),
+      ledger: predict.eventLedger.sharedWith(this),
       piiKey: this.piiKey,
       key,
       ...(c.realtimeRules ? { rules: c.realtimeRules } : {}),
@@ -221,7 +223,7 @@ export class IngestStack extends Stack {
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });
     this.profileApi = new ProfileApi(this, 'ProfileApi', {
-      table: lake.profiles,
+      table: profiles,
       piiKey: this.piiKey,
       phoneRegion: c.phoneRegion,
       logRetention: c.logRetentionDays as logs.RetentionDays,

@@ -5,11 +5,12 @@
  * With the analytics stack's tag refresh, the backfill state machine (`retail-lake cloud backfill`), which runs the
  * tag refresh, this stack's recs apply and the predict stack's scorer for past days in order.
  */
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnResource, Duration, Names, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { LakeConfig } from '../config.ts';
+import { sharedValue } from '../cross-stack.ts';
 import { ForecastRefreshSchedule, type RefreshSchedules } from '../constructs/forecast-refresh-schedule.ts';
 import { ForecastRefreshTables } from '../constructs/forecast-refresh-tables.ts';
 import { tableDef } from '../../src/contract/index.ts';
@@ -51,19 +52,19 @@ export class InsightsStack extends Stack {
   constructor(scope: Construct, id: string, props: InsightsStackProps) {
     super(scope, id, props);
     const { config: c, lake, ingest, predict } = props;
-    const key = lake.key.key;
+    const key = lake.key.sharedWith(this);
     const logRetention = c.logRetentionDays as logs.RetentionDays;
     const curated = lake.curated.sharedWith(this, 'CuratedBucket');
     const models = lake.models.sharedWith(this, 'ModelsBucket');
 
-    this.tables = new ForecastRefreshTables(this, 'Tables', { databaseName: lake.catalog.databaseName, curatedBucketName: lake.curated.bucketName });
+    this.tables = new ForecastRefreshTables(this, 'Tables', { databaseName: lake.catalog.databaseName, curatedBucketName: curated.bucketName });
     this.refresh = new ForecastRefreshSchedule(this, 'Refresh', {
       curated,
       models,
       catalog: lake.catalog,
       workgroup: lake.workgroup,
       tables: this.tables,
-      eventBus: predict.events.bus,
+      eventBus: predict.events.sharedWith(this),
       key,
       schedules: refreshSchedules(c),
       leadTimeDays: c.insights.leadTimeDays,
@@ -75,14 +76,14 @@ export class InsightsStack extends Stack {
 
     this.reviewScores = new CuratedDeliveryStream(this, 'ReviewScores', {
       table: tableDef('review_scores'),
-      glueTable: lake.catalog.table('review_scores'),
+      glueTable: lake.catalog.tableByName('review_scores'),
       bucket: curated,
       key,
       bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
       bufferSize: Size.mebibytes(c.firehoseBufferMiB),
     });
     this.sentiment = new SentimentScorerFunction(this, 'Sentiment', {
-      stream: ingest.stream.stream,
+      stream: ingest.stream.sharedWith(this),
       models,
       deliveryStream: this.reviewScores,
       key,
@@ -92,20 +93,37 @@ export class InsightsStack extends Stack {
       logRetention,
     });
 
+    keepMappingId(this.sentiment.function, ingest.stream.stream);
+
     if (props.analytics?.tagRefresh) {
-      // Functions of other stacks through exports with names of their own (not CDK's hashed ones), which the
-      // state machine's grant and its acknowledgement name alike.
-      const exported = (stack: Stack, fn: lambda.IFunction, name: string) =>
-        lambda.Function.fromFunctionArn(this, `${name}Function`, stack.exportValue(fn.functionArn, { name: `${stack.stackName}-${name}FunctionArn` }));
+      // Functions of other stacks by the ARNs their stacks publish in SSM (lib/cross-stack.ts), which the state
+      // machine's grant and its acknowledgement name alike.
+      const exported = (fn: lambda.IFunction, name: string) => lambda.Function.fromFunctionArn(this, `${name}Function`, sharedValue(this, fn, `${name}/function-arn`, fn.functionArn));
       this.backfill = new BackfillStateMachine(this, 'Backfill', {
         stage: c.stage,
-        tagRefresh: exported(props.analytics, props.analytics.tagRefresh.function, 'TagRefresh'),
+        tagRefresh: exported(props.analytics.tagRefresh.function, 'TagRefresh'),
         insightsRefresh: this.refresh.function,
-        scorer: exported(predict, predict.scoring.function, 'Scoring'),
+        scorer: exported(predict.scoring.function, 'Scoring'),
         key,
         logRetention,
         removalPolicy: c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       });
     }
   }
+}
+
+/**
+ * Gives the function's Kinesis event source mapping the logical id it had when the ingest stack's stream was passed
+ * in directly (`KinesisEventSource:<the stream's unique id>`): a new id would replace the mapping, and a new mapping
+ * starts at the stream's tip, skipping the records in between.
+ */
+function keepMappingId(fn: lambda.IFunction, stream: Construct): void {
+  const mapping = fn.node.children.find((c) => c.node.id.startsWith('KinesisEventSource:'));
+  if (!mapping) throw new Error(`${fn.node.path} has no Kinesis event source`);
+  const stack = Stack.of(fn);
+  // The same path under a throwaway root, with the mapping's id as it was: its unique id is that logical id.
+  let scope = new Construct(undefined as unknown as Construct, '');
+  const ids = mapping.node.scopes.slice(mapping.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
+  for (const id of [...ids.slice(0, -1), `KinesisEventSource:${Names.nodeUniqueId(stream.node)}`, 'Resource']) scope = new Construct(scope, id);
+  (mapping.node.defaultChild as CfnResource).overrideLogicalId(Names.nodeUniqueId(scope.node));
 }

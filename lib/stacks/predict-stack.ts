@@ -49,7 +49,7 @@ export class PredictStack extends Stack {
     const { lake } = props;
     const removalPolicy = c.destroyOnRemove ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = c.logRetentionDays as logs.RetentionDays;
-    const key = lake.key.key;
+    const key = lake.key.sharedWith(this);
 
     const models = lake.models.sharedWith(this, 'ModelsBucket');
     const backend: PredictorBackend = c.predictorBackend === 'sagemaker' ? { kind: 'sagemaker', endpointName: c.sageMakerEndpointName! } : { kind: 'onnx' };
@@ -84,7 +84,7 @@ export class PredictStack extends Stack {
       catalog: lake.catalog,
       bus: this.events,
       ledger: this.eventLedger,
-      ...(props.profiles ? { profiles: props.profiles } : {}),
+      ...(props.profiles ? { profiles: props.profiles.sharedWith(this) } : {}),
       key,
       schedule: c.scoringSchedule,
       logRetention,

@@ -28,9 +28,9 @@ describe('ingest stack: the erasure function', () => {
   it('is given every environment variable its handler requires, naming the lake it erases from', () => {
     const required = Object.entries(erasureEnv.shape).filter(([, s]) => !s.safeParse(undefined).success).map(([k]) => k);
     for (const k of required) expect(env, k).toHaveProperty(k);
-    expect(text(env.CURATED_BUCKET)).toContain('CuratedBucketArn');
-    expect(text(env.RAW_BUCKET)).toContain('RawBucketArn');
-    expect(text(env.QUARANTINE_BUCKET)).toContain('QuarantineBucketArn');
+    expect(text(env.CURATED_BUCKET)).toContain('LakeCuratedbucketname');
+    expect(text(env.RAW_BUCKET)).toContain('LakeRawbucketname');
+    expect(text(env.QUARANTINE_BUCKET)).toContain('LakeQuarantinebucketname');
     // DynamoDB items that name customers: the coupons and the event ledger of the predict stack.
     expect(text(env.COUPON_TABLE)).toMatch(/Coupons/);
     expect(text(env.LEDGER_TABLE)).toMatch(/EventLedger/);
@@ -41,14 +41,14 @@ describe('ingest stack: the erasure function', () => {
   });
 
   it('may rewrite and delete objects of the curated, raw and quarantine zones, and add to the suppression list', () => {
-    for (const zone of ['CuratedBucketArn', 'RawBucketArn', 'QuarantineBucketArn']) {
+    for (const zone of ['LakeCuratedbucketname', 'LakeRawbucketname', 'LakeQuarantinebucketname']) {
       expect(allows('s3:PutObject', (r) => r.includes(zone) && r.includes('/*')), zone).toBe(true);
       expect(statements.some((s) => list(s.Action).some((a) => a.startsWith('s3:DeleteObject')) && text(s.Resource).includes(zone)), zone).toBe(true);
     }
-    expect(allows('s3:PutObject', (r) => r.includes('CuratedBucketArn') && r.includes('/privacy/suppression/*'))).toBe(true);
+    expect(allows('s3:PutObject', (r) => r.includes('LakeCuratedbucketname') && r.includes('/privacy/suppression/*'))).toBe(true);
     // Models: read-only, the cards of models/.
-    expect(allows('s3:PutObject', (r) => r.includes('ModelsBucketArn'))).toBe(false);
-    expect(statements.some((s) => list(s.Action).some((a) => a.startsWith('s3:GetObject')) && text(s.Resource).includes('ModelsBucketArn') && text(s.Resource).includes('/models/*'))).toBe(true);
+    expect(allows('s3:PutObject', (r) => r.includes('LakeModelsbucketname'))).toBe(false);
+    expect(statements.some((s) => list(s.Action).some((a) => a.startsWith('s3:GetObject')) && text(s.Resource).includes('LakeModelsbucketname') && text(s.Resource).includes('/models/*'))).toBe(true);
   });
 
   it('may query through Athena, read the PII key and delete items of the coupon, ledger and profile tables', () => {
@@ -69,7 +69,7 @@ describe('ingest stack: the erasure function', () => {
     const r = rules.find((x) => x.Properties.Name === 'retail-lake-prod-erasure-request')!.Properties;
     expect(r.Name).toBe('retail-lake-prod-erasure-request');
     expect(r.EventPattern).toMatchObject({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: 'privacy/requests/' }] } } });
-    expect(text(r.EventPattern)).toContain('RawBucketArn');
+    expect(text(r.EventPattern)).toContain('LakeRawbucketname');
     expect(text(r.Targets[0]!.Arn)).toContain('ErasureFunction');
     expect(r.Targets[0]!.DeadLetterConfig).toBeDefined();
     // The raw bucket sends its object events to EventBridge (the lake stack's setting the rule depends on).

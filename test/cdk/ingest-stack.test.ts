@@ -13,7 +13,7 @@ const functions = () => Object.values(ingest.findResources('AWS::Lambda::Functio
 describe('ingest stack: stream and cleanser', () => {
   it('encrypts the stream with the lake key, on-demand by default', () => {
     ingest.hasResourceProperties('AWS::Kinesis::Stream', {
-      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('LakeKey') } },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { Ref: Match.stringLikeRegexp('Lakelakekeyarn') } },
       StreamModeDetails: { StreamMode: 'ON_DEMAND' },
     });
   });
@@ -185,7 +185,7 @@ describe('ingest stack: order import from the landing prefix', () => {
     expect([...new Set(wildcard.flatMap((s) => [s.Action].flat()))].every((a) => a.startsWith('xray:'))).toBe(true);
     // Reads of the raw bucket stop at the landing prefix; writes go to the quarantine bucket only.
     const writes = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Put')));
-    expect(JSON.stringify(writes)).not.toContain('RawBucket');
+    expect(JSON.stringify(writes)).not.toContain('LakeRawbucketname');
   });
 });
 
@@ -207,7 +207,7 @@ describe('ingest stack: raw copy and replay', () => {
     expect(dest.ProcessingConfiguration.Processors).toHaveLength(1);
     const lambdaArn = dest.ProcessingConfiguration.Processors[0].Parameters.find((p: { ParameterName: string }) => p.ParameterName === 'LambdaArn').ParameterValue;
     expect(lambdaArn['Fn::GetAtt'][0]).toMatch(/^RawCopyEnvelope/);
-    expect(JSON.stringify(dest.BucketARN)).toContain('RawBucket');
+    expect(JSON.stringify(dest.BucketARN)).toContain('LakeRawbucketname');
   });
 
   it('gives the replay function the cleanser\'s environment plus the raw copy\'s bucket and prefix', () => {
@@ -216,7 +216,7 @@ describe('ingest stack: raw copy and replay', () => {
     const cleanser = envOf('CleanserFunction');
     for (const k of Object.keys(cleanserEnv.shape)) if (k in cleanser) expect([k, replay[k]]).toEqual([k, cleanser[k]]);
     expect(replay.RAW_PREFIX).toBe('stream/');
-    expect(JSON.stringify(replay.RAW_BUCKET)).toContain('RawBucket');
+    expect(JSON.stringify(replay.RAW_BUCKET)).toContain('LakeRawbucketname');
     ingest.hasResourceProperties('AWS::Events::Rule', { Name: 'retail-lake-prod-replay', EventPattern: { source: ['retail-lake.operations'], 'detail-type': ['ReplayRequested'], detail: { stage: ['prod'] } } });
   });
 });

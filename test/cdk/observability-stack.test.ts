@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp } from './app.ts';
+import { buildTestApp, resolveShared } from './app.ts';
 
 const prod = buildTestApp({ retailLake: { alarmEmail: 'oncall@example.com' } });
 const obs = prod.template('observability');
@@ -63,10 +63,10 @@ describe('observability stack', () => {
     const erasureDlq = Object.entries(prod.template('ingest').findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith('ErasureDeadLetters'))!;
     const dlqAlarm = alarms().find((a) => a.Properties.AlarmName === 'retail-lake-prod-dlq-erasure')!;
     expect(dlqAlarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    // On the erasure function's own DLQ (imported from the ingest stack), not another queue's.
-    expect(JSON.stringify(dlqAlarm.Properties)).toContain(erasureDlq[0]);
+    // On the erasure function's own DLQ (named by the ingest stack, lib/cross-stack.ts), not another queue's.
+    expect(JSON.stringify(resolveShared(prod, 'observability', dlqAlarm.Properties))).toContain(JSON.stringify({ 'Fn::GetAtt': [erasureDlq[0], 'QueueName'] }));
     const errors = alarms().find((a) => a.Properties.AlarmName === 'retail-lake-prod-erasure-errors')!;
-    expect(JSON.stringify(errors.Properties)).toContain('ErasureFunction');
+    expect(JSON.stringify(resolveShared(prod, 'observability', errors.Properties))).toMatch(/\{"Ref":"ErasureFunction[0-9A-F]{8}"\}/);
   });
 
   it('draws the pipeline dashboard from the cleanser’s own counts', () => {
@@ -96,7 +96,7 @@ describe('observability stack: a failed backfill', () => {
     for (const s of stats) {
       expect(s.Metric.Namespace).toBe('AWS/States');
       expect(s.Stat).toBe('Sum');
-      expect(s.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { 'Fn::ImportValue': expect.stringMatching(/BackfillStateMachine/) } }]);
+      expect(s.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: expect.stringMatching(/Insightsbackfillstatemachinearn/) } }]);
     }
     expect(queries.find((q) => q.Expression)?.Expression).toBe('failed + timedOut + aborted');
     expect(alarm!.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });

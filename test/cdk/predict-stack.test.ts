@@ -193,7 +193,7 @@ describe('predict stack: scheduled scoring', () => {
     const reads = st.filter((s) => actions(s).includes('s3:GetObject*'));
     const readable = reads.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
     // The whole curated bucket is readable (Athena reads the tags, order lines and identities too): that covers next_best_products/.
-    expect(readable.some((r) => r.includes('CuratedBucket') && /\/\*"\]\]\}$/.test(r))).toBe(true);
+    expect(readable.some((r) => r.includes('LakeCuratedbucketname') && /\/\*"\]\]\}$/.test(r))).toBe(true);
     const glue = st.filter((s) => actions(s).includes('glue:GetPartitions') && actions(s).includes('glue:GetTable'));
     const tables = glue.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
     expect(tables.some((r) => r.includes(':table/retail_lake_prod/*') || r.includes(`:table/retail_lake_prod/${table.name}`))).toBe(true);
@@ -222,8 +222,8 @@ describe('predict stack: scheduled scoring', () => {
     const written = writes.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
     expect(written.length).toBeGreaterThan(0);
     // Object actions name objects by prefix (CDK also lists the bare bucket ARN, on which they grant nothing).
-    for (const r of written) expect(r).toMatch(/^\{"Fn::ImportValue":"[^"]+"\}$|\/customer_scores\/\*|\/staging\/customer_scores\/\*|\/results\/\*/);
-    expect(written.filter((r) => r.includes('CuratedBucket') && r.includes('/')).sort()).toEqual([expect.stringContaining('/customer_scores/*'), expect.stringContaining('/staging/customer_scores/*')]);
+    for (const r of written) expect(r).toMatch(/^\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Ref":"SsmParameterValue[^"]+"\}\]\]\}$|\/customer_scores\/\*|\/staging\/customer_scores\/\*|\/results\/\*/);
+    expect(written.filter((r) => r.includes('LakeCuratedbucketname') && r.includes('/')).sort()).toEqual([expect.stringContaining('/customer_scores/*'), expect.stringContaining('/staging/customer_scores/*')]);
     const put = st.filter((s) => actions(s).includes('events:PutEvents'));
     expect(put).toHaveLength(1);
     expect(put[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ModelEventsBus/), 'Arn'] });

@@ -79,7 +79,10 @@ describe('profile API: function and table', () => {
     const fn = ingest.findResources('AWS::Lambda::Function')[fnId] as { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } } };
     const vars = fn.Properties.Environment.Variables;
     expect(Object.keys(vars)).toEqual(expect.arrayContaining(Object.keys(profileApiEnv.shape)));
-    expect(JSON.stringify(vars.PROFILE_TABLE)).toMatch(new RegExp(`Fn::ImportValue.*${table}`));
+    expect(JSON.stringify(vars.PROFILE_TABLE)).toMatch(/SsmParameterValue.*LakeProfilestablename/);
+    // ... the parameter the lake stack writes with that table's name (lib/cross-stack.ts).
+    const published = Object.values(lake.findResources('AWS::SSM::Parameter')).find((p) => p.Properties.Name === '/RetailLake-prod-Lake/Profiles/table-name');
+    expect(published?.Properties.Value).toEqual({ Ref: table });
     expect(JSON.stringify(vars.PII_SECRET_ID)).toContain('PiiKeySecret');
     const granted = actions(policiesOf(ingest, fn.Properties.Role['Fn::GetAtt'][0]!));
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'secretsmanager:GetSecretValue']));
@@ -90,7 +93,7 @@ describe('profile API: function and table', () => {
     const scorer = Object.values(predict.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('LEDGER_TABLE')) as {
       Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } };
     };
-    expect(JSON.stringify(scorer.Properties.Environment.Variables.PROFILE_TABLE)).toMatch(/Fn::ImportValue.*ProfilesTable/);
+    expect(JSON.stringify(scorer.Properties.Environment.Variables.PROFILE_TABLE)).toMatch(/SsmParameterValue.*LakeProfilestablename/);
     const granted = actions(policiesOf(predict, scorer.Properties.Role['Fn::GetAtt'][0]!));
     expect(granted).toContain('dynamodb:BatchWriteItem');
   });

@@ -28,7 +28,7 @@ function fn(service: string): { env: Record<string, unknown>; statements: Statem
 
 const text = (x: unknown) => JSON.stringify(x);
 /** The curated bucket as the ingest stack imports it (its ARN's export; the name is derived from it). */
-const curated = (x: unknown) => text(x).includes('CuratedBucketArn');
+const curated = (x: unknown) => text(x).includes('LakeCuratedbucketname');
 
 describe.each(['cleanser', 'order-import'])('%s reads the suppression list', (service) => {
   it('is given the curated bucket as SUPPRESSION_BUCKET and a reload interval', () => {
@@ -52,6 +52,6 @@ describe.each(['cleanser', 'order-import'])('%s reads the suppression list', (se
     const other = statements.filter((s) => curated(s.Resource) && !text(s.Resource).includes('/privacy/suppression/*') && !list(s.Action).every((a) => a === 's3:ListBucket') && !skus(s));
     expect(other).toEqual([]);
     // The objects are encrypted with the lake key: reading them needs kms:Decrypt on it.
-    expect(statements.some((s) => list(s.Action).includes('kms:Decrypt') && text(s.Resource).includes('LakeKey'))).toBe(true);
+    expect(statements.some((s) => list(s.Action).includes('kms:Decrypt') && text(s.Resource).includes('Lakelakekeyarn'))).toBe(true);
   });
 });

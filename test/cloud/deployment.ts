@@ -4,6 +4,9 @@
  * properties, and a resolver that evaluates CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::ImportValue, Fn::Join,
  * Fn::Select, Fn::Split, Fn::Sub) against the emulated physical names. A function's environment is read from its
  * template and resolved, never copied by hand: a variable the CDK code renames or drops shows up here.
+ * Values one stack shares with another (lib/cross-stack.ts) travel as CloudFormation does it: the producer's
+ * AWS::SSM::Parameter resources are put into moto's SSM, and a consumer's `AWS::SSM::Parameter::Value<String>`
+ * template parameter is resolved by reading that parameter back from moto.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +50,8 @@ export class Deployment {
   readonly targetQueues = new Map<string, string>();
 
   private readonly app: ReturnType<typeof buildTestApp>['app'];
+  /** The SSM parameters read back from moto (provision), by name. */
+  private readonly ssm = new Map<string, string>();
 
   constructor(private readonly moto: MotoServer) {
     const app = buildTestApp();
@@ -146,6 +151,7 @@ export class Deployment {
           if (a === 'AWS::Region') return MOTO_REGION;
           if (a === 'AWS::Partition') return 'aws';
           if (a === 'AWS::URLSuffix') return 'amazonaws.com';
+          if (this.templates[stack].Parameters?.[a]) return this.parameter(stack, a);
           return this.physicalOf(stack, a).ref;
         case 'Fn::GetAtt': {
           const [id, attr] = Array.isArray(a) ? a : String(a).split('.');
@@ -178,6 +184,44 @@ export class Deployment {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.resolve(stack, x)]));
   }
 
+  /** A template parameter's value: an SSM parameter's as moto serves it (the only kind the app's templates take). */
+  private parameter(stack: StackName, id: string): string {
+    const p = this.templates[stack].Parameters[id];
+    if (!String(p.Type).startsWith('AWS::SSM::Parameter::Value<')) throw new Error(`parameter ${id} of the ${stack} stack (${p.Type}): not emulated`);
+    const value = this.ssm.get(p.Default);
+    if (value === undefined) throw new Error(`parameter ${id} of the ${stack} stack reads the SSM parameter ${p.Default}, which ${this.ssm.size ? 'no stack writes' : 'is not provisioned yet (call provision() first)'}`);
+    return value;
+  }
+
+  /** Puts every AWS::SSM::Parameter of the templates into moto, then reads back each one a template parameter names. */
+  private async provisionParameters(): Promise<void> {
+    const call = async (action: string, body: Record<string, unknown>): Promise<Cfn> => {
+      const res = await fetch(this.moto.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `AmazonSSM.${action}`,
+          // moto does not check signatures; it reads the region and service from the credential scope.
+          authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${MOTO_REGION}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`SSM ${action} failed (${res.status}): ${text}`);
+      return text ? JSON.parse(text) : {};
+    };
+    for (const r of this.resources('AWS::SSM::Parameter')) {
+      await call('PutParameter', { Name: r.props.Name, Value: String(this.resolve(r.stack, r.props.Value)), Type: r.props.Type ?? 'String', Overwrite: true });
+    }
+    const names = new Set(STACKS.flatMap((s) => Object.values<Cfn>(this.templates[s].Parameters ?? {}).filter((p) => String(p.Type).startsWith('AWS::SSM::Parameter::Value<') && !String(p.Default).startsWith('/cdk-bootstrap/')).map((p) => String(p.Default))));
+    for (const name of names) {
+      const got = await call('GetParameter', { Name: name }).catch((e: Error) => {
+        throw new Error(`a template reads the SSM parameter ${name}, which no stack writes: ${e.message}`);
+      });
+      this.ssm.set(name, got.Parameter.Value);
+    }
+  }
+
   /** The environment a function gets, as synthesized, with emulated names. */
   functionEnv(stack: StackName, idPrefix: string): Record<string, string> {
     const fn = this.resources('AWS::Lambda::Function').find((r) => r.stack === stack && r.logicalId.startsWith(idPrefix));
@@ -192,6 +236,8 @@ export class Deployment {
   /** Creates in moto every resource of the types moto serves that the day uses, from its template properties. */
   async provision(piiKey: string): Promise<void> {
     const cfg = this.moto.clientConfig;
+    // First, as CloudFormation resolves a stack's SSM parameters before it creates any of its resources.
+    await this.provisionParameters();
     const s3 = new S3Client({ ...cfg, forcePathStyle: true });
     for (const r of this.resources('AWS::S3::Bucket')) await s3.send(new CreateBucketCommand({ Bucket: this.ref(r.stack, r.logicalId) }));
     const kinesis = new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() });
