@@ -856,7 +856,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       await mirror(s3, cloud.curatedBucket, '', er.curatedDir);
       await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', er.quarantineDir);
       console.log(`[day] erasure block ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }, 900_000); // 110-150 s at load ~15-28; over 600 s once at load ~30 with a 30% share of the CPU
+    }, 600_000);
 
     it('erases from a request file, deletes the file, writes a receipt without personal data, and a rerun changes nothing', async () => {
       // The environment killed mid-swap left its plan and staged objects; the retried event finished from them.
