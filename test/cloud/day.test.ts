@@ -26,7 +26,7 @@ import type { Coupon } from '../../src/coupons/schema.ts';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { readOrderImportEnv } from '../../lambdas/order-import/config.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
-import { putAll, readEventLines } from '../integration/harness/stream.ts';
+import { readEventLines } from '../integration/harness/stream.ts';
 import { Deployment } from './deployment.ts';
 import { functionNamed, runNight, type ScheduleRun } from './scheduler.ts';
 import { runStateMachine, type StateMachineRun } from './state-machine.ts';
@@ -51,7 +51,7 @@ import { identityColumn, type IdentityType } from '../../src/contract/index.ts';
 import { erasePeople } from '../../src/privacy/erase.ts';
 import { createPersonMatcher } from '../../src/privacy/people.ts';
 import type { ErasureReceipt } from '../../src/privacy/receipt.ts';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import type { CountryCode } from 'libphonenumber-js';
 import { fromAttribute } from '../../src/adapters/aws/dynamodb-profile-store.ts';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
@@ -63,7 +63,6 @@ import { drift, type DriftResult, type RetrainResult } from '../../src/train/ret
 import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
 import { requestReplay } from '../../src/ops/replay.ts';
 import { replayQuarantine } from '../../src/ingest/replay.ts';
-import { deliverRawCopy, rawCopyConfig } from './raw-copy-standin.ts';
 import { trainDayUplift } from './targeting-fixture.ts';
 import { parseCouponConfig } from '../../src/coupons/config.ts';
 import { localUpliftScorer } from '../../src/score/uplift-scorer.ts';
@@ -73,6 +72,7 @@ import { runDynamoDbStreamMapping } from './event-sources.ts';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
+import { DayStream } from './day-stream.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -189,15 +189,22 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let sqs: SqsJsonClient;
   let observer: string;
   let work: string;
-  /** For the erasure block below: a handler as deployed, the stream, the day's inputs. */
+  /** For the blocks below: a handler as deployed, the stream, the day's inputs. */
   const shared = {} as {
     sandbox: (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra?: Record<string, string>) => LambdaSandbox;
     kinesis: KinesisClient;
     streamName: string;
+    /**
+     * The event stream every block puts on, with the cleanser's checkpoint and the raw copy's (day-stream.ts): a block
+     * puts records with `stream.put` and lets the cleanser read them with `stream.cleanse`, as in AWS every record
+     * reaches the cleanser and the raw copy, whichever consumer it was put for.
+     */
+    stream: DayStream;
     landing: string;
     landingBucket: string;
     landingPrefix: string;
-    resume: Map<string, string>;
+    /** Raw-copy envelopes the erasure removed (set by the erasure block). */
+    rawErased: number;
   };
   const sandboxes: LambdaSandbox[] = [];
   /** Issue 20: the first night, before the day's data (set in beforeAll, checked in its own describe block). */
@@ -206,6 +213,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let cloudEndpoints: Record<string, string>;
   const cloud = {} as {
     ingest: MappingStats;
+    rawKeys: string[];
     cleanserKilled: number;
     imports: { source: string; counts: Counts }[];
     importsAgain: { source: string; counts: Counts }[];
@@ -376,8 +384,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     // 1. Events put on the Kinesis stream, drained through the cleanser as its event source mapping does. The
     //    cleanser is killed once between its Firehose put and its dedup write: the second batch's put is accepted,
     //    then the environment dies; Lambda redelivers the batch to a fresh one.
-    const streamName = d.ref('ingest', d.find('AWS::Kinesis::Stream', 'EventsStream').logicalId);
-    await putAll(kinesis, streamName, readEventLines(landing));
+    const stream = new DayStream(d, { kinesis, sqs, s3 }, (stack, id, fn) => sandbox(stack, id, fn));
+    const streamName = stream.name;
+    await stream.put(readEventLines(landing));
     mark('const cleanser = sandbox(');
     const cleanser = sandbox('ingest', 'CleanserFunction', 'cleanser');
     const eventsStream = JSON.parse(d.functionEnv('ingest', 'CleanserFunction').CURATED_DELIVERY_STREAMS).curated_events as string;
@@ -389,11 +398,13 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         cleanser.kill();
       }
     };
-    const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
-    shared.resume = new Map();
-    cloud.ingest = await runKinesisMapping(d, mapping, cleanser, { kinesis, sqs }, shared.resume);
+    cloud.ingest = await stream.cleanse(cleanser);
     mark('firehose.onAccepted = undefine');
     firehose.onAccepted = undefined;
+    // The raw delivery stream (Firehose from the stream) delivers the day's records once its buffer interval passes,
+    // before anything below (the erasure) touches the lake; meanwhile the order export arrives (awaited below).
+    const rawCopy = stream.deliverRaw();
+    rawCopy.catch(() => undefined); // its failure is reported where it is awaited
 
     mark('// 2. An order export');
     // 2. An order export dropped under the landing prefix; the rule's S3 "Object Created" event invokes the import.
@@ -415,13 +426,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       detail: { version: '0', bucket: { name: landingBucket }, object: { key, size: Buffer.byteLength(exportCsv) }, reason: 'PutObject' },
     };
     const importer = sandbox('ingest', 'OrderImportFunction', 'order-import');
-    Object.assign(shared, { sandbox, kinesis, streamName, landing, landingBucket, landingPrefix });
+    Object.assign(shared, { sandbox, kinesis, streamName, stream, landing, landingBucket, landingPrefix });
     cloud.imports = await importer.invoke(s3Event);
     // EventBridge delivers at least once: the same event again imports nothing new.
     cloud.importsAgain = await importer.invoke(s3Event);
 
     mark("// 3. Firehose's buffers");
     await firehose.deliver();
+    cloud.rawKeys = await rawCopy;
+    mark('raw copy');
 
 
     // 5. Identity refresh (its schedule fires before the tag refresh's): identity_map from the curated zone.
@@ -717,6 +730,13 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       localReceipt: ErasureReceipt;
       rewrittenImport: unknown;
       streamed: { cloud: Record<string, number | undefined>; local: IngestCounts; lines: number };
+      /** The person's records as put on the stream (the day's lines that name them). */
+      personLines: Buffer[];
+      /** Every raw-copy envelope line (as stored, one per stream record) before and after the erasure in AWS. */
+      rawBefore: string[];
+      rawAfter: string[];
+      /** Every line of the local raw zone's stream copies after the local erasure. */
+      localRaw: Buffer[];
       reimport: { cloud: Counts & { suppressed: number }; local: IngestCounts };
       curatedDir: string;
       quarantineDir: string;
@@ -732,6 +752,33 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         .filter((i) => i.customer_key?.S === key || i.target?.S === key || i.sk?.S?.endsWith(`#${key}`))
         .map((i) => `${i.customer_key!.S} ${i.sk!.S}`)
         .sort();
+    /** Every envelope line of the raw copy of the stream (gunzipped objects under its prefix), as stored. */
+    const rawEnvelopeLines = async () => {
+      const { bucket, prefix } = shared.stream.raw;
+      const lines: string[] = [];
+      for (const key of await listKeys(s3, bucket, prefix.split('!{')[0]!)) {
+        const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+        lines.push(...gunzipSync(body).toString('utf8').split('\n').filter(Boolean));
+      }
+      return lines;
+    };
+    /** Every line (bytes) of the local raw zone's copies of the stream's files. */
+    const localRawLines = (lake: string) => {
+      const dir = path.join(lake, 'raw', 'stream');
+      const out: Buffer[] = [];
+      for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!e.isFile()) continue;
+        const bytes = fs.readFileSync(path.join(e.parentPath, e.name));
+        const buf = e.name.endsWith('.gz') ? gunzipSync(bytes) : bytes;
+        let start = 0;
+        for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+          if (nl > start) out.push(buf.subarray(start, nl));
+          start = nl + 1;
+        }
+        if (start < buf.length) out.push(buf.subarray(start));
+      }
+      return out;
+    };
 
     beforeAll(async () => {
       const t0 = Date.now();
@@ -758,6 +805,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         }
       }
       er.identifiers = [...new Set([er.customerKey, ...mine.map((r) => String(r.identity_value)), ...raw])];
+      er.personLines = personLines;
+      er.rawBefore = await rawEnvelopeLines();
 
       // The cloud: a request file under the request prefix, delivered as the rule's S3 event; then the same request
       // by direct invocation (a rerun of a finished request changes nothing and answers with its receipt).
@@ -785,6 +834,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       er.receipt = (await eraser.invoke(objectCreated(erasureEnv.RAW_BUCKET!, requestKey))) as ErasureReceipt;
       er.requestLeft = await listKeys(s3, erasureEnv.RAW_BUCKET!, erasureEnv.REQUEST_PREFIX!);
       er.rerun = (await eraser.invoke({ member_id: er.memberId, reason: 'ticket 4711' })) as ErasureReceipt;
+      er.rawAfter = await rawEnvelopeLines();
+      shared.rawErased = er.rawBefore.length - er.rawAfter.length;
+      console.log(`[day] erasure: the cloud's done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       er.profileItems.after = await profileItemsOf(erasureEnv.PROFILE_TABLE!, er.customerKey);
       er.profileStatus.after = await profileStatus();
       // The erasure rewrote the order export under the landing prefix: its Object Created event reaches the import.
@@ -798,14 +850,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
 
       // Locally: the same person, with the CLI's erase.
       er.localReceipt = await erasePeople({ lakeDir: local.lake, selectors: [{ kind: 'member_id', value: er.memberId }], reason: 'ticket 4711', piiKey: PII_KEY, pii });
+      er.localRaw = localRawLines(local.lake);
+      console.log(`[day] erasure: the local one done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       // The person's events sent again: on the stream (the cleanser resumes after its checkpoint), and locally.
       const again = path.join(work, 'person-again.jsonl');
       fs.writeFileSync(again, personLines.map((l) => l.toString('utf8')).join('\n') + '\n');
-      await putAll(shared.kinesis, shared.streamName, personLines);
+      await shared.stream.put(personLines);
       const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
-      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
-      await runKinesisMapping(d, mapping, cleanser, { kinesis: shared.kinesis, sqs }, shared.resume);
+      await shared.stream.cleanse(cleanser);
       const m = cleanser.metrics;
       er.streamed = {
         cloud: { received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates'), suppressed: m.get('Suppressed') },
@@ -905,6 +958,30 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       }
       expect(er.objects).toBeGreaterThan(10);
       expect(found).toEqual([]);
+    });
+
+    // The raw copy (Firehose from the stream, one envelope per record, its bytes as base64) was delivered with the
+    // day, before the erasure: the erasure must look inside the envelopes, which a plain text scan cannot.
+    it('removes the person\'s records from the raw copy of the stream and leaves every other envelope byte for byte, as the local raw zone', () => {
+      const b64 = (b: Buffer) => b.toString('base64');
+      const data = (line: string) => (JSON.parse(line) as { data: string }).data;
+      const sorted = (xs: string[]) => [...xs].sort();
+      // Before: one envelope per record of the day put on the stream, with its exact bytes.
+      const day = readEventLines(shared.landing);
+      expect(sorted(er.rawBefore.map(data))).toEqual(sorted(day.map(b64)));
+      // After: the envelopes of the person's records gone, one per record they had on the stream; the others as stored.
+      const theirs = new Set(er.personLines.map(b64));
+      expect(er.personLines.length).toBeGreaterThan(0);
+      const kept = er.rawBefore.filter((l) => !theirs.has(data(l)));
+      expect(er.rawBefore.length - kept.length).toBe(er.personLines.length);
+      expect(sorted(er.rawAfter)).toEqual(sorted(kept));
+      expect(shared.rawErased).toBe(er.personLines.length);
+      // Decoded, no envelope names them (any identifier, as sent or as the lake keeps it).
+      const named = er.rawAfter.map((l) => Buffer.from(data(l), 'base64').toString('utf8')).filter((t) => er.identifiers.some((id) => t.includes(id)));
+      expect(named).toEqual([]);
+      // The local raw zone after the local erasure holds the same records.
+      expect(sorted(er.localRaw.map(b64))).toEqual(sorted(er.rawAfter.map(data)));
+      console.log(`[day] raw copy: ${er.rawBefore.length} envelopes, ${er.personLines.length} of the person's removed, ${er.rawAfter.length} unchanged, equal to the local raw zone`);
     });
 
     it('counts the person\'s records sent again as suppressed in both, and writes none of them', () => {
@@ -1024,7 +1101,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   // The stream rules (issue 16) as deployed: their own event source mapping on the event stream (LATEST: created
   // before the live feed arrives), the day's events sent as a live feed sends them (in event-time order; one
   // partition key, see test/cloud/README.md), the first environment killed after its first publish and the batch
-  // redelivered to a new one; compared with the local run of the same rules on the same (erased) lake.
+  // redelivered to a new one; compared with the local run of the same rules on the same (erased) lake. The cleanser
+  // reads the feed too (its mapping reads every record of the stream), as the local ingest of the same lines does.
   describe('stream rules in AWS as locally', () => {
     const sr = {} as {
       local: LocalStreamSummary;
@@ -1040,23 +1118,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       dlq: number;
       api: { key: string; status: number; live: unknown; localLive: unknown }[];
       seconds: number;
+      /** The cleanser over the feed: its mapping, its metrics; the local ingest of the same lines (one file, in order). */
+      cleansed: { mapping: MappingStats; cloud: Record<string, number | undefined>; local: IngestCounts };
+      /** Quarantine rows of the feed's records: in AWS (origins the feed's sequence numbers), locally (the feed's file). */
+      feedQuarantine: { cloud: Record<string, unknown>[]; local: Record<string, unknown>[] };
+      /** Quarantine rows of the day before the feed, locally. */
+      dayQuarantine: Record<string, unknown>[];
     };
     let rulesEnv: Record<string, string>;
-
-    /** Each shard's newest sequence number: where a LATEST mapping created now starts. */
-    async function streamTip(): Promise<Map<string, string>> {
-      const tip = new Map<string, string>();
-      for (const shard of (await shared.kinesis.send(new ListShardsCommand({ StreamName: shared.streamName }))).Shards ?? []) {
-        let it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-        while (it) {
-          const r = await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
-          const last = r.Records?.at(-1)?.SequenceNumber;
-          if (last) tip.set(shard.ShardId!, last);
-          it = r.Records?.length ? r.NextShardIterator : undefined;
-        }
-      }
-      return tip;
-    }
 
     beforeAll(async () => {
       const t0 = Date.now();
@@ -1077,12 +1146,15 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       lines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.i - b.i);
       sr.feed = lines.length;
       sr.feedKeptOut = lines.filter((l) => l.at === Infinity).length;
-      const resume = await streamTip();
-      for (let i = 0; i < lines.length; i += 500) {
-        const r = await shared.kinesis.send(new PutRecordsCommand({ StreamName: shared.streamName, Records: lines.slice(i, i + 500).map((l) => ({ Data: l.data, PartitionKey: 'live-feed' })) }));
-        expect(r.FailedRecordCount ?? 0).toBe(0);
-      }
-      const firstRecord = new Map(resume);
+      const resume = shared.stream.tip();
+      const landed = await shared.stream.put(
+        lines.map((l) => l.data),
+        'live-feed',
+      );
+      // The cleanser's mapping reads the feed beside the rules' own mapping, as in AWS (awaited and compared below).
+      const feedCleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
+      const feedCleansed = shared.stream.cleanse(feedCleanser);
+      feedCleansed.catch(() => undefined); // its failure is reported where it is awaited
 
       // The first environment dies after its first publish, before it saves the state; Lambda retries the batch in a
       // new environment, which decides the same events and publishes none of them again.
@@ -1106,8 +1178,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
 
       // A batch delivered again (the feed's first 500 records, twice), as Lambda may after a timeout.
       const m = d.resolve(mapping.stack, mapping.props);
-      const shardId = [...(await streamTip())].find(([id, seq]) => seq !== firstRecord.get(id))![0];
-      const it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: firstRecord.get(shardId)! }))).ShardIterator;
+      const shardId = landed[0]!.shardId;
+      const it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: landed[0]!.seq }))).ShardIterator;
       const records = (await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: m.BatchSize }))).Records ?? [];
       const event = {
         Records: records.map((r) => ({
@@ -1148,6 +1220,34 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         const mine = (await answerProfileRequest(`/v1/profiles/${l.customer_key}`, () => null, { store, pii: () => localPii() }))!;
         sr.api.push({ key: l.customer_key, status: res.statusCode, live: (JSON.parse(res.body) as { live: unknown }).live, localLive: (mine.body as { live: unknown }).live });
       }
+
+      // The cleanser's mapping has read the feed as it reads every record of the stream; locally, the same lines in
+      // the same order are ingested as one file into the local lake (after the local rules ran over it, above).
+      const quarantineCols = ['source', 'reason_code', 'field_path', 'raw_payload', 'quarantine_id'] as const;
+      sr.dayQuarantine = await query(`select ${quarantineCols.join(', ')} from read_parquet('${local.lake}/quarantine/events/**/*.parquet', hive_partitioning = true)`);
+      const cleansed = await feedCleansed;
+      const cm = feedCleanser.metrics;
+      await feedCleanser.close();
+      const feedFile = path.join(work, 'live-feed.jsonl');
+      fs.writeFileSync(feedFile, Buffer.concat(lines.flatMap((l) => [l.data, Buffer.from('\n')])));
+      sr.cleansed = {
+        mapping: cleansed,
+        cloud: { received: cm.get('RecordsIn'), clean: cm.get('Clean'), quarantined: cm.get('Quarantined'), duplicates: cm.get('Duplicates'), suppressed: cm.get('Suppressed') },
+        local: await ingestJsonl([feedFile], { lakeDir: local.lake }),
+      };
+      const origins = new Set(landed.map((l) => `kinesis:${l.shardId}:${l.seq}`));
+      const quarantineBucket = d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId);
+      const pick = (r: Record<string, unknown>) => Object.fromEntries(quarantineCols.map((c) => [c, r[c]]));
+      sr.feedQuarantine = { cloud: [], local: [] };
+      for (const key of await listKeys(s3, quarantineBucket, 'events/')) {
+        const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: quarantineBucket, Key: key }))).Body!.transformToByteArray());
+        const rows = gunzipSync(body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        sr.feedQuarantine.cloud.push(...rows.filter((r) => origins.has(String(r.origin))).map(pick));
+      }
+      sr.feedQuarantine.local = await query(
+        `select ${quarantineCols.join(', ')} from read_parquet('${local.lake}/quarantine/events/**/*.parquet', hive_partitioning = true) where origin like 'kinesis:local-live-feed.jsonl:%'`,
+      );
+
       sr.seconds = (Date.now() - t0) / 1000;
       console.log(`[day] stream rules block ${sr.seconds.toFixed(1)} s: ${JSON.stringify({ feed: sr.feed, keptOut: sr.feedKeptOut, mapping: sr.mapping, local: { events: sr.local.events, published: sr.local.published, byType: sr.local.byType, customers: sr.local.customers, openCarts: sr.local.openCarts } })}`);
     }, 600_000);
@@ -1190,6 +1290,33 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const { customer_key: _k, ...expected } = localByKey.get(sr.api[0]!.key)!;
       expect(sr.api[0]!.live).toEqual(expected);
       console.log(`[day] stream rules live counters: ${sr.localLive.length} customers equal (${sr.localLive.filter((l) => l.open_cart_skus.length).length} open carts); profile API: ${sr.api.length} sampled equal`);
+    });
+
+    it('lets the cleanser read the live feed as the local ingest reads the same lines: nothing new, the bad records quarantined again', () => {
+      const { mapping, cloud: c, local: l } = sr.cleansed;
+      // Every record of the feed reached the cleanser once, and every record put on the stream so far was read by it.
+      expect(mapping).toMatchObject({ records: sr.feed, failedInvocations: 0, toDeadLetters: 0 });
+      expect(shared.stream.cleanserRead).toBe(shared.stream.putCount);
+      expect(c).toEqual({ received: l.received, clean: l.clean, quarantined: l.quarantined, duplicates: l.duplicates, suppressed: l.suppressed });
+      // Hand-worked: the feed is the day again, so nothing is new (the curated zones stay as compared above); the
+      // erased person's records are suppressed; every line the cleanser rejects is rejected again.
+      expect(l.received).toBe(sr.feed);
+      expect(l.clean).toBe(0);
+      expect(l.suppressed).toBeGreaterThan(0);
+      expect(l.quarantined + l.suppressed).toBeGreaterThanOrEqual(sr.feedKeptOut);
+      expect(l.received).toBe(l.clean + l.quarantined + l.duplicates + l.suppressed);
+      // A record re-sent under a new origin (another sequence number; another file and line) is quarantined again, as a
+      // second row with its own quarantine_id, in both zones (docs/quarantine.md, "Duplicates in quarantine").
+      const row = (r: Record<string, unknown>) => JSON.stringify([r.source, r.reason_code, r.field_path, r.raw_payload]);
+      const sorted = (rows: Record<string, unknown>[]) => rows.map(row).sort();
+      expect(sr.feedQuarantine.cloud.length).toBe(l.quarantined);
+      expect(sorted(sr.feedQuarantine.cloud)).toEqual(sorted(sr.feedQuarantine.local));
+      const day = new Map(sr.dayQuarantine.map((r) => [row(r), String(r.quarantine_id)]));
+      for (const r of [...sr.feedQuarantine.cloud, ...sr.feedQuarantine.local]) {
+        expect(day.has(row(r)), row(r).slice(0, 120)).toBe(true);
+        expect(String(r.quarantine_id)).not.toBe(day.get(row(r)));
+      }
+      console.log(`[day] live feed through the cleanser: ${JSON.stringify(c)} in AWS and locally; ${l.quarantined} bad records quarantined again, equal`);
     });
   });
 
@@ -1444,22 +1571,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const sale = (id: string, sku?: string) => line({ ...base, event_id: id, payload: { ...base.payload, lines: base.payload.lines.map((l, i) => (i === 0 && sku ? { ...l, sku } : l)) } });
       erp.unknown = 'SKU000404';
       expect(known.has(erp.unknown)).toBe(false);
-      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
-      // The cleanser's checkpoint moves to the stream's tip first: records other blocks put for other consumers (the
-      // stream rules' live feed) are not this block's to count.
-      for (const shard of (await shared.kinesis.send(new ListShardsCommand({ StreamName: shared.streamName }))).Shards ?? []) {
-        let it = (await shared.kinesis.send(new GetShardIteratorCommand({ StreamName: shared.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-        while (it) {
-          const r = await shared.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
-          const last = r.Records?.at(-1)?.SequenceNumber;
-          if (last) shared.resume.set(shard.ShardId!, last);
-          it = r.Records?.length ? r.NextShardIterator : undefined;
-        }
-      }
+      // The cleanser has read every record the blocks above put (day-stream.ts): it reads only these.
       const cleanse = async (lines: Buffer[]) => {
-        await putAll(shared.kinesis, shared.streamName, lines);
+        await shared.stream.put(lines);
         const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
-        await runKinesisMapping(d, mapping, cleanser, { kinesis: shared.kinesis, sqs }, shared.resume);
+        await shared.stream.cleanse(cleanser);
         await cleanser.close();
         return cleanser.metrics;
       };
@@ -1592,7 +1708,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
 
     beforeAll(async () => {
       const t0 = Date.now();
-      const { kinesis, streamName, sandbox, landing, resume } = shared;
+      const { sandbox, landing, stream } = shared;
       const cleanserEnv = d.functionEnv('ingest', 'CleanserFunction');
       // The batch: three events new to the lake, one the day already landed (a producer's resend), one malformed,
       // and one over the record size limit. The events are lines of the day the cleanser accepts, re-identified.
@@ -1615,37 +1731,25 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       rp.lines = [reId(clean[10]!, 'replay-new-1'), reId(clean[200]!, 'replay-new-2'), clean[300]!, reId(clean[400]!, 'replay-new-3'), Buffer.from('{"event_id": "replay-broken'), big];
       rp.kinds = ['new', 'new', 'resent', 'new', 'malformed', 'too large'];
 
-      // The cleanser's checkpoint moves to the stream's tip first: the records the blocks above put after the day
-      // (the erasure's resend, the stream rules' feed) were read by their own functions there.
-      for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? []) {
-        const after = resume.get(shard.ShardId!);
-        let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }) }))).ShardIterator;
-        while (it) {
-          const r = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
-          const last = r.Records?.at(-1)?.SequenceNumber;
-          if (last) resume.set(shard.ShardId!, last);
-          it = r.Records?.length ? r.NextShardIterator : undefined;
-        }
-      }
-      // One partition key: one shard, one batch, one DLQ message.
-      const put = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: rp.lines.map((Data) => ({ Data, PartitionKey: 'replay-day' })) }));
-      expect(put.FailedRecordCount ?? 0).toBe(0);
-      rp.shardSeq = { shardId: put.Records![0]!.ShardId!, seqs: put.Records!.map((r) => r.SequenceNumber!) };
+      // One partition key: one shard, one batch, one DLQ message. (The cleanser has read every record the blocks above
+      // put: it reads only these.)
+      const landed = await stream.put(rp.lines, 'replay-day');
+      expect(new Set(landed.map((l) => l.shardId)).size).toBe(1);
+      rp.shardSeq = { shardId: landed[0]!.shardId, seqs: landed.map((l) => l.seq) };
 
       // The cleanser cannot start (its PII secret is gone): every attempt fails, the batch is described in the DLQ.
-      const mapping = d.resources('AWS::Lambda::EventSourceMapping').find((r) => r.stack === 'ingest' && r.logicalId.startsWith('CleanserFunction'))!;
       const broken = sandbox('ingest', 'CleanserFunction', 'cleanser', { PII_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:deleted-by-mistake' });
-      rp.mapping = await runKinesisMapping(d, mapping, broken, { kinesis, sqs }, resume);
+      rp.mapping = await stream.cleanse(broken);
       await broken.close();
       const cleanserDlq = d.deadLetterQueues().find((q) => q.id.includes('CleanserDeadLetters'))!.url;
       rp.dlq = (await sqs.drain(cleanserDlq)).map((b) => JSON.parse(b) as unknown);
 
-      // The raw delivery stream delivers (its buffer interval passed): the whole stream so far, through its envelope.
-      const cfg = rawCopyConfig(d);
-      const envelope = sandbox(cfg.processor.stack as Parameters<typeof sandbox>[0], cfg.processor.logicalId, 'raw-envelope');
-      rp.rawKeys = await deliverRawCopy(d, cfg, { kinesis, s3 }, envelope, new Map());
+      // The raw delivery stream delivers again (its buffer interval passed): what reached the stream since the day's
+      // delivery, through its envelope. The raw copy is then every object under its prefix.
+      const cfg = stream.raw;
+      rp.rawKeys = [...cloud.rawKeys, ...(await stream.deliverRaw())];
       rp.rawEnvelopes = [];
-      for (const key of rp.rawKeys.filter((k) => k.startsWith(cfg.prefix.split('!{')[0]!))) {
+      for (const key of await listKeys(s3, cfg.bucket, cfg.prefix.split('!{')[0]!)) {
         const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: cfg.bucket, Key: key }))).Body!.transformToByteArray());
         rp.rawEnvelopes.push(...gunzipSync(body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { origin: string; received_at: number; data: string }));
       }
@@ -1706,9 +1810,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(mine.map((e) => e && Buffer.from(e.data, 'base64').equals(rp.lines[mine.indexOf(e)]!))).toEqual(rp.lines.map(() => true));
       expect(rp.rawKeys.some((k) => k.startsWith(`stream/dt=${today}/`))).toBe(true);
       expect(rp.rawKeys.filter((k) => k.startsWith('_firehose_errors/'))).toEqual([]);
-      // Every record put on the stream (the day's, those the blocks above put again, this batch) is in the copy once.
+      // Every record put on the stream (the day's, those the blocks above put again, this batch) is in the copy once,
+      // but the erased person's envelopes of the day (the erasure block). Those they were sent again after the erasure
+      // are in it again: the raw delivery stream checks no suppression list, while the local ingest keeps an erased
+      // person's lines out of its raw copy (src/ingest/local-pipeline.ts skipRaw).
       expect(new Set(rp.rawEnvelopes.map((e) => e.origin)).size).toBe(rp.rawEnvelopes.length);
-      expect(rp.rawEnvelopes.length).toBeGreaterThanOrEqual(local.ingest.received + rp.lines.length);
+      expect(shared.rawErased).toBeGreaterThan(0);
+      expect(rp.rawEnvelopes.length).toBe(shared.stream.putCount - shared.rawErased);
+      expect(shared.stream.cleanserRead).toBe(shared.stream.putCount);
     });
 
     it('sends the batch to the DLQ after the retries, and the replay from raw lands it exactly once, as the local ingest', () => {

@@ -23,12 +23,23 @@ const envelope = (text: string) => JSON.stringify(toEnvelope({ origin: 'kinesis:
 
 describe('lineHolds (AWS erasure)', () => {
   const m = createPersonMatcher(pii, people);
+  const fresh = () => createPersonMatcher(pii, people);
   it("finds the person inside a raw-zone envelope's base64 record, and only them", () => {
     expect(lineHolds(m, envelope(event({ member_id: 'M1001' })))).toBe(true);
     expect(lineHolds(m, envelope(event({ phone: '138 0013 8000' })))).toBe(true); // their phone, typed another way
     expect(lineHolds(m, envelope(event({ member_id: 'M1002' })))).toBe(false);
     expect(lineHolds(m, envelope('not json, M1001 typed by hand'))).toBe(true);
     expect(lineHolds(m, envelope('\u0000\u00ff binary'))).toBe(false);
+  });
+  it('decides the envelope of a 300 KB record in time linear in its size (the raw copy of an oversized record)', () => {
+    // Scanned as text, its base64 took minutes (the e-mail pattern backtracking over one long token): an erasure in AWS
+    // then ran past its timeout on the raw copy of one oversized record.
+    const big = (ids: Record<string, string>) => JSON.stringify({ event_id: 'e1', source: 'app', type: 'review.submitted', identities: ids, payload: { text: 'x'.repeat(300_000) } });
+    const t0 = Date.now();
+    expect(lineHolds(fresh(), envelope(big({ member_id: 'M1001' })))).toBe(true);
+    expect(lineHolds(fresh(), envelope(big({ member_id: 'M1002' })))).toBe(false);
+    expect(lineHolds(fresh(), envelope(`not json, M1001 ${'y'.repeat(300_000)}`))).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
   it("finds the person inside a quarantined record's payload, plain or base64", () => {
     const q = (raw: string, enc: 'utf8' | 'base64') => JSON.stringify({ quarantine_id: 'q1', reason: 'schema.missing_field', raw_payload: enc === 'base64' ? Buffer.from(raw).toString('base64') : raw, raw_encoding: enc });
