@@ -7,7 +7,7 @@ import { cloudSqlViews as listSqlViews } from '../../src/lake/local-catalog.ts';
 import { NAMED_QUERIES } from '../../lib/constructs/named-queries.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
 import { IDENTITY_STEPS } from '../../src/identity/resolve-sql.ts';
-import { buildTestApp } from './app.ts';
+import { buildTestApp, resolveShared } from './app.ts';
 
 const prod = buildTestApp();
 const analytics = prod.template('analytics');
@@ -129,8 +129,9 @@ describe('analytics stack: daily identity refresh', () => {
       .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role))
       .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
     const writes = statements.filter((s) => [s.Action].flat().some((a) => /^s3:(Put|Delete)/.test(a)));
-    // Object ARNs only (CDK's write grant also names the bucket ARN, which no object write applies to).
-    const curated = writes.flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r))).filter((r) => r.includes('CuratedBucket') && r.includes('/'));
+    // Object ARNs only (CDK's write grant also names the bucket ARN, which no object write applies to); the bucket's
+    // name as the lake stack publishes it (an SSM parameter read at deploy time, lib/cross-stack.ts).
+    const curated = writes.flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(resolveShared(prod, 'analytics', r)))).filter((r) => r.includes('CuratedBucket') && r.includes('/'));
     expect(new Set(curated.map((r) => r.match(/\/([a-z_]+)\/\*/)?.[1]))).toEqual(new Set(['identity_map', 'identity_hubs', '_identity_work']));
     expect(statements.some((s) => [s.Action].flat().includes('athena:StartQueryExecution') && JSON.stringify(s.Resource).includes('workgroup/retail-lake-prod'))).toBe(true);
     expect(statements.some((s) => [s.Action].flat().includes('glue:CreateTable'))).toBe(true);

@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { EventStream } from '../../lib/constructs/event-stream.ts';
-import { buildTestApp, CDK_CONTEXT } from './app.ts';
+import { buildTestApp, CDK_CONTEXT, resolveShared } from './app.ts';
 
 const PUT = ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
 const streamId = (t: Template) => Object.keys(t.findResources('AWS::Kinesis::Stream'))[0]!;
@@ -32,7 +32,8 @@ describe('producer access to the event stream', () => {
     const statements = (policies[id[0]!]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     expect(statements.map(actions)).toEqual([PUT, ['kms:GenerateDataKey']]);
     expect(statements[0]!.Resource).toEqual({ 'Fn::GetAtt': [streamId(ingest), 'Arn'] });
-    expect(JSON.stringify(statements[1]!.Resource)).toContain('LakeKey');
+    // The lake stack's key, by the ARN it publishes (an SSM parameter read at deploy time, lib/cross-stack.ts).
+    expect(JSON.stringify(resolveShared(app, 'ingest', statements[1]!.Resource))).toContain('LakeKey');
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     const outputs = ingest.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.ProducerPolicyArn!.Value).toEqual({ Ref: id[0] });

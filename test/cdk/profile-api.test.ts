@@ -90,7 +90,7 @@ describe('profile API: function and table', () => {
   });
 
   it('lets the scheduled scorer write profiles: PROFILE_TABLE names the lake stack table, BatchWriteItem granted', () => {
-    const scorer = Object.values(predict.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('LEDGER_TABLE')) as {
+    const scorer = Object.values(predict.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('LEDGER_TABLE') && JSON.stringify(f).includes('MODEL_BUCKET')) as {
       Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': string[] } };
     };
     expect(JSON.stringify(scorer.Properties.Environment.Variables.PROFILE_TABLE)).toMatch(/SsmParameterValue.*LakeProfilestablename/);

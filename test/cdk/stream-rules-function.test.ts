@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readStreamRulesEnv, streamRulesEnv } from '../../lambdas/stream-rules/config.ts';
 import { HandlerConfigError } from '../../lambdas/shared/env.ts';
 import { PROFILE_TABLE } from '../../src/profiles/document.ts';
-import { buildTestApp } from './app.ts';
+import { buildTestApp, resolveShared } from './app.ts';
 
 const prod = buildTestApp();
 const ingest = prod.template('ingest');
@@ -13,13 +13,14 @@ const ingest = prod.template('ingest');
 type Res = { Properties: Record<string, unknown> };
 const byPrefix = (type: string, prefix: string) => Object.entries(ingest.findResources(type) as Record<string, Res>).filter(([id]) => id.startsWith(prefix));
 const [[fnId, fn]] = byPrefix('AWS::Lambda::Function', 'StreamRulesFunction') as [[string, Res]];
-const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+// Values of other stacks as they publish them (SSM parameters read at deploy time, lib/cross-stack.ts).
+const env = resolveShared(prod, 'ingest', (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables) as Record<string, unknown>;
 /** The statements of the policies attached to the function's role. */
 const statements = () => {
   const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   return Object.values(ingest.findResources('AWS::IAM::Policy') as Record<string, Res>)
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    .flatMap((p) => (resolveShared(prod, 'ingest', p.Properties.PolicyDocument) as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
 };
 const actionsOn = (resource: RegExp) =>
   new Set(statements().filter((s) => resource.test(JSON.stringify(s.Resource))).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
@@ -52,7 +53,7 @@ describe('stream rules function', () => {
     expect(dlq.Properties).toMatchObject({ KmsMasterKeyId: expect.anything(), MessageRetentionPeriod: 14 * 86_400 });
     const alarms = Object.values(prod.template('observability').findResources('AWS::CloudWatch::Alarm') as Record<string, Res>);
     const named = (n: string) => alarms.find((a) => a.Properties.AlarmName === `retail-lake-prod-${n}`);
-    const about = (n: string) => JSON.stringify(named(n)?.Properties ?? null);
+    const about = (n: string) => JSON.stringify(resolveShared(prod, 'observability', named(n)?.Properties ?? null));
     expect(about('dlq-stream-rules')).toContain(dlqId);
     expect(about('stream-rules-errors')).toContain(fnId);
     expect(about('stream-rules-iterator-age')).toContain(fnId);
@@ -65,7 +66,9 @@ describe('stream rules function', () => {
     expect(vars).toMatchObject({ PROFILE_TABLE: 'set', PII_SECRET_ID: 'set', EVENT_BUS_NAME: 'set', LEDGER_TABLE: 'set', SUPPRESSION_BUCKET: 'set' });
     expect(JSON.stringify(env.PROFILE_TABLE)).toMatch(/Profiles/);
     expect(JSON.stringify(env.LEDGER_TABLE)).toMatch(/EventLedger/);
-    expect(JSON.stringify(env.EVENT_BUS_NAME)).toMatch(/ModelEventsBus/);
+    // The bus by its configured name (retail-lake-<stage>), the predict stack's bus.
+    const bus = Object.values(prod.template('predict').findResources('AWS::Events::EventBus') as Record<string, Res>).map((b) => b.Properties.Name);
+    expect(bus).toEqual([env.EVENT_BUS_NAME]);
     const plain = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : 'resolved-at-deploy']));
     expect(readStreamRulesEnv(plain).rules.cartWindowMinutes).toBe(30);
   });
@@ -73,7 +76,7 @@ describe('stream rules function', () => {
   it('may read and write the profile table, put on the bus, use the ledger, read the PII key and the suppression list, and nothing it does not need', () => {
     const profile = actionsOn(/Profiles/);
     for (const a of ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(profile).toContain(a);
-    expect(actionsOn(/ModelEventsBus/)).toEqual(new Set(['events:PutEvents']));
+    expect(actionsOn(/event-bus\/retail-lake-prod"/)).toEqual(new Set(['events:PutEvents']));
     expect(actionsOn(/EventLedger/)).toContain('dynamodb:BatchWriteItem');
     expect(actionsOn(/PiiKey/)).toContain('secretsmanager:GetSecretValue');
     const all = statements().flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
