@@ -16,6 +16,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 import { ProjectFunction } from './project-function.ts';
+import type { PiiKeySecret } from './pii-key-secret.ts';
+import type { SuppressionList } from './suppression-list.ts';
 
 /** Where the copy goes in the raw bucket (the replay function reads the same prefix). */
 export const RAW_STREAM_PREFIX = 'stream/';
@@ -33,6 +35,11 @@ export interface RawDeliveryStreamProps {
   readonly bufferSize?: Size;
   /** Log retention of the transformation function. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Erased people's digests: their records sent again are kept out of the copy (the transformation answers
+   * `Dropped`), as locally. Needs `piiKey` (the digests are keyed). @default - every record is copied
+   */
+  readonly suppression?: { readonly list: SuppressionList; readonly piiKey: PiiKeySecret; readonly phoneRegion?: string; readonly ttlSeconds?: number };
 }
 
 export class RawDeliveryStream extends Construct {
@@ -49,7 +56,21 @@ export class RawDeliveryStream extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(1),
       logRetention: props.logRetention,
+      ...(props.suppression
+        ? {
+            environment: {
+              SUPPRESSION_BUCKET: props.suppression.list.bucketName,
+              SUPPRESSION_TTL_SECONDS: String(props.suppression.ttlSeconds ?? 300),
+              PII_SECRET_ID: props.suppression.piiKey.secret.secretArn,
+              PHONE_REGION: props.suppression.phoneRegion ?? 'CN',
+            },
+          }
+        : {}),
     });
+    if (props.suppression) {
+      props.suppression.list.grantRead(this.envelope);
+      props.suppression.piiKey.grantRead(this.envelope);
+    }
     const destination = new firehose.S3Bucket(props.bucket, {
       bufferingInterval: props.bufferInterval ?? Duration.seconds(300),
       bufferingSize: props.bufferSize ?? Size.mebibytes(64),

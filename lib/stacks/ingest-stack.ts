@@ -139,6 +139,8 @@ export class IngestStack extends Stack {
       key,
       bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
       logRetention: c.logRetentionDays as logs.RetentionDays,
+      // An erased person's records sent again stay out of the raw copy, as out of curated (the cleanser's list and TTL).
+      suppression: { list: this.suppression, piiKey: this.piiKey, phoneRegion: c.phoneRegion },
     });
     this.replay = new ReplayFunction(this, 'Replay', {
       stage: c.stage,

@@ -29,6 +29,8 @@ export class DayStream {
   readonly raw: RawCopyConfig;
   /** Records the stream accepted, all blocks together. */
   putCount = 0;
+  /** The records the stream accepted, in the order put (a check can look at what a block put after a point). */
+  readonly sent: Buffer[] = [];
   /** Records the cleanser's mapping handed on (processed, or sent to its DLQ after the retries), all runs together. */
   cleanserRead = 0;
   private readonly mapping: Resource;
@@ -63,6 +65,7 @@ export class DayStream {
         const failed: PutRecordsRequestEntry[] = [];
         (res.Records ?? []).forEach((r, k) => {
           if (r.ErrorCode) return void failed.push(entries[k]!);
+          this.sent.push(Buffer.from(entries[k]!.Data!));
           landed.push({ shardId: r.ShardId!, seq: r.SequenceNumber! });
           this.newest.set(r.ShardId!, later(r.SequenceNumber!, this.newest.get(r.ShardId!) ?? '0'));
         });
@@ -83,6 +86,14 @@ export class DayStream {
     const stats = await runKinesisMapping(this.d, this.mapping, fn, this.clients, this.cleanserCheckpoint);
     this.cleanserRead += stats.records + stats.toDeadLetters;
     return stats;
+  }
+
+  /**
+   * The raw copy's transformation in a new container from the next delivery on: it reads the suppression list again
+   * (a warm one keeps its copy for SUPPRESSION_TTL_SECONDS, as the cleanser does).
+   */
+  newRawContainer(): void {
+    this.envelope = undefined;
   }
 
   /** The raw delivery stream delivers what reached the stream since its last delivery; the keys it wrote. */
