@@ -23,10 +23,9 @@ export default defineConfig({
     // the same process, about a minute more.
     hookTimeout: 300_000,
     pool: 'forks',
-    // Three workers on two cores: many files spend most of their time waiting on child processes (moto_server, the
-    // CLI under the crash harness, cfn-lint, Chromium, the Lambda sandboxes of the cloud day), so vitest's default
-    // (cores - 1 = one worker) leaves a core idle, and two left the CPU 17% idle in CI (1,170 s wall, 32.5 min of CPU).
-    maxWorkers: 3,
+    // Two workers on two cores: many files spend most of their time waiting on child processes (moto_server, the
+    // CLI under the crash harness, cfn-lint, Chromium), so vitest's default (cores - 1 = one worker) leaves a core idle.
+    maxWorkers: 2,
     // Longest files first (test/vitest/durations.json), and the shared trained lake built in the background from the
     // start of a run that needs it: see test/vitest/sequencer.ts.
     sequence: { sequencer: LongestFirstSequencer },
