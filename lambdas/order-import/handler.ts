@@ -11,7 +11,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
-import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import { FIREHOSE_BILLING_STEP_BYTES, FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import type { CountryCode } from 'libphonenumber-js';
 import { importLandedObject } from '../../src/adapters/aws/landed-order-import.ts';
 import { loadPiiKey } from '../../src/adapters/aws/pii-key.ts';
@@ -30,7 +30,8 @@ const env = readOrderImportEnv();
 const logger = new Logger();
 const metrics = new Metrics();
 const dedup = new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS });
-const curated = new FirehoseLakeSink({ streams: { curated_order_lines: env.ORDER_LINES_DELIVERY_STREAM } });
+// Rows packed up to one 5 KB billing step per record; the order-lines delivery stream de-aggregates them.
+const curated = new FirehoseLakeSink({ streams: { curated_order_lines: env.ORDER_LINES_DELIVERY_STREAM }, packBytes: FIREHOSE_BILLING_STEP_BYTES });
 
 // Rows of erased people are counted `suppressed`, as the local import-orders does; reloaded after the TTL.
 let suppression: RefreshingSuppression | undefined;

@@ -8,7 +8,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
 import type { BatchDeps } from '../../src/cleanse/batch.ts';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
-import { FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
+import { FIREHOSE_BILLING_STEP_BYTES, FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import { loadPiiKeys } from '../../src/adapters/aws/pii-key.ts';
 import { readProductSkus } from '../../src/adapters/aws/product-skus.ts';
 import { RoutingLakeSink } from '../../src/adapters/aws/routing-lake-sink.ts';
@@ -26,7 +26,8 @@ export interface CleanserDeps {
 }
 
 export async function cleanserDeps(env: CleanserEnv, warn: (message: string) => void = () => {}): Promise<CleanserDeps> {
-  const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS });
+  // Rows packed up to one 5 KB billing step per record; the curated delivery streams de-aggregate them.
+  const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS, packBytes: FIREHOSE_BILLING_STEP_BYTES });
   const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
   // During a rotation the secret also holds the key being retired: records are hashed with both (pseudonym_links).
   const { key: piiKey, previousKey } = await loadPiiKeys(env.PII_SECRET_ID);

@@ -6,6 +6,12 @@
  *   `<path>/source=<source>/dt=<dt>/` from the rows' own fields;
  * - not partitioned (review_scores, scored on ingest): `<path>/ingest/yyyy/MM/dd/` by arrival; Athena reads every
  *   object under an unpartitioned table's location, sub-folders included.
+ *
+ * A dynamically partitioned stream also de-aggregates (RecordDeAggregation, JSON sub-records) before the jq query:
+ * the cleanser and the order import pack several rows into one record up to Firehose's 5 KB billing step
+ * (src/adapters/aws/firehose-lake-sink.ts `packBytes`), and Firehose splits them back into rows, then partitions
+ * and converts each row. Multi-record de-aggregation belongs to dynamic partitioning, so the unpartitioned stream
+ * takes one row per record.
  */
 import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import type * as glue from 'aws-cdk-lib/aws-glue';
@@ -37,6 +43,8 @@ const TIMESTAMP_FORMATS = ["yyyy-MM-dd'T'HH:mm:ss.SSSZZ", "yyyy-MM-dd'T'HH:mm:ss
 
 export class CuratedDeliveryStream extends Construct {
   readonly deliveryStream: firehose.DeliveryStream;
+  /** True when the stream de-aggregates packed records (newline-delimited JSON rows in one record). */
+  readonly deAggregates: boolean;
 
   constructor(scope: Construct, id: string, props: CuratedDeliveryStreamProps) {
     super(scope, id);
@@ -46,6 +54,7 @@ export class CuratedDeliveryStream extends Construct {
       throw new Error(`${t.name}: Firehose delivery needs partitions source/dt or none, the table has ${partitions}`);
     }
     const byQuery = partitions === 'source/dt';
+    this.deAggregates = byQuery;
     const destination = new firehose.S3Bucket(props.bucket, {
       bufferingInterval: props.bufferInterval ?? Duration.seconds(300),
       bufferingSize: props.bufferSize ?? Size.mebibytes(128),
@@ -57,7 +66,8 @@ export class CuratedDeliveryStream extends Construct {
       ...(byQuery
         ? {
             dynamicPartitioning: { enabled: true, retryDuration: Duration.seconds(300) },
-            processors: [firehose.MetadataExtractionProcessor.jq16({ source: '.source', dt: '.dt' })],
+            // De-aggregation first: Firehose applies it before any other processing (docs/cost.md cites the page).
+            processors: [firehose.RecordDeAggregationProcessor.json(), firehose.MetadataExtractionProcessor.jq16({ source: '.source', dt: '.dt' })],
           }
         : {}),
       dataFormatConversion: {

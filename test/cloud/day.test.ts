@@ -217,6 +217,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     ingest: MappingStats;
     rawKeys: string[];
     cleanserKilled: number;
+    /** Firehose records the cleanser put on the curated_events stream (packed: several rows each). */
+    eventsFirehoseRecords: number;
     imports: { source: string; counts: Counts }[];
     importsAgain: { source: string; counts: Counts }[];
     curatedDir: string;
@@ -401,6 +403,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       }
     };
     cloud.ingest = await stream.cleanse(cleanser);
+    cloud.eventsFirehoseRecords = firehose.accepted.get(eventsStream) ?? 0;
     mark('firehose.onAccepted = undefine');
     firehose.onAccepted = undefined;
     // The raw delivery stream (Firehose from the stream) delivers the day's records once its buffer interval passes,
@@ -522,6 +525,10 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     // cleanser received them twice and counted the second copies of those it had written as duplicates.
     expect(cloud.ingest.records).toBe(local.ingest.received);
     expect(local.ingest.received).toBe(local.ingest.clean + local.ingest.quarantined + local.ingest.duplicates);
+    // Rows went to Firehose packed (a curated_events row is well under 1 KB, so a 5,000-byte record holds several):
+    // fewer than a third as many records as clean events, each de-aggregated by the stand-in as the stream says.
+    expect(cloud.eventsFirehoseRecords).toBeGreaterThan(0);
+    expect(cloud.eventsFirehoseRecords * 3).toBeLessThan(local.ingest.clean);
   });
 
   it('imports the order export as the local import-orders does, and a redelivered event imports nothing new', () => {

@@ -7,6 +7,10 @@
  * timestamp formats, and records that fail either step written under the synthesized ErrorOutputPrefix.
  * moto serves Firehose puts but neither partitions nor converts, hence this stand-in.
  *
+ * Records are first split as a RecordDeAggregation processor says (JSON: consecutive JSON objects, with or without
+ * newlines between them; DELIMITED: on the base64-decoded delimiter), at most 500 sub-records per record as Firehose
+ * caps it; a record the stream would not de-aggregate stays one record, as Firehose keeps it.
+ *
  * Only what the templates use is understood (jq object construction from top-level fields, the prefixes'
  * `!{partitionKeyFromQuery:k}`, `!{timestamp:fmt}` and `!{firehose:error-output-type}`); anything else fails
  * loudly, so a template change the stand-in would silently misread stops the day instead.
@@ -30,6 +34,67 @@ interface StreamConfig {
   readonly partitionFields: Record<string, string> | null;
   readonly glue: { database: string; table: string } | null;
   readonly timestampFormats: readonly string[];
+  /** How records are split into rows before partitioning; null: one row per record. */
+  readonly deAggregation: { readonly type: 'JSON' } | { readonly type: 'DELIMITED'; readonly delimiter: Buffer } | null;
+}
+
+/** Firehose de-aggregates at most this many sub-records from one record. */
+const MAX_SUB_RECORDS = 500;
+
+class DeAggregationError extends Error {}
+
+/**
+ * One record split as RecordDeAggregation does: JSON sub-records are consecutive JSON objects (whitespace between
+ * them allowed, an array refused); DELIMITED splits on the delimiter bytes. More than 500 throws: Firehose's docs
+ * say de-aggregation then "doesn't work as expected", so the day stops instead of guessing.
+ */
+export function deAggregate(raw: Buffer, how: NonNullable<StreamConfig['deAggregation']>): Buffer[] {
+  const parts: Buffer[] = [];
+  if (how.type === 'DELIMITED') {
+    let at = 0;
+    for (let i = raw.indexOf(how.delimiter); i >= 0; i = raw.indexOf(how.delimiter, at)) {
+      parts.push(raw.subarray(at, i));
+      at = i + how.delimiter.length;
+    }
+    if (at < raw.length) parts.push(raw.subarray(at));
+  } else {
+    const text = raw.toString('utf8');
+    let i = 0;
+    const ws = (c: string | undefined) => c === ' ' || c === '\n' || c === '\r' || c === '\t';
+    while (i < text.length) {
+      while (ws(text[i])) i++;
+      if (i >= text.length) break;
+      if (text[i] !== '{') throw new DeAggregationError(`not a JSON object at character ${i}`);
+      // Find the end of the object: depth of braces outside strings.
+      let depth = 0;
+      let inString = false;
+      let j = i;
+      for (; j < text.length; j++) {
+        const c = text[j];
+        if (inString) {
+          if (c === '\\') j++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{') depth++;
+        else if (c === '}' && --depth === 0) break;
+      }
+      if (depth !== 0 || j >= text.length) throw new DeAggregationError(`unterminated JSON object at character ${i}`);
+      parts.push(Buffer.from(text.slice(i, j + 1), 'utf8'));
+      i = j + 1;
+    }
+  }
+  if (parts.length > MAX_SUB_RECORDS) throw new Error(`a record of ${parts.length} sub-records: Firehose de-aggregates at most ${MAX_SUB_RECORDS} per record`);
+  return parts;
+}
+
+/** The RecordDeAggregation processor of a stream, as synthesized; any parameter not understood fails. */
+function deAggregationOf(logicalId: string, p: Cfn | undefined): StreamConfig['deAggregation'] {
+  if (!p) return null;
+  const params: Record<string, string> = Object.fromEntries((p.Parameters ?? []).map((x: Cfn) => [x.ParameterName, x.ParameterValue]));
+  for (const k of Object.keys(params)) if (k !== 'SubRecordType' && k !== 'Delimiter') throw new Error(`${logicalId}: RecordDeAggregation parameter ${k} is not emulated`);
+  if (params.SubRecordType === 'JSON' && params.Delimiter === undefined) return { type: 'JSON' };
+  if (params.SubRecordType === 'DELIMITED' && params.Delimiter) return { type: 'DELIMITED', delimiter: Buffer.from(params.Delimiter, 'base64') };
+  throw new Error(`${logicalId}: RecordDeAggregation ${JSON.stringify(params)} is not emulated`);
 }
 
 /** `{"source":.source,"dt":.dt}` -> { source: 'source', dt: 'dt' }; other jq is refused. */
@@ -135,7 +200,10 @@ export async function startFirehoseStandIn(d: Deployment, clients: { s3: S3Clien
     if (!c) throw new Error(`${r.logicalId}: only ExtendedS3 destinations are emulated`);
     const processors: Cfn[] = c.ProcessingConfiguration?.Enabled ? (c.ProcessingConfiguration.Processors ?? []) : [];
     const extraction = processors.find((p) => p.Type === 'MetadataExtraction');
-    if (processors.some((p) => p.Type !== 'MetadataExtraction')) throw new Error(`${r.logicalId}: processor types other than MetadataExtraction are not emulated`);
+    const deAggregation = processors.filter((p) => p.Type === 'RecordDeAggregation');
+    if (processors.some((p) => p.Type !== 'MetadataExtraction' && p.Type !== 'RecordDeAggregation')) throw new Error(`${r.logicalId}: processor types other than RecordDeAggregation and MetadataExtraction are not emulated`);
+    if (deAggregation.length > 1) throw new Error(`${r.logicalId}: more than one RecordDeAggregation processor`);
+    if (deAggregation.length && !c.DynamicPartitioningConfiguration?.Enabled) throw new Error(`${r.logicalId}: RecordDeAggregation without dynamic partitioning is not emulated`);
     const query = extraction?.Parameters?.find((p: Cfn) => p.ParameterName === 'MetadataExtractionQuery')?.ParameterValue;
     const conv = c.DataFormatConversionConfiguration;
     if (conv?.Enabled && !conv.OutputFormatConfiguration?.Serializer?.ParquetSerDe) throw new Error(`${r.logicalId}: only Parquet output is emulated`);
@@ -147,6 +215,7 @@ export async function startFirehoseStandIn(d: Deployment, clients: { s3: S3Clien
       partitionFields: c.DynamicPartitioningConfiguration?.Enabled ? parseJqObject(query) : null,
       glue: conv?.Enabled ? { database: conv.SchemaConfiguration.DatabaseName, table: conv.SchemaConfiguration.TableName } : null,
       timestampFormats: conv?.InputFormatConfiguration?.Deserializer?.HiveJsonSerDe?.TimestampFormats ?? [],
+      deAggregation: deAggregationOf(r.logicalId, deAggregation[0]),
     });
   }
   const buffers = new Map<string, Buffer[]>();
@@ -185,7 +254,20 @@ export async function startFirehoseStandIn(d: Deployment, clients: { s3: S3Clien
       list.push(JSON.stringify({ rawData: raw.toString('base64'), errorCode: type, errorMessage: message }));
       errors.set(p, list);
     };
-    for (const raw of records) {
+    const rows: Buffer[] = [];
+    for (const record of records) {
+      if (!s.deAggregation) {
+        rows.push(record);
+        continue;
+      }
+      try {
+        rows.push(...deAggregate(record, s.deAggregation));
+      } catch (e) {
+        if (!(e instanceof DeAggregationError)) throw e;
+        fail('partitioning-failed', record, `de-aggregation: ${e.message}`);
+      }
+    }
+    for (const raw of rows) {
       let json: Record<string, unknown>;
       try {
         json = JSON.parse(raw.toString('utf8'));
