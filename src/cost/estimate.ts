@@ -26,6 +26,25 @@ export interface CostAssumptions {
   readonly retentionMonths: number;
   /** On-demand shards the stream starts with (4 MiB/s of write capacity). */
   readonly shards: number;
+  /** Kinesis capacity mode, as `shardMode` in cdk.json: on-demand (per GB) or provisioned (per shard-hour). */
+  readonly streamMode: 'on-demand' | 'provisioned';
+  /**
+   * Provisioned shards (`shardCount` in cdk.json); null: the fewest that carry the peak rate (1 MiB/s and 1,000
+   * records/s in per shard, 2 MiB/s out shared by the stream's three consumers: cleanser, stream rules, raw copy).
+   */
+  readonly provisionedShards: number | null;
+  /**
+   * Busiest hour's event rate over the day's average, for sizing provisioned shards. Your traffic's figure, not a
+   * published or measured one: read it from the stream's IncomingRecords metric. @default 2
+   */
+  readonly peakToAverageRate: number;
+  /** Bytes the cleanser packs into one Firehose record (FIREHOSE_BILLING_STEP_BYTES of the sink: one 5 KB step). */
+  readonly firehosePackBytes: number;
+  /**
+   * Share of firehosePackBytes a full packed record holds (the next row did not fit): 0.951 measured on the
+   * generator's events (bench/firehose-packing.ts, fullRecordFill).
+   */
+  readonly firehosePackFill: number;
   /** Event source batch size and batching window. */
   readonly batchSize: number;
   readonly batchWindowSeconds: number;
@@ -121,6 +140,11 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   parquetRatio: 0.15,
   retentionMonths: 12,
   shards: 4,
+  streamMode: 'on-demand',
+  provisionedShards: null,
+  peakToAverageRate: 2,
+  firehosePackBytes: 5000,
+  firehosePackFill: 0.95,
   batchSize: 500,
   batchWindowSeconds: 5,
   lambdaMemoryMb: 1024,
@@ -336,11 +360,30 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     out.push({ service, monthly: unavailable ? null : round2(monthly), complete: !unavailable && missingPrices.length === 0, missingPrices, features: flags, basis });
   };
 
-  // Kinesis: each record rounds up to a whole KB on ingest; the event source reads it once.
-  const shards = Math.max(a.shards, Math.ceil((eps * bytes) / (1024 * 1024)));
+  // Kinesis on-demand: each record rounds up to a whole KB on ingest; every shared-throughput consumer's read is
+  // billed per GB (the cleanser's here, the rules' and the raw copy's on their lines). Provisioned: shard-hours and
+  // PUT payload units (one per started 25 KB of each record); reads are included in the shard-hours.
+  const MiB = 1024 * 1024;
+  const provisioned = a.streamMode === 'provisioned';
+  const peakEps = eps * a.peakToAverageRate;
+  const shardsNeeded = Math.max(1, Math.ceil((peakEps * bytes) / MiB), Math.ceil(peakEps / 1000), Math.ceil((3 * peakEps * bytes) / (2 * MiB)));
+  const shards = provisioned ? (a.provisionedShards ?? shardsNeeded) : Math.max(a.shards, Math.ceil((eps * bytes) / MiB));
   const kdsIngestGb = (events * Math.ceil(bytes / 1024) * 1024) / GB;
   const kdsReadGb = (events * bytes) / GB;
-  add('Kinesis Data Streams (on-demand)', HOURS * P.kinesis.streamHour + kdsIngestGb * P.kinesis.ingestGb + kdsReadGb * P.kinesis.retrievalGb, `${fmt(kdsIngestGb)} GB in, ${fmt(kdsReadGb)} GB read, 1 stream`, ['kinesis.onDemand']);
+  // Shared-throughput reads: per GB on-demand, included in the shard-hours when provisioned.
+  let retrievalGbPrice = 0;
+  if (provisioned) {
+    const putUnits = events * Math.ceil(bytes / (25 * 1024));
+    add(
+      'Kinesis Data Streams (provisioned)',
+      shards * HOURS * P.kinesis.shardHour + (putUnits / 1e6) * P.kinesis.putPayloadUnitsPerMillion,
+      `${shards} shards (${shardsNeeded} carry ${a.peakToAverageRate}x the average rate), ${fmt(putUnits)} PUT payload units, reads included`,
+    );
+  } else {
+    const streamAndIngest = HOURS * P.kinesis.streamHour + kdsIngestGb * P.kinesis.ingestGb;
+    retrievalGbPrice = P.kinesis.retrievalGb;
+    add('Kinesis Data Streams (on-demand)', streamAndIngest + kdsReadGb * retrievalGbPrice, `${fmt(kdsIngestGb)} GB in, ${fmt(kdsReadGb)} GB read, 1 stream`, ['kinesis.onDemand']);
+  }
 
   // Lambda: batches fill up to batchSize or the window, per shard; duration = compute + I/O waits.
   const batch = Math.max(1, Math.min(a.batchSize, (eps / shards) * a.batchWindowSeconds));
@@ -361,18 +404,29 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     ['lambda.arm64'],
   );
 
-  // Firehose: one record per clean event and per order line; Direct PUT bills each record as a multiple of 5 KB.
+  // Firehose: one row per clean event and per order line, packed by the cleanser and the order import into records of
+  // up to firehosePackBytes (firehose-lake-sink.ts), which the streams de-aggregate. Direct PUT bills each record in
+  // 5 KB steps: a packed record is one step, a row longer than a step goes alone and is billed by its own size.
+  // Each invocation packs its events and its order lines separately, so its last record of each is partial.
+  // Conversion is billed on the ingested (stepped) volume, dynamic partitioning and JQ on the de-aggregated rows.
   // Objects: 7 sources x 2 tables, one file per partition per 5-minute flush, more when a flush passes 128 MiB.
   const importedLines = DAYS * a.importedOrderLinesPerDay;
-  const fhRecords = events * (1 - a.quarantineRate) * (1 + a.orderLinesPerEvent) + importedLines;
-  const fhBilledGb = (fhRecords * Math.ceil(bytes / 5120) * 5120) / GB;
-  const fhDataGb = (fhRecords * bytes) / GB;
+  const fhRows = events * (1 - a.quarantineRate) * (1 + a.orderLinesPerEvent) + importedLines;
+  // Rows per full packed record on average (the fill is an average over rows of varying size, so not a whole number).
+  const rowsPerRecord = Math.max(1, (a.firehosePackBytes * a.firehosePackFill) / bytes);
+  const eventRowsPerInvocation = batch * (1 - a.quarantineRate);
+  const lineRowsPerInvocation = eventRowsPerInvocation * a.orderLinesPerEvent;
+  const packed = (rows: number) => (rows > 0 ? Math.ceil(rows / rowsPerRecord) : 0);
+  const fhRecords = invocations * (packed(eventRowsPerInvocation) + packed(lineRowsPerInvocation)) + Math.ceil(importedLines / rowsPerRecord);
+  const recordBilledBytes = Math.ceil(Math.min(rowsPerRecord * bytes, Math.max(bytes, a.firehosePackBytes)) / 5120) * 5120;
+  const fhBilledGb = (fhRecords * recordBilledBytes) / GB;
+  const fhDataGb = (fhRows * bytes) / GB;
   const flushesPerMonth = (DAYS * 86_400) / 300;
   const objects = 2 * 7 * flushesPerMonth * Math.max(1, Math.ceil(fhDataGb / DAYS / 24 / 12 / 0.125));
   add(
     'Amazon Data Firehose',
-    fhBilledGb * (P.firehose.ingestGb + P.firehose.formatConversionGb) + fhDataGb * P.firehose.dynamicPartitioningGb + (objects / 1000) * P.firehose.dynamicPartitioningPer1000Objects + ((fhRecords * a.jqMsPerRecord) / 3_600_000) * P.firehose.jqHour,
-    `${fmt(fhRecords)} records (${fmt(fhBilledGb)} GB billed in 5 KB steps), Parquet conversion, dynamic partitioning`,
+    fhBilledGb * (P.firehose.ingestGb + P.firehose.formatConversionGb) + fhDataGb * P.firehose.dynamicPartitioningGb + (objects / 1000) * P.firehose.dynamicPartitioningPer1000Objects + ((fhRows * a.jqMsPerRecord) / 3_600_000) * P.firehose.jqHour,
+    `${fmt(fhRows)} rows packed into ${fmt(fhRecords)} records (${fmt(fhBilledGb)} GB billed in 5 KB steps), Parquet conversion, dynamic partitioning`,
     ['firehose.formatConversion', 'firehose.dynamicPartitioning'],
   );
 
@@ -434,7 +488,7 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   const profileTableKb = customers * (a.profileItemKb + a.profileIndexItemsPerCustomer * 0.2 + a.liveItemKb);
   const contextRru = DAYS * shards * a.rulesContextScansPerDay * (profileTableKb / 4) * 0.5;
   const realtimeUsd =
-    kdsReadGb * P.kinesis.retrievalGb +
+    kdsReadGb * retrievalGbPrice +
     rulesGbSeconds * P.lambda.armGbSecond +
     rulesInvocations * P.lambda.request +
     ((liveWrites * liveWru) / 1e6) * P.dynamodb.wruPerMillion +
@@ -469,25 +523,32 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   );
 
   // Raw copy (lib/constructs/raw-delivery-stream.ts): Firehose with the stream as its source ingests every record
-  // (billed like Direct PUT, each record rounded up to 5 KB), reads the stream once more, hands records to the envelope
+  // (billed like Direct PUT, each stream record rounded up to 5 KB: Firehose reads the producers' records one by one,
+  // so nothing can pack them), reads the stream once more (free in provisioned mode), hands records to the envelope
   // Lambda in 3 MiB / 60 s buffers, and writes one gzip object per buffer interval (300 s) to the raw bucket, kept
   // rawRetentionMonths. No format conversion or dynamic partitioning: the date prefix is Firehose's own timestamp.
   const rawBilledGb = (events * Math.ceil(bytes / 5120) * 5120) / GB;
   const envelopeBatch = Math.max(1, Math.min((3 * 1024 * 1024) / bytes, eps * 60));
   const envelopeInvocations = events / envelopeBatch;
   const envelopeGbSeconds = envelopeInvocations * ((a.envelopeMsPerInvocation + envelopeBatch * a.envelopeMsPerRecord) / 1000) * 0.25;
-  const rawGbPerMonth = (events * (Math.ceil(bytes / 3) * 4 + 90) * a.rawGzipRatio) / GB;
+  // The raw bucket's lifecycle (lib/stacks/lake-stack.ts) moves objects to Standard-IA after 30 days and to Glacier
+  // Instant Retrieval after 90, both read back in milliseconds (replay, erasure): of the rawRetentionMonths kept,
+  // month 1 is Standard, months 2-3 Standard-IA, the rest Glacier IR; each object makes two lifecycle transitions.
+  // Objects: one per 5-minute buffer, more when a buffer passes 64 MiB of envelope lines (before gzip).
+  const rawLineBytes = Math.ceil(bytes / 3) * 4 + 90;
+  const rawGbPerMonth = (events * rawLineBytes * a.rawGzipRatio) / GB;
   const rawStoredGb = rawGbPerMonth * a.rawRetentionMonths;
-  const rawObjects = (DAYS * 86_400) / 300;
+  const rawMonths = { standard: Math.min(1, a.rawRetentionMonths), ia: Math.max(0, Math.min(2, a.rawRetentionMonths - 1)), glacierIr: Math.max(0, a.rawRetentionMonths - 3) };
+  const rawObjects = Math.max((DAYS * 86_400) / 300, Math.ceil((events * rawLineBytes) / (64 * MiB)));
   add(
     'Raw copy of the stream (Firehose from Kinesis, envelope Lambda, S3)',
     rawBilledGb * P.firehose.ingestGb +
-      kdsReadGb * P.kinesis.retrievalGb +
+      kdsReadGb * retrievalGbPrice +
       envelopeGbSeconds * P.lambda.armGbSecond +
       envelopeInvocations * P.lambda.request +
-      rawStoredGb * P.s3.standardGbMonth +
-      (rawObjects / 1000) * P.s3.putPer1000,
-    `${fmt(rawBilledGb)} GB billed in 5 KB steps, ${fmt(kdsReadGb)} GB read again, ${fmt(envelopeInvocations)} envelope invocations, ${fmt(rawStoredGb)} GB gzip kept ${a.rawRetentionMonths} months`,
+      rawGbPerMonth * (rawMonths.standard * P.s3.standardGbMonth + rawMonths.ia * P.s3.standardIaGbMonth + rawMonths.glacierIr * P.s3.glacierIrGbMonth) +
+      (rawObjects / 1000) * (P.s3.putPer1000 + (rawMonths.ia > 0 ? P.s3.transitionIaPer1000 : 0) + (rawMonths.glacierIr > 0 ? P.s3.transitionGlacierIrPer1000 : 0)),
+    `${fmt(rawBilledGb)} GB billed in 5 KB steps, ${fmt(kdsReadGb)} GB read again${provisioned ? ' (in the shard-hours)' : ''}, ${fmt(envelopeInvocations)} envelope invocations, ${fmt(rawStoredGb)} GB gzip kept ${a.rawRetentionMonths} months (1 Standard, ${rawMonths.ia} Standard-IA, ${rawMonths.glacierIr} Glacier IR)`,
     ['lambda.arm64'],
   );
 

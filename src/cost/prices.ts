@@ -18,6 +18,10 @@ export const PRICES = {
     ingestGb: 0.08,
     /** On-demand data retrieved by shared-throughput consumers (the Lambda event source), per GB. */
     retrievalGb: 0.04,
+    /** Provisioned mode, per shard-hour (1 MiB/s or 1,000 records/s in, 2 MiB/s out shared by the consumers; no retrieval charge). */
+    shardHour: 0.015,
+    /** Provisioned mode, per million PUT payload units (each record counts one unit per started 25 KB). */
+    putPayloadUnitsPerMillion: 0.014,
   },
   lambda: {
     /** arm64, per GB-second. */
@@ -26,7 +30,10 @@ export const PRICES = {
     request: 0.2 / 1e6,
   },
   firehose: {
-    /** Direct PUT ingestion, per GB (first 500 TB/month); each record rounded up to the next 5 KB. */
+    /**
+     * Direct PUT ingestion, per GB (first 500 TB/month); each record rounded up to the next 5 KB. The raw copy (a
+     * Kinesis stream as source) is priced the same way, each stream record rounded up to 5 KB.
+     */
     ingestGb: 0.029,
     /** JSON to Parquet/ORC conversion, per GB ingested. */
     formatConversionGb: 0.018,
@@ -44,6 +51,14 @@ export const PRICES = {
     putPer1000: 0.005,
     /** GET and other reads per 1,000 requests. */
     getPer1000: 0.0004,
+    /** S3 Standard-Infrequent Access, per GB-month (the raw bucket after 30 days). */
+    standardIaGbMonth: 0.0125,
+    /** S3 Glacier Instant Retrieval, per GB-month (the raw bucket after 90 days). */
+    glacierIrGbMonth: 0.004,
+    /** Lifecycle transition requests into Standard-IA, per 1,000. */
+    transitionIaPer1000: 0.01,
+    /** Lifecycle transition requests into Glacier Instant Retrieval, per 1,000. */
+    transitionGlacierIrPer1000: 0.02,
   },
   glue: {
     /** Catalog objects beyond the first million, per 100,000 objects-month. */

@@ -89,6 +89,22 @@ describe('ingest stack: curated delivery', () => {
     });
   });
 
+  it('de-aggregates the packed records of every curated stream (JSON sub-records) before its jq partition keys', () => {
+    // The cleanser and the order import pack rows up to 5 KB per record (FirehoseLakeSink packBytes); a stream that
+    // did not de-aggregate would partition and convert only the first row of each record.
+    const streams = (Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')) as { Properties: Record<string, { ProcessingConfiguration?: unknown }> }[]).filter((s) => !s.Properties.KinesisStreamSourceConfiguration);
+    expect(streams).toHaveLength(3);
+    for (const s of streams) {
+      expect(s.Properties.ExtendedS3DestinationConfiguration!.ProcessingConfiguration).toEqual({
+        Enabled: true,
+        Processors: [
+          { Type: 'RecordDeAggregation', Parameters: [{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }] },
+          { Type: 'MetadataExtraction', Parameters: expect.arrayContaining([{ ParameterName: 'MetadataExtractionQuery', ParameterValue: '{"source":.source,"dt":.dt}' }]) },
+        ],
+      });
+    }
+  });
+
   it('keeps dedup keys in an encrypted, point-in-time-recoverable table with a TTL', () => {
     ingest.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'dedup_key', KeyType: 'HASH' }],

@@ -104,6 +104,8 @@ describe('insights stack: sentiment on ingest', () => {
       ExtendedS3DestinationConfiguration: Match.objectLike({
         Prefix: 'review_scores/ingest/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/',
         DataFormatConversionConfiguration: Match.objectLike({ Enabled: true, SchemaConfiguration: Match.objectLike({ TableName: Match.anyValue() }) }),
+        // Not dynamically partitioned, so no de-aggregation: the sentiment scorer sends one row per record.
+        ProcessingConfiguration: Match.absent(),
       }),
     });
   });

@@ -34,8 +34,28 @@ describe('estimateMonthlyCost', () => {
     const fh = (bytes: number) => estimateMonthlyCost({ eventsPerDay: 1e7, avgEventBytes: bytes }).services[2]!.monthlyUsd;
     // Reading is per byte, ingest per started KB: 900 -> 1000 bytes adds read cost only, 1000 -> 1100 adds a KB.
     expect(kds(1100) - kds(1000)).toBeGreaterThan(10 * (kds(1000) - kds(900)));
-    // Crossing a 5 KB step doubles the billed volume; growing within one step only adds per-byte partitioning.
-    expect(fh(5200) - fh(5000)).toBeGreaterThan(5 * (fh(1200) - fh(600)));
+    // A row above the 5,000-byte pack goes alone: crossing the 5,120-byte step doubles its billed volume, growing
+    // within the step only adds per-byte partitioning.
+    expect(fh(5200) - fh(5100)).toBeGreaterThan(5 * (fh(5100) - fh(5050)));
+  });
+
+  it('packs rows into 5 KB records: 800-byte rows cost a fraction of one record per row', () => {
+    // Without packing (firehosePackBytes 1: one row per record) every 800-byte row is billed as 5 KB; packed, about
+    // 4,750 / 800 = 5.9 rows share a step, so ingestion and conversion fall by nearly as much.
+    const fh = (o: object) => estimateMonthlyCost({ eventsPerDay: 1e8 }, o).services[2]!.monthlyUsd;
+    expect(fh({ firehosePackBytes: 1 })).toBeGreaterThan(4 * fh({}));
+  });
+
+  it('prices a provisioned stream by shard-hours and PUT payload units, with the reads included', () => {
+    const od = estimateMonthlyCost({ eventsPerDay: 1e8 });
+    const pr = estimateMonthlyCost({ eventsPerDay: 1e8 }, { streamMode: 'provisioned' });
+    expect(pr.services[0]!.service).toBe('Kinesis Data Streams (provisioned)');
+    // The raw copy and the rules read the stream again: billed per GB on-demand ($0.04), not in provisioned mode.
+    const readUsd = ((1e8 * 30 * 800) / 2 ** 30) * 0.04;
+    const line = (e: typeof od, p: string) => e.services.find((s) => s.service.startsWith(p))!.monthlyUsd;
+    expect(line(od, 'Raw') - line(pr, 'Raw')).toBeCloseTo(readUsd, 1);
+    // Shards given by configuration are priced as given, even below what the peak needs.
+    expect(estimateMonthlyCost({ eventsPerDay: 1e8 }, { streamMode: 'provisioned', provisionedShards: 10 }).services[0]!.basis).toMatch(/^10 shards \(3 carry 2x/);
   });
 
   it('needs fewer invocations per event as batches fill up', () => {
@@ -82,11 +102,25 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('Firehose: $0.029/GB ingest in 5 KB steps + $0.018/GB conversion, $0.02/GB and $0.005/1,000 objects partitioning, $0.07 per JQ hour (aws.amazon.com/firehose/pricing/)', () => {
-    // 30e6 records billed as 5 KB each = 143.05 GB x (0.029 + 0.018) = 6.72; 28.61 GB x 0.02 = 0.57;
-    // 14 partitions x 8,640 five-minute flushes = 120,960 objects x 0.005 / 1000 = 0.60; 30e6 x 0.1 ms = 0.833 h x 0.07 = 0.06.
-    const billedGb = (30e6 * 5120) / GiB;
+    // Packed records: 5,000 bytes x 0.95 measured fill = 4,750 bytes = 4.639 rows of 1,024 B per record; an
+    // invocation's 14.468 rows make ceil(3.119) = 4 records (the last one partial), each one 5 KB step:
+    // 2,073,600 x 4 = 8,294,400 records x 5,120 B = 39.55 GB x (0.029 + 0.018) = 1.859; 28.61 GB x 0.02 = 0.572;
+    // 14 partitions x 8,640 five-minute flushes = 120,960 objects x 0.005 / 1000 = 0.605; JQ runs per row:
+    // 30e6 x 0.1 ms = 0.833 h x 0.07 = 0.058.
+    expect(Math.ceil(14.467592592592593 / (4750 / 1024))).toBe(4);
+    const billedGb = (2_073_600 * 4 * 5120) / GiB;
+    expect(billedGb).toBeCloseTo(39.55, 2);
     expect(usd('Amazon Data Firehose')).toBeCloseTo(billedGb * (0.029 + 0.018) + dataGb * 0.02 + 120.96 * 0.005 + (3000 / 3600) * 0.07, 2);
-    expect(usd('Amazon Data Firehose')).toBeCloseTo(7.96, 2);
+    expect(usd('Amazon Data Firehose')).toBeCloseTo(3.09, 2);
+  });
+
+  it('Kinesis provisioned: $0.015 per shard-hour, $0.014 per million PUT payload units of 25 KB, no retrieval charge (aws.amazon.com/kinesis/data-streams/pricing/)', () => {
+    // 100M events a day of 800 B at twice the average rate: 1,157.4 x 2 = 2,314.8 records/s. Write: 2,314.8 x 800 B =
+    // 1.77 MiB/s -> 2 shards; records: 2,314.8 / 1,000 -> 3 shards; reads by 3 consumers: 5.30 MiB/s / 2 -> 3 shards.
+    // 3 x 730 h x 0.015 = 32.85; 3e9 records x 1 unit (800 B < 25 KB) = 3,000M units x 0.014 = 42.00.
+    const p = estimateMonthlyCost({ eventsPerDay: 100_000_000 }, { streamMode: 'provisioned' });
+    expect(p.services[0]!.monthlyUsd).toBeCloseTo(3 * 730 * 0.015 + 3000 * 0.014, 2);
+    expect(p.services[0]!.monthlyUsd).toBeCloseTo(74.85, 2);
   });
 
   it('S3: $0.023 per GB-month, $0.005 per 1,000 PUTs (aws.amazon.com/s3/pricing/)', () => {
@@ -167,18 +201,20 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
     expect(usd('Profile')).toBeCloseTo(20.95, 2);
   });
 
-  it('Raw copy: Firehose ingestion from the stream ($0.029/GB in 5 KB steps), the stream read again ($0.04/GB), the envelope Lambda, gzip objects kept 13 months ($0.023/GB-month)', () => {
+  it('Raw copy: Firehose ingestion from the stream ($0.029/GB in 5 KB steps), the stream read again ($0.04/GB), the envelope Lambda, gzip objects kept 13 months (Standard $0.023, Standard-IA $0.0125, Glacier IR $0.004 per GB-month; aws.amazon.com/s3/pricing/)', () => {
     // Ingest: 30M records x 5,120 B = 143.05 GB x 0.029 = 4.148. Read again: 28.61 GB x 0.04 = 1.144.
     // Envelope: buffers of min(3 MiB / 1,024 B = 3,072, 11.574 records/s x 60 s = 694.4) records: 43,200 invocations
     // x (20 ms + 694.4 x 0.02 ms) x 0.25 GB = 366.0 GB-s x 0.0000133334 = 0.005; requests 43,200 x 0.2/M = 0.009.
     // Stored: per record ceil(1,024 / 3) x 4 = 1,368 B base64 + 90 B origin and arrival = 1,458 B, gzip 0.3 = 437.4 B;
-    // 30M a month = 12.22 GB x 13 months = 158.9 GB x 0.023 = 3.654. PUTs: 8,640 objects x 0.005/1,000 = 0.043.
+    // 30M a month = 12.22 GB, kept 13 months under the raw bucket's lifecycle: 1 month Standard, 2 Standard-IA, 10
+    // Glacier IR = 12.22 x (0.023 + 2 x 0.0125 + 10 x 0.004) = 12.22 x 0.088 = 1.075. Objects: 8,640 five-minute
+    // buffers (each under 64 MiB) x (0.005 PUT + 0.01 to IA + 0.02 to Glacier IR) / 1,000 = 0.302.
     const invocations = 30_000_000 / (694.444 * 1);
     expect(invocations).toBeCloseTo(43_200, -1);
     const byHand =
-      ((30e6 * 5120) / GiB) * 0.029 + dataGb * 0.04 + invocations * ((20 + (1_000_000 / 86_400) * 60 * 0.02) / 1000) * 0.25 * 0.0000133334 + invocations * 0.2e-6 + ((30e6 * 1458 * 0.3) / GiB) * 13 * 0.023 + 8.64 * 0.005;
+      ((30e6 * 5120) / GiB) * 0.029 + dataGb * 0.04 + invocations * ((20 + (1_000_000 / 86_400) * 60 * 0.02) / 1000) * 0.25 * 0.0000133334 + invocations * 0.2e-6 + ((30e6 * 1458 * 0.3) / GiB) * (0.023 + 2 * 0.0125 + 10 * 0.004) + 8.64 * (0.005 + 0.01 + 0.02);
     expect(usd('Raw')).toBeCloseTo(byHand, 2);
-    expect(usd('Raw')).toBeCloseTo(9.0, 2);
+    expect(usd('Raw')).toBeCloseTo(6.68, 2);
   });
 
   it('prices the profile reads given, not the default share of events', () => {
@@ -190,7 +226,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 9.0 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 3.09 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 6.68 + 3.01, 2);
   });
 });
 
