@@ -53,7 +53,7 @@ export const configSchema = z.object({
   logRetentionDays: z.coerce.number().pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])).default(30),
   /** Kinesis capacity mode: on-demand scales itself; provisioned is cheaper at a steady, known rate. */
   shardMode: z.enum(['on-demand', 'provisioned']).default('on-demand'),
-  /** Shards when shardMode is provisioned (ignored on-demand). */
+  /** Shards when shardMode is provisioned (refused with on-demand, where it would be ignored). */
   shardCount: int(1, 500).default(2),
   /** Hours records stay on the stream (replay window). */
   streamRetentionHours: int(24, 8760).default(24),
@@ -276,6 +276,10 @@ export function parseConfig(raw: Record<string, unknown>): LakeConfig {
   if (raw.firstDataDate === undefined && raw.partitionStartDate !== undefined) raw = { ...raw, firstDataDate: raw.partitionStartDate };
   raw = withRetentionAliases(raw);
   const r = checkedConfigSchema.safeParse(raw);
+  // A shard count with an on-demand stream would be silently ignored: the stream scales itself and bills per GB.
+  if (r.success && raw.shardCount !== undefined && r.data.shardMode !== 'provisioned') {
+    throw new ConfigError(`CDK context ${CONTEXT_KEY}.shardCount: applies only with shardMode "provisioned" (shardMode is "${r.data.shardMode}", which scales itself); remove it or set shardMode to "provisioned" (received ${JSON.stringify(raw.shardCount)})`);
+  }
   if (r.success) return { ...r.data, piiSecretName: r.data.piiSecretName ?? `retail-lake/${r.data.stage}/pii-key` };
   const issue = r.error.issues[0]!;
   const key = issue.path.join('.');

@@ -16,6 +16,14 @@ describe('deployment configuration', () => {
     expect(parseConfig({ destroyOnRemove: 'true', batchSize: '100' })).toMatchObject({ destroyOnRemove: true, batchSize: 100 });
   });
 
+  it('takes a shard count with a provisioned stream only, and refuses one an on-demand stream would ignore', () => {
+    expect(parseConfig({ shardMode: 'provisioned', shardCount: '6' })).toMatchObject({ shardMode: 'provisioned', shardCount: 6 });
+    expect(parseConfig({ shardMode: 'provisioned' })).toMatchObject({ shardCount: 2 });
+    expect(() => parseConfig({ shardCount: 6 })).toThrow(ConfigError);
+    expect(() => parseConfig({ shardMode: 'on-demand', shardCount: 6 })).toThrow('CDK context retailLake.shardCount: applies only with shardMode "provisioned" (shardMode is "on-demand", which scales itself); remove it or set shardMode to "provisioned" (received 6)');
+    expect(() => parseConfig({ shardMode: 'provisioned', shardCount: 0 })).toThrow(/retailLake\.shardCount: .*received 0/);
+  });
+
   it('rejects a bad value with the context key, the value received and what is expected', () => {
     expect(() => parseConfig({ shardMode: 'turbo' })).toThrow(ConfigError);
     expect(() => parseConfig({ shardMode: 'turbo' })).toThrow(/retailLake\.shardMode: .*"on-demand".*received "turbo"/);
