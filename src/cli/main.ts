@@ -298,8 +298,10 @@ export function buildProgram(): Command {
     .option('--avg-event-bytes <b>', 'average event size in bytes', int('--avg-event-bytes', 1))
     .option('--profile-reads-per-day <n>', 'profile API reads per day (default: a tenth of the events)', int('--profile-reads-per-day', 0))
     .option('--region <region>', 'price list: us-east-1 (USD), cn-north-1 or cn-northwest-1 (CNY)', 'us-east-1')
-    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string }, cmd: Command) => {
-      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, json: globals(cmd).json });
+    .option('--stream-mode <mode>', 'Kinesis capacity mode as shardMode in cdk.json: on-demand or provisioned', 'on-demand')
+    .option('--shards <n>', 'provisioned shards (default: the fewest that carry twice the average rate)', int('--shards', 1))
+    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string; streamMode: string; shards?: number }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, streamMode: o.streamMode, shards: o.shards, json: globals(cmd).json });
     });
 
   program

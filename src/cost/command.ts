@@ -1,9 +1,10 @@
 /**
- * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--region R] [--json]`: the
+ * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--region R]
+ * [--stream-mode on-demand|provisioned [--shards N]] [--json]`: the
  * monthly estimate as a table, or with --json as one JSON object on the last line of stdout. us-east-1 (USD) is the
  * default; cn-north-1 and cn-northwest-1 are priced in CNY where a China price is published and was found.
  */
-import { estimateMonthlyCost, estimateRegionalCost, type CostEstimate, type RegionalCostEstimate, type RegionalServiceCost } from './estimate.ts';
+import { CostInputError, estimateMonthlyCost, estimateRegionalCost, type CostEstimate, type RegionalCostEstimate, type RegionalServiceCost } from './estimate.ts';
 import type { Currency } from './prices.ts';
 
 export interface CostCommandOptions {
@@ -12,6 +13,10 @@ export interface CostCommandOptions {
   readonly profileReadsPerDay?: number;
   /** @default 'us-east-1' */
   readonly region?: string;
+  /** Kinesis capacity mode. @default 'on-demand' */
+  readonly streamMode?: string;
+  /** Provisioned shards. @default the fewest that carry the peak rate */
+  readonly shards?: number;
   readonly json?: boolean;
 }
 
@@ -75,10 +80,14 @@ export type CostCommandResult = Omit<RegionalCostEstimate, 'services'> &
 /** Runs the command: prints and returns the estimate. */
 export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = process.stdout): CostCommandResult {
   const inputs = { eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, ...(o.profileReadsPerDay !== undefined ? { profileReadsPerDay: o.profileReadsPerDay } : {}) };
-  const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1');
+  const mode = o.streamMode ?? 'on-demand';
+  if (mode !== 'on-demand' && mode !== 'provisioned') throw new CostInputError(`--stream-mode must be on-demand or provisioned, received "${mode}"`);
+  if (o.shards !== undefined && mode !== 'provisioned') throw new CostInputError(`--shards applies only with --stream-mode provisioned (received ${o.shards})`);
+  const overrides = { streamMode: mode, provisionedShards: o.shards ?? null } as const;
+  const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1', overrides);
   let result: CostCommandResult = regional;
   if (regional.currency === 'USD') {
-    const usd = estimateMonthlyCost(inputs);
+    const usd = estimateMonthlyCost(inputs, overrides);
     result = {
       ...regional,
       services: regional.services.map((s, i) => ({ ...s, monthlyUsd: usd.services[i]!.monthlyUsd })),

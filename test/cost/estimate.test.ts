@@ -242,6 +242,15 @@ describe('costCommand', () => {
     expect(last.totalUsd).toBeGreaterThan(0);
   });
 
+  it('prices a provisioned stream with --stream-mode provisioned, and refuses a mode or a shard count it cannot use', () => {
+    const s = sink();
+    const r = costCommand({ eventsPerDay: 100_000_000, streamMode: 'provisioned', shards: 4, json: true }, s.out);
+    // 4 shards x 730 h x $0.015 + 3,000M PUT payload units x $0.014 per million = 43.80 + 42.00.
+    expect(r.services[0]).toMatchObject({ service: 'Kinesis Data Streams (provisioned)', monthlyUsd: 85.8 });
+    expect(() => costCommand({ eventsPerDay: 1e6, streamMode: 'turbo' }, sink().out)).toThrow('--stream-mode must be on-demand or provisioned, received "turbo"');
+    expect(() => costCommand({ eventsPerDay: 1e6, shards: 4 }, sink().out)).toThrow('--shards applies only with --stream-mode provisioned (received 4)');
+  });
+
   it('prints a table with the total and the cost per million events', () => {
     const s = sink();
     costCommand({ eventsPerDay: 1_000_000 }, s.out);
