@@ -167,6 +167,10 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
   let queue: Promise<void> = Promise.resolve();
   const ensure = (sql: string): Promise<void> => {
     if (!pending.size) return queue;
+    // A statement that starts by defining (or dropping) a pending name replaces it: ours is never created, as if it
+    // had been created at open and replaced (its files may be gone by now, e.g. identity_map rewritten in this commit).
+    const target = DEFINES.exec(sql)?.[1]?.toLowerCase();
+    if (target !== undefined) pending.delete(target);
     const named = [...pending].filter(([, d]) => d.pattern.test(sql)).map(([n]) => n);
     if (!named.length) return queue;
     const next = queue.then(async () => {
@@ -193,6 +197,9 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
   });
   return { conn: lazy, views, close: () => conn.closeSync() };
 }
+
+/** The name a statement's first words create, replace or drop (`create or replace view x as ...`, `drop table if exists x`). */
+const DEFINES = /^\s*(?:create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?(?:view|table)\s+(?:if\s+not\s+exists\s+)?|drop\s+(?:view|table)\s+(?:if\s+exists\s+)?)"?([A-Za-z_][A-Za-z0-9_]*)"?/i;
 
 /** The connection's methods that take SQL (or a table name) first: each creates the views its text names. */
 const SQL_METHODS = new Set<string | symbol>([
