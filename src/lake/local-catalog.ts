@@ -169,9 +169,10 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
     if (!pending.size) return queue;
     // A statement that starts by defining (or dropping) a pending name replaces it: ours is never created, as if it
     // had been created at open and replaced (its files may be gone by now, e.g. identity_map rewritten in this commit).
-    const target = DEFINES.exec(sql)?.[1]?.toLowerCase();
+    const code = withoutComments(sql); // a name in a comment is not read (the identity SQL's headers name identity_map)
+    const target = DEFINES.exec(code)?.[1]?.toLowerCase();
     if (target !== undefined) pending.delete(target);
-    const named = [...pending].filter(([, d]) => d.pattern.test(sql)).map(([n]) => n);
+    const named = [...pending].filter(([, d]) => d.pattern.test(code)).map(([n]) => n);
     if (!named.length) return queue;
     const next = queue.then(async () => {
       for (const n of named) await create(n, []);
@@ -196,6 +197,33 @@ export async function openLakeCatalog(lakeDir: string, options: LakeCatalogOptio
     },
   });
   return { conn: lazy, views, close: () => conn.closeSync() };
+}
+
+/** SQL without its comments; quoted strings and identifiers are kept whole (a `--` inside one is not a comment). */
+export function withoutComments(sql: string): string {
+  let out = '';
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < n && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1;
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      out += ' ';
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** The name a statement's first words create, replace or drop (`create or replace view x as ...`, `drop table if exists x`). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDuckDB, queryRows, sqlString } from '../../src/adapters/local/duckdb.ts';
-import { openLakeCatalog, SQL_DIR } from '../../src/lake/local-catalog.ts';
+import { openLakeCatalog, SQL_DIR, withoutComments } from '../../src/lake/local-catalog.ts';
 
 let lake: string;
 let sqlDir: string;
@@ -80,6 +80,7 @@ describe('openLakeCatalog', () => {
     const cat = await openLakeCatalog(lake, { sqlDir });
     try {
       fs.rmSync(path.join(lake, 'curated', 'shop_sales'), { recursive: true }); // e.g. rewritten by this commit
+      await cat.conn.run('-- a note on shop_sales\nselect 1'); // named in a comment only: not read, nothing created
       await cat.conn.run("create or replace view shop_sales as select 'z' as sku");
       expect(await queryRows(cat.conn, 'select * from v_skus')).toEqual([{ sku: 'z' }]);
     } finally {
@@ -96,5 +97,14 @@ describe('openLakeCatalog', () => {
     } finally {
       cat.close();
     }
+  });
+});
+
+describe('withoutComments', () => {
+  it('drops line and block comments but keeps quoted text whole', () => {
+    expect(withoutComments("-- reads identity_map\nselect '--', x /* identity_map */ from t -- tail\nwhere y = 'a /* b */'")).toBe(
+      "\nselect '--', x   from t \nwhere y = 'a /* b */'",
+    );
+    expect(withoutComments(`select "odd--name", 'it''s -- here' from v`)).toBe(`select "odd--name", 'it''s -- here' from v`);
   });
 });
