@@ -81,8 +81,21 @@ describe('openLakeCatalog', () => {
     try {
       fs.rmSync(path.join(lake, 'curated', 'shop_sales'), { recursive: true }); // e.g. rewritten by this commit
       await cat.conn.run('-- a note on shop_sales\nselect 1'); // named in a comment only: not read, nothing created
+      await cat.conn.run(`select ${sqlString(path.join(lake, 'curated', 'shop_sales', 'part-1.parquet'))} as p`); // nor in a path
       await cat.conn.run("create or replace view shop_sales as select 'z' as sku");
       expect(await queryRows(cat.conn, 'select * from v_skus')).toEqual([{ sku: 'z' }]);
+    } finally {
+      cat.close();
+    }
+  });
+
+  it('fails a statement that reads a lake table whose files are gone, and not one that only names it', async () => {
+    await derived('shop_sales', "select 'a' as sku");
+    const cat = await openLakeCatalog(lake, { sqlDir });
+    try {
+      fs.rmSync(path.join(lake, 'curated', 'shop_sales'), { recursive: true });
+      expect(await queryRows(cat.conn, "select count(*)::int as n from duckdb_views() where view_name = 'shop_sales'")).toEqual([{ n: 0 }]);
+      await expect(queryRows(cat.conn, 'select * from shop_sales')).rejects.toThrow(/shop_sales/);
     } finally {
       cat.close();
     }
