@@ -108,12 +108,10 @@ export interface TrainForecastFromLakeInput {
   readonly asOf: string;
   readonly horizonPeriods: number;
   readonly now?: () => Date;
-  /** The series, when the caller started reading them already (readDemandSeries of the same lake and as-of). */
-  readonly series?: Promise<DemandSeriesInput>;
 }
 
 export async function trainForecastFromLake(input: TrainForecastFromLakeInput): Promise<TrainedModel & { rows: ForecastRow[]; source: string }> {
-  const { series, grain, source } = await (input.series ?? readDemandSeries(input.lakeDir, input.asOf));
+  const { series, grain, source } = await readDemandSeries(input.lakeDir, input.asOf);
   if (series.length === 0) throw new NotEnoughHistoryError(`forecast: no demand_series and no placed order lines on or before ${input.asOf}`);
   let t;
   try {
@@ -146,9 +144,8 @@ export async function readRecsPurchases(lakeDir: string, asOf: string): Promise<
   }
 }
 
-/** `purchases`/`docs`: the model's input when the caller started reading it already (the read* function of the same lake and as-of). */
-export async function trainRecsFromLake(input: { lakeDir: string; asOf: string; now?: () => Date; purchases?: Promise<RecsPurchase[]> }): Promise<TrainedModel> {
-  const purchases = await (input.purchases ?? readRecsPurchases(input.lakeDir, input.asOf));
+export async function trainRecsFromLake(input: { lakeDir: string; asOf: string; now?: () => Date }): Promise<TrainedModel> {
+  const purchases = await readRecsPurchases(input.lakeDir, input.asOf);
   if (purchases.length === 0) throw new NotEnoughHistoryError(`recs: no placed order line with a customer on or before ${input.asOf}`);
   const t = trainRecsModel(purchases, { asOf: input.asOf, ...(input.now ? { now: input.now } : {}) });
   return { name: 'recs', version: t.version, card: t.card, files: recsArtifacts(t) };
@@ -181,8 +178,8 @@ export async function readReviewTexts(lakeDir: string, asOf?: string): Promise<(
   }
 }
 
-export async function trainSentimentFromLake(input: { lakeDir: string; asOf: string; now?: () => Date; docs?: Promise<LabelledText[]> }): Promise<TrainedModel> {
-  const docs = await (input.docs ?? readReviewTexts(input.lakeDir, input.asOf));
+export async function trainSentimentFromLake(input: { lakeDir: string; asOf: string; now?: () => Date }): Promise<TrainedModel> {
+  const docs = await readReviewTexts(input.lakeDir, input.asOf);
   if (docs.length === 0) throw new NotEnoughHistoryError(`sentiment: no rated review on or before ${input.asOf} (ingest review.submitted events or run import-reviews)`);
   try {
     const t = trainSentimentModel(docs, { asOf: input.asOf, ...(input.now ? { now: input.now } : {}) });

@@ -13,17 +13,7 @@ import { NotEnoughHistoryError, TrainError, TrainOptionsError } from './errors.t
 import { findGroundTruth } from './ground-truth.ts';
 import { addDays, checkAsOf, firstOrderDay, firstPurchaseDay, newestLakeDate, noEventsMessage, readPurchases, readTagSnapshot, type Purchase } from './lake-data.ts';
 import { trainSegmentsFromLake } from './segments.ts';
-import {
-  DEFAULT_HORIZON_PERIODS,
-  latestImportedReviewDate,
-  latestSeriesDate,
-  readDemandSeries,
-  readRecsPurchases,
-  readReviewTexts,
-  trainForecastFromLake,
-  trainRecsFromLake,
-  trainSentimentFromLake,
-} from './lake-models.ts';
+import { DEFAULT_HORIZON_PERIODS, latestImportedReviewDate, latestSeriesDate, trainForecastFromLake, trainRecsFromLake, trainSentimentFromLake } from './lake-models.ts';
 import { withLakeCommit } from '../lake/commit.ts';
 import { checkTolerance, DEFAULT_GATE_TOLERANCE, isGated, type GateDecision } from './gate.ts';
 import { trainGated } from './gated.ts';
@@ -156,21 +146,6 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
   // The tag refresh writes identity_map; purchases are read after it so they carry the same customer keys.
   if (names.some((n) => n === 'segments' || n === 'churn')) await tagsAt(asOf);
 
-  // Every tag refresh of this run happens here, before any model reads the lake: churn's two cuts (what
-  // trainChurnFromLake would refresh first, in the same order). Then the reads of forecast, recs and sentiment
-  // (DuckDB, on its own threads) start at once and overlap the customer models' training on this thread (issue 19).
-  const plain = !o.gate;
-  if (plain && names.includes('churn')) for (const day of [addDays(asOf, -2 * horizonDays), addDays(asOf, -horizonDays)]) await tagsAt(day);
-  const early = <T>(wanted: boolean, read: () => Promise<T>): Promise<T> | undefined => {
-    if (!plain || !wanted) return undefined;
-    const p = read();
-    p.catch(() => undefined); // awaited (and so thrown) where the model trains
-    return p;
-  };
-  const series = early(names.includes('forecast'), () => readDemandSeries(o.lakeDir, asOf));
-  const recsPurchases = early(names.includes('recs'), () => readRecsPurchases(o.lakeDir, asOf));
-  const reviews = early(names.includes('sentiment'), () => readReviewTexts(o.lakeDir, asOf));
-
   const tolerance = checkTolerance(o.tolerance ?? DEFAULT_GATE_TOLERANCE);
   const out: TrainedSummary[] = [];
   for (const name of names) {
@@ -213,11 +188,11 @@ async function trainModelsIn(o: TrainOptions): Promise<TrainSummary> {
           ...(o.now ? { now: o.now } : {}),
         });
       } else if (name === 'forecast') {
-        trained = await trainForecastFromLake({ lakeDir: o.lakeDir, asOf, horizonPeriods, ...(o.now ? { now: o.now } : {}), ...(series ? { series } : {}) });
+        trained = await trainForecastFromLake({ lakeDir: o.lakeDir, asOf, horizonPeriods, ...(o.now ? { now: o.now } : {}) });
       } else if (name === 'recs') {
-        trained = await trainRecsFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}), ...(recsPurchases ? { purchases: recsPurchases } : {}) });
+        trained = await trainRecsFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
       } else if (name === 'sentiment') {
-        trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}), ...(reviews ? { docs: reviews } : {}) });
+        trained = await trainSentimentFromLake({ lakeDir: o.lakeDir, asOf, ...(o.now ? { now: o.now } : {}) });
       } else {
         trained = trainClvFromLake({ asOf, horizonDays, purchases: await purchasesUpToAsOf(), ...(o.now ? { now: o.now } : {}) });
       }
