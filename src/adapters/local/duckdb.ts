@@ -30,7 +30,15 @@ export function duckdbResourceOptions(env: NodeJS.ProcessEnv = process.env): Rec
 
 export async function openDuckDB(file = ':memory:', options: Record<string, string> = {}): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(file, { threads: '2', ...duckdbResourceOptions(), ...options });
-  return instance.connect();
+  const conn = await instance.connect();
+  // The session is the instance's only connection: closing it closes the instance too, so its memory and spill
+  // folder go now rather than whenever the garbage collector finds the instance.
+  const closeConnection = conn.closeSync.bind(conn);
+  conn.closeSync = () => {
+    closeConnection();
+    instance.closeSync();
+  };
+  return conn;
 }
 
 /**
