@@ -6,15 +6,16 @@
  *
  * The refresh is compared with two scans of the same files: quantity and price of every line (`scanSeconds`, the
  * figure bench/run.ts reports) and every column of every line read into memory (`fullScanSeconds`: what the
- * refresh has to read at least). The last stdout line is the result as JSON.
+ * refresh has to read at least). Each of the three runs in its own process (bench/tags-step.ts), so `peakRssMb` is
+ * the refresh's own peak and `fullScanPeakRssMb` the full scan's. The last stdout line is the result as JSON.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDuckDB, sqlString } from '../src/adapters/local/duckdb.ts';
+import { duckdbResourceOptions, openDuckDB, sqlString } from '../src/adapters/local/duckdb.ts';
 import { columnsOf, duckdbType, tableDef } from '../src/contract/index.ts';
 import { tableDir } from '../src/lake/layout.ts';
-import { refreshTags } from '../src/tags/index.ts';
 
 /**
  * Writes `lines` order lines of `customers` customers over two years, Hive-partitioned by source and date as the
@@ -80,6 +81,21 @@ export async function buildOrderLinesLake(lakeDir: string, lines: number, custom
   }
 }
 
+/** Runs bench/tags-step.ts in a child process; returns its JSON line. */
+function stepInChild(step: 'scan' | 'fullScan' | 'refresh', lakeDir: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'tags-step.ts'), step, lakeDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`tags-step ${step} exited with code ${code}: ${last.slice(0, 300)}`));
+      resolve(JSON.parse(last) as Record<string, unknown>);
+    });
+  });
+}
+
 const linesGlob = (lakeDir: string) => sqlString(path.join(tableDir(lakeDir, 'curated_order_lines'), '**', '*.parquet'));
 
 /** Seconds of a plain scan of the order lines: count and revenue over every row. */
@@ -94,9 +110,12 @@ export async function scanSeconds(lakeDir: string): Promise<number> {
   }
 }
 
-/** Seconds to read every column of every order line into memory. */
+/**
+ * Seconds to read every column of every order line into memory: with DuckDB's own memory limit (80% of the
+ * machine's), not the project's, so that the baseline holds the table in memory and never spills.
+ */
 export async function fullScanSeconds(lakeDir: string): Promise<number> {
-  const conn = await openDuckDB();
+  const conn = await openDuckDB(':memory:', { memory_limit: `${Math.floor((os.totalmem() * 0.8) / 1024 ** 2)}MB` });
   try {
     const t0 = performance.now();
     await conn.run(`create table everything as select * from read_parquet(${linesGlob(lakeDir)}, hive_partitioning = true)`);
@@ -121,27 +140,35 @@ export async function benchTags(opts: TagsBenchOptions) {
   const reuse = opts.lake !== undefined && fs.existsSync(tableDir(opts.lake, 'curated_order_lines'));
   const lakeDir = reuse ? opts.lake! : fs.mkdtempSync(path.join(os.tmpdir(), 'retail-lake-bench-tags-'));
   try {
-    let t0 = performance.now();
+    const t0 = performance.now();
     if (!reuse) await buildOrderLinesLake(lakeDir, opts.lines, customers);
     const buildSeconds = (performance.now() - t0) / 1e3;
-    const scan = { narrow: await scanSeconds(lakeDir), full: await fullScanSeconds(lakeDir) };
-    t0 = performance.now();
-    const s = await refreshTags({ lakeDir });
-    const seconds = (performance.now() - t0) / 1e3;
+    // Each step in its own process: its own peak memory, and no step's DuckDB memory left to the next.
+    const refresh = await stepInChild('refresh', lakeDir);
+    const narrow = await stepInChild('scan', lakeDir);
+    const full = await stepInChild('fullScan', lakeDir);
+    const seconds = refresh.seconds as number;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     return {
       lines: opts.lines,
       customers,
       seconds: r2(seconds),
-      scanSeconds: r2(scan.narrow),
-      ratio: r2(seconds / scan.narrow),
-      fullScanSeconds: r2(scan.full),
-      fullScanRatio: r2(seconds / scan.full),
-      timings: s.timings,
-      taggedCustomers: s.customers,
-      identities: s.identity.identities,
+      scanSeconds: r2(narrow.seconds as number),
+      ratio: r2(seconds / (narrow.seconds as number)),
+      fullScanSeconds: r2(full.seconds as number),
+      fullScanRatio: r2(seconds / (full.seconds as number)),
+      timings: { ...(refresh.timings as Record<string, number>), identityPhases: refresh.identityTimings },
+      taggedCustomers: refresh.taggedCustomers,
+      identities: refresh.identities,
       buildSeconds: r2(buildSeconds),
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      /** The refresh's own peak (its process's). */
+      peakRssMb: refresh.peakRssMb,
+      scanPeakRssMb: narrow.peakRssMb,
+      fullScanPeakRssMb: full.peakRssMb,
+      /** CPU seconds (user + system, all threads) per step: steadier than seconds on a shared machine. */
+      cpuSeconds: { refresh: r2(refresh.cpuSeconds as number), scan: r2(narrow.cpuSeconds as number), fullScan: r2(full.cpuSeconds as number) },
+      fullScanCpuRatio: r2((refresh.cpuSeconds as number) / (full.cpuSeconds as number)),
+      duckdbMemoryLimit: duckdbResourceOptions().memory_limit,
     };
   } finally {
     if (!opts.keep && !reuse) fs.rmSync(lakeDir, { recursive: true, force: true });

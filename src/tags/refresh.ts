@@ -9,7 +9,7 @@
  * use). The SQL of every view is unchanged.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { listSqlViews, openLakeCatalog } from '../lake/local-catalog.ts';
+import { listSqlViews, openLakeCatalog, stripComments, type SqlView } from '../lake/local-catalog.ts';
 import { sqlString } from '../adapters/local/duckdb.ts';
 import {
   replaceParquetDir,
@@ -94,7 +94,8 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
     lap('identity', t0);
 
     t0 = Date.now();
-    await pointSessionViews(conn, asOf);
+    await conn.run('set preserve_insertion_order = false');
+    await pointSessionViews(conn, asOf, definition, timings);
     await conn.run(`create or replace table customer_tags_snapshot as ${stripSemicolon(definition.sql)}`);
     lap('tags', t0);
 
@@ -121,16 +122,54 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
   }
 }
 
-/** Points tag_as_of, identity_map and the session-materialised views at this refresh's inputs. */
-async function pointSessionViews(conn: DuckDBConnection, asOf: string): Promise<void> {
+/**
+ * Points tag_as_of, identity_map and the session-materialised views at this refresh's inputs. A session table keeps
+ * only the columns the tag library's views name (see usedColumns): int_order_lines has a row per order line, and its
+ * unused columns (event ids, discounts, currencies...) were most of the refresh's memory and a good part of its reads.
+ */
+async function pointSessionViews(conn: DuckDBConnection, asOf: string, definition: SqlView, timings: Record<string, number>): Promise<void> {
   await conn.run(`create or replace view tag_as_of as select cast(${sqlString(asOf)} as date) as as_of_date`);
   await conn.run(
     `create or replace view identity_map as select identity_type, identity_value, customer_key, first_seen_at from ${RESOLVED_MAP_TABLE}`,
   );
+  const readers = viewsReadBy(definition);
   for (const view of SESSION_MATERIALISED) {
-    await conn.run(`create or replace table ${view}_session as select * from ${view}`);
+    const t0 = Date.now();
+    const all = (await conn.runAndReadAll(`select column_name from (describe ${view})`)).getRows().map(([c]) => String(c));
+    const cols = usedColumns(view, all, readers);
+    await conn.run(`create or replace table ${view}_session as select ${cols.map((c) => `"${c}"`).join(', ')} from ${view}`);
     await conn.run(`create or replace view ${view} as select * from ${view}_session`);
+    timings[view] = Math.round((Date.now() - t0) / 100) / 10;
   }
+}
+
+/** The views under sql/ that `root` reads, directly or through others (root included). */
+function viewsReadBy(root: SqlView): SqlView[] {
+  const views = listSqlViews();
+  const out = new Map<string, SqlView>();
+  const visit = (v: SqlView) => {
+    if (out.has(v.name)) return;
+    out.set(v.name, v);
+    const text = stripComments(v.sql);
+    for (const o of views) if (o.name !== v.name && new RegExp(`\\b${o.name}\\b`).test(text)) visit(o);
+  };
+  visit(root);
+  return [...out.values()];
+}
+
+/**
+ * The columns of `view` that the views reading it can use: those whose name appears as a word in the SQL of a view
+ * that names `view` (a superset: a name may appear for another relation's column). Every column if one of them
+ * selects `alias.*` or `* from view`, as a reader could then pass any column on (`select * from final` over the
+ * reader's own named columns is fine). A column a reader needs is never dropped, so
+ * the snapshot is the same (test/tags/refresh-snapshot.test.ts compares it with the views' own answer).
+ */
+export function usedColumns(view: string, columns: readonly string[], readers: readonly SqlView[]): string[] {
+  const texts = readers.filter((r) => r.name !== view && new RegExp(`\\b${view}\\b`).test(stripComments(r.sql))).map((r) => stripComments(r.sql));
+  const passesAll = new RegExp(`\\w\\.\\*|\\*\\s+from\\s+${view}\\b`, 'i');
+  if (texts.some((t) => passesAll.test(t))) return [...columns];
+  const kept = columns.filter((c) => texts.some((t) => new RegExp(`\\b${c.replace(/[^\w]/g, '')}\\b`, 'i').test(t)));
+  return kept.length ? kept : [...columns];
 }
 
 function stripSemicolon(sql: string): string {

@@ -1,11 +1,44 @@
 /** Embedded DuckDB: plays Athena locally. One small helper so every caller opens it the same way. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 
+/** DuckDB's memory limit for every session the project opens, unless RETAIL_LAKE_DUCKDB_MEMORY says otherwise. */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '2GB';
+
+const MEMORY_LIMIT = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+let spillDirs = 0;
+
+/**
+ * The memory limit and spill folder of a session. DuckDB's own default limit is 80% of the machine's memory, which a
+ * tag refresh over 10 million order lines fills (12 GB) although its joins, aggregates, sorts and tables can spill to
+ * disk. Every session gets RETAIL_LAKE_DUCKDB_MEMORY (default DEFAULT_DUCKDB_MEMORY_LIMIT; DuckDB's syntax: 512MB,
+ * 4GB) and spills to a folder of its own under RETAIL_LAKE_DUCKDB_TEMP (default the OS temp folder), which DuckDB
+ * creates on the first spill and removes when the session closes. The process's peak also holds Node's heap and
+ * what DuckDB keeps outside its buffer pool: docs/performance.md, "Memory".
+ */
+export function duckdbResourceOptions(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const limit = (env.RETAIL_LAKE_DUCKDB_MEMORY ?? '').trim() || DEFAULT_DUCKDB_MEMORY_LIMIT;
+  if (!MEMORY_LIMIT.test(limit)) {
+    throw new Error(`RETAIL_LAKE_DUCKDB_MEMORY must be an amount of memory such as 2GB or 512MB, received ${JSON.stringify(env.RETAIL_LAKE_DUCKDB_MEMORY)}`);
+  }
+  const root = path.resolve((env.RETAIL_LAKE_DUCKDB_TEMP ?? '').trim() || path.join(os.tmpdir(), 'retail-lake-duckdb'));
+  fs.mkdirSync(root, { recursive: true });
+  return { memory_limit: limit, temp_directory: path.join(root, `${process.pid}-${++spillDirs}`) };
+}
+
 export async function openDuckDB(file = ':memory:', options: Record<string, string> = {}): Promise<DuckDBConnection> {
-  const instance = await DuckDBInstance.create(file, { threads: '2', ...options });
-  return instance.connect();
+  const instance = await DuckDBInstance.create(file, { threads: '2', ...duckdbResourceOptions(), ...options });
+  const conn = await instance.connect();
+  // The session is the instance's only connection: closing it closes the instance too, so its memory and spill
+  // folder go now rather than whenever the garbage collector finds the instance.
+  const closeConnection = conn.closeSync.bind(conn);
+  conn.closeSync = () => {
+    closeConnection();
+    instance.closeSync();
+  };
+  return conn;
 }
 
 /**
