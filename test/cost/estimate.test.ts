@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { costCommand } from '../../src/cost/command.ts';
-import { renderCostTable } from '../../src/cost/doc.ts';
+import { renderCostTable, renderTagRefreshTable } from '../../src/cost/doc.ts';
 import { CostInputError, estimateMonthlyCost } from '../../src/cost/estimate.ts';
 import { PRICES_AS_OF } from '../../src/cost/prices.ts';
 
@@ -104,17 +104,53 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   it('Athena: $5 per TB scanned (aws.amazon.com/athena/pricing/)', () => {
     // Daily: 40% of 51.50 GB (tag refresh 30% + scoring 10%) + 50 queries x 0.5 GB = 45.60 GB; x 30 = 1,368 GB.
     // Identity refresh: 100,000 customers x 4.2 identifiers x 1,500 bytes = 0.587 GB a run, x 30 = 17.60 GB.
-    // 1,385.6 GB = 1.353 TB x 5.
-    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB;
+    // Duplicates count: 30e6 events x 21.1 bytes of event_id = 0.590 GB. 1,386.2 GB = 1.354 TB x 5.
+    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB + (30e6 * 21.1) / GiB;
     expect(usd('Athena')).toBeCloseTo((scannedGb / 1024) * 5, 2);
     expect(usd('Athena')).toBeCloseTo(6.77, 2);
   });
 
   it('DynamoDB: $0.625 per million writes, $0.125 per million reads, $0.25 per GB-month on demand (aws.amazon.com/dynamodb/pricing/on-demand/)', () => {
-    // 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 = 22.52;
-    // 35 days x 1e6 keys x 150 bytes = 4.89 GB x 0.25 = 1.22.
-    expect(usd('DynamoDB')).toBeCloseTo(30.03 * (0.625 + 0.125) + ((35e6 * 150) / GiB) * 0.25, 2);
-    expect(usd('DynamoDB')).toBeCloseTo(23.74, 2);
+    // Dedup: one checkpoint read and one conditional write per cleanser batch (2,073,600), nothing per event; no
+    // quarantined record and no imported line in this scenario. Ledger: 30,000 emitted events, a read and a write each.
+    // 2,103,600 x (0.625 + 0.125) / 1e6 = 1.5777; 4 checkpoint items of 150 bytes: storage ~0.
+    // (Before issue 19: a read and a write per event, 30.03M x 0.75 = 22.52 + 1.22 storage.)
+    expect(usd('DynamoDB')).toBeCloseTo(2.1036 * 0.75, 2);
+    expect(usd('DynamoDB')).toBeCloseTo(1.58, 2);
+  });
+
+  it('DynamoDB: quarantined records and imported lines keep a key each (read + write), kept 35 days', () => {
+    const q = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0.01, orderLinesPerEvent: 0, importedOrderLinesPerDay: 100_000 });
+    const ddb = q.services.find((s) => s.service.startsWith('DynamoDB'))!.monthlyUsd;
+    // Batches are unchanged (a quarantined record is still in its batch). Keys: 300,000 quarantined + 3,000,000
+    // imported lines a month, a read and a write each = 3.3M x 0.75/M = 2.475. Kept: (10,000 + 100,000) a day x 35 days
+    // = 3.85M keys x 150 bytes = 0.538 GB x 0.25 = 0.134.
+    expect(ddb - usd('DynamoDB')).toBeCloseTo(3.3 * 0.75 + ((3.85e6 * 150) / GiB) * 0.25, 2);
+  });
+
+  it('ingest per million events: stream + cleanser + Firehose + dedup + raw copy + their S3 writes', () => {
+    // Stream 32.63 (Kinesis line). Cleanser: 166,924 GB-s x 0.0000133334 = 2.2257 + 2,073,600 requests x 0.2/M = 0.4147.
+    // Firehose 7.96. Dedup: 2,073,600 batch checkpoints x 0.75/M = 1.5552 + duplicates count 0.590 GB x $5/TB = 0.0029.
+    // Raw copy 9.00. S3 writes: 120,960 curated objects x 0.005/1,000 = 0.6048. Sum 54.39 a month; / 30M events.
+    const cleanser = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769))) * 0.0000133334 + 2_073_600 * 0.2e-6;
+    const dedup = 2.0736 * 0.75 + ((30e6 * 21.1) / GiB / 1024) * 5;
+    const byHand = 32.63 + cleanser + 7.96 + dedup + 9.0 + 120.96 * 0.005;
+    expect(e.ingest.monthly).toBeCloseTo(byHand, 1);
+    expect(e.ingest.lines.dedup).toBeCloseTo(1.56, 2);
+    expect(e.ingest.lines.cleanser).toBeCloseTo(2.64, 2);
+    expect(e.ingest.perMillionEvents).toBeCloseTo(byHand / 30, 2);
+    expect(e.ingest.perMillionEvents).toBeCloseTo(1.813, 2);
+  });
+
+  it('tag refresh: Athena bytes a day from the measured bytes per customer, full and incremental', () => {
+    // Full: 11,846 bytes per customer (bench/tag-bytes.ts); 10M customers = 118.46 GB (decimal) a day, 30 runs =
+    // 3,309.6 GiB = 3.232 TiB x $5 = 16.16. Incremental: the assumed 1,185 bytes per customer.
+    const ten = e.tagRefresh.find((t) => t.customers === 10_000_000)!;
+    expect(ten.fullBytesPerDay).toBe(118_460_000_000);
+    expect(ten.fullMonthly).toBeCloseTo(((30 * 118.46e9) / GiB / 1024) * 5, 2);
+    expect(ten.fullMonthly).toBeCloseTo(16.16, 2);
+    expect(ten.incrementalBytesPerDay).toBe(11_850_000_000);
+    expect(e.tagRefresh.map((t) => t.customers)).toEqual([1e6, 1e7, 1e8]);
   });
 
   it('EventBridge: $1.00 per million custom events (aws.amazon.com/eventbridge/pricing/)', () => {
@@ -190,7 +226,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 9.0 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 7.96 + 1.79 + 0 + 6.77 + 1.58 + 0.03 + 8.85 + 77.73 + 20.95 + 9.0 + 3.01, 2);
   });
 });
 
@@ -203,6 +239,7 @@ describe('costCommand', () => {
     expect(last.services).toHaveLength(13);
     expect(last).toHaveProperty('apiUsdPerMillionReads');
     expect(last).toHaveProperty('realtimeUsdPerMillionEvents');
+    expect((last as unknown as { ingest: { perMillionEvents: number } }).ingest.perMillionEvents).toBeGreaterThan(0);
     expect(last.totalUsd).toBeGreaterThan(0);
   });
 
@@ -210,6 +247,8 @@ describe('costCommand', () => {
     const s = sink();
     costCommand({ eventsPerDay: 1_000_000 }, s.out);
     expect(s.text()).toMatch(/^total\s+\$[\d,.]+\s+\$[\d.]+ per million events$/m);
+    expect(s.text()).toMatch(/^ingest: \$[\d.]+ per million events \(\$[\d,.]+ a month: stream \$[\d,.]+, cleanser .*raw copy \$[\d,.]+, S3 writes \$[\d,.]+\)$/m);
+    expect(s.text()).toMatch(/Clickstream Analytics on AWS publishes \$0\.015-0\.056 per million events/);
     expect(s.text()).toMatch(/^real-time rules: \$[\d.]+ per million events; profile API: \$[\d.]+ per million reads \([\d.]+[kM]? reads a month\)$/m);
   });
 });
@@ -219,5 +258,7 @@ describe('docs/cost.md', () => {
     const doc = fs.readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8');
     const table = /<!-- cost-table:start[^>]*-->\n([\s\S]*?)\n<!-- cost-table:end -->/.exec(doc)?.[1];
     expect(table, 'regenerate with: npx tsx src/cost/doc.ts').toBe(renderCostTable());
+    const tags = /<!-- tag-refresh-table:start[^>]*-->\n([\s\S]*?)\n<!-- tag-refresh-table:end -->/.exec(doc)?.[1];
+    expect(tags, 'regenerate with: npx tsx src/cost/doc.ts tags').toBe(renderTagRefreshTable());
   });
 });
