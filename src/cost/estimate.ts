@@ -479,8 +479,9 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   const dedupRequests = invocations + quarantinedRecords + importedLines;
   const ddbRequests = dedupRequests + emitted;
   const ddbItems = shards + (perDay * a.quarantineRate + a.importedOrderLinesPerDay) * a.dedupTtlDays;
+  const dedupRequestsUsd = (dedupRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion);
   const dedupStorageUsd = ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth;
-  const dedupUsd = (dedupRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + dedupStorageUsd;
+  const dedupUsd = dedupRequestsUsd + dedupStorageUsd;
   add(
     'DynamoDB (dedup checkpoints and keys, event ledger; on-demand)',
     (ddbRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + dedupStorageUsd,

@@ -7,7 +7,8 @@
  *   ingestion ¥6.228 per GB, log storage ¥0.244 per GB-month, S3 Standard ¥0.1755 per GB-month, PUTs ¥0.00405 per
  *   1,000, Athena ¥34.34 per TB scanned.
  * Scenario as in estimate.test.ts: 1,000,000 events a day of exactly 1 KiB, nothing quarantined, no order lines, no
- * imported orders: 2,073,600 cleanser invocations a month, 30,030,000 DynamoDB dedup reads and as many writes.
+ * imported orders: 2,073,600 cleanser invocations a month, 2,103,600 DynamoDB reads and as many writes (a checkpoint
+ * per batch, 30,000 ledger entries).
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +27,11 @@ describe('estimateRegionalCost in the China regions', () => {
   const beijing = estimateRegionalCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, 'cn-north-1', SCENARIO);
 
   it('prices DynamoDB writes at ¥11.1538 per million in both regions and says the reads and storage are not priced', () => {
-    // 30,030,000 writes x 11.1538 / 1e6 = ¥334.95; reads and storage have no CNY price in the table, so not counted.
+    // 2,103,600 writes x 11.1538 / 1e6 = ¥23.46; reads and storage have no CNY price in the table, so not counted.
     for (const e of [ningxia, beijing]) {
       const ddb = line(e, 'DynamoDB');
-      expect(ddb.monthly).toBeCloseTo(30.03 * 11.1538, 2);
-      expect(ddb.monthly).toBeCloseTo(334.95, 2);
+      expect(ddb.monthly).toBeCloseTo(2.1036 * 11.1538, 2);
+      expect(ddb.monthly).toBeCloseTo(23.46, 2);
       expect(ddb.complete).toBe(false);
       expect(ddb.missingPrices).toEqual(['dynamodb.rruPerMillion', 'dynamodb.storageGbMonth']);
     }
@@ -57,10 +58,10 @@ describe('estimateRegionalCost in the China regions', () => {
     expect(line(ningxia, 'S3').monthly).toBeCloseTo(dataGb * 0.15 * 12 * 0.1755 + 120.96 * 0.00405, 2);
     expect(line(ningxia, 'S3').monthly).toBeCloseTo(9.53, 2);
     expect(line(ningxia, 'S3').complete).toBe(true);
-    // Athena: 1,385.6 GB scanned a month (estimate.test.ts works it out) = 1.353 TB x 34.34 = ¥46.47.
-    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB;
+    // Athena: 1,386.2 GB scanned a month (estimate.test.ts works it out) = 1.354 TB x 34.34 = ¥46.49.
+    const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB + (30e6 * 21.1) / GiB;
     expect(line(ningxia, 'Athena').monthly).toBeCloseTo((scannedGb / 1024) * 34.34, 2);
-    expect(line(ningxia, 'Athena').monthly).toBeCloseTo(46.47, 2);
+    expect(line(ningxia, 'Athena').monthly).toBeCloseTo(46.49, 2);
     expect(line(ningxia, 'Athena').complete).toBe(true);
     // Beijing has neither price.
     expect(line(beijing, 'Athena')).toMatchObject({ monthly: 0, complete: false, missingPrices: ['athena.scannedTb'] });
@@ -89,10 +90,10 @@ describe('estimateRegionalCost in the China regions', () => {
   it('prints CNY with ¥ in every figure of the table, the lower bounds marked, and no dollar sign', () => {
     const table = formatCostTable(ningxia);
     expect(table).toMatch(/^service\s+CNY \/ month\s+basis$/m);
-    expect(table).toMatch(/^DynamoDB \(dedup, on-demand\)\s+≥ ¥334\.95\s/m);
+    expect(table).toMatch(/^DynamoDB \(dedup checkpoints and keys, event ledger; on-demand\)\s+≥ ¥23\.46\s/m);
     expect(table).toMatch(/! no published CNY price found for dynamodb\.rruPerMillion, dynamodb\.storageGbMonth: not counted/);
     expect(table).toMatch(/! not confirmed in this region: firehose\.formatConversion/);
-    expect(table).toMatch(/^Athena\s+¥46\.47\s/m);
+    expect(table).toMatch(/^Athena\s+¥46\.49\s/m);
     expect(table).toMatch(/^total\s+≥ ¥[\d,.]+\s+lower bound: 2 of 13 lines fully priced/m);
     expect(table).not.toContain('$');
   });
