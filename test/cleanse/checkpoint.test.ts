@@ -139,12 +139,12 @@ describe('per-batch dedup over real Parquet and the staging views', () => {
     }
   });
 
-  it('writes a batch all or nothing and reports its first record when a write fails', async () => {
+  it.each(['quarantine_events', 'curated_events'])('writes a batch all or nothing and reports its first record when a write to %s fails', async (down) => {
     const rows: string[] = [];
     let fail = true;
     const sink = {
       append: async (t: string, r: readonly object[]) => {
-        if (t === 'quarantine_events' && fail) throw new Error('quarantine stream down');
+        if (t === down && fail) throw new Error(`${down} stream down`);
         rows.push(...r.map(() => t));
       },
       flush: async () => {},
