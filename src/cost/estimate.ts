@@ -577,7 +577,12 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   // Ingest per million events: the stream, the cleanser Lambda, Firehose, dedup (checkpoints and keys, the
   // duplicates query) and the raw copy, with their S3 writes (curated objects, quarantine objects; the raw copy's are
   // in its line). Lines are taken by name so that this sum follows any change to how a line is priced.
-  const line = (prefix: string) => out.find((c) => c.service.startsWith(prefix))?.monthly ?? 0;
+  const line = (prefix: string) => {
+    const found = out.find((c) => c.service.startsWith(prefix));
+    // A renamed line must not drop out of the ingest figure unnoticed.
+    if (!found) throw new Error(`no cost line starts with "${prefix}" (ingest per million events sums it)`);
+    return found.monthly ?? 0;
+  };
   const ingestLines = {
     stream: line('Kinesis'),
     cleanser: gbSeconds * P.lambda.armGbSecond + invocations * P.lambda.request,
