@@ -6,6 +6,10 @@
  *
  * Quarantined records are deduplicated too, on their quarantine_id (a hash of origin and bytes): a redelivered or
  * replayed-from-the-start shard must not put the same rejected record in quarantine twice.
+ *
+ * With per-shard checkpoints (BatchDeps.checkpoints, Kinesis only) clean events keep no dedup key: redelivered
+ * batches are recognised by the stream handler, re-sent events by the staging views and RESENT_EVENTS_SQL, and a
+ * batch is written all or nothing (docs/ingest.md, "Per-batch dedup").
  */
 import type { QuarantineRow } from '../contract/index.ts';
 import type { DedupStore, LakeSink, ShardCheckpoints } from '../ports/index.ts';

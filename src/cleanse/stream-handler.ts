@@ -68,7 +68,9 @@ export function createStreamHandler(deps: () => Promise<BatchDeps>, onCounts?: (
       return { batchItemFailures: first ? [{ itemIdentifier: first.kinesis.sequenceNumber }] : [] };
     }
     if (isMskEvent(event)) {
-      const result = await cleanseBatch(recordsFromKafka(event), d);
+      // Kafka offsets get no checkpoints yet: MSK batches keep a dedup key per event.
+      const { checkpoints: _perEventOnly, ...perEvent } = d;
+      const result = await cleanseBatch(recordsFromKafka(event), perEvent);
       await d.sink.flush();
       onCounts?.(result.counts);
       if (result.failed.length) throw new BatchWriteError(result.failed.length);

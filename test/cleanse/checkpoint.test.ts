@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent, MSKEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
 import { addCounts, emptyCounts } from '../../src/cleanse/batch.ts';
@@ -18,7 +18,7 @@ import { withLakeCommit } from '../../src/lake/commit.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { resentEventsByDate } from '../../src/ingest/resends.ts';
 import { event } from './fixtures.ts';
-import { MemoryDedup } from './memory-adapters.ts';
+import { MemoryDedup, MemorySink } from './memory-adapters.ts';
 
 const cleanser = createCleanser({ piiKey: 'checkpoint-test-key-0123456789abcdef' });
 const dirs: string[] = [];
@@ -166,5 +166,22 @@ describe('per-batch dedup over real Parquet and the staging views', () => {
     // The quarantined record was not remembered by the failed delivery: quarantined now, once.
     expect(total).toMatchObject({ received: 2, clean: 1, quarantined: 1, duplicates: 0 });
     expect(await checkpoints.get('shardId-000000000001')).toBe('8');
+  });
+
+  it('keeps a dedup key per event for MSK batches (Kafka offsets have no checkpoints): a batch delivered twice is written once', async () => {
+    const sink = new MemorySink();
+    const total = emptyCounts();
+    const handler = createStreamHandler(async () => ({ cleanser, sink, dedup: new MemoryDedup(), checkpoints: new MemoryShardCheckpoints() }), (c) => addCounts(total, c));
+    const data = Buffer.from(JSON.stringify(event('online.order.v1', (x) => (x.event_id = 'ckpt-kafka')))).toString('base64');
+    const msk: MSKEvent = {
+      eventSource: 'aws:kafka',
+      eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/c',
+      bootstrapServers: 'b:9092',
+      records: { 'orders-0': [{ topic: 'orders', partition: 0, offset: 3, timestamp: 1_717_200_000_000, timestampType: 'CREATE_TIME', key: '', value: data, headers: [] }] },
+    };
+    await handler(msk);
+    await handler(msk);
+    expect(sink.rows('curated_events')).toHaveLength(1);
+    expect(total).toMatchObject({ received: 2, clean: 1, duplicates: 1 });
   });
 });
