@@ -6,9 +6,13 @@
  *
  * Quarantined records are deduplicated too, on their quarantine_id (a hash of origin and bytes): a redelivered or
  * replayed-from-the-start shard must not put the same rejected record in quarantine twice.
+ *
+ * With per-shard checkpoints (BatchDeps.checkpoints, Kinesis only) clean events keep no dedup key: redelivered
+ * batches are recognised by the stream handler, re-sent events by the staging views and RESENT_EVENTS_SQL, and a
+ * batch is written all or nothing (docs/ingest.md, "Per-batch dedup").
  */
 import type { QuarantineRow } from '../contract/index.ts';
-import type { DedupStore, LakeSink } from '../ports/index.ts';
+import type { DedupStore, LakeSink, ShardCheckpoints } from '../ports/index.ts';
 import type { Cleanser, Outcome, RawRecord } from './cleanser.ts';
 import type { SuppressionCheck } from './suppression.ts';
 
@@ -53,6 +57,13 @@ export interface BatchDeps {
   readonly dedup: DedupStore;
   /** Routes clean records of erased people to `suppressed` (src/cleanse/suppression.ts). @default none */
   readonly suppression?: SuppressionCheck;
+  /**
+   * Per-shard checkpoints (docs/ingest.md): when given, the stream handler recognises redelivered records by their
+   * sequence numbers, clean events are deduplicated within their batch only (no dedup key per event; re-sent events
+   * are removed and counted where curated data is read), and a batch is written all or nothing. @default none:
+   * every clean event's key goes through `dedup`
+   */
+  readonly checkpoints?: ShardCheckpoints;
 }
 
 /** A record routed by a cleanser or an importer, ready to write. */
@@ -92,7 +103,17 @@ export function routeOutcome(o: Outcome): Routed {
  * records are written as two groups; when a group's write fails its records are reported in `failed`, are not
  * remembered, and are not counted as received (they come back on redelivery and are counted then).
  */
-export async function writeRouted(all: readonly RoutedRecord[], deps: Pick<BatchDeps, 'sink' | 'dedup' | 'suppression'>): Promise<BatchResult> {
+export async function writeRouted(
+  all: readonly RoutedRecord[],
+  deps: Pick<BatchDeps, 'sink' | 'dedup' | 'suppression'> & {
+    /**
+     * Per-batch dedup (BatchDeps.checkpoints): clean keys are checked within the batch only, quarantine keys through
+     * the store; the batch is written all or nothing (a failed group fails every record, keys are remembered only
+     * when everything was written). @default false
+     */
+    readonly batchOnly?: boolean;
+  },
+): Promise<BatchResult> {
   const counts = emptyCounts();
   const dispositions: Disposition[] = new Array(all.length);
   // Suppressed first: a record of an erased person (clean, or rejected with readable identities) is neither written
@@ -114,7 +135,14 @@ export async function writeRouted(all: readonly RoutedRecord[], deps: Pick<Batch
   const items = index.length === all.length ? all : index.map((i) => all[i]!);
   const at = (j: number) => (items === all ? j : index[j]!);
   const keys = items.map((it) => (it.routed.kind === 'clean' ? it.routed.key : quarantineKey(it.routed.row.quarantine_id)));
-  const before = keys.length ? await deps.dedup.seen(keys) : [];
+  const batchOnly = deps.batchOnly === true;
+  // Keys the store checks and remembers: all of them, or (per-batch dedup) only the quarantine keys.
+  const stored = items.map((it) => !batchOnly || it.routed.kind !== 'clean');
+  const lookup = keys.filter((_, i) => stored[i]);
+  const found = lookup.length ? await deps.dedup.seen(lookup) : [];
+  let next = 0;
+  const before = stored.map((st) => (st ? found[next++]! : false));
+  const deferred: string[] = [];
   const inBatch = new Set<string>();
   const clean: number[] = [];
   const quarantined: number[] = [];
@@ -145,7 +173,9 @@ export async function writeRouted(all: readonly RoutedRecord[], deps: Pick<Batch
     try {
       for (const [t, rows] of byTable) if (rows.length) await deps.sink.append(t, rows);
       await deps.sink.flush();
-      await deps.dedup.remember(idx.map((i) => keys[i]!));
+      const remember = idx.filter((i) => stored[i]).map((i) => keys[i]!);
+      if (batchOnly) deferred.push(...remember);
+      else if (remember.length) await deps.dedup.remember(remember);
     } catch {
       // Not remembered: the source redelivers these records and they are written then. Rows of this group that were
       // appended before the failure are taken back where the sink can, so the redelivery does not write them twice.
@@ -160,19 +190,39 @@ export async function writeRouted(all: readonly RoutedRecord[], deps: Pick<Batch
     return true;
   };
 
-  if (await writeGroup(clean, 'clean')) counts.clean = clean.length;
-  if (await writeGroup(quarantined, 'quarantined')) {
+  const cleanOk = await writeGroup(clean, 'clean');
+  if (cleanOk) counts.clean = clean.length;
+  if (batchOnly && !cleanOk) {
+    // All or nothing: the batch comes back whole, so nothing of it is written (or counted) now.
+    return allFailed(all);
+  }
+  const quarantineOk = await writeGroup(quarantined, 'quarantined');
+  if (quarantineOk) {
     counts.quarantined = quarantined.length;
     for (const i of quarantined) {
       const reason = (items[i]!.routed as Extract<Routed, { kind: 'quarantine' }>).row.reason_code;
       counts.byReason[reason] = (counts.byReason[reason] ?? 0) + 1;
     }
   }
+  if (batchOnly) {
+    if (!quarantineOk) return allFailed(all);
+    // Remembered only now that every row of the batch was written: a failure above leaves no key behind.
+    try {
+      if (deferred.length) await deps.dedup.remember(deferred);
+    } catch {
+      return allFailed(all);
+    }
+  }
   counts.received = all.length - failed.length;
   return { counts, failed, dispositions };
 }
 
+/** Every record failed: nothing counted, the source redelivers the whole batch. */
+function allFailed(all: readonly RoutedRecord[]): BatchResult {
+  return { counts: emptyCounts(), failed: all.map((r) => r.origin), dispositions: all.map(() => 'failed' as const) };
+}
+
 export async function cleanseBatch(records: readonly RawRecord[], deps: BatchDeps): Promise<BatchResult> {
   const items = records.map((r) => ({ origin: r.origin, routed: routeOutcome(deps.cleanser.cleanse(r)) }));
-  return writeRouted(items, deps);
+  return writeRouted(items, { ...deps, batchOnly: deps.checkpoints !== undefined });
 }

@@ -6,7 +6,8 @@
  */
 import type { KinesisStreamEvent, MSKEvent } from 'aws-lambda';
 import { CleanseError } from './errors.ts';
-import { cleanseBatch, type BatchDeps, type IngestCounts } from './batch.ts';
+import { cleanseBatch, emptyCounts, type BatchDeps, type IngestCounts } from './batch.ts';
+import { compareSequence } from './sequence.ts';
 import type { RawRecord } from './cleanser.ts';
 
 export interface BatchItemFailures {
@@ -55,6 +56,7 @@ export function createStreamHandler(deps: () => Promise<BatchDeps>, onCounts?: (
   return async (event: StreamEvent): Promise<BatchItemFailures> => {
     resolved ??= deps();
     const d = await resolved;
+    if (isKinesisEvent(event) && d.checkpoints) return kinesisPerBatch(event, d, onCounts);
     if (isKinesisEvent(event)) {
       const records = recordsFromKinesis(event);
       const result = await cleanseBatch(records, d);
@@ -66,7 +68,9 @@ export function createStreamHandler(deps: () => Promise<BatchDeps>, onCounts?: (
       return { batchItemFailures: first ? [{ itemIdentifier: first.kinesis.sequenceNumber }] : [] };
     }
     if (isMskEvent(event)) {
-      const result = await cleanseBatch(recordsFromKafka(event), d);
+      // Kafka offsets get no checkpoints yet: MSK batches keep a dedup key per event.
+      const { checkpoints: _perEventOnly, ...perEvent } = d;
+      const result = await cleanseBatch(recordsFromKafka(event), perEvent);
       await d.sink.flush();
       onCounts?.(result.counts);
       if (result.failed.length) throw new BatchWriteError(result.failed.length);
@@ -74,4 +78,41 @@ export function createStreamHandler(deps: () => Promise<BatchDeps>, onCounts?: (
     }
     throw new CleanseError('unsupported event: expected a Kinesis Data Streams or MSK event');
   };
+}
+
+/**
+ * Kinesis with per-shard checkpoints (docs/ingest.md, "Where duplicates are removed"): records at or below their
+ * shard's checkpoint were written by an earlier delivery and count as duplicates; the others are cleansed and written
+ * all or nothing; then the checkpoint moves to the batch's last sequence number (one conditional write per shard).
+ * A failed write reports the batch's first new record, so Kinesis redelivers the batch from there and this delivery
+ * counts nothing (what it had written comes again with the same arrival time: a copy the staging views drop and the
+ * re-send count leaves out).
+ */
+async function kinesisPerBatch(event: KinesisStreamEvent, d: BatchDeps, onCounts?: (c: IngestCounts) => void): Promise<BatchItemFailures> {
+  const checkpoints = d.checkpoints!;
+  const records = recordsFromKinesis(event);
+  const shardOf = (i: number) => event.Records[i]!.eventID.split(':')[0]!;
+  const seqOf = (i: number) => event.Records[i]!.kinesis.sequenceNumber;
+  const shards = [...new Set(event.Records.map((_, i) => shardOf(i)))];
+  const marks = new Map<string, string | undefined>();
+  for (const s of shards) marks.set(s, await checkpoints.get(s));
+  const fresh: number[] = [];
+  let redelivered = 0;
+  records.forEach((_, i) => {
+    const mark = marks.get(shardOf(i));
+    if (mark !== undefined && compareSequence(seqOf(i), mark) <= 0) redelivered++;
+    else fresh.push(i);
+  });
+  const result = fresh.length ? await cleanseBatch(fresh.map((i) => records[i]!), d) : { counts: emptyCounts(), failed: [] };
+  await d.sink.flush();
+  if (result.failed.length) return { batchItemFailures: [{ itemIdentifier: seqOf(fresh[0]!) }] };
+  for (const s of shards) {
+    const last = fresh.filter((i) => shardOf(i) === s).pop();
+    if (last !== undefined) await checkpoints.commit(s, seqOf(last));
+  }
+  const counts = result.counts;
+  counts.received += redelivered;
+  counts.duplicates += redelivered;
+  onCounts?.(counts);
+  return { batchItemFailures: [] };
 }

@@ -300,8 +300,9 @@ export function buildProgram(): Command {
     .option('--region <region>', 'price list: us-east-1 (USD), cn-north-1 or cn-northwest-1 (CNY)', 'us-east-1')
     .option('--stream-mode <mode>', 'Kinesis capacity mode as shardMode in cdk.json: on-demand or provisioned', 'on-demand')
     .option('--shards <n>', 'provisioned shards (default: the fewest that carry twice the average rate)', int('--shards', 1))
-    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string; streamMode: string; shards?: number }, cmd: Command) => {
-      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, streamMode: o.streamMode, shards: o.shards, json: globals(cmd).json });
+    .option('--dedup <mode>', 'event dedup to price: per-event (what the stacks deploy) or per-batch (built, not yet the default: docs/ingest.md)', 'per-event')
+    .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string; streamMode: string; shards?: number; dedup: string }, cmd: Command) => {
+      costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, streamMode: o.streamMode, shards: o.shards, dedup: o.dedup, json: globals(cmd).json });
     });
 
   program

@@ -1,6 +1,6 @@
 /**
  * `retail-lake cost --events-per-day N [--avg-event-bytes B] [--profile-reads-per-day R] [--region R]
- * [--stream-mode on-demand|provisioned [--shards N]] [--json]`: the
+ * [--stream-mode on-demand|provisioned [--shards N]] [--dedup per-event|per-batch] [--json]`: the
  * monthly estimate as a table, or with --json as one JSON object on the last line of stdout. us-east-1 (USD) is the
  * default; cn-north-1 and cn-northwest-1 are priced in CNY where a China price is published and was found.
  */
@@ -17,6 +17,8 @@ export interface CostCommandOptions {
   readonly streamMode?: string;
   /** Provisioned shards. @default the fewest that carry the peak rate */
   readonly shards?: number;
+  /** Event dedup to price: per-event (deployed today) or per-batch (built, not yet the stacks' default). @default per-event */
+  readonly dedup?: string;
   readonly json?: boolean;
 }
 
@@ -28,6 +30,21 @@ export function money(n: number, currency: Currency): string {
 }
 
 const reads = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
+
+const gb = (bytes: number) => `${(bytes / 1024 ** 3).toLocaleString('en-US', { maximumFractionDigits: 1 })} GB`;
+
+const INGEST_PART = { stream: 'stream', cleanser: 'cleanser', firehose: 'Firehose', dedup: 'dedup', rawCopy: 'raw copy', s3Writes: 'S3 writes' } as const;
+
+/**
+ * AWS's Clickstream Analytics solution, its published cost page (implementation guide, "Cost"; us-east-1 on-demand):
+ * at 1,000 requests/s of 10 events each (25.92 billion events a month) ingestion costs $388 (direct to S3) to $1,439
+ * (Kinesis on-demand) a month and data processing and modelling (EMR Serverless every 40 min + Redshift Serverless)
+ * $2,742: $0.015-0.056 per million events to ingest, $0.12-0.16 with processing; per million requests $0.15-0.56
+ * and $1.21-1.61. Source: docs/en/plan-deployment/cost.md of github.com/awslabs/clickstream-analytics-on-aws (commit
+ * 180168b), published at docs.aws.amazon.com/solutions/latest/clickstream-analytics-on-aws/cost.html.
+ */
+export const CLICKSTREAM_COMPARISON =
+  'Clickstream Analytics on AWS publishes $0.015-0.056 per million events to ingest ($0.15-0.56 per million requests of 10 events), $0.12-0.16 with its processing (docs/cost.md)';
 
 /** The figure column of one line: the amount, "≥ amount" when prices are missing, "unavailable" when a feature is. */
 function figure(s: RegionalServiceCost, currency: Currency): string {
@@ -66,6 +83,11 @@ export function formatCostTable(e: RegionalCostEstimate): string {
       : line(['total', `≥ ${money(e.total, c)}`, `lower bound: ${priced} of ${e.services.length} lines fully priced; lines with missing ${c} prices count only what is priced`]),
     '',
     `real-time rules: ${money(e.realtimePerMillionEvents, c)} per million events${lowerBound(service('Real-time')?.complete ?? true)}; profile API: ${money(e.apiPerMillionReads, c)} per million reads${lowerBound(service('Profile')?.complete ?? true)} (${reads(e.profileReadsPerMonth)} reads a month)`,
+    `ingest: ${money(e.ingest.perMillionEvents, c)} per million events (${money(e.ingest.monthly, c)} a month: ${Object.entries(e.ingest.lines)
+      .map(([k, v]) => `${INGEST_PART[k as keyof typeof e.ingest.lines]} ${money(v, c)}`)
+      .join(', ')})${e.complete ? '' : ' (lower bound: prices missing)'}`,
+    c === 'USD' ? `  compare: ${CLICKSTREAM_COMPARISON}` : '',
+    `tag refresh (Athena, daily): ${e.tagRefresh.map((t) => `${reads(t.customers)} customers full ${gb(t.fullBytesPerDay)} (${money(t.fullMonthly, c)}/month), incremental ${gb(t.incrementalBytesPerDay)} (${money(t.incrementalMonthly, c)}/month)`).join('; ')}`,
     '',
     c === 'USD' ? 'Assumptions and how to change them: docs/cost.md' : 'Assumptions: docs/cost.md; China prices, their sources and what differs there: docs/china.md',
   ].join('\n');
@@ -83,7 +105,9 @@ export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = 
   const mode = o.streamMode ?? 'on-demand';
   if (mode !== 'on-demand' && mode !== 'provisioned') throw new CostInputError(`--stream-mode must be on-demand or provisioned, received "${mode}"`);
   if (o.shards !== undefined && mode !== 'provisioned') throw new CostInputError(`--shards applies only with --stream-mode provisioned (received ${o.shards})`);
-  const overrides = { streamMode: mode, provisionedShards: o.shards ?? null } as const;
+  const dedup = o.dedup ?? 'per-event';
+  if (dedup !== 'per-event' && dedup !== 'per-batch') throw new CostInputError(`--dedup must be per-event or per-batch, received "${dedup}"`);
+  const overrides = { streamMode: mode, provisionedShards: o.shards ?? null, dedup } as const;
   const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1', overrides);
   let result: CostCommandResult = regional;
   if (regional.currency === 'USD') {

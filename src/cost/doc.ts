@@ -23,6 +23,7 @@ export function renderCostTable(avgEventBytes = 800): string {
     ...rows,
     `| **total per month** | ${estimates.map((e) => `**${usd(e.totalUsd)}**`).join(' | ')} |`,
     `| **per million events** | ${estimates.map((e) => `**${usd(e.usdPerMillionEvents)}**`).join(' | ')} |`,
+    `| ingest per million events (stream, cleanser, Firehose, dedup, raw copy, their S3 writes) | ${estimates.map((e) => usd(e.ingest.perMillionEvents)).join(' | ')} |`,
   ].join('\n');
 }
 
@@ -60,4 +61,18 @@ export function renderChinaPriceTable(): string {
   ].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write((process.argv[2] === 'china' ? renderChinaPriceTable() : renderCostTable()) + '\n');
+/** Markdown table of the daily tag refresh's Athena scan at 1M, 10M and 100M customers (docs/cost.md). */
+export function renderTagRefreshTable(): string {
+  const e = estimateMonthlyCost({ eventsPerDay: DOC_VOLUMES[0] });
+  const gb = (b: number) => `${(b / 1e9).toLocaleString('en-US', { maximumFractionDigits: 1 })} GB`;
+  return [
+    '| customers | full refresh, bytes a day | full, a month (30 runs) | incremental, bytes a day (assumed) | incremental, a month |',
+    '|---:|---:|---:|---:|---:|',
+    ...e.tagRefresh.map((t) => `| ${(t.customers / 1e6).toLocaleString('en-US')}M | ${gb(t.fullBytesPerDay)} | ${usd(t.fullMonthly)} | ${gb(t.incrementalBytesPerDay)} | ${usd(t.incrementalMonthly)} |`),
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const which = process.argv[2];
+  process.stdout.write((which === 'china' ? renderChinaPriceTable() : which === 'tags' ? renderTagRefreshTable() : renderCostTable()) + '\n');
+}

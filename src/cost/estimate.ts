@@ -63,8 +63,30 @@ export interface CostAssumptions {
   readonly jqMsPerRecord: number;
   /** Events published to EventBridge per ingested event (scores that changed). */
   readonly eventsEmittedPerEvent: number;
-  /** Days event ids are remembered for deduplication. */
+  /**
+   * How the cleanser deduplicates events. 'per-event' (what the stacks deploy today): a consistent read and a write
+   * of every event id in DynamoDB. 'per-batch' (built and tested in src/cleanse, not yet wired into the stacks:
+   * docs/ingest.md, "Switching over"): redelivered batches recognised by a per-shard checkpoint, re-sent events removed
+   * and counted where the curated data is read.
+   */
+  readonly dedup: 'per-event' | 'per-batch';
+  /** Days dedup keys are remembered (per-event: every event id; per-batch: quarantine ids and imported-line keys). */
   readonly dedupTtlDays: number;
+  /**
+   * Bytes Athena scans per event for the daily count of re-sent events in curated data (the key columns source,
+   * event_id and dt of one day's curated_events; measured on the demo lake, see docs/cost.md).
+   */
+  readonly duplicatesQueryBytesPerEvent: number;
+  /**
+   * Full tag refresh: bytes a columnar engine reads per customer for the whole tag library over a year of history
+   * (Parquet column chunks the tag SQL reads; measured on the demo lake, see docs/cost.md).
+   */
+  readonly tagRefreshBytesPerCustomer: number;
+  /**
+   * Incremental tag refresh (issue 19 point 2): bytes read per customer of the base on one daily run. INPUT, NOT
+   * MEASURED HERE: the incremental refresh is built separately; replace with its measured figure.
+   */
+  readonly incrementalTagRefreshBytesPerCustomer: number;
   /** CloudWatch log bytes per invocation (JSON log line, REPORT line, EMF metrics). */
   readonly logBytesPerInvocation: number;
   /** Customers the daily scoring scores, per event ingested a day (a base a tenth of the daily events by default). */
@@ -134,6 +156,24 @@ export interface CostAssumptions {
   readonly envelopeMsPerInvocation: number;
 }
 
+/**
+ * Measured (bench/tag-bytes.ts on a demo lake of 2,000 customers and a year, 209,043 curated events in 2,614 small
+ * files): the event_id column chunks of curated_events per event (source and dt are partition columns). Small files
+ * carry more Parquet overhead per row than Firehose's 128 MiB objects, so this is on the high side.
+ */
+export const DUPLICATES_QUERY_BYTES_PER_EVENT = 21.1;
+/**
+ * Measured (bench/tag-bytes.ts, same lake: 1,843 customers in the tag library): the full tag refresh's 26 Parquet scans
+ * read 21.83 MB, 11,846 bytes per customer with a year of history (a column chunk read by two scans counts twice, as
+ * Athena bills it; each chunk once would be 6,194 bytes).
+ */
+export const TAG_REFRESH_BYTES_PER_CUSTOMER = 11_846;
+/**
+ * ASSUMED, NOT MEASURED: a tenth of the full refresh (issue 19's target for the incremental refresh's time). The
+ * incremental refresh is built separately; replace with its measured bytes per customer.
+ */
+export const INCREMENTAL_TAG_REFRESH_BYTES_PER_CUSTOMER = 1_185;
+
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   orderLinesPerEvent: 0.6,
   quarantineRate: 0.01,
@@ -155,7 +195,11 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   analystGbPerQuery: 0.5,
   jqMsPerRecord: 0.1,
   eventsEmittedPerEvent: 0.001,
+  dedup: 'per-event',
   dedupTtlDays: 35,
+  duplicatesQueryBytesPerEvent: DUPLICATES_QUERY_BYTES_PER_EVENT,
+  tagRefreshBytesPerCustomer: TAG_REFRESH_BYTES_PER_CUSTOMER,
+  incrementalTagRefreshBytesPerCustomer: INCREMENTAL_TAG_REFRESH_BYTES_PER_CUSTOMER,
   logBytesPerInvocation: 2_000,
   customersPerDailyEvent: 0.1,
   scorerCustomersPerSec: 10_000,
@@ -228,8 +272,32 @@ export interface RegionalCostEstimate {
   readonly profileReadsPerMonth: number;
   readonly realtimePerMillionEvents: number;
   readonly apiPerMillionReads: number;
+  /** The ingest path alone (stream, cleanser, Firehose, dedup, raw copy and their S3 writes). */
+  readonly ingest: IngestCost;
+  /** Athena bytes a day of the daily tag refresh, full and incremental, at 1M, 10M and 100M customers. */
+  readonly tagRefresh: readonly TagRefreshCost[];
   readonly assumptions: CostAssumptions;
 }
+
+/** The ingest path's monthly cost, per million events, and by part (issue 19: at most $0.30 per million at 100M/day). */
+export interface IngestCost {
+  readonly monthly: number;
+  readonly perMillionEvents: number;
+  readonly lines: { readonly stream: number; readonly cleanser: number; readonly firehose: number; readonly dedup: number; readonly rawCopy: number; readonly s3Writes: number };
+}
+
+/** The daily tag refresh's Athena scan for a customer base: full (all history) and incremental (one day's changes). */
+export interface TagRefreshCost {
+  readonly customers: number;
+  readonly fullBytesPerDay: number;
+  /** 30 daily runs at the Athena price per TB. */
+  readonly fullMonthly: number;
+  readonly incrementalBytesPerDay: number;
+  readonly incrementalMonthly: number;
+}
+
+/** Customer bases the tag refresh figures are given for. */
+export const TAG_REFRESH_CUSTOMERS = [1_000_000, 10_000_000, 100_000_000] as const;
 
 export interface ServiceCost {
   readonly service: string;
@@ -254,6 +322,9 @@ export interface CostEstimate {
   readonly realtimeUsdPerMillionEvents: number;
   /** The profile API's cost per million reads (API Gateway, Lambda, DynamoDB reads, logs), without the scorer's profile writes. */
   readonly apiUsdPerMillionReads: number;
+  /** The ingest path in USD (see RegionalCostEstimate.ingest). */
+  readonly ingest: IngestCost;
+  readonly tagRefresh: readonly TagRefreshCost[];
   readonly assumptions: CostAssumptions;
 }
 
@@ -286,6 +357,8 @@ export function estimateMonthlyCost(inputs: CostInputs, overrides: Partial<CostA
     profileReadsPerMonth: e.profileReadsPerMonth,
     realtimeUsdPerMillionEvents: e.realtimePerMillionEvents,
     apiUsdPerMillionReads: e.apiPerMillionReads,
+    ingest: e.ingest,
+    tagRefresh: e.tagRefresh,
     assumptions: e.assumptions,
   };
 }
@@ -445,22 +518,37 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   // identity refresh the identity columns and its own work tables (per identifier); analysts query recent partitions.
   const identifiers = customers * a.identifiersPerCustomer;
   const identityGb = DAYS * ((identifiers * a.identityBytesPerIdentifier) / GB);
-  const scannedGb = DAYS * (storedGb * (a.tagRefreshColumnShare + a.scorerScanShare) + a.analystQueriesPerDay * a.analystGbPerQuery) + identityGb;
+  // The daily count of re-sent events (dedup, docs/ingest.md) reads the key columns of one day of curated_events.
+  const perBatch = a.dedup === 'per-batch';
+  const duplicatesGb = perBatch ? (events * a.duplicatesQueryBytesPerEvent) / GB : 0;
+  const scannedGb = DAYS * (storedGb * (a.tagRefreshColumnShare + a.scorerScanShare) + a.analystQueriesPerDay * a.analystGbPerQuery) + identityGb + duplicatesGb;
   add(
     'Athena',
     (scannedGb / 1024) * P.athena.scannedTb,
-    `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring, identity refresh ${fmt(identityGb)} GB for ${fmt(identifiers)} identifiers, + ${a.analystQueriesPerDay} queries/day)`,
+    `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring, identity refresh ${fmt(identityGb)} GB for ${fmt(identifiers)} identifiers, duplicates count ${fmt(duplicatesGb)} GB, + ${a.analystQueriesPerDay} queries/day)`,
   );
 
-  // DynamoDB: one consistent read (seen) and one write (remember) per clean event and imported line; items live
-  // dedupTtlDays. The event ledger adds a read and a write per event the scorer emits.
+  // DynamoDB, per-event dedup (deployed): one consistent read (seen) and one write (remember) per clean event and
+  // imported line; items live dedupTtlDays. Per-batch dedup (docs/ingest.md, "Where duplicates are removed"): per
+  // cleanser batch one consistent read of the shard's checkpoint and one conditional write of it (a redelivered batch
+  // is recognised by its sequence numbers); per quarantined record and per imported line one consistent read and one
+  // write of its key (kept dedupTtlDays); event re-sends cost no request here (counted by the daily duplicates query,
+  // in the Athena line). Either way the event ledger adds a read and a write per event the scorer emits. Every item is
+  // under 1 KB: 1 RRU and 1 WRU each.
   const emitted = events * a.eventsEmittedPerEvent;
-  const ddbRequests = events + importedLines + emitted;
-  const ddbItems = (perDay + a.importedOrderLinesPerDay) * a.dedupTtlDays;
+  const quarantinedRecords = events * a.quarantineRate;
+  const dedupRequests = perBatch ? invocations + quarantinedRecords + importedLines : events + importedLines;
+  const ddbRequests = dedupRequests + emitted;
+  const ddbItems = perBatch ? shards + (perDay * a.quarantineRate + a.importedOrderLinesPerDay) * a.dedupTtlDays : (perDay + a.importedOrderLinesPerDay) * a.dedupTtlDays;
+  const dedupRequestsUsd = (dedupRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion);
+  const dedupStorageUsd = ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth;
+  const dedupUsd = dedupRequestsUsd + dedupStorageUsd;
   add(
-    'DynamoDB (dedup, on-demand)',
-    (ddbRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + ((ddbItems * 150) / GB) * P.dynamodb.storageGbMonth,
-    `${fmt(ddbRequests)} reads + writes, ${fmt(ddbItems)} keys kept`,
+    perBatch ? 'DynamoDB (dedup checkpoints and keys, event ledger; on-demand)' : 'DynamoDB (dedup per event, event ledger; on-demand)',
+    (ddbRequests / 1e6) * (P.dynamodb.rruPerMillion + P.dynamodb.wruPerMillion) + dedupStorageUsd,
+    perBatch
+      ? `${fmt(invocations)} batch checkpoints, ${fmt(quarantinedRecords)} quarantine and ${fmt(importedLines)} import keys, ${fmt(emitted)} ledger entries (a read + a write each), ${fmt(ddbItems)} keys kept`
+      : `${fmt(events)} event and ${fmt(importedLines)} import keys, ${fmt(emitted)} ledger entries (a read + a write each), ${fmt(ddbItems)} keys kept`,
   );
 
   add('EventBridge', (emitted / 1e6) * P.eventbridge.eventsPerMillion, `${fmt(emitted)} events published, daily schedule (free allowance)`, ['scheduler']);
@@ -555,6 +643,31 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
   add('KMS + Secrets Manager', 2 * P.kms.keyMonth + P.secretsManager.secretMonth + ((invocations * 0.05 + 100_000) / 10_000) * P.kms.per10kRequests, '2 customer-managed keys, 1 secret');
 
   const total = round2(out.reduce((sum, c) => sum + (c.monthly ?? 0), 0));
+
+  // Ingest per million events: the stream, the cleanser Lambda, Firehose, dedup (checkpoints and keys, the
+  // duplicates query) and the raw copy, with their S3 writes (curated objects, quarantine objects; the raw copy's are
+  // in its line). Lines are taken by name so that this sum follows any change to how a line is priced.
+  const line = (prefix: string) => {
+    const found = out.find((c) => c.service.startsWith(prefix));
+    // A renamed line must not drop out of the ingest figure unnoticed.
+    if (!found) throw new Error(`no cost line starts with "${prefix}" (ingest per million events sums it)`);
+    return found.monthly ?? 0;
+  };
+  const ingestLines = {
+    stream: line('Kinesis'),
+    cleanser: gbSeconds * P.lambda.armGbSecond + invocations * P.lambda.request,
+    firehose: line('Amazon Data Firehose'),
+    dedup: dedupUsd + (duplicatesGb / 1024) * P.athena.scannedTb,
+    rawCopy: line('Raw copy'),
+    s3Writes: (puts / 1000) * P.s3.putPer1000,
+  };
+  const ingestMonthly = Object.values(ingestLines).reduce((x, y) => x + y, 0);
+  const tagRefresh = TAG_REFRESH_CUSTOMERS.map((n) => {
+    const fullBytes = n * a.tagRefreshBytesPerCustomer;
+    const incrementalBytes = n * a.incrementalTagRefreshBytesPerCustomer;
+    const monthly = (b: number) => round2(((DAYS * b) / GB / 1024) * P.athena.scannedTb);
+    return { customers: n, fullBytesPerDay: fullBytes, fullMonthly: monthly(fullBytes), incrementalBytesPerDay: incrementalBytes, incrementalMonthly: monthly(incrementalBytes) };
+  });
   return {
     eventsPerDay: perDay,
     avgEventBytes: bytes,
@@ -568,6 +681,12 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     profileReadsPerMonth: reads,
     realtimePerMillionEvents: Math.round((realtimeUsd / events) * 1e6 * 1000) / 1000,
     apiPerMillionReads: Math.round(perReadUsd * 1e6 * 1000) / 1000,
+    ingest: {
+      monthly: round2(ingestMonthly),
+      perMillionEvents: Math.round((ingestMonthly / events) * 1e6 * 1000) / 1000,
+      lines: Object.fromEntries(Object.entries(ingestLines).map(([k, v]) => [k, round2(v)])) as IngestCost['lines'],
+    },
+    tagRefresh,
     assumptions: a,
   };
 }

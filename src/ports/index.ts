@@ -26,6 +26,19 @@ export interface DedupStore {
 }
 
 /**
+ * Per-shard checkpoints of the stream cleanser (docs/ingest.md, "Where duplicates are removed"): the highest sequence
+ * number of a shard whose record, and every record before it, was written. A redelivered batch (same shard, same
+ * sequence numbers) is recognised by one read per batch instead of a dedup key per event. DynamoDB in AWS
+ * (src/adapters/aws/dynamodb-shard-checkpoints.ts), memory locally.
+ */
+export interface ShardCheckpoints {
+  /** The shard's checkpoint, or undefined when nothing of it was committed. */
+  get(shard: string): Promise<string | undefined>;
+  /** Raises the shard's checkpoint to `sequence`; never lowers it (a late or repeated commit changes nothing). */
+  commit(shard: string, sequence: string): Promise<void>;
+}
+
+/**
  * Runs SQL where the lake's tables live and materialises tables from SELECTs: DuckDB locally
  * (src/adapters/local/duckdb-sql-engine.ts), Athena in AWS (src/adapters/aws/athena-sql-engine.ts). The SELECTs are
  * written once, in Trino SQL that DuckDB also runs (sql/_dialect/duckdb.sql); how a table is created, written and

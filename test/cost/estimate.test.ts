@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { costCommand } from '../../src/cost/command.ts';
-import { renderCostTable } from '../../src/cost/doc.ts';
+import { renderCostTable, renderTagRefreshTable } from '../../src/cost/doc.ts';
 import { CostInputError, estimateMonthlyCost } from '../../src/cost/estimate.ts';
 import { PRICES_AS_OF } from '../../src/cost/prices.ts';
 
@@ -81,6 +81,9 @@ describe('estimateMonthlyCost', () => {
 describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   const e = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
   const usd = (prefix: string) => e.services.find((s) => s.service.startsWith(prefix))!.monthlyUsd;
+  // The same scenario priced with per-batch dedup (built, not yet the stacks' default: docs/ingest.md).
+  const eb = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0, dedup: 'per-batch' });
+  const usdBatch = (prefix: string) => eb.services.find((s) => s.service.startsWith(prefix))!.monthlyUsd;
   const GiB = 2 ** 30;
   const dataGb = (30e6 * 1024) / GiB; // 28.61 GB of events a month
 
@@ -138,17 +141,62 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   it('Athena: $5 per TB scanned (aws.amazon.com/athena/pricing/)', () => {
     // Daily: 40% of 51.50 GB (tag refresh 30% + scoring 10%) + 50 queries x 0.5 GB = 45.60 GB; x 30 = 1,368 GB.
     // Identity refresh: 100,000 customers x 4.2 identifiers x 1,500 bytes = 0.587 GB a run, x 30 = 17.60 GB.
-    // 1,385.6 GB = 1.353 TB x 5.
+    // 1,385.6 GB = 1.353 TB x 5. With per-batch dedup the daily duplicates count adds 30e6 events x 21.1 bytes of
+    // event_id = 0.590 GB.
     const scannedGb = 30 * (dataGb * 0.15 * 12 * 0.4 + 25) + (30 * 100_000 * 4.2 * 1500) / GiB;
     expect(usd('Athena')).toBeCloseTo((scannedGb / 1024) * 5, 2);
     expect(usd('Athena')).toBeCloseTo(6.77, 2);
+    expect(usdBatch('Athena')).toBeCloseTo(((scannedGb + (30e6 * 21.1) / GiB) / 1024) * 5, 2);
   });
 
   it('DynamoDB: $0.625 per million writes, $0.125 per million reads, $0.25 per GB-month on demand (aws.amazon.com/dynamodb/pricing/on-demand/)', () => {
-    // 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 = 22.52;
-    // 35 days x 1e6 keys x 150 bytes = 4.89 GB x 0.25 = 1.22.
+    // Per-event dedup (deployed): 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 =
+    // 22.52; 35 days x 1e6 keys x 150 bytes = 4.89 GB x 0.25 = 1.22.
     expect(usd('DynamoDB')).toBeCloseTo(30.03 * (0.625 + 0.125) + ((35e6 * 150) / GiB) * 0.25, 2);
     expect(usd('DynamoDB')).toBeCloseTo(23.74, 2);
+    // Per-batch dedup: one checkpoint read and one conditional write per cleanser batch (2,073,600), nothing per
+    // event; ledger 30,000 entries. 2,103,600 x 0.75 / 1e6 = 1.5777; 4 checkpoint items of 150 bytes: storage ~0.
+    expect(usdBatch('DynamoDB')).toBeCloseTo(2.1036 * 0.75, 2);
+    expect(usdBatch('DynamoDB')).toBeCloseTo(1.58, 2);
+  });
+
+  it('DynamoDB: quarantined records and imported lines keep a key each (read + write), kept 35 days', () => {
+    // Per-batch dedup (per-event dedup keys every event anyway).
+    const q = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0.01, orderLinesPerEvent: 0, importedOrderLinesPerDay: 100_000, dedup: 'per-batch' });
+    const ddb = q.services.find((s) => s.service.startsWith('DynamoDB'))!.monthlyUsd;
+    // Batches are unchanged (a quarantined record is still in its batch). Keys: 300,000 quarantined + 3,000,000
+    // imported lines a month, a read and a write each = 3.3M x 0.75/M = 2.475. Kept: (10,000 + 100,000) a day x 35 days
+    // = 3.85M keys x 150 bytes = 0.538 GB x 0.25 = 0.134.
+    expect(ddb - usdBatch('DynamoDB')).toBeCloseTo(3.3 * 0.75 + ((3.85e6 * 150) / GiB) * 0.25, 2);
+  });
+
+  it('ingest per million events: stream + cleanser + Firehose + dedup + raw copy + their S3 writes', () => {
+    // Stream 32.63 (Kinesis line). Cleanser: 166,924 GB-s x 0.0000133334 = 2.2257 + 2,073,600 requests x 0.2/M = 0.4147.
+    // Firehose 3.09 (packed records). Raw copy 6.68. S3 writes: 120,960 curated objects x 0.005/1,000 = 0.6048.
+    // Dedup per event (deployed): 30M event keys, a read and a write each = 22.50 + 35M keys kept x 150 bytes = 1.2222.
+    // Dedup per batch: 2,073,600 checkpoints x 0.75/M = 1.5552 + the duplicates count 0.590 GB x $5/TB = 0.0029.
+    const cleanser = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769))) * 0.0000133334 + 2_073_600 * 0.2e-6;
+    const perEvent = 30 * 0.75 + ((35e6 * 150) / GiB) * 0.25;
+    const perBatch = 2.0736 * 0.75 + ((30e6 * 21.1) / GiB / 1024) * 5;
+    const rest = 32.63 + cleanser + 3.09 + 6.68 + 120.96 * 0.005;
+    expect(e.ingest.lines.dedup).toBeCloseTo(perEvent, 2);
+    expect(eb.ingest.lines.dedup).toBeCloseTo(perBatch, 2);
+    expect(e.ingest.lines.cleanser).toBeCloseTo(2.64, 2);
+    expect(e.ingest.monthly).toBeCloseTo(rest + perEvent, 1);
+    expect(eb.ingest.monthly).toBeCloseTo(rest + perBatch, 1);
+    expect(e.ingest.perMillionEvents).toBeCloseTo((rest + perEvent) / 30, 2);
+    expect(eb.ingest.perMillionEvents).toBeCloseTo((rest + perBatch) / 30, 2);
+  });
+
+  it('tag refresh: Athena bytes a day from the measured bytes per customer, full and incremental', () => {
+    // Full: 11,846 bytes per customer (bench/tag-bytes.ts); 10M customers = 118.46 GB (decimal) a day, 30 runs =
+    // 3,309.6 GiB = 3.232 TiB x $5 = 16.16. Incremental: the assumed 1,185 bytes per customer.
+    const ten = e.tagRefresh.find((t) => t.customers === 10_000_000)!;
+    expect(ten.fullBytesPerDay).toBe(118_460_000_000);
+    expect(ten.fullMonthly).toBeCloseTo(((30 * 118.46e9) / GiB / 1024) * 5, 2);
+    expect(ten.fullMonthly).toBeCloseTo(16.16, 2);
+    expect(ten.incrementalBytesPerDay).toBe(11_850_000_000);
+    expect(e.tagRefresh.map((t) => t.customers)).toEqual([1e6, 1e7, 1e8]);
   });
 
   it('EventBridge: $1.00 per million custom events (aws.amazon.com/eventbridge/pricing/)', () => {
@@ -239,6 +287,7 @@ describe('costCommand', () => {
     expect(last.services).toHaveLength(13);
     expect(last).toHaveProperty('apiUsdPerMillionReads');
     expect(last).toHaveProperty('realtimeUsdPerMillionEvents');
+    expect((last as unknown as { ingest: { perMillionEvents: number } }).ingest.perMillionEvents).toBeGreaterThan(0);
     expect(last.totalUsd).toBeGreaterThan(0);
   });
 
@@ -255,6 +304,8 @@ describe('costCommand', () => {
     const s = sink();
     costCommand({ eventsPerDay: 1_000_000 }, s.out);
     expect(s.text()).toMatch(/^total\s+\$[\d,.]+\s+\$[\d.]+ per million events$/m);
+    expect(s.text()).toMatch(/^ingest: \$[\d.]+ per million events \(\$[\d,.]+ a month: stream \$[\d,.]+, cleanser .*raw copy \$[\d,.]+, S3 writes \$[\d,.]+\)$/m);
+    expect(s.text()).toMatch(/Clickstream Analytics on AWS publishes \$0\.015-0\.056 per million events/);
     expect(s.text()).toMatch(/^real-time rules: \$[\d.]+ per million events; profile API: \$[\d.]+ per million reads \([\d.]+[kM]? reads a month\)$/m);
   });
 });
@@ -264,5 +315,7 @@ describe('docs/cost.md', () => {
     const doc = fs.readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8');
     const table = /<!-- cost-table:start[^>]*-->\n([\s\S]*?)\n<!-- cost-table:end -->/.exec(doc)?.[1];
     expect(table, 'regenerate with: npx tsx src/cost/doc.ts').toBe(renderCostTable());
+    const tags = /<!-- tag-refresh-table:start[^>]*-->\n([\s\S]*?)\n<!-- tag-refresh-table:end -->/.exec(doc)?.[1];
+    expect(tags, 'regenerate with: npx tsx src/cost/doc.ts tags').toBe(renderTagRefreshTable());
   });
 });

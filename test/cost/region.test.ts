@@ -89,7 +89,7 @@ describe('estimateRegionalCost in the China regions', () => {
   it('prints CNY with ¥ in every figure of the table, the lower bounds marked, and no dollar sign', () => {
     const table = formatCostTable(ningxia);
     expect(table).toMatch(/^service\s+CNY \/ month\s+basis$/m);
-    expect(table).toMatch(/^DynamoDB \(dedup, on-demand\)\s+≥ ¥334\.95\s/m);
+    expect(table).toMatch(/^DynamoDB \(dedup per event, event ledger; on-demand\)\s+≥ ¥334\.95\s/m);
     expect(table).toMatch(/! no published CNY price found for dynamodb\.rruPerMillion, dynamodb\.storageGbMonth: not counted/);
     expect(table).toMatch(/! not confirmed in this region: firehose\.formatConversion/);
     expect(table).toMatch(/^Athena\s+¥46\.47\s/m);
