@@ -9,7 +9,8 @@ export function wape(actual: readonly number[], forecast: readonly number[]): nu
     err += Math.abs(actual[i]! - forecast[i]!);
     total += Math.abs(actual[i]!);
   }
-  return err / total;
+  // No demand in the window: the error has no scale to be a share of (x / 0 would be Infinity, 0 / 0 NaN).
+  return total === 0 ? NaN : err / total;
 }
 
 /** The q-quantile (0..1) of `values`, linear between order statistics. */

@@ -73,9 +73,13 @@ export function trainForecastModel(series: readonly Series[], options: TrainFore
     skewed: false,
   }));
   const v = model.validation;
+  // WAPE is undefined when the validation window holds no demand at all (a small or new shop): null in the card, and
+  // a warning, rather than a card that cannot be written.
+  const finite = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
+  const noDemand = !Number.isFinite(v.chosenWape);
   const usesGlobal = model.members.includes('global_ridge');
   const sections = {
-    validation: { from: v.from, to: v.to, periods: v.periods, series: v.series, wape_by_candidate: v.wape },
+    validation: { from: v.from, to: v.to, periods: v.periods, series: v.series, wape_by_candidate: Object.fromEntries(Object.entries(v.wape).map(([k, x]) => [k, finite(x)])) },
     intervals: { level: model.intervals.level, lower_by_step: model.intervals.lower, upper_by_step: model.intervals.upper },
   };
   const card = parseCard({
@@ -91,9 +95,9 @@ export function trainForecastModel(series: readonly Series[], options: TrainFore
     features,
     rows: { series: model.seriesCount, training_rows: model.global.rows, validation_periods: v.periods },
     metrics: {
-      validation_wape: v.chosenWape,
-      validation_wape_seasonal_naive: v.seasonalNaiveWape,
-      validation_wape_global_ridge: v.wape.global_ridge ?? null,
+      validation_wape: finite(v.chosenWape),
+      validation_wape_seasonal_naive: finite(v.seasonalNaiveWape),
+      validation_wape_global_ridge: finite(v.wape.global_ridge),
       interval_level: model.intervals.level,
     },
     params: {
@@ -114,6 +118,7 @@ export function trainForecastModel(series: readonly Series[], options: TrainFore
         : `The chosen forecaster does not use the global model (validation WAPE ${(100 * (v.wape.global_ridge ?? NaN)).toFixed(2)}%); the ONNX file is kept for comparison.`,
       `Future holidays default to the flag of the same period one season earlier.`,
     ],
+    ...(noDemand ? { warnings: [`no demand in the validation window (${v.from} to ${v.to}, ${v.series} series): WAPE is undefined, so the forecaster (${model.members.join(' + ')}) was not chosen by accuracy`] } : {}),
     ...sections,
   });
   return { version, model, onnx, card };

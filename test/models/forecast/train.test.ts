@@ -30,4 +30,14 @@ describe('trainForecastModel', () => {
     expect(session.width).toBe(card.features.length);
     await session.release();
   });
+
+  it('writes a card with WAPE null and a warning when the validation window holds no demand, instead of failing', () => {
+    // Every series sells nothing from period 60 up to as-of (period 103): the validation window is all zeros.
+    const quiet = SERIES.map((s) => ({ ...s, value: s.value.map((x, i) => (i >= 60 && i <= 103 ? 0 : x)) }));
+    const q = trainForecastModel(quiet, { grain: 'week', asOf: AS_OF, horizon: 26, now });
+    expect(q.card.metrics.validation_wape).toBeNull();
+    expect(q.card.metrics.validation_wape_seasonal_naive).toBeNull();
+    expect(q.card.warnings?.join(' ')).toMatch(/no demand in the validation window .* WAPE is undefined/);
+    expect(t.card.warnings ?? []).toEqual([]);
+  });
 });
