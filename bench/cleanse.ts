@@ -8,7 +8,8 @@ import path from 'node:path';
 import { cleanseBatch, routeOutcome } from '../src/cleanse/batch.ts';
 import { createCleanser, type RawRecord } from '../src/cleanse/cleanser.ts';
 import { generateRetailer } from '../src/generate/index.ts';
-import type { DedupStore, LakeSink } from '../src/ports/index.ts';
+import type { LakeSink } from '../src/ports/index.ts';
+import { MemoryDedup } from '../test/cleanse/memory-adapters.ts';
 import { readEventLines } from '../test/integration/harness/stream.ts';
 import { note, round, sideBySide } from './lib.ts';
 
@@ -39,15 +40,6 @@ class NullSink implements LakeSink {
   }
   async flush() {}
   discard() {}
-}
-class SetDedup implements DedupStore {
-  readonly keys = new Set<string>();
-  async seen(keys: readonly string[]) {
-    return keys.map((k) => this.keys.has(k));
-  }
-  async remember(keys: readonly string[]) {
-    for (const k of keys) this.keys.add(k);
-  }
 }
 
 export async function measureCleanse(o: { customers: number; days: number; rounds: number }): Promise<CleanseFigures> {
@@ -86,7 +78,7 @@ export async function measureCleanse(o: { customers: number; days: number; round
     const batch = await sideBySide(
       {
         batchPath: async () => {
-          const deps = { cleanser, sink: new NullSink(), dedup: new SetDedup() };
+          const deps = { cleanser, sink: new NullSink(), dedup: new MemoryDedup() };
           for (let i = 0; i < records.length; i += 500) await cleanseBatch(records.slice(i, i + 500), deps);
         },
       },

@@ -15,7 +15,8 @@ import { FIREHOSE_BILLING_STEP_BYTES, packLines } from '../src/adapters/aws/fire
 import { cleanseBatch } from '../src/cleanse/batch.ts';
 import { createCleanser, type RawRecord } from '../src/cleanse/cleanser.ts';
 import { generateRetailer } from '../src/generate/index.ts';
-import type { DedupStore, LakeSink } from '../src/ports/index.ts';
+import type { LakeSink } from '../src/ports/index.ts';
+import { MemoryDedup } from '../test/cleanse/memory-adapters.ts';
 import { readEventLines } from '../test/integration/harness/stream.ts';
 import { note, round } from './lib.ts';
 
@@ -47,15 +48,6 @@ class PackingSink implements LakeSink {
   async flush() {}
   discard() {}
 }
-class SetDedup implements DedupStore {
-  readonly keys = new Set<string>();
-  async seen(keys: readonly string[]) {
-    return keys.map((k) => this.keys.has(k));
-  }
-  async remember(keys: readonly string[]) {
-    for (const k of keys) this.keys.add(k);
-  }
-}
 
 export async function measurePacking(o: { customers: number; days: number }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-packing-'));
@@ -66,7 +58,7 @@ export async function measurePacking(o: { customers: number; days: number }) {
     const receivedAt = Date.parse('2026-01-05T00:00:00Z');
     const records: RawRecord[] = lines.map((data, i) => ({ data, origin: `kinesis:shardId-000000000000:${i}`, receivedAt: receivedAt + Math.floor(i / 500) }));
     const sink = new PackingSink();
-    const deps = { cleanser: createCleanser({ piiKey: 'benchmark-key-0123456789abcdef' }), sink, dedup: new SetDedup() };
+    const deps = { cleanser: createCleanser({ piiKey: 'benchmark-key-0123456789abcdef' }), sink, dedup: new MemoryDedup() };
     for (let i = 0; i < records.length; i += 500) await cleanseBatch(records.slice(i, i + 500), deps);
     const eventBytes = lines.reduce((a, b) => a + b.length, 0) / lines.length;
     const tables = Object.fromEntries(
