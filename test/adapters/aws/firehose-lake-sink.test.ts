@@ -12,6 +12,26 @@ import { FirehoseWriteError } from '../../../src/adapters/aws/errors.ts';
 import { hasMoto, MOTO_ACCOUNT, useMoto } from '../../helpers/moto.ts';
 import { awsConfig, createBuckets, editJson, jsonAnswer, s3Client } from '../../helpers/moto-aws.ts';
 
+/**
+ * A proxy rule for Firehose under load: the first PutRecordBatch has its second record refused (the others are
+ * delivered), every later one passes; `seen` gets each request's records.
+ */
+function refuseSecondRecordOnce(seen: (records: { Data: string }[]) => void): NonNullable<ReturnType<typeof useMoto>['proxy']['rule']> {
+  let first = true;
+  return async (req, forward) => {
+    if (req.operation !== 'PutRecordBatch') return forward();
+    const body = JSON.parse(req.body.toString()) as { Records: { Data: string }[] };
+    seen(body.Records);
+    if (!first) return forward();
+    first = false;
+    const res = await forward(Buffer.from(JSON.stringify({ ...body, Records: body.Records.filter((_, i) => i !== 1) })));
+    return editJson(res, (r) => {
+      const ok = [...(r as { RequestResponses: object[] }).RequestResponses];
+      return { FailedPutCount: 1, Encrypted: false, RequestResponses: body.Records.map((_, i) => (i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' } : ok.shift())) };
+    });
+  };
+}
+
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ event_id: `e${i}`, source: 'pos', dt: '2025-03-01' }));
 const line = (i: number) => `{"event_id":"e${i}","source":"pos","dt":"2025-03-01"}`;
 
@@ -58,20 +78,7 @@ describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
   });
 
   it('retries only the records Firehose rejected: each row lands once', async () => {
-    let first = true;
-    aws.proxy.rule = async (req, forward) => {
-      if (req.operation !== 'PutRecordBatch') return forward();
-      const body = JSON.parse(req.body.toString()) as { Records: unknown[] };
-      batches.push(body.Records.length);
-      if (!first) return forward();
-      first = false;
-      // Firehose under load: the second record refused, the others accepted.
-      const res = await forward(Buffer.from(JSON.stringify({ ...body, Records: body.Records.filter((_, i) => i !== 1) })));
-      return editJson(res, (r) => {
-        const ok = [...(r as { RequestResponses: object[] }).RequestResponses];
-        return { FailedPutCount: 1, Encrypted: false, RequestResponses: body.Records.map((_, i) => (i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' } : ok.shift())) };
-      });
-    };
+    aws.proxy.rule = refuseSecondRecordOnce((records) => batches.push(records.length));
     await sink().append('curated_events', rows(3));
     expect(batches).toEqual([3, 1]);
     expect((await landedLines()).sort()).toEqual([line(0), line(1), line(2)]);
@@ -176,20 +183,7 @@ describe.skipIf(!hasMoto)('FirehoseLakeSink on moto', () => {
     });
 
     it('retries a rejected packed record whole: every row lands once, none twice', async () => {
-      let first = true;
-      aws.proxy.rule = async (req, forward) => {
-        if (req.operation !== 'PutRecordBatch') return forward();
-        const body = JSON.parse(req.body.toString()) as { Records: { Data: string }[] };
-        sent.push(body.Records.map((r) => Buffer.from(r.Data, 'base64')));
-        if (!first) return forward();
-        first = false;
-        // Firehose under load: the second packed record refused, the others accepted.
-        const res = await forward(Buffer.from(JSON.stringify({ ...body, Records: body.Records.filter((_, i) => i !== 1) })));
-        return editJson(res, (r) => {
-          const ok = [...(r as { RequestResponses: object[] }).RequestResponses];
-          return { FailedPutCount: 1, Encrypted: false, RequestResponses: body.Records.map((_, i) => (i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' } : ok.shift())) };
-        });
-      };
+      aws.proxy.rule = refuseSecondRecordOnce((records) => sent.push(records.map((r) => Buffer.from(r.Data, 'base64'))));
       const rs = Array.from({ length: 14 }, (_, i) => sized(`e${String(i).padStart(2, '0')}`, 800));
       await packed().append('curated_events', rs);
       // The retry is the refused record as it was: the same 6 rows, in one record.
