@@ -23,6 +23,11 @@ export interface FeedOptions {
   /** Lines for which this is true are not copied to the raw zone (records of erased people). @default none */
   readonly skipRaw?: (line: Buffer) => boolean;
   readonly onProgress?: (records: number) => void;
+  /**
+   * When a file's records reached the stream (epoch ms): their approximate arrival time, which the cleanser's
+   * "more than a day after receipt" check compares occurred_at with. @default the time the file is fed
+   */
+  readonly arrivalOf?: (file: string) => number;
 }
 
 /**
@@ -133,7 +138,7 @@ export async function feedJsonlFiles(
       opts.onProgress?.(records);
       batch = [];
     };
-    const arrival = Date.now() / 1000;
+    const arrival = (opts.arrivalOf?.(file) ?? Date.now()) / 1000;
     for await (const { bytes, line } of readLines(file)) {
       if (bytes.length === 0) continue;
       // The line number is the sequence number: origins point at the file line, and a re-fed file is a replay.
@@ -159,4 +164,15 @@ export async function feedJsonlFiles(
     await send();
   }
   return { records, redelivered };
+}
+
+/**
+ * The arrival time of a generated events file: the last millisecond of the month in its name (the generator appends
+ * what arrived in month YYYY-MM to `[prefix-]YYYY-MM.jsonl`, in arrival order), so a backfill of generated history is
+ * checked against when the records arrived, not against today. Undefined for a name without a month.
+ */
+export function monthFileArrival(file: string): number | undefined {
+  const m = /(\d{4})-(\d{2})\.jsonl(?:\.gz)?$/.exec(path.basename(file));
+  if (!m || +m[2]! < 1 || +m[2]! > 12) return undefined;
+  return Date.UTC(+m[1]!, +m[2]!, 1) - 1;
 }

@@ -24,6 +24,8 @@ export interface IngestOptions {
   readonly onProgress?: (records: number) => void;
   /** Check SKUs against the catalogue in the lake (when it has one). @default true */
   readonly checkSkus?: boolean;
+  /** When each file's records arrived (epoch ms); see FeedOptions.arrivalOf. @default the time it is fed */
+  readonly arrivalOf?: (file: string) => number;
 }
 
 /** The cleanser as the local pipeline configures it (environment + the lake's product catalogue). */
@@ -62,6 +64,7 @@ async function ingestIn(files: readonly string[], opts: IngestOptions, commit: L
       // Erased people's records stay out of the raw copy too, not only out of curated.
       skipRaw: suppression.empty ? undefined : (line) => suppression.matchesRaw(line.toString('utf8')),
       onProgress: opts.onProgress,
+      arrivalOf: opts.arrivalOf,
     });
     await sink.commit();
     if (total.suppressed > 0) {
