@@ -257,10 +257,10 @@ describe('ingest stack: raw copy and replay', () => {
 });
 
 describe('ingest bundles', () => {
-  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
+  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw copy and the replay with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
-    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay are the functions of the ingest stack: their assets are the bundled directories.
+    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw copy and the replay are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
     expect(dirs).toHaveLength(8);
     for (const d of dirs) {
