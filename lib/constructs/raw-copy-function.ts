@@ -118,6 +118,7 @@ export class RawCopyFunction extends Construct {
     props.stream.grantRead(fn);
     const raw = nagName(this, props.bucket.bucketArn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${RAW_STREAM_PREFIX}*`), `Objects are named per batch (arrival date, shard, sequence numbers); write-only, the ${RAW_STREAM_PREFIX} prefix of the raw bucket only.`);
+    acknowledgeOnPrincipal(fn, iam5Action('s3:Abort*'), `CDK bucket put grant: abort multipart uploads of its own objects; scoped to ${RAW_STREAM_PREFIX}* of the raw bucket.`);
     acknowledgeOnPrincipal(fn, iam5Action('kms:ReEncrypt*'), 'CDK key grant on the one lake key that encrypts the stream, the raw objects and the PII secret.');
     acknowledgeOnPrincipal(fn, iam5Action('kms:GenerateDataKey*'), 'CDK key grant on the one lake key that encrypts the stream, the raw objects and the PII secret.');
   }
