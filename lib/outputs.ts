@@ -32,7 +32,7 @@ export const RUNBOOK_OUTPUTS: readonly RunbookOutput[] = [
   { name: 'PiiKeySecretName', stack: 'ingest', description: 'Secrets Manager secret holding the PII hashing key', value: (s) => s.ingest.piiKey.secretName },
   { name: 'CleanserFunctionName', stack: 'ingest', description: 'Cleanser Lambda (stream to curated and quarantine)', value: (s) => s.ingest.cleanser.function.functionName },
   { name: 'CleanserDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of stream batches the cleanser gave up on', value: (s) => s.ingest.cleanser.deadLetterQueue.queue.queueName },
-  { name: 'RawDeliveryStreamName', stack: 'ingest', description: 'Firehose copying every stream record to the raw bucket (stream/dt=<arrival date>/)', value: (s) => s.ingest.rawCopy.deliveryStreamName },
+  { name: 'RawCopyFunctionName', stack: 'ingest', description: 'Lambda copying every stream record to the raw bucket (stream/dt=<arrival date>/); invoke it with a message of its DLQ to copy that range again', value: (s) => s.ingest.rawCopy.functionName },
   { name: 'ReplayFunctionName', stack: 'ingest', description: 'Replay Lambda of `retail-lake cloud replay` (raw copy or quarantine through the cleanser code)', value: (s) => s.ingest.replay.function.functionName },
   { name: 'ReplayDeadLetterQueueName', stack: 'ingest', description: 'SQS DLQ of replay requests that failed', value: (s) => s.ingest.replay.deadLetterQueue.queue.queueName },
   { name: 'OrderImportFunctionName', stack: 'ingest', description: 'Order import Lambda (order exports under the landing prefix)', value: (s) => s.ingest.orderImport.function.functionName },

@@ -26,7 +26,7 @@ import type { DedupTable } from './dedup-table.ts';
 import type { PiiKeySecret } from './pii-key-secret.ts';
 import { ProjectFunction } from './project-function.ts';
 import { markQuarantineReader } from './quarantine-readers.ts';
-import { RAW_STREAM_PREFIX } from './raw-delivery-stream.ts';
+import { RAW_STREAM_PREFIX } from './raw-copy-function.ts';
 import type { SuppressionList } from './suppression-list.ts';
 
 export interface ReplayFunctionProps {
@@ -81,7 +81,7 @@ export class ReplayFunction extends Construct {
     if (props.productSkus) grantProductSkusRead(fn, props.productSkus);
     const raw = nagName(this, props.raw.bucketArn);
     const quarantine = nagName(this, props.quarantine.bucketArn);
-    acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${RAW_STREAM_PREFIX}*`), `Firehose names the raw objects at delivery time; read-only, the ${RAW_STREAM_PREFIX} prefix of the raw bucket only.`);
+    acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${RAW_STREAM_PREFIX}*`), `The raw copy names its objects per batch (arrival date, shard, sequence numbers); read-only, the ${RAW_STREAM_PREFIX} prefix of the raw bucket only.`);
     acknowledgeOnPrincipal(fn, iam5Resource(`${quarantine}/events/*`), 'Quarantine objects are named per batch (partition and a UUID); a replay reads and replaces them; scoped to events/ of the quarantine bucket.');
     acknowledgeOnPrincipal(fn, iam5Action('s3:GetObject*'), `CDK bucket read grant; ${RAW_STREAM_PREFIX} of the raw bucket and events/ of the quarantine bucket.`);
     acknowledgeOnPrincipal(fn, iam5Action('s3:GetBucket*'), 'CDK bucket read grant (bucket location); the raw and quarantine buckets only.');

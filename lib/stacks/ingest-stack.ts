@@ -19,7 +19,7 @@ import { ProducerAccess } from '../constructs/producer-access.ts';
 import { PiiKeySecret } from '../constructs/pii-key-secret.ts';
 import { ProfileApi } from '../constructs/profile-api.ts';
 import { SuppressionList } from '../constructs/suppression-list.ts';
-import { RawDeliveryStream } from '../constructs/raw-delivery-stream.ts';
+import { RawCopyFunction } from '../constructs/raw-copy-function.ts';
 import { ReplayFunction } from '../constructs/replay-function.ts';
 import { ErasureFunction } from '../constructs/erasure-function.ts';
 import { StreamRulesFunction } from '../constructs/stream-rules-function.ts';
@@ -63,8 +63,8 @@ export class IngestStack extends Stack {
    * stream and the PII key, as the cleanser.
    */
   readonly streamRules: StreamRulesFunction;
-  /** The raw zone's copy of every stream record (Firehose from the stream to raw/stream/, by arrival date). */
-  readonly rawCopy: RawDeliveryStream;
+  /** The raw zone's copy of every stream record (a Lambda consumer of the stream writing raw/stream/, by arrival date). */
+  readonly rawCopy: RawCopyFunction;
   /** `retail-lake cloud replay`: the cleanser's code over the raw copy (a DLQ'd batch) or the quarantine zone. */
   readonly replay: ReplayFunction;
 
@@ -133,11 +133,12 @@ export class IngestStack extends Stack {
       maxRecordBytes: c.maxRecordBytes,
     });
     const raw = lake.raw.sharedWith(this, 'RawBucket');
-    this.rawCopy = new RawDeliveryStream(this, 'RawCopy', {
+    this.rawCopy = new RawCopyFunction(this, 'RawCopy', {
       stream: this.stream.stream,
       bucket: raw,
       key,
-      bufferInterval: Duration.seconds(c.firehoseBufferSeconds),
+      // Retried until half the stream's retention has passed: the DLQ'd range can still be copied from the stream.
+      maxRecordAge: Duration.hours(Math.min(168, c.streamRetentionHours / 2)),
       logRetention: c.logRetentionDays as logs.RetentionDays,
       // An erased person's records sent again stay out of the raw copy, as out of curated (the cleanser's list and TTL).
       suppression: { list: this.suppression, piiKey: this.piiKey, phoneRegion: c.phoneRegion },

@@ -53,6 +53,7 @@ export class ObservabilityStack extends Stack {
       streamRules: fn('stream-rules', ingest.streamRules.function),
       deadLetterQueues: new Map([
         dlq('cleanser', ingest.cleanser.deadLetterQueue.queue),
+        dlq('raw-copy', ingest.rawCopy.deadLetterQueue.queue),
         dlq('order-import', ingest.orderImport.deadLetterQueue.queue),
         // An ERP file refused whole (missing column, no valid row) or a load that kept failing: the table is unchanged.
         dlq('batch-load', ingest.batchLoad.deadLetterQueue.queue),

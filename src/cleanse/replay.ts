@@ -26,7 +26,7 @@ export class ReplayRequestError extends CleanseError {
 }
 
 /**
- * One line of a raw-zone object: what the Firehose record transformation (lambdas/raw-envelope) makes of a stream
+ * One line of a raw-zone object: what the raw copy (lambdas/raw-copy, src/cleanse/raw-copy.ts) makes of a stream
  * record. The bytes as base64, so any record (not UTF-8, with newlines) survives the newline-delimited object.
  */
 export interface RawEnvelope {

@@ -149,11 +149,21 @@ export interface CostAssumptions {
   readonly apiLogBytesPerRead: number;
   /** Raw copy: months the raw zone keeps the stream copy (lifecycle of raw/stream/). */
   readonly rawRetentionMonths: number;
-  /** Raw copy: gzip size / size of the envelope lines (base64 bytes plus ~90 bytes of origin and arrival time). */
+  /**
+   * Raw copy: gzip size / size of the envelope lines (base64 bytes plus ~90 bytes of origin and arrival time): 0.123
+   * measured on the generator's events (bench/raw-copy.ts, gzipOverEnvelopeLines); events with more varied text
+   * compress less.
+   */
   readonly rawGzipRatio: number;
-  /** Raw copy: envelope Lambda time per record, ms (256 MB), and its fixed time per invocation, ms. */
-  readonly envelopeMsPerRecord: number;
-  readonly envelopeMsPerInvocation: number;
+  /**
+   * Raw-copy Lambda time per KB of records on one full core, ms: the event parsed, records decoded, envelope lines,
+   * gzip (bench/raw-copy.ts, msPerKbOfRecords: 0.26 measured at load average 18 on a 2-core machine, so on the high side).
+   */
+  readonly rawCopyMsPerKb: number;
+  /** Raw-copy Lambda wait per invocation, ms: one PUT of the batch's object (S3's published 100-200 ms first-byte latency, the top of it). */
+  readonly rawCopyMsPerInvocation: number;
+  /** Raw-copy Lambda memory (arm64; lib/constructs/raw-copy-function.ts). */
+  readonly rawCopyMemoryMb: number;
 }
 
 /**
@@ -231,9 +241,10 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   apiMemoryMb: 1024,
   apiLogBytesPerRead: 800,
   rawRetentionMonths: 13,
-  rawGzipRatio: 0.3,
-  envelopeMsPerRecord: 0.02,
-  envelopeMsPerInvocation: 20,
+  rawGzipRatio: 0.123,
+  rawCopyMsPerKb: 0.26,
+  rawCopyMsPerInvocation: 200,
+  rawCopyMemoryMb: 512,
 };
 
 /** One feature a line relies on that is not plainly available in the region. */
@@ -610,33 +621,35 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     ['apigateway.httpApiIam', 'lambda.arm64'],
   );
 
-  // Raw copy (lib/constructs/raw-delivery-stream.ts): Firehose with the stream as its source ingests every record
-  // (billed like Direct PUT, each stream record rounded up to 5 KB: Firehose reads the producers' records one by one,
-  // so nothing can pack them), reads the stream once more (free in provisioned mode), hands records to the envelope
-  // Lambda in 3 MiB / 60 s buffers, and writes one gzip object per buffer interval (300 s) to the raw bucket, kept
-  // rawRetentionMonths. No format conversion or dynamic partitioning: the date prefix is Firehose's own timestamp.
-  const rawBilledGb = (events * Math.ceil(bytes / 5120) * 5120) / GB;
-  const envelopeBatch = Math.max(1, Math.min((3 * 1024 * 1024) / bytes, eps * 60));
-  const envelopeInvocations = events / envelopeBatch;
-  const envelopeGbSeconds = envelopeInvocations * ((a.envelopeMsPerInvocation + envelopeBatch * a.envelopeMsPerRecord) / 1000) * 0.25;
+  // Raw copy (lib/constructs/raw-copy-function.ts): a Lambda consumer of the stream with its own event source mapping
+  // (polling a shared-throughput stream is not billed by Lambda; Kinesis bills the read per GB on-demand and includes
+  // it in the shard-hours when provisioned). Batches hold up to 10,000 records, as many as Lambda's 6 MB invocation
+  // payload carries (each record base64 in the event, with ~660 bytes of sequence number, ids and arrival time), or
+  // what a shard brings in the 300 s batching window. Each batch is one gzip object (the CPU: event parsed, envelope
+  // lines, gzip; rawCopyMsPerKb on a full core, 512 MB buys 512/1,769 of one) written with one PUT, kept
+  // rawRetentionMonths under the raw bucket's lifecycle.
+  const rawEventRecordBytes = Math.ceil(bytes / 3) * 4 + 660;
+  const rawBatch = Math.max(1, Math.min(10_000, Math.floor((6 * MiB) / rawEventRecordBytes), (eps / shards) * 300));
+  const rawInvocations = events / rawBatch;
+  const rawCpuShare = Math.min(1, a.rawCopyMemoryMb / 1769);
+  const rawSeconds = (a.rawCopyMsPerInvocation + (rawBatch * (bytes / 1024) * a.rawCopyMsPerKb) / rawCpuShare) / 1000;
+  const rawGbSeconds = rawInvocations * rawSeconds * (a.rawCopyMemoryMb / 1024);
   // The raw bucket's lifecycle (lib/stacks/lake-stack.ts) moves objects to Standard-IA after 30 days and to Glacier
   // Instant Retrieval after 90, both read back in milliseconds (replay, erasure): of the rawRetentionMonths kept,
   // month 1 is Standard, months 2-3 Standard-IA, the rest Glacier IR; each object makes two lifecycle transitions.
-  // Objects: one per 5-minute buffer, more when a buffer passes 64 MiB of envelope lines (before gzip).
   const rawLineBytes = Math.ceil(bytes / 3) * 4 + 90;
   const rawGbPerMonth = (events * rawLineBytes * a.rawGzipRatio) / GB;
   const rawStoredGb = rawGbPerMonth * a.rawRetentionMonths;
   const rawMonths = { standard: Math.min(1, a.rawRetentionMonths), ia: Math.max(0, Math.min(2, a.rawRetentionMonths - 1)), glacierIr: Math.max(0, a.rawRetentionMonths - 3) };
-  const rawObjects = Math.max((DAYS * 86_400) / 300, Math.ceil((events * rawLineBytes) / (64 * MiB)));
+  const rawObjects = rawInvocations;
   add(
-    'Raw copy of the stream (Firehose from Kinesis, envelope Lambda, S3)',
-    rawBilledGb * P.firehose.ingestGb +
-      kdsReadGb * retrievalGbPrice +
-      envelopeGbSeconds * P.lambda.armGbSecond +
-      envelopeInvocations * P.lambda.request +
+    'Raw copy of the stream (Lambda consumer of Kinesis, one gzip object per batch in S3)',
+    kdsReadGb * retrievalGbPrice +
+      rawGbSeconds * P.lambda.armGbSecond +
+      rawInvocations * P.lambda.request +
       rawGbPerMonth * (rawMonths.standard * P.s3.standardGbMonth + rawMonths.ia * P.s3.standardIaGbMonth + rawMonths.glacierIr * P.s3.glacierIrGbMonth) +
       (rawObjects / 1000) * (P.s3.putPer1000 + (rawMonths.ia > 0 ? P.s3.transitionIaPer1000 : 0) + (rawMonths.glacierIr > 0 ? P.s3.transitionGlacierIrPer1000 : 0)),
-    `${fmt(rawBilledGb)} GB billed in 5 KB steps, ${fmt(kdsReadGb)} GB read again${provisioned ? ' (in the shard-hours)' : ''}, ${fmt(envelopeInvocations)} envelope invocations, ${fmt(rawStoredGb)} GB gzip kept ${a.rawRetentionMonths} months (1 Standard, ${rawMonths.ia} Standard-IA, ${rawMonths.glacierIr} Glacier IR)`,
+    `${fmt(rawInvocations)} batches of ~${fmt(rawBatch)} records (one object each), ${fmt(rawGbSeconds)} GB-s, ${fmt(kdsReadGb)} GB read again${provisioned ? ' (in the shard-hours)' : ''}, ${fmt(rawStoredGb)} GB gzip kept ${a.rawRetentionMonths} months (1 Standard, ${rawMonths.ia} Standard-IA, ${rawMonths.glacierIr} Glacier IR)`,
     ['lambda.arm64'],
   );
 

@@ -31,8 +31,8 @@ export const PRICES = {
   },
   firehose: {
     /**
-     * Direct PUT ingestion, per GB (first 500 TB/month); each record rounded up to the next 5 KB. The raw copy (a
-     * Kinesis stream as source) is priced the same way, each stream record rounded up to 5 KB.
+     * Direct PUT ingestion, per GB (first 500 TB/month); each record rounded up to the next 5 KB. A Kinesis stream as
+     * source is priced the same way, each stream record rounded up to 5 KB (why the raw copy no longer uses it).
      */
     ingestGb: 0.029,
     /** JSON to Parquet/ORC conversion, per GB ingested. */

@@ -123,8 +123,8 @@ describe('ingest stack: curated delivery', () => {
   it('adds an MSK Serverless cluster with IAM auth and a second event source when configured', () => {
     const t = buildTestApp({ retailLake: { msk: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef0'] } } }).template('ingest');
     t.hasResourceProperties('AWS::MSK::ServerlessCluster', { ClientAuthentication: { Sasl: { Iam: { Enabled: true } } } });
-    // The cleanser's Kinesis and MSK mappings, and the stream rules' Kinesis mapping.
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // The cleanser's Kinesis and MSK mappings, the stream rules' and the raw copy's Kinesis mappings.
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { Topics: ['retail-events'], DestinationConfig: { OnFailure: Match.anyValue() } });
   });
 });
@@ -206,24 +206,43 @@ describe('ingest stack: order import from the landing prefix', () => {
 });
 
 describe('ingest stack: raw copy and replay', () => {
-  // The emulated cloud day's stand-in (test/cloud/raw-copy-standin.ts) writes what this configuration says and refuses
-  // anything else; these are the properties it relies on, and the replay function reads the same prefix.
-  it('copies the stream to stream/dt=<arrival date>/ of the raw bucket through the envelope Lambda, gzip', () => {
-    const raw = Object.entries(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')).filter(([, r]) => (r as { Properties: Record<string, unknown> }).Properties.KinesisStreamSourceConfiguration);
-    expect(raw).toHaveLength(1);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CloudFormation property tree, read path by path
-    const props = (raw[0]![1] as { Properties: Record<string, any> }).Properties;
+  // The emulated cloud day drives the raw-copy function through this mapping (test/cloud/raw-copy-standin.ts); the
+  // replay function reads the prefix it writes, and the retention and erasure the bucket.
+  const rawCopy = () => {
+    const [id, fn] = Object.entries(ingest.findResources('AWS::Lambda::Function')).find(([k]) => k.startsWith('RawCopyFunction'))!;
+    return { id, env: (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables };
+  };
+
+  it('copies the stream through its own event source mapping: large batches, bisect, retried until half the retention, then the DLQ', () => {
+    const { id } = rawCopy();
     const streamId = Object.keys(ingest.findResources('AWS::Kinesis::Stream'))[0]!;
-    expect(props.DeliveryStreamType).toBe('KinesisStreamAsSource');
-    expect(props.KinesisStreamSourceConfiguration.KinesisStreamARN).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
-    const dest = props.ExtendedS3DestinationConfiguration;
-    expect(dest).toMatchObject({ Prefix: 'stream/dt=!{timestamp:yyyy-MM-dd}/', ErrorOutputPrefix: '_firehose_errors/stream/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/', CompressionFormat: 'GZIP' });
-    expect(dest.DynamicPartitioningConfiguration).toBeUndefined();
-    expect(dest.DataFormatConversionConfiguration).toBeUndefined();
-    expect(dest.ProcessingConfiguration.Processors).toHaveLength(1);
-    const lambdaArn = dest.ProcessingConfiguration.Processors[0].Parameters.find((p: { ParameterName: string }) => p.ParameterName === 'LambdaArn').ParameterValue;
-    expect(lambdaArn['Fn::GetAtt'][0]).toMatch(/^RawCopyEnvelope/);
-    expect(JSON.stringify(dest.BucketARN)).toContain('LakeRawbucketname');
+    ingest.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id },
+      EventSourceArn: { 'Fn::GetAtt': [streamId, 'Arn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10_000,
+      MaximumBatchingWindowInSeconds: 300,
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10_000,
+      // The stream keeps 24 hours by default: a DLQ'd range can still be copied again for 12.
+      MaximumRecordAgeInSeconds: 12 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('RawCopyDeadLetters'), 'Arn'] } } },
+    });
+    // No Firehose reads the stream any more.
+    expect(Object.values(ingest.findResources('AWS::KinesisFirehose::DeliveryStream')).filter((r) => (r as { Properties: Record<string, unknown> }).Properties.KinesisStreamSourceConfiguration)).toEqual([]);
+  });
+
+  it('writes only under stream/ of the raw bucket, with the suppression list and the PII key to keep erased people out', () => {
+    const { env } = rawCopy();
+    expect(env.RAW_PREFIX).toBe('stream/');
+    expect(JSON.stringify(env.RAW_BUCKET)).toContain('LakeRawbucketname');
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['SUPPRESSION_BUCKET', 'PII_SECRET_ID', 'STREAM_NAME']));
+    const policy = Object.entries(ingest.findResources('AWS::IAM::Policy')).find(([k]) => k.startsWith('RawCopyFunctionRole'))![1] as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } };
+    const puts = policy.Properties.PolicyDocument.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Put')));
+    expect(puts).toHaveLength(1);
+    expect(JSON.stringify(puts[0]!.Resource)).toContain('/stream/*');
+    expect(JSON.stringify(puts[0]!.Resource)).not.toMatch(/"\/\*"/);
   });
 
   it('gives the replay function the cleanser\'s environment plus the raw copy\'s bucket and prefix', () => {
@@ -238,10 +257,10 @@ describe('ingest stack: raw copy and replay', () => {
 });
 
 describe('ingest bundles', () => {
-  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
+  it('bundles the cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw copy and the replay with the local esbuild into ES modules without DuckDB or onnxruntime', () => {
     const app = buildTestApp({}, { bundle: ['RetailLake-prod-Ingest'] });
     const asm = app.app.synth();
-    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw envelope and the replay are the functions of the ingest stack: their assets are the bundled directories.
+    // The cleanser, the order import, the ERP batch load, the erasure, the stream rules, the profile API, the raw copy and the replay are the functions of the ingest stack: their assets are the bundled directories.
     const dirs = fs.readdirSync(asm.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(asm.directory, d, 'index.mjs')));
     expect(dirs).toHaveLength(8);
     for (const d of dirs) {

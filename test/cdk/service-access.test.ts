@@ -141,7 +141,7 @@ describe('every role that sends to an encrypted queue', () => {
         }
       }
     }
-    expect(senders).toBe(14); // cleanser, sentiment, stream rules and decision export (event source DLQs), order import, ERP batch load, erasure, replay and coupon issuer (on-failure destinations), five scheduler roles (identity refresh, tag refresh, scorer, retraining, insights)
+    expect(senders).toBe(15); // cleanser, raw copy, sentiment, stream rules and decision export (event source DLQs), order import, ERP batch load, erasure, replay and coupon issuer (on-failure destinations), five scheduler roles (identity refresh, tag refresh, scorer, retraining, insights)
   });
 });
 

@@ -1,39 +1,50 @@
 /**
- * The pieces of the AWS replay that are pure: the raw copy's envelope (lambdas/raw-envelope) read back byte for byte,
- * the selection a DLQ message names (sequence numbers beyond 2^53), and requests refused with the field and the value.
- * The replay itself runs in the emulated cloud day (test/cloud/day.test.ts).
+ * The pieces of the AWS replay that are pure: the raw copy's objects (src/cleanse/raw-copy.ts, written by
+ * lambdas/raw-copy) read back byte for byte, the selection a DLQ message names (sequence numbers beyond 2^53), and
+ * requests refused with the field and the value. The replay itself runs in the emulated cloud day
+ * (test/cloud/day.test.ts).
  */
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { handler as envelope } from '../../lambdas/raw-envelope/handler.ts';
+import { rawCopyObjects, type StreamRecord } from '../../src/cleanse/raw-copy.ts';
 import { inSelection, parseEnvelopes, selectionFromDlqMessage } from '../../src/cleanse/replay.ts';
 import { parseReplayRequest, rawSelection } from '../../src/ops/replay.ts';
 
 const SEQ = (n: number) => `4965100000000000000000000000000000000000000000000000${String(n).padStart(4, '0')}`;
 
-describe('raw copy envelope', () => {
-  it('keeps any record byte for byte with the shard, sequence number and arrival time the cleanser would use', async () => {
-    const records = [Buffer.from('{"event_id":"a"}'), Buffer.from([0x7b, 0x22, 0xe4, 0xb8, 0x22, 0x7d]), Buffer.from('{"text":"two\nlines"}')];
-    const event: FirehoseTransformationEvent = {
-      invocationId: 'i',
-      deliveryStreamArn: 'arn:aws:firehose:us-east-1:1:deliverystream/raw',
-      region: 'us-east-1',
-      records: records.map((r, i) => ({
-        recordId: String(i),
-        approximateArrivalTimestamp: 1_765_100_000_000 + i,
-        data: r.toString('base64'),
-        kinesisRecordMetadata: { shardId: 'shardId-000000000003', partitionKey: 'k', approximateArrivalTimestamp: 1_765_100_000_000 + i, sequenceNumber: SEQ(i), subsequenceNumber: '0' },
-      })),
-    };
-    const out = await envelope(event);
-    expect(out.records.map((r) => r.result)).toEqual(['Ok', 'Ok', 'Ok']);
-    // Firehose concatenates the transformed records into one object.
-    const object = out.records.map((r) => Buffer.from(r.data!, 'base64').toString('utf8')).join('');
-    expect(object.split('\n').filter(Boolean)).toHaveLength(3);
+describe('raw copy objects', () => {
+  const records = [Buffer.from('{"event_id":"a"}'), Buffer.from([0x7b, 0x22, 0xe4, 0xb8, 0x22, 0x7d]), Buffer.from('{"text":"two\nlines"}')];
+  const batch = (arrivals: number[]): StreamRecord[] => records.map((data, i) => ({ shardId: 'shardId-000000000003', sequenceNumber: SEQ(i), arrivalMs: arrivals[i]!, data }));
+
+  it('keeps any record byte for byte with the shard, sequence number and arrival time the cleanser would use', () => {
+    const { objects, suppressed } = rawCopyObjects(batch([0, 1, 2].map((i) => 1_765_100_000_000 + i)), { prefix: 'stream/' });
+    expect(suppressed).toBe(0);
+    // 1_765_100_000_000 ms is 2025-12-07T09:33:20Z: one object, named after the shard and its first and last record.
+    expect(objects.map((o) => o.key)).toEqual([`stream/dt=2025-12-07/shardId-000000000003-${SEQ(0)}-${SEQ(2)}.jsonl.gz`]);
+    const object = gunzipSync(objects[0]!.body).toString('utf8');
+    expect(object.split('\n')).toHaveLength(4); // three lines, each ended by a newline
     const back = parseEnvelopes(object, 's3://raw/stream/dt=2025-12-07/x.gz');
-    expect(back.map((r) => Buffer.from(r.data).equals(records[back.indexOf(r)]!))).toEqual([true, true, true]);
+    expect(back.map((r, i) => Buffer.from(r.data).equals(records[i]!))).toEqual([true, true, true]);
     expect(back.map((r) => r.origin)).toEqual([0, 1, 2].map((i) => `kinesis:shardId-000000000003:${SEQ(i)}`));
     expect(back.map((r) => r.receivedAt)).toEqual([0, 1, 2].map((i) => 1_765_100_000_000 + i));
+  });
+
+  it('writes the same key and bytes for the same batch (a retry overwrites its own object), and splits a batch at midnight', () => {
+    const midnight = Date.parse('2025-12-08T00:00:00Z');
+    const arrivals = [midnight - 2, midnight - 1, midnight];
+    const once = rawCopyObjects(batch(arrivals), { prefix: 'stream/' }).objects;
+    const again = rawCopyObjects(batch(arrivals).reverse(), { prefix: 'stream/' }).objects;
+    expect(once.map((o) => o.key)).toEqual([`stream/dt=2025-12-07/shardId-000000000003-${SEQ(0)}-${SEQ(1)}.jsonl.gz`, `stream/dt=2025-12-08/shardId-000000000003-${SEQ(2)}-${SEQ(2)}.jsonl.gz`]);
+    expect(again.map((o) => [o.key, o.body.toString('base64')]).sort()).toEqual(once.map((o) => [o.key, o.body.toString('base64')]).sort());
+    expect(once.map((o) => o.records)).toEqual([2, 1]);
+  });
+
+  it('keeps an erased person\'s record out and counts it', () => {
+    const check = { empty: false, matches: () => false, matchesRaw: (t: string) => t.includes('"a"') };
+    const { objects, suppressed } = rawCopyObjects(batch([1, 2, 3]), { prefix: 'stream/', suppression: check });
+    expect(suppressed).toBe(1);
+    expect(objects.map((o) => o.key)).toEqual([`stream/dt=1970-01-01/shardId-000000000003-${SEQ(1)}-${SEQ(2)}.jsonl.gz`]);
+    expect(parseEnvelopes(gunzipSync(objects[0]!.body).toString('utf8'), 'x').map((r) => r.origin)).toEqual([1, 2].map((i) => `kinesis:shardId-000000000003:${SEQ(i)}`));
   });
 
   it('rejects a line that is not an envelope, naming the object and the line', () => {

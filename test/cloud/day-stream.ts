@@ -3,9 +3,9 @@
  * records through `put`, and the cleanser reads what is new since its checkpoint through `cleanse`, as its one event
  * source mapping would (TRIM_HORIZON when created, then wherever it stopped): whatever a block puts, for whichever
  * consumer, the cleanser consumes too, so no block moves its checkpoint by hand. A function with a mapping of its
- * own created during the day (the stream rules: LATEST) starts at `tip()`, where the last put ended. The raw
- * delivery stream (raw-copy-standin.ts, Firehose from the stream) reads the same records from its own checkpoint
- * through `deliverRaw`, with one envelope function for the day.
+ * own created during the day (the stream rules: LATEST) starts at `tip()`, where the last put ended. The raw copy
+ * (raw-copy-standin.ts: the raw-copy function through its own mapping) reads the same records from its own checkpoint
+ * through `deliverRaw`, with one function environment until `newRawContainer`.
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import type { Deployment, Resource, StackName } from './deployment.ts';
 import { runKinesisMapping, type MappingStats } from './event-sources.ts';
 import type { LambdaSandbox } from './lambda-sandbox.ts';
 import { deliverRawCopy, rawCopyConfig, type RawCopyConfig } from './raw-copy-standin.ts';
+import type { MappingStats as RawStats } from './event-sources.ts';
 import type { SqsJsonClient } from './sqs.ts';
 import { partitionKey as byEventId } from '../integration/harness/stream.ts';
 
@@ -37,7 +38,9 @@ export class DayStream {
   private readonly cleanserCheckpoint = new Map<string, string>();
   private readonly rawCheckpoint = new Map<string, string>();
   private readonly newest = new Map<string, string>();
-  private envelope?: LambdaSandbox;
+  private rawFunction?: LambdaSandbox;
+  /** The raw copy's mapping counts, all deliveries together, and the batches handed to it twice. */
+  readonly rawStats: RawStats & { redelivered: number } = { invocations: 0, failedInvocations: 0, records: 0, toDeadLetters: 0, redelivered: 0 };
 
   constructor(
     private readonly d: Deployment,
@@ -89,16 +92,22 @@ export class DayStream {
   }
 
   /**
-   * The raw copy's transformation in a new container from the next delivery on: it reads the suppression list again
-   * (a warm one keeps its copy for SUPPRESSION_TTL_SECONDS, as the cleanser does).
+   * The raw-copy function in a new container from the next delivery on: it reads the suppression list again (a warm
+   * one keeps its copy for SUPPRESSION_TTL_SECONDS, as the cleanser does).
    */
   newRawContainer(): void {
-    this.envelope = undefined;
+    this.rawFunction = undefined;
   }
 
-  /** The raw delivery stream delivers what reached the stream since its last delivery; the keys it wrote. */
-  async deliverRaw(): Promise<string[]> {
-    this.envelope ??= this.startFunction(this.raw.processor.stack as StackName, this.raw.processor.logicalId, 'raw-envelope');
-    return deliverRawCopy(this.d, this.raw, this.clients, this.envelope, this.rawCheckpoint);
+  /**
+   * The raw copy's mapping hands what reached the stream since its last run to the function; the keys it wrote.
+   * `redeliverFirst`: Lambda hands the first batch over twice (at least once), as after a failure after the write.
+   */
+  async deliverRaw(options: { redeliverFirst?: boolean } = {}): Promise<string[]> {
+    this.rawFunction ??= this.startFunction(this.raw.function.stack, this.raw.function.logicalId, 'raw-copy');
+    const r = await deliverRawCopy(this.d, this.raw, this.clients, this.rawFunction, this.rawCheckpoint, options);
+    for (const k of ['invocations', 'failedInvocations', 'records', 'toDeadLetters'] as const) this.rawStats[k] += r.stats[k];
+    this.rawStats.redelivered += r.redelivered;
+    return r.keys;
   }
 }

@@ -194,8 +194,8 @@ export interface FirehoseStandIn {
 export async function startFirehoseStandIn(d: Deployment, clients: { s3: S3Client; glue: GlueClient }, now: () => Date = () => new Date()): Promise<FirehoseStandIn> {
   const streams = new Map<string, StreamConfig>();
   for (const r of d.resources('AWS::KinesisFirehose::DeliveryStream')) {
-    // A stream with a Kinesis source takes no puts: raw-copy-standin.ts delivers it from the stream.
-    if (r.props.KinesisStreamSourceConfiguration) continue;
+    // The raw copy was once a delivery stream with the Kinesis stream as its source; now no stream reads Kinesis.
+    if (r.props.KinesisStreamSourceConfiguration) throw new Error(`${r.logicalId}: a delivery stream with a Kinesis source is not emulated`);
     const c: Cfn = d.resolve(r.stack, r.props.ExtendedS3DestinationConfiguration);
     if (!c) throw new Error(`${r.logicalId}: only ExtendedS3 destinations are emulated`);
     const processors: Cfn[] = c.ProcessingConfiguration?.Enabled ? (c.ProcessingConfiguration.Processors ?? []) : [];

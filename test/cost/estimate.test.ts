@@ -172,13 +172,13 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
 
   it('ingest per million events: stream + cleanser + Firehose + dedup + raw copy + their S3 writes', () => {
     // Stream 32.63 (Kinesis line). Cleanser: 166,924 GB-s x 0.0000133334 = 2.2257 + 2,073,600 requests x 0.2/M = 0.4147.
-    // Firehose 3.09 (packed records). Raw copy 6.68. S3 writes: 120,960 curated objects x 0.005/1,000 = 0.6048.
+    // Firehose 3.09 (packed records). Raw copy 3.03. S3 writes: 120,960 curated objects x 0.005/1,000 = 0.6048.
     // Dedup per event (deployed): 30M event keys, a read and a write each = 22.50 + 35M keys kept x 150 bytes = 1.2222.
     // Dedup per batch: 2,073,600 checkpoints x 0.75/M = 1.5552 + the duplicates count 0.590 GB x $5/TB = 0.0029.
     const cleanser = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769))) * 0.0000133334 + 2_073_600 * 0.2e-6;
     const perEvent = 30 * 0.75 + ((35e6 * 150) / GiB) * 0.25;
     const perBatch = 2.0736 * 0.75 + ((30e6 * 21.1) / GiB / 1024) * 5;
-    const rest = 32.63 + cleanser + 3.09 + 6.68 + 120.96 * 0.005;
+    const rest = 32.63 + cleanser + 3.09 + 3.03 + 120.96 * 0.005;
     expect(e.ingest.lines.dedup).toBeCloseTo(perEvent, 2);
     expect(eb.ingest.lines.dedup).toBeCloseTo(perBatch, 2);
     expect(e.ingest.lines.cleanser).toBeCloseTo(2.64, 2);
@@ -249,20 +249,24 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
     expect(usd('Profile')).toBeCloseTo(20.95, 2);
   });
 
-  it('Raw copy: Firehose ingestion from the stream ($0.029/GB in 5 KB steps), the stream read again ($0.04/GB), the envelope Lambda, gzip objects kept 13 months (Standard $0.023, Standard-IA $0.0125, Glacier IR $0.004 per GB-month; aws.amazon.com/s3/pricing/)', () => {
-    // Ingest: 30M records x 5,120 B = 143.05 GB x 0.029 = 4.148. Read again: 28.61 GB x 0.04 = 1.144.
-    // Envelope: buffers of min(3 MiB / 1,024 B = 3,072, 11.574 records/s x 60 s = 694.4) records: 43,200 invocations
-    // x (20 ms + 694.4 x 0.02 ms) x 0.25 GB = 366.0 GB-s x 0.0000133334 = 0.005; requests 43,200 x 0.2/M = 0.009.
-    // Stored: per record ceil(1,024 / 3) x 4 = 1,368 B base64 + 90 B origin and arrival = 1,458 B, gzip 0.3 = 437.4 B;
-    // 30M a month = 12.22 GB, kept 13 months under the raw bucket's lifecycle: 1 month Standard, 2 Standard-IA, 10
-    // Glacier IR = 12.22 x (0.023 + 2 x 0.0125 + 10 x 0.004) = 12.22 x 0.088 = 1.075. Objects: 8,640 five-minute
-    // buffers (each under 64 MiB) x (0.005 PUT + 0.01 to IA + 0.02 to Glacier IR) / 1,000 = 0.302.
-    const invocations = 30_000_000 / (694.444 * 1);
-    expect(invocations).toBeCloseTo(43_200, -1);
-    const byHand =
-      ((30e6 * 5120) / GiB) * 0.029 + dataGb * 0.04 + invocations * ((20 + (1_000_000 / 86_400) * 60 * 0.02) / 1000) * 0.25 * 0.0000133334 + invocations * 0.2e-6 + ((30e6 * 1458 * 0.3) / GiB) * (0.023 + 2 * 0.0125 + 10 * 0.004) + 8.64 * (0.005 + 0.01 + 0.02);
+  it('Raw copy: a Lambda consumer (arm64 $0.0000133334/GB-s, $0.20/M requests; aws.amazon.com/lambda/pricing/), the stream read again ($0.04/GB), one gzip object per batch kept 13 months (PUT $0.005/1,000, transitions $0.01 and $0.02/1,000, Standard $0.023, Standard-IA $0.0125, Glacier IR $0.004 per GB-month; aws.amazon.com/s3/pricing/)', () => {
+    // Batch: 10,000 at most; the 6 MB payload: per record ceil(1,024 / 3) x 4 = 1,368 B base64 + 660 B of fields =
+    // 2,028 B, 6,291,456 / 2,028 = 3,102 records; the 300 s window: 11.574 records/s over 4 shards x 300 = 868.06.
+    // So 868.06 records a batch: 30M / 868.06 = 34,560 invocations (= 4 shards x 288 windows a day x 30).
+    // Time: 200 ms (the PUT) + 868.06 x 1 KB x 0.26 ms / (512 / 1,769 of a core) = 200 + 779.8 = 979.8 ms x 0.5 GB:
+    // 16,931 GB-s x 0.0000133334 = 0.2257; requests 34,560 x 0.2/M = 0.0069. Read again: 28.61 GB x 0.04 = 1.1444.
+    // Stored: per record 1,368 + 90 B of origin and arrival = 1,458 B, gzip 0.123 = 179.3 B; 30M a month = 5.01 GB,
+    // kept 13 months: 1 Standard, 2 Standard-IA, 10 Glacier IR = 5.01 x (0.023 + 2 x 0.0125 + 10 x 0.004) = 0.4409.
+    // Objects: one per batch, 34,560 x (0.005 PUT + 0.01 to IA + 0.02 to Glacier IR) / 1,000 = 1.2096.
+    const batch = Math.min(10_000, Math.floor((6 * 1024 * 1024) / 2028), (1e6 / 86_400 / 4) * 300);
+    expect(batch).toBeCloseTo(868.06, 2);
+    const invocations = 30e6 / batch;
+    expect(invocations).toBeCloseTo(34_560, 0);
+    const gbSeconds = invocations * ((200 + (batch * 0.26) / (512 / 1769)) / 1000) * 0.5;
+    expect(gbSeconds).toBeCloseTo(16_931, -1);
+    const byHand = gbSeconds * 0.0000133334 + invocations * 0.2e-6 + dataGb * 0.04 + ((30e6 * 1458 * 0.123) / GiB) * (0.023 + 2 * 0.0125 + 10 * 0.004) + 34.56 * (0.005 + 0.01 + 0.02);
     expect(usd('Raw')).toBeCloseTo(byHand, 2);
-    expect(usd('Raw')).toBeCloseTo(6.68, 2);
+    expect(usd('Raw')).toBeCloseTo(3.03, 2);
   });
 
   it('prices the profile reads given, not the default share of events', () => {
@@ -274,7 +278,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('adds the services up to the total', () => {
-    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 3.09 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 6.68 + 3.01, 2);
+    expect(e.totalUsd).toBeCloseTo(32.63 + 2.87 + 3.09 + 1.79 + 0 + 6.77 + 23.74 + 0.03 + 8.85 + 77.73 + 20.95 + 3.03 + 3.01, 2);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * The raw zone's copy of the stream in S3, as the raw delivery stream writes it (lib/constructs/raw-delivery-
- * stream.ts): gzip objects of newline-delimited envelopes under `<prefix>dt=<arrival date>/`. Reads the days of a
- * time range (and the day after: a record that reached the stream just before midnight can be delivered in the next
- * day's object), one object at a time.
+ * The raw zone's copy of the stream in S3, as the raw copy writes it (lib/constructs/raw-copy-function.ts): gzip
+ * objects of newline-delimited envelopes under `<prefix>dt=<arrival date>/`. Reads the days of a time range (and the
+ * day after: a record that reached the stream just before midnight could be in the next day's object), one object at
+ * a time. The copy is at least once (a batch that failed after writing one of its objects and was then bisected
+ * leaves those records in the halves' objects too): a record already yielded (its origin) is not yielded again.
  */
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -57,10 +58,12 @@ export class S3RawZone implements RawZone {
   async *read(fromMs: number, toMs: number): AsyncIterable<readonly RawRecord[]> {
     const { bucket, prefix } = this.options;
     const first = Math.floor(fromMs / DAY_MS) * DAY_MS;
+    const seen = new Set<string>();
     for (let day = first; day <= toMs + DAY_MS; day += DAY_MS) {
       const dt = new Date(day).toISOString().slice(0, 10);
       for (const key of await listKeys(this.client, bucket, `${prefix}dt=${dt}/`)) {
-        yield parseEnvelopes(await readText(this.client, bucket, key), `s3://${bucket}/${key}`);
+        const records = parseEnvelopes(await readText(this.client, bucket, key), `s3://${bucket}/${key}`).filter((r) => !seen.has(r.origin) && seen.add(r.origin));
+        if (records.length) yield records;
       }
     }
   }
