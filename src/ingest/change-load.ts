@@ -16,6 +16,7 @@ import { tableFiles } from '../lake/table-files.ts';
 import { crashPoint, withLakeCommit } from '../lake/commit.ts';
 import { changesFromEvents, dropKnownChanges, type ChangeBatch, type ChangeRecord } from './changes.ts';
 import { gunzipNamed } from './gzip.ts';
+import { quarantineFiles } from './quarantine-files.ts';
 
 /** change_ids already in the lake, per ERP table. */
 async function knownChangeIds(lakeDir: string): Promise<Map<BatchTable, Set<string>>> {
@@ -34,11 +35,24 @@ async function knownChangeIds(lakeDir: string): Promise<Map<BatchTable, Set<stri
   return out;
 }
 
+/** Which of these quarantine ids the lake's quarantine zone holds already. */
+async function knownQuarantineIds(lakeDir: string, ids: readonly string[]): Promise<Set<string>> {
+  const list = ids.length ? quarantineFiles(lakeDir) : undefined;
+  if (!list) return new Set();
+  const conn = await openDuckDB();
+  try {
+    const r = await conn.runAndReadAll(`select distinct quarantine_id from read_parquet(${list}, hive_partitioning = true, union_by_name = true) where quarantine_id in (${ids.map(sqlString).join(', ')})`);
+    return new Set(r.getRows().map(([id]) => String(id)));
+  } finally {
+    conn.closeSync();
+  }
+}
+
 /** Writes a batch of changes (less those the lake holds) and its quarantined records in one lake commit. */
 export async function writeChanges(lakeDir: string, label: string, batch: ChangeBatch): Promise<IngestCounts> {
   return withLakeCommit(lakeDir, label, async () => {
     const known = await knownChangeIds(lakeDir);
-    const fresh = dropKnownChanges(batch, (t) => known.get(t) ?? new Set());
+    const fresh = dropKnownChanges(batch, (t) => known.get(t) ?? new Set(), await knownQuarantineIds(lakeDir, batch.bad.map((r) => r.quarantine_id as string)));
     const sink = new LocalLakeSink(lakeDir);
     try {
       for (const [t, rows] of fresh.changes) {

@@ -215,10 +215,11 @@ export function changesFromIncrementalRows(table: BatchTable, header: readonly s
 }
 
 /**
- * Drops the changes the lake already holds (and repeats within the batch), counting each as a duplicate: the same
- * change delivered twice (an at-least-once stream, a replay, a file loaded again) is stored once.
+ * Drops the changes the lake already holds (and repeats within the batch), and the bad records already quarantined,
+ * counting each as a duplicate: the same change delivered twice (an at-least-once stream, a replay, a file loaded
+ * again) is stored once.
  */
-export function dropKnownChanges(b: ChangeBatch, known: (table: BatchTable) => ReadonlySet<string>): ChangeBatch {
+export function dropKnownChanges(b: ChangeBatch, known: (table: BatchTable) => ReadonlySet<string>, knownQuarantine: ReadonlySet<string> = new Set()): ChangeBatch {
   const changes = new Map<BatchTable, Record<string, unknown>[]>();
   const counts = { ...b.counts, byReason: { ...b.counts.byReason } };
   for (const [table, rows] of b.changes) {
@@ -233,5 +234,19 @@ export function dropKnownChanges(b: ChangeBatch, known: (table: BatchTable) => R
     counts.clean -= rows.length - kept.length;
     if (kept.length) changes.set(table, kept);
   }
-  return { changes, bad: b.bad, counts };
+  // A bad record quarantined by an earlier run (the same file or stream range again) is stored once too.
+  const seenBad = new Set(knownQuarantine);
+  const bad = b.bad.filter((r) => {
+    const id = r.quarantine_id as string;
+    if (!seenBad.has(id)) {
+      seenBad.add(id);
+      return true;
+    }
+    counts.duplicates++;
+    counts.quarantined--;
+    const reason = r.reason_code as string;
+    if (--counts.byReason[reason]! === 0) delete counts.byReason[reason];
+    return false;
+  });
+  return { changes, bad, counts };
 }
