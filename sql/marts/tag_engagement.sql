@@ -4,8 +4,7 @@
 -- grain: one row per customer_key with a member event, a service ticket or a review
 -- columns:
 --   customer_key: the stitched customer
---   member_tier: tier after the latest sign-up or tier change, or of the loyalty system's member row in force as of
---     the as-of date (stg_members_history), whichever is later (basic, silver, gold, platinum)
+--   member_tier: tier after the latest sign-up or tier change, or of the loyalty system's member row in force on the as-of date (stg_members_history), whichever is later (basic, silver, gold, platinum)
 --   service_tickets_90d: tickets opened in the last lake_settings.recent_window_days days
 --   avg_review_rating: mean stars over the customer's reviews (latest version of each), 1..5
 --   review_sentiment: mean sentiment (review_scores, P(positive) 0..1) of the customer's latest review versions; null until scored
