@@ -14,9 +14,12 @@ import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { openDuckDB, sqlString } from '../adapters/local/duckdb.ts';
 import { tableFiles } from '../lake/table-files.ts';
 import { crashPoint, withLakeCommit } from '../lake/commit.ts';
-import { changesFromEvents, dropKnownChanges, type ChangeBatch, type ChangeRecord } from './changes.ts';
+import { changesFromEvents, dropKnownChanges, suppressChanges, type ChangeBatch, type ChangeRecord } from './changes.ts';
 import { gunzipNamed } from './gzip.ts';
 import { quarantineFiles } from './quarantine-files.ts';
+import { LocalSuppressionList } from '../adapters/local/suppression-list.ts';
+import { createSuppressionCheck, NO_SUPPRESSION, type SuppressionCheck } from '../cleanse/suppression.ts';
+import { localConfig, localPiiKey } from '../config/local.ts';
 
 /** change_ids already in the lake, per ERP table. */
 async function knownChangeIds(lakeDir: string): Promise<Map<BatchTable, Set<string>>> {
@@ -33,6 +36,12 @@ async function knownChangeIds(lakeDir: string): Promise<Map<BatchTable, Set<stri
     conn.closeSync();
   }
   return out;
+}
+
+/** The lake's suppression list (people erased earlier); the PII key is read only when someone was erased. */
+async function suppressionOf(lakeDir: string): Promise<SuppressionCheck> {
+  const digests = await new LocalSuppressionList(lakeDir).load();
+  return digests.size ? createSuppressionCheck({ piiKey: localPiiKey(), defaultPhoneRegion: localConfig().phoneRegion }, digests) : NO_SUPPRESSION;
 }
 
 /** Which of these quarantine ids the lake's quarantine zone holds already. */
@@ -52,7 +61,8 @@ async function knownQuarantineIds(lakeDir: string, ids: readonly string[]): Prom
 export async function writeChanges(lakeDir: string, label: string, batch: ChangeBatch): Promise<IngestCounts> {
   return withLakeCommit(lakeDir, label, async () => {
     const known = await knownChangeIds(lakeDir);
-    const fresh = dropKnownChanges(batch, (t) => known.get(t) ?? new Set(), await knownQuarantineIds(lakeDir, batch.bad.map((r) => r.quarantine_id as string)));
+    const kept = suppressChanges(batch, await suppressionOf(lakeDir));
+    const fresh = dropKnownChanges(kept, (t) => known.get(t) ?? new Set(), await knownQuarantineIds(lakeDir, kept.bad.map((r) => r.quarantine_id as string)));
     const sink = new LocalLakeSink(lakeDir);
     try {
       for (const [t, rows] of fresh.changes) {

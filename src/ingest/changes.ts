@@ -16,6 +16,7 @@ import { emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
 import { standardiseBatchRow, typeCells, type CsvRow } from './batch-rows.ts';
 import { ImportError } from './errors.ts';
+import type { SuppressionCheck } from '../cleanse/suppression.ts';
 
 /** Changes before this or more than a day after they were received are refused (a clock or unit error: seconds for ms). */
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
@@ -243,6 +244,31 @@ export function dropKnownChanges(b: ChangeBatch, known: (table: BatchTable) => R
       return true;
     }
     counts.duplicates++;
+    counts.quarantined--;
+    const reason = r.reason_code as string;
+    if (--counts.byReason[reason]! === 0) delete counts.byReason[reason];
+    return false;
+  });
+  return { changes, bad, counts };
+}
+
+/**
+ * Drops the changes and bad records that name a person erased earlier (a member row of an erased member id), counted
+ * as suppressed: erasure removed them from the lake, and a replayed change stream must not bring them back.
+ */
+export function suppressChanges(b: ChangeBatch, check: SuppressionCheck): ChangeBatch {
+  if (check.empty) return b;
+  const counts = { ...b.counts, byReason: { ...b.counts.byReason } };
+  const changes = new Map<BatchTable, Record<string, unknown>[]>();
+  for (const [table, rows] of b.changes) {
+    const kept = rows.filter((r) => !check.matches(r));
+    counts.suppressed += rows.length - kept.length;
+    counts.clean -= rows.length - kept.length;
+    if (kept.length) changes.set(table, kept);
+  }
+  const bad = b.bad.filter((r) => {
+    if (!check.matchesRaw(r.raw_payload as string)) return true;
+    counts.suppressed++;
     counts.quarantined--;
     const reason = r.reason_code as string;
     if (--counts.byReason[reason]! === 0) delete counts.byReason[reason];

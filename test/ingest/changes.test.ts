@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changesFromEvents, changesFromIncrementalRows, dropKnownChanges } from '../../src/ingest/changes.ts';
+import { changesFromEvents, changesFromIncrementalRows, dropKnownChanges, suppressChanges } from '../../src/ingest/changes.ts';
 import { FIXTURES } from './lake.ts';
 
 const loadedAt = '2024-07-01T00:00:00.000Z';
@@ -64,6 +64,14 @@ describe('Debezium change events', () => {
     expect(fresh.changes.get('members')).toHaveLength(1);
     expect(fresh.counts).toMatchObject({ received: 12, clean: 5, quarantined: 4, duplicates: 3 });
     expect(fresh.counts.byReason['value.invalid_format']).toBeUndefined();
+  });
+
+  it('counts the member rows of an erased member as suppressed, not stored', () => {
+    const erased = { empty: false, matches: (r: Readonly<Record<string, unknown>>) => r.member_id === 'M-A', matchesRaw: () => false };
+    const kept = suppressChanges(b, erased);
+    expect(kept.changes.get('members')).toBeUndefined();
+    expect(kept.changes.get('products')).toHaveLength(5);
+    expect(kept.counts).toMatchObject({ received: 12, clean: 5, quarantined: 5, suppressed: 2 });
   });
 
   it('rejects a delete without before, and an update without after, naming the missing side', () => {
