@@ -32,13 +32,15 @@
 --   rfm_segment: Champions, Loyal, New, Potential loyalist, Promising, Need attention, Cannot lose them, At risk, Hibernating or Lost
 --   repurchase_cycle_days: median days between consecutive purchase days
 --   is_overdue: recency_days > 1.5 x repurchase_cycle_days
---   favourite_category: category in most purchases
+--   favourite_category: category in most purchases (the catalogue's categories as of as_of_date)
 --   category_diversity: distinct categories purchased
 --   preferred_channel: channel of most purchases (store, online, app)
 --   channel_mix: share of purchases per channel, map store/online/app -> share
 --   channel_share_store: share of purchases in stores
 --   channel_share_online: share of purchases in the web shop
 --   channel_share_app: share of purchases in the app / mini-program
+--   home_store_id: store of most in-store purchases
+--   is_home_store_open: the home store is in the ERP store list as of as_of_date (false once deleted, e.g. closed)
 --   active_time_slot: morning, afternoon, evening or night (local time)
 --   active_weekday: Monday .. Sunday (local time)
 --   promo_share: share of purchase revenue on promotion or with a coupon
@@ -86,7 +88,7 @@ rfm as (
 preferences as (
     select
         customer_key, favourite_category, category_diversity, preferred_channel, channel_mix, channel_share_store,
-        channel_share_online, channel_share_app
+        channel_share_online, channel_share_app, home_store_id, is_home_store_open
     from tag_preferences
 ),
 
@@ -132,6 +134,8 @@ final as (
         f.channel_share_store,
         f.channel_share_online,
         f.channel_share_app,
+        f.home_store_id,
+        f.is_home_store_open,
         v.active_time_slot,
         v.active_weekday,
         p.promo_share,

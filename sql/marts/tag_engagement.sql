@@ -4,7 +4,7 @@
 -- grain: one row per customer_key with a member event, a service ticket or a review
 -- columns:
 --   customer_key: the stitched customer
---   member_tier: tier after the latest sign-up or tier change (basic, silver, gold, platinum)
+--   member_tier: tier after the latest sign-up or tier change, or of the loyalty system's member row in force on the as-of date (stg_members_history), whichever is later (basic, silver, gold, platinum)
 --   service_tickets_90d: tickets opened in the last lake_settings.recent_window_days days
 --   avg_review_rating: mean stars over the customer's reviews (latest version of each), 1..5
 --   review_sentiment: mean sentiment (review_scores, P(positive) 0..1) of the customer's latest review versions; null until scored
@@ -21,16 +21,35 @@ settings as (
     from lake_settings
 ),
 
-tiers as (
-    select
-        m.customer_key,
-        m.tier,
-        row_number() over (partition by m.customer_key order by m.occurred_at desc, m.event_id desc) as tier_rank
+tier_events as (
+    select m.customer_key, m.tier, m.occurred_at as changed_at, m.event_id as change_id
     from int_member_events as m
     cross join as_of as a
     where m.customer_key is not null
         and m.tier is not null
         and cast(m.occurred_at as date) <= a.as_of_date
+),
+
+member_rows as (
+    select i.customer_key, h.tier, h.valid_from as changed_at, h.change_id
+    from stg_members_history as h
+    cross join as_of as a
+    inner join identity_map as i on i.identity_type = 'member_id' and i.identity_value = h.member_id
+    where not h.is_deleted
+        and (cast(h.valid_from as date) <= a.as_of_date or h.version_number = 1)
+        and (h.valid_to is null or cast(h.valid_to as date) > a.as_of_date)
+),
+
+tiers as (
+    select
+        customer_key,
+        tier,
+        row_number() over (partition by customer_key order by changed_at desc, change_id desc) as tier_rank
+    from (
+        select customer_key, tier, changed_at, change_id from tier_events
+        union all
+        select customer_key, tier, changed_at, change_id from member_rows
+    ) as tier_sources
 ),
 
 tickets as (

@@ -1,5 +1,5 @@
--- stg_products: the ERP product catalogue, one row per SKU; with incremental loads the most recently loaded row of
--- a SKU wins.
+-- stg_products: the ERP product catalogue as it is now, one row per SKU: the current version of each SKU in
+-- stg_products_history (its latest full load or change; a SKU whose latest change is a delete is not here).
 --
 -- grain: one row per sku
 -- columns:
@@ -11,35 +11,28 @@
 --   list_price: regular shelf price
 --   currency: ISO 4217 currency of list_price
 --   is_active: still sold
---   loaded_at: when the catalogue file was loaded (UTC)
+--   loaded_at: when the current version began (the load's loaded_at or the change's changed_at, UTC)
 
 with
 
-products as (
-    select sku, name, category, subcategory, brand, list_price, currency, is_active, loaded_at
-    from curated_products
-),
-
-ranked as (
-    select
-        sku, name, category, subcategory, brand, list_price, currency, is_active, loaded_at,
-        row_number() over (partition by sku order by loaded_at desc) as load_rank
-    from products
+history as (
+    select sku, product_name, category, subcategory, brand, list_price, currency, is_active, valid_from, is_current
+    from stg_products_history
 ),
 
 final as (
     select
         sku,
-        name as product_name,
+        product_name,
         category,
         subcategory,
         brand,
         list_price,
         currency,
         is_active,
-        loaded_at
-    from ranked
-    where load_rank = 1
+        valid_from as loaded_at
+    from history
+    where is_current
 )
 
 select * from final

@@ -1,4 +1,5 @@
--- stg_stores: stores and the online shop from the ERP store list; the most recently loaded row of a store wins.
+-- stg_stores: stores and the online shop as they are now: the current version of each store in stg_stores_history
+-- (its latest full load or change; a store deleted, e.g. closed, is not here).
 --
 -- grain: one row per store_id
 -- columns:
@@ -9,34 +10,27 @@
 --   country: ISO 3166-1 alpha-2 country
 --   is_online: the online shop rather than a physical store
 --   opened_at: opening date
---   loaded_at: when the store list was loaded (UTC)
+--   loaded_at: when the current version began (the load's loaded_at or the change's changed_at, UTC)
 
 with
 
-stores as (
-    select store_id, name, city, region, country, is_online, opened_at, loaded_at
-    from curated_stores
-),
-
-ranked as (
-    select
-        store_id, name, city, region, country, is_online, opened_at, loaded_at,
-        row_number() over (partition by store_id order by loaded_at desc) as load_rank
-    from stores
+history as (
+    select store_id, store_name, city, region, country, is_online, opened_at, valid_from, is_current
+    from stg_stores_history
 ),
 
 final as (
     select
         store_id,
-        name as store_name,
+        store_name,
         city,
         region,
         country,
         is_online,
         opened_at,
-        loaded_at
-    from ranked
-    where load_rank = 1
+        valid_from as loaded_at
+    from history
+    where is_current
 )
 
 select * from final

@@ -113,7 +113,7 @@ export function buildProgram(): Command {
 
   program
     .command('ingest')
-    .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake')
+    .description('cleanse JSONL event files (Kinesis payloads, one per line; .gz allowed) into the lake; a file of Debezium change events (op, before/after, source.table) updates the ERP tables instead')
     .argument('<paths...>', 'JSONL files')
     .option('--batch-size <n>', 'records per Kinesis-shaped batch', int('--batch-size', 1), 500)
     // On by default: the rules keep their own cursor (realtime/cursor.json, committed with their state), so a run killed
@@ -224,12 +224,14 @@ export function buildProgram(): Command {
     .description(`load an ERP batch table from CSV (${Object.keys(BATCH_TABLES).join(', ')})`)
     .argument('<table>', 'table name')
     .argument('<file>', 'CSV file with a header row')
-    .addOption(new Option('--mode <mode>', 'full replaces the table, incremental appends').choices(['full', 'incremental']).default('full'))
+    .addOption(new Option('--mode <mode>', 'full replaces the table; incremental adds changes (a file with updated_at: upserts, deletes with a deleted or op column, history kept) or rows').choices(['full', 'incremental']).default('full'))
+    .option('--incremental', 'the same as --mode incremental')
     .option('--force', 'replace the table even with a file that lacks required columns or has no valid row')
     .action(async (name: string, file: string, o, cmd: Command) => {
       const g = globals(cmd);
       if (!isBatchTable(name)) throw new CliError(`unknown batch table ${JSON.stringify(name)}; expected one of ${Object.keys(BATCH_TABLES).join(', ')}`);
-      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode: o.mode, force: o.force === true }), `load ${name}`);
+      const mode = o.incremental === true ? 'incremental' : o.mode;
+      printCounts(g, await loadBatchTable(name, file, { lakeDir: g.lake, mode, force: o.force === true }), `load ${name}`);
     });
 
   program

@@ -1,9 +1,12 @@
 /**
- * Batch tables dropped into the landing prefix (ERP exports): product catalogue, stock snapshots, store list.
+ * Batch tables dropped into the landing prefix (ERP exports): product catalogue, stock snapshots, store list,
+ * member list. They arrive whole (`load-table`, a snapshot) or as changes (Debezium change events, incremental files
+ * with an updated_at watermark: src/contract/changes.ts).
  * Each schema validates one row after CSV/JSON parsing; curated columns are derived from these.
  */
 import { z } from 'zod';
 import { code, currencyCode, moneyInput } from './primitives.ts';
+import { TIERS } from './payloads.ts';
 
 export const productRow = z.object({
   sku: code.describe('Stock keeping unit'),
@@ -34,9 +37,18 @@ export const storeRow = z.object({
   opened_at: z.iso.date().meta({ column: 'date' }).optional().describe('Opening date'),
 });
 
+/** Members as the loyalty system holds them: no phone or e-mail here (those arrive hashed, on member events). */
+export const memberRow = z.object({
+  member_id: code.describe('Loyalty member id'),
+  tier: z.enum(TIERS).describe('Tier: basic, silver, gold or platinum'),
+  home_store_id: code.optional().describe('Store the member signed up in or is attached to'),
+  joined_at: z.iso.date().meta({ column: 'date' }).optional().describe('Day the membership started'),
+});
+
 export const BATCH_TABLES = {
   products: { schema: productRow, key: ['sku'], description: 'Product catalogue from the ERP' },
   stock_snapshots: { schema: stockSnapshotRow, key: ['snapshot_date', 'store_id', 'sku'], description: 'Daily stock on hand per store and SKU' },
   stores: { schema: storeRow, key: ['store_id'], description: 'Stores and the online shop' },
+  members: { schema: memberRow, key: ['member_id'], description: 'Loyalty members and their tier, from the loyalty system' },
 } as const;
 export type BatchTable = keyof typeof BATCH_TABLES;

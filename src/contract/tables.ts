@@ -3,7 +3,8 @@
  * locally. Row schemas are zod objects; every column list elsewhere is derived from them via columnsOf().
  */
 import { z } from 'zod';
-import { BATCH_TABLES } from './batch.ts';
+import { BATCH_TABLES, type BatchTable } from './batch.ts';
+import { changeRowSchema } from './changes.ts';
 import { DERIVED_TABLES } from './derived.ts';
 import { IDENTITY_TYPES, PII_IDENTITY_TYPES, type IdentityType } from './envelope.ts';
 import { columnsOf, type Column } from './columns.ts';
@@ -128,6 +129,14 @@ export const TABLES: readonly TableDef[] = [
     schema: t.schema.extend(loaded) as z.ZodObject,
     partitionKeys: [] as string[],
     description: t.description,
+  })),
+  ...(Object.keys(BATCH_TABLES) as BatchTable[]).map((name) => ({
+    name: `curated_${name}_changes`,
+    zone: 'curated' as const,
+    path: `${name}_changes`,
+    schema: changeRowSchema(name),
+    partitionKeys: [] as string[],
+    description: `Every change to ${name} (CDC events, incremental files), once each; the history is the view stg_${name}_history`,
   })),
 ];
 

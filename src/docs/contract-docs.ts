@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { envelopeSchema, EVENT_TYPES, glueType, duckdbType, columnsOf, TABLES, type EventTypeDef } from '../contract/index.ts';
+import { BATCH_TABLES, CHANGE_OPS, changeEventSchema, envelopeSchema, EVENT_TYPES, glueType, duckdbType, columnsOf, TABLES, type EventTypeDef } from '../contract/index.ts';
 import { writeDocFiles } from './write-files.ts';
 
 export function eventJsonSchema(type: string, version: number): object {
@@ -45,6 +45,32 @@ export function contractDocs(): Map<string, string> {
     const links = versions.map((v) => `[v${v}](schemas/events/${type}.v${v}.json)`).join(', ');
     lines.push(`| \`${type}\` | ${def.source} | ${versions.join(', ')} | ${def.description} | ${links} |`);
   }
+  files.set('docs/schemas/change-event.json', JSON.stringify({ $id: 'https://retail-lake.dev/schemas/change-event.json', title: 'ERP change event (Debezium envelope)', ...(z.toJSONSchema(changeEventSchema, { io: 'input', unrepresentable: 'any' }) as object) }, null, 2) + '\n');
+  lines.push(
+    '',
+    '## Change events (ERP tables)',
+    '',
+    `The ERP tables (${Object.keys(BATCH_TABLES).map((t) => `\`${t}\``).join(', ')}) also arrive as changes, in Debezium's envelope ` +
+      '(what most CDC tools emit on Kinesis or Kafka; the JSON converter\'s `{schema, payload}` wrapper is read too) or as ' +
+      'incremental CSV files. [JSON Schema](schemas/change-event.json).',
+    '',
+    '| field | required | meaning |',
+    '|---|---|---|',
+    `| \`op\` | yes | ${CHANGE_OPS.join(', ')}: create, update, delete, snapshot read |`,
+    '| `after` | c, u, r | the whole row after the change, with the table\'s columns below (unknown fields are dropped; a date may be Debezium\'s days since 1970-01-01) |',
+    '| `before` | d | the row deleted, or at least its key columns |',
+    '| `source.table` | yes | the ERP table: one of the names above |',
+    '| `source.ts_ms` | yes | when the ERP committed the change, epoch milliseconds: the order of the history (2000-01-01 .. a day after receipt) |',
+    '| `ts_ms` | no | when the connector read it (not used) |',
+    '',
+    'An incremental file has the table\'s columns plus `updated_at` (ISO 8601; without a zone it is UTC) and optionally ' +
+      '`deleted` (true/false) or `op` (c/u/d/r; default u). Each valid change is one row of `curated_<table>_changes`; ' +
+      'its `change_id` hashes table, op, key, time and row, so a change delivered twice (or in a file and on the stream) is ' +
+      'stored once and counted as a duplicate. A bad one goes to `quarantine_events` (source `batch_<table>`, or `unknown` ' +
+      'when the table cannot be read) with a reason code naming the field and the value. The history (SCD type 2: ' +
+      '`valid_from`, `valid_to`, `version_number`, `is_deleted`, `is_current`) is the view `stg_<table>_history`, the ' +
+      'current table `stg_<table>` (docs/sql.md); tags as of a day use the versions in force that day (docs/tags.md).',
+  );
   lines.push('', '## Tables', '');
   for (const t of TABLES) {
     lines.push(`### \`${t.name}\``, '', `${t.description}. Location: \`${t.zone}/${t.path}/\`` +

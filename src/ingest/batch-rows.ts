@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { BATCH_TABLES, columnsOf, type BatchTable } from '../contract/index.ts';
+import { BATCH_TABLES, columnsOf, type BatchTable, type Column } from '../contract/index.ts';
 import { rejectionFromZod } from '../cleanse/cleanser.ts';
 import { emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
 import { normaliseCode, money } from '../cleanse/standardise.ts';
@@ -36,6 +36,27 @@ export interface ValidatedBatch {
   readonly counts: IngestCounts;
 }
 
+/** CSV cells typed for the row schema: whole numbers for int columns, true/false/1/0 for booleans; empty cells absent. */
+export function typeCells(cols: readonly Column[], row: CsvRow): Record<string, unknown> {
+  const typed: Record<string, unknown> = {};
+  for (const c of cols) {
+    const v = row[c.name];
+    if (v === null || v === undefined || v === '') continue;
+    if (c.type === 'int' && /^-?\d+$/.test(v.trim())) typed[c.name] = Number(v);
+    else if (c.type === 'boolean' && /^(true|false|1|0)$/i.test(v.trim())) typed[c.name] = /^(true|1)$/i.test(v.trim());
+    else typed[c.name] = v;
+  }
+  return typed;
+}
+
+/** A valid row as the curated zone holds it: codes normalised (SKU, store), money as a decimal string. */
+export function standardiseBatchRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...row };
+  for (const k of ['sku', 'store_id', 'home_store_id']) if (typeof out[k] === 'string') out[k] = normaliseCode(out[k] as string);
+  if (out.list_price !== undefined) out.list_price = money(out.list_price as string | number);
+  return out;
+}
+
 /** Refuses, before anything is written, a header without the table's required columns (a misparsed or wrong file). */
 export function assertBatchHeader(table: BatchTable, header: readonly string[], o: Pick<ValidateBatchOptions, 'file' | 'force' | 'override'>): void {
   const cols = columnsOf(BATCH_TABLES[table].schema);
@@ -60,20 +81,10 @@ export function validateBatchRows(table: BatchTable, header: readonly string[], 
   const bad: Record<string, unknown>[] = [];
   const fileName = path.basename(o.file);
   rows.forEach((row, i) => {
-    const typed: Record<string, unknown> = {};
-    for (const c of cols) {
-      const v = row[c.name];
-      if (v === null || v === undefined || v === '') continue;
-      if (c.type === 'int' && /^-?\d+$/.test(v.trim())) typed[c.name] = Number(v);
-      else if (c.type === 'boolean' && /^(true|false|1|0)$/i.test(v.trim())) typed[c.name] = /^(true|1)$/i.test(v.trim());
-      else typed[c.name] = v;
-    }
+    const typed = typeCells(cols, row);
     const parsed = def.schema.safeParse(typed);
     if (parsed.success) {
-      const out: Record<string, unknown> = { ...parsed.data, loaded_at: o.loadedAt, file_name: fileName };
-      for (const k of ['sku', 'store_id']) if (typeof out[k] === 'string') out[k] = normaliseCode(out[k] as string);
-      if (out.list_price !== undefined) out.list_price = money(out.list_price as string | number);
-      good.push(out);
+      good.push({ ...standardiseBatchRow(parsed.data as Record<string, unknown>), loaded_at: o.loadedAt, file_name: fileName });
     } else {
       const err = rejectionFromZod(parsed.error, typed, []);
       const raw = JSON.stringify(row);

@@ -13,6 +13,8 @@ import { withLakeCommit } from '../lake/commit.ts';
 import { assertUniqueHeader } from './csv.ts';
 import { ImportError, IngestError } from './errors.ts';
 import { validateBatchRows } from './batch-rows.ts';
+import { changesFromIncrementalRows } from './changes.ts';
+import { writeChanges } from './change-load.ts';
 
 export function isBatchTable(name: string): name is BatchTable {
   return Object.hasOwn(BATCH_TABLES, name);
@@ -38,7 +40,10 @@ async function readCsv(file: string): Promise<{ header: string[]; rows: Record<s
 
 export interface LoadTableOptions {
   readonly lakeDir: string;
-  /** full replaces the table, incremental appends to it. @default 'full' */
+  /**
+   * full replaces the table; incremental adds to it: a file with an updated_at column as changes (upserts, deletes,
+   * history), one without as rows loaded now. @default 'full'
+   */
   readonly mode?: 'full' | 'incremental';
   /** Replace the table even with a file that lacks required columns or has no valid row. @default false */
   readonly force?: boolean;
@@ -47,6 +52,12 @@ export interface LoadTableOptions {
 
 export async function loadBatchTable(table: BatchTable, file: string, opts: LoadTableOptions): Promise<IngestCounts> {
   const { header, rows } = await readCsv(file);
+  // An incremental file with an updated_at watermark is a list of changes: appended to the table's change log, from
+  // which the views build the history (valid_from / valid_to) and the current table (src/ingest/change-load.ts).
+  if (opts.mode === 'incremental' && header.some((h) => h.trim() === 'updated_at')) {
+    const loadedAt = (opts.now ?? new Date()).toISOString();
+    return writeChanges(opts.lakeDir, `load-table ${table} --incremental`, changesFromIncrementalRows(table, header, rows, { file, loadedAt }));
+  }
   // A misparsed file (wrong delimiter, another table's export) would empty the table, and an empty product catalogue
   // turns the unknown-SKU check off: validateBatchRows refuses it before anything is written, unless the user insists.
   const loadedAt = (opts.now ?? new Date()).toISOString();
@@ -81,7 +92,9 @@ const stderrWarning = (m: string) => process.stderr.write(`retail-lake: warning:
  * that was loaded but is empty or unreadable also means no check, but never silently: `warn` says so.
  */
 export async function loadKnownSkus(lakeDir: string, warn: (message: string) => void = stderrWarning): Promise<Set<string> | undefined> {
-  const files = tableFiles(lakeDir, 'curated_products');
+  // The catalogue's full loads and its change log (a SKU created by a change event, or deleted since: its old orders
+  // and replays still name it).
+  const files = [...tableFiles(lakeDir, 'curated_products'), ...tableFiles(lakeDir, 'curated_products_changes')];
   if (!files.length && !fs.existsSync(tableDir(lakeDir, 'curated_products'))) return undefined;
   const off = 'SKUs are not checked against it (load it again with `retail-lake load-table products FILE`)';
   if (!files.length) {
@@ -90,7 +103,7 @@ export async function loadKnownSkus(lakeDir: string, warn: (message: string) => 
   }
   const conn = await openDuckDB();
   try {
-    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet([${files.map(sqlString).join(', ')}]) WHERE sku IS NOT NULL`);
+    const r = await conn.runAndReadAll(`SELECT DISTINCT sku FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true) WHERE sku IS NOT NULL`);
     const skus = new Set(r.getRows().map(([s]) => String(s)));
     if (!skus.size) warn(`the product catalogue in the lake is empty; ${off}`);
     return skus.size ? skus : undefined;

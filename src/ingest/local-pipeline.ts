@@ -12,6 +12,7 @@ import { LocalLakeSink } from '../adapters/local/lake-sink.ts';
 import { localConfig, localPiiKey } from '../config/local.ts';
 import { feedJsonlFiles } from './kinesis-feed.ts';
 import { loadKnownSkus } from './batch-tables.ts';
+import { ingestChangeFiles, isChangeFile } from './change-load.ts';
 import { dedupStoreFromLake } from './dedup-seed.ts';
 import { withLakeCommit, type LakeCommit } from '../lake/commit.ts';
 import { SUPPRESSED_COUNTS_DIR } from '../lake/layout.ts';
@@ -45,9 +46,18 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
 
 /** Ingests JSONL files in one lake commit: raw copies, curated tables and quarantine land together or not at all. */
 export async function ingestJsonl(files: readonly string[], opts: IngestOptions): Promise<IngestCounts> {
+  // Files of ERP change events (Debezium: op, source, before/after) go to the change log, the others to the cleanser.
+  const changeFiles: string[] = [];
+  const eventFiles: string[] = [];
+  for (const f of files) (fs.existsSync(f) && (await isChangeFile(f)) ? changeFiles : eventFiles).push(f);
   // The cleanser first: a refused development key (--no-dev-key) stops the run before the lake is touched.
-  const cleanser = await localCleanser(opts.lakeDir, opts.checkSkus !== false);
-  return withLakeCommit(opts.lakeDir, 'ingest', (c) => ingestIn(files, opts, c, cleanser));
+  const cleanser = eventFiles.length || !changeFiles.length ? await localCleanser(opts.lakeDir, opts.checkSkus !== false) : undefined;
+  return withLakeCommit(opts.lakeDir, 'ingest', async (c) => {
+    const total = emptyCounts();
+    if (changeFiles.length) addCounts(total, await ingestChangeFiles(changeFiles, { lakeDir: opts.lakeDir }));
+    if (cleanser) addCounts(total, await ingestIn(eventFiles, opts, c, cleanser));
+    return total;
+  });
 }
 
 async function ingestIn(files: readonly string[], opts: IngestOptions, commit: LakeCommit, cleanser: Cleanser): Promise<IngestCounts> {

@@ -1,6 +1,6 @@
 // Writers killed (SIGKILL) at chosen points — inside each COPY, between tables, at each step of the commit — then
 // rerun: the lake equals an uninterrupted run's, every view still answers, and the printed counts are true.
-// The in-`npm test` part is small (CI: ingest with its stream rules 7 kill points, load-table 4, train 4: 15 kills, 15 reruns); bench/crash.ts runs
+// The in-`npm test` part is small (CI: ingest with its stream rules 7 kill points, load-table 4, change events 5, train 4: 20 kills, 20 reruns); bench/crash.ts runs
 // every writer with >= 20 kill points and writes the table to bench/crash-results.md.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -59,6 +59,16 @@ describe('a writer killed at any point, then rerun', () => {
       4,
     );
     rows.push(row);
+    expect(row.failures).toEqual([]);
+    expect(row.lakesEqual).toBe(row.killPoints);
+  }, 600_000);
+
+  it('ingest of ERP change events: the change log and its quarantined records land together or not at all', async () => {
+    // Rerun after the commit: every change and every bad record is a duplicate (stored once, counted once).
+    const changes = path.join(import.meta.dirname, '..', 'fixtures', 'cdc', 'changes.jsonl');
+    const row = await crashCommand({ name: 'ingest changes', args: ['ingest', changes, '--no-stream-rules'], counts: 'dedup' }, withProducts, work, 5, everyViewAnswers);
+    rows.push(row);
+    expect(row.points.some((p) => p.startsWith('commit:recorded'))).toBe(true);
     expect(row.failures).toEqual([]);
     expect(row.lakesEqual).toBe(row.killPoints);
   }, 600_000);

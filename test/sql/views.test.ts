@@ -19,7 +19,7 @@ const views = listSqlViews();
  */
 const TRINO_FUNCTIONS = new Set([
   'at_timezone', 'avg', 'bool_and', 'bool_or', 'cast', 'coalesce', 'count', 'date_diff', 'day_of_week', 'floor', 'greatest',
-  'from_iso8601_timestamp', 'hour', 'json_array_length', 'json_extract', 'json_extract_scalar', 'lag', 'least', 'map',
+  'from_iso8601_timestamp', 'hour', 'json_array_length', 'json_extract', 'json_extract_scalar', 'lag', 'lead', 'least', 'map',
   'max', 'min', 'nullif', 'percent_rank', 'round', 'row_number', 'sum', 'with_timezone',
 ]);
 const KEYWORDS_BEFORE_PARENS = new Set(['as', 'from', 'in', 'join', 'over', 'decimal', 'exists', 'values', 'on', 'and', 'or', 'not', 'when', 'then', 'else', 'select', 'where', 'using']);

@@ -114,6 +114,10 @@ export async function loadLandedBatchTable(object: LandedObject, o: LandedBatchT
   const client = o.client ?? new S3Client(s3ClientConfig(o));
   const { key, data } = await readObject(client, object);
   const { header, rows } = parseBatchCsv(data, key);
+  // An incremental file (changed rows with updated_at) loaded as a full replacement would drop every unchanged row.
+  if (header.some((h) => h.trim() === 'updated_at')) {
+    throw new ImportError(`${key}: has an updated_at column, so it is an incremental file (changed rows only); the landing prefix loads whole tables, and incremental files are not applied in AWS yet (locally: retail-lake load-table ${table} FILE --incremental). Nothing was written`);
+  }
   const loadedAt = (o.now?.() ?? new Date()).toISOString();
   // Throws before anything is written on a header without the required columns or a file without a valid row.
   const { good, bad, counts } = validateBatchRows(table, header, rows, { file: key, loadedAt, override: 'drop a corrected file under the same prefix' });

@@ -1,0 +1,83 @@
+-- stg_stores_history: every version of every row of stores and the online shop (SCD type 2), from its full loads
+-- (curated_stores: each row a snapshot at its loaded_at) and its change log (curated_stores_changes: Debezium change
+-- events and incremental files, each change at the ERP's commit time). The merge is this view: versions ordered by
+-- changed_at (ties: r, c, u, d, then change_id), a change stored twice counted once, so applying a change again or
+-- out of order gives the same history. A delete ends the version before it and is kept as a tombstone row.
+-- The version in force at the end of day D: not is_deleted, (cast(valid_from as date) <= D or version_number = 1)
+-- and (valid_to is null or cast(valid_to as date) > D); the first known version also answers for the days before it.
+--
+-- grain: one row per store_id and valid_from version
+-- columns:
+--   store_id: store code; ONLINE for the web shop
+--   store_name: store name
+--   city: city
+--   region: region
+--   country: ISO 3166-1 alpha-2 country
+--   is_online: the online shop rather than a physical store
+--   opened_at: opening date
+--   op: c create, u update, d delete, r snapshot (a full load's rows are r)
+--   change_id: the change's id (full loads: load|file|loaded_at|key)
+--   valid_from: when this version began (the change's changed_at, or the load's loaded_at), UTC
+--   valid_to: when the next version of the row began (null: still in force), UTC
+--   version_number: 1 for the first known version of the row, then 2, 3, ...
+--   is_deleted: a delete's tombstone (the row did not exist from valid_from to valid_to)
+--   is_current: the version in force now (valid_to null and not deleted): the rows of stg_stores
+
+with
+
+loads as (
+    select
+        store_id, name, city, region, country, is_online, opened_at,
+        'r' as op,
+        loaded_at as changed_at,
+        'load|' || file_name || '|' || cast(loaded_at as varchar) || '|' || cast(store_id as varchar) as change_id
+    from curated_stores
+),
+
+changes as (
+    select store_id, name, city, region, country, is_online, opened_at, op, changed_at, change_id
+    from curated_stores_changes
+),
+
+all_changes as (
+    select store_id, name, city, region, country, is_online, opened_at, op, changed_at, change_id from loads
+    union all
+    select store_id, name, city, region, country, is_online, opened_at, op, changed_at, change_id from changes
+),
+
+distinct_changes as (
+    select
+        store_id, name, city, region, country, is_online, opened_at, op, changed_at, change_id,
+        row_number() over (partition by change_id order by changed_at) as copy_rank
+    from all_changes
+),
+
+versions as (
+    select
+        store_id, name, city, region, country, is_online, opened_at, op, changed_at, change_id,
+        row_number() over (
+            partition by store_id
+            order by changed_at, case op when 'r' then 0 when 'c' then 1 when 'u' then 2 else 3 end, change_id
+        ) as version_number,
+        lead(changed_at) over (
+            partition by store_id
+            order by changed_at, case op when 'r' then 0 when 'c' then 1 when 'u' then 2 else 3 end, change_id
+        ) as valid_to
+    from distinct_changes
+    where copy_rank = 1
+),
+
+final as (
+    select
+        store_id, name as store_name, city, region, country, is_online, opened_at,
+        op,
+        change_id,
+        changed_at as valid_from,
+        valid_to,
+        version_number,
+        op = 'd' as is_deleted,
+        (valid_to is null and op <> 'd') as is_current
+    from versions
+)
+
+select * from final
