@@ -23,6 +23,12 @@ export interface IngestCounts {
   duplicates: number;
   /** Records of an erased person (on the suppression list): counted, never written. */
   suppressed: number;
+  /**
+   * Of `duplicates`: events a producer sent again that reached the curated files and were counted where curated
+   * data is read (per-batch dedup, src/ingest/resends.ts), so `clean` already leaves them out. Set by the local
+   * ingest; the cleanser Lambda's per-batch counts do not have it (the daily re-send count does).
+   */
+  resent?: number;
   byReason: Record<string, number>;
 }
 

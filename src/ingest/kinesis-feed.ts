@@ -23,6 +23,20 @@ export interface FeedOptions {
   /** Lines for which this is true are not copied to the raw zone (records of erased people). @default none */
   readonly skipRaw?: (line: Buffer) => boolean;
   readonly onProgress?: (records: number) => void;
+  /** Called before a file's first batch, with the shard id its records carry (local-<file name>). */
+  readonly onFile?: (file: string, shard: string) => void | Promise<void>;
+}
+
+let lastArrivalMs = 0;
+
+/**
+ * The arrival time of a batch: the clock, in milliseconds, and always later than the previous batch's. Two batches
+ * never share an arrival time, so a re-sent event in a later batch is told from a copy of one delivery written twice
+ * (src/ingest/resends.ts); the records of one batch share it, as a redelivery of that batch does.
+ */
+function nextArrivalMs(): number {
+  lastArrivalMs = Math.max(Date.now(), lastArrivalMs + 1);
+  return lastArrivalMs;
 }
 
 /**
@@ -113,10 +127,13 @@ export async function feedJsonlFiles(
   let redelivered = 0;
   for (const file of files) {
     const shard = shardOf(file);
+    await opts.onFile?.(file, shard);
     if (opts.rawDir) await copyToRaw(file, opts.rawDir, opts.skipRaw);
     let batch: KinesisStreamRecord[] = [];
     const send = async () => {
       if (!batch.length) return;
+      const arrival = nextArrivalMs() / 1000;
+      for (const r of batch) r.kinesis.approximateArrivalTimestamp = arrival;
       let event: KinesisStreamEvent = { Records: batch };
       for (let attempt = 1; ; attempt++) {
         const res = await handler(event);
@@ -133,7 +150,6 @@ export async function feedJsonlFiles(
       opts.onProgress?.(records);
       batch = [];
     };
-    const arrival = Date.now() / 1000;
     for await (const { bytes, line } of readLines(file)) {
       if (bytes.length === 0) continue;
       // The line number is the sequence number: origins point at the file line, and a re-fed file is a replay.
@@ -144,7 +160,7 @@ export async function feedJsonlFiles(
           partitionKey: 'local',
           sequenceNumber,
           data: bytes.toString('base64'),
-          approximateArrivalTimestamp: arrival,
+          approximateArrivalTimestamp: 0, // set when the batch is sent
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
