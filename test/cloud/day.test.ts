@@ -595,7 +595,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     ['curated_events', 'events'],
     ['curated_order_lines', 'order_lines'],
   ] as const) {
-    it(`lands the same ${table} rows as the local lake, every column; a second copy only of rows the killed batch wrote`, async () => {
+    it(`lands the same ${table} rows as the local lake, every column; copies only of the same events (the killed batch's, re-sends)`, async () => {
       const cloudRows = await lakeRows(`${cloud.curatedDir}/${dir}`, table);
       const localRows = await lakeRows(`${local.lake}/curated/${dir}`, table);
       expect(cloudRows.length).toBeGreaterThan(0);
