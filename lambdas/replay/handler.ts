@@ -13,7 +13,7 @@ import { replayQuarantineObjects, replayRaw } from '../../src/cleanse/replay.ts'
 import { parseReplayRequest, rawSelection } from '../../src/ops/replay.ts';
 import { S3QuarantineObjects } from '../../src/adapters/aws/s3-quarantine-objects.ts';
 import { S3RawZone } from '../../src/adapters/aws/s3-raw-zone.ts';
-import { cleanserDeps, type CleanserDeps } from '../shared/cleanser-deps.ts';
+import { cleanserDeps, perEventDeps, type CleanserDeps } from '../shared/cleanser-deps.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
 import { readReplayEnv } from './config.ts';
 
@@ -26,7 +26,9 @@ const body = async (event: unknown): Promise<IngestCounts & { from: string }> =>
   const e = event as { 'detail-type'?: string; detail?: unknown };
   const request = parseReplayRequest(e?.['detail-type'] !== undefined ? e.detail : event);
   built ??= cleanserDeps(env, (m) => logger.warn(m));
-  const { deps, suppression, refreshSkus } = await built;
+  const { deps: streamDeps, suppression, refreshSkus } = await built;
+  // Per-event keys: a replay is recognised by them, not by shard checkpoints (records of any batch, any order).
+  const deps = perEventDeps(streamDeps);
   await suppression?.refresh();
   await refreshSkus();
   const counts =

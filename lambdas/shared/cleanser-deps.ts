@@ -1,13 +1,15 @@
 /**
  * The cleanser's ports in AWS, built once per container from its environment: the cleanser (PII key from Secrets
  * Manager, and the key being retired during a rotation), curated rows to Firehose, quarantine rows to S3, dedup in
- * DynamoDB, the suppression list, the product catalogue's SKUs. Shared by the cleanser and the replay function, so a
- * replayed record goes through exactly what a streamed one does.
+ * DynamoDB (per-shard checkpoints and quarantine keys in the dedup table: per-batch dedup, docs/ingest.md), the
+ * suppression list, the product catalogue's SKUs. Shared by the cleanser and the replay function, so a replayed
+ * record goes through exactly what a streamed one does; the replay leaves `checkpoints` out (`perEventDeps`).
  */
 import type { CountryCode } from 'libphonenumber-js';
 import { createCleanser } from '../../src/cleanse/cleanser.ts';
 import type { BatchDeps } from '../../src/cleanse/batch.ts';
 import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
+import { DynamoDbShardCheckpoints } from '../../src/adapters/aws/dynamodb-shard-checkpoints.ts';
 import { FIREHOSE_BILLING_STEP_BYTES, FirehoseLakeSink } from '../../src/adapters/aws/firehose-lake-sink.ts';
 import { loadPiiKeys } from '../../src/adapters/aws/pii-key.ts';
 import { readProductSkus } from '../../src/adapters/aws/product-skus.ts';
@@ -64,6 +66,19 @@ export async function cleanserDeps(env: CleanserEnv, warn: (message: string) => 
       }),
       sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),
       dedup: new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS }),
+      // Per-batch dedup (Kinesis): a redelivered batch is recognised by its shard's checkpoint, one read and one
+      // conditional write per batch; re-sent events are counted where curated data is read (src/ingest/resends.ts).
+      checkpoints: new DynamoDbShardCheckpoints({ tableName: env.DEDUP_TABLE }),
     },
   };
+}
+
+/**
+ * The ports with a dedup key per event (no checkpoints): what the replay function runs with. Its records come from
+ * the raw copy or the quarantine zone, not in stream batches, so a checkpoint cannot recognise them; the keys it
+ * remembers make a second replay of the same records write nothing (docs/ingest.md, "Replay in AWS").
+ */
+export function perEventDeps(deps: BatchDeps): BatchDeps {
+  const { checkpoints: _batchOnly, ...perEvent } = deps;
+  return perEvent;
 }

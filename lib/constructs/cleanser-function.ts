@@ -1,8 +1,9 @@
 /**
  * The cleanser Lambda and its event source mappings: Kinesis (and optionally MSK) batches in, curated rows to
- * Firehose, quarantine rows to S3, dedup keys in DynamoDB. Failure handling: the handler reports the first failed
- * record (ReportBatchItemFailures); a batch that keeps failing is bisected to isolate the poison record, retried a
- * bounded number of times, and then described in the SQS on-failure destination instead of blocking the shard.
+ * Firehose, quarantine rows to S3, per-shard checkpoints and quarantine keys in the DynamoDB dedup table. Failure
+ * handling: the handler reports the first failed record (ReportBatchItemFailures); a batch that keeps failing is
+ * bisected to isolate the poison record, retried a bounded number of times, and then described in the SQS
+ * on-failure destination instead of blocking the shard.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';

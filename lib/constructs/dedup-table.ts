@@ -1,6 +1,9 @@
 /**
- * DynamoDB table of accepted event keys (`<source>:<event_id>`): on-demand, KMS-encrypted, point-in-time
- * recovery, items expire through the `expires_at` TTL so the table holds only the dedup window.
+ * DynamoDB table of the ingest's dedup state: on-demand, KMS-encrypted, point-in-time recovery. It holds the
+ * cleanser's per-shard checkpoints (`checkpoint:<shard>`, no TTL: one item per shard; per-batch dedup,
+ * docs/ingest.md), and keys that expire through the `expires_at` TTL so only the dedup window is kept: quarantined
+ * records (`quarantine:<id>`), imported order lines (`import:<event_id>`), events a replay or an MSK batch wrote
+ * (`<source>:<event_id>`).
  */
 import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -63,7 +66,7 @@ export class DedupTable extends Construct {
     return this.table.tableName;
   }
 
-  /** BatchGetItem + BatchWriteItem, what the DynamoDbDedupStore adapter calls. */
+  /** BatchGetItem + BatchWriteItem (DynamoDbDedupStore), GetItem + conditional UpdateItem (DynamoDbShardCheckpoints). */
   grantReadWrite(grantee: iam.IGrantable): iam.Grant {
     return this.table.grantReadWriteData(grantee);
   }

@@ -23,6 +23,12 @@ export interface IngestCounts {
   duplicates: number;
   /** Records of an erased person (on the suppression list): counted, never written. */
   suppressed: number;
+  /**
+   * Of `duplicates`: events a producer sent again that reached the curated files and were counted where curated
+   * data is read (per-batch dedup, src/ingest/resends.ts), so `clean` already leaves them out. Set by the local
+   * ingest; the cleanser Lambda's per-batch counts do not have it (the daily re-send count does).
+   */
+  resent?: number;
   byReason: Record<string, number>;
 }
 
@@ -47,6 +53,7 @@ export function addCounts(into: IngestCounts, c: Omit<IngestCounts, 'suppressed'
   into.quarantined += c.quarantined;
   into.duplicates += c.duplicates;
   into.suppressed += c.suppressed ?? 0;
+  if (c.resent !== undefined) into.resent = (into.resent ?? 0) + c.resent;
   for (const [k, v] of Object.entries(c.byReason)) into.byReason[k] = (into.byReason[k] ?? 0) + v;
   return into;
 }

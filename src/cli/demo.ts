@@ -165,7 +165,7 @@ export async function runDemo(opts: DemoOptions): Promise<Record<string, unknown
 
 export function printDemoSummary(s: Record<string, unknown>): void {
   const z = s.zones as { raw: number; curated_events: number; curated_order_lines: number; quarantine_events: number; bySource: Record<string, number> };
-  const ing = s.ingest as { received: number; clean: number; quarantined: number; duplicates: number; suppressed?: number; byReason: Record<string, number> };
+  const ing = s.ingest as { received: number; clean: number; quarantined: number; duplicates: number; suppressed?: number; resent?: number; byReason: Record<string, number> };
   const suppressed = ing.suppressed ?? 0;
   const out = process.stdout;
   out.write('\nRecords per zone\n');
@@ -177,7 +177,10 @@ export function printDemoSummary(s: Record<string, unknown>): void {
       { zone: 'quarantine', table: 'quarantine_events', records: z.quarantine_events },
     ]) + '\n',
   );
-  out.write(`\nReconciliation: received ${ing.received} = clean ${ing.clean} + quarantined ${ing.quarantined} + duplicates ${ing.duplicates} + suppressed ${suppressed}` +
+  // Re-sent events reach the curated files (per-batch dedup) and are counted where curated data is read: duplicates
+  // include them, clean leaves them out (docs/ingest.md, "Per-batch dedup").
+  const resent = ing.resent === undefined ? '' : ` (${ing.resent} of them re-sent, counted in the curated files)`;
+  out.write(`\nReconciliation: received ${ing.received} = clean ${ing.clean} + quarantined ${ing.quarantined} + duplicates ${ing.duplicates}${resent} + suppressed ${suppressed}` +
     ` ${ing.received === ing.clean + ing.quarantined + ing.duplicates + suppressed ? '✓' : '✗ MISMATCH'}\n`);
   out.write('\nQuarantine by reason\n' + table(Object.entries(ing.byReason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => ({ reason, records: n }))) + '\n');
   out.write('\nClean events by source\n' + table(Object.entries(z.bySource).map(([source, n]) => ({ source, events: n }))) + '\n');

@@ -62,11 +62,12 @@ function globals(cmd: Command): GlobalOptions {
   return { lake: o.lake ?? localConfig().lakeDir, json: Boolean(o.json) };
 }
 
-/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","suppressed","byReason"}` with --json. */
+/** Prints ingest-like counts: `{"received","clean","quarantined","duplicates","suppressed"[,"resent"],"byReason"}` with --json. */
 export function printCounts(opts: GlobalOptions, counts: IngestCounts & { readonly streamRules?: unknown }, what: string): void {
   emit(opts, counts, () => {
     process.stdout.write(
       `${what}: received ${counts.received} = clean ${counts.clean} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}` +
+        `${counts.resent ? ` (${counts.resent} of them re-sent, counted in the curated files)` : ''}` +
         `${counts.suppressed ? ` + suppressed ${counts.suppressed} (erased people)` : ''}\n`,
     );
     if (Object.keys(counts.byReason).length) {
@@ -302,7 +303,7 @@ export function buildProgram(): Command {
     .option('--region <region>', 'price list: us-east-1 (USD), cn-north-1 or cn-northwest-1 (CNY)', 'us-east-1')
     .option('--stream-mode <mode>', 'Kinesis capacity mode as shardMode in cdk.json: on-demand or provisioned', 'on-demand')
     .option('--shards <n>', 'provisioned shards (default: the fewest that carry twice the average rate)', int('--shards', 1))
-    .option('--dedup <mode>', 'event dedup to price: per-event (what the stacks deploy) or per-batch (built, not yet the default: docs/ingest.md)', 'per-event')
+    .option('--dedup <mode>', 'event dedup to price: per-batch (what the stacks deploy: docs/ingest.md) or per-event (the former design, for comparison)', 'per-batch')
     .action((o: { eventsPerDay: number; avgEventBytes?: number; profileReadsPerDay?: number; region: string; streamMode: string; shards?: number; dedup: string }, cmd: Command) => {
       costCommand({ eventsPerDay: o.eventsPerDay, avgEventBytes: o.avgEventBytes, profileReadsPerDay: o.profileReadsPerDay, region: o.region, streamMode: o.streamMode, shards: o.shards, dedup: o.dedup, json: globals(cmd).json });
     });

@@ -17,7 +17,7 @@ export interface CostCommandOptions {
   readonly streamMode?: string;
   /** Provisioned shards. @default the fewest that carry the peak rate */
   readonly shards?: number;
-  /** Event dedup to price: per-event (deployed today) or per-batch (built, not yet the stacks' default). @default per-event */
+  /** Event dedup to price: per-batch (what the stacks deploy) or per-event (the former design, for comparison). @default per-batch */
   readonly dedup?: string;
   readonly json?: boolean;
 }
@@ -105,8 +105,8 @@ export function costCommand(o: CostCommandOptions, out: NodeJS.WritableStream = 
   const mode = o.streamMode ?? 'on-demand';
   if (mode !== 'on-demand' && mode !== 'provisioned') throw new CostInputError(`--stream-mode must be on-demand or provisioned, received "${mode}"`);
   if (o.shards !== undefined && mode !== 'provisioned') throw new CostInputError(`--shards applies only with --stream-mode provisioned (received ${o.shards})`);
-  const dedup = o.dedup ?? 'per-event';
-  if (dedup !== 'per-event' && dedup !== 'per-batch') throw new CostInputError(`--dedup must be per-event or per-batch, received "${dedup}"`);
+  const dedup = o.dedup ?? 'per-batch';
+  if (dedup !== 'per-event' && dedup !== 'per-batch') throw new CostInputError(`--dedup must be per-batch or per-event, received "${dedup}"`);
   const overrides = { streamMode: mode, provisionedShards: o.shards ?? null, dedup } as const;
   const regional = estimateRegionalCost(inputs, o.region ?? 'us-east-1', overrides);
   let result: CostCommandResult = regional;

@@ -64,10 +64,10 @@ export interface CostAssumptions {
   /** Events published to EventBridge per ingested event (scores that changed). */
   readonly eventsEmittedPerEvent: number;
   /**
-   * How the cleanser deduplicates events. 'per-event' (what the stacks deploy today): a consistent read and a write
-   * of every event id in DynamoDB. 'per-batch' (built and tested in src/cleanse, not yet wired into the stacks:
-   * docs/ingest.md, "Switching over"): redelivered batches recognised by a per-shard checkpoint, re-sent events removed
-   * and counted where the curated data is read.
+   * How the cleanser deduplicates events. 'per-batch' (what the stacks deploy: docs/ingest.md, "Per-batch dedup"):
+   * redelivered batches recognised by a per-shard checkpoint, re-sent events removed and counted where the curated data
+   * is read. 'per-event' (the former design, kept for comparison): a consistent read and a write of every event id in
+   * DynamoDB.
    */
   readonly dedup: 'per-event' | 'per-batch';
   /** Days dedup keys are remembered (per-event: every event id; per-batch: quarantine ids and imported-line keys). */
@@ -205,7 +205,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   analystGbPerQuery: 0.5,
   jqMsPerRecord: 0.1,
   eventsEmittedPerEvent: 0.001,
-  dedup: 'per-event',
+  dedup: 'per-batch',
   dedupTtlDays: 35,
   duplicatesQueryBytesPerEvent: DUPLICATES_QUERY_BYTES_PER_EVENT,
   tagRefreshBytesPerCustomer: TAG_REFRESH_BYTES_PER_CUSTOMER,
@@ -539,8 +539,8 @@ export function estimateRegionalCost(inputs: CostInputs, region: string | Region
     `${fmt(scannedGb)} GB scanned (daily tag refresh and scoring, identity refresh ${fmt(identityGb)} GB for ${fmt(identifiers)} identifiers, duplicates count ${fmt(duplicatesGb)} GB, + ${a.analystQueriesPerDay} queries/day)`,
   );
 
-  // DynamoDB, per-event dedup (deployed): one consistent read (seen) and one write (remember) per clean event and
-  // imported line; items live dedupTtlDays. Per-batch dedup (docs/ingest.md, "Where duplicates are removed"): per
+  // DynamoDB, per-event dedup (the former design): one consistent read (seen) and one write (remember) per clean event and
+  // imported line; items live dedupTtlDays. Per-batch dedup (deployed; docs/ingest.md, "Per-batch dedup"): per
   // cleanser batch one consistent read of the shard's checkpoint and one conditional write of it (a redelivered batch
   // is recognised by its sequence numbers); per quarantined record and per imported line one consistent read and one
   // write of its key (kept dedupTtlDays); event re-sends cost no request here (counted by the daily duplicates query,

@@ -16,8 +16,14 @@ import { importKey } from './import-keys.ts';
 // Callers that seed from the lake also need the key; it lives in a DuckDB-free module for the Lambda importer.
 export { importKey };
 
-export async function dedupStoreFromLake(lakeDir: string): Promise<LocalDedupStore> {
-  const store = await LocalDedupStore.fromLake(lakeDir);
+export async function dedupStoreFromLake(
+  lakeDir: string,
+  opts: {
+    /** Seed the keys of curated_events too (per-event dedup: replay, imports). Per-batch ingest needs none. @default true */
+    readonly events?: boolean;
+  } = {},
+): Promise<LocalDedupStore> {
+  const store = opts.events === false ? new LocalDedupStore() : await LocalDedupStore.fromLake(lakeDir);
   const lines = tableFileList(lakeDir, 'curated_order_lines');
   const quarantine = tableFileList(lakeDir, 'quarantine_events');
   const sources: Array<[sql: string, key: (id: string) => string]> = [];

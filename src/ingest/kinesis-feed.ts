@@ -28,6 +28,29 @@ export interface FeedOptions {
    * "more than a day after receipt" check compares occurred_at with. @default the time the file is fed
    */
   readonly arrivalOf?: (file: string) => number;
+  /** Called before a file's first batch, with the shard id its records carry (local-<file name>). */
+  readonly onFile?: (file: string, shard: string) => void | Promise<void>;
+}
+
+let lastArrivalMs = 0;
+
+/**
+ * The arrival time of a batch: the clock, in milliseconds, and always later than the previous batch's. Two batches
+ * never share an arrival time, so a re-sent event in a later batch is told from a copy of one delivery written twice
+ * (src/ingest/resends.ts); the records of one batch share it, as a redelivery of that batch does.
+ */
+function nextArrivalMs(): number {
+  lastArrivalMs = Math.max(Date.now(), lastArrivalMs + 1);
+  return lastArrivalMs;
+}
+
+/**
+ * Batch arrival times for files whose arrival is known (FeedOptions.arrivalOf): each batch at its file's arrival, or
+ * 1 ms after the previous batch of this feed if that is later, so that batches still never share a time.
+ */
+function knownArrivals(arrivalOf: (file: string) => number): (file: string) => number {
+  let last = Number.NEGATIVE_INFINITY;
+  return (file) => (last = Math.max(arrivalOf(file), last + 1));
 }
 
 /**
@@ -116,12 +139,16 @@ export async function feedJsonlFiles(
   const batchSize = opts.batchSize ?? 500;
   let records = 0;
   let redelivered = 0;
+  const arrivalOf = opts.arrivalOf ? knownArrivals(opts.arrivalOf) : () => nextArrivalMs();
   for (const file of files) {
     const shard = shardOf(file);
+    await opts.onFile?.(file, shard);
     if (opts.rawDir) await copyToRaw(file, opts.rawDir, opts.skipRaw);
     let batch: KinesisStreamRecord[] = [];
     const send = async () => {
       if (!batch.length) return;
+      const arrival = arrivalOf(file) / 1000;
+      for (const r of batch) r.kinesis.approximateArrivalTimestamp = arrival;
       let event: KinesisStreamEvent = { Records: batch };
       for (let attempt = 1; ; attempt++) {
         const res = await handler(event);
@@ -138,7 +165,6 @@ export async function feedJsonlFiles(
       opts.onProgress?.(records);
       batch = [];
     };
-    const arrival = (opts.arrivalOf?.(file) ?? Date.now()) / 1000;
     for await (const { bytes, line } of readLines(file)) {
       if (bytes.length === 0) continue;
       // The line number is the sequence number: origins point at the file line, and a re-fed file is a replay.
@@ -149,7 +175,7 @@ export async function feedJsonlFiles(
           partitionKey: 'local',
           sequenceNumber,
           data: bytes.toString('base64'),
-          approximateArrivalTimestamp: arrival,
+          approximateArrivalTimestamp: 0, // set when the batch is sent
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',

@@ -30,3 +30,16 @@ export async function resentEventsByDate(conn: DuckDBConnection): Promise<Map<st
   const rows = (await conn.runAndReadAll(RESENT_EVENTS_SQL)).getRows();
   return new Map(rows.map(([dt, n]) => [String(dt), Number(n)]));
 }
+
+/**
+ * Re-sent events in the given curated_events Parquet files (hive-partitioned paths), summed over their dates: the
+ * local ingest counts its re-sends as this figure after its write minus before it, over the dates it wrote.
+ */
+export async function resentEventsInFiles(conn: DuckDBConnection, files: readonly string[]): Promise<number> {
+  if (!files.length) return 0;
+  const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  await conn.run(`create or replace temp view curated_events as select * from read_parquet(${list}, hive_partitioning = true, union_by_name = true)`);
+  let total = 0;
+  for (const n of (await resentEventsByDate(conn)).values()) total += n;
+  return total;
+}

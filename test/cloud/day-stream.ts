@@ -57,11 +57,31 @@ export class DayStream {
   /**
    * Puts records in order, in PutRecords calls of at most 500, each under `key` (one partition key: one shard, in
    * order, as a live feed) or its event_id (a producer that keys by event); failed entries are put again.
+   *
+   * A record whose exact bytes are already in the call (a producer's re-send) starts a new call, at least 2 ms after
+   * the previous one: a producer re-sends after a timeout, never twice in one request, so the copies arrive at
+   * different milliseconds. moto stamps a whole call within a millisecond or two, and the re-send count tells a
+   * re-send from a redelivered copy by its arrival time (src/ingest/resends.ts).
    */
   async put(records: readonly Buffer[], key?: string): Promise<Landed[]> {
     const landed: Landed[] = [];
-    for (let i = 0; i < records.length; i += 500) {
-      let entries: PutRecordsRequestEntry[] = records.slice(i, i + 500).map((Data) => ({ Data, PartitionKey: key ?? byEventId(Data) }));
+    const chunks: Buffer[][] = [];
+    let chunk: Buffer[] = [];
+    let inChunk = new Set<string>();
+    for (const r of records) {
+      const k = r.toString('base64');
+      if (chunk.length === 500 || inChunk.has(k)) {
+        chunks.push(chunk);
+        chunk = [];
+        inChunk = new Set();
+      }
+      chunk.push(r);
+      inChunk.add(k);
+    }
+    if (chunk.length) chunks.push(chunk);
+    for (const [c, records] of chunks.entries()) {
+      if (c > 0) await new Promise((ok) => setTimeout(ok, 2));
+      let entries: PutRecordsRequestEntry[] = records.map((Data) => ({ Data, PartitionKey: key ?? byEventId(Data) }));
       for (let attempt = 0; entries.length; attempt++) {
         if (attempt >= 5) throw new Error(`PutRecords still failing for ${entries.length} record(s) after 5 attempts`);
         const res = await this.clients.kinesis.send(new PutRecordsCommand({ StreamName: this.name, Records: entries }));

@@ -73,6 +73,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { DayStream } from './day-stream.ts';
+import { resentEventsInFiles } from '../../src/ingest/resends.ts';
 
 /** The EventBridge "Object Created" event an S3 object's creation sends (what the rules on the raw bucket match). */
 const objectCreated = (bucket: string, key: string) => ({
@@ -169,6 +170,32 @@ async function mirror(s3: S3Client, bucket: string, prefix: string, dir: string)
   return keys.length;
 }
 
+/**
+ * Re-sent events in the curated_events objects of a mirror of the curated bucket (`<dir>/events/`): the re-send count
+ * of per-batch dedup (RESENT_EVENTS_SQL, src/ingest/resends.ts; Trino SQL) run over the cloud's own objects.
+ */
+async function resentIn(dir: string): Promise<number> {
+  const root = path.join(dir, 'events');
+  const files = fs.existsSync(root) ? fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.parquet')).map((e) => path.join(e.parentPath, e.name)) : [];
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    return await resentEventsInFiles(conn, files);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+/** The cleanser's published counts with the re-sends the curated objects hold taken out of clean and into duplicates. */
+const withResent = (m: Map<string, number>, resent: number) => ({
+  received: m.get('RecordsIn'),
+  clean: m.get('Clean')! - resent,
+  quarantined: m.get('Quarantined'),
+  duplicates: m.get('Duplicates')! + resent,
+  suppressed: m.get('Suppressed'),
+});
+
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
@@ -229,6 +256,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     tagRefresh: unknown;
     identity: unknown;
     cleanserMetrics: Map<string, number>;
+    /** Re-sent events in the day's curated objects (the re-send count over the cloud's curated_events). */
+    resent: number;
     importMetrics: Map<string, number>;
     recs: unknown;
     scored: { asOf: string; customers: number };
@@ -244,7 +273,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     heldOutPublishedAgain: string[];
   };
   const local = {} as {
-    ingest: Counts;
+    ingest: Counts & { resent?: number };
     imports: Counts & { byReason: Record<string, number> };
     lake: string;
     tagsAsOf: string;
@@ -496,6 +525,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await mirror(s3, cloud.curatedBucket, '', cloud.curatedDir);
     await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', cloud.quarantineDir);
     cloud.firehoseErrors = await listKeys(s3, cloud.curatedBucket, '_firehose_errors/');
+    cloud.resent = await resentIn(cloud.curatedDir);
 
     mark('// The local run on');
     console.log(`[day] figures ${JSON.stringify({ localIngest: local.ingest, cleanserMetrics: Object.fromEntries(cleanser.metrics), mapping: cloud.ingest, localImport: local.imports, tagRefresh: cloud.tagRefresh, identity: cloud.identity, athenaStatements: athena.queries.length })}`);
@@ -512,10 +542,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   });
 
   it('reconciles the stream as the local ingest does, though the cleanser died once mid-batch', () => {
-    // The counts the cleanser published as CloudWatch metrics: the killed invocation published none, and its
-    // redelivered batch was new to the dedup table, so they are exactly the local run's.
+    // The counts the cleanser published as CloudWatch metrics, with the re-sends its curated objects hold (per-batch
+    // dedup writes a producer's re-send in a later batch and counts it where curated data is read): the killed
+    // invocation published none, and its redelivered batch was above the shard's checkpoint (written again, with the
+    // same arrival time: a copy, not a re-send), so they are exactly the local run's.
     const metric = (m: Map<string, number>) => ({ received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates') });
-    expect(metric(cloud.cleanserMetrics)).toEqual({ received: local.ingest.received, clean: local.ingest.clean, quarantined: local.ingest.quarantined, duplicates: local.ingest.duplicates });
+    const { suppressed: _s, ...counted } = withResent(cloud.cleanserMetrics, cloud.resent);
+    expect(counted).toEqual({ received: local.ingest.received, clean: local.ingest.clean, quarantined: local.ingest.quarantined, duplicates: local.ingest.duplicates });
+    // The day has re-sent events, written to both lakes' curated files and counted there.
+    expect(cloud.resent).toBeGreaterThan(0);
+    expect(cloud.resent).toBe(local.ingest.resent);
     // The order import's: the export once, then the redelivered event's rows all duplicates.
     const li = local.imports;
     expect(metric(cloud.importMetrics)).toEqual({ received: 2 * li.received, clean: li.clean, quarantined: li.quarantined, duplicates: li.duplicates + li.received });
@@ -550,26 +586,28 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
 
   // Firehose cannot take back a put: the batch redelivered after the kill is written again, so the curated
   // objects hold a second copy of its clean rows (at-least-once; stg_events and stg_order_lines keep the first copy
-  // per event_id, sql/staging). The rows, once each, must be the local lake's; received_at is the arrival time and
-  // differs between the runs by nature.
-  const lakeRows = (dir: string, table: string, distinct: boolean) => {
+  // per event_id, sql/staging). Re-sent events are in both lakes' files too (per-batch dedup). The rows, once each,
+  // must be the local lake's; received_at is the arrival time and differs between the runs by nature.
+  const lakeRows = (dir: string, table: string) => {
     const received = table === 'curated_events' ? ' exclude (received_at)' : '';
-    return query(`select ${distinct ? 'distinct ' : ''}*${received} from read_parquet('${dir}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date}) order by all`);
+    return query(`select distinct *${received} from read_parquet('${dir}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date}) order by all`);
   };
   for (const [table, dir] of [
     ['curated_events', 'events'],
     ['curated_order_lines', 'order_lines'],
   ] as const) {
-    it(`lands the same ${table} rows as the local lake, every column; a second copy only of rows the killed batch wrote`, async () => {
-      const cloudRows = await lakeRows(`${cloud.curatedDir}/${dir}`, table, true);
-      const localRows = await lakeRows(`${local.lake}/curated/${dir}`, table, false);
+    it(`lands the same ${table} rows as the local lake, every column; copies only of the same events (the killed batch's, re-sends)`, async () => {
+      const cloudRows = await lakeRows(`${cloud.curatedDir}/${dir}`, table);
+      const localRows = await lakeRows(`${local.lake}/curated/${dir}`, table);
       expect(cloudRows.length).toBeGreaterThan(0);
       expect(cloudRows.length).toBe(localRows.length);
       expect(cloudRows).toEqual(localRows);
       console.log(`[day] ${table}: ${localRows.length} rows equal`);
-      // Copies: whole-row duplicates of the same event (same arrival time too), never two versions of one event.
+      // Copies: duplicates of the same event (a redelivered copy, or a re-send with its own arrival time), never two
+      // versions of one event.
+      const received = table === 'curated_events' ? ' exclude (received_at)' : '';
       const [copies] = await query(`select count(*) as n, count(distinct (source, event_id${table === 'curated_order_lines' ? ', line_number' : ''})) as keys from read_parquet('${cloud.curatedDir}/${dir}/**/*.parquet', hive_partitioning = true)`);
-      const [distinctRows] = await query(`select count(*) as n from (select distinct * from read_parquet('${cloud.curatedDir}/${dir}/**/*.parquet', hive_partitioning = true))`);
+      const [distinctRows] = await query(`select count(*) as n from (select distinct *${received} from read_parquet('${cloud.curatedDir}/${dir}/**/*.parquet', hive_partitioning = true))`);
       expect(Number(distinctRows!.n)).toBe(Number(copies!.keys));
     });
   }
@@ -922,8 +960,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const read = async (sql: string) => query(sql);
       const pq = (dir: string, t: string) => `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date})`;
       const pairs: Array<[string, string, string]> = [
-        ['curated_events', `select distinct * exclude (received_at) from ${pq(er.curatedDir, 'events')} order by all`, `select * exclude (received_at) from ${pq(`${local.lake}/curated`, 'events')} order by all`],
-        ['curated_order_lines', `select distinct * from ${pq(er.curatedDir, 'order_lines')} order by all`, `select * from ${pq(`${local.lake}/curated`, 'order_lines')} order by all`],
+        ['curated_events', `select distinct * exclude (received_at) from ${pq(er.curatedDir, 'events')} order by all`, `select distinct * exclude (received_at) from ${pq(`${local.lake}/curated`, 'events')} order by all`],
+        ['curated_order_lines', `select distinct * from ${pq(er.curatedDir, 'order_lines')} order by all`, `select distinct * from ${pq(`${local.lake}/curated`, 'order_lines')} order by all`],
         ['identity_map', `select identity_type, identity_value, customer_key from read_parquet('${er.curatedDir}/identity_map/*') order by all`, `select identity_type, identity_value, customer_key from read_parquet('${local.lake}/curated/identity_map/*') order by all`],
         ['customer_tags', `select * from read_parquet('${er.curatedDir}/customer_tags/dt=${local.tagsAsOf}/*') order by all`, `select * from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*') order by all`],
         ['customer_scores', `select * exclude (scored_at) from read_parquet('${er.curatedDir}/customer_scores/dt=${local.scored.asOf}/*') order by customer_key`, `select * exclude (scored_at) from read_parquet('${local.lake}/curated/customer_scores/dt=${local.scored.asOf}/*') order by customer_key`],
@@ -1159,6 +1197,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       lines.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.i - b.i);
       sr.feed = lines.length;
       sr.feedKeptOut = lines.filter((l) => l.at === Infinity).length;
+      // The re-send count of the cloud's curated objects before the feed (the feed is the day again: every clean event
+      // of it is a re-send, written by the per-batch cleanser and counted where curated data is read).
+      await firehose.deliver();
+      await mirror(s3, cloud.curatedBucket, 'events/', path.join(work, 'cloud-feed-before'));
+      const resentBefore = await resentIn(path.join(work, 'cloud-feed-before'));
       const resume = shared.stream.tip();
       const landed = await shared.stream.put(
         lines.map((l) => l.data),
@@ -1241,11 +1284,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const cleansed = await feedCleansed;
       const cm = feedCleanser.metrics;
       await feedCleanser.close();
+      await firehose.deliver();
+      await mirror(s3, cloud.curatedBucket, 'events/', path.join(work, 'cloud-feed-after'));
+      const feedResent = (await resentIn(path.join(work, 'cloud-feed-after'))) - resentBefore;
       const feedFile = path.join(work, 'live-feed.jsonl');
       fs.writeFileSync(feedFile, Buffer.concat(lines.flatMap((l) => [l.data, Buffer.from('\n')])));
       sr.cleansed = {
         mapping: cleansed,
-        cloud: { received: cm.get('RecordsIn'), clean: cm.get('Clean'), quarantined: cm.get('Quarantined'), duplicates: cm.get('Duplicates'), suppressed: cm.get('Suppressed') },
+        cloud: withResent(cm, feedResent),
         local: await ingestJsonl([feedFile], { lakeDir: local.lake }),
       };
       const origins = new Set(landed.map((l) => `kinesis:${l.shardId}:${l.seq}`));
@@ -1692,6 +1738,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       shardSeq: { shardId: string; seqs: string[] };
       requested: unknown;
       first: IngestCounts;
+      /** Re-sends the replays added to the cloud's curated objects (the re-send count after minus before). */
+      resent: number;
       again: IngestCounts;
       local: IngestCounts;
       contract: IngestCounts;
@@ -1768,6 +1816,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         rp.rawEnvelopes.push(...gunzipSync(body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { origin: string; received_at: number; data: string }));
       }
 
+      await firehose.deliver();
+      await mirror(s3, cloud.curatedBucket, 'events/', path.join(work, 'cloud-replay-before'));
+      const resentBefore = await resentIn(path.join(work, 'cloud-replay-before'));
       // `retail-lake cloud replay` with the DLQ message: the stage's rule delivers it to the replay function.
       const rule = d.resources('AWS::Events::Rule').find((r) => JSON.stringify(r.props.EventPattern ?? {}).includes('ReplayRequested'))!;
       const stage = String(d.resolve(rule.stack, rule.props.EventPattern).detail.stage[0]);
@@ -1792,6 +1843,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       await firehose.deliver();
       const dir = path.join(work, 'cloud-replay', 'curated');
       for (const prefix of ['events/', 'order_lines/']) await mirror(s3, cloud.curatedBucket, prefix, dir);
+      rp.resent = (await resentIn(dir)) - resentBefore;
       const list = ids.map((i) => `'${i}'`).join(', ');
       const read = (root: string, sub: string, extra = '') =>
         query(`select *${extra} from read_parquet('${root}/${sub}/**/*.parquet', hive_partitioning = true, hive_types = {'source': varchar, 'dt': date}) where event_id in (${list}) order by all`);
@@ -1851,11 +1903,14 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const { byReason, ...first } = rp.first;
       expect(first).toMatchObject({ received: rp.lines.length });
       expect(first.received).toBe(first.clean + first.quarantined + first.duplicates + first.suppressed);
-      // Hand-worked: 3 new events clean, the resent one a duplicate, the malformed and the oversized quarantined.
-      expect({ clean: first.clean, duplicates: first.duplicates, quarantined: first.quarantined, suppressed: first.suppressed }).toEqual({ clean: 3, duplicates: 1, quarantined: 2, suppressed: 0 });
+      // Hand-worked: 3 new events clean, the malformed and the oversized quarantined, and the resent one written again
+      // (the cleanser keeps no key per event: per-batch dedup) and counted as a re-send where curated data is read.
+      expect({ clean: first.clean, duplicates: first.duplicates, quarantined: first.quarantined, suppressed: first.suppressed }).toEqual({ clean: 4, duplicates: 0, quarantined: 2, suppressed: 0 });
+      expect(rp.resent).toBe(1);
+      expect({ ...first, clean: first.clean - rp.resent, duplicates: first.duplicates + rp.resent }).toMatchObject({ clean: 3, duplicates: 1 });
       expect(byReason).toEqual({ 'json.malformed': 1, 'payload.too_large': 1 });
       const { from: _from, ...firstCounts } = rp.first as IngestCounts & { from?: string };
-      expect(rp.local).toEqual(firstCounts);
+      expect(rp.local).toEqual({ ...firstCounts, clean: firstCounts.clean - rp.resent, duplicates: firstCounts.duplicates + rp.resent, resent: rp.resent });
       // The same message replayed again: all duplicates, nothing written twice.
       expect(rp.again).toMatchObject({ received: rp.lines.length, clean: 0, quarantined: 0, duplicates: rp.lines.length });
       // The malformed record got the origin the cleanser would have given it (its quarantine_id follows from it).

@@ -79,10 +79,11 @@ describe('estimateMonthlyCost', () => {
  *   so 30e6 / 14.468 = 2,073,600 invocations.
  */
 describe('estimateMonthlyCost, worked by hand from the price pages', () => {
-  const e = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
+  // Priced with per-event dedup (the former design, still offered for comparison: --dedup per-event).
+  const e = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0, dedup: 'per-event' });
   const usd = (prefix: string) => e.services.find((s) => s.service.startsWith(prefix))!.monthlyUsd;
-  // The same scenario priced with per-batch dedup (built, not yet the stacks' default: docs/ingest.md).
-  const eb = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0, dedup: 'per-batch' });
+  // The same scenario with the default: per-batch dedup, what the stacks deploy (docs/ingest.md).
+  const eb = estimateMonthlyCost({ eventsPerDay: 1_000_000, avgEventBytes: 1024 }, { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 });
   const usdBatch = (prefix: string) => eb.services.find((s) => s.service.startsWith(prefix))!.monthlyUsd;
   const GiB = 2 ** 30;
   const dataGb = (30e6 * 1024) / GiB; // 28.61 GB of events a month
@@ -150,7 +151,7 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   });
 
   it('DynamoDB: $0.625 per million writes, $0.125 per million reads, $0.25 per GB-month on demand (aws.amazon.com/dynamodb/pricing/on-demand/)', () => {
-    // Per-event dedup (deployed): 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 =
+    // Per-event dedup (the former design): 30,030,000 reads and as many writes (events + 30,000 ledger entries) = 30.03 x 0.75 =
     // 22.52; 35 days x 1e6 keys x 150 bytes = 4.89 GB x 0.25 = 1.22.
     expect(usd('DynamoDB')).toBeCloseTo(30.03 * (0.625 + 0.125) + ((35e6 * 150) / GiB) * 0.25, 2);
     expect(usd('DynamoDB')).toBeCloseTo(23.74, 2);
@@ -173,8 +174,8 @@ describe('estimateMonthlyCost, worked by hand from the price pages', () => {
   it('ingest per million events: stream + cleanser + Firehose + dedup + raw copy + their S3 writes', () => {
     // Stream 32.63 (Kinesis line). Cleanser: 166,924 GB-s x 0.0000133334 = 2.2257 + 2,073,600 requests x 0.2/M = 0.4147.
     // Firehose 3.09 (packed records). Raw copy 3.03. S3 writes: 120,960 curated objects x 0.005/1,000 = 0.6048.
-    // Dedup per event (deployed): 30M event keys, a read and a write each = 22.50 + 35M keys kept x 150 bytes = 1.2222.
-    // Dedup per batch: 2,073,600 checkpoints x 0.75/M = 1.5552 + the duplicates count 0.590 GB x $5/TB = 0.0029.
+    // Dedup per event (the former design): 30M event keys, a read and a write each = 22.50 + 35M keys kept x 150 bytes = 1.2222.
+    // Dedup per batch (deployed, the default): 2,073,600 checkpoints x 0.75/M = 1.5552 + the duplicates count 0.590 GB x $5/TB = 0.0029.
     const cleanser = 2_073_600 * (0.08 + 14.467592592592593 / (50_000 * (1024 / 1769))) * 0.0000133334 + 2_073_600 * 0.2e-6;
     const perEvent = 30 * 0.75 + ((35e6 * 150) / GiB) * 0.25;
     const perBatch = 2.0736 * 0.75 + ((30e6 * 21.1) / GiB / 1024) * 5;

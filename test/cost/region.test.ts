@@ -17,7 +17,8 @@ import { estimateMonthlyCost, estimateRegionalCost, type RegionalCostEstimate } 
 import { PRICES, REGION_PRICING, type RegionPricing } from '../../src/cost/prices.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 
-const SCENARIO = { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0 };
+// Priced with per-event dedup (the former design; --dedup per-event), whose DynamoDB line the China prices below test.
+const SCENARIO = { quarantineRate: 0, orderLinesPerEvent: 0, importedOrderLinesPerDay: 0, dedup: 'per-event' } as const;
 const line = (e: RegionalCostEstimate, prefix: string) => e.services.find((s) => s.service.startsWith(prefix))!;
 const GiB = 2 ** 30;
 

@@ -37,7 +37,7 @@ describe('replay of stream records', () => {
   it('quarantines the records whose SKU the catalogue does not know yet', async () => {
     await loadBatchTable('products', catalogue(products, ['SKU-1', 'SKU-2']), { lakeDir: lake });
     const c = await ingestJsonl([events], { lakeDir: lake });
-    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, suppressed: 0, byReason: { 'reference.unknown_sku': 3, 'json.malformed': 1 } });
+    expect(c).toEqual({ received: 5, clean: 1, quarantined: 4, duplicates: 0, suppressed: 0, resent: 0, byReason: { 'reference.unknown_sku': 3, 'json.malformed': 1 } });
   });
 
   it('replays only the chosen reason; what now passes becomes clean and leaves quarantine', async () => {
@@ -72,7 +72,7 @@ describe('replay of stream records', () => {
 
   it('replaying twice does not double anything, and the file fed again is all duplicates', async () => {
     expect(await replayQuarantine({ lakeDir: lake, reason: 'reference.unknown_sku' })).toEqual({ received: 0, clean: 0, quarantined: 0, duplicates: 0, suppressed: 0, byReason: {} });
-    expect(await ingestJsonl([events], { lakeDir: lake })).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, suppressed: 0, byReason: {} });
+    expect(await ingestJsonl([events], { lakeDir: lake })).toEqual({ received: 5, clean: 0, quarantined: 0, duplicates: 5, suppressed: 0, resent: 0, byReason: {} });
     expect(await count(lake, 'SELECT count(*) AS n FROM curated_events')).toBe(4);
     expect(await count(lake, 'SELECT count(*) AS n FROM quarantine_events')).toBe(1);
   });
