@@ -65,11 +65,14 @@ export class LocalShardedScores implements ShardedScoresTable {
       const part = this.staged.get(`${runId}/${i}`);
       if (!part) throw new ScoreError(`run ${runId}: shard ${i} staged no rows`);
       rows.push(...part);
-      this.staged.delete(`${runId}/${i}`);
     }
     rows.sort((a, b) => (a.customer_key < b.customer_key ? -1 : a.customer_key > b.customer_key ? 1 : 0));
     this.committed = rows;
     return writeRows({ lakeDir: this.lakeDir, relDir: `${CUSTOMER_SCORES_TABLE}/dt=${asOf}`, columns: CUSTOMER_SCORE_COLUMNS, rows, mode: 'replace' });
+  }
+
+  async release(runId: string, shards: number) {
+    for (let i = 0; i < shards; i++) this.staged.delete(`${runId}/${i}`);
   }
 }
 

@@ -98,6 +98,8 @@ export interface ShardedScoresTable {
   stage(runId: string, shard: Shard, rows: readonly CustomerScore[]): Promise<void>;
   /** Replaces the partition dt = asOf with every shard's staged rows of the run, in one write; returns its location. */
   commit(asOf: string, runId: string, shards: number): Promise<string>;
+  /** Deletes the run's staged rows (after the commit was recorded, so a retried commit never writes an empty partition). */
+  release(runId: string, shards: number): Promise<void>;
 }
 
 /** Scratch objects of a run (S3 under the scores' staging prefix, memory locally). */
@@ -490,6 +492,7 @@ export async function commitScoring(ports: Pick<ShardedScoringPorts, 'staging' |
     shardSeconds: stats.map((s) => Math.round(s.seconds * 10) / 10),
   };
   await ports.staging.put(run.runId, 'committed', json(summary));
+  await ports.scores.release(run.runId, run.shards);
   await ports.staging.clear(run.runId, ['committed']);
   return summary;
 }
