@@ -102,7 +102,7 @@ export class MemoryScores implements ShardedScoresTable {
 
   async commit(asOf: string, runId: string, shards: number) {
     const rows: CustomerScore[] = [];
-    for (let i = 0; i < shards; i++) rows.push(...this.staged.get(`${runId}/${i}`)!);
+    for (let i = 0; i < shards; i++) for (const r of this.staged.get(`${runId}/${i}`)!) rows.push(r);
     rows.sort((a, b) => (a.customer_key < b.customer_key ? -1 : 1));
     this.partitions.set(asOf, rows);
     this.commits++;
