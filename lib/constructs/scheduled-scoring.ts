@@ -8,7 +8,7 @@
  * events on the model-event bus, remembering their ids in a DynamoDB ledger. Reading next_best_products needs no
  * grant of its own: the curated bucket and the lake database's Glue tables are readable already.
  *
- * Beyond one function (src/score/shards.ts): the schedule starts a Step Functions state machine that runs the same
+ * Beyond one function (src/score/shards.ts): with `shards` above 1, the schedule starts a Step Functions state machine that runs the same
  * function as the steps of a sharded run: Plan, then a Distributed Map scoring each shard (customers split by a hash
  * of customer_key, `shards` of them, in parallel), Rank (the run-wide percentiles), a Distributed Map finishing each
  * shard (profiles, change-only events through the ledger) and Commit (customer_scores written once, the run's
@@ -141,7 +141,12 @@ export class ScheduledScoring extends ScheduledLakeJob {
       key: props.key,
       what: 'scheduled scorer',
       purpose: 'scoring invocations the scheduler could not deliver',
-      schedules: [],
+      // One shard: the schedule invokes the function, which scores everyone in one invocation (what a 1-shard run of
+      // the state machine gives, in one step). More: the schedule starts the state machine (below).
+      schedules:
+        shards === 1
+          ? [{ id: 'Schedule', description: `Daily scoring of the newest ${TAG_SNAPSHOTS_TABLE} snapshot into customer_scores, with change-only events`, expression: props.schedule ?? 'cron(30 3 * * ? *)' }]
+          : [],
     });
     const fn = this.function;
     const step = (name: string, payload: Record<string, unknown>, resultPath?: string) =>
@@ -180,6 +185,10 @@ export class ScheduledScoring extends ScheduledLakeJob {
     acknowledgeOnPrincipal(this.stateMachine, iam5Resource(`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagName(this, this.stateMachine.stateMachineName)}/*`), 'A Distributed Map runs its shards as child executions of this state machine, named by the service.');
     acknowledgeOnPrincipal(this.stateMachine, iam5Resource(`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagName(this, this.stateMachine.stateMachineName)}:*`), 'A Distributed Map runs its shards as child executions of this state machine, named by the service.');
 
+    if (shards === 1) {
+      this.schedule = this.schedulesById.get('Schedule')!;
+      return;
+    }
     // The schedule starts a run (its own role: start this state machine, send to the DLQ with its key).
     const role = new iam.Role(this, 'SchedulerStartRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
