@@ -18,7 +18,7 @@
  *
  * @example new ScheduledScoring(this, 'Scoring', { curated, models, athenaResults, workgroup, catalog, bus, ledger, key, schedule: 'cron(30 3 * * ? *)' })
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -182,8 +182,20 @@ export class ScheduledScoring extends ScheduledLakeJob {
     });
     acknowledgeOnPrincipal(this.stateMachine, iam5Resource(`${nagName(this, fn.functionArn)}:*`), 'The Step Functions invoke grant covers the scorer function and its versions (ARN:*); this one function only.');
     acknowledgeOnPrincipal(this.stateMachine, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions logging and X-Ray need log-delivery and trace actions that take no resource (the service documents Resource "*").');
-    acknowledgeOnPrincipal(this.stateMachine, iam5Resource(`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagName(this, this.stateMachine.stateMachineName)}/*`), 'A Distributed Map runs its shards as child executions of this state machine, named by the service.');
-    acknowledgeOnPrincipal(this.stateMachine, iam5Resource(`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagName(this, this.stateMachine.stateMachineName)}:*`), 'A Distributed Map runs its shards as child executions of this state machine, named by the service.');
+    // The Distributed Map policy the L2 attaches (DistributedMapPolicy): describe, stop and redrive the child
+    // executions of this state machine, whose names the service chooses (<name>:<map run>, <name>/<label>:<map run>).
+    const smName = Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
+    const executions = (suffix: string) => iam5Resource(nagArn(this, 'states', `execution:${nagName(this, smName)}${suffix}`));
+    Validations.of(this.stateMachine.node.findChild('DistributedMapPolicy')).acknowledge(
+      {
+        id: executions(':*'),
+        reason: 'Distributed Map L2 grant: DescribeExecution and StopExecution on the child executions of this scoring state machine only (one per shard step, named by Step Functions at run time).',
+      },
+      {
+        id: executions('/*:*'),
+        reason: 'Distributed Map L2 grant: RedriveExecution on the map runs of this scoring state machine only (labels and run ids chosen by Step Functions), so a failed shard can be redriven.',
+      },
+    );
 
     if (shards === 1) {
       this.schedule = this.schedulesById.get('Schedule')!;

@@ -267,7 +267,8 @@ describe('predict stack: sharded scoring', () => {
     const order: string[] = [];
     for (let name: string | undefined = d.StartAt; name; name = d.States[name]!.Next) order.push(name);
     expect(order).toEqual(['Plan', 'ScoreShards', 'Rank', 'FinishShards', 'Commit']);
-    const phase = (st: State) => (st.Parameters?.Payload as { phase?: string } | undefined)?.phase;
+    // payloadResponseOnly: the task's Parameters are the function's event itself.
+    const phase = (st: State) => (st.Parameters as { phase?: string } | undefined)?.phase;
     expect(order.filter((n) => d.States[n]!.Type === 'Task').map((n) => phase(d.States[n]!))).toEqual(['plan', 'rank', 'commit']);
     for (const [name, p] of [['ScoreShards', 'score'], ['FinishShards', 'finish']] as const) {
       const map = d.States[name]!;
