@@ -135,7 +135,7 @@ line('cleanser / round trip time', `${cleanse.ratio}x  (target <= 3x: ${results.
 line('cleanser batch path records/s', `${n(cleanse.batchPathRecordsPerSec)}  (dedup + grouping + in-memory sink)`);
 line('predictor customers/s (Predictor.score)', n(predict.rowsPerSec));
 line('ModelSession.run customers/s', n(predict.sessionRowsPerSec));
-line('bare onnxruntime customers/s', n(predict.bareOrtRowsPerSec));
+line('bare onnxruntime customers/s (one thread)', `${n(predict.bareOrtRowsPerSec)}; default threads ${n(predict.bareOrtThreadsRowsPerSec)} (one thread ${predict.oneThreadRatio}x the time)`);
 line('predictor overhead over bare onnxruntime', `${predict.overhead}x  (target <= 1.5x: ${results.targets.predictOverhead.met ? 'met' : 'MISSED'}); ModelSession ${predict.sessionOverhead}x`);
 for (const t of tagRuns) {
   line(`tag refresh, ${n(t.lines)} lines`, `${t.seconds} s vs plain scan ${t.scanSeconds} s = ${t.ratio}x, peak ${t.peakRssMb} MB`);
