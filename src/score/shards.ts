@@ -282,7 +282,7 @@ interface Ranks {
   readonly churnBreaks: readonly (number | null)[];
   readonly highValueCut: number | null;
   readonly previousHighValueCut: number | null;
-  /** CLV values below highValueCut (the sorted tail at or above it is staged as ranks/clv-tail). */
+  /** CLV values below highValueCut (the sorted tail at or above it is staged as clv-tail). */
   readonly clvBelow: number;
   readonly clvCount: number;
   readonly cards: ShardStats['cards'];
@@ -374,7 +374,7 @@ export async function rankScoring(ports: Pick<ShardedScoringPorts, 'staging' | '
   const highValueCut = cut(clvSorted);
   const previousHighValueCut = cut(sortedUnion(previousClv));
   const clvBelow = Number.isFinite(highValueCut) ? lowerBound(clvSorted, highValueCut) : clvSorted.length;
-  await ports.staging.put(run.runId, 'ranks/clv-tail', Buffer.from(clvSorted.slice(clvBelow).buffer));
+  await ports.staging.put(run.runId, 'clv-tail', Buffer.from(clvSorted.slice(clvBelow).buffer));
   const ranks: Ranks = {
     customers: stats.reduce((n, s) => n + s.customers, 0),
     churnBreaks: churnBreakpoints(sortedUnion(churn)),
@@ -429,7 +429,7 @@ export async function finishShard(ports: ShardedScoringPorts, run: ScoringRun, i
       (result as { profilesWritten: number }).profilesWritten = docs.length;
     }
     const previous = run.previousAsOf ? await ports.scores.read(run.previousAsOf, shard) : undefined;
-    const tail = unfloats((await ports.staging.get(run.runId, 'ranks/clv-tail')) ?? Buffer.alloc(0));
+    const tail = unfloats((await ports.staging.get(run.runId, 'clv-tail')) ?? Buffer.alloc(0));
     const population: Population = {
       highValueCut: ranks.highValueCut ?? Infinity,
       previousHighValueCut: ranks.previousHighValueCut ?? Infinity,
