@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { churnFeatureSpecs, trainChurn } from '../models/churn/index.ts';
 import { buildMatrix, resolveFeatures, SeededRng, type TagRow } from '../src/models/index.ts';
 import { ModelSession } from '../src/onnx/index.ts';
-import { outputValues, Predictor } from '../src/score/predictor.ts';
+import { outputValues, Predictor, SCORING_SESSION_OPTIONS } from '../src/score/predictor.ts';
 import { note, round, sideBySide } from './lib.ts';
 
 export interface PredictFigures {
@@ -18,8 +18,12 @@ export interface PredictFigures {
   readonly rowsPerSec: number;
   /** ModelSession.run (src/onnx) on the prebuilt matrix, customers/s. */
   readonly sessionRowsPerSec: number;
-  /** onnxruntime InferenceSession.run on the same Float32 tensor, customers/s. */
+  /** onnxruntime InferenceSession.run on the same Float32 tensor, with the predictor's session options (one thread), customers/s. */
   readonly bareOrtRowsPerSec: number;
+  /** The same with onnxruntime's default intra-op threads, customers/s. */
+  readonly bareOrtThreadsRowsPerSec: number;
+  /** One thread's time over the default threads' (what deterministic scores cost onnxruntime on this machine). */
+  readonly oneThreadRatio: number;
   /** Predictor time / bare onnxruntime time for the same batch (target <= 1.5). */
   readonly overhead: number;
   readonly sessionOverhead: number;
@@ -82,8 +86,11 @@ export async function measurePredict(o: { batch: number; rounds: number }): Prom
 
   const scoring = tagRows(o.batch, 3).rows;
   const predictor = await Predictor.fromArtifacts('churn', model.onnxBytes, model.card);
-  const session = await ModelSession.load(model.onnxBytes, { features: names });
-  const bare = await ort.InferenceSession.create(model.onnxBytes);
+  const session = await ModelSession.load(model.onnxBytes, { features: names, sessionOptions: SCORING_SESSION_OPTIONS });
+  // Like for like: bare onnxruntime with the predictor's session options (one thread, src/score/predictor.ts); and
+  // with onnxruntime's default threads, for what the one thread costs.
+  const bare = await ort.InferenceSession.create(model.onnxBytes, SCORING_SESSION_OPTIONS);
+  const bareThreads = await ort.InferenceSession.create(model.onnxBytes);
   const built = buildMatrix(scoring, features, { asOf: AS_OF }).X;
   const tensor = new ort.Tensor('float32', Float32Array.from(built.data), [built.rows, built.cols]);
   const outputs = model.card.onnx.outputs;
@@ -94,10 +101,11 @@ export async function measurePredict(o: { batch: number; rounds: number }): Prom
       predictor: () => predictor.score(scoring, { asOf: AS_OF, batchSize: o.batch }),
       session: () => session.run(built, outputs),
       bare: () => bare.run({ [model.card.onnx.input]: tensor }, outputs),
+      bareThreads: () => bareThreads.run({ [model.card.onnx.input]: tensor }, outputs),
     },
     o.rounds,
   );
-  await Promise.all([predictor.release(), session.release(), bare.release()]);
+  await Promise.all([predictor.release(), session.release(), bare.release(), bareThreads.release()]);
   return {
     batch: o.batch,
     features: names.length,
@@ -107,6 +115,8 @@ export async function measurePredict(o: { batch: number; rounds: number }): Prom
     bareOrtRowsPerSec: Math.round(o.batch / t.bare.best),
     overhead: round(t.predictor.best / t.bare.best),
     sessionOverhead: round(t.session.best / t.bare.best),
+    bareOrtThreadsRowsPerSec: Math.round(o.batch / t.bareThreads.best),
+    oneThreadRatio: round(t.bare.best / t.bareThreads.best),
     rounds: o.rounds,
   };
 }

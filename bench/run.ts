@@ -2,7 +2,7 @@
  * `npm run bench [-- --json] [-- --quick]`: every performance figure of docs/performance.md, each beside its
  * baseline measured in the same run (ratios survive a busy machine; absolute figures do not). Writes
  * bench/results.json with the machine description; with --json the last line of stdout is the results as one JSON
- * object. --quick: smaller inputs, no 10M tag refresh, the demo at 2,000 customers.
+ * object. --quick: smaller inputs, no 10M tag refresh, the demo at 2,000 customers, 100,000 customers in shards (2M without).
  *
  * The million-event soak through the emulators is its own script (`npx tsx bench/load.ts`, many minutes); its last
  * results (bench/load-results.json) are included here when present.
@@ -70,7 +70,13 @@ fs.rmSync(lakeDir, { recursive: true, force: true });
 fs.rmSync(stagesFile, { force: true });
 const generated = demoSummary.generated as { events?: number } | undefined;
 
-// 5. Lambda-equivalent durations, as src/cost/estimate.ts computes them, with the measured cleanser rate.
+// 5. Scoring in shards: synthetic customers scored on two days in 1 shard and in 4, side by side in one process (its
+//    own, with room for 2M customers' rows): the same customer_scores and events, and the time per shard.
+const shardCustomers = quick ? 100_000 : 2_000_000;
+note(`score-shards: ${shardCustomers.toLocaleString('en')} synthetic customers, 1 vs 4 shards`);
+const scoreShards = await runChild('bench/score-shards.ts', [String(shardCustomers)], { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=16384`.trim() });
+
+// 6. Lambda-equivalent durations, as src/cost/estimate.ts computes them, with the measured cleanser rate.
 const a = DEFAULT_ASSUMPTIONS;
 const cpuShare = Math.min(1, a.lambdaMemoryMb / 1769);
 const lambdaMs = (rate: number) => round(a.ioMsPerBatch + (a.batchSize / (rate * cpuShare)) * 1000, 1);
@@ -105,6 +111,7 @@ const results = {
     timings: demoSummary.timings,
     stages,
   },
+  scoreShards,
   lambda: {
     memoryMb: a.lambdaMemoryMb,
     batchSize: a.batchSize,
@@ -120,6 +127,7 @@ const results = {
     predictOverhead: { target: 1.5, met: predict.overhead <= 1.5 },
     tagsFullScanRatio: { target: 1.5, met: Number(largest.fullScanRatio) <= 1.5 },
     tagsPeakRssMb: { target: 4096, met: Number(largest.peakRssMb) <= 4096 },
+    scoreShardsSame: { target: 'same scores and events in 4 shards as in 1', met: scoreShards.sameScores === true && scoreShards.sameEvents === true },
   },
   seconds: Math.round((Date.now() - started) / 1000),
 };
@@ -135,7 +143,7 @@ line('cleanser / round trip time', `${cleanse.ratio}x  (target <= 3x: ${results.
 line('cleanser batch path records/s', `${n(cleanse.batchPathRecordsPerSec)}  (dedup + grouping + in-memory sink)`);
 line('predictor customers/s (Predictor.score)', n(predict.rowsPerSec));
 line('ModelSession.run customers/s', n(predict.sessionRowsPerSec));
-line('bare onnxruntime customers/s', n(predict.bareOrtRowsPerSec));
+line('bare onnxruntime customers/s (one thread)', `${n(predict.bareOrtRowsPerSec)}; default threads ${n(predict.bareOrtThreadsRowsPerSec)} (one thread ${predict.oneThreadRatio}x the time)`);
 line('predictor overhead over bare onnxruntime', `${predict.overhead}x  (target <= 1.5x: ${results.targets.predictOverhead.met ? 'met' : 'MISSED'}); ModelSession ${predict.sessionOverhead}x`);
 for (const t of tagRuns) {
   line(`tag refresh, ${n(t.lines)} lines`, `${t.seconds} s vs plain scan ${t.scanSeconds} s = ${t.ratio}x, peak ${t.peakRssMb} MB`);
@@ -143,6 +151,8 @@ for (const t of tagRuns) {
 }
 line(`npm start (${quick ? '2,000 customers' : 'default size'}), ${n(generated?.events)} events`, `${demoSummary.seconds} s, peak ${demoSummary.peakRssMb} MB`);
 for (const [stage, s] of Object.entries(stages)) line(`  stage ${stage}`, `${s.seconds} s, peak ${s.peakRssMb} MB`);
+line(`scoring ${n(scoreShards.customers)} customers in 4 shards vs 1`, `scores ${scoreShards.sameScores ? 'same' : 'DIFFERENT'}, ${n(scoreShards.events)} events ${scoreShards.sameEvents ? 'same' : 'DIFFERENT'}; ${scoreShards.oneShardSeconds} s vs ${scoreShards.shardedSeconds} s (shards ${(scoreShards.shardSeconds as number[]).join(' / ')} s), peak ${n(scoreShards.peakRssMb)} MB`);
+line('  customers per shard-second (slowest shard)', `${n(scoreShards.customersPerShardSecond)}; ${n(scoreShards.customersPer15MinWithHeadroom)} per 15-minute invocation with a third kept free`);
 line('Lambda cleanser ms / 1,000 records', `${results.lambda.cleanserMsPer1000Records} at ${a.lambdaMemoryMb} MB (cost model assumes ${round(1_000_000 / (a.cleanserRecordsPerSecPerCore * cpuShare), 1)})`);
 line(`Lambda ms per batch of ${a.batchSize}`, `${results.lambda.msPerBatchMeasured} measured vs ${results.lambda.costModel.msPerBatch} in the cost model`);
 if (results.load) line('load (bench/load.ts, last run)', `${n(results.load.records)} records at ${n(results.load.recordsPerSec)}/s, peak ${results.load.peakRssMb} MB`);

@@ -131,6 +131,11 @@ export const configSchema = z.object({
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
   scoringSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 3 * * ? *)'),
+  /**
+   * Shards of the scheduled scoring: parallel scorer invocations, customers split by a hash of customer_key. One
+   * invocation scores about 700k customers in 15 minutes with headroom (docs/operations.md); 100M members: about 150.
+   */
+  scoringShards: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(1),
   /** Scheduled retraining of segments, churn and clv behind the gate, and the daily drift check (docs/models.md). */
   retraining: z
     .object({

@@ -1,6 +1,7 @@
 /** The scheduled scorer's environment, as the CDK ScheduledScoring construct sets it. */
 import { z } from 'zod';
 import { parseEventRules, type EventRules } from '../../src/events/rules.ts';
+import { MAX_SHARDS, type ScoringRun } from '../../src/score/shards.ts';
 import { HandlerConfigError, jsonEnv, modelPrefix, readEnv, s3Location } from '../shared/env.ts';
 
 export const scorerEnv = z.object({
@@ -20,6 +21,8 @@ export const scorerEnv = z.object({
   PROFILE_TABLE: z.string().min(1).optional(),
   /** Event rules as JSON (src/events/rules.ts); the bus name always comes from EVENT_BUS_NAME. */
   EVENT_RULES: jsonEnv('event rules'),
+  /** Shards of a run of the scoring state machine (src/score/shards.ts): how many invocations score the customers. */
+  SCORING_SHARDS: z.coerce.number().int().min(1).max(MAX_SHARDS).default(1),
 });
 
 export interface ScorerConfig extends Omit<z.output<typeof scorerEnv>, 'EVENT_RULES'> {
@@ -48,4 +51,48 @@ export function scoringRequest(event: unknown): { as_of?: string; backfill?: boo
   }
   if (r.data.backfill && !r.data.as_of) throw new HandlerConfigError(`a backfill names its day: {"as_of": "YYYY-MM-DD", "backfill": true} (received ${JSON.stringify(event)})`);
   return { ...(r.data.as_of ? { as_of: r.data.as_of } : {}), ...(r.data.backfill ? { backfill: true } : {}) };
+}
+
+const run = z
+  .object({
+    runId: z.uuid(),
+    asOf: z.iso.date(),
+    shards: z.number().int().min(1).max(MAX_SHARDS),
+    shardIndexes: z.array(z.number().int().min(0)),
+    scoredAt: z.iso.datetime(),
+    previousAsOf: z.iso.date().nullable(),
+    publish: z.boolean(),
+    versions: z.record(z.string(), z.string().nullable()),
+  })
+  .loose();
+
+const stepSchema = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('plan'), as_of: z.iso.date().optional() }).loose(),
+  z.object({ phase: z.literal('score'), run, shard: z.number().int().min(0) }),
+  z.object({ phase: z.literal('rank'), run }),
+  z.object({ phase: z.literal('finish'), run, shard: z.number().int().min(0) }),
+  z.object({ phase: z.literal('commit'), run }),
+]);
+
+/** What the scoring state machine sends: a step (phase) of a sharded run; a run with nothingToDo skips every step. */
+export type StepRequest =
+  | { phase: 'plan'; as_of?: string }
+  | { phase: 'score' | 'finish'; run: ScoringRun; shard: number }
+  | { phase: 'rank' | 'commit'; run: ScoringRun }
+  | { phase: 'score' | 'finish' | 'rank' | 'commit'; nothingToDo: string; asOf: string | null };
+
+/** A step request, or undefined for the single-invocation scoring (the scheduler's `{}`, a backfill's as_of). */
+export function stepRequest(event: unknown): StepRequest | undefined {
+  if (event === null || typeof event !== 'object' || !('phase' in event)) return undefined;
+  const e = event as { phase: unknown; run?: unknown };
+  if (e.run && typeof e.run === 'object' && 'nothingToDo' in e.run) {
+    const r = e.run as { nothingToDo: string; asOf?: string | null };
+    return { phase: e.phase as 'rank', nothingToDo: String(r.nothingToDo), asOf: r.asOf ?? null };
+  }
+  const r = stepSchema.safeParse(event);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new HandlerConfigError(`scoring step ${i.path.join('.') || '(root)'}: ${i.message} (received ${JSON.stringify(event).slice(0, 200)})`, { cause: r.error });
+  }
+  return r.data as StepRequest;
 }

@@ -57,6 +57,9 @@ export function nagName(scope: Construct, arn: string): string {
       return `<${id}.${attr}>`;
     }
     if (o.Ref !== undefined) return `<${flat(o.Ref)}>`;
+    if (o['Fn::Sub'] !== undefined) return flat(o['Fn::Sub']);
+    // cdk-nag's own fallback for any other intrinsic (e.g. the Fn::Select of a name split from an ARN): its JSON.
+    if (Object.keys(o).length === 1 && Object.keys(o)[0]!.startsWith('Fn::')) return JSON.stringify(o);
     throw new Error(`cannot name ${JSON.stringify(v)} the way cdk-nag does`);
   };
   return flat(Stack.of(scope).resolve(arn));

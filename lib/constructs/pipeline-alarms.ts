@@ -25,12 +25,16 @@ export interface PipelineAlarmsProps {
   readonly freshnessThreshold?: Duration;
   /** The backfill state machine (`retail-lake cloud backfill`): an execution that fails, times out or is aborted alarms. @default no backfill alarm */
   readonly backfill?: sfn.IStateMachine;
+  /** The scoring state machine (sharded scheduled scoring): an execution that fails, times out or is aborted alarms. @default no scoring alarm */
+  readonly scoring?: sfn.IStateMachine;
 }
 
 export class PipelineAlarms extends Construct {
   readonly alarms: cw.Alarm[] = [];
   /** A backfill execution failed, timed out or was aborted (set when `backfill` is given). */
   readonly backfillFailed?: cw.Alarm;
+  /** A scoring run failed, timed out or was aborted (set when `scoring` is given). */
+  readonly scoringFailed?: cw.Alarm;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
@@ -108,6 +112,26 @@ export class PipelineAlarms extends Construct {
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });
+    }
+    if (props.scoring) {
+      // A failed run wrote no customer_scores partition for the day (the commit is its last step); shards that finished
+      // may have published their events (in the ledger: a rerun of the day publishes only the others).
+      const sm = props.scoring;
+      const sum = (metric: cw.Metric) => metric.with({ statistic: 'Sum', period: Duration.minutes(5) });
+      add('ScoringFailed', {
+        alarmName: name('scoring-failed'),
+        alarmDescription: 'A scheduled scoring run failed, timed out or was aborted: that day has no new customer_scores. Its execution history names the step and the shard; start the state machine again with {} (docs/operations.md).',
+        metric: new cw.MathExpression({
+          expression: 'failed + timedOut + aborted',
+          usingMetrics: { failed: sum(sm.metricFailed()), timedOut: sum(sm.metricTimedOut()), aborted: sum(sm.metricAborted()) },
+          period: Duration.minutes(5),
+          label: 'Scoring runs failed, timed out or aborted',
+        }),
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      this.scoringFailed = this.alarms.at(-1);
     }
     if (props.backfill) {
       // A backfill runs for hours with nobody watching the console: the day it stopped at is in the execution's

@@ -102,6 +102,7 @@ export class ObservabilityStack extends Stack {
       iteratorAgeThreshold: Duration.seconds(c.iteratorAgeThresholdSeconds),
       dlqDepthThreshold: c.dlqDepthThreshold,
       freshnessThreshold: Duration.seconds(Math.max(900, 3 * c.firehoseBufferSeconds)),
+      scoring: sfn.StateMachine.fromStateMachineArn(this, 'Scoring', sharedValue(this, predict.scoring.stateMachine, 'scoring/state-machine-arn', predict.scoring.stateMachine.stateMachineArn)),
       ...(insights.backfill
         ? { backfill: sfn.StateMachine.fromStateMachineArn(this, 'Backfill', sharedValue(this, insights.backfill.stateMachine, 'backfill/state-machine-arn', insights.backfill.stateMachine.stateMachineArn)) }
         : {}),

@@ -87,6 +87,7 @@ export class PredictStack extends Stack {
       ...(props.profiles ? { profiles: props.profiles.sharedWith(this) } : {}),
       key,
       schedule: c.scoringSchedule,
+      shards: c.scoringShards,
       logRetention,
     });
     const r = c.retraining;

@@ -17,3 +17,6 @@ create or replace macro to_utf8(s) as encode(s);
 create or replace temp macro sha256(b) as unhex(system.main.sha256(b));
 -- Trino array_join(array, separator).
 create or replace macro array_join(l, sep) as array_to_string(l, sep);
+-- Trino from_base(varchar, radix) -> bigint, for the hexadecimal digits the scorer's shard hash reads
+-- (src/score/shards.ts shardPredicate); any other radix is an error rather than a wrong number.
+create or replace macro from_base(s, radix) as case when radix = 16 then cast('0x' || s as ubigint) else error('from_base: only radix 16 is given to DuckDB') end;

@@ -1,4 +1,5 @@
 /** The `retail-lake` command line: one sub-command per stage; see README and ../shared/CONTRACT.md. */
+import { MAX_SHARDS } from '../score/shards.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ZodError } from 'zod';
 import { CliError, emit, table, type GlobalOptions } from './output.ts';
@@ -281,8 +282,9 @@ export function buildProgram(): Command {
     .option('--as-of <date>', 'score the customers as of this day (default: the newest data)')
     .option('--rules <file>', 'event rules JSON (default RETAIL_LAKE_EVENT_RULES, else built-in thresholds)')
     .option('--lead-time-days <n>', 'ReplenishmentDue lead time where the stock table has none (default RETAIL_LAKE_LEAD_TIME_DAYS, else 7)', int('--lead-time-days', 1))
+    .option('--shards <n>', `score the customers in n shards by a hash of customer_key, as the scheduled scoring in AWS does (1..${MAX_SHARDS}; same scores and events as without)`, int('--shards', 1))
     .action(async (o, cmd: Command) => {
-      await scoreCommand({ ...globals(cmd), asOf: o.asOf, rules: o.rules, leadTimeDays: o.leadTimeDays });
+      await scoreCommand({ ...globals(cmd), asOf: o.asOf, rules: o.rules, leadTimeDays: o.leadTimeDays, shards: o.shards });
     });
 
   program

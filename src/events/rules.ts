@@ -104,10 +104,9 @@ export function percentileValue(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-function snapshotState(rows: readonly CustomerScore[], rules: EventRules): SnapshotState {
+function snapshotState(rows: readonly CustomerScore[], rules: EventRules, cut?: number): SnapshotState {
   const hv = rules.highValueAtRisk;
-  const clvs = rows.map((r) => r.clv_365d).filter((v): v is number => v !== null);
-  const highValueCut = Math.max(hv.minClv365d, percentileValue(clvs, hv.minClvPercentile));
+  const highValueCut = cut ?? Math.max(hv.minClv365d, percentileValue(rows.map((r) => r.clv_365d).filter((v): v is number => v !== null), hv.minClvPercentile));
   return {
     byCustomer: new Map(rows.map((r) => [r.customer_key, r])),
     highValueCut,
@@ -178,14 +177,31 @@ export interface EvaluateInput {
    * it allowed none, so gets no marketing event. Required: no caller can forget consent.
    */
   readonly marketingChannels: ReadonlyMap<string, readonly MarketingChannel[]>;
+  /**
+   * The ranks among all customers of both scorings when `current` and `previous` are one shard of them
+   * (src/score/shards.ts). @default ranks among the rows given
+   */
+  readonly population?: Population;
+}
+
+/** Where a shard's customers stand among every customer of the scoring (the high-value rule ranks CLV). */
+export interface Population {
+  /** The high-value CLV cut of the current scoring (Infinity: nobody). */
+  readonly highValueCut: number;
+  /** ...and of the previous one. */
+  readonly previousHighValueCut: number;
+  /** Percent of the current scoring's CLVs <= v (asked only for v >= highValueCut). */
+  readonly clvPercentile: (v: number) => number;
 }
 
 /** The events the change from `previous` to `current` calls for, in customer order. */
 export function evaluateRules(input: EvaluateInput): ModelEvent[] {
   const { rules } = input;
-  const now = snapshotState(input.current, rules);
-  const before = input.previous ? snapshotState(input.previous, rules) : undefined;
-  const sortedClv = input.current.map((r) => r.clv_365d).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const pop = input.population;
+  const now = snapshotState(input.current, rules, pop?.highValueCut);
+  const before = input.previous ? snapshotState(input.previous, rules, pop?.previousHighValueCut) : undefined;
+  const sortedClv = pop ? [] : input.current.map((r) => r.clv_365d).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const clvPercentile = pop ? pop.clvPercentile : (v: number) => percentOf(sortedClv, v);
   const horizon = input.context?.churnCard?.horizon_days ?? null;
   const events: ModelEvent[] = [];
   const rows = [...input.current].sort((a, b) => a.customer_key.localeCompare(b.customer_key));
@@ -219,7 +235,7 @@ export function evaluateRules(input: EvaluateInput): ModelEvent[] {
           event_id: eventId('HighValueCustomerAtRisk', s.customer_key, ['high_value_at_risk', s.as_of]),
           ...base,
           clv_365d: s.clv_365d!,
-          clv_percentile: percentOf(sortedClv, s.clv_365d!),
+          clv_percentile: clvPercentile(s.clv_365d!),
           churn_probability: s.churn_probability!,
           p_alive: s.p_alive,
           expected_orders_90d: s.expected_orders_90d,

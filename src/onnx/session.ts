@@ -18,6 +18,8 @@ export interface ModelSessionOptions {
   readonly features?: readonly string[];
   /** Which input takes the feature batch; by default the metadata's choice, or the only input. */
   readonly inputName?: string;
+  /** onnxruntime session options (e.g. intraOpNumThreads). @default onnxruntime's */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 /** A row-major float batch: `data[r * cols + c]`. */
@@ -105,7 +107,7 @@ export class ModelSession {
         throw new OnnxInputMismatchError(`the caller supplies ${options.features.length} features but input ${inputName} takes ${width}`);
       }
     }
-    const session = await ort.InferenceSession.create(bytes);
+    const session = options.sessionOptions ? await ort.InferenceSession.create(bytes, options.sessionOptions) : await ort.InferenceSession.create(bytes);
     return new ModelSession(session, info, inputName, width, names);
   }
 

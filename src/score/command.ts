@@ -8,17 +8,21 @@ import { loadEventRules } from '../events/rules.ts';
 import { scoreLake, type ScoreSummary } from './score.ts';
 import { withLakeCommit } from '../lake/commit.ts';
 import { localUpliftScorer } from './uplift-scorer.ts';
+import { scoreLakeSharded } from './local-shards.ts';
 
 export interface ScoreCommandOptions extends GlobalOptions {
   readonly asOf?: string;
   readonly rules?: string;
   readonly leadTimeDays?: number;
+  /** Score in this many shards (src/score/local-shards.ts). @default one scoring of everyone */
+  readonly shards?: number;
 }
 
 export async function scoreCommand(o: ScoreCommandOptions): Promise<ScoreSummary & { coupons: LocalIssuerSummary }> {
   // Scores, events and coupons in one lake commit.
   const { s, coupons } = await withLakeCommit(o.lake, 'score', async () => {
-  const s = await scoreLake({ lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules), ...(o.leadTimeDays !== undefined ? { leadTimeDays: o.leadTimeDays } : {}) });
+  const options = { lakeDir: o.lake, ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), rules: loadEventRules(o.rules), ...(o.leadTimeDays !== undefined ? { leadTimeDays: o.leadTimeDays } : {}) };
+  const s: ScoreSummary = o.shards !== undefined ? await scoreLakeSharded({ ...options, shards: o.shards }) : await scoreLake(options);
   const coupons = await runLocalCouponIssuer({ lakeDir: o.lake, uplift: () => localUpliftScorer(o.lake) });
   return { s, coupons };
   });

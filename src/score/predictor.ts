@@ -33,7 +33,27 @@ export interface OutputValues {
 export interface ScoringBackend {
   run(batch: FloatBatch): Promise<Record<string, OutputValues>>;
   release?(): Promise<void>;
+  /**
+   * Rows per call must be a multiple of this: Predictor.score pads a batch with copies of its first row and drops
+   * their outputs. @default 1
+   */
+  readonly rowBlock?: number;
 }
+
+/**
+ * How the in-process backend runs onnxruntime, so that a customer's outputs are a function of the customer's features
+ * alone, bit for bit, whatever batch it is scored in and however many cores the machine has. onnxruntime's kernels
+ * choose their path by batch size and thread count: the tree ensemble with several targets (churn: margin and
+ * contributions) sums a row's trees in another order once a batch is split over threads, and vectorised kernels
+ * (Log, Sigmoid) compute a batch's last rows, those beyond the last full vector, on a scalar path that rounds
+ * differently. So a customer scored near the end of a 10,000-row batch got a churn probability a few float32 ulps away
+ * from the same customer scored elsewhere, and a sharded scoring (src/score/shards.ts) could differ from one scoring of
+ * everyone, churn_percentile and top_reasons with it. One intra-op thread, and batches padded to ROW_BLOCK rows so no
+ * customer is in a tail, make every row take one path; measured in docs/performance.md ("Scoring in shards").
+ */
+export const SCORING_SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' } as const;
+/** Rows per onnxruntime call are a multiple of this: whole vectors for every kernel (8 floats on AVX2, 16 on AVX-512). */
+export const ROW_BLOCK = 64;
 
 /** What a backend factory gets: the model it must serve. */
 export interface LoadedModel {
@@ -67,8 +87,9 @@ function plainNumbers(d: ArrayLike<number | bigint>): number[] {
 
 /** onnxruntime-node in-process (the default backend). */
 export const onnxBackend: BackendFactory = async (m) => {
-  const session = await ModelSession.load(m.onnx, { features: m.card.features.map((f) => f.name), inputName: m.card.onnx.input });
+  const session = await ModelSession.load(m.onnx, { features: m.card.features.map((f) => f.name), inputName: m.card.onnx.input, sessionOptions: SCORING_SESSION_OPTIONS });
   return {
+    rowBlock: ROW_BLOCK,
     run: async (batch) => {
       const out = await session.run(batch, m.card.onnx.outputs);
       return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, outputValues(t)]));
@@ -166,15 +187,28 @@ export class Predictor {
     const matrix = this.matrix(rows, options.asOf);
     const k = matrix.X.cols;
     const size = Math.max(1, options.batchSize ?? 10_000);
+    const block = Math.max(1, this.backend.rowBlock ?? 1);
     const parts: Record<string, OutputValues>[] = [];
     for (let start = 0; start < matrix.X.rows; start += size) {
       const n = Math.min(size, matrix.X.rows - start);
-      const data = matrix.X.data.subarray(start * k, (start + n) * k);
-      const out = await this.backend.run({ data, rows: n, cols: k });
+      // Padded to whole blocks with copies of the batch's first row (finite, valid values), whose outputs are dropped.
+      const padded = Math.ceil(n / block) * block;
+      let data = matrix.X.data.subarray(start * k, (start + n) * k);
+      if (padded > n) {
+        const full = new Float64Array(padded * k);
+        full.set(data);
+        for (let r = n; r < padded; r++) full.copyWithin(r * k, 0, k);
+        data = full;
+      }
+      const out = await this.backend.run({ data, rows: padded, cols: k });
       for (const name of this.card.onnx.outputs) {
         if (!out[name]) throw new ScoringBackendError(`model ${this.version}: the backend returned no output ${name} (it returned ${Object.keys(out).join(', ')})`);
-        if (out[name].values.length % n !== 0) {
-          throw new ScoringBackendError(`model ${this.version}: output ${name} has ${out[name].values.length} values for ${n} rows`);
+        if (out[name].values.length % padded !== 0) {
+          throw new ScoringBackendError(`model ${this.version}: output ${name} has ${out[name].values.length} values for ${padded} rows`);
+        }
+        if (padded > n) {
+          const perRow = out[name].values.length / padded;
+          out[name] = { dims: [n, ...out[name].dims.slice(1)], values: out[name].values.slice(0, n * perRow) as number[] | string[] };
         }
       }
       parts.push(out);

@@ -231,6 +231,21 @@ export async function readScores(lakeDir: string, asOf: string): Promise<Custome
   return (await readRows(lakeDir, `${CUSTOMER_SCORES_TABLE}/dt=${asOf}`, CUSTOMER_SCORE_COLUMNS)) as CustomerScore[];
 }
 
+/** The summary's figures of a scoring's rows: customers per segment, churn and CLV. */
+export function scoreFigures(rows: readonly CustomerScore[], rules: EventRules): Pick<ScoreSummary, 'segments' | 'churn' | 'clv'> {
+  const segmentsCount: Record<string, number> = {};
+  for (const r of rows) if (r.segment !== null) segmentsCount[r.segment] = (segmentsCount[r.segment] ?? 0) + 1;
+  const probs = rows.map((r) => r.churn_probability).filter((v): v is number => v !== null);
+  const clvs = rows.map((r) => r.clv_365d).filter((v): v is number => v !== null);
+  const alive = rows.map((r) => r.p_alive).filter((v): v is number => v !== null);
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  return {
+    segments: Object.fromEntries(Object.entries(segmentsCount).sort((a, b) => b[1] - a[1])),
+    churn: { mean: mean(probs), atRisk: probs.filter((p) => p >= rules.churnRisk.probabilityThreshold).length, threshold: rules.churnRisk.probabilityThreshold },
+    clv: { total365d: clvs.length ? clvs.reduce((a, b) => a + b, 0) : null, meanPAlive: mean(alive) },
+  };
+}
+
 /** Runs in one lake commit (src/lake/commit.ts): everything it writes lands together, or nothing does. */
 export function scoreLake(o: ScoreOptions): Promise<ScoreSummary> {
   return withLakeCommit(o.lakeDir, 'score', () => scoreLakeIn(o));
@@ -288,20 +303,12 @@ async function scoreLakeIn(o: ScoreOptions): Promise<ScoreSummary> {
 
   const byType: Partial<Record<DetailType, number>> = {};
   for (const e of result.published) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
-  const segmentsCount: Record<string, number> = {};
-  for (const r of scored.rows) if (r.segment !== null) segmentsCount[r.segment] = (segmentsCount[r.segment] ?? 0) + 1;
-  const probs = scored.rows.map((r) => r.churn_probability).filter((v): v is number => v !== null);
-  const clvs = scored.rows.map((r) => r.clv_365d).filter((v): v is number => v !== null);
-  const alive = scored.rows.map((r) => r.p_alive).filter((v): v is number => v !== null);
-  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
   return {
     asOf,
     customers: scored.rows.length,
     output,
     models: { ...Object.fromEntries(SCORED_MODELS.map((m) => [m, scored.predictors[m]?.version ?? null])), recs: recsVersion, sentiment: reviewScores.version },
-    segments: Object.fromEntries(Object.entries(segmentsCount).sort((a, b) => b[1] - a[1])),
-    churn: { mean: mean(probs), atRisk: probs.filter((p) => p >= rules.churnRisk.probabilityThreshold).length, threshold: rules.churnRisk.probabilityThreshold },
-    clv: { total365d: clvs.length ? clvs.reduce((a, b) => a + b, 0) : null, meanPAlive: mean(alive) },
+    ...scoreFigures(scored.rows, rules),
     previousAsOf,
     events: { published: result.published.length, alreadyPublished: result.alreadyPublished, byType },
     profilingRefused: scored.profilingRefused,

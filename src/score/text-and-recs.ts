@@ -34,17 +34,24 @@ async function modelJson(store: ModelStore, name: string, file: string): Promise
   }
 }
 
+/** The recs model's top k per customer id (customer_key, or member_id) as of a day; version null when none is trained. */
+export async function nextBestProductLists(lakeDir: string, asOf: string, store: ModelStore, k = 10): Promise<{ version: string | null; lists: Map<string, string[]> }> {
+  const m = await modelJson(store, 'recs', RECS_JSON);
+  if (!m) return { version: null, lists: new Map() };
+  const lists = recommend(parseRecsModel(m.bytes), await readRecsPurchases(lakeDir, asOf), { k, asOf });
+  return { version: m.version, lists: new Map([...lists].map(([id, list]) => [id, list.map((x) => x.item_id)])) };
+}
+
 /** Fills next_best_products in place; returns the recs model version used, or null when none is trained. */
 export async function fillNextBestProducts(lakeDir: string, asOf: string, rows: CustomerScore[], store: ModelStore, k = 10): Promise<string | null> {
-  const m = await modelJson(store, 'recs', RECS_JSON);
-  if (!m || rows.length === 0) return m?.version ?? null;
-  const model = parseRecsModel(m.bytes);
-  const lists = recommend(model, await readRecsPurchases(lakeDir, asOf), { k, asOf });
+  if (rows.length === 0) return (await modelJson(store, 'recs', RECS_JSON))?.version ?? null;
+  const { version, lists } = await nextBestProductLists(lakeDir, asOf, store, k);
+  if (version === null) return null;
   for (const r of rows) {
     const list = lists.get(r.customer_key) ?? (r.member_id ? lists.get(r.member_id) : undefined);
-    r.next_best_products = list ? list.map((x) => x.item_id) : null;
+    r.next_best_products = list ? [...list] : null;
   }
-  return m.version;
+  return version;
 }
 
 export interface ReviewScoring {

@@ -12,9 +12,10 @@ function checkedDay(asOf: string): string {
 /**
  * Purchases on or before the end of asOf: orders with placed lines and no cancellation by then, per customer. The
  * SQL that runs on Athena and DuckDB alike: readPurchases (local, DuckDB) and the scheduled scorer (Athena) use it.
- * `ordered`: by customer, then purchase time (the local reader's order; the scorer does not need one).
+ * `ordered`: by customer, then purchase time (the local reader's order; the scorer does not need one). `customerFilter`:
+ * a condition on customer_id (a scorer shard's customers).
  */
-export function purchasesSql(asOf: string, options: { readonly ordered?: boolean } = {}): string {
+export function purchasesSql(asOf: string, options: { readonly ordered?: boolean; readonly customerFilter?: string } = {}): string {
   return `with lines as (
     select order_key, coalesce(customer_key, member_id) as customer_id, order_status, ordered_at, line_amount
     from int_order_lines
@@ -33,5 +34,5 @@ orders as (
 )
 select customer_id, cast(cast(placed_at as date) as varchar) as day, cast(amount as double) as amount
 from orders
-where has_placed_lines and not is_cancelled and customer_id is not null${options.ordered ? '\norder by customer_id, placed_at, order_key' : ''}`;
+where has_placed_lines and not is_cancelled and customer_id is not null${options.customerFilter ? ` and (${options.customerFilter})` : ''}${options.ordered ? '\norder by customer_id, placed_at, order_key' : ''}`;
 }

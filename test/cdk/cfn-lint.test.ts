@@ -37,6 +37,8 @@ const EVERYTHING_ON = {
     predictorBackend: 'sagemaker',
     sageMakerEndpointName: 'retail-lake-churn',
     alarmEmail: 'data-team@example.com',
+    // The scheduled scoring in shards: the schedule starts the scoring state machine (Distributed Maps).
+    scoringShards: 4,
     msk: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef0'] },
   },
 };

@@ -103,3 +103,19 @@ describe('observability stack: a failed backfill', () => {
     expect(alarms().map((a) => a.Properties.AlarmName)).toContain('retail-lake-prod-dlq-backfill');
   });
 });
+
+// Issue 19: a scoring run is a state machine execution; one that fails leaves the day without scores.
+describe('observability stack: a failed scoring run', () => {
+  it('alarms when a scoring execution fails, times out or is aborted', () => {
+    const [alarm] = alarms().filter((a) => a.Properties.AlarmName === 'retail-lake-prod-scoring-failed');
+    expect(alarm, 'retail-lake-prod-scoring-failed').toBeDefined();
+    const metrics = (alarm as unknown as { Properties: { Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string } }[] } }).Properties.Metrics;
+    expect(metrics.find((m) => m.Expression)!.Expression).toBe('failed + timedOut + aborted');
+    const stats = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!);
+    expect(stats.map((s) => s.Metric.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const s of stats) {
+      expect(s.Stat).toBe('Sum');
+      expect(JSON.stringify(s.Metric.Dimensions)).toMatch(/Predictscoringstatemachinearn/i);
+    }
+  });
+});

@@ -222,8 +222,12 @@ describe('predict stack: scheduled scoring', () => {
     const written = writes.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r));
     expect(written.length).toBeGreaterThan(0);
     // Object actions name objects by prefix (CDK also lists the bare bucket ARN, on which they grant nothing).
-    for (const r of written) expect(r).toMatch(/^\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Ref":"SsmParameterValue[^"]+"\}\]\]\}$|\/customer_scores\/\*|\/staging\/customer_scores\/\*|\/results\/\*/);
-    expect(written.filter((r) => r.includes('LakeCuratedbucketname') && r.includes('/')).sort()).toEqual([expect.stringContaining('/customer_scores/*'), expect.stringContaining('/staging/customer_scores/*')]);
+    for (const r of written) expect(r).toMatch(/^\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Ref":"SsmParameterValue[^"]+"\}\]\]\}$|\/customer_scores\/\*|\/staging\/customer_scores\/\*|\/staging\/score-runs\/\*|\/results\/\*/);
+    expect(written.filter((r) => r.includes('LakeCuratedbucketname') && r.includes('/')).sort()).toEqual([
+      expect.stringContaining('/customer_scores/*'),
+      expect.stringContaining('/staging/customer_scores/*'),
+      expect.stringContaining('/staging/score-runs/*'),
+    ]);
     const put = st.filter((s) => actions(s).includes('events:PutEvents'));
     expect(put).toHaveLength(1);
     expect(put[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ModelEventsBus/), 'Arn'] });
@@ -242,5 +246,67 @@ describe('predict stack: scheduled scoring', () => {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
     });
     expect(fn.Properties.Environment.Variables.LEDGER_TABLE).toEqual({ Ref: expect.stringMatching(/^EventLedger/) });
+  });
+});
+
+// Issue 19: scoring beyond one function, in shards run by a state machine (src/score/shards.ts).
+describe('predict stack: sharded scoring', () => {
+  type State = { Type: string; Next?: string; End?: boolean; Parameters?: Record<string, unknown>; Retry?: { ErrorEquals: string[]; MaxAttempts: number }[]; ItemsPath?: string; MaxConcurrency?: number; ItemProcessor?: { ProcessorConfig?: { Mode: string }; StartAt: string; States: Record<string, State> }; ResultPath?: unknown };
+  const definition = (t: ReturnType<typeof prod.template>) => {
+    const [sm] = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).filter((r) => JSON.stringify(r).includes('retail-lake scoring'));
+    expect(sm, 'the scoring state machine').toBeDefined();
+    const body = (sm as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+    // The function ARNs are tokens: stand them in by a placeholder to read the JSON.
+    return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as { StartAt: string; States: Record<string, State> };
+  };
+  const four = buildTestApp({ retailLake: { scoringShards: 4 } });
+  const predict4 = four.template('predict');
+
+  it('runs plan, every shard scored at once, ranks, every shard finished at once, then one commit, each step retried', () => {
+    const d = definition(predict4);
+    const order: string[] = [];
+    for (let name: string | undefined = d.StartAt; name; name = d.States[name]!.Next) order.push(name);
+    expect(order).toEqual(['Plan', 'ScoreShards', 'Rank', 'FinishShards', 'Commit']);
+    // payloadResponseOnly: the task's Parameters are the function's event itself.
+    const phase = (st: State) => (st.Parameters as { phase?: string } | undefined)?.phase;
+    expect(order.filter((n) => d.States[n]!.Type === 'Task').map((n) => phase(d.States[n]!))).toEqual(['plan', 'rank', 'commit']);
+    for (const [name, p] of [['ScoreShards', 'score'], ['FinishShards', 'finish']] as const) {
+      const map = d.States[name]!;
+      expect(map.Type).toBe('Map');
+      expect(map.ItemProcessor!.ProcessorConfig!.Mode).toBe('DISTRIBUTED');
+      expect(map.ItemsPath).toBe('$.shardIndexes');
+      expect(map.MaxConcurrency).toBe(4);
+      const inner = Object.values(map.ItemProcessor!.States);
+      expect(inner.map(phase)).toEqual([p]);
+      expect(inner[0]!.Retry!.some((r) => r.ErrorEquals.includes('States.TaskFailed') && r.MaxAttempts >= 1)).toBe(true);
+    }
+    for (const n of ['Plan', 'Rank', 'Commit']) expect(d.States[n]!.Retry!.some((r) => r.ErrorEquals.includes('States.TaskFailed'))).toBe(true);
+  });
+
+  it('starts the state machine from the schedule when there is more than one shard, and tells the scorer how many', () => {
+    const [smId] = Object.keys(predict4.findResources('AWS::StepFunctions::StateMachine')).filter((id) => id.startsWith('Scoring'));
+    predict4.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      Target: { Arn: { Ref: smId }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 }, RoleArn: Match.anyValue() },
+    });
+    predict4.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'scorer', SCORING_SHARDS: '4' }) } });
+    // The scheduler's role may start this state machine and nothing else of Step Functions.
+    const starts = Object.values(predict4.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().includes('states:StartExecution'));
+    expect(starts.length).toBeGreaterThan(0);
+    for (const st of starts) expect(JSON.stringify(st.Resource)).toContain(smId);
+  });
+
+  it('invokes the scorer directly from the schedule with one shard (the default)', () => {
+    const [id] = Object.keys(predict.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'scorer' } } } }));
+    predict.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 3 * * ? *)', Target: { Arn: { 'Fn::GetAtt': [id, 'Arn'] } } });
+    predict.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'scorer', SCORING_SHARDS: '1' }) } });
+  });
+
+  it('rejects a shard count that is not a whole number from 1 to 1000, naming the setting', () => {
+    expect(() => buildTestApp({ retailLake: { scoringShards: 0 } })).toThrow(/scoringShards/);
+    expect(() => buildTestApp({ retailLake: { scoringShards: 2.5 } })).toThrow(/scoringShards/);
+    expect(() => buildTestApp({ retailLake: { scoringShards: 5000 } })).toThrow(/scoringShards/);
   });
 });

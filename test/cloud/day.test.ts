@@ -28,7 +28,10 @@ import { readOrderImportEnv } from '../../lambdas/order-import/config.ts';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.ts';
 import { readEventLines } from '../integration/harness/stream.ts';
 import { Deployment } from './deployment.ts';
-import { functionNamed, runNight, type ScheduleRun } from './scheduler.ts';
+import { CDK_CONTEXT } from '../cdk/app.ts';
+import { eventLedgerKey } from '../../src/adapters/aws/ledgered-event-bus.ts';
+import { DEDUP_KEY } from '../../src/adapters/aws/dedup-schema.ts';
+import { functionNamed, runNight, schedules, type ScheduleRun } from './scheduler.ts';
 import { runStateMachine, type StateMachineRun } from './state-machine.ts';
 import { BACKFILL_DETAIL_TYPE, requestBackfill } from '../../src/ops/backfill.ts';
 import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
@@ -38,7 +41,7 @@ import { LocalModelStore } from '../../src/models/index.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
 import { startAthenaStandIn, type AthenaStandIn } from './athena-standin.ts';
 import { startFirehoseStandIn, type FirehoseStandIn } from './firehose-standin.ts';
-import { LambdaSandbox } from './lambda-sandbox.ts';
+import { LambdaFunction, LambdaSandbox } from './lambda-sandbox.ts';
 import { runKinesisMapping, type MappingStats } from './event-sources.ts';
 import { SqsJsonClient } from './sqs.ts';
 import { loadLakeProfiles } from '../../src/adapters/local/profile-store.ts';
@@ -89,6 +92,8 @@ const objectCreated = (bucket: string, key: string) => ({
 });
 
 const PII_KEY = 'emulated-day-pii-key-0123456789abcdef';
+/** Shards of the day's scheduled scoring (scoringShards): the scorer runs as the sharded state machine. */
+const SCORING_SHARDS = 3;
 const handlerPath = (fn: string) => path.join(PROJECT_ROOT, 'lambdas', fn, 'handler.ts');
 
 interface Counts {
@@ -134,6 +139,22 @@ async function scanCoupons(moto: MotoServer, table: string, prefix = 'coupon#'):
   const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
   const value = (a: AttributeValue): unknown => (a.S !== undefined ? a.S : a.N !== undefined ? Number(a.N) : a.BOOL !== undefined ? a.BOOL : null);
   return items.map((i) => Object.fromEntries(Object.entries(i).map(([k, a]) => [k, value(a)]))).filter((i) => String(i.pk).startsWith(prefix));
+}
+
+/** The event ids an event ledger table remembers (keys eventLedgerKey(id)), sorted. */
+async function ledgerIds(moto: MotoServer, table: string): Promise<string[]> {
+  const ddb = new DynamoDBClient(moto.clientConfig);
+  const ids: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    for (const i of page.Items ?? []) {
+      const key = i[DEDUP_KEY]?.S ?? '';
+      if (key.startsWith(eventLedgerKey(''))) ids.push(key.slice(eventLedgerKey('').length));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return ids.sort();
 }
 
 /** Puts every file under `dir` into `bucket` under `prefix`, keyed by its relative path (a tag snapshot the local run wrote). */
@@ -262,6 +283,12 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     recs: unknown;
     scored: { asOf: string; customers: number };
     scoredAgain: { asOf: string; customers: number };
+    /** The scoring state machine's executions (the day's, then the same day again) and the environments they used. */
+    scoring: StateMachineRun;
+    scoringAgain: StateMachineRun;
+    scorerEnvironments: number;
+    /** The event ids in the scorer's DynamoDB ledger after its first run (before the coupon issuer adds its own). */
+    ledger: string[];
     published: BusEvent[];
     publishedAgain: string[];
     issued: { status: string; eventId: string }[];
@@ -334,7 +361,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     // The deployment: templates synthesized, resources created in moto, the Firehose stand-in listening.
     moto = await startMoto();
     mark('moto');
-    d = new Deployment(moto);
+    // Deployed with the scheduled scoring in SCORING_SHARDS shards (config scoringShards): the schedule starts the
+    // scoring state machine (Plan, a Distributed Map of shard scorings, Rank, one of shard finishes, Commit).
+    d = new Deployment(moto, { retailLake: { ...(CDK_CONTEXT.retailLake as Record<string, unknown>), scoringShards: SCORING_SHARDS } });
     mark('synth');
     await d.provision(PII_KEY);
     mark('provision');
@@ -498,9 +527,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const morningAfterYesterday = (cloud.tagRefresh as { asOf: string }).asOf;
     cloud.recs = await sandbox('insights', 'RefreshFunction', 'insights-refresh').invoke({ job: 'recs', mode: 'apply', as_of: morningAfterYesterday });
     mark('recs apply');
-    const scorer = sandbox('predict', 'ScoringFunction', 'scorer');
-    cloud.scored = await scorer.invoke({});
+    // The scoring schedule starts the state machine (its target, as synthesized); its tasks invoke the scorer, the
+    // shards of each Distributed Map at once, each in an environment of its own (state-machine.ts, LambdaFunction).
+    const scoringSchedule = schedules(d).find((s) => s.fn === 'scorer')!;
+    if (!scoringSchedule.stateMachine) throw new Error('the scoring schedule does not start the scoring state machine');
+    const scorer = new LambdaFunction(() => sandbox('predict', 'ScoringFunction', 'scorer'));
+    const scoreDay = () => runStateMachine(scoringSchedule.stateMachine!.definition, scoringSchedule.target.Input === undefined ? {} : JSON.parse(String(scoringSchedule.target.Input)), (_arn, payload) => scorer.invoke(payload));
+    cloud.scoring = await scoreDay();
+    cloud.scored = cloud.scoring.output as typeof cloud.scored;
     cloud.published = (await sqs.drain(observer)).map((b) => JSON.parse(b) as BusEvent);
+    cloud.ledger = await ledgerIds(moto, scorerEnv.LEDGER_TABLE!);
     const issuer = sandbox('predict', 'CouponIssuerFunction', 'coupon-issuer');
     const couponQueue = d.targetQueues.get(d.ref('predict', d.find('AWS::Lambda::Function', 'CouponIssuerFunction').logicalId))!;
     cloud.issued = [];
@@ -510,7 +546,9 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     mark('scorer and coupons');
 
     // The same day once more: nothing changed, so nothing is published and no coupon is issued.
-    cloud.scoredAgain = await scorer.invoke({});
+    cloud.scoringAgain = await scoreDay();
+    cloud.scoredAgain = cloud.scoringAgain.output as typeof cloud.scoredAgain;
+    cloud.scorerEnvironments = scorer.environments.length;
     cloud.publishedAgain = await sqs.drain(observer);
     cloud.issuedAgain = [];
     for (const body of await sqs.drain(couponQueue)) cloud.issuedAgain.push(await issuer.invoke(JSON.parse(body)));
@@ -679,6 +717,32 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloud.issuedAgain).toEqual([]);
     expect(cloud.couponsAgain.length).toBe(cloud.coupons.length);
     console.log(`[day] events published: ${localEvents.length} equal (${JSON.stringify(countBy(localEvents.map((e) => e.split(' ')[0]!)))}); coupons issued: ${localCoupons.length} equal; second run: 0 published, 0 issued`);
+  });
+
+  it(`scores in ${SCORING_SHARDS} shards through the scoring state machine, at once, and keeps the ledger the local run keeps`, () => {
+    type Step = { phase: string; shard?: number };
+    const steps = (run: StateMachineRun) => run.invocations.map((i) => ({ phase: (i.payload as Step).phase, shard: (i.payload as Step).shard, error: i.error }));
+    const shards = Array.from({ length: SCORING_SHARDS }, (_, i) => i);
+    for (const run of [cloud.scoring, cloud.scoringAgain]) {
+      const s = steps(run);
+      expect(s.filter((x) => x.error)).toEqual([]);
+      expect(s.map((x) => x.phase)).toEqual(['plan', ...shards.map(() => 'score'), 'rank', ...shards.map(() => 'finish'), 'commit']);
+      for (const phase of ['score', 'finish']) expect(s.filter((x) => x.phase === phase).map((x) => x.shard).sort()).toEqual(shards);
+    }
+    // Every shard had customers, and together the shards scored every customer the local run scored, once.
+    const scored = cloud.scoring.invocations.filter((i) => (i.payload as Step).phase === 'score').map((i) => (i.result as { customers: number }).customers);
+    expect(Math.min(...scored)).toBeGreaterThan(0);
+    expect(scored.reduce((a, b) => a + b, 0)).toBe(local.scored.customers);
+    expect(cloud.scored.customers).toBe(local.scored.customers);
+    // The shards of a Map ran at once: one execution environment each.
+    expect(cloud.scorerEnvironments).toBeGreaterThanOrEqual(SCORING_SHARDS);
+    // The ledger (DynamoDB) holds exactly the ids of the events the local scoring published (the local bus is its own
+    // ledger), and the second run found every one there.
+    const localIds = local.events.map((e) => (e.detail as { event_id: string }).event_id).sort();
+    expect(cloud.ledger).toEqual(localIds);
+    const again = cloud.scoredAgain as unknown as { events: { published: number; alreadyPublished: number } };
+    expect(again.events).toMatchObject({ published: 0, alreadyPublished: localIds.length });
+    console.log(`[day] scoring in ${SCORING_SHARDS} shards (${scored.join(' / ')} customers, ${cloud.scorerEnvironments} scorer environments); ledger ${cloud.ledger.length} ids equal to the local run's`);
   });
 
   it('quarantines the same records for the same reasons as the local run', async () => {

@@ -53,8 +53,12 @@ export class Deployment {
   /** The SSM parameters read back from moto (provision), by name. */
   private readonly ssm = new Map<string, string>();
 
-  constructor(private readonly moto: MotoServer) {
-    const app = buildTestApp();
+  /** `context`: CDK context over cdk.json's (e.g. a retailLake config the day deploys with). */
+  constructor(
+    private readonly moto: MotoServer,
+    context: Record<string, unknown> = {},
+  ) {
+    const app = buildTestApp(context);
     this.app = app.app;
     // One synthesis of the whole app (as `cdk synth` writes cdk.out); the templates are read from the assembly.
     const assembly = app.app.synth();

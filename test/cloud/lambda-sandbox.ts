@@ -109,6 +109,28 @@ export class LambdaSandbox {
   }
 }
 
+/**
+ * A function's execution environments as Lambda scales them: an invocation goes to an idle environment, and when
+ * every one is busy (concurrent invocations, e.g. the shards of a Distributed Map) a new one is started (a cold start).
+ */
+export class LambdaFunction {
+  private readonly idle: LambdaSandbox[] = [];
+  /** Every environment started, for closing and counting. */
+  readonly environments: LambdaSandbox[] = [];
+
+  constructor(private readonly start: () => LambdaSandbox) {}
+
+  async invoke<T = unknown>(event: unknown): Promise<T> {
+    let sandbox = this.idle.pop();
+    if (!sandbox) this.environments.push((sandbox = this.start()));
+    try {
+      return await sandbox.invoke<T>(event);
+    } finally {
+      this.idle.push(sandbox);
+    }
+  }
+}
+
 // The child side.
 if (process.send && process.argv[2] && process.argv[1] === import.meta.filename) {
   const [, , name, modulePath] = process.argv as [string, string, string, string];

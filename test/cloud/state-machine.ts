@@ -1,9 +1,11 @@
 /**
- * Step Functions as synthesized, for the backfill: runs a state machine's DefinitionString (resolved, ARNs
- * emulated) on an input, invoking the Lambda functions its tasks name through `invoke`. What the app's definitions
- * use, and nothing else (anything else fails the run rather than guess): Map (ItemsPath, ItemSelector with
- * `$$.Map.Item.Value`, ItemProcessor or Iterator, items run one after the other, so MaxConcurrency must be 1 for an
- * order to be claimed), Task on a function ARN (payloadResponseOnly: Parameters are the payload) with Retry on
+ * Step Functions as synthesized, for the backfill and the sharded scoring: runs a state machine's DefinitionString
+ * (resolved, ARNs emulated) on an input, invoking the Lambda functions its tasks name through `invoke`. What the app's
+ * definitions use, and nothing else (anything else fails the run rather than guess): Map (ItemsPath, ItemSelector with
+ * `$$.Map.Item.Value`, ItemProcessor or Iterator; an inline Map runs its items one after the other, so MaxConcurrency
+ * must be 1 for an order to be claimed; a DISTRIBUTED Map runs up to MaxConcurrency items at once, started together,
+ * so no order may be relied on, and fails when one of its items fails), Task on a function ARN (payloadResponseOnly:
+ * Parameters are the payload) with Retry on
  * States.TaskFailed / States.ALL, Pass, Succeed; Parameters and ItemSelector with `.$` paths, ResultPath (null or
  * absent), Next / End.
  */
@@ -14,7 +16,7 @@ type Json = any;
 
 export interface StateMachineRun {
   /** Every task invocation in order: the function and its payload. */
-  readonly invocations: { fn: string; payload: unknown; attempt: number; error?: string }[];
+  readonly invocations: { fn: string; payload: unknown; attempt: number; result?: unknown; error?: string }[];
   readonly output: unknown;
 }
 
@@ -61,7 +63,7 @@ export async function runStateMachine(definition: Cfn, input: unknown, invoke: (
           for (let attempt = 1; ; attempt++) {
             try {
               out = await invoke(st.Resource, payload);
-              invocations.push({ fn: st.Resource, payload, attempt });
+              invocations.push({ fn: st.Resource, payload, attempt, result: out });
               break;
             } catch (e) {
               invocations.push({ fn: st.Resource, payload, attempt, error: (e as Error).message });
@@ -71,14 +73,25 @@ export async function runStateMachine(definition: Cfn, input: unknown, invoke: (
           break;
         }
         case 'Map': {
-          if ((st.MaxConcurrency ?? 0) !== 1) throw new StateMachineFailedError(`Map ${name}: MaxConcurrency ${st.MaxConcurrency ?? 0} runs items in no order; the emulation runs them in order only for 1`);
+          const processor = st.ItemProcessor ?? st.Iterator;
+          const distributed = processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+          const concurrency = st.MaxConcurrency ?? 0;
+          if (!distributed && concurrency !== 1) throw new StateMachineFailedError(`Map ${name}: MaxConcurrency ${concurrency} runs items in no order; the emulation runs them in order only for 1`);
+          if (distributed && concurrency < 1) throw new StateMachineFailedError(`Map ${name}: a distributed Map without MaxConcurrency runs up to 10,000 items at once; the emulation needs a bound`);
           const items = path(doc, st.ItemsPath ?? '$', context);
           if (!Array.isArray(items)) throw new StateMachineFailedError(`Map ${name}: ${st.ItemsPath} is not an array`);
-          const processor = st.ItemProcessor ?? st.Iterator;
-          const results = [];
-          for (const item of items) {
-            const itemInput = st.ItemSelector ?? st.Parameters ? fill(st.ItemSelector ?? st.Parameters, doc, { item }) : item;
-            results.push(await run(processor, itemInput, { item }));
+          const one = (item: Json) => run(processor, st.ItemSelector ?? st.Parameters ? fill(st.ItemSelector ?? st.Parameters, doc, { item }) : item, { item });
+          const results: Json[] = [];
+          if (!distributed) for (const item of items) results.push(await one(item));
+          else {
+            // Child executions, up to MaxConcurrency at a time, started together; the Map fails when a child fails
+            // (after its own retries), as a Distributed Map with no tolerated failures does.
+            for (let i = 0; i < items.length; i += concurrency) {
+              const settled = await Promise.allSettled(items.slice(i, i + concurrency).map(one));
+              const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+              if (failed) throw new StateMachineFailedError(`Map ${name}: a child execution failed: ${(failed.reason as Error).message}`);
+              for (const r of settled) results.push((r as PromiseFulfilledResult<Json>).value);
+            }
           }
           out = results;
           break;

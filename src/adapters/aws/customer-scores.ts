@@ -10,6 +10,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { z } from 'zod';
 import type { TableDef } from '../../contract/index.ts';
 import { CUSTOMER_SCORE_COLUMNS, CUSTOMER_SCORES_TABLE, customerScoreSchema, type CustomerScore } from '../../score/schema.ts';
+import { shardPredicate, type Shard, type ShardedScoresTable } from '../../score/shards.ts';
 import { parseS3Url, unloadParquet, type StatementRunner } from './athena-unload.ts';
 import type { RowReader } from './athena-score-source.ts';
 import { s3ClientConfig, type ClientOptions } from './clients.ts';
@@ -72,7 +73,7 @@ export interface CustomerScoresStoreOptions extends ClientOptions {
   readonly client?: S3Client;
 }
 
-export class CustomerScoresStore {
+export class CustomerScoresStore implements ShardedScoresTable {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly base: string;
@@ -123,9 +124,41 @@ export class CustomerScoresStore {
     return target;
   }
 
-  /** The scores of one scoring, as CustomerScore rows (JSON columns parsed, timestamps ISO). */
-  async read(asOf: string): Promise<CustomerScore[]> {
-    const rows = await this.options.reader.rows(`select * from ${CUSTOMER_SCORES_TABLE_DEF.name} where dt = date '${asOf}'`);
+  private loadRun(runId: string, shard?: number): string {
+    if (!/^[0-9a-f-]{36}$/.test(runId)) throw new AthenaQueryError(`run id must be a UUID, received ${JSON.stringify(runId)}`);
+    return `${this.url(CUSTOMER_SCORES_LOAD_TABLE_DEF.path)}run-${runId}-${shard === undefined ? '' : `s${shard}-`}`;
+  }
+
+  /** One shard's final rows of a sharded run, as load-table parts run-<run>-s<shard>-<part>.json.gz (a retry replaces them). */
+  async stage(runId: string, shard: Shard, rows: readonly CustomerScore[]): Promise<void> {
+    const load = this.loadRun(runId, shard.index);
+    await deletePrefix(load, { client: this.client });
+    const { prefix } = parseS3Url(load);
+    for (let i = 0, part = 0; i < rows.length; i += 50_000, part++) {
+      const body = gzipSync(rows.slice(i, i + 50_000).map(loadLine).join('\n') + '\n');
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: `${prefix}${String(part).padStart(5, '0')}.json.gz`, Body: body }));
+    }
+  }
+
+  /** Replaces the partition dt = asOf with every shard's staged rows of the run: one UNLOAD. */
+  async commit(asOf: string, runId: string): Promise<string> {
+    const { prefix } = parseS3Url(this.loadRun(runId));
+    const target = this.url(`${CUSTOMER_SCORES_TABLE_DEF.path}/dt=${asOf}`);
+    await deletePrefix(target, { client: this.client });
+    const columns = CUSTOMER_SCORE_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+    await unloadParquet(this.options.runner, `select ${columns} from ${CUSTOMER_SCORES_LOAD_TABLE_DEF.name} where "$path" like '%/${prefix.split('/').pop()}%'`, target);
+    return target;
+  }
+
+  /** Deletes the run's staged rows. */
+  async release(runId: string): Promise<void> {
+    await deletePrefix(this.loadRun(runId), { client: this.client });
+  }
+
+  /** The scores of one scoring, as CustomerScore rows (JSON columns parsed, timestamps ISO); with a shard, its customers only. */
+  async read(asOf: string, shard?: Shard): Promise<CustomerScore[]> {
+    const where = shard && shard.count > 1 ? ` and ${shardPredicate('customer_key', shard)}` : '';
+    const rows = await this.options.reader.rows(`select * from ${CUSTOMER_SCORES_TABLE_DEF.name} where dt = date '${asOf}'${where}`);
     return rows.map((r) => {
       const out: Record<string, unknown> = {};
       for (const c of CUSTOMER_SCORE_COLUMNS) {
