@@ -73,7 +73,7 @@ describe('retail-lake ingest --json', () => {
         byReason: { 'value.out_of_range': 1, 'json.malformed': 1 },
         streamRules: { events: 3 },
       });
-      expect(Object.keys(r.json() as object).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received', 'streamRules', 'suppressed']);
+      expect(Object.keys(r.json() as object).sort()).toEqual(['byReason', 'clean', 'duplicates', 'quarantined', 'received', 'resent', 'streamRules', 'suppressed']);
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
