@@ -22,7 +22,7 @@ import { EventBridgeBus } from '../../src/adapters/aws/eventbridge-bus.ts';
 import { LedgeredEventBus } from '../../src/adapters/aws/ledgered-event-bus.ts';
 import { AthenaNextBestProducts } from '../../src/adapters/aws/next-best-products-reader.ts';
 import { S3ModelStore } from '../../src/adapters/aws/s3-model-store.ts';
-import { scoreScheduled } from '../../src/adapters/aws/scheduled-scoring.ts';
+import { scoreScheduled, type ScheduledScoringSummary } from '../../src/adapters/aws/scheduled-scoring.ts';
 import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
 import { AthenaShardScoreSource } from '../../src/adapters/aws/athena-score-source.ts';
 import { S3ScoringStaging } from '../../src/adapters/aws/s3-scoring-staging.ts';
@@ -93,17 +93,8 @@ async function step(event: unknown): Promise<unknown> {
     }
     case 'commit': {
       const summary = await commitScoring(ports, req.run);
-      metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
-      metrics.addMetric('CustomersWithNextBestProducts', MetricUnit.Count, summary.withNextBestProducts);
-      metrics.addMetric('ProfilesWritten', MetricUnit.Count, summary.profilesWritten);
       metrics.addMetric('SlowestShardSeconds', MetricUnit.Seconds, Math.max(0, ...summary.shardSeconds));
-      for (const [type, n] of Object.entries(summary.events.byType)) {
-        const single = metrics.singleMetric();
-        single.addDimension('DetailType', type);
-        single.addMetric('EventsPublished', MetricUnit.Count, n);
-      }
-      logger.info('customers scored', { ...summary });
-      return summary;
+      return scored(summary);
     }
   }
 }
@@ -141,6 +132,11 @@ async function body(event: unknown): Promise<unknown> {
     logger.info('nothing to do', { ...summary });
     return summary;
   }
+  return scored(summary);
+}
+
+/** The metrics and log line of a finished scoring, one shard's or a sharded run's commit. */
+function scored<T extends Pick<ScheduledScoringSummary, 'customers' | 'withNextBestProducts' | 'profilesWritten' | 'events'>>(summary: T): T {
   metrics.addMetric('CustomersScored', MetricUnit.Count, summary.customers);
   metrics.addMetric('CustomersWithNextBestProducts', MetricUnit.Count, summary.withNextBestProducts);
   metrics.addMetric('ProfilesWritten', MetricUnit.Count, summary.profilesWritten);
