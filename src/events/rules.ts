@@ -116,16 +116,21 @@ function snapshotState(rows: readonly CustomerScore[], rules: EventRules, cut?: 
   };
 }
 
-/** Share of values <= v, in percent. */
-function percentOf(sortedValues: readonly number[], v: number): number {
+/** Number of values <= v in ascending `sorted` (binary search). */
+export function upperBound(sorted: ArrayLike<number>, v: number): number {
   let lo = 0;
-  let hi = sortedValues.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sortedValues[mid]! <= v) lo = mid + 1;
+    if (sorted[mid]! <= v) lo = mid + 1;
     else hi = mid;
   }
-  return sortedValues.length ? (100 * lo) / sortedValues.length : 0;
+  return lo;
+}
+
+/** Share of values <= v, in percent. */
+function percentOf(sortedValues: readonly number[], v: number): number {
+  return sortedValues.length ? (100 * upperBound(sortedValues, v)) / sortedValues.length : 0;
 }
 
 export interface RuleContext {

@@ -22,7 +22,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { MarketingChannel } from '../consent/index.ts';
 import { publishNew, type EventBus, type EventLedger } from '../events/bus.ts';
-import { evaluateRules, type EventRules, type Population } from '../events/rules.ts';
+import { evaluateRules, upperBound, type EventRules, type Population } from '../events/rules.ts';
 import type { DetailType } from '../events/schemas.ts';
 import type { ModelCard, ModelStore, TagRow } from '../models/index.ts';
 import { nothingToDo, type NothingToDo } from '../ops/nothing-to-do.ts';
@@ -141,17 +141,24 @@ export interface ScoringRun {
   readonly versions: Partial<Record<(typeof SCORED_MODELS)[number], string | null>>;
 }
 
-export interface ShardedScoringSummary {
+/** What a daily scoring run reports, in one invocation (src/adapters/aws/scheduled-scoring.ts) or in shards. */
+export interface ScoringRunSummary {
   readonly asOf: string;
-  readonly shards: number;
   readonly customers: number;
   readonly output: string;
   readonly models: Record<string, string | null>;
   readonly previousAsOf: string | null;
+  /** Customers whose next_best_products were filled (0 without the port or without lists). */
   readonly withNextBestProducts: number;
   readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
+  /** Purchasers left unscored because they refused profiling as of the as-of date (the consent tag). */
   readonly profilingRefused: number;
+  /** Profile documents written (0 without the profiles option). */
   readonly profilesWritten: number;
+}
+
+export interface ShardedScoringSummary extends ScoringRunSummary {
+  readonly shards: number;
   /** Seconds each shard's scoring took, by shard index. */
   readonly shardSeconds: readonly number[];
 }
@@ -300,18 +307,6 @@ function sortedUnion(parts: readonly Float64Array[]): Float64Array {
 
 /** percentileValue of src/events/rules.ts on sorted values: nearest rank; Infinity when there are none. */
 const nearestRank = (sorted: Float64Array, p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : Infinity);
-
-/** Number of sorted values <= v. */
-function upperBound(sorted: ArrayLike<number>, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Number of sorted values < v. */
 function lowerBound(sorted: ArrayLike<number>, v: number): number {

@@ -24,6 +24,7 @@ import { scoreUplift, withPredictedUplift } from '../../score/uplift-scorer.ts';
 import { SCORED_MODELS, scoreCustomers, type ScoreSource } from '../../score/score.ts';
 import { nothingToDo, type NothingToDo } from '../../ops/nothing-to-do.ts';
 import type { CustomerScore } from '../../score/schema.ts';
+import type { ScoringRunSummary } from '../../score/shards.ts';
 import type { ProfileStore } from '../../ports/index.ts';
 import { buildProfileDocuments, type IdentityRow } from '../../profiles/document.ts';
 import type { TagRow } from '../../models/index.ts';
@@ -64,19 +65,7 @@ export interface ScheduledScoringOptions {
   readonly profiles?: { readonly store: ProfileStore; readonly identities: () => Promise<IdentityRow[]> };
 }
 
-export interface ScheduledScoringSummary {
-  readonly asOf: string;
-  readonly customers: number;
-  readonly output: string;
-  readonly models: Record<string, string | null>;
-  readonly previousAsOf: string | null;
-  /** Customers whose next_best_products were filled (0 without the port or without lists). */
-  readonly withNextBestProducts: number;
-  readonly events: { readonly published: number; readonly alreadyPublished: number; readonly byType: Partial<Record<DetailType, number>> };
-  /** Purchasers left unscored because they refused profiling as of the as-of date (the consent tag). */
-  readonly profilingRefused: number;
-  /** Profile documents written (0 without the profiles option). */
-  readonly profilesWritten: number;
+export interface ScheduledScoringSummary extends ScoringRunSummary {
   /**
    * The uplift model whose predictions went onto the HighValueCustomerAtRisk events (predicted_uplift, for the coupon
    * issuer's targeting): null when none is stored, none was needed, or it cannot score lake customers (`note` says why).
