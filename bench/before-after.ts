@@ -16,7 +16,7 @@ import { routeOutcome } from '../src/cleanse/batch.ts';
 import { createCleanser, type RawRecord } from '../src/cleanse/cleanser.ts';
 import { generateRetailer } from '../src/generate/index.ts';
 import { buildMatrix, resolveFeatures } from '../src/models/index.ts';
-import { Predictor } from '../src/score/predictor.ts';
+import { Predictor, SCORING_SESSION_OPTIONS } from '../src/score/predictor.ts';
 import { readEventLines } from '../test/integration/harness/stream.ts';
 import { machine, note, round, sideBySide } from './lib.ts';
 import { tagRows } from './predict.ts';
@@ -89,7 +89,7 @@ try {
   const scoring = tagRows(10_000, 3).rows;
   const pAfter = await Predictor.fromArtifacts('churn', model.onnxBytes, model.card);
   const pBefore = await before.predictor.Predictor.fromArtifacts('churn', model.onnxBytes, model.card);
-  const bare = await ort.InferenceSession.create(model.onnxBytes);
+  const bare = await ort.InferenceSession.create(model.onnxBytes, SCORING_SESSION_OPTIONS);
   const built = buildMatrix(scoring, features, { asOf: AS_OF }).X;
   const tensor = new ort.Tensor('float32', Float32Array.from(built.data), [built.rows, built.cols]);
   note(`predict: 10,000 customers, ${model.metrics.trees} trees, ${rounds} rounds`);

@@ -121,14 +121,18 @@ export class ModelSession {
     const b = Array.isArray(batch) ? fromRows(batch as readonly (readonly number[])[], this.width) : (batch as FloatBatch);
     if (b.cols !== this.width) throw new OnnxInputMismatchError(`batch has ${b.cols} columns, model input ${this.inputName} takes ${this.width}`);
     if (b.data.length !== b.rows * b.cols) throw new OnnxInputMismatchError(`batch data has ${b.data.length} values, expected rows x cols = ${b.rows} x ${b.cols}`);
-    const data = new Float32Array(b.data.length);
-    for (let i = 0; i < data.length; i++) {
-      const v = b.data[i]!;
-      if (!Number.isFinite(v)) {
-        const c = i % b.cols;
-        throw new OnnxInputMismatchError(`row ${Math.floor(i / b.cols)}, feature ${this.featureNames?.[c] ?? c}: value must be finite, received ${v} (apply the feature spec's missing-value rule first)`);
+    // A float32 batch is used as it is (checked, not copied); any other is copied to float32 while it is checked.
+    let data: Float32Array;
+    if (b.data instanceof Float32Array) {
+      data = b.data;
+      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) this.notFinite(i, data[i]!, b.cols);
+    } else {
+      data = new Float32Array(b.data.length);
+      for (let i = 0; i < data.length; i++) {
+        const v = b.data[i]!;
+        if (!Number.isFinite(v)) this.notFinite(i, v, b.cols);
+        data[i] = v;
       }
-      data[i] = v;
     }
     const feeds = { [this.inputName]: new ort.Tensor('float32', data, [b.rows, b.cols]) };
     const result = outputs ? await this.session.run(feeds, [...outputs]) : await this.session.run(feeds);
@@ -141,6 +145,11 @@ export class ModelSession {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+
+  private notFinite(i: number, v: number, cols: number): never {
+    const c = i % cols;
+    throw new OnnxInputMismatchError(`row ${Math.floor(i / cols)}, feature ${this.featureNames?.[c] ?? c}: value must be finite, received ${v} (apply the feature spec's missing-value rule first)`);
   }
 }
 

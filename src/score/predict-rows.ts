@@ -63,7 +63,8 @@ export async function predictRows(predictor: Predictor, request: PredictRequest,
     const p: Record<string, unknown> = {};
     for (const [name, out] of Object.entries(scored.outputs)) {
       const width = out.values.length / n;
-      p[name] = width === 1 ? out.values[i] : out.values.slice(i * width, (i + 1) * width);
+      // A plain array per row (the response is JSON; a typed array would serialise as an object).
+      p[name] = width === 1 ? out.values[i] : Array.from<number | string>(out.values.slice(i * width, (i + 1) * width));
     }
     if (Array.isArray(p.contributions)) {
       const x = scored.matrix.X.data.subarray(i * names.length, (i + 1) * names.length);

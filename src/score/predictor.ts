@@ -8,7 +8,7 @@
  * Example:
  *   const churn = await Predictor.load(new LocalModelStore('lake'), 'churn');
  *   const scored = await churn.score(tagRows, { asOf: '2025-12-31' });
- *   scored.outputs.probability // number[], one per row
+ *   scored.outputs.probability.values // one number per row (a Float64Array)
  */
 import {
   buildMatrix,
@@ -23,15 +23,25 @@ import {
 import { META, ModelSession, readModelInfo, type FloatBatch, type ModelInfo, type OutputTensor } from '../onnx/index.ts';
 import { ModelContractError, ScoringBackendError } from './errors.ts';
 
-/** One output over a batch: numbers (float, int64 as number) or strings, row-major, with its dims. */
+/**
+ * One output over a batch, row-major, with its dims: numbers or strings. onnxruntime's float outputs come as a
+ * Float64Array (each value exactly the float32 onnxruntime gave, as a number), other numeric ones (int64) as plain
+ * numbers; a remote backend may give plain numbers for any. A plain array of the 190,000 contributions of a
+ * 10,000-row churn batch cost as much as onnxruntime's run (docs/performance.md): read values by index and length, and
+ * make a plain array (Array.from) only where one is needed, as for JSON.
+ */
 export interface OutputValues {
   readonly dims: readonly number[];
-  readonly values: number[] | string[];
+  readonly values: number[] | Float64Array | string[];
 }
 
 /** Where a feature batch is scored: onnxruntime in this process, or a remote endpoint serving the same model. */
 export interface ScoringBackend {
-  run(batch: FloatBatch): Promise<Record<string, OutputValues>>;
+  /**
+   * Scores a batch. `keep` (when given, at most batch.rows) says only the first `keep` rows' outputs are wanted (the
+   * rest are padding): a backend may return just those, or every row's, and Predictor.score drops the rest.
+   */
+  run(batch: FloatBatch, keep?: number): Promise<Record<string, OutputValues>>;
   release?(): Promise<void>;
   /**
    * Rows per call must be a multiple of this: Predictor.score pads a batch with copies of its first row and drops
@@ -66,22 +76,24 @@ export interface LoadedModel {
 
 export type BackendFactory = (model: LoadedModel) => Promise<ScoringBackend>;
 
-/** Normalises an onnxruntime output (int64 arrives as BigInt64Array). */
-export function outputValues(t: OutputTensor): OutputValues {
-  const d = t.data as unknown;
-  return { dims: [...t.dims], values: Array.isArray(d) ? [...(d as string[])] : plainNumbers(d as ArrayLike<number | bigint>) };
+/** Normalises an onnxruntime output (int64 arrives as BigInt64Array); with `keep`, only the first `keep` rows'. */
+export function outputValues(t: OutputTensor, keep?: number): OutputValues {
+  const d = t.data;
+  const rows = t.dims[0] ?? 0;
+  const n = keep === undefined || keep >= rows ? rows : keep;
+  // Values per row: the product of the other dims; only the first n rows' values are read.
+  const count = rows ? n * (d.length / rows) : d.length;
+  const dims = n === rows ? [...t.dims] : [n, ...t.dims.slice(1)];
+  if (Array.isArray(d)) return { dims, values: d.slice(0, count) };
+  // A native copy into a typed array: no plain array of hundreds of thousands of numbers to allocate per batch.
+  if (d instanceof Float32Array || d instanceof Float64Array) return { dims, values: new Float64Array(d.subarray(0, count)) };
+  return { dims, values: plainNumbers(d, count) };
 }
 
-/**
- * A typed array's values as a plain array. An indexed loop into a presized array: `Array.from` on a typed array
- * goes through the iterator and was 4x slower, which on a 10,000-row batch of 19 contributions each cost as much as
- * onnxruntime's own run (docs/performance.md).
- */
-function plainNumbers(d: ArrayLike<number | bigint>): number[] {
-  const n = d.length;
+/** The first n values of an integer typed array as plain numbers (int64 as number). */
+function plainNumbers(d: ArrayLike<number | bigint>, n: number): number[] {
   const out = new Array<number>(n);
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) for (let i = 0; i < n; i++) out[i] = Number(d[i]);
-  else for (let i = 0; i < n; i++) out[i] = d[i] as number;
+  for (let i = 0; i < n; i++) out[i] = Number(d[i]);
   return out;
 }
 
@@ -90,9 +102,9 @@ export const onnxBackend: BackendFactory = async (m) => {
   const session = await ModelSession.load(m.onnx, { features: m.card.features.map((f) => f.name), inputName: m.card.onnx.input, sessionOptions: SCORING_SESSION_OPTIONS });
   return {
     rowBlock: ROW_BLOCK,
-    run: async (batch) => {
+    run: async (batch, keep) => {
       const out = await session.run(batch, m.card.onnx.outputs);
-      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, outputValues(t)]));
+      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, outputValues(t, keep)]));
     },
     release: () => session.release(),
   };
@@ -193,29 +205,32 @@ export class Predictor {
       const n = Math.min(size, matrix.X.rows - start);
       // Padded to whole blocks with copies of the batch's first row (finite, valid values), whose outputs are dropped.
       const padded = Math.ceil(n / block) * block;
-      let data = matrix.X.data.subarray(start * k, (start + n) * k);
+      let data: Float64Array | Float32Array = matrix.X.data.subarray(start * k, (start + n) * k);
       if (padded > n) {
-        const full = new Float64Array(padded * k);
+        // float32, as onnxruntime takes it (the session then uses it as it is, after its finiteness check).
+        const full = new Float32Array(padded * k);
         full.set(data);
         for (let r = n; r < padded; r++) full.copyWithin(r * k, 0, k);
         data = full;
       }
-      const out = await this.backend.run({ data, rows: padded, cols: k });
+      const out = padded > n ? await this.backend.run({ data, rows: padded, cols: k }, n) : await this.backend.run({ data, rows: padded, cols: k });
       for (const name of this.card.onnx.outputs) {
         if (!out[name]) throw new ScoringBackendError(`model ${this.version}: the backend returned no output ${name} (it returned ${Object.keys(out).join(', ')})`);
-        if (out[name].values.length % padded !== 0) {
-          throw new ScoringBackendError(`model ${this.version}: output ${name} has ${out[name].values.length} values for ${padded} rows`);
+        // Every row's outputs, or (a backend asked to keep n of them) the first n rows'.
+        const rowsBack = padded > n && out[name].dims[0] === n ? n : padded;
+        if (out[name].values.length % rowsBack !== 0) {
+          throw new ScoringBackendError(`model ${this.version}: output ${name} has ${out[name].values.length} values for ${rowsBack} rows`);
         }
-        if (padded > n) {
+        if (rowsBack > n) {
           const perRow = out[name].values.length / padded;
-          out[name] = { dims: [n, ...out[name].dims.slice(1)], values: out[name].values.slice(0, n * perRow) as number[] | string[] };
+          out[name] = { dims: [n, ...out[name].dims.slice(1)], values: out[name].values.slice(0, n * perRow) };
         }
       }
       parts.push(out);
     }
     const outputs: Record<string, OutputValues> = {};
     for (const name of this.card.onnx.outputs) {
-      const values = (parts.length === 1 ? parts[0]![name]!.values : parts.flatMap((p) => p[name]!.values as (number | string)[])) as number[] | string[];
+      const values = parts.length === 1 ? parts[0]![name]!.values : concatValues(parts.map((p) => p[name]!.values));
       const perRow = matrix.X.rows ? values.length / matrix.X.rows : 0;
       outputs[name] = { dims: perRow > 1 ? [matrix.X.rows, perRow] : [matrix.X.rows], values };
     }
@@ -225,6 +240,20 @@ export class Predictor {
   async release(): Promise<void> {
     await this.backend.release?.();
   }
+}
+
+/** Batches' values end to end: one Float64Array if every batch gave one, else a plain array. */
+function concatValues(parts: readonly OutputValues['values'][]): OutputValues['values'] {
+  if (parts.every((p) => p instanceof Float64Array)) {
+    const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts as Float64Array[]) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+  return parts.flatMap((p) => Array.from<number | string>(p)) as number[] | string[];
 }
 
 /**

@@ -176,8 +176,8 @@ export async function scoreCustomers(o: ScoreOptions & { asOf: string }): Promis
     const meaning = new Map(churn.features.map((f) => [f.name, f.meaning]));
     const k = names.length;
     const X = out.matrix.X;
-    const contributions = out.outputs.contributions!.values as number[];
-    const probability = out.outputs.probability!.values as number[];
+    const contributions = out.outputs.contributions!.values as Float64Array | number[];
+    const probability = Array.from(out.outputs.probability!.values as ArrayLike<number>);
     const pct = percentiles(probability);
     rows.forEach((r, i) => {
       r.churn_probability = probability[i]!;

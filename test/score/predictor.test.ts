@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalModelStore, parseCard } from '../../src/models/index.ts';
-import { ModelContractError, Predictor, PredictorCache } from '../../src/score/index.ts';
+import { buildMatrix, LocalModelStore, parseCard } from '../../src/models/index.ts';
+import { ModelContractError, Predictor, PredictorCache, predictRows, SCORING_SESSION_OPTIONS } from '../../src/score/index.ts';
 import { customerRows, trainedChurn } from '../lambdas/predictor/fixtures.ts';
 
 let lake: string;
@@ -23,6 +24,42 @@ describe('Predictor', () => {
     expect(batched.outputs.probability!.values).toEqual(whole.outputs.probability!.values);
     expect(batched.outputs.contributions!.dims).toEqual([25, 4]);
     await p.release();
+  });
+
+  // Which bugs: a padded batch whose padding rows' outputs leak into the result (or whose kept rows are cut short), a
+  // copy that changes a value, a multi-batch concatenation out of order, and a JSON response with a typed array (which
+  // serialises as an object, not a list).
+  it('gives, batch by batch, exactly what onnxruntime gives each batch padded to 64 rows, and a JSON list per row', async () => {
+    const { model, features } = trainedChurn();
+    const p = await Predictor.fromArtifacts('churn', model.onnxBytes, model.card);
+    const bare = await ort.InferenceSession.create(model.onnxBytes, SCORING_SESSION_OPTIONS);
+    try {
+      const rows = customerRows(100, 11).rows;
+      const X = buildMatrix(rows, features).X;
+      const k = X.cols;
+      // The reference: bare onnxruntime on batches of 30, 30, 30, 10 rows, each padded by hand with its first row.
+      const expected: Record<string, number[]> = { probability: [], margin: [], contributions: [] };
+      for (let start = 0; start < 100; start += 30) {
+        const n = Math.min(30, 100 - start);
+        const data = new Float32Array(64 * k);
+        for (let r = 0; r < 64; r++) for (let c = 0; c < k; c++) data[r * k + c] = X.data[(start + (r < n ? r : 0)) * k + c]!;
+        const out = await bare.run({ [model.card.onnx.input]: new ort.Tensor('float32', data, [64, k]) });
+        for (const name of Object.keys(expected)) {
+          const perRow = out[name]!.data.length / 64;
+          expected[name]!.push(...Array.from(out[name]!.data as Float32Array).slice(0, n * perRow));
+        }
+      }
+      const scored = await p.score(rows, { batchSize: 30 });
+      for (const name of Object.keys(expected)) expect(Array.from<number | string>(scored.outputs[name]!.values), name).toEqual(expected[name]);
+      expect(scored.outputs.contributions!.dims).toEqual([100, k]);
+      expect(scored.outputs.probability!.dims).toEqual([100]);
+
+      const response = JSON.parse(JSON.stringify(await predictRows(p, { rows }, { batchSize: 30 }))) as { predictions: { probability: number; contributions: number[] }[] };
+      expect(response.predictions[99]!.contributions).toEqual(expected.contributions!.slice(99 * k));
+      expect(response.predictions[42]!.probability).toBe(expected.probability![42]);
+    } finally {
+      await Promise.all([p.release(), bare.release()]);
+    }
   });
 
   it('refuses a model whose card lists its features in another order than the ONNX file', async () => {

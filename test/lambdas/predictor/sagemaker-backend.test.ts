@@ -43,7 +43,7 @@ async function standInEndpoint(model: ScoringBackend): Promise<{ endpoint: strin
         requests.push(body);
         const input = body.inputs[0]!;
         const out = await model.run({ data: Float32Array.from(input.data), rows: input.shape[0], cols: input.shape[1] });
-        send(200, { outputs: body.outputs.map((o) => ({ name: o.name, shape: out[o.name]!.dims, datatype: 'FP32', data: out[o.name]!.values })) });
+        send(200, { outputs: body.outputs.map((o) => ({ name: o.name, shape: out[o.name]!.dims, datatype: 'FP32', data: Array.from<number | string>(out[o.name]!.values) })) });
       })();
     });
   });
