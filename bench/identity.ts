@@ -33,22 +33,22 @@ async function buildSightings(conn: DuckDBConnection, persons: number): Promise<
   await conn.run(`
     create or replace table sightings as
     with people as (select range as p from range(${persons}))
-    select 'M' || p as member_id, ${h('phone')} as phone_hash, null as email_hash, null as device_id, null as openid_hash, null as guest_id, ${at(3)} as occurred_at
+    select 'M' || p as member_id, ${h('phone')} as phone_hash, null as email_hash, null as device_id, null as openid_hash, null as guest_id, null as unionid_hash, ${at(3)} as occurred_at
       from people where p % 10 < 6
     union all
-    select null, ${h('phone')}, ${h('email')}, null, null, null, ${at(5)} from people where p % 3 = 0
+    select null, ${h('phone')}, ${h('email')}, null, null, null, null, ${at(5)} from people where p % 3 = 0
     union all
-    select null, ${h('phone')}, null, null, null, null, ${at(7)} from people where p % 10 >= 6
+    select null, ${h('phone')}, null, null, null, null, null, ${at(7)} from people where p % 10 >= 6
     union all
-    select case when p % 10 < 6 then 'M' || p end, null, null, 'dev-' || p, null, null, ${at(11)} from people where p % 4 = 0
+    select case when p % 10 < 6 then 'M' || p end, null, null, 'dev-' || p, null, null, null, ${at(11)} from people where p % 4 = 0
     union all
-    select null, null, ${h('email')}, null, null, 'guest-' || p, ${at(13)} from people where p % 5 = 0
+    select null, null, ${h('email')}, null, null, 'guest-' || p, null, ${at(13)} from people where p % 5 = 0
     union all
-    select null, ${h('phone')}, null, null, ${h('openid')}, null, ${at(17)} from people where p % 2 = 0
+    select null, ${h('phone')}, null, null, ${h('openid')}, null, null, ${at(17)} from people where p % 2 = 0
     union all
-    select 'M' || p, null, null, 'store-tablet', null, null, ${at(19)} from people where p % 10 < 6 and p % 997 = 0
+    select 'M' || p, null, null, 'store-tablet', null, null, null, ${at(19)} from people where p % 10 < 6 and p % 997 = 0
     union all
-    select 'M' || p, sha256('till-default'), null, null, null, null, ${at(23)} from people where p % 10 < 6 and p % 499 = 1`);
+    select 'M' || p, sha256('till-default'), null, null, null, null, null, ${at(23)} from people where p % 10 < 6 and p % 499 = 1`);
   await conn.run(`create or replace table order_lines as select * from sightings where false`);
   return Number((await conn.runAndReadAll('select count(*) from sightings')).getRows()[0]![0]);
 }

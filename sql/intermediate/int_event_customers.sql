@@ -12,7 +12,7 @@
 with
 
 events as (
-    select source, event_id, member_id, phone_hash, email_hash, device_id, openid_hash, guest_id
+    select source, event_id, member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, unionid_hash
     from stg_events
 ),
 
@@ -27,7 +27,7 @@ resolved as (
         e.event_id,
         coalesce(
             by_member.customer_key, by_phone.customer_key, by_email.customer_key,
-            by_openid.customer_key, by_device.customer_key, by_guest.customer_key
+            by_openid.customer_key, by_device.customer_key, by_guest.customer_key, by_unionid.customer_key
         ) as customer_key
     from events as e
     left join identities as by_member on by_member.identity_type = 'member_id' and by_member.identity_value = e.member_id
@@ -36,6 +36,7 @@ resolved as (
     left join identities as by_openid on by_openid.identity_type = 'openid' and by_openid.identity_value = e.openid_hash
     left join identities as by_device on by_device.identity_type = 'device_id' and by_device.identity_value = e.device_id
     left join identities as by_guest on by_guest.identity_type = 'guest_id' and by_guest.identity_value = e.guest_id
+    left join identities as by_unionid on by_unionid.identity_type = 'unionid' and by_unionid.identity_value = e.unionid_hash
 ),
 
 final as (

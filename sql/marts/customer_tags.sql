@@ -50,6 +50,13 @@
 --   service_tickets_90d: service tickets opened in the last 90 days
 --   avg_review_rating: mean review stars, 1..5
 --   review_sentiment: mean sentiment score (0..1) of the customer's latest review versions, from review_scores
+--   is_wechat_follower: follows the brand's WeChat official account as of as_of_date (latest follow / unfollow; tag_social)
+--   wechat_article_reads_90d: official-account article reads in the last 90 days
+--   wechat_article_shares_90d: article shares in the last 90 days
+--   share_driven_visits_90d: reads and mini-program visits by others opened from those shares
+--   is_social_advocate: at least one share of the last 90 days brought a visit
+--   weibo_posts_365d: Weibo posts mentioning the brand in the last 365 days
+--   social_sentiment: mean sentiment score (0..1) of those posts, from review_scores
 --   lifecycle_stage: prospect, new, active, cooling, lapsed or churned (rule above)
 --   consent: what the customer allows as of as_of_date, map profiling / marketing_sms / marketing_email / marketing_app_push / marketing_wechat -> boolean (tag_consent: profiling unless refused, marketing only per channel opted in)
 
@@ -102,6 +109,13 @@ engagement as (
     from tag_engagement
 ),
 
+social as (
+    select
+        customer_key, is_wechat_follower, wechat_article_reads_90d, wechat_article_shares_90d, share_driven_visits_90d,
+        is_social_advocate, weibo_posts_365d, social_sentiment
+    from tag_social
+),
+
 consents as (
     select customer_key, consent
     from tag_consent
@@ -145,6 +159,13 @@ final as (
         cast(coalesce(e.service_tickets_90d, 0) as integer) as service_tickets_90d,
         e.avg_review_rating,
         e.review_sentiment,
+        coalesce(so.is_wechat_follower, false) as is_wechat_follower,
+        cast(coalesce(so.wechat_article_reads_90d, 0) as integer) as wechat_article_reads_90d,
+        cast(coalesce(so.wechat_article_shares_90d, 0) as integer) as wechat_article_shares_90d,
+        cast(coalesce(so.share_driven_visits_90d, 0) as integer) as share_driven_visits_90d,
+        coalesce(so.is_social_advocate, false) as is_social_advocate,
+        cast(coalesce(so.weibo_posts_365d, 0) as integer) as weibo_posts_365d,
+        so.social_sentiment,
         case
             when coalesce(p.orders_total, 0) = 0 then 'prospect'
             when date_diff('day', cast(p.first_order_at as date), a.as_of_date) < s.new_customer_days then 'new'
@@ -162,6 +183,7 @@ final as (
     left join preferences as f on f.customer_key = c.customer_key
     left join activity as v on v.customer_key = c.customer_key
     left join engagement as e on e.customer_key = c.customer_key
+    left join social as so on so.customer_key = c.customer_key
     left join consents as k on k.customer_key = c.customer_key
 )
 

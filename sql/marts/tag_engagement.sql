@@ -84,7 +84,7 @@ latest_scores as (
         sentiment_score,
         row_number() over (partition by review_id order by as_of desc, model_version desc) as score_rank
     from review_scores
-    where source <> 'service.ticket'
+    where source not in ('service.ticket', 'social.weibo_post')
 ),
 
 reviews as (

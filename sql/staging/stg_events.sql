@@ -4,7 +4,7 @@
 --
 -- grain: one row per (source, event_id)
 -- columns:
---   source: source system (pos, online, app, review, service, member, coupon)
+--   source: source system (pos, online, app, review, service, member, coupon, social)
 --   event_id: producer-assigned event id, unique within its source
 --   event_type: event type, e.g. pos.sale
 --   schema_version: payload schema version the producer sent
@@ -18,6 +18,7 @@
 --   device_id: app install / device id
 --   openid_hash: keyed hash of the WeChat openid
 --   guest_id: guest-checkout id of the web shop
+--   unionid_hash: keyed hash of the WeChat union id (social events)
 --   payload: canonical payload (JSON text)
 --   dq_flags: comma-separated data-quality notes
 
@@ -26,14 +27,14 @@ with
 curated as (
     select
         source, event_id, event_type, schema_version, channel, store_id, occurred_at, received_at,
-        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, payload, dq_flags
+        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, unionid_hash, payload, dq_flags
     from curated_events
 ),
 
 ranked as (
     select
         source, event_id, event_type, schema_version, channel, store_id, occurred_at, received_at,
-        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, payload, dq_flags,
+        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, unionid_hash, payload, dq_flags,
         row_number() over (partition by source, event_id order by received_at, occurred_at) as copy_number
     from curated
 ),
@@ -41,7 +42,7 @@ ranked as (
 final as (
     select
         source, event_id, event_type, schema_version, channel, store_id, occurred_at, received_at,
-        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, payload, dq_flags
+        member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, unionid_hash, payload, dq_flags
     from ranked
     where copy_number = 1
 )

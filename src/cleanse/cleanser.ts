@@ -77,9 +77,10 @@ const CHANNEL_OF_SOURCE: Record<string, CuratedEventRow['channel']> = {
   service: 'online',
   member: 'online',
   coupon: 'online',
+  social: 'online',
 };
 const MONEY_KEYS = new Set(['unit_price', 'discount', 'fee', 'discount_value', 'list_price']);
-const CODE_KEYS = new Set(['sku', 'store_id', 'promotion_id', 'coupon_code', 'campaign_id']);
+const CODE_KEYS = new Set(['sku', 'store_id', 'promotion_id', 'coupon_code', 'campaign_id', 'account_id', 'article_id']);
 const TEXT_KEYS = new Set(['text', 'title', 'query', 'city']);
 
 export interface Cleanser {

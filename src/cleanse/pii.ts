@@ -15,7 +15,7 @@ import { IDENTITY_TYPES, identityColumn, type IdentityType } from '../contract/i
 import { CleanserConfigError } from './errors.ts';
 import { normaliseEmail, normalisePhone, scrubPersonalData } from './standardise.ts';
 
-export type HashedIdentityType = 'phone' | 'email' | 'openid';
+export type HashedIdentityType = 'phone' | 'email' | 'openid' | 'unionid';
 
 export interface PiiConfig {
   /** Key of the HMAC-SHA256 that pseudonymises phone, e-mail and openid (at least 16 characters). */
@@ -54,9 +54,9 @@ export interface Identities {
   readonly previous: Record<string, string>;
 }
 
+const HASHED_ID_TYPES = ['phone', 'email', 'openid', 'unionid'] as const;
 /** Identifier kinds that are ids of ours, not personal data, unless their value is a phone or an e-mail. */
-const PLAIN_ID_TYPES: readonly IdentityType[] = IDENTITY_TYPES.filter((t) => t !== 'phone' && t !== 'email' && t !== 'openid');
-const HASHED_ID_TYPES = ['phone', 'email', 'openid'] as const;
+const PLAIN_ID_TYPES: readonly IdentityType[] = IDENTITY_TYPES.filter((t) => !(HASHED_ID_TYPES as readonly string[]).includes(t));
 
 export function createPii(config: PiiConfig): Pii {
   if (!config.piiKey || config.piiKey.length < 16) {

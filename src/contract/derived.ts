@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { TableDef } from './tables.ts';
 
 export const reviewScoreRow = z.object({
-  review_id: z.string().meta({ description: 'Review id, or the ticket id for service-ticket text' }),
-  source: z.string().meta({ description: 'review.submitted, import (import-reviews) or service.ticket' }),
+  review_id: z.string().meta({ description: 'Review id, the ticket id for service-ticket text, or the post id for a Weibo post' }),
+  source: z.string().meta({ description: 'review.submitted, import (import-reviews), service.ticket or social.weibo_post' }),
   sku: z.string().nullable().meta({ description: 'Reviewed product (null for tickets)' }),
   rating: z.int().nullable().meta({ description: 'Stars 1..5 (null for tickets and label-only imports)' }),
   sentiment_score: z.number().meta({ description: 'P(positive) from the sentiment model, 0..1' }),
@@ -25,6 +25,6 @@ export const DERIVED_TABLES: readonly TableDef[] = [
     path: 'review_scores',
     schema: reviewScoreRow,
     partitionKeys: [],
-    description: 'Sentiment score of every review and service-ticket text (sentiment model, P(positive))',
+    description: 'Sentiment score of every review, service-ticket and Weibo-post text (sentiment model, P(positive))',
   },
 ];

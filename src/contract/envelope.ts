@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { code, timestampInput } from './primitives.ts';
 
 /** Source systems that publish events. */
-export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon'] as const;
+export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon', 'social'] as const;
 export type Source = (typeof SOURCES)[number];
 
-/** The identifiers a customer can show up with. Phone, e-mail and openid are personal data and are hashed. */
+/** The identifiers a customer can show up with. Phone, e-mail, openid and union id are personal data and are hashed. */
 export const identitiesSchema = z
   .object({
     member_id: z.string().min(1).max(64).optional().describe('Loyalty member id'),
@@ -18,13 +18,14 @@ export const identitiesSchema = z
     device_id: z.string().min(1).max(128).optional().describe('App install / device id'),
     openid: z.string().min(1).max(128).optional().describe('WeChat openid (PII)'),
     guest_id: z.string().min(1).max(128).optional().describe('Guest-checkout id of the web shop'),
+    unionid: z.string().min(1).max(128).optional().describe('WeChat union id: one per user across the brand\'s WeChat apps (PII)'),
   })
   .describe('Identifiers of the customer; any subset, possibly none (anonymous till sale)');
 
-export const IDENTITY_TYPES = ['member_id', 'phone', 'email', 'device_id', 'openid', 'guest_id'] as const;
+export const IDENTITY_TYPES = ['member_id', 'phone', 'email', 'device_id', 'openid', 'guest_id', 'unionid'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 /** Identity types that are personal data and must be pseudonymised before the curated zone. */
-export const PII_IDENTITY_TYPES: readonly IdentityType[] = ['phone', 'email', 'openid'];
+export const PII_IDENTITY_TYPES: readonly IdentityType[] = ['phone', 'email', 'openid', 'unionid'];
 
 /** The envelope as it arrives; `payload` is validated separately against the (type, schema_version) schema. */
 export const envelopeSchema = z.object({

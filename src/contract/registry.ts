@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Source } from './envelope.ts';
 import * as p from './payloads.ts';
+import * as s from './social.ts';
 
 export interface EventVersion {
   readonly schema: z.ZodType;
@@ -108,6 +109,36 @@ export const EVENT_TYPES = {
     source: 'coupon',
     description: 'A coupon was redeemed on an order',
     versions: { 1: { schema: p.couponRedeemedV1 } },
+  },
+  'social.wechat_follow': {
+    source: 'social',
+    description: 'A WeChat user followed the brand\'s official account',
+    versions: { 1: { schema: s.wechatFollowV1 } },
+  },
+  'social.wechat_unfollow': {
+    source: 'social',
+    description: 'A WeChat user unfollowed the brand\'s official account',
+    versions: { 1: { schema: s.wechatUnfollowV1 } },
+  },
+  'social.wechat_article_read': {
+    source: 'social',
+    description: 'An official-account article was read (opened from the account or from a shared link)',
+    versions: { 1: { schema: s.wechatArticleReadV1 } },
+  },
+  'social.wechat_article_share': {
+    source: 'social',
+    description: 'An official-account article was shared to a friend, a group chat or Moments',
+    versions: { 1: { schema: s.wechatArticleShareV1 } },
+  },
+  'social.miniprogram_visit': {
+    source: 'social',
+    description: 'A visit to the brand\'s WeChat mini-program (opened directly or from a shared link)',
+    versions: { 1: { schema: s.miniprogramVisitV1 } },
+  },
+  'social.weibo_post': {
+    source: 'social',
+    description: 'A Weibo post mentioning the brand (social listening), text scored by the sentiment model',
+    versions: { 1: { schema: s.weiboPostV1 } },
   },
 } as const satisfies Record<string, EventTypeDef>;
 

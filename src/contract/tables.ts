@@ -81,6 +81,7 @@ export const pseudonymLinkRow = z.object({
   phone_hash: z.string().optional().describe('HMAC-SHA256 of the normalised phone with the current key (hex)'),
   email_hash: z.string().optional().describe('HMAC-SHA256 of the normalised email with the current key (hex)'),
   openid_hash: z.string().optional().describe('HMAC-SHA256 of the openid with the current key (hex)'),
+  unionid_hash: z.string().optional().describe('HMAC-SHA256 of the WeChat union id with the current key (hex)'),
   previous_hash: z.string().describe('HMAC-SHA256 of the same identifier with the previous key (hex)'),
   source: z.string().describe('Partition: source system of the event'),
   dt,

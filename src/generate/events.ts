@@ -14,6 +14,7 @@ export interface Identities {
   device_id?: string;
   openid?: string;
   guest_id?: string;
+  unionid?: string;
 }
 
 export interface Envelope {
@@ -36,6 +37,7 @@ export function identities(i: Identities): Identities {
   if (i.device_id !== undefined) out.device_id = i.device_id;
   if (i.openid !== undefined) out.openid = i.openid;
   if (i.guest_id !== undefined) out.guest_id = i.guest_id;
+  if (i.unionid !== undefined) out.unionid = i.unionid;
   return out;
 }
 

@@ -71,7 +71,11 @@ export async function writeBatch(outDir: string, catalog: Catalog, stock: StockL
   return { products: products.length, stores: stores.length, stock_snapshots: stockRows };
 }
 
-export async function writeGroundTruth(outDir: string, people: readonly Person[], days: readonly Day[], dirty: readonly DirtyRecord[]) {
+/**
+ * ground_truth/persons.jsonl and dirty.jsonl. `wechat`: the official-account openid and union id of people active on
+ * the brand's WeChat (social.ts), listed with their other identifiers.
+ */
+export async function writeGroundTruth(outDir: string, people: readonly Person[], days: readonly Day[], dirty: readonly DirtyRecord[], wechat: ReadonlyMap<number, { officialAccountOpenid: string; unionid: string }> = new Map()) {
   await mkdir(join(outDir, 'ground_truth'), { recursive: true });
   const persons = people.map((p) => {
     const churned = p.state.churnDay < days.length ? days[p.state.churnDay]!.date : null;
@@ -85,8 +89,9 @@ export async function writeGroundTruth(outDir: string, people: readonly Person[]
         phones: p.phones.map(e164),
         emails: p.emails,
         device_ids: p.devices.map((d) => d.id),
-        openids: p.openid ? [p.openid] : [],
+        openids: [...(p.openid ? [p.openid] : []), ...(wechat.has(p.index) ? [wechat.get(p.index)!.officialAccountOpenid] : [])],
         guest_ids: p.guestIds,
+        ...(wechat.has(p.index) ? { unionids: [wechat.get(p.index)!.unionid] } : {}),
       },
     });
   });

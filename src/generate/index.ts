@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { buildDays, MS, retailEvents, TIME_ZONE } from './calendar.ts';
 import { buildCatalog } from './catalog.ts';
+import { writeSocial } from './social.ts';
 import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
 import { CampaignTruth } from './campaign-truth.ts';
@@ -99,7 +100,7 @@ function resolveOptions(opts: GenerateOptions) {
 async function clearEvents(outDir: string): Promise<void> {
   const dir = join(outDir, 'events');
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^(consent-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
+  await Promise.all(names.filter((n) => /^(consent-|social-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
 }
 
 /** SKU codes shaped like real ones but absent from the catalogue (products the ERP export missed). */
@@ -132,9 +133,11 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   await simulation.run(o.onProgress);
   // After the simulation, from streams of its own: every byte written above is the same with or without it.
   const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
+  // Social (WeChat, Weibo) the same way: streams and files of its own.
+  const social = await writeSocial(o.outDir, o.seed, people, days, catalog);
 
   const batch = await writeBatch(o.outDir, catalog, stock, days);
-  await writeGroundTruth(o.outDir, people, days, sink.dirty);
+  await writeGroundTruth(o.outDir, people, days, sink.dirty, social.ids);
   await truth.write(o.outDir);
   const campaigns = await campaignTruth.write(o.outDir);
 
@@ -143,11 +146,16 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const byReason: Record<string, number> = {};
   for (const k of DIRTY_KINDS) if (sink.dirtyByKind[k.kind]) byReason[k.reason] = sink.dirtyByKind[k.kind]!;
   const dirtyTotal = sink.dirty.length;
-  const bySource = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : sink.bySource;
-  const byType = consent.events ? { ...sink.byType, 'member.consent': consent.events } : sink.byType;
+  const bySource: Record<string, number> = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : { ...sink.bySource };
+  const byType: Record<string, number> = consent.events ? { ...sink.byType, 'member.consent': consent.events } : { ...sink.byType };
+  if (social.events) {
+    bySource.social = social.events;
+    Object.assign(byType, social.byType);
+  }
   const files = [
     ...sink.files,
     ...consent.files,
+    ...social.files,
     'batch/products.csv',
     'batch/stores.csv',
     'batch/stock_snapshots.csv',
@@ -158,6 +166,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/visits.jsonl',
     'ground_truth/feedback.jsonl',
     'ground_truth/campaigns.jsonl',
+    'ground_truth/social.jsonl',
     ...campaigns.campaigns.map((c) => `campaigns/${c}.csv`),
     'manifest.json',
   ];
@@ -169,8 +178,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     format_version: 1,
     options: { customers: o.customers, days: o.days, seed: o.seed, dirty_rate: o.dirtyRate, end_date: o.endDate },
     window: { start: first, end: last, time_zone: TIME_ZONE },
-    lines: sink.lines + consent.events,
-    events: { clean: sink.lines + consent.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
+    lines: sink.lines + consent.events + social.events,
+    events: { clean: sink.lines + consent.events + social.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
     late_arrivals: sink.lateArrivals,
     dirty: { total: dirtyTotal, by_kind: sortedCounts(sink.dirtyByKind), by_reason: sortedCounts(byReason) },
     persons: people.length,
@@ -200,7 +209,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
 
   return {
     outDir: o.outDir,
-    events: sink.lines + consent.events,
+    events: sink.lines + consent.events + social.events,
     bySource: sortedCounts(bySource),
     byType: sortedCounts(byType),
     dirty: sortedCounts(sink.dirtyByKind),

@@ -24,6 +24,7 @@ export interface GroundTruthPerson {
     readonly device_ids?: readonly string[];
     readonly openids?: readonly string[];
     readonly guest_ids?: readonly string[];
+    readonly unionids?: readonly string[];
   };
 }
 
@@ -83,6 +84,7 @@ export function truthRows(persons: readonly GroundTruthPerson[], piiKey = localP
     add('device_id', i.device_ids);
     add('openid', i.openids);
     add('guest_id', i.guest_ids);
+    add('unionid', i.unionids);
   }
   return rows;
 }

@@ -23,6 +23,7 @@ export const LINKED_KINDS = [
   { type: 'phone', column: 'phone_hash' },
   { type: 'email', column: 'email_hash' },
   { type: 'openid', column: 'openid_hash' },
+  { type: 'unionid', column: 'unionid_hash' },
 ] as const;
 
 /**
@@ -54,6 +55,7 @@ export const DEFAULT_MAX_LINKS: Readonly<Record<IdentityType, number>> = {
   device_id: 5,
   openid: 3,
   guest_id: 200,
+  unionid: 3,
 };
 
 const limit = z.int().min(1).max(1_000_000);

@@ -1,5 +1,5 @@
 /**
- * Sentiment on ingest, DuckDB-free: review.submitted and service.ticket events off the stream -> the text the
+ * Sentiment on ingest, DuckDB-free: review.submitted, service.ticket and social.weibo_post events off the stream -> the text the
  * cleanser would keep (contract-validated payload, personal data scrubbed and capped by the cleanser's own
  * `normaliseText`) -> the sentiment model's P(positive), scored by onnxruntime through the predictor cache (the
  * model file and its card are checked as for every predictor) -> review_scores rows.
@@ -49,12 +49,13 @@ export function textOfRecord(data: Uint8Array | string): TextItem | { skipped: S
   const schema = eventTypeDef(type)?.versions[env.data.schema_version]?.schema;
   const payload = schema?.safeParse(env.data.payload);
   if (!payload?.success) return { skipped: 'invalid_event' };
-  const p = payload.data as { review_id?: string; ticket_id?: string; sku?: string; rating?: number; text?: string };
+  const p = payload.data as { review_id?: string; ticket_id?: string; post_id?: string; sku?: string; rating?: number; text?: string };
   if (typeof p.text !== 'string') return { skipped: 'no_text' };
   const text = normaliseText(p.text, MAX_TEXT_CHARS).text;
-  return type === 'review.submitted'
-    ? { review_id: p.review_id!, source: 'review.submitted', sku: p.sku ?? null, rating: p.rating ?? null, text }
-    : { review_id: p.ticket_id!, source: 'service.ticket', sku: null, rating: null, text };
+  if (type === 'review.submitted') return { review_id: p.review_id!, source: 'review.submitted', sku: p.sku ?? null, rating: p.rating ?? null, text };
+  // A Weibo post is keyed by its post id (the cleanser keeps ids as sent; the curated payload's post_id is the same).
+  if (type === 'social.weibo_post') return { review_id: p.post_id!, source: 'social.weibo_post', sku: null, rating: null, text };
+  return { review_id: p.ticket_id!, source: 'service.ticket', sku: null, rating: null, text };
 }
 
 type Vectorizer = Pick<SentimentModel, 'tokenizer' | 'terms' | 'idf'>;

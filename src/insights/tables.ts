@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { columnsOf, type Column } from '../contract/columns.ts';
 
 /** Event types sentiment is scored for on ingest (the stream filter of the insights stack). */
-export const SCORED_TYPES = ['review.submitted', 'service.ticket'] as const;
+export const SCORED_TYPES = ['review.submitted', 'service.ticket', 'social.weibo_post'] as const;
 
 export const DEMAND_FORECASTS_TABLE = 'demand_forecasts';
 export const REPLENISHMENT_CHECKS_TABLE = 'replenishment_checks';

@@ -44,7 +44,7 @@ export interface CustomerResolver {
 }
 
 /** The order in which identifiers name a customer: the strongest first (a member id is one person's). */
-const PRECEDENCE: readonly IdentityType[] = ['member_id', 'phone', 'email', 'openid', 'guest_id', 'device_id'];
+const PRECEDENCE: readonly IdentityType[] = ['member_id', 'phone', 'email', 'openid', 'unionid', 'guest_id', 'device_id'];
 
 /** The key of a customer the identity graph does not know yet: `sk_` + a hash of the strongest identifier. */
 export function streamKey(id: Identifier): string {

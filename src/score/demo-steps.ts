@@ -63,7 +63,7 @@ export const MODEL_DEMO_STEPS: DemoStep[] = [
         // only now, so the day's snapshot is refreshed once more to carry review_sentiment.
         const t = ctx.progress('refresh customer_tags with review sentiment');
         await refreshTags({ lakeDir: ctx.lakeDir, asOf: s.asOf });
-        t.done(`${s.reviewScores.reviews.toLocaleString('en')} reviews, ${s.reviewScores.tickets.toLocaleString('en')} tickets scored`);
+        t.done(`${s.reviewScores.reviews.toLocaleString('en')} reviews, ${s.reviewScores.tickets.toLocaleString('en')} tickets, ${s.reviewScores.posts.toLocaleString('en')} Weibo posts scored`);
       }
     },
   },

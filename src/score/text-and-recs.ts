@@ -58,16 +58,19 @@ export interface ReviewScoring {
   readonly version: string | null;
   readonly reviews: number;
   readonly tickets: number;
+  /** Weibo posts mentioning the brand (social.weibo_post), scored like reviews for the social_sentiment tag. */
+  readonly posts: number;
 }
 
-/** Scores every review and service-ticket text up to as-of into review_scores (replacing the previous scoring). */
+/** Scores every review, service-ticket and Weibo-post text up to as-of into review_scores (replacing the previous scoring). */
 export async function scoreReviewTexts(lakeDir: string, asOf: string, store: ModelStore): Promise<ReviewScoring> {
   const m = await modelJson(store, 'sentiment', SENTIMENT_JSON);
-  if (!m) return { version: null, reviews: 0, tickets: 0 };
+  if (!m) return { version: null, reviews: 0, tickets: 0, posts: 0 };
   const model = parseSentimentModel(m.bytes);
   const reviews = await readReviewTexts(lakeDir, asOf);
   const cat = await openLakeCatalog(lakeDir);
   let tickets: { ticket_id: string; text: string }[];
+  let posts: { post_id: string; text: string }[];
   try {
     tickets = (
       await queryRows(
@@ -76,14 +79,22 @@ export async function scoreReviewTexts(lakeDir: string, asOf: string, store: Mod
          where ticket_text is not null and cast(occurred_at as date) <= cast(${sqlString(asOf)} as date) group by ticket_id order by ticket_id`,
       )
     ).map((r) => ({ ticket_id: String(r.ticket_id), text: String(r.text) }));
+    posts = (
+      await queryRows(
+        cat.conn,
+        `select post_id, arg_max(post_text, occurred_at) as text from stg_social_events
+         where event_type = 'social.weibo_post' and post_text is not null and cast(occurred_at as date) <= cast(${sqlString(asOf)} as date) group by post_id order by post_id`,
+      )
+    ).map((r) => ({ post_id: String(r.post_id), text: String(r.text) }));
   } finally {
     cat.close();
   }
-  const p = scoreTexts(model, [...reviews.map((r) => r.text), ...tickets.map((t) => t.text)]);
+  const p = scoreTexts(model, [...reviews.map((r) => r.text), ...tickets.map((t) => t.text), ...posts.map((x) => x.text)]);
   const rows = [
     ...reviews.map((r, i) => ({ review_id: r.review_id, source: r.source, sku: r.sku, rating: r.rating ?? null, sentiment_score: p[i]!, model_version: m.version, as_of: asOf })),
     ...tickets.map((t, j) => ({ review_id: t.ticket_id, source: 'service.ticket', sku: null, rating: null, sentiment_score: p[reviews.length + j]!, model_version: m.version, as_of: asOf })),
+    ...posts.map((x, j) => ({ review_id: x.post_id, source: 'social.weibo_post', sku: null, rating: null, sentiment_score: p[reviews.length + tickets.length + j]!, model_version: m.version, as_of: asOf })),
   ];
   await writeRows({ lakeDir, relDir: REVIEW_SCORES_TABLE, columns: REVIEW_SCORE_COLUMNS, rows, mode: 'replace' });
-  return { version: m.version, reviews: reviews.length, tickets: tickets.length };
+  return { version: m.version, reviews: reviews.length, tickets: tickets.length, posts: posts.length };
 }

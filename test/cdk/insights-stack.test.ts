@@ -77,9 +77,9 @@ describe('insights stack: scheduled refresh', () => {
 });
 
 describe('insights stack: sentiment on ingest', () => {
-  it('consumes the event stream filtered to review and ticket events, with partial batch responses, bisect, bounded retries and a DLQ', () => {
+  it('consumes the event stream filtered to review, ticket and Weibo-post events, with partial batch responses, bisect, bounded retries and a DLQ', () => {
     insights.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ data: { type: ['review.submitted', 'service.ticket'] } }) }] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ data: { type: ['review.submitted', 'service.ticket', 'social.weibo_post'] } }) }] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 5,

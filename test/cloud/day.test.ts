@@ -676,6 +676,10 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const cloudRows = await read(cloud.curatedDir);
     const localRows = await read(`${local.lake}/curated`);
     expect(localRows.length).toBeGreaterThan(0);
+    // The social tags (issue 18: WeChat and Weibo, linked through the union id) are among the columns, with values.
+    const social = { followers: localRows.filter((r) => r.is_wechat_follower === true).length, readers: localRows.filter((r) => Number(r.wechat_article_reads_90d) > 0).length, posters: localRows.filter((r) => Number(r.weibo_posts_365d) > 0).length };
+    expect(Math.min(social.followers, social.readers, social.posters)).toBeGreaterThan(0);
+    console.log(`[day] customer_tags: social tags of ${social.followers} followers, ${social.readers} readers, ${social.posters} Weibo posters compared`);
     expect(cloudRows.length).toBe(localRows.length);
     expect(cloudRows).toEqual(localRows);
     console.log(`[day] customer_tags dt=${local.tagsAsOf}: ${localRows.length} rows x ${Object.keys(localRows[0] ?? {}).length} columns equal`);

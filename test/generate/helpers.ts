@@ -35,6 +35,7 @@ export interface GroundTruthPerson {
     readonly device_ids: string[];
     readonly openids: string[];
     readonly guest_ids: string[];
+    readonly unionids?: string[];
   };
 }
 
@@ -136,6 +137,7 @@ export function ownersByKey(persons: readonly GroundTruthPerson[]): Map<string, 
     for (const v of i.device_ids) add(`device_id:${v}`, p.person_id);
     for (const v of i.openids) add(`openid:${v}`, p.person_id);
     for (const v of i.guest_ids) add(`guest_id:${v}`, p.person_id);
+    for (const v of i.unionids ?? []) add(`unionid:${v}`, p.person_id);
   }
   return owners;
 }

@@ -28,8 +28,9 @@ interface Sighting {
   device_id?: string;
   openid_hash?: string;
   guest_id?: string;
+  unionid_hash?: string;
 }
-const COLUMNS = ['member_id', 'phone_hash', 'email_hash', 'device_id', 'openid_hash', 'guest_id'] as const;
+const COLUMNS = ['member_id', 'phone_hash', 'email_hash', 'device_id', 'openid_hash', 'guest_id', 'unionid_hash'] as const;
 const SOURCES = ['events', 'order_lines'];
 const TARGETS = { map: 'identity_map_sql', hubs: 'identity_hubs_sql' };
 

@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 /** Placeholder for a number literal JSON.stringify cannot write (beyond a double) or would round (2^70 exactly). */
 const RAW = (literal: string) => `\u00a7RAW${literal}\u00a7`;
 const ENVELOPE = ['event_id', 'source', 'type', 'schema_version', 'occurred_at', 'store_id', 'identities', 'payload'];
-const IDENTITIES = ['member_id', 'phone', 'email', 'device_id', 'openid', 'guest_id'];
+const IDENTITIES = ['member_id', 'phone', 'email', 'device_id', 'openid', 'guest_id', 'unionid'];
 
 const huge = fc.constantFrom<unknown>(
   1e300, -1e300, 2 ** 70, -(2 ** 70), 2 ** 31, 2 ** 63, 2 ** 64, Number.MAX_SAFE_INTEGER + 2, 1e-320, -0, 0.1 + 0.2,

@@ -75,8 +75,8 @@ let conn: DuckDBConnection;
 let athena: DuckAthena;
 
 async function loadSightings(table: string, rows: string[]) {
-  await conn.run(`create or replace table ${table} (member_id varchar, phone_hash varchar, email_hash varchar, device_id varchar, openid_hash varchar, guest_id varchar, occurred_at timestamp)`);
-  if (rows.length) await conn.run(`insert into ${table} values ${rows.join(', ')}`);
+  await conn.run(`create or replace table ${table} (member_id varchar, phone_hash varchar, email_hash varchar, device_id varchar, openid_hash varchar, guest_id varchar, unionid_hash varchar, occurred_at timestamp)`);
+  if (rows.length) await conn.run(`insert into ${table} (member_id, phone_hash, email_hash, device_id, openid_hash, guest_id, occurred_at) values ${rows.join(', ')}`);
 }
 
 beforeEach(async () => {
