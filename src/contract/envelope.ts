@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { code, timestampInput } from './primitives.ts';
 
 /** Source systems that publish events. */
-export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon'] as const;
+export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon', 'delivery'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** The identifiers a customer can show up with. Phone, e-mail and openid are personal data and are hashed. */

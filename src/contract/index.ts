@@ -1,6 +1,7 @@
 export * from './primitives.ts';
 export * from './envelope.ts';
 export * from './payloads.ts';
+export * from './deliveries.ts';
 export * from './registry.ts';
 export * from './batch.ts';
 export * from './changes.ts';
