@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { buildDays, MS, retailEvents, TIME_ZONE } from './calendar.ts';
 import { buildCatalog } from './catalog.ts';
+import { DeliveryLog } from './deliveries.ts';
 import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
 import { CampaignTruth } from './campaign-truth.ts';
@@ -99,7 +100,7 @@ function resolveOptions(opts: GenerateOptions) {
 async function clearEvents(outDir: string): Promise<void> {
   const dir = join(outDir, 'events');
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^(consent-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
+  await Promise.all(names.filter((n) => /^(consent-|delivery-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
 }
 
 /** SKU codes shaped like real ones but absent from the catalogue (products the ERP export missed). */
@@ -128,8 +129,11 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const sink = new EventSink(o.outDir, days[days.length - 1]!.startMs + MS.day, injector);
   const truth = new RealtimeTruth();
   const campaignTruth = new CampaignTruth();
-  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth, campaignTruth });
+  const deliveries = new DeliveryLog(o.seed, days[days.length - 1]!.startMs + MS.day);
+  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth, campaignTruth, deliveries });
   await simulation.run(o.onProgress);
+  // Written after the simulation from streams of their own, like consent: the other event files keep their bytes.
+  const shipped = await deliveries.write(o.outDir);
   // After the simulation, from streams of its own: every byte written above is the same with or without it.
   const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
 
@@ -143,11 +147,16 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const byReason: Record<string, number> = {};
   for (const k of DIRTY_KINDS) if (sink.dirtyByKind[k.kind]) byReason[k.reason] = sink.dirtyByKind[k.kind]!;
   const dirtyTotal = sink.dirty.length;
-  const bySource = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : sink.bySource;
-  const byType = consent.events ? { ...sink.byType, 'member.consent': consent.events } : sink.byType;
+  const bySource: Record<string, number> = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : { ...sink.bySource };
+  const byType: Record<string, number> = consent.events ? { ...sink.byType, 'member.consent': consent.events } : { ...sink.byType };
+  if (shipped.events) {
+    bySource.delivery = shipped.events;
+    Object.assign(byType, deliveries.byType);
+  }
   const files = [
     ...sink.files,
     ...consent.files,
+    ...shipped.files,
     'batch/products.csv',
     'batch/stores.csv',
     'batch/stock_snapshots.csv',
@@ -158,6 +167,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/visits.jsonl',
     'ground_truth/feedback.jsonl',
     'ground_truth/campaigns.jsonl',
+    'ground_truth/deliveries.jsonl',
     ...campaigns.campaigns.map((c) => `campaigns/${c}.csv`),
     'manifest.json',
   ];
@@ -169,8 +179,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     format_version: 1,
     options: { customers: o.customers, days: o.days, seed: o.seed, dirty_rate: o.dirtyRate, end_date: o.endDate },
     window: { start: first, end: last, time_zone: TIME_ZONE },
-    lines: sink.lines + consent.events,
-    events: { clean: sink.lines + consent.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
+    lines: sink.lines + consent.events + shipped.events,
+    events: { clean: sink.lines + consent.events + shipped.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
     late_arrivals: sink.lateArrivals,
     dirty: { total: dirtyTotal, by_kind: sortedCounts(sink.dirtyByKind), by_reason: sortedCounts(byReason) },
     persons: people.length,
@@ -200,7 +210,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
 
   return {
     outDir: o.outDir,
-    events: sink.lines + consent.events,
+    events: sink.lines + consent.events + shipped.events,
     bySource: sortedCounts(bySource),
     byType: sortedCounts(byType),
     dirty: sortedCounts(sink.dirtyByKind),
