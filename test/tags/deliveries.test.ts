@@ -106,10 +106,10 @@ describe('delivery tags on a hand-computed lake', () => {
   });
 
   it('gives each customer the hand-computed tags', async () => {
-    const rows = await queryRows<TagRow & { member_id: string }>(
+    const rows = (await queryRows(
       cat.conn,
       `select c.member_id, ${TAGS.split(', ').map((c) => `t.${c}`).join(', ')} from tag_deliveries as t join int_customers as c using (customer_key) order by c.member_id`,
-    );
+    )) as unknown as (TagRow & { member_id: string })[];
     expect(rows.map((r) => r.member_id)).toEqual(['M1', 'M2']);
     for (const r of rows) {
       const { member_id, customer_key, late_delivery_rate, ...rest } = r;
@@ -121,10 +121,10 @@ describe('delivery tags on a hand-computed lake', () => {
   });
 
   it('types the carrier events with their geohash, one row per event', async () => {
-    const rows = await queryRows<{ n: bigint; hashes: bigint; pings: bigint }>(
+    const rows = (await queryRows(
       cat.conn,
       `select count(*) as n, count(distinct geohash) as hashes, count(case when event_type = 'delivery.location_ping' then 1 end) as pings from stg_deliveries`,
-    );
+    )) as { n: bigint; hashes: bigint; pings: bigint }[];
     expect(Number(rows[0]!.n)).toBe(HAND_EVENTS.length - 1 - 5); // minus the duplicate and the five orders
     // HOME (wtw3s...) and the ping near Shanghai's airport are two different 5-character cells.
     expect(Number(rows[0]!.hashes)).toBe(2);
@@ -180,14 +180,14 @@ describe('delivery tags and GPS on a synthetic retailer', () => {
     expect(truth.some((t) => t.experience === 'late') && truth.some((t) => t.failed_attempts_at.length > 0)).toBe(true);
     // Whose order each shipment ships, as the lake knows it (orders quarantined as dirty belong to nobody).
     const owners = new Map(
-      (await queryRows<{ order_id: string; customer_key: string }>(cat.conn, `select order_id, customer_key from int_orders where source = 'online' and customer_key is not null`)).map((r) => [r.order_id, r.customer_key]),
+      ((await queryRows(cat.conn, `select order_id, customer_key from int_orders where source = 'online' and customer_key is not null`)) as { order_id: string; customer_key: string }[]).map((r) => [r.order_id, r.customer_key]),
     );
     const byCustomer = new Map<string, ShipmentTruth[]>();
     for (const t of truth) {
       const c = owners.get(t.order_id);
       if (c) byCustomer.set(c, [...(byCustomer.get(c) ?? []), t]);
     }
-    const rows = await queryRows<TagRow>(cat.conn, `select ${TAGS} from tag_deliveries order by customer_key`);
+    const rows = (await queryRows(cat.conn, `select ${TAGS} from tag_deliveries order by customer_key`)) as unknown as TagRow[];
     expect(rows.length).toBe(byCustomer.size);
     let lateCustomers = 0;
     for (const r of rows) {
@@ -231,7 +231,7 @@ describe('delivery tags and GPS on a synthetic retailer', () => {
     let cells = 0;
     try {
       for (const f of files) {
-        const rows = await queryRows<Record<string, unknown>>(conn, `select * from read_parquet(${sqlString(f)})`);
+        const rows = await queryRows(conn, `select * from read_parquet(${sqlString(f)})`);
         for (const row of rows) {
           for (const v of Object.values(row)) {
             if (v === null || v === undefined) continue;
