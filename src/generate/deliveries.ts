@@ -172,6 +172,7 @@ export class DeliveryLog {
       });
     }
     const failedAt: number[] = [];
+    let returnReason: 'attempts_exhausted' | 'refused' | 'address_not_found' = 'attempts_exhausted';
     let finished: number | undefined;
     let outcome: ShipmentTruth['outcome'] = 'in_transit';
     let day = attemptDay;
@@ -186,6 +187,11 @@ export class DeliveryLog {
         this.emit('delivery.failed_attempt', at, { ...base, attempt, reason, location: door });
         if (at < this.windowEndMs) failedAt.push(at);
         day = addDays(day, 1);
+        // A refused parcel or an address the courier cannot find goes straight back to the sender.
+        if (reason === 'refused' || reason === 'address_not_found') {
+          returnReason = reason;
+          break;
+        }
         continue;
       }
       const receivedBy = (['customer', 'neighbour', 'locker', 'reception'] as const)[rng.weighted([70, 5, 18, 7])]!;
@@ -196,9 +202,9 @@ export class DeliveryLog {
       }
       break;
     }
-    if (outcome !== 'delivered' && failedAt.length === MAX_ATTEMPTS) {
+    if (outcome !== 'delivered' && (failedAt.length === MAX_ATTEMPTS || returnReason !== 'attempts_exhausted')) {
       const back = round1s(localMidnightMs(day) + rng.uniform(9, 17) * MS.hour);
-      this.emit('delivery.returned_to_sender', back, { ...base, reason: 'attempts_exhausted' });
+      this.emit('delivery.returned_to_sender', back, { ...base, reason: returnReason });
       if (back < this.windowEndMs) {
         finished = back;
         outcome = 'returned';
