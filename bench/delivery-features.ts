@@ -7,7 +7,9 @@
  *   npx tsx bench/delivery-features.ts /tmp/demo [--as-of YYYY-MM-DD] [--horizon-days 90]
  *
  * Prints a Markdown table (validation AUC: trained on the cut as-of - 2h, measured on as-of - h; and, on a generated
- * lake, the AUC against the generator's latent churn) and, last, the JSON of both runs.
+ * lake, the AUC against the generator's latent churn) and, last, one JSON line: withoutDeliveryTags and withDeliveryTags
+ * ({features, auc, trainAuc, recencyOnlyAuc, liftTopDecile, groundTruthAuc, seconds}), aucChange, groundTruthAucChange,
+ * aucDoesNotDrop, machine (loadAverage at start) and loadAverageEnd.
  */
 import { CHURN_DELIVERY_FEATURES } from '../models/churn/index.ts';
 import { trainChurnFromLake } from '../src/train/churn.ts';
@@ -41,35 +43,53 @@ const purchases = await readPurchases(lakeDir, asOf);
 const personsFile = findGroundTruth(lakeDir);
 const common = { asOf, horizonDays, tagsAt, purchases, ...(personsFile ? { groundTruth: { lakeDir, personsFile } } : {}) };
 
-const runs: Record<string, Record<string, unknown>> = {};
-for (const [name, extra] of [
-  ['without delivery tags', []],
-  ['with delivery tags', CHURN_DELIVERY_FEATURES],
+/** One training's figures, under the bench's keys (camelCase, as bench/run.ts and `npm run bench -- --json`). */
+interface Run {
+  readonly features: number | null;
+  /** Validation AUC: trained on the cut as-of - 2h, measured on as-of - h (card metrics.auc). */
+  readonly auc: number | null;
+  readonly trainAuc: number | null;
+  readonly recencyOnlyAuc: number | null;
+  readonly liftTopDecile: number | null;
+  /** AUC against the generator's latent churn (card metrics.ground_truth_auc); null on a lake without ground truth. */
+  readonly groundTruthAuc: number | null;
+  readonly seconds: number;
+}
+
+const runs = {} as Record<'withoutDeliveryTags' | 'withDeliveryTags', Run>;
+for (const [key, extra] of [
+  ['withoutDeliveryTags', []],
+  ['withDeliveryTags', CHURN_DELIVERY_FEATURES],
 ] as const) {
-  note(`training churn ${name}`);
+  note(`training churn ${key}`);
   const t0 = performance.now();
   const m = await trainChurnFromLake({ ...common, extraFeatureNames: extra });
-  const metrics = m.card.metrics as Record<string, number | null>;
-  runs[name] = {
+  // The card's metrics are snake_case (models/churn/train.ts, src/train/churn.ts).
+  const metrics = m.card.metrics as Record<string, number | null | undefined>;
+  const metric = (k: string) => (typeof metrics[k] === 'number' ? metrics[k] : null);
+  runs[key] = {
     features: (m.card.features as { name: string }[] | undefined)?.length ?? null,
-    auc: metrics.auc,
-    trainAuc: metrics.trainAuc,
-    recencyOnlyAuc: metrics.recencyOnlyAuc,
-    liftTopDecile: metrics.liftTopDecile,
-    groundTruthAuc: metrics.ground_truth_auc ?? null,
+    auc: metric('auc'),
+    trainAuc: metric('train_auc'),
+    recencyOnlyAuc: metric('auc_recency_only'),
+    liftTopDecile: metric('lift_top_decile'),
+    groundTruthAuc: metric('ground_truth_auc'),
     seconds: round((performance.now() - t0) / 1000, 1),
   };
 }
-const loadEnd = round((await import('node:os')).loadavg()[0]!, 2);
+const loadAverageEnd = round((await import('node:os')).loadavg()[0]!, 2);
+const { withoutDeliveryTags: a, withDeliveryTags: b } = runs;
+const change = (x: number | null, y: number | null) => (x === null || y === null ? null : round(y - x, 5));
+const aucChange = change(a.auc, b.auc);
+const groundTruthAucChange = change(a.groundTruthAuc, b.groundTruthAuc);
 
-const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v));
-const [a, b] = [runs['without delivery tags']!, runs['with delivery tags']!];
+const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(5));
 console.log(`# Churn AUC with and without the delivery tags\n`);
-console.log(`Lake ${lakeDir}, as of ${asOf}, horizon ${horizonDays} days; load average ${loadStart} at start, ${loadEnd} at end.\n`);
+console.log(`Lake ${lakeDir}, as of ${asOf}, horizon ${horizonDays} days; load average ${loadStart} at start, ${loadAverageEnd} at end.\n`);
 console.log('| run | features | validation AUC | train AUC | recency-only AUC | lift top decile | AUC vs generator truth | seconds |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const [name, r] of Object.entries(runs)) {
+for (const [name, r] of [['without delivery tags', a], ['with delivery tags', b]] as const) {
   console.log(`| ${name} | ${r.features} | ${fmt(r.auc)} | ${fmt(r.trainAuc)} | ${fmt(r.recencyOnlyAuc)} | ${fmt(r.liftTopDecile)} | ${fmt(r.groundTruthAuc)} | ${r.seconds} |`);
 }
-console.log(`\nValidation AUC change with the delivery tags: ${((b.auc as number) - (a.auc as number)).toFixed(4)}.`);
-console.log(JSON.stringify({ lakeDir, asOf, horizonDays, machine: start, loadEnd, runs }));
+console.log(`\nValidation AUC change with the delivery tags: ${aucChange === null ? '–' : aucChange.toFixed(5)}; against the generator's truth: ${groundTruthAucChange === null ? '–' : groundTruthAucChange.toFixed(5)}.`);
+console.log(JSON.stringify({ lakeDir, asOf, horizonDays, machine: start, loadAverageEnd, withoutDeliveryTags: a, withDeliveryTags: b, aucChange, groundTruthAucChange, aucDoesNotDrop: aucChange === null ? null : aucChange >= 0 }));

@@ -641,6 +641,17 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(cloudRows.length).toBe(localRows.length);
       expect(cloudRows).toEqual(localRows);
       console.log(`[day] ${table}: ${localRows.length} rows equal`);
+      if (table === 'curated_events') {
+        // The carriers' events (issue 18) are among them, their GPS fixes coarsened by the cleanser as deployed
+        // (GPS_PRECISION from the template): a geohash, no lat/lon.
+        const delivery = cloudRows.filter((r) => r.source === 'delivery');
+        const located = delivery.filter((r) => String(r.payload).includes('"location"'));
+        expect(delivery.length).toBeGreaterThan(0);
+        expect(located.length).toBeGreaterThan(0);
+        for (const r of located) expect(String(r.payload)).toMatch(/"location":\{"geohash":"[0-9b-hjkmnp-z]{5}"\}/);
+        expect(delivery.filter((r) => /"lat"|"lon"/.test(String(r.payload)))).toEqual([]);
+        console.log(`[day] curated_events: ${delivery.length} delivery events (${located.length} with a GPS fix, all geohashes) equal`);
+      }
       // Copies: duplicates of the same event (a redelivered copy, or a re-send with its own arrival time), never two
       // versions of one event.
       const received = table === 'curated_events' ? ' exclude (received_at)' : '';
@@ -679,6 +690,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloudRows.length).toBe(localRows.length);
     expect(cloudRows).toEqual(localRows);
     console.log(`[day] customer_tags dt=${local.tagsAsOf}: ${localRows.length} rows x ${Object.keys(localRows[0] ?? {}).length} columns equal`);
+    // The delivery tags (issue 18) are among the columns compared, with values to compare.
+    const delivered = localRows.filter((r) => r.delivery_days_median !== null);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(localRows.some((r) => r.last_delivery_experience !== null && r.last_delivery_experience !== 'on_time')).toBe(true);
+    console.log(`[day] customer_tags: ${delivered.length} customers with delivery tags equal`);
   });
 
   it('scores every customer as the local run does: customer_scores, every column', async () => {
