@@ -3,20 +3,17 @@
  * month, checked
  * - on a hand-computed lake: eleven shipments of two carriers in two regions, their carrier events written out below
  *   with the month, carrier, region and lateness of each worked out by hand beside them;
- * - on the shared trained lake (test/train/fixture-lake.ts): every (month, carrier, region) cell equal to what the
- *   generator's ground_truth/deliveries.jsonl says.
+ * - against the generator's ground_truth/deliveries.jsonl: in test/tags/deliveries.test.ts, on its synthetic lake.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShipmentTruth } from '../../src/generate/deliveries.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { openLakeCatalog } from '../../src/lake/local-catalog.ts';
 import { buildCharts } from '../../src/report/charts.ts';
 import { collectReportData, deliveriesSection, type ReportData } from '../../src/report/data.ts';
 import { reportBody } from '../../src/report/render.ts';
-import { trainedLake } from '../train/fixture-lake.ts';
 
 async function collect(lakeDir: string, asOf?: string): Promise<ReportData> {
   const cat = await openLakeCatalog(lakeDir);
@@ -154,41 +151,5 @@ describe('report: deliveries, on a hand-computed lake', () => {
     const html = reportBody(data, charts);
     expect(html).toContain('id="deliveries"');
     expect(html).toMatch(/<td>ZTO<\/td><td class="num">4<\/td><td class="num">2<\/td><td class="num">50\.0%<\/td>/);
-  });
-});
-
-describe('report: deliveries, against the generator\'s ground truth', () => {
-  let lake: string;
-  let data: ReportData;
-  beforeAll(async () => {
-    lake = await trainedLake();
-    data = await collect(lake);
-  }, 600_000);
-
-  it('equals ground_truth/deliveries.jsonl in every (month, carrier, region) cell', () => {
-    const truth = fs
-      .readFileSync(path.join(lake, 'landing', 'fixture', 'ground_truth', 'deliveries.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as ShipmentTruth);
-    const cells = new Map<string, { month: string; carrier: string; region: string; finished: number; late: number }>();
-    for (const t of truth) {
-      if (t.outcome === 'in_transit') continue;
-      const month = t.finished_at!.slice(0, 7);
-      const key = `${month}|${t.carrier}|${t.region}`;
-      const c = cells.get(key) ?? { month, carrier: t.carrier, region: t.region, finished: 0, late: 0 };
-      c.finished++;
-      if (t.late) c.late++;
-      cells.set(key, c);
-    }
-    const expected = [...cells.values()].sort((a, b) => (a.month + a.carrier + a.region < b.month + b.carrier + b.region ? -1 : 1));
-    const d = available(data.deliveries);
-    expect(d.cells).toEqual(expected);
-    // Something to compare: every carrier and region, late and on-time shipments, a year of months.
-    expect(new Set(expected.map((c) => c.carrier)).size).toBe(6);
-    expect(new Set(expected.map((c) => c.region)).size).toBe(4);
-    expect(d.late).toBeGreaterThan(0);
-    expect(d.late).toBeLessThan(d.finished);
-    expect(d.months.length).toBeGreaterThanOrEqual(12);
   });
 });

@@ -15,6 +15,7 @@ import type { ShipmentTruth } from '../../src/generate/deliveries.ts';
 import { ingestJsonl } from '../../src/ingest/local-pipeline.ts';
 import { openLakeCatalog, type LakeCatalog } from '../../src/lake/local-catalog.ts';
 import { refreshTags } from '../../src/tags/index.ts';
+import { deliveriesSection } from '../../src/report/data.ts';
 import { buildSyntheticLake, type SyntheticLake } from '../sql/synthetic-lake.ts';
 
 interface TagRow {
@@ -199,6 +200,32 @@ describe('delivery tags and GPS on a synthetic retailer', () => {
       if (expectedRate) lateCustomers++;
     }
     expect(lateCustomers).toBeGreaterThan(5);
+  });
+
+  it('gives the report\'s late rate per month, carrier and region of the ground truth (src/report/data.ts)', async () => {
+    const truth = fs
+      .readFileSync(path.join(lake.landingDir, 'ground_truth', 'deliveries.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ShipmentTruth);
+    const cells = new Map<string, { month: string; carrier: string; region: string; finished: number; late: number }>();
+    for (const t of truth) {
+      if (t.outcome === 'in_transit') continue;
+      const month = t.finished_at!.slice(0, 7);
+      const key = `${month}|${t.carrier}|${t.region}`;
+      const c = cells.get(key) ?? { month, carrier: t.carrier, region: t.region, finished: 0, late: 0 };
+      c.finished++;
+      if (t.late) c.late++;
+      cells.set(key, c);
+    }
+    const expected = [...cells.values()].sort((a, b) => (a.month + a.carrier + a.region < b.month + b.carrier + b.region ? -1 : 1));
+    const d = await deliveriesSection(cat.conn, lake.lakeDir);
+    expect(d.available).toBe(true);
+    if (!d.available) return;
+    expect(d.cells).toEqual(expected);
+    expect(new Set(expected.map((c) => c.carrier)).size).toBeGreaterThan(3);
+    expect(d.late).toBeGreaterThan(0);
+    expect(d.late).toBeLessThan(d.finished);
   });
 
   it('holds no raw coordinate finer than the configured precision anywhere in curated (scan)', async () => {
