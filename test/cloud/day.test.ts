@@ -128,6 +128,38 @@ function orderExport(landingDir: string): string {
   return rows.join('\n') + '\n';
 }
 
+/** Events of the day a producer sends again at the end of the feed (addResend). */
+const RESENDS = 3;
+
+/**
+ * A producer's re-send in a later batch, on purpose rather than by luck of the generator's duplicates (which land
+ * within a batch of the feed, or not, depending on the data): the first `n` events of the day's first file that the
+ * generator sent once and clean (ground_truth/dirty.jsonl lists the others), sent again in a file of their own that
+ * sorts last (`resend-<month>.jsonl`). Locally a file is a batch of its own; on the stream they are put last, so each
+ * lands in a later batch of its shard than its first copy (the first batch of a shard holds its first 500 records,
+ * and every shard has more than 500 records before them). Per-batch dedup writes them again in both lakes and counts
+ * them where curated data is read (src/ingest/resends.ts). Returns the lines.
+ */
+function addResend(landingDir: string, n: number): Buffer[] {
+  const dir = path.join(landingDir, 'events');
+  const first = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()[0]!;
+  const dirty = new Set(
+    fs
+      .readFileSync(path.join(landingDir, 'ground_truth', 'dirty.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { file: string; line: number })
+      .filter((m) => m.file === `events/${first}`)
+      .map((m) => m.line),
+  );
+  const lines = fs.readFileSync(path.join(dir, first), 'utf8').split('\n');
+  const once = countBy(lines.map((l) => /"event_id":"([^"]+)"/.exec(l)?.[1] ?? ''));
+  const picked = lines.filter((l, i) => l && !dirty.has(i + 1) && once[/"event_id":"([^"]+)"/.exec(l)?.[1] ?? ''] === 1).slice(0, n);
+  if (picked.length !== n) throw new Error(`${first}: fewer than ${n} clean lines sent once to re-send`);
+  fs.writeFileSync(path.join(dir, `resend-${first.replace(/^.*?(\d{4}-\d{2})\.jsonl$/, '$1')}.jsonl`), picked.join('\n') + '\n');
+  return picked.map((l) => Buffer.from(l));
+}
+
 interface BusEvent {
   id: string;
   'detail-type': string;
@@ -208,6 +240,15 @@ async function resentIn(dir: string): Promise<number> {
   }
 }
 
+/** Per line, how many distinct arrival times (received_at) its event's rows have in a mirror of the curated bucket. */
+async function resentArrivals(dir: string, lines: readonly Buffer[]): Promise<number[]> {
+  const ids = lines.map((l) => (JSON.parse(l.toString('utf8')) as { event_id: string }).event_id);
+  const rows = await query(
+    `select event_id, count(distinct received_at) as n from read_parquet('${dir}/events/**/*.parquet', hive_partitioning = true) where event_id in (${ids.map((i) => `'${i}'`).join(', ')}) group by event_id`,
+  );
+  return ids.map((i) => Number(rows.find((r) => r.event_id === i)?.n ?? 0));
+}
+
 /** The cleanser's published counts with the re-sends the curated objects hold taken out of clean and into duplicates. */
 const withResent = (m: Map<string, number>, resent: number) => ({
   received: m.get('RecordsIn'),
@@ -237,6 +278,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let sqs: SqsJsonClient;
   let observer: string;
   let work: string;
+  /** The lines re-sent on purpose at the end of the day's feed (addResend). */
+  let resentLines: Buffer[] = [];
   /** For the blocks below: a handler as deployed, the stream, the day's inputs. */
   const shared = {} as {
     sandbox: (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra?: Record<string, string>) => LambdaSandbox;
@@ -279,6 +322,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cleanserMetrics: Map<string, number>;
     /** Re-sent events in the day's curated objects (the re-send count over the cloud's curated_events). */
     resent: number;
+    /** Per event re-sent on purpose (addResend), the arrival times its copies in the curated objects have. */
+    resentArrivals: number[];
     importMetrics: Map<string, number>;
     recs: unknown;
     scored: { asOf: string; customers: number };
@@ -355,6 +400,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await generateRetailer({ outDir: landing, customers: 300, days: 35, seed: 5, dirtyRate: 0.05 });
     const exportCsv = orderExport(landing);
     fs.writeFileSync(path.join(work, 'orders-2025-12-31.csv'), exportCsv);
+    resentLines = addResend(landing, RESENDS);
     mark('generated');
 
     mark('// The deployment: templates');
@@ -564,6 +610,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', cloud.quarantineDir);
     cloud.firehoseErrors = await listKeys(s3, cloud.curatedBucket, '_firehose_errors/');
     cloud.resent = await resentIn(cloud.curatedDir);
+    cloud.resentArrivals = await resentArrivals(cloud.curatedDir, resentLines);
 
     mark('// The local run on');
     console.log(`[day] figures ${JSON.stringify({ localIngest: local.ingest, cleanserMetrics: Object.fromEntries(cleanser.metrics), mapping: cloud.ingest, localImport: local.imports, tagRefresh: cloud.tagRefresh, identity: cloud.identity, athenaStatements: athena.queries.length })}`);
@@ -587,8 +634,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const metric = (m: Map<string, number>) => ({ received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates') });
     const { suppressed: _s, ...counted } = withResent(cloud.cleanserMetrics, cloud.resent);
     expect(counted).toEqual({ received: local.ingest.received, clean: local.ingest.clean, quarantined: local.ingest.quarantined, duplicates: local.ingest.duplicates });
-    // The day has re-sent events, written to both lakes' curated files and counted there.
-    expect(cloud.resent).toBeGreaterThan(0);
+    // The day has re-sent events, written to both lakes' curated files and counted there: the ones re-sent on purpose
+    // in a later batch (addResend), each written twice with two arrival times, and any of the generator's duplicates
+    // whose copies fell in two batches.
+    expect(cloud.resentArrivals).toEqual(resentLines.map(() => 2));
+    expect(cloud.resent).toBeGreaterThanOrEqual(RESENDS);
     expect(cloud.resent).toBe(local.ingest.resent);
     // The order import's: the export once, then the redelivered event's rows all duplicates.
     const li = local.imports;
