@@ -63,6 +63,7 @@ import { LIVE_ATTRIBUTES, readLocalLiveState, type LiveState } from '../../src/r
 import { eventTimeMs } from '../../src/realtime/stream-event.ts';
 import { SandboxDiedError } from './lambda-sandbox.ts';
 import { drift, type DriftResult, type RetrainResult } from '../../src/train/retrain.ts';
+import type { GateSection } from '../../src/train/gate.ts';
 import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
 import { requestReplay } from '../../src/ops/replay.ts';
 import { replayQuarantine } from '../../src/ingest/replay.ts';
@@ -1519,15 +1520,33 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   // against the models the team uploaded; the same runs locally with `train --gate`. The cloud has one day of tag
   // refreshes, so the two earlier snapshots the churn cuts need (as-of - 7 and - 14 days) are the local run's, put
   // where the daily tag refresh of those days would have written them.
+  //
+  // What the gate decides for the churn recipe on this lake rests on the data: 29-30 held-out customers and a 7-day
+  // horizon, on which the recipe has little or no skill (AUC 0.55-0.61, its log-loss either side of the base rate's as
+  // the generator changes), so the gate promoted it before the carriers' events and rejects it after, rightly both
+  // times. The checks do not bet on it: the churn decisions equal the local gate's, figures and all, and `latest`
+  // follows them; a promotion is shown by the segments retrain (k-means on the purchasers' features has structure:
+  // silhouette above no skill's 0, the only bar against an incumbent trained on the backtest customers), and a
+  // rejection by churn trained on shuffled labels (no skill by construction).
   describe('retraining churn behind the gate in AWS as locally', () => {
     const rt = {} as {
       seconds: number;
+      segments: RetrainResult;
       good: RetrainResult;
       degraded: RetrainResult;
       drift: DriftResult;
       rejectedMetric: number | undefined;
       latestAfter: string;
-      local: { good: Awaited<ReturnType<typeof trainModels>>; degraded: Awaited<ReturnType<typeof trainModels>>; latestAfter: string };
+      segmentsLatestAfter: string;
+      /** The churn version the team pushed (`latest` before the retraining). */
+      pushed: string;
+      local: {
+        segments: Awaited<ReturnType<typeof trainModels>>;
+        good: Awaited<ReturnType<typeof trainModels>>;
+        degraded: Awaited<ReturnType<typeof trainModels>>;
+        latestAfter: string;
+        segmentsLatestAfter: string;
+      };
       localDrift: DriftResult;
     };
 
@@ -1542,44 +1561,64 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         await uploadDir(s3, path.join(tagsDir, `dt=${day}`), cloud.curatedBucket, `customer_tags/dt=${day}/`);
       }
       // The lake is 35 days old: the configured horizon is 7 days (retraining.horizonDays), as the local models'.
+      const env = d.functionEnv('predict', 'RetrainingFunction');
+      const latestOf = async (model: string) => (await (await s3.send(new GetObjectCommand({ Bucket: env.MODEL_BUCKET!, Key: `models/${model}/latest` }))).Body!.transformToString()).trim();
+      rt.pushed = await latestOf('churn');
       const fn = shared.sandbox('predict', 'RetrainingFunction', 'model-retrain', { HORIZON_DAYS: '7' });
+      rt.segments = await fn.invoke({ job: 'retrain', models: ['segments'], as_of: asOf });
       rt.good = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf });
       rt.degraded = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf, permute_labels: true });
       rt.rejectedMetric = fn.metrics.get('ModelsRejected');
       rt.drift = await fn.invoke({ job: 'drift', as_of: asOf });
-      const env = d.functionEnv('predict', 'RetrainingFunction');
-      rt.latestAfter = (await (await s3.send(new GetObjectCommand({ Bucket: env.MODEL_BUCKET!, Key: 'models/churn/latest' }))).Body!.transformToString()).trim();
+      rt.latestAfter = await latestOf('churn');
+      rt.segmentsLatestAfter = await latestOf('segments');
       rt.seconds = (Date.now() - t0) / 1000;
 
-      // Locally: the same two runs on a copy of the local lake, and the drift of its latest models.
+      // Locally: the same three runs on a copy of the local lake, and the drift of its latest models.
       const copy = path.join(work, 'lake-retrain');
       fs.cpSync(local.lake, copy, { recursive: true });
-      const base = { lakeDir: copy, model: 'churn' as const, asOf, horizonDays: 7, groundTruth: false as const };
-      const good = await trainModels({ ...base, gate: true });
-      const degraded = await trainModels({ ...base, gate: true, permuteLabels: true });
-      rt.local = { good, degraded, latestAfter: fs.readFileSync(path.join(copy, 'models', 'churn', 'latest'), 'utf8').trim() };
+      const base = { lakeDir: copy, asOf, horizonDays: 7, groundTruth: false as const, gate: true };
+      const segments = await trainModels({ ...base, model: 'segments' });
+      const good = await trainModels({ ...base, model: 'churn' });
+      const degraded = await trainModels({ ...base, model: 'churn', permuteLabels: true });
+      const localLatest = (model: string) => fs.readFileSync(path.join(copy, 'models', model, 'latest'), 'utf8').trim();
+      rt.local = { segments, good, degraded, latestAfter: localLatest('churn'), segmentsLatestAfter: localLatest('segments') };
       rt.localDrift = await drift({
         source: { tags: (day) => readTagSnapshot(copy, day, { refresh: false }), purchases: (day) => readPurchases(copy, day) },
         store: new LocalModelStore(copy),
         today: asOf,
         maxAgeDays: 14,
       });
-      console.log(`[day] retraining block ${((Date.now() - t0) / 1000).toFixed(1)} s (cloud ${rt.seconds.toFixed(1)} s): ${JSON.stringify([rt.good.models[0], rt.degraded.models[0]].map((m) => [m?.version, m?.decision]))}`);
+      console.log(
+        `[day] retraining block ${((Date.now() - t0) / 1000).toFixed(1)} s (cloud ${rt.seconds.toFixed(1)} s): ${JSON.stringify([rt.segments.models[0], rt.good.models[0], rt.degraded.models[0]].map((m) => [m?.version, m?.decision, m?.reason]))}`,
+      );
     }, 600_000);
 
-    it('promotes the recipe and rejects a model trained on shuffled labels, keeping latest, as the local train --gate does', () => {
-      const [good, degraded] = [rt.good.models[0]!, rt.degraded.models[0]!];
-      expect(good.decision).toBe('promoted');
-      expect(degraded).toMatchObject({ decision: 'rejected', incumbent: good.version });
-      expect(rt.latestAfter).toBe(good.version);
-      expect(rt.degraded.rejected).toBe(1);
-      expect(rt.rejectedMetric).toBe(1);
-      // The same data and code: the same versions and decisions as the local runs.
-      // The reason carries both models' backtest metrics (AUC, log-loss), so equal reasons mean equal figures.
+    it('promotes a model that beats no skill and rejects one trained on shuffled labels, moving latest only on a promotion, as the local train --gate does', () => {
+      const [segments, good, degraded] = [rt.segments.models[0]!, rt.good.models[0]!, rt.degraded.models[0]!];
+      // The same data and code: the same versions and decisions as the local runs. A churn reason carries both models'
+      // backtest metrics (AUC, log-loss), so equal reasons mean equal figures.
       const mine = (r: Awaited<ReturnType<typeof trainModels>>) => ({ version: r.models[0]!.version, decision: r.models[0]!.gate!.decision, reason: r.models[0]!.gate!.reason });
-      expect({ version: good.version, decision: good.decision, reason: good.reason }).toEqual(mine(rt.local.good));
-      expect({ version: degraded.version, decision: degraded.decision, reason: degraded.reason }).toEqual(mine(rt.local.degraded));
+      const theirs = (m: typeof good) => ({ version: m.version, decision: m.decision, reason: m.reason });
+      expect(theirs(segments)).toEqual(mine(rt.local.segments));
+      expect(theirs(good)).toEqual(mine(rt.local.good));
+      expect(theirs(degraded)).toEqual(mine(rt.local.degraded));
+      // A promotion: the segments candidate's clusters have structure (silhouette above no skill's 0, on the same rows
+      // in both), and the incumbent saw the backtest customers, so that is the bar; `latest` moves to it.
+      const silhouette = (rt.local.segments.models[0]!.card as { gate?: GateSection }).gate?.candidate.metrics.silhouette;
+      expect(silhouette).toBeGreaterThan(0);
+      expect(segments).toMatchObject({ decision: 'promoted' });
+      expect(rt.segmentsLatestAfter).toBe(segments.version);
+      // The churn recipe: whichever way the gate decided on this backtest, `latest` follows it.
+      const afterRecipe = good.decision === 'promoted' ? good.version : rt.pushed;
+      expect(good.incumbent).toBe(rt.pushed);
+      // A rejection: shuffled labels, against the churn `latest` of that moment, which stays.
+      expect(degraded).toMatchObject({ decision: 'rejected', incumbent: afterRecipe });
+      expect(rt.latestAfter).toBe(afterRecipe);
+      expect(rt.degraded.rejected).toBe(1);
+      expect(rt.rejectedMetric).toBe([segments, good, degraded].filter((m) => m.decision === 'rejected').length);
       expect(rt.latestAfter).toBe(rt.local.latestAfter);
+      expect(rt.segmentsLatestAfter).toBe(rt.local.segmentsLatestAfter);
     });
 
     it('measures the same feature drift as locally', () => {
