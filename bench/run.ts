@@ -66,6 +66,9 @@ const t0 = Date.now();
 const demoSummary = await runChild('bench/demo-stages.ts', ['--lake', path.join(lakeDir, 'lake'), '--json', 'demo', ...demoArgs], { RETAIL_LAKE_BENCH_STAGES: stagesFile });
 const demoWall = (Date.now() - t0) / 1000;
 const stages = JSON.parse(fs.readFileSync(stagesFile, 'utf8')) as Record<string, { seconds: number; peakRssMb: number }>;
+// 4b. The demo's churn AUC without and with the delivery tags as features (issue 18), on the demo's own lake.
+note('delivery features: churn AUC without and with the delivery tags');
+const deliveryFeatures = await runChild('bench/delivery-features.ts', [path.join(lakeDir, 'lake')]);
 fs.rmSync(lakeDir, { recursive: true, force: true });
 fs.rmSync(stagesFile, { force: true });
 const generated = demoSummary.generated as { events?: number } | undefined;
@@ -112,6 +115,13 @@ const results = {
     stages,
   },
   scoreShards,
+  deliveryFeatures: {
+    withoutDeliveryTags: deliveryFeatures.withoutDeliveryTags,
+    withDeliveryTags: deliveryFeatures.withDeliveryTags,
+    aucChange: deliveryFeatures.aucChange,
+    groundTruthAucChange: deliveryFeatures.groundTruthAucChange,
+    aucDoesNotDrop: deliveryFeatures.aucDoesNotDrop,
+  },
   lambda: {
     memoryMb: a.lambdaMemoryMb,
     batchSize: a.batchSize,
@@ -128,6 +138,7 @@ const results = {
     tagsFullScanRatio: { target: 1.5, met: Number(largest.fullScanRatio) <= 1.5 },
     tagsPeakRssMb: { target: 4096, met: Number(largest.peakRssMb) <= 4096 },
     scoreShardsSame: { target: 'same scores and events in 4 shards as in 1', met: scoreShards.sameScores === true && scoreShards.sameEvents === true },
+    deliveryTagsAucDoesNotDrop: { target: 0, met: deliveryFeatures.aucDoesNotDrop === true },
   },
   seconds: Math.round((Date.now() - started) / 1000),
 };
@@ -153,6 +164,10 @@ line(`npm start (${quick ? '2,000 customers' : 'default size'}), ${n(generated?.
 for (const [stage, s] of Object.entries(stages)) line(`  stage ${stage}`, `${s.seconds} s, peak ${s.peakRssMb} MB`);
 line(`scoring ${n(scoreShards.customers)} customers in 4 shards vs 1`, `scores ${scoreShards.sameScores ? 'same' : 'DIFFERENT'}, ${n(scoreShards.events)} events ${scoreShards.sameEvents ? 'same' : 'DIFFERENT'}; ${scoreShards.oneShardSeconds} s vs ${scoreShards.shardedSeconds} s (shards ${(scoreShards.shardSeconds as number[]).join(' / ')} s), peak ${n(scoreShards.peakRssMb)} MB`);
 line('  customers per shard-second (slowest shard)', `${n(scoreShards.customersPerShardSecond)}; ${n(scoreShards.customersPer15MinWithHeadroom)} per 15-minute invocation with a third kept free`);
+{
+  const auc = (r: unknown) => String((r as { auc?: unknown } | undefined)?.auc ?? '–');
+  line('demo churn AUC without / with delivery tags', `${auc(deliveryFeatures.withoutDeliveryTags)} / ${auc(deliveryFeatures.withDeliveryTags)}  (must not drop: ${results.targets.deliveryTagsAucDoesNotDrop.met ? 'met' : 'MISSED'})`);
+}
 line('Lambda cleanser ms / 1,000 records', `${results.lambda.cleanserMsPer1000Records} at ${a.lambdaMemoryMb} MB (cost model assumes ${round(1_000_000 / (a.cleanserRecordsPerSecPerCore * cpuShare), 1)})`);
 line(`Lambda ms per batch of ${a.batchSize}`, `${results.lambda.msPerBatchMeasured} measured vs ${results.lambda.costModel.msPerBatch} in the cost model`);
 if (results.load) line('load (bench/load.ts, last run)', `${n(results.load.records)} records at ${n(results.load.recordsPerSec)}/s, peak ${results.load.peakRssMb} MB`);

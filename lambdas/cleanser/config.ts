@@ -22,6 +22,8 @@ export const cleanserEnv = z.object({
   PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   SOURCE_TIME_ZONE: z.string().min(1).default('Asia/Shanghai'),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  /** Geohash characters a GPS fix keeps in the curated zone (src/cleanse/geohash.ts). */
+  GPS_PRECISION: z.coerce.number().int().min(1).max(9).default(5),
   /** Bucket holding privacy/suppression/ (erased people's digests); unset: no suppression list is read. */
   SUPPRESSION_BUCKET: z.string().min(3).optional(),
   /** Seconds a warm container keeps the suppression list before reading it again. @default 300 */

@@ -1,5 +1,6 @@
 /** The identity refresh handler's body, with its engine passed in (tests give it Athena's statements run on DuckDB). */
 import { hasIdentitySightings, IDENTITY_HUBS_TABLE, resolveIdentitiesSql, type SqlIdentityResolution } from '../../src/identity/resolve-sql.ts';
+import { resolveIdentitiesAsOf } from '../../src/identity/as-of.ts';
 import { nothingToDo, type NothingToDo } from '../../src/ops/nothing-to-do.ts';
 import type { SqlEngine } from '../../src/ports/index.ts';
 import { HandlerConfigError } from '../shared/env.ts';
@@ -27,13 +28,23 @@ export async function runIdentityRefresh(event: unknown, deps: IdentityRefreshDe
   }
   const asOf = r.data.as_of;
   if (!asOf) return resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir, ...links(deps.env) });
-  // As of a past day, as the local `retail-lake tags --as-of` does (src/tags/refresh.ts): first all the data, whose
-  // hubs are then set aside as of the day too. An identifier all the data shows to be shared (a till's default phone)
-  // may have met few enough people by then to pass the guard, and would glue them into one customer.
-  await resolveIdentitiesSql(deps.engine, { maxLinks: deps.env.MAX_LINKS, sqlDir: deps.sqlDir, ...links(deps.env) });
-  await deps.engine.createTable(KNOWN_HUBS_TABLE, `select identity_type, identity_value, over_limit from ${IDENTITY_HUBS_TABLE}`);
+  // As of a past day, by the definition the back-dated tag snapshots use too (src/identity/as-of.ts): the hubs of the
+  // resolution over all the data are set aside as of the day. This function owns identity_map and identity_hubs, so it
+  // refreshes that resolution first (stores it) rather than reading the one the last night stored, then overwrites
+  // both tables with the day's.
   try {
-    return await resolveIdentitiesSql(deps.engine, { asOf, maxLinks: deps.env.MAX_LINKS, knownHubs: KNOWN_HUBS_TABLE, sqlDir: deps.sqlDir, ...links(deps.env) });
+    return await resolveIdentitiesAsOf(
+      {
+        hasStoredHubs: async () => false,
+        resolveAllData: async (o) => {
+          await resolveIdentitiesSql(deps.engine, { ...o, sqlDir: deps.sqlDir, ...links(deps.env) });
+          await deps.engine.createTable(KNOWN_HUBS_TABLE, `select identity_type, identity_value, over_limit from ${IDENTITY_HUBS_TABLE}`);
+          return KNOWN_HUBS_TABLE;
+        },
+        resolve: (o) => resolveIdentitiesSql(deps.engine, { ...o, sqlDir: deps.sqlDir, ...links(deps.env) }),
+      },
+      { asOf, maxLinks: deps.env.MAX_LINKS },
+    );
   } finally {
     await deps.engine.dropTable(KNOWN_HUBS_TABLE);
   }

@@ -62,6 +62,7 @@ export async function cleanserDeps(env: CleanserEnv, warn: (message: string) => 
         defaultPhoneRegion: env.PHONE_REGION as CountryCode,
         sourceTimeZone: env.SOURCE_TIME_ZONE,
         maxRecordBytes: env.MAX_RECORD_BYTES,
+        gpsPrecision: env.GPS_PRECISION,
         knownSkus: () => knownSkus,
       }),
       sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),

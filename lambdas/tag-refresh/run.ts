@@ -2,6 +2,8 @@
 import { snapshotTags, type TagSnapshotRunner } from '../../src/adapters/aws/tag-snapshot.ts';
 import { snapshotTagsAsOf, type ManifestView } from '../../src/adapters/aws/tag-snapshot-as-of.ts';
 import { resolveIdentitiesSql } from '../../src/identity/resolve-sql.ts';
+import { resolveIdentitiesAsOf, STORED_HUBS_TABLE } from '../../src/identity/as-of.ts';
+import type { IdentityOptions } from '../../src/identity/options.ts';
 import type { SqlEngine } from '../../src/ports/index.ts';
 import { HandlerConfigError } from '../shared/env.ts';
 import { tagRefreshRequest, type TagRefreshEnv } from './config.ts';
@@ -19,7 +21,14 @@ export interface TagRefreshDeps {
 }
 
 /** Work tables and the resolved map of a back-dated snapshot: names of their own, never the nightly refresh's. */
-export const AS_OF_IDENTITY = { workTablePrefix: 'tags_as_of_work', map: 'tags_as_of_identity_map', hubs: 'tags_as_of_identity_hubs' } as const;
+export const AS_OF_IDENTITY = {
+  workTablePrefix: 'tags_as_of_work',
+  map: 'tags_as_of_identity_map',
+  hubs: 'tags_as_of_identity_hubs',
+  /** All the data resolved, on a lake whose identity refresh has not stored identity_hubs yet. */
+  allDataMap: 'tags_as_of_all_data_identity_map',
+  allDataHubs: 'tags_as_of_all_data_identity_hubs',
+} as const;
 
 export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
   const r = tagRefreshRequest.safeParse(event ?? {});
@@ -33,24 +42,39 @@ export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
     location: deps.env.SNAPSHOT_LOCATION,
     clearPrefix: deps.clearPrefix,
     views: await deps.views(),
-    resolveIdentities: async ({ asOf, knownHubs }) => {
+    resolveIdentities: async ({ asOf, latestDataDate }) => {
       const engine = deps.identityEngine();
-      await resolveIdentitiesSql(engine, {
-        asOf,
-        maxLinks: deps.env.MAX_LINKS,
-        ...(deps.env.PSEUDONYM_LINKS_TABLE ? { pseudonymLinks: deps.env.PSEUDONYM_LINKS_TABLE } : {}),
-        ...(knownHubs ? { knownHubs: 'identity_hubs' } : {}),
-        targets: { map: AS_OF_IDENTITY.map, hubs: AS_OF_IDENTITY.hubs },
-        workTablePrefix: AS_OF_IDENTITY.workTablePrefix,
-        ...(deps.identitySqlDir ? { sqlDir: deps.identitySqlDir } : {}),
-      });
-      return {
-        table: AS_OF_IDENTITY.map,
-        drop: async () => {
-          await engine.dropTable(AS_OF_IDENTITY.map);
-          await engine.dropTable(AS_OF_IDENTITY.hubs);
-        },
+      // Tables of this run, dropped after; never identity_map or identity_hubs, which the identity refresh owns.
+      const created: string[] = [];
+      const resolve = (o: IdentityOptions, targets: { map: string; hubs: string }) => {
+        created.push(targets.map, targets.hubs);
+        return resolveIdentitiesSql(engine, {
+          ...o,
+          ...(deps.env.PSEUDONYM_LINKS_TABLE ? { pseudonymLinks: deps.env.PSEUDONYM_LINKS_TABLE } : {}),
+          targets,
+          workTablePrefix: AS_OF_IDENTITY.workTablePrefix,
+          ...(deps.identitySqlDir ? { sqlDir: deps.identitySqlDir } : {}),
+        });
       };
+      const drop = async () => {
+        for (const t of created) await engine.dropTable(t);
+      };
+      // The same definition as the local back-dated refresh (src/identity/as-of.ts); only the engine differs.
+      await resolveIdentitiesAsOf(
+        {
+          hasStoredHubs: async () => (await deps.runner.columns(STORED_HUBS_TABLE)) !== null,
+          resolveAllData: async (o) => {
+            await resolve(o, { map: AS_OF_IDENTITY.allDataMap, hubs: AS_OF_IDENTITY.allDataHubs });
+            return AS_OF_IDENTITY.allDataHubs;
+          },
+          resolve: (o) => resolve(o, { map: AS_OF_IDENTITY.map, hubs: AS_OF_IDENTITY.hubs }),
+        },
+        { asOf, latestDataDate, maxLinks: deps.env.MAX_LINKS },
+      ).catch(async (e: unknown) => {
+        await drop().catch(() => undefined);
+        throw e;
+      });
+      return { table: AS_OF_IDENTITY.map, drop };
     },
   });
 }

@@ -34,6 +34,12 @@ export const CHURN_FEATURE_NAMES = [
 ] as const;
 
 /**
+ * The delivery tags (tag_deliveries via customer_tags) as churn features: not in the default list yet; train with
+ * `extraFeatureNames: CHURN_DELIVERY_FEATURES` (bench/delivery-features.ts compares the AUC with and without them).
+ */
+export const CHURN_DELIVERY_FEATURES = ['delivery_days_median', 'delivery_days_last', 'late_delivery_rate', 'failed_delivery_attempts', 'last_delivery_experience'] as const;
+
+/**
  * Specs for the churn features. Extra specs (e.g. BG/NBD outputs joined onto the rows by the train command) can be
  * appended: `churnFeatureSpecs([...CHURN_FEATURE_NAMES, 'p_alive'], { ...CUSTOMER_FEATURES, p_alive: {...} })`.
  */

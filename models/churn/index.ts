@@ -6,4 +6,4 @@ export type { GbdtLoss, GbdtModel, GbdtParams, GbdtTrainInput, LinearTerm, Tree 
 export { contributions, contributionBias, leafCredits, meanAbsContribution, topReasons } from './explain.ts';
 export type { Reason } from './explain.ts';
 export { churnToOnnx, CHURN_INPUT, CHURN_OUTPUTS, CONTRIBUTION_BIAS_KEY } from './onnx.ts';
-export { CHURN_BGNBD_FEATURES, CHURN_FEATURE_NAMES, bgnbdFeatureSpecs, churnFeatureSpecs, fitBgNbdOnTags, fitChurnBgNbdOnTags } from './features.ts';
+export { CHURN_BGNBD_FEATURES, CHURN_DELIVERY_FEATURES, CHURN_FEATURE_NAMES, bgnbdFeatureSpecs, churnFeatureSpecs, fitBgNbdOnTags, fitChurnBgNbdOnTags } from './features.ts';

@@ -59,6 +59,11 @@
 --   social_sentiment: mean sentiment score (0..1) of those posts, from review_scores
 --   lifecycle_stage: prospect, new, active, cooling, lapsed or churned (rule above)
 --   consent: what the customer allows as of as_of_date, map profiling / marketing_sms / marketing_email / marketing_app_push / marketing_wechat -> boolean (tag_consent: profiling unless refused, marketing only per channel opted in)
+--   delivery_days_median: median local days from shipment to delivery over the customer's delivered parcels (tag_deliveries)
+--   delivery_days_last: the same for the most recently delivered parcel
+--   late_delivery_rate: finished shipments delivered late or returned / finished shipments, 0..1
+--   failed_delivery_attempts: failed delivery attempts on the customer's parcels (0 without shipments)
+--   last_delivery_experience: returned, late, failed_attempt or on_time, of the most recently finished shipment
 
 with
 
@@ -121,6 +126,11 @@ consents as (
     from tag_consent
 ),
 
+deliveries as (
+    select customer_key, delivery_days_median, delivery_days_last, late_delivery_rate, failed_attempts, last_delivery_experience
+    from tag_deliveries
+),
+
 final as (
     select
         a.as_of_date,
@@ -174,7 +184,12 @@ final as (
             when p.recency_days < s.churned_days then 'lapsed'
             else 'churned'
         end as lifecycle_stage,
-        k.consent
+        k.consent,
+        d.delivery_days_median,
+        d.delivery_days_last,
+        d.late_delivery_rate,
+        cast(coalesce(d.failed_attempts, 0) as integer) as failed_delivery_attempts,
+        d.last_delivery_experience
     from customers as c
     cross join as_of as a
     cross join settings as s
@@ -185,6 +200,7 @@ final as (
     left join engagement as e on e.customer_key = c.customer_key
     left join social as so on so.customer_key = c.customer_key
     left join consents as k on k.customer_key = c.customer_key
+    left join deliveries as d on d.customer_key = c.customer_key
 )
 
 select * from final

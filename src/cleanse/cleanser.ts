@@ -17,6 +17,7 @@ import {
 } from '../contract/index.ts';
 import { FAST_PARSE_FAILED, fastParser } from '../contract/fast-parse.ts';
 import { CleanserConfigError, RecordRejectedError } from './errors.ts';
+import { DEFAULT_GPS_PRECISION, geohashEncode, MAX_GPS_PRECISION, MIN_GPS_PRECISION } from './geohash.ts';
 import { createPii } from './pii.ts';
 import type { ReasonCode } from './reasons.ts';
 import {
@@ -47,6 +48,12 @@ export interface CleanserConfig {
    * line (undefined: no check), so a long-lived cleanser follows a catalogue that is reloaded (the cleanser Lambda).
    */
   readonly knownSkus?: ReadonlySet<string> | (() => ReadonlySet<string> | undefined);
+  /**
+   * Characters of the geohash that replaces every GPS `location` ({lat, lon}) of a payload in the curated zone: 5
+   * names a cell of about 4.9 km x 4.9 km (src/cleanse/geohash.ts). The raw zone keeps the fix as sent.
+   * @default 5
+   */
+  readonly gpsPrecision?: number;
 }
 
 /** One record as the stream delivered it. */
@@ -78,10 +85,13 @@ const CHANNEL_OF_SOURCE: Record<string, CuratedEventRow['channel']> = {
   member: 'online',
   coupon: 'online',
   social: 'online',
+  delivery: 'online',
 };
 const MONEY_KEYS = new Set(['unit_price', 'discount', 'fee', 'discount_value', 'list_price']);
-const CODE_KEYS = new Set(['sku', 'store_id', 'promotion_id', 'coupon_code', 'campaign_id', 'account_id', 'article_id']);
-const TEXT_KEYS = new Set(['text', 'title', 'query', 'city']);
+const CODE_KEYS = new Set(['sku', 'store_id', 'promotion_id', 'coupon_code', 'campaign_id', 'account_id', 'article_id', 'carrier']);
+const TEXT_KEYS = new Set(['text', 'title', 'query', 'city', 'region']);
+const TIME_KEYS = new Set(['expires_at', 'promised_by']);
+const ID_KEYS = new Set(['order_id', 'shipment_id']);
 
 export interface Cleanser {
   cleanse(rec: RawRecord): Outcome;
@@ -98,6 +108,10 @@ export function createCleanser(config: CleanserConfig): Cleanser {
   }
   const maxBytes = config.maxRecordBytes ?? 262_144;
   const maxText = config.maxTextChars ?? 2000;
+  const gpsPrecision = config.gpsPrecision ?? DEFAULT_GPS_PRECISION;
+  if (!Number.isInteger(gpsPrecision) || gpsPrecision < MIN_GPS_PRECISION || gpsPrecision > MAX_GPS_PRECISION) {
+    throw new CleanserConfigError(`gpsPrecision ${JSON.stringify(gpsPrecision)} must be a whole number of geohash characters from ${MIN_GPS_PRECISION} to ${MAX_GPS_PRECISION}`);
+  }
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
   // A batch shares one arrival time: format it once.
@@ -136,9 +150,12 @@ export function createCleanser(config: CleanserConfig): Cleanser {
         out[k] = t.text;
       } else if (k === 'currency' && typeof v === 'string') {
         out[k] = v.toUpperCase();
-      } else if (k === 'expires_at' && (typeof v === 'string' || typeof v === 'number')) {
+      } else if (TIME_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) {
         out[k] = new Date(parseTimestamp(v, `${path}.${k}`, tz)).toISOString();
-      } else if (k === 'order_id' && typeof v === 'string') {
+      } else if (k === 'location' && isGpsFix(v)) {
+        // A GPS fix may be a home: only its coarse cell goes on (the raw zone keeps the fix for its retention).
+        out[k] = { geohash: geohashEncode(v.lat, v.lon, gpsPrecision) };
+      } else if (ID_KEYS.has(k) && typeof v === 'string') {
         out[k] = v.trim();
       } else {
         out[k] = v === null || typeof v !== 'object' ? v : standardisePayload(v, `${path}.${k}`, flags, receivedAt, currency);
@@ -298,6 +315,10 @@ function orderLines(event: CuratedEventRow, p: Record<string, unknown>, ids: Rec
       dt: event.dt,
     };
   });
+}
+
+function isGpsFix(v: unknown): v is { lat: number; lon: number } {
+  return v !== null && typeof v === 'object' && typeof (v as { lat?: unknown }).lat === 'number' && typeof (v as { lon?: unknown }).lon === 'number';
 }
 
 const isInt32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;

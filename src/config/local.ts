@@ -19,6 +19,8 @@ const schema = z.object({
   RETAIL_LAKE_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 region such as CN').default('CN'),
   RETAIL_LAKE_SOURCE_TZ: z.string().min(1).default('Asia/Shanghai'),
   RETAIL_LAKE_MAX_RECORD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  /** Geohash characters a GPS fix keeps in the curated zone (5: about 4.9 km; src/cleanse/geohash.ts). */
+  RETAIL_LAKE_GPS_PRECISION: z.coerce.number().int('must be a whole number of geohash characters').min(1, 'must be 1 to 9').max(9, 'must be 1 to 9').default(5),
   NODE_ENV: z.string().optional(),
   /** Days each zone keeps data, `raw=400,quarantine=90,events=365` (src/config/retention.ts); unset zones keep the defaults. */
   RETAIL_LAKE_RETENTION: z.string().optional(),
@@ -33,6 +35,8 @@ export interface LocalConfig {
   readonly phoneRegion: CountryCode;
   readonly sourceTimeZone: string;
   readonly maxRecordBytes: number;
+  /** Geohash characters a GPS fix keeps in the curated zone. */
+  readonly gpsPrecision: number;
   /** Default ReplenishmentDue lead time (days) where the stock table carries none. */
   readonly leadTimeDays: number;
   /** NODE_ENV is production: the development PII key is refused. */
@@ -75,6 +79,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     phoneRegion: r.data.RETAIL_LAKE_PHONE_REGION as CountryCode,
     sourceTimeZone: r.data.RETAIL_LAKE_SOURCE_TZ,
     maxRecordBytes: r.data.RETAIL_LAKE_MAX_RECORD_BYTES,
+    gpsPrecision: r.data.RETAIL_LAKE_GPS_PRECISION,
     leadTimeDays: r.data.RETAIL_LAKE_LEAD_TIME_DAYS,
     production: r.data.NODE_ENV === 'production',
     retention: localRetention(r.data.RETAIL_LAKE_RETENTION),

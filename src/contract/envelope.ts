@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { code, timestampInput } from './primitives.ts';
 
 /** Source systems that publish events. */
-export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon', 'social'] as const;
+export const SOURCES = ['pos', 'online', 'app', 'review', 'service', 'member', 'coupon', 'social', 'delivery'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** The identifiers a customer can show up with. Phone, e-mail, openid and union id are personal data and are hashed. */

@@ -2,6 +2,7 @@ export * from './primitives.ts';
 export * from './envelope.ts';
 export * from './payloads.ts';
 export * from './social.ts';
+export * from './deliveries.ts';
 export * from './registry.ts';
 export * from './batch.ts';
 export * from './changes.ts';

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Source } from './envelope.ts';
+import * as d from './deliveries.ts';
 import * as p from './payloads.ts';
 import * as s from './social.ts';
 
@@ -139,6 +140,41 @@ export const EVENT_TYPES = {
     source: 'social',
     description: 'A Weibo post mentioning the brand (social listening), text scored by the sentiment model',
     versions: { 1: { schema: s.weiboPostV1 } },
+  },
+  'delivery.shipment_created': {
+    source: 'delivery',
+    description: 'A carrier accepted a shipment of an online order: service, promised delivery time and destination',
+    versions: { 1: { schema: d.shipmentCreatedV1 } },
+  },
+  'delivery.dispatched': {
+    source: 'delivery',
+    description: 'The parcel left the warehouse',
+    versions: { 1: { schema: d.shipmentDispatchedV1 } },
+  },
+  'delivery.location_ping': {
+    source: 'delivery',
+    description: 'A GPS position of the parcel in transit (coarsened to a geohash in the curated zone)',
+    versions: { 1: { schema: d.locationPingV1 } },
+  },
+  'delivery.out_for_delivery': {
+    source: 'delivery',
+    description: 'The parcel is on the courier\'s van for delivery today',
+    versions: { 1: { schema: d.outForDeliveryV1 } },
+  },
+  'delivery.delivered': {
+    source: 'delivery',
+    description: 'The parcel was handed over (to the customer, a neighbour, a locker or a reception)',
+    versions: { 1: { schema: d.deliveredV1 } },
+  },
+  'delivery.failed_attempt': {
+    source: 'delivery',
+    description: 'A delivery attempt failed (nobody home, address not found, refused, no access)',
+    versions: { 1: { schema: d.failedAttemptV1 } },
+  },
+  'delivery.returned_to_sender': {
+    source: 'delivery',
+    description: 'The carrier gave up and returned the parcel to the retailer',
+    versions: { 1: { schema: d.returnedToSenderV1 } },
   },
 } as const satisfies Record<string, EventTypeDef>;
 

@@ -11,6 +11,7 @@ import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
 import type { RealtimeTruth } from './realtime-truth.ts';
 import type { CampaignTruth } from './campaign-truth.ts';
+import type { DeliveryLog } from './deliveries.ts';
 
 export interface SimContext {
   /** Behaviour draws. */
@@ -44,6 +45,8 @@ export interface SimContext {
   readonly truth: RealtimeTruth;
   /** Ground truth of the win-back campaign's holdout and true effect (campaign-truth.ts); records, never draws. */
   readonly campaignTruth: CampaignTruth;
+  /** Carriers shipping online and app orders (deliveries.ts); draws from a stream of its own. @default none (no deliveries) */
+  readonly deliveries?: DeliveryLog;
 }
 
 export const yyyymmdd = (d: Day) => d.date.replaceAll('-', '');

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { buildDays, MS, retailEvents, TIME_ZONE } from './calendar.ts';
 import { buildCatalog } from './catalog.ts';
 import { writeSocial } from './social.ts';
+import { DeliveryLog } from './deliveries.ts';
 import { DIRTY_KINDS, DirtyInjector } from './dirty.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
 import { CampaignTruth } from './campaign-truth.ts';
@@ -100,7 +101,7 @@ function resolveOptions(opts: GenerateOptions) {
 async function clearEvents(outDir: string): Promise<void> {
   const dir = join(outDir, 'events');
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^(consent-|social-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
+  await Promise.all(names.filter((n) => /^(consent-|social-|delivery-)?\d{4}-\d{2}\.jsonl$/.test(n)).map((n) => rm(join(dir, n))));
 }
 
 /** SKU codes shaped like real ones but absent from the catalogue (products the ERP export missed). */
@@ -129,8 +130,11 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const sink = new EventSink(o.outDir, days[days.length - 1]!.startMs + MS.day, injector);
   const truth = new RealtimeTruth();
   const campaignTruth = new CampaignTruth();
-  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth, campaignTruth });
+  const deliveries = new DeliveryLog(o.seed, days[days.length - 1]!.startMs + MS.day);
+  const simulation = new Simulation({ seed: o.seed, days, catalog, people, stock, sink, truth, campaignTruth, deliveries });
   await simulation.run(o.onProgress);
+  // Written after the simulation from streams of their own, like consent: the other event files keep their bytes.
+  const shipped = await deliveries.write(o.outDir);
   // After the simulation, from streams of its own: every byte written above is the same with or without it.
   const consent = await writeConsent(o.outDir, o.seed, simulateConsent(o.seed, people, days, simulation.signupMs));
   // Social (WeChat, Weibo) the same way: streams and files of its own.
@@ -148,6 +152,10 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const dirtyTotal = sink.dirty.length;
   const bySource: Record<string, number> = consent.events ? { ...sink.bySource, member: (sink.bySource.member ?? 0) + consent.events } : { ...sink.bySource };
   const byType: Record<string, number> = consent.events ? { ...sink.byType, 'member.consent': consent.events } : { ...sink.byType };
+  if (shipped.events) {
+    bySource.delivery = shipped.events;
+    Object.assign(byType, deliveries.byType);
+  }
   if (social.events) {
     bySource.social = social.events;
     Object.assign(byType, social.byType);
@@ -155,6 +163,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
   const files = [
     ...sink.files,
     ...consent.files,
+    ...shipped.files,
     ...social.files,
     'batch/products.csv',
     'batch/stores.csv',
@@ -166,6 +175,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     'ground_truth/visits.jsonl',
     'ground_truth/feedback.jsonl',
     'ground_truth/campaigns.jsonl',
+    'ground_truth/deliveries.jsonl',
     'ground_truth/social.jsonl',
     ...campaigns.campaigns.map((c) => `campaigns/${c}.csv`),
     'manifest.json',
@@ -178,8 +188,8 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
     format_version: 1,
     options: { customers: o.customers, days: o.days, seed: o.seed, dirty_rate: o.dirtyRate, end_date: o.endDate },
     window: { start: first, end: last, time_zone: TIME_ZONE },
-    lines: sink.lines + consent.events + social.events,
-    events: { clean: sink.lines + consent.events + social.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
+    lines: sink.lines + consent.events + shipped.events + social.events,
+    events: { clean: sink.lines + consent.events + shipped.events + social.events - dirtyTotal, by_source: sortedCounts(bySource), by_type: sortedCounts(byType) },
     late_arrivals: sink.lateArrivals,
     dirty: { total: dirtyTotal, by_kind: sortedCounts(sink.dirtyByKind), by_reason: sortedCounts(byReason) },
     persons: people.length,
@@ -209,7 +219,7 @@ export async function generateRetailer(opts: GenerateOptions): Promise<GenerateS
 
   return {
     outDir: o.outDir,
-    events: sink.lines + consent.events + social.events,
+    events: sink.lines + consent.events + shipped.events + social.events,
     bySource: sortedCounts(bySource),
     byType: sortedCounts(byType),
     dirty: sortedCounts(sink.dirtyByKind),

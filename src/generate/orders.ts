@@ -250,6 +250,7 @@ function placeOnline(ctx: SimContext, p: Person, o: { orderId: string; ms: numbe
     sink.emit(factory.make('online.order', isoUtc(at), who, cancelled, { version: v2 ? 2 : 1, storeId }), at);
     return;
   }
+  if (ship.method !== 'pickup') ctx.deliveries?.ship(p, { orderId, orderMs: ms, service: ship.method, day });
   const done: OrderDone = { orderId, lines, ms, net, asMember, online: true, storeIdx: ctx.catalog.online.index, trouble: 0 };
   if (ship.method !== 'pickup' && rng.chance(0.04)) {
     const unresolved = openTicket(ctx, p, day.index + rng.int(3, 8), 'delivery', { orderId });

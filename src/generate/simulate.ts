@@ -15,6 +15,7 @@ import { appSession, storeSale, webOrder } from './orders.ts';
 import type { Person } from './people.ts';
 import { RealtimeTruth } from './realtime-truth.ts';
 import { CampaignTruth } from './campaign-truth.ts';
+import type { DeliveryLog } from './deliveries.ts';
 import { Rng } from './rng.ts';
 import type { EventSink } from './sink.ts';
 import type { StockLedger } from './stock.ts';
@@ -30,6 +31,8 @@ export interface SimulationInput {
   readonly truth?: RealtimeTruth;
   /** Where the win-back campaign's holdout and true effect are recorded. @default a new CampaignTruth */
   readonly campaignTruth?: CampaignTruth;
+  /** Where shipped orders go to carriers (deliveries.ts). @default none: no delivery events */
+  readonly deliveries?: DeliveryLog;
 }
 
 /** The device id of the in-store tablet and the store that has it (the flagship). */
@@ -72,6 +75,7 @@ export class Simulation {
       seq: { online: 0, ticket: 0, review: 0, returns: 0, coupon: 0 },
       truth: input.truth ?? new RealtimeTruth(),
       campaignTruth: input.campaignTruth ?? new CampaignTruth(),
+      ...(input.deliveries ? { deliveries: input.deliveries } : {}),
     };
     this.campaigns = planCampaigns(input.days);
   }

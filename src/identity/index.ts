@@ -6,3 +6,4 @@ export * from './materialise.ts';
 export * from './lake-output.ts';
 export * from './ground-truth.ts';
 export * from './resolve-sql.ts';
+export * from './as-of.ts';

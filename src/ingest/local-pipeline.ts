@@ -48,6 +48,7 @@ export async function localCleanser(lakeDir: string, checkSkus = true): Promise<
     defaultPhoneRegion: cfg.phoneRegion,
     sourceTimeZone: cfg.sourceTimeZone,
     maxRecordBytes: cfg.maxRecordBytes,
+    gpsPrecision: cfg.gpsPrecision,
     knownSkus,
   });
 }

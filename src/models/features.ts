@@ -105,6 +105,13 @@ export const CUSTOMER_FEATURES: Readonly<Record<string, FeatureSpec>> = Object.f
     spec('member_tier', 'Membership tier: 0 basic, 1 silver, 2 gold, 3 platinum', zero, {
       encoding: { kind: 'ordinal', levels: ['basic', 'silver', 'gold', 'platinum'] },
     }),
+    spec('delivery_days_median', 'Median days from shipment to delivery of the customer\'s parcels', median),
+    spec('delivery_days_last', 'Days from shipment to delivery of the last parcel', median),
+    spec('late_delivery_rate', 'Share of finished shipments delivered late or returned', zero),
+    spec('failed_delivery_attempts', 'Failed delivery attempts on the customer\'s parcels', zero, { skewed: true }),
+    spec('last_delivery_experience', 'Last finished shipment: 0 on time, 1 on time after a failed attempt, 2 late, 3 returned', zero, {
+      encoding: { kind: 'ordinal', levels: ['on_time', 'failed_attempt', 'late', 'returned'] },
+    }),
   ].map((s) => [s.name, s]),
 );
 

@@ -54,11 +54,16 @@ export const LIVE_STATE_DUCKDB_TYPES: Record<keyof LiveState, string> = {
   open_cart_since: 'TIMESTAMP',
 };
 
-const iso = (v: unknown): string | null => {
+/**
+ * A TIMESTAMP as DuckDB casts it to text ('2025-12-28 09:01:34.63': trailing zeros of the fraction dropped) -> the
+ * ISO form the engine and the cloud's items use, milliseconds always three digits ('2025-12-28T09:01:34.630Z').
+ */
+export const isoFromDuckDbTimestamp = (v: unknown): string | null => {
   if (v === null || v === undefined) return null;
-  const s = String(v);
-  return `${s.replace(' ', 'T')}${s.includes('.') ? '' : '.000'}Z`.replace(/(\.\d{3})\d+Z$/, '$1Z');
+  const [whole, fraction = ''] = String(v).replace(' ', 'T').split('.');
+  return `${whole}.${fraction.padEnd(3, '0').slice(0, 3)}Z`;
 };
+const iso = isoFromDuckDbTimestamp;
 
 /** Rows of the local table for the given customers (all when `keys` is omitted); [] when there is none yet. */
 export async function readLocalLiveState(lakeDir: string, keys?: readonly string[]): Promise<LiveState[]> {

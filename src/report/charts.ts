@@ -164,5 +164,20 @@ export function buildCharts(d: ReportData): Record<string, ChartOption> {
       ],
     });
   }
+  if (d.deliveries.available) {
+    const dl = d.deliveries;
+    const lines = (id: string, series: readonly { key: string; rates: readonly (number | null)[] }[]) => {
+      charts[id] = base({
+        legend: { top: 0, type: 'scroll' },
+        grid: { left: 56, right: 24, top: 48, bottom: 32, containLabel: true },
+        xAxis: { type: 'category', data: dl.months },
+        yAxis: { type: 'value', name: '% late', min: 0, axisLabel: { formatter: '{value}%' } },
+        // Percent, one decimal; a month without a finished shipment is a gap, not a zero.
+        series: series.map((x) => ({ name: x.key, type: 'line', connectNulls: false, data: x.rates.map((r) => (r === null ? null : Math.round(r * 1000) / 10)) })),
+      });
+    };
+    lines('chart-delivery-carriers', dl.carrierByMonth);
+    lines('chart-delivery-regions', dl.regionByMonth);
+  }
   return charts;
 }

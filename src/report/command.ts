@@ -59,7 +59,7 @@ export async function buildReport(opts: Omit<ReportOptions, 'out'> & { served?: 
   }
 }
 
-const SECTIONS = ['pipeline', 'tags', 'segments', 'churn', 'clv', 'forecasts', 'events', 'coupons', 'sourceCoupons', 'campaigns'] as const;
+const SECTIONS = ['pipeline', 'tags', 'segments', 'churn', 'clv', 'forecasts', 'events', 'coupons', 'sourceCoupons', 'campaigns', 'deliveries'] as const;
 
 /** Writes the report file (atomically: a half-written report is never left behind). */
 export async function writeReport(opts: ReportOptions): Promise<ReportSummary> {

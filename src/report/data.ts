@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventDayFiles } from '../adapters/local/event-bus.ts';
 import { LocalModelStore } from '../models/store.ts';
-import { partitionValues } from '../lake/table-files.ts';
+import { hasParquet, partitionValues } from '../lake/table-files.ts';
 import { DEFAULT_PSI_ALARM, latestModelsDrift } from '../train/drift.ts';
 import { TrainError } from '../train/errors.ts';
 import { readTagSnapshot } from '../train/lake-data.ts';
@@ -172,6 +172,36 @@ export interface CampaignsSection {
   readonly campaigns: readonly CampaignMeasurement[];
 }
 
+/** Finished shipments and how many of them were late, for one carrier, region or month. */
+export interface LateRate {
+  readonly key: string;
+  readonly finished: number;
+  readonly late: number;
+  /** late / finished, or null without a finished shipment. */
+  readonly rate: number | null;
+}
+
+/**
+ * How the carriers delivered (stg_deliveries): shipments finished (delivered, or returned to the sender) per month of
+ * finishing (UTC), carrier and region, and how many were late: returned, or delivered after the time promised at
+ * checkout (the rule of tag_deliveries' late_delivery_rate). A shipment counts once its shipment_created is in the lake.
+ */
+export interface DeliveriesSection {
+  readonly finished: number;
+  readonly late: number;
+  readonly rate: number | null;
+  /** Months (YYYY-MM) with a finished shipment, oldest first. */
+  readonly months: readonly string[];
+  /** Most finished shipments first. */
+  readonly byCarrier: readonly LateRate[];
+  readonly byRegion: readonly LateRate[];
+  /** Per carrier / region, the late rate of each month of `months` (null in a month without a finished shipment). */
+  readonly carrierByMonth: readonly { readonly key: string; readonly rates: readonly (number | null)[] }[];
+  readonly regionByMonth: readonly { readonly key: string; readonly rates: readonly (number | null)[] }[];
+  /** The counts everything above is summed from. */
+  readonly cells: readonly { readonly month: string; readonly carrier: string; readonly region: string; readonly finished: number; readonly late: number }[];
+}
+
 export interface ReportData {
   readonly title: string;
   readonly generatedAt: string;
@@ -188,6 +218,7 @@ export interface ReportData {
   readonly coupons: Section<CouponsSection>;
   readonly sourceCoupons: Section<SourceCouponsSection>;
   readonly campaigns: Section<CampaignsSection>;
+  readonly deliveries: Section<DeliveriesSection>;
   /** Feature drift of the latest churn and segments models (absent in reports built before it existed). */
   readonly drift?: Section<DriftSection>;
 }
@@ -225,6 +256,7 @@ export const RUN = {
   coupons: 'the coupon issuer on the events (the demo\'s coupons step)',
   forecasts: 'retail-lake train forecast',
   campaigns: 'the coupon issuer (its holdouts) or retail-lake import-campaign',
+  deliveries: "retail-lake ingest of the carriers' delivery.* events (or npm start)",
 } as const;
 
 const missing = (table: string, run: string): Missing => ({ available: false, table, run });
@@ -252,6 +284,7 @@ export async function collectReportData(conn: DuckDBConnection, options: Collect
     coupons: await couponsSection(conn, lakeDir, limit),
     sourceCoupons: await sourceCouponsSection(conn, limit),
     campaigns: await campaignsSection(conn),
+    deliveries: await deliveriesSection(conn, lakeDir, limit),
     drift: await driftSection(lakeDir, limit),
   };
 }
@@ -668,6 +701,74 @@ async function couponsSection(conn: DuckDBConnection, lakeDir: string, limit: st
     total: rows.reduce((a, r) => a + num(r.n), 0),
     faceValue: value === 'null' ? null : rows.reduce((a, r) => a + num(r.face_value), 0),
     byType: rows.map((r) => ({ type: String(r.type), count: num(r.n) })),
+  };
+}
+
+/** Region of a shipment whose shipment_created named none. */
+export const UNKNOWN_REGION = '(unknown)';
+
+/** The delivery section alone (collectReportData reads it with every other section). */
+export async function deliveriesSection(conn: DuckDBConnection, lakeDir: string, limit: string = NO_LIMIT): Promise<Section<DeliveriesSection>> {
+  if (!hasParquet(lakeDir, 'curated/events/source=delivery')) return missing('stg_deliveries', RUN.deliveries);
+  const rows = await boundRows(
+    conn,
+    `with d as (
+       select shipment_id, event_type, carrier, region, promised_by, occurred_at
+       from stg_deliveries where cast(occurred_at as date) <= cast($1 as date)),
+     s as (
+       select shipment_id,
+              min(case when event_type = 'delivery.shipment_created' then carrier end) as carrier,
+              min(case when event_type = 'delivery.shipment_created' then region end) as region,
+              min(case when event_type = 'delivery.shipment_created' then promised_by end) as promised_by,
+              count(case when event_type = 'delivery.shipment_created' then 1 end) as created,
+              min(case when event_type = 'delivery.delivered' then occurred_at end) as delivered_at,
+              min(case when event_type = 'delivery.returned_to_sender' then occurred_at end) as returned_at
+       from d group by shipment_id),
+     f as (
+       select strftime(coalesce(delivered_at, returned_at), '%Y-%m') as month, carrier, coalesce(region, '${UNKNOWN_REGION}') as region,
+              delivered_at is null or delivered_at > promised_by as is_late
+       from s where created > 0 and coalesce(delivered_at, returned_at) is not null)
+     select month, carrier, region, count(*) as finished, count(case when is_late then 1 end) as late
+     from f group by all order by month, carrier, region`,
+    [limit],
+  );
+  if (!rows.length) return missing('stg_deliveries', RUN.deliveries);
+  const cells = rows.map((r) => ({ month: String(r.month), carrier: String(r.carrier), region: String(r.region), finished: num(r.finished), late: num(r.late) }));
+  const months = [...new Set(cells.map((c) => c.month))].sort();
+  const rate = (finished: number, late: number) => (finished ? late / finished : null);
+  const totalsBy = (key: (c: (typeof cells)[number]) => string): LateRate[] => {
+    const m = new Map<string, { finished: number; late: number }>();
+    for (const c of cells) {
+      const t = m.get(key(c)) ?? { finished: 0, late: 0 };
+      t.finished += c.finished;
+      t.late += c.late;
+      m.set(key(c), t);
+    }
+    return [...m].map(([k, t]) => ({ key: k, ...t, rate: rate(t.finished, t.late) })).sort((a, b) => b.finished - a.finished || a.key.localeCompare(b.key));
+  };
+  const overMonths = (keys: readonly LateRate[], key: (c: (typeof cells)[number]) => string) =>
+    keys.map((k) => ({
+      key: k.key,
+      rates: months.map((month) => {
+        const inMonth = cells.filter((c) => c.month === month && key(c) === k.key);
+        return rate(inMonth.reduce((a, c) => a + c.finished, 0), inMonth.reduce((a, c) => a + c.late, 0));
+      }),
+    }));
+  const byCarrier = totalsBy((c) => c.carrier);
+  const byRegion = totalsBy((c) => c.region);
+  const finished = cells.reduce((a, c) => a + c.finished, 0);
+  const late = cells.reduce((a, c) => a + c.late, 0);
+  return {
+    available: true,
+    finished,
+    late,
+    rate: rate(finished, late),
+    months,
+    byCarrier,
+    byRegion,
+    carrierByMonth: overMonths(byCarrier, (c) => c.carrier),
+    regionByMonth: overMonths(byRegion, (c) => c.region),
+    cells,
   };
 }
 

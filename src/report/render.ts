@@ -4,7 +4,7 @@
  */
 import type { CampaignMeasurement } from '../campaigns/measure.ts';
 import { buildCharts, type ChartOption } from './charts.ts';
-import type { AtRiskCustomer, Missing, ReportData, Section } from './data.ts';
+import type { AtRiskCustomer, LateRate, Missing, ReportData, Section } from './data.ts';
 import { echartsScript } from './echarts.ts';
 import { assertInlineable, escapeHtml, jsonForScript } from './html.ts';
 import { renderPage, type Page } from './layout.ts';
@@ -173,6 +173,23 @@ export function reportBody(d: ReportData, charts: Record<string, ChartOption>, s
       'Customer lifetime value',
       d.clv.available ? `Expected revenue in the next 365 days (BG/NBD + Gamma-Gamma), as of ${d.clv.asOf}.` : 'Expected revenue in the next 365 days (BG/NBD + Gamma-Gamma).',
       body(d.clv, (c) => `<div class="kpis">${kpi(int(c.customers), 'customers scored')}${kpi(int(c.total), 'total CLV 365 d')}${kpi(dec(c.median), 'median')}${kpi(dec(c.p90), '90th percentile')}</div>${chart('chart-clv')}`),
+    ),
+  );
+
+  out.push(
+    card(
+      'deliveries',
+      'Deliveries: late rate by carrier and region',
+      d.deliveries.available
+        ? `Shipments finished (delivered, or returned to the sender) per month (UTC) and the share of them that were late: delivered after the time promised at checkout, or returned. ${int(d.deliveries.finished)} finished, ${pct(d.deliveries.rate)} late.`
+        : 'Late-delivery rate by carrier and region over time, from the carriers’ delivery.* events.',
+      body(d.deliveries, (x) => {
+        const rows = (list: readonly LateRate[]) => list.map((r) => [escapeHtml(r.key), int(r.finished), int(r.late), pct(r.rate)]);
+        return `<div class="kpis">${kpi(int(x.finished), 'shipments finished')}${kpi(int(x.late), 'late or returned')}${kpi(pct(x.rate), 'late rate')}</div><div class="grid2"><div><h3>By carrier</h3>${chart('chart-delivery-carriers')}${tableHtml(
+          [['carrier', false], ['finished', true], ['late', true], ['late rate', true]],
+          rows(x.byCarrier),
+        )}</div><div><h3>By region</h3>${chart('chart-delivery-regions')}${tableHtml([['region', false], ['finished', true], ['late', true], ['late rate', true]], rows(x.byRegion))}</div></div>`;
+      }),
     ),
   );
 

@@ -1,7 +1,9 @@
 /**
  * The tag refresh behind `retail-lake tags [--as-of D]`: resolves identities with the data up to D, computes the
  * tag library with the views in sql/ (the same SQL Athena runs) as of D, and writes the snapshot to
- * curated/customer_tags/dt=D/. The current identity map (all data) is written to curated/identity_map/.
+ * curated/customer_tags/dt=D/. The current identity map (all data) is written to curated/identity_map/ and its
+ * over-merge report to curated/identity_hubs/ by a refresh of the newest day (or a back-dated one on a lake that has
+ * none yet); a back-dated refresh otherwise leaves them as they are (src/identity/as-of.ts).
  *
  * Inside its DuckDB session the refresh points some names elsewhere before reading the views: `tag_as_of` at the
  * date D, `identity_map` at the map resolved as of D, and `int_order_lines`, `tag_orders` and `tag_purchases` at
@@ -17,6 +19,8 @@ import {
   writeIdentityTables,
   RESOLVED_HUBS_TABLE,
   RESOLVED_MAP_TABLE,
+  resolveIdentitiesAsOf,
+  STORED_HUBS_TABLE,
   type IdentityResolution,
 } from '../identity/index.ts';
 import type { IdentityType } from '../contract/index.ts';
@@ -52,6 +56,9 @@ export interface TagsSummary {
   readonly timings: Record<string, number>;
 }
 
+/** Session table of the hubs of all the data, when a back-dated refresh finds none stored in the lake. */
+const ALL_DATA_HUBS = 'identity_hubs_all_data';
+
 /** Views computed once into session tables, in dependency order (see the module comment). */
 const SESSION_MATERIALISED = ['int_order_lines', 'tag_orders', 'tag_purchases'];
 
@@ -78,18 +85,23 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
     const asOf = requested ?? latest;
 
     let t0 = Date.now();
-    let knownHubs: string | undefined;
-    if (asOf < latest) {
-      // The snapshot is back-dated: identity_map in the lake still reflects all data.
-      await resolveIdentities(conn, { maxLinks: opts.maxLinks });
-      await writeIdentityTables(conn, opts.lakeDir);
-      // An identifier all the data shows to be shared (a till's default phone) is set aside as of the past day too,
-      // although by then it may have met few enough people to pass the guard: used, it glues those people into one
-      // customer, whose consent, tags and scores then mix theirs (a refusal one of them made gates the others).
-      knownHubs = 'identity_hubs_known';
-      await conn.run(`create or replace table ${knownHubs} as select identity_type, identity_value, over_limit from ${RESOLVED_HUBS_TABLE}`);
-    }
-    const identity = await resolveIdentities(conn, { asOf, maxLinks: opts.maxLinks, knownHubs });
+    // Identities as of the day (src/identity/as-of.ts, as the tag refresh in AWS): a back-dated snapshot sets aside
+    // the hubs of the lake's stored identity resolution over all its data (curated/identity_hubs), and leaves
+    // identity_map as it is. Locally `tags` is also the identity refresh: on a lake with none stored yet, it resolves
+    // all the data and writes identity_map and identity_hubs first, as the newest day's refresh would.
+    const identity = await resolveIdentitiesAsOf(
+      {
+        hasStoredHubs: async () => cat.views.includes(STORED_HUBS_TABLE),
+        resolveAllData: async (o) => {
+          await resolveIdentities(conn, o);
+          await writeIdentityTables(conn, opts.lakeDir);
+          await conn.run(`create or replace table ${ALL_DATA_HUBS} as select identity_type, identity_value, over_limit from ${RESOLVED_HUBS_TABLE}`);
+          return ALL_DATA_HUBS;
+        },
+        resolve: (o) => resolveIdentities(conn, o),
+      },
+      { asOf, latestDataDate: latest, maxLinks: opts.maxLinks },
+    );
     if (asOf >= latest) await writeIdentityTables(conn, opts.lakeDir);
     lap('identity', t0);
 

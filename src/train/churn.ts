@@ -9,6 +9,7 @@
  * against the generator's latent churn (ground truth) on the customers as of T.
  */
 import {
+  CHURN_FEATURE_NAMES,
   CHURN_MODEL,
   bgnbdFeatureSpecs,
   churnFeatureSpecs,
@@ -50,6 +51,8 @@ export interface TrainChurnFromLakeInput {
    */
   readonly permuteLabels?: boolean;
   readonly now?: () => Date;
+  /** Features (of CUSTOMER_FEATURES) added to the default churn features, e.g. CHURN_DELIVERY_FEATURES. @default none */
+  readonly extraFeatureNames?: readonly string[];
 }
 
 export interface TrainedModel {
@@ -89,14 +92,19 @@ async function labelledCut(input: TrainChurnFromLakeInput, asOf: string): Promis
  * (warning); without a repeat buyer in the cut, or when no fit can be evaluated at the horizon, BG/NBD is left out
  * and the tags alone are used (warning, unless there is simply no repeat buyer).
  */
-export function churnSpecsFor(cut: { readonly rows: readonly TagRow[]; readonly asOf: string }, horizonDays: number): { specs: FeatureSpec[]; warning?: string } {
+export function churnSpecsFor(
+  cut: { readonly rows: readonly TagRow[]; readonly asOf: string },
+  horizonDays: number,
+  extraFeatureNames: readonly string[] = [],
+): { specs: FeatureSpec[]; warning?: string } {
+  const tags = churnFeatureSpecs([...CHURN_FEATURE_NAMES, ...extraFeatureNames]);
   try {
     const { params, warning } = fitChurnBgNbdOnTags(cut.rows, cut.asOf, horizonDays);
-    return { specs: [...churnFeatureSpecs(), ...bgnbdFeatureSpecs(params, horizonDays)], ...(warning ? { warning } : {}) };
+    return { specs: [...tags, ...bgnbdFeatureSpecs(params, horizonDays)], ...(warning ? { warning } : {}) };
   } catch (e) {
     if (!(e instanceof ClvFitError)) throw e;
     const notIdentified = /made a repeat purchase/.test(e.message);
-    return { specs: churnFeatureSpecs(), ...(notIdentified ? {} : { warning: `BG/NBD features as of ${cut.asOf} left out: ${e.message}` }) };
+    return { specs: tags, ...(notIdentified ? {} : { warning: `BG/NBD features as of ${cut.asOf} left out: ${e.message}` }) };
   }
 }
 
@@ -119,7 +127,7 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
   const late = input.permuteLabels ? { ...trueLate, y: permuted(trueLate.y, `churn-permute-${trueLate.asOf}`) } : trueLate;
 
   // Validation run: fit on the early cut, measure on the later one.
-  const earlySpecs = churnSpecsFor(early, h);
+  const earlySpecs = churnSpecsFor(early, h, input.extraFeatureNames);
   const earlyFeatures = resolveFeatures(earlySpecs.specs, early.rows, { asOf: early.asOf });
   const validation = trainChurn({
     train: { X: buildMatrix(early.rows, earlyFeatures, { asOf: early.asOf }).X, y: early.y, featureNames: earlyFeatures.map((f) => f.name) },
@@ -129,7 +137,7 @@ export async function trainChurnFromLake(input: TrainChurnFromLakeInput): Promis
 
   // The stored model: the latest labelled cut, as many trees as the validation kept (no early stopping on
   // the training rows themselves).
-  const lateSpecs = churnSpecsFor(late, h);
+  const lateSpecs = churnSpecsFor(late, h, input.extraFeatureNames);
   const features = resolveFeatures(lateSpecs.specs, late.rows, { asOf: late.asOf });
   const warnings = [earlySpecs.warning, lateSpecs.warning].filter((w): w is string => w !== undefined);
   const trees = Math.max(1, validation.metrics.trees);

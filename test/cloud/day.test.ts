@@ -63,6 +63,7 @@ import { LIVE_ATTRIBUTES, readLocalLiveState, type LiveState } from '../../src/r
 import { eventTimeMs } from '../../src/realtime/stream-event.ts';
 import { SandboxDiedError } from './lambda-sandbox.ts';
 import { drift, type DriftResult, type RetrainResult } from '../../src/train/retrain.ts';
+import type { GateSection } from '../../src/train/gate.ts';
 import { readPurchases, readTagSnapshot } from '../../src/train/lake-data.ts';
 import { requestReplay } from '../../src/ops/replay.ts';
 import { replayQuarantine } from '../../src/ingest/replay.ts';
@@ -126,6 +127,38 @@ function orderExport(landingDir: string): string {
   rows.push(`M10000001,EXP-BAD-1,SKU100001,-3,10.00,2025-12-28T10:00:00Z`);
   rows.push(`M10000001,EXP-BAD-2,SKU100001,1,10.00,not-a-date`);
   return rows.join('\n') + '\n';
+}
+
+/** Events of the day a producer sends again at the end of the feed (addResend). */
+const RESENDS = 3;
+
+/**
+ * A producer's re-send in a later batch, on purpose rather than by luck of the generator's duplicates (which land
+ * within a batch of the feed, or not, depending on the data): the first `n` events of the day's first file that the
+ * generator sent once and clean (ground_truth/dirty.jsonl lists the others), sent again in a file of their own that
+ * sorts last (`resend-<month>.jsonl`). Locally a file is a batch of its own; on the stream they are put last, so each
+ * lands in a later batch of its shard than its first copy (the first batch of a shard holds its first 500 records,
+ * and every shard has more than 500 records before them). Per-batch dedup writes them again in both lakes and counts
+ * them where curated data is read (src/ingest/resends.ts). Returns the lines.
+ */
+function addResend(landingDir: string, n: number): Buffer[] {
+  const dir = path.join(landingDir, 'events');
+  const first = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()[0]!;
+  const dirty = new Set(
+    fs
+      .readFileSync(path.join(landingDir, 'ground_truth', 'dirty.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { file: string; line: number })
+      .filter((m) => m.file === `events/${first}`)
+      .map((m) => m.line),
+  );
+  const lines = fs.readFileSync(path.join(dir, first), 'utf8').split('\n');
+  const once = countBy(lines.map((l) => /"event_id":"([^"]+)"/.exec(l)?.[1] ?? ''));
+  const picked = lines.filter((l, i) => l && !dirty.has(i + 1) && once[/"event_id":"([^"]+)"/.exec(l)?.[1] ?? ''] === 1).slice(0, n);
+  if (picked.length !== n) throw new Error(`${first}: fewer than ${n} clean lines sent once to re-send`);
+  fs.writeFileSync(path.join(dir, `resend-${first.replace(/^.*?(\d{4}-\d{2})\.jsonl$/, '$1')}.jsonl`), picked.join('\n') + '\n');
+  return picked.map((l) => Buffer.from(l));
 }
 
 interface BusEvent {
@@ -208,6 +241,15 @@ async function resentIn(dir: string): Promise<number> {
   }
 }
 
+/** Per line, how many distinct arrival times (received_at) its event's rows have in a mirror of the curated bucket. */
+async function resentArrivals(dir: string, lines: readonly Buffer[]): Promise<number[]> {
+  const ids = lines.map((l) => (JSON.parse(l.toString('utf8')) as { event_id: string }).event_id);
+  const rows = await query(
+    `select event_id, count(distinct received_at) as n from read_parquet('${dir}/events/**/*.parquet', hive_partitioning = true) where event_id in (${ids.map((i) => `'${i}'`).join(', ')}) group by event_id`,
+  );
+  return ids.map((i) => Number(rows.find((r) => r.event_id === i)?.n ?? 0));
+}
+
 /** The cleanser's published counts with the re-sends the curated objects hold taken out of clean and into duplicates. */
 const withResent = (m: Map<string, number>, resent: number) => ({
   received: m.get('RecordsIn'),
@@ -237,6 +279,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   let sqs: SqsJsonClient;
   let observer: string;
   let work: string;
+  /** The lines re-sent on purpose at the end of the day's feed (addResend). */
+  let resentLines: Buffer[] = [];
   /** For the blocks below: a handler as deployed, the stream, the day's inputs. */
   const shared = {} as {
     sandbox: (stack: Parameters<Deployment['functionEnv']>[0], id: string, fn: string, extra?: Record<string, string>) => LambdaSandbox;
@@ -279,6 +323,8 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     cleanserMetrics: Map<string, number>;
     /** Re-sent events in the day's curated objects (the re-send count over the cloud's curated_events). */
     resent: number;
+    /** Per event re-sent on purpose (addResend), the arrival times its copies in the curated objects have. */
+    resentArrivals: number[];
     importMetrics: Map<string, number>;
     recs: unknown;
     scored: { asOf: string; customers: number };
@@ -355,6 +401,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await generateRetailer({ outDir: landing, customers: 300, days: 35, seed: 5, dirtyRate: 0.05 });
     const exportCsv = orderExport(landing);
     fs.writeFileSync(path.join(work, 'orders-2025-12-31.csv'), exportCsv);
+    resentLines = addResend(landing, RESENDS);
     mark('generated');
 
     mark('// The deployment: templates');
@@ -564,6 +611,7 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     await mirror(s3, d.ref('lake', d.find('AWS::S3::Bucket', 'QuarantineBucket').logicalId), 'events/', cloud.quarantineDir);
     cloud.firehoseErrors = await listKeys(s3, cloud.curatedBucket, '_firehose_errors/');
     cloud.resent = await resentIn(cloud.curatedDir);
+    cloud.resentArrivals = await resentArrivals(cloud.curatedDir, resentLines);
 
     mark('// The local run on');
     console.log(`[day] figures ${JSON.stringify({ localIngest: local.ingest, cleanserMetrics: Object.fromEntries(cleanser.metrics), mapping: cloud.ingest, localImport: local.imports, tagRefresh: cloud.tagRefresh, identity: cloud.identity, athenaStatements: athena.queries.length })}`);
@@ -587,8 +635,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     const metric = (m: Map<string, number>) => ({ received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates') });
     const { suppressed: _s, ...counted } = withResent(cloud.cleanserMetrics, cloud.resent);
     expect(counted).toEqual({ received: local.ingest.received, clean: local.ingest.clean, quarantined: local.ingest.quarantined, duplicates: local.ingest.duplicates });
-    // The day has re-sent events, written to both lakes' curated files and counted there.
-    expect(cloud.resent).toBeGreaterThan(0);
+    // The day has re-sent events, written to both lakes' curated files and counted there: the ones re-sent on purpose
+    // in a later batch (addResend), each written twice with two arrival times, and any of the generator's duplicates
+    // whose copies fell in two batches.
+    expect(cloud.resentArrivals).toEqual(resentLines.map(() => 2));
+    expect(cloud.resent).toBeGreaterThanOrEqual(RESENDS);
     expect(cloud.resent).toBe(local.ingest.resent);
     // The order import's: the export once, then the redelivered event's rows all duplicates.
     const li = local.imports;
@@ -641,6 +692,17 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       expect(cloudRows.length).toBe(localRows.length);
       expect(cloudRows).toEqual(localRows);
       console.log(`[day] ${table}: ${localRows.length} rows equal`);
+      if (table === 'curated_events') {
+        // The carriers' events (issue 18) are among them, their GPS fixes coarsened by the cleanser as deployed
+        // (GPS_PRECISION from the template): a geohash, no lat/lon.
+        const delivery = cloudRows.filter((r) => r.source === 'delivery');
+        const located = delivery.filter((r) => String(r.payload).includes('"location"'));
+        expect(delivery.length).toBeGreaterThan(0);
+        expect(located.length).toBeGreaterThan(0);
+        for (const r of located) expect(String(r.payload)).toMatch(/"location":\{"geohash":"[0-9b-hjkmnp-z]{5}"\}/);
+        expect(delivery.filter((r) => /"lat"|"lon"/.test(String(r.payload)))).toEqual([]);
+        console.log(`[day] curated_events: ${delivery.length} delivery events (${located.length} with a GPS fix, all geohashes) equal`);
+      }
       // Copies: duplicates of the same event (a redelivered copy, or a re-send with its own arrival time), never two
       // versions of one event.
       const received = table === 'curated_events' ? ' exclude (received_at)' : '';
@@ -683,6 +745,11 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     expect(cloudRows.length).toBe(localRows.length);
     expect(cloudRows).toEqual(localRows);
     console.log(`[day] customer_tags dt=${local.tagsAsOf}: ${localRows.length} rows x ${Object.keys(localRows[0] ?? {}).length} columns equal`);
+    // The delivery tags (issue 18) are among the columns compared, with values to compare.
+    const delivered = localRows.filter((r) => r.delivery_days_median !== null);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(localRows.some((r) => r.last_delivery_experience !== null && r.last_delivery_experience !== 'on_time')).toBe(true);
+    console.log(`[day] customer_tags: ${delivered.length} customers with delivery tags equal`);
   });
 
   it('scores every customer as the local run does: customer_scores, every column', async () => {
@@ -915,7 +982,13 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       const raw = new Set<string>();
       for (const l of personLines) {
         try {
-          for (const v of Object.values((JSON.parse(l.toString('utf8')) as { identities?: Record<string, unknown> }).identities ?? {})) if (typeof v === 'string' && v.length >= 6) raw.add(v);
+          // Only identifiers that are theirs: a line of theirs can also carry one the identity guard keeps from
+          // anyone (a till's default phone a cashier typed), which other people's records carry as well.
+          for (const [type, v] of Object.entries((JSON.parse(l.toString('utf8')) as { identities?: Record<string, unknown> }).identities ?? {})) {
+            if (typeof v !== 'string' || v.length < 6) continue;
+            const curated = type === 'phone' || type === 'email' || type === 'openid' ? pii.hash(type, v) : v;
+            if (curated !== null && mine.some((r) => String(r.identity_value) === curated)) raw.add(v);
+          }
         } catch {
           // a malformed line: its identifiers are in the curated forms above, if anywhere
         }
@@ -1451,15 +1524,33 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
   // against the models the team uploaded; the same runs locally with `train --gate`. The cloud has one day of tag
   // refreshes, so the two earlier snapshots the churn cuts need (as-of - 7 and - 14 days) are the local run's, put
   // where the daily tag refresh of those days would have written them.
+  //
+  // What the gate decides for the churn recipe on this lake rests on the data: 29-30 held-out customers and a 7-day
+  // horizon, on which the recipe has little or no skill (AUC 0.55-0.61, its log-loss either side of the base rate's as
+  // the generator changes), so the gate promoted it before the carriers' events and rejects it after, rightly both
+  // times. The checks do not bet on it: the churn decisions equal the local gate's, figures and all, and `latest`
+  // follows them; a promotion is shown by the segments retrain (k-means on the purchasers' features has structure:
+  // silhouette above no skill's 0, the only bar against an incumbent trained on the backtest customers), and a
+  // rejection by churn trained on shuffled labels (no skill by construction).
   describe('retraining churn behind the gate in AWS as locally', () => {
     const rt = {} as {
       seconds: number;
+      segments: RetrainResult;
       good: RetrainResult;
       degraded: RetrainResult;
       drift: DriftResult;
       rejectedMetric: number | undefined;
       latestAfter: string;
-      local: { good: Awaited<ReturnType<typeof trainModels>>; degraded: Awaited<ReturnType<typeof trainModels>>; latestAfter: string };
+      segmentsLatestAfter: string;
+      /** The churn version the team pushed (`latest` before the retraining). */
+      pushed: string;
+      local: {
+        segments: Awaited<ReturnType<typeof trainModels>>;
+        good: Awaited<ReturnType<typeof trainModels>>;
+        degraded: Awaited<ReturnType<typeof trainModels>>;
+        latestAfter: string;
+        segmentsLatestAfter: string;
+      };
       localDrift: DriftResult;
     };
 
@@ -1474,44 +1565,64 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         await uploadDir(s3, path.join(tagsDir, `dt=${day}`), cloud.curatedBucket, `customer_tags/dt=${day}/`);
       }
       // The lake is 35 days old: the configured horizon is 7 days (retraining.horizonDays), as the local models'.
+      const env = d.functionEnv('predict', 'RetrainingFunction');
+      const latestOf = async (model: string) => (await (await s3.send(new GetObjectCommand({ Bucket: env.MODEL_BUCKET!, Key: `models/${model}/latest` }))).Body!.transformToString()).trim();
+      rt.pushed = await latestOf('churn');
       const fn = shared.sandbox('predict', 'RetrainingFunction', 'model-retrain', { HORIZON_DAYS: '7' });
+      rt.segments = await fn.invoke({ job: 'retrain', models: ['segments'], as_of: asOf });
       rt.good = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf });
       rt.degraded = await fn.invoke({ job: 'retrain', models: ['churn'], as_of: asOf, permute_labels: true });
       rt.rejectedMetric = fn.metrics.get('ModelsRejected');
       rt.drift = await fn.invoke({ job: 'drift', as_of: asOf });
-      const env = d.functionEnv('predict', 'RetrainingFunction');
-      rt.latestAfter = (await (await s3.send(new GetObjectCommand({ Bucket: env.MODEL_BUCKET!, Key: 'models/churn/latest' }))).Body!.transformToString()).trim();
+      rt.latestAfter = await latestOf('churn');
+      rt.segmentsLatestAfter = await latestOf('segments');
       rt.seconds = (Date.now() - t0) / 1000;
 
-      // Locally: the same two runs on a copy of the local lake, and the drift of its latest models.
+      // Locally: the same three runs on a copy of the local lake, and the drift of its latest models.
       const copy = path.join(work, 'lake-retrain');
       fs.cpSync(local.lake, copy, { recursive: true });
-      const base = { lakeDir: copy, model: 'churn' as const, asOf, horizonDays: 7, groundTruth: false as const };
-      const good = await trainModels({ ...base, gate: true });
-      const degraded = await trainModels({ ...base, gate: true, permuteLabels: true });
-      rt.local = { good, degraded, latestAfter: fs.readFileSync(path.join(copy, 'models', 'churn', 'latest'), 'utf8').trim() };
+      const base = { lakeDir: copy, asOf, horizonDays: 7, groundTruth: false as const, gate: true };
+      const segments = await trainModels({ ...base, model: 'segments' });
+      const good = await trainModels({ ...base, model: 'churn' });
+      const degraded = await trainModels({ ...base, model: 'churn', permuteLabels: true });
+      const localLatest = (model: string) => fs.readFileSync(path.join(copy, 'models', model, 'latest'), 'utf8').trim();
+      rt.local = { segments, good, degraded, latestAfter: localLatest('churn'), segmentsLatestAfter: localLatest('segments') };
       rt.localDrift = await drift({
         source: { tags: (day) => readTagSnapshot(copy, day, { refresh: false }), purchases: (day) => readPurchases(copy, day) },
         store: new LocalModelStore(copy),
         today: asOf,
         maxAgeDays: 14,
       });
-      console.log(`[day] retraining block ${((Date.now() - t0) / 1000).toFixed(1)} s (cloud ${rt.seconds.toFixed(1)} s): ${JSON.stringify([rt.good.models[0], rt.degraded.models[0]].map((m) => [m?.version, m?.decision]))}`);
+      console.log(
+        `[day] retraining block ${((Date.now() - t0) / 1000).toFixed(1)} s (cloud ${rt.seconds.toFixed(1)} s): ${JSON.stringify([rt.segments.models[0], rt.good.models[0], rt.degraded.models[0]].map((m) => [m?.version, m?.decision, m?.reason]))}`,
+      );
     }, 600_000);
 
-    it('promotes the recipe and rejects a model trained on shuffled labels, keeping latest, as the local train --gate does', () => {
-      const [good, degraded] = [rt.good.models[0]!, rt.degraded.models[0]!];
-      expect(good.decision).toBe('promoted');
-      expect(degraded).toMatchObject({ decision: 'rejected', incumbent: good.version });
-      expect(rt.latestAfter).toBe(good.version);
-      expect(rt.degraded.rejected).toBe(1);
-      expect(rt.rejectedMetric).toBe(1);
-      // The same data and code: the same versions and decisions as the local runs.
-      // The reason carries both models' backtest metrics (AUC, log-loss), so equal reasons mean equal figures.
+    it('promotes a model that beats no skill and rejects one trained on shuffled labels, moving latest only on a promotion, as the local train --gate does', () => {
+      const [segments, good, degraded] = [rt.segments.models[0]!, rt.good.models[0]!, rt.degraded.models[0]!];
+      // The same data and code: the same versions and decisions as the local runs. A churn reason carries both models'
+      // backtest metrics (AUC, log-loss), so equal reasons mean equal figures.
       const mine = (r: Awaited<ReturnType<typeof trainModels>>) => ({ version: r.models[0]!.version, decision: r.models[0]!.gate!.decision, reason: r.models[0]!.gate!.reason });
-      expect({ version: good.version, decision: good.decision, reason: good.reason }).toEqual(mine(rt.local.good));
-      expect({ version: degraded.version, decision: degraded.decision, reason: degraded.reason }).toEqual(mine(rt.local.degraded));
+      const theirs = (m: typeof good) => ({ version: m.version, decision: m.decision, reason: m.reason });
+      expect(theirs(segments)).toEqual(mine(rt.local.segments));
+      expect(theirs(good)).toEqual(mine(rt.local.good));
+      expect(theirs(degraded)).toEqual(mine(rt.local.degraded));
+      // A promotion: the segments candidate's clusters have structure (silhouette above no skill's 0, on the same rows
+      // in both), and the incumbent saw the backtest customers, so that is the bar; `latest` moves to it.
+      const silhouette = (rt.local.segments.models[0]!.card as { gate?: GateSection }).gate?.candidate.metrics.silhouette;
+      expect(silhouette).toBeGreaterThan(0);
+      expect(segments).toMatchObject({ decision: 'promoted' });
+      expect(rt.segmentsLatestAfter).toBe(segments.version);
+      // The churn recipe: whichever way the gate decided on this backtest, `latest` follows it.
+      const afterRecipe = good.decision === 'promoted' ? good.version : rt.pushed;
+      expect(good.incumbent).toBe(rt.pushed);
+      // A rejection: shuffled labels, against the churn `latest` of that moment, which stays.
+      expect(degraded).toMatchObject({ decision: 'rejected', incumbent: afterRecipe });
+      expect(rt.latestAfter).toBe(afterRecipe);
+      expect(rt.degraded.rejected).toBe(1);
+      expect(rt.rejectedMetric).toBe([segments, good, degraded].filter((m) => m.decision === 'rejected').length);
       expect(rt.latestAfter).toBe(rt.local.latestAfter);
+      expect(rt.segmentsLatestAfter).toBe(rt.local.segmentsLatestAfter);
     });
 
     it('measures the same feature drift as locally', () => {

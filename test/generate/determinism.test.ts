@@ -56,7 +56,7 @@ describe('generateRetailer determinism', () => {
     await generateRetailer({ outDir: dir, customers: 50, days: 90 });
     await generateRetailer({ outDir: dir, customers: 50, days: 20 });
 
-    expect(readdirSync(join(dir, 'events')).sort()).toEqual(['2025-12.jsonl', 'consent-2025-12.jsonl', 'social-2025-12.jsonl']);
+    expect(readdirSync(join(dir, 'events')).sort()).toEqual(['2025-12.jsonl', 'consent-2025-12.jsonl', 'delivery-2025-12.jsonl', 'social-2025-12.jsonl']);
   });
 
   it('rejects options outside their range, naming the option', async () => {

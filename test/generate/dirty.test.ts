@@ -45,7 +45,9 @@ describe('deliberately dirty records', () => {
   const linesOf = (kind: string) => g.dirty.filter((d) => d.kind === kind).map((d) => ({ d, raw: byPos.get(`${d.file}:${d.line}`)! }));
 
   it('are about the requested fraction of all lines', () => {
-    const fraction = g.dirty.length / g.lines.length;
+    // The rate applies to the stream files; consent and carrier events are written to files of their own, clean.
+    const stream = g.lines.filter((l) => !/^events\/(consent|delivery)-/.test(l.file));
+    const fraction = g.dirty.length / stream.length;
     expect(fraction).toBeGreaterThan(0.04);
     expect(fraction).toBeLessThan(0.06);
   });

@@ -51,8 +51,8 @@ describe('realism of the synthetic retailer', () => {
   it('orders events by time, except a small share of late arrivals', () => {
     let maxSeen = -Infinity;
     let late = 0;
-    // The daily stream files; consent changes and social events arrive in monthly files of their own.
-    const stream = g.events.filter((e) => e.type !== 'member.consent' && !e.type.startsWith('social.'));
+    // The daily stream files; consent changes, carrier events and social events arrive in monthly files of their own.
+    const stream = g.events.filter((e) => e.type !== 'member.consent' && !e.type.startsWith('delivery.') && !e.type.startsWith('social.'));
     for (const e of stream) {
       const t = toEpochMs(e.occurred_at);
       if (t < maxSeen) late++;

@@ -68,6 +68,14 @@ describe('report charts, as a reader reads them', () => {
     expect(Object.fromEntries(series(o).map((x) => [x.name, x.data]))).toEqual({ issued: [3], redeemed: [1] });
   });
 
+  it('deliveries: the late share per month as percent, a line per carrier and per region', () => {
+    const o = charts['chart-delivery-carriers']!;
+    expect(axis(o, 'xAxis').data).toEqual(['2025-03']);
+    // 1 of 3 finished shipments late: 33.3%.
+    expect(Object.fromEntries(series(o).map((x) => [x.name, x.data]))).toEqual({ Champions: [33.3] });
+    expect(Object.fromEntries(series(charts['chart-delivery-regions']!).map((x) => [x.name, x.data]))).toEqual({ Champions: [33.3] });
+  });
+
   it('labels histogram bins as ranges, the open last one as "at least"', () => {
     expect(binLabels([{ from: 0, to: 0.05, customers: 1 }, { from: 0.95, to: 1, customers: 1 }], true)).toEqual(['0%–5%', '95%–100%']);
     expect(binLabels([{ from: 1500, to: 25_000, customers: 1 }, { from: 2_500_000, to: null, customers: 1 }])).toEqual(['1.5k–25k', '≥ 2.5M']);

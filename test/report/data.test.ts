@@ -71,6 +71,8 @@ describe('collectReportData', () => {
     expect(d.forecasts).toEqual({ available: false, table: 'demand_forecasts', run: RUN.forecasts });
     expect(d.events).toEqual({ available: false, table: 'events/', run: RUN.events });
     expect(d.coupons).toEqual({ available: false, table: 'coupons', run: RUN.coupons });
+    // The fixture has no carrier events (the delivery section: test/report/delivery-section.test.ts).
+    expect(d.deliveries).toEqual({ available: false, table: 'stg_deliveries', run: RUN.deliveries });
   });
 
   it('fills the tag sections once customer_tags is materialised', async () => {

@@ -63,10 +63,11 @@ describe('renderReport', () => {
       forecasts: m('demand_forecasts', RUN.forecasts),
       events: m('events/', RUN.events),
       coupons: m('coupons', RUN.coupons),
+      deliveries: m('stg_deliveries', RUN.deliveries),
     };
     const { html } = renderReport(data, { echarts: '' });
-    expect(html.match(/Not available yet/g)!.length).toBeGreaterThanOrEqual(8);
-    for (const run of [RUN.tags, RUN.scores, RUN.forecasts, RUN.events]) expect(html).toContain(`Run <code>${run.replaceAll('&', '&amp;').replaceAll("'", '&#39;')}</code>`);
+    expect(html.match(/Not available yet/g)!.length).toBeGreaterThanOrEqual(9);
+    for (const run of [RUN.tags, RUN.scores, RUN.forecasts, RUN.events, RUN.deliveries]) expect(html).toContain(`Run <code>${run.replaceAll('&', '&amp;').replaceAll("'", '&#39;')}</code>`);
     expect(Object.keys(buildCharts(data)).sort()).toEqual(['chart-quarantine', 'chart-source-coupons', 'chart-zones']);
   });
 });

@@ -56,6 +56,18 @@ export function sampleReport(text = 'Champions'): ReportData {
     events: { available: true, total: 2, unreadable: 0, byType: [{ type: text, count: 2 }] },
     coupons: { available: true, table: 'coupons', typeColumn: 'campaign', total: 1, faceValue: 50, byType: [{ type: text, count: 1 }] },
     sourceCoupons: { available: true, byType: [{ discountType: text, issued: 3, redeemed: 1 }] },
+    deliveries: {
+      available: true,
+      finished: 3,
+      late: 1,
+      rate: 1 / 3,
+      months: ['2025-03'],
+      byCarrier: [{ key: text, finished: 3, late: 1, rate: 1 / 3 }],
+      byRegion: [{ key: text, finished: 3, late: 1, rate: 1 / 3 }],
+      carrierByMonth: [{ key: text, rates: [1 / 3] }],
+      regionByMonth: [{ key: text, rates: [1 / 3] }],
+      cells: [{ month: '2025-03', carrier: text, region: text, finished: 3, late: 1 }],
+    },
     campaigns: {
       available: true,
       campaigns: [

@@ -7,8 +7,8 @@
  * identities resolved as of the day. Nothing shared changes while it runs.
  *
  * The identities as of the day are resolved into work tables of this run (resolveIdentitiesSql, data up to the day),
- * setting aside the identifiers the current `identity_hubs` knows to be shared, as the local back-dated refresh does
- * with the hubs of all data; then dropped.
+ * then dropped, as src/identity/as-of.ts defines for the local back-dated refresh too: setting aside the identifiers
+ * the lake's stored `identity_hubs` (the nightly identity refresh's) knows to be shared.
  */
 import { nothingToDo, type NothingToDo } from '../../ops/nothing-to-do.ts';
 import { AthenaQueryError } from './errors.ts';
@@ -66,10 +66,10 @@ export interface TagSnapshotAsOfOptions {
   /** The views manifest the views were deployed from. */
   readonly views: readonly ManifestView[];
   /**
-   * Resolves identities as of the day into a table of the run (known hubs set aside when `knownHubs`), and returns
-   * its name and how to drop it.
+   * Resolves identities as of the day into a table of the run (resolveIdentitiesAsOf, src/identity/as-of.ts: the day
+   * is back-dated when before `latestDataDate`), and returns its name and how to drop what the run created.
    */
-  readonly resolveIdentities: (o: { asOf: string; knownHubs: boolean }) => Promise<{ table: string; drop: () => Promise<void> }>;
+  readonly resolveIdentities: (o: { asOf: string; latestDataDate: string }) => Promise<{ table: string; drop: () => Promise<void> }>;
 }
 
 export interface TagSnapshotAsOfResult {
@@ -88,7 +88,7 @@ export async function snapshotTagsAsOf(runner: TagSnapshotRunner, o: TagSnapshot
   if (tableColumns.join(',') !== [...viewColumns, 'dt'].join(',')) {
     throw new AthenaQueryError(`${TAG_SNAPSHOTS_TABLE} has columns ${tableColumns.join(', ')} but ${LIVE_TAGS_VIEW} now gives ${[...viewColumns, 'dt'].join(', ')}; migrate it, then rerun`);
   }
-  const identity = await o.resolveIdentities({ asOf: o.asOf, knownHubs: o.asOf < latest });
+  const identity = await o.resolveIdentities({ asOf: o.asOf, latestDataDate: latest });
   try {
     const select = tagsAsOfSelect(o.views, { asOf: o.asOf, identityMap: identity.table, columns: viewColumns });
     const location = o.location.endsWith('/') ? o.location : `${o.location}/`;

@@ -171,9 +171,10 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
   });
 
   // Issue 20: a backfill's snapshot of a past day inlines every view customer_tags_live reads as a CTE of one INSERT.
+  const hubsTable = { identity_hubs: { type: 'EXTERNAL_TABLE', columns: ['identity_type', 'identity_value', 'linked_identities', 'over_limit', 'first_seen_at'] } };
   it('a past day (backfill): the identities as of the day and the INSERT with the views inlined parse as Trino', async () => {
     const { sent, runner } = fakeAthena(
-      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
+      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] }, ...hubsTable },
       asOf,
     );
     const env = tagRefreshEnv.parse({ ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'lake', SNAPSHOT_LOCATION: 's3://curated/customer_tags/', AS_OF_WORK_LOCATION: 's3://curated/_tags_as_of/', VIEW_MANIFEST_BUCKET: 'assets', VIEW_MANIFEST_KEY: 'views.json' });
@@ -191,11 +192,38 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
     // Only what customer_tags_live reads: no view over the snapshots (customer_360), no second copy of a view.
     expect(insert).not.toMatch(/\bcustomer_360 as \(/);
     expect(insert.match(/\btag_rfm as \(/g)?.length).toBe(1);
-    // The identities of the day set aside the hubs all of the data knows, in work tables of their own, dropped after.
+    // The identities of the day set aside the hubs the nightly identity refresh stored (src/identity/as-of.ts), in work
+    // tables of their own, dropped after; all the data is not resolved again.
     expect(sent.some((x) => /^create table tags_as_of_work_\w+ with/.test(x) && /from identity_hubs\b/.test(x))).toBe(true);
-    expect(sent.some((x) => /^create table tags_as_of_work_rows with/.test(x) && x.includes("occurred_at < timestamp '2025-02-16 00:00:00'"))).toBe(true);
-    expect(sent.filter((x) => /^create table identity_work_/.test(x))).toEqual([]);
+    expect(sent.filter((x) => /^create table tags_as_of_work_rows with/.test(x))).toEqual([expect.stringContaining("occurred_at < timestamp '2025-02-16 00:00:00'")]);
+    expect(sent.filter((x) => /^create table identity_work_|tags_as_of_all_data/.test(x))).toEqual([]);
     expect(sent).toContain('drop table if exists tags_as_of_identity_map');
+    expectAllParse(sent);
+  });
+
+  it('a past day on a lake whose identity refresh has stored no identity_hubs yet: all the data resolved first, in tables of the run', async () => {
+    const { sent, runner } = fakeAthena(
+      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
+      asOf,
+    );
+    const env = tagRefreshEnv.parse({ ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'lake', SNAPSHOT_LOCATION: 's3://curated/customer_tags/', AS_OF_WORK_LOCATION: 's3://curated/_tags_as_of/', VIEW_MANIFEST_BUCKET: 'assets', VIEW_MANIFEST_KEY: 'views.json' });
+    const views = listSqlViews().map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
+    await runTagRefresh({ as_of: '2025-02-15' }, {
+      env,
+      runner,
+      clearPrefix: async () => 0,
+      views: async () => views,
+      identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
+    });
+    const rowsSteps = sent.filter((x) => /^create table tags_as_of_work_rows with/.test(x));
+    // First all the data (no cut-off), then the day's, setting aside the first one's hubs.
+    expect(rowsSteps).toHaveLength(2);
+    expect(rowsSteps[0]).not.toContain('occurred_at < timestamp');
+    expect(rowsSteps[1]).toContain("occurred_at < timestamp '2025-02-16 00:00:00'");
+    expect(sent.some((x) => /^create table tags_as_of_work_hubs with/.test(x) && /from tags_as_of_all_data_identity_hubs\b/.test(x))).toBe(true);
+    // identity_map and identity_hubs belong to the identity refresh: not written; the run's tables all dropped.
+    expect(sent.filter((x) => /\b(into|table) identity_(map|hubs)\b/.test(x))).toEqual([]);
+    for (const t of ['tags_as_of_all_data_identity_map', 'tags_as_of_all_data_identity_hubs', 'tags_as_of_identity_map', 'tags_as_of_identity_hubs']) expect(sent).toContain(`drop table if exists ${t}`);
     expectAllParse(sent);
   });
 });
