@@ -69,7 +69,7 @@ describe.skipIf(!hasMoto)('ERP changes in AWS', () => {
     // The cleanser's ports as lambdas/shared/cleanser-deps.ts builds them, with moto behind them.
     const handle = createStreamHandler(
       async () => ({
-        cleanser: createCleanser({ piiKey: Buffer.alloc(32, 7) }),
+        cleanser: createCleanser({ piiKey: 'cdc-test-key-0123456789abcdef0123' }),
         sink: new RoutingLakeSink(Object.fromEntries(tables.map((t) => [t, sink]))),
         dedup,
         checkpoints: new DynamoDbShardCheckpoints({ tableName: DEDUP, client: ddb }),
