@@ -10,6 +10,9 @@ export const batchLoadEnv = z.object({
   QUARANTINE_BUCKET: z.string().min(3),
   /** Tables arrive as <LANDING_PREFIX><table>/<file>.csv; other keys are ignored. */
   LANDING_PREFIX: z.string().regex(/^[^/].*\/$/, 'must be a key prefix ending in /, e.g. landing/'),
+  /** The dedup table the cleanser keeps change keys in: an incremental file's changes already in the lake are duplicates. */
+  DEDUP_TABLE: z.string().min(1),
+  DEDUP_TTL_DAYS: z.coerce.number().int().min(1),
 });
 
 export type BatchLoadEnv = z.output<typeof batchLoadEnv>;

@@ -3,7 +3,8 @@
  * prefix (landing/<table>/..., EventBridge "Object Created") replaces that table with the validation of the local
  * `retail-lake load-table` (full load); bad rows are quarantined with their reasons, counts reconciled, logged and
  * published as metrics. A file the load refuses whole (a header without the table's columns, no valid row) changes
- * nothing and fails the invocation, which ends in the DLQ naming the object. See src/adapters/aws/landed-batch-table.ts.
+ * nothing and fails the invocation, which ends in the DLQ naming the object. An incremental file (an updated_at
+ * column) is appended to the table's change log, as `retail-lake load-table --incremental` does. See src/adapters/aws/landed-batch-table.ts.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -11,6 +12,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { AthenaQueryRunner } from '../../src/adapters/aws/athena-query-runner.ts';
+import { DynamoDbDedupStore } from '../../src/adapters/aws/dynamodb-dedup-store.ts';
 import { batchTableOfKey, loadLandedBatchTable, type LandedBatchTableResult } from '../../src/adapters/aws/landed-batch-table.ts';
 import { ImportError } from '../../src/ingest/errors.ts';
 import { publishCounts } from '../shared/ingest-metrics.ts';
@@ -21,6 +23,7 @@ const env = readBatchLoadEnv();
 const logger = new Logger();
 const metrics = new Metrics();
 const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP, database: env.GLUE_DATABASE, timeoutMs: 840_000 });
+const dedup = new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS });
 
 async function body(event: unknown): Promise<LandedBatchTableResult[]> {
   const out: LandedBatchTableResult[] = [];
@@ -32,15 +35,16 @@ async function body(event: unknown): Promise<LandedBatchTableResult[]> {
     }
     let result: LandedBatchTableResult;
     try {
-      result = await loadLandedBatchTable(object, { runner, curatedBucket: env.CURATED_BUCKET, quarantineBucket: env.QUARANTINE_BUCKET, landingPrefix: env.LANDING_PREFIX });
+      result = await loadLandedBatchTable(object, { runner, dedup, curatedBucket: env.CURATED_BUCKET, quarantineBucket: env.QUARANTINE_BUCKET, landingPrefix: env.LANDING_PREFIX });
     } catch (e) {
       if (e instanceof ImportError) logger.error('batch table refused; the table is unchanged', { table, key: object.key, reason: e.message });
       throw e;
     }
     const { counts, source } = result;
     publishCounts(metrics, counts);
-    if (counts.clean + counts.quarantined !== counts.received) {
-      throw new ImportError(`${source}: received ${counts.received} rows but accounted for ${counts.clean + counts.quarantined} (clean + quarantined)`);
+    const accounted = counts.clean + counts.quarantined + counts.duplicates + counts.suppressed;
+    if (accounted !== counts.received) {
+      throw new ImportError(`${source}: received ${counts.received} rows but accounted for ${accounted} (clean + quarantined + duplicates + suppressed)`);
     }
     logger.info('batch table loaded', { table, source, counts, objects: result.objects.length });
     out.push(result);

@@ -30,6 +30,11 @@ export const cleanserEnv = z.object({
   SUPPRESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Curated bucket whose reference/products/skus.json (written by the ERP products load) switches on the unknown-SKU check; unset: no check. */
   PRODUCT_SKUS_BUCKET: z.string().min(3).optional(),
+  /**
+   * Curated bucket whose <table>_changes/ prefixes receive the ERP change events (Debezium) on the stream, as gzip
+   * JSON lines (src/ingest/changes.ts routeChangeEvent); unset: they are not told apart and the cleanser quarantines them.
+   */
+  CHANGES_BUCKET: z.string().min(3).optional(),
   /** Seconds a warm container keeps the product SKUs before reading them again. @default 300 */
   PRODUCT_SKUS_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });

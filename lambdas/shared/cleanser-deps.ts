@@ -18,6 +18,8 @@ import { S3LakeSink } from '../../src/adapters/aws/s3-lake-sink.ts';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression-list.ts';
 import { NO_SUPPRESSION, refreshingSuppression, type RefreshingSuppression } from '../../src/cleanse/suppression.ts';
 import type { CleanserEnv } from '../cleanser/config.ts';
+import { BATCH_TABLES, changeTableName, type BatchTable } from '../../src/contract/index.ts';
+import { routeChangeEvent } from '../../src/ingest/changes.ts';
 
 export interface CleanserDeps {
   readonly deps: BatchDeps;
@@ -30,7 +32,9 @@ export interface CleanserDeps {
 export async function cleanserDeps(env: CleanserEnv, warn: (message: string) => void = () => {}): Promise<CleanserDeps> {
   // Rows packed up to one 5 KB billing step per record; the curated delivery streams de-aggregate them.
   const curated = new FirehoseLakeSink({ streams: env.CURATED_DELIVERY_STREAMS, packBytes: FIREHOSE_BILLING_STEP_BYTES });
-  const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET } });
+  // Quarantine rows, and the ERP change logs (few rows, written as they come: gzip JSON lines, as the Glue tables say).
+  const quarantine = new S3LakeSink({ buckets: { quarantine: env.QUARANTINE_BUCKET, ...(env.CHANGES_BUCKET ? { curated: env.CHANGES_BUCKET } : {}) } });
+  const changeLogs = env.CHANGES_BUCKET ? (Object.keys(BATCH_TABLES) as BatchTable[]).map(changeTableName) : [];
   // During a rotation the secret also holds the key being retired: records are hashed with both (pseudonym_links).
   const { key: piiKey, previousKey } = await loadPiiKeys(env.PII_SECRET_ID);
   // The unknown-SKU check, once an ERP products load wrote the catalogue's SKUs (before that nothing is checked).
@@ -65,7 +69,9 @@ export async function cleanserDeps(env: CleanserEnv, warn: (message: string) => 
         gpsPrecision: env.GPS_PRECISION,
         knownSkus: () => knownSkus,
       }),
-      sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), quarantine_events: quarantine }),
+      sink: new RoutingLakeSink({ ...Object.fromEntries(Object.keys(env.CURATED_DELIVERY_STREAMS).map((t) => [t, curated])), ...Object.fromEntries(changeLogs.map((t) => [t, quarantine])), quarantine_events: quarantine }),
+      // ERP change events go to their change logs (docs/contract.md, "Change events"), the rest to the cleanser.
+      ...(changeLogs.length ? { route: routeChangeEvent } : {}),
       dedup: new DynamoDbDedupStore({ tableName: env.DEDUP_TABLE, ttlDays: env.DEDUP_TTL_DAYS }),
       // Per-batch dedup (Kinesis): a redelivered batch is recognised by its shard's checkpoint, one read and one
       // conditional write per batch; re-sent events are counted where curated data is read (src/ingest/resends.ts).

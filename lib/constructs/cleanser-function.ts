@@ -22,6 +22,7 @@ import type { PiiKeySecret } from './pii-key-secret.ts';
 import { ProjectFunction } from './project-function.ts';
 import type { SuppressionList } from './suppression-list.ts';
 import { PRODUCT_SKUS_KEY } from '../../src/adapters/aws/product-skus.ts';
+import { BATCH_TABLES, changeTableName, tableDef, type BatchTable } from '../../src/contract/index.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
 
 export interface CleanserFunctionProps {
@@ -63,6 +64,22 @@ export interface CleanserFunctionProps {
    * exists, lines with a SKU outside it are quarantined as reference.unknown_sku. @default - no SKU check
    */
   readonly productSkus?: s3.IBucket;
+  /**
+   * Curated bucket of the ERP change logs: Debezium change events on the stream are written under <table>_changes/
+   * (gzip JSON lines, src/ingest/changes.ts). @default - change events are not told apart (quarantined)
+   */
+  readonly changes?: s3.IBucket;
+}
+
+/** Prefixes of the curated bucket the ERP change logs live under (products_changes/, ...). */
+export const CHANGE_LOG_PREFIXES: readonly string[] = (Object.keys(BATCH_TABLES) as BatchTable[]).map((t) => `${tableDef(changeTableName(t)).path}/`);
+
+/** Write (append) on the change logs' prefixes only: the stream's and the landing prefix's change writers. */
+export function grantChangeLogsWrite(fn: ProjectFunction, bucket: s3.IBucket): void {
+  for (const p of CHANGE_LOG_PREFIXES) {
+    bucket.grantWrite(fn, `${p}*`);
+    acknowledgeOnPrincipal(fn, iam5Resource(`${nagName(fn, bucket.bucketArn)}/${p}*`), `Change-log objects are named per write (time and a UUID); scoped to the ${p} prefix of the curated bucket.`);
+  }
 }
 
 export class CleanserFunction extends Construct {
@@ -84,6 +101,7 @@ export class CleanserFunction extends Construct {
       SOURCE_TIME_ZONE: props.sourceTimeZone ?? 'Asia/Shanghai',
       MAX_RECORD_BYTES: String(props.maxRecordBytes ?? 262_144),
       ...(props.productSkus ? { PRODUCT_SKUS_BUCKET: props.productSkus.bucketName } : {}),
+      ...(props.changes ? { CHANGES_BUCKET: props.changes.bucketName } : {}),
       ...(props.suppression ? { SUPPRESSION_BUCKET: props.suppression.bucketName, SUPPRESSION_TTL_SECONDS: String(props.suppressionTtlSeconds ?? 300) } : {}),
     };
     this.function = new ProjectFunction(this, 'Function', {
@@ -98,6 +116,7 @@ export class CleanserFunction extends Construct {
     for (const d of props.deliveryStreams.values()) d.grantPutRecords(fn);
     props.quarantine.grantWrite(fn, 'events/*');
     props.dedup.grantReadWrite(fn);
+    if (props.changes) grantChangeLogsWrite(fn, props.changes);
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
     if (props.productSkus) grantProductSkusRead(fn, props.productSkus);

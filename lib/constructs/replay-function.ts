@@ -19,7 +19,7 @@ import { Construct } from 'constructs';
 import { BACKFILL_SOURCE } from '../../src/ops/backfill.ts';
 import { REPLAY_DETAIL_TYPE } from '../../src/ops/replay.ts';
 import { acknowledgeOnPrincipal, iam5Action, iam5Resource, nagName } from './acknowledge.ts';
-import { grantProductSkusRead, type CleanserFunction } from './cleanser-function.ts';
+import { grantChangeLogsWrite, grantProductSkusRead, type CleanserFunction } from './cleanser-function.ts';
 import type { CuratedDeliveryStream } from './curated-delivery-stream.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { DedupTable } from './dedup-table.ts';
@@ -45,6 +45,8 @@ export interface ReplayFunctionProps {
   readonly key: kms.IKey;
   /** Erased people's list. @default - none read */
   readonly suppression?: SuppressionList;
+  /** The curated bucket of the ERP change logs, when the cleanser writes them (its `changes`). @default - none */
+  readonly changes?: s3.IBucket;
   /** Bucket holding the product catalogue's SKUs (the cleanser's unknown-SKU check). @default - none read */
   readonly productSkus?: s3.IBucket;
   /** Rule name. @default - generated */
@@ -79,6 +81,8 @@ export class ReplayFunction extends Construct {
     props.piiKey.grantRead(fn);
     props.suppression?.grantRead(fn);
     if (props.productSkus) grantProductSkusRead(fn, props.productSkus);
+    // A replayed ERP change event goes to its change log, as a streamed one does (CHANGES_BUCKET of the cleanser's environment).
+    if (props.changes) grantChangeLogsWrite(fn, props.changes);
     const raw = nagName(this, props.raw.bucketArn);
     const quarantine = nagName(this, props.quarantine.bucketArn);
     acknowledgeOnPrincipal(fn, iam5Resource(`${raw}/${RAW_STREAM_PREFIX}*`), `The raw copy names its objects per batch (arrival date, shard, sequence numbers); read-only, the ${RAW_STREAM_PREFIX} prefix of the raw bucket only.`);

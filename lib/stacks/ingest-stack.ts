@@ -130,6 +130,8 @@ export class IngestStack extends Stack {
       msk: this.msk,
       suppression: this.suppression,
       productSkus: curated,
+      // ERP change events on the stream: the change logs under <table>_changes/ of the curated bucket.
+      changes: curated,
       maxRecordBytes: c.maxRecordBytes,
     });
     const raw = lake.raw.sharedWith(this, 'RawBucket');
@@ -154,6 +156,7 @@ export class IngestStack extends Stack {
       key,
       suppression: this.suppression,
       productSkus: curated,
+      changes: curated,
       // Named under the stage prefix, which the lake key lets EventBridge use for the rule's DLQ.
       ruleName: `retail-lake-${c.stage}-replay`,
       logRetention: c.logRetentionDays as logs.RetentionDays,
@@ -189,6 +192,9 @@ export class IngestStack extends Stack {
       workgroup: lake.workgroup,
       catalog: lake.catalog,
       key,
+      // Incremental files: a change already in the lake (by the stream or an earlier file) is a duplicate.
+      dedup: this.dedup,
+      dedupTtlDays: c.dedupTtlDays,
       ruleName: `retail-lake-${c.stage}-batch-load`,
       logRetention: c.logRetentionDays as logs.RetentionDays,
     });

@@ -71,6 +71,11 @@ export interface BatchDeps {
    * every clean event's key goes through `dedup`
    */
   readonly checkpoints?: ShardCheckpoints;
+  /**
+   * Routes a record before the cleanser sees it, or gives undefined to leave it to the cleanser: in AWS, ERP change
+   * events on the stream go to their change logs (src/ingest/changes.ts routeChangeEvent). @default none
+   */
+  readonly route?: (record: RawRecord) => Routed | undefined;
 }
 
 /** A record routed by a cleanser or an importer, ready to write. */
@@ -81,6 +86,11 @@ export type Routed =
       readonly key: string;
       /** Rows per lake table, e.g. [['curated_events', [event]], ['curated_order_lines', lines]]. */
       readonly rows: ReadonlyArray<readonly [table: string, rows: readonly object[]]>;
+      /**
+       * The key goes through the dedup store even with per-batch dedup (an ERP change: the same change in another
+       * batch is a duplicate, as in the local lake). @default false
+       */
+      readonly keyed?: boolean;
     }
   | { readonly kind: 'quarantine'; readonly row: QuarantineRow };
 
@@ -143,8 +153,8 @@ export async function writeRouted(
   const at = (j: number) => (items === all ? j : index[j]!);
   const keys = items.map((it) => (it.routed.kind === 'clean' ? it.routed.key : quarantineKey(it.routed.row.quarantine_id)));
   const batchOnly = deps.batchOnly === true;
-  // Keys the store checks and remembers: all of them, or (per-batch dedup) only the quarantine keys.
-  const stored = items.map((it) => !batchOnly || it.routed.kind !== 'clean');
+  // Keys the store checks and remembers: all of them, or (per-batch dedup) only the quarantine and keyed (change) ones.
+  const stored = items.map((it) => !batchOnly || it.routed.kind !== 'clean' || it.routed.keyed === true);
   const lookup = keys.filter((_, i) => stored[i]);
   const found = lookup.length ? await deps.dedup.seen(lookup) : [];
   let next = 0;
@@ -230,6 +240,6 @@ function allFailed(all: readonly RoutedRecord[]): BatchResult {
 }
 
 export async function cleanseBatch(records: readonly RawRecord[], deps: BatchDeps): Promise<BatchResult> {
-  const items = records.map((r) => ({ origin: r.origin, routed: routeOutcome(deps.cleanser.cleanse(r)) }));
+  const items = records.map((r) => ({ origin: r.origin, routed: deps.route?.(r) ?? routeOutcome(deps.cleanser.cleanse(r)) }));
   return writeRouted(items, { ...deps, batchOnly: deps.checkpoints !== undefined });
 }

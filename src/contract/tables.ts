@@ -116,6 +116,12 @@ export interface TableDef {
   readonly schema: z.ZodObject;
   readonly partitionKeys: readonly string[];
   readonly description: string;
+  /**
+   * How its objects are stored in AWS (Glue): curated tables arrive as Parquet (Firehose, Athena), quarantine and the
+   * ERP change logs as gzip JSON lines written as they come (few rows, no Parquet writer in the Lambda). Locally every
+   * table is Parquet. @default parquet for curated, json for quarantine (lib/constructs/lake-catalog.ts)
+   */
+  readonly format?: 'parquet' | 'json';
 }
 
 export const TABLES: readonly TableDef[] = [
@@ -137,6 +143,8 @@ export const TABLES: readonly TableDef[] = [
     path: `${name}_changes`,
     schema: changeRowSchema(name),
     partitionKeys: [] as string[],
+    // Written by the cleanser (change events on the stream) and the batch load (incremental files) as they come.
+    format: 'json' as const,
     description: `Every change to ${name} (CDC events, incremental files), once each; the history is the view stg_${name}_history`,
   })),
 ];

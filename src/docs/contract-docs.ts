@@ -70,6 +70,12 @@ export function contractDocs(): Map<string, string> {
       'when the table cannot be read) with a reason code naming the field and the value. The history (SCD type 2: ' +
       '`valid_from`, `valid_to`, `version_number`, `is_deleted`, `is_current`) is the view `stg_<table>_history`, the ' +
       'current table `stg_<table>` (docs/sql.md); tags as of a day use the versions in force that day (docs/tags.md).',
+    '',
+    'Where they go: locally `retail-lake ingest FILE` (change events, one per line) and `retail-lake load-table <table> FILE ' +
+      '--incremental`; in AWS the event stream (Kinesis, or the MSK topic), where the cleanser tells a change event from a ' +
+      'lake event by its `op`, `source` and `before`/`after`, and the landing prefix (`landing/<table>/`, a file with an ' +
+      '`updated_at` column). There the change logs are gzip JSON lines under `<table>_changes/` of the curated bucket ' +
+      '(Glue reads them as JSON; locally Parquet), the same rows and the same views (docs/deploy.md, "ERP tables").',
   );
   lines.push('', '## Tables', '');
   for (const t of TABLES) {

@@ -10,13 +10,14 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BATCH_TABLES, CHANGE_OPS, changeEventSchema, columnsOf, type BatchTable, type ChangeOp } from '../contract/index.ts';
+import { BATCH_TABLES, CHANGE_OPS, changeEventSchema, changeTableName, columnsOf, isChangeEventShape, type BatchTable, type ChangeOp, type QuarantineRow } from '../contract/index.ts';
 import { rejectionFromZod } from '../cleanse/cleanser.ts';
-import { emptyCounts, type IngestCounts } from '../cleanse/batch.ts';
+import { emptyCounts, type IngestCounts, type Routed, type RoutedRecord } from '../cleanse/batch.ts';
 import type { ReasonCode } from '../cleanse/reasons.ts';
 import { standardiseBatchRow, typeCells, type CsvRow } from './batch-rows.ts';
 import { ImportError } from './errors.ts';
 import type { SuppressionCheck } from '../cleanse/suppression.ts';
+import type { RawRecord } from '../cleanse/cleanser.ts';
 
 /** Changes before this or more than a day after they were received are refused (a clock or unit error: seconds for ms). */
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
@@ -153,20 +154,77 @@ export interface ChangeOptions {
   readonly loadedAt: string;
 }
 
+/** What became of one change event: a row of its table's change log, or a quarantine row naming field and value. */
+export type ChangeOutcome = { readonly kind: 'change'; readonly table: BatchTable; readonly row: Record<string, unknown> } | { readonly kind: 'quarantine'; readonly row: Record<string, unknown>; readonly reason: string };
+
+/** One Debezium change event (its JSON text) as a change row or a quarantine row. Never throws for a record. */
+export function changeOutcome(rec: ChangeRecord, loadedAt: string): ChangeOutcome {
+  try {
+    const { table, row } = fromEvent(rec.text, { origin: rec.origin, loadedAt, nowMs: Date.parse(loadedAt) });
+    return { kind: 'change', table, row };
+  } catch (e) {
+    if (!(e instanceof Rejected)) throw e;
+    return { kind: 'quarantine', row: quarantineRow(e, rec.origin, rec.text, loadedAt), reason: e.reason };
+  }
+}
+
 /** Debezium change events, one per record: good ones become change rows, bad ones quarantine rows. Never throws for a record. */
 export function changesFromEvents(records: readonly ChangeRecord[], o: ChangeOptions): ChangeBatch {
   const b = emptyBatch();
-  const nowMs = Date.parse(o.loadedAt);
   for (const rec of records) {
     b.counts.received++;
-    try {
-      const { table, row } = fromEvent(rec.text, { origin: rec.origin, loadedAt: o.loadedAt, nowMs });
-      add(b, table, row);
-    } catch (e) {
-      reject(b, e, rec.origin, rec.text, o.loadedAt);
+    const out = changeOutcome(rec, o.loadedAt);
+    if (out.kind === 'change') add(b, out.table, out.row);
+    else {
+      b.bad.push(out.row);
+      b.counts.quarantined++;
+      b.counts.byReason[out.reason] = (b.counts.byReason[out.reason] ?? 0) + 1;
     }
   }
   return b;
+}
+
+/**
+ * Dedup key of a change in a dedup store (kept apart from event and quarantine keys by its prefix): the change_id,
+ * so the same change delivered again, in another batch or by another path, is a duplicate, as in the local lake.
+ */
+export const changeKey = (changeId: string): string => `change:${changeId}`;
+
+/** A change outcome as the stream's writer routes it (src/cleanse/batch.ts writeRouted): keyed by its change_id. */
+export function routeChange(out: ChangeOutcome): Routed {
+  if (out.kind === 'quarantine') return { kind: 'quarantine', row: out.row as QuarantineRow };
+  return { kind: 'clean', key: changeKey(out.row.change_id as string), keyed: true, rows: [[changeTableName(out.table), [out.row]]] };
+}
+
+/** A batch of changes (an incremental file) as routed records, for writeRouted; counts are writeRouted's then. */
+export function routedChanges(b: ChangeBatch): RoutedRecord[] {
+  const out: RoutedRecord[] = [];
+  for (const [table, rows] of b.changes) for (const row of rows) out.push({ origin: row.origin as string, routed: routeChange({ kind: 'change', table, row }) });
+  for (const row of b.bad) out.push({ origin: row.origin as string, routed: { kind: 'quarantine', row: row as QuarantineRow } });
+  return out;
+}
+
+/** Cheap test before any parsing: a change event's bytes name the field "op" (a lake event's do not, as a rule). */
+const OP_FIELD = Buffer.from('"op"');
+
+/**
+ * The change-event branch of the stream's cleanser (Kinesis, MSK, a replay): a record that is a Debezium change event
+ * (op, source, before/after; bare or in {schema, payload}) is routed to its table's change log, or to quarantine
+ * naming field and value; any other record gives undefined and goes through the event cleanser. `loaded_at` is the
+ * record's arrival time.
+ */
+export function routeChangeEvent(rec: RawRecord): Routed | undefined {
+  const data = Buffer.from(rec.data.buffer, rec.data.byteOffset, rec.data.byteLength);
+  if (!data.includes(OP_FIELD)) return undefined;
+  const text = data.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isChangeEventShape(json)) return undefined;
+  return routeChange(changeOutcome({ origin: rec.origin, text }, new Date(rec.receivedAt).toISOString()));
 }
 
 /** The incremental file's columns beyond the table's: updated_at (required), op or deleted (optional). */

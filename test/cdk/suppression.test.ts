@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRODUCT_SKUS_KEY } from '../../src/adapters/aws/product-skus.ts';
 import { buildTestApp } from './app.ts';
+import { CHANGE_LOG_PREFIXES } from '../../lib/constructs/cleanser-function.ts';
 
 interface Statement {
   Effect: string;
@@ -49,7 +50,12 @@ describe.each(['cleanser', 'order-import'])('%s reads the suppression list', (se
     for (const l of listing.filter((s) => !text(s.Condition).includes('privacy/suppression/'))) expect(l.Condition).toEqual({ StringEquals: { 's3:prefix': PRODUCT_SKUS_KEY } });
     // Least privilege: nothing else of the curated bucket (its tables hold every customer's rows) but that one object.
     const skus = (s: Statement) => list(s.Action).every((a) => a === 's3:GetObject') && text(s.Resource).endsWith(`"/${PRODUCT_SKUS_KEY}"]]}`);
-    const other = statements.filter((s) => curated(s.Resource) && !text(s.Resource).includes('/privacy/suppression/*') && !list(s.Action).every((a) => a === 's3:ListBucket') && !skus(s));
+    // And writing (no reading) the ERP change logs, <table>_changes/ (change events on the stream, issue 18); CDK's
+    // write grant names the bucket itself beside its prefixes.
+    const changeLogs = (s: Statement) => !list(s.Action).some((a) => a.startsWith('s3:Get') || a.startsWith('s3:List')) && list(s.Resource).filter(curated).every((r) => !text(r).includes('"/') || CHANGE_LOG_PREFIXES.some((p) => text(r).includes(`/${p}*`)));
+    const writes = statements.filter((s) => curated(s.Resource) && changeLogs(s));
+    for (const p of CHANGE_LOG_PREFIXES) expect(writes.some((s) => text(s.Resource).includes(`/${p}*`)), p).toBe(service === 'cleanser');
+    const other = statements.filter((s) => curated(s.Resource) && !text(s.Resource).includes('/privacy/suppression/*') && !list(s.Action).every((a) => a === 's3:ListBucket') && !skus(s) && !changeLogs(s));
     expect(other).toEqual([]);
     // The objects are encrypted with the lake key: reading them needs kms:Decrypt on it.
     expect(statements.some((s) => list(s.Action).includes('kms:Decrypt') && text(s.Resource).includes('Lakelakekeyarn'))).toBe(true);

@@ -2243,4 +2243,122 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       );
     });
   });
+  // Issue 18, CDC in AWS: the ERP change events of test/fixtures/cdc (a product recategorised, one deleted, a member's
+  // tier raised; five bad events and a change sent twice) put on the event stream reach the cleanser as deployed,
+  // which writes them to curated_<table>_changes (its CHANGES_BUCKET); an incremental stores file (updated_at; a
+  // store closed on 2024-04-15) dropped under landing/stores/ reaches the batch load as deployed, which appends it to
+  // the same change log. The history and current views (deployed that morning) read through Athena equal the local
+  // lake's after `ingest` and `load-table --incremental` of the same input, and the versions in force on a day before
+  // the changes (the as-of rule the tags use, run on each side) are the old ones. The fixture's keys (SKU1, SKU2, S1-S4,
+  // M-A) are not the generator's, so the products table the block above loaded does not mix in.
+  describe('ERP change data capture from the stream and the landing prefix, as locally', () => {
+    const cdc = {} as {
+      stream: Map<string, number>;
+      file: { counts: Counts & { byReason: Record<string, number> } }[];
+      localStream: Counts & { byReason: Record<string, number> };
+      localFile: Counts & { byReason: Record<string, number> };
+      cloud: Map<string, Record<string, unknown>[]>;
+      local: Map<string, Record<string, unknown>[]>;
+      seconds: number;
+    };
+    const CDC = path.join(import.meta.dirname, '..', 'fixtures', 'cdc');
+    const keys = { products: `sku in ('SKU1', 'SKU2', 'SKU3')`, stores: `store_id in ('S1', 'S2', 'S3', 'S4')`, members: `member_id in ('M-A', 'M-B')` };
+    // The version of each row in force at the end of a day, as tag_preferences.sql and tag_engagement.sql pick it.
+    const inForce = (day: string) => `not h.is_deleted and (cast(h.valid_from as date) <= date '${day}' or h.version_number = 1) and (h.valid_to is null or cast(h.valid_to as date) > date '${day}')`;
+    // One row per table, key and value: the current tables and the versions in force on a day before and after the
+    // changes, in one statement (each statement of the Athena stand-in mirrors the buckets first).
+    const versions = (from: (t: string) => string, where: string, part: string) =>
+      [
+        `select '${part}' as part, 'products' as t, sku as k, category as v from ${from('products')} where ${keys.products}${where}`,
+        `select '${part}', 'stores', store_id, store_name from ${from('stores')} where ${keys.stores}${where}`,
+        `select '${part}', 'members', member_id, tier from ${from('members')} where ${keys.members}${where}`,
+      ].join(' union all ');
+    const checks: Record<string, string> = {
+      products_history: `select * from stg_products_history where ${keys.products}`,
+      stores_history: `select * from stg_stores_history where ${keys.stores}`,
+      members_history: `select * from stg_members_history where ${keys.members}`,
+      versions: [
+        versions((t) => `stg_${t}`, '', 'current'),
+        ...['2024-03-31', '2024-06-30'].map((day) => versions((t) => `stg_${t}_history h`, ` and ${inForce(day)}`, day)),
+      ].join(' union all '),
+    };
+    const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort().map((r) => JSON.parse(r) as Record<string, unknown>);
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      // The stream: the change events as a Debezium connector's Kinesis sink puts them.
+      const lines = fs.readFileSync(path.join(CDC, 'changes.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => Buffer.from(l));
+      await shared.stream.put(lines);
+      const cleanser = shared.sandbox('ingest', 'CleanserFunction', 'cleanser');
+      await shared.stream.cleanse(cleanser);
+      await cleanser.close();
+      cdc.stream = cleanser.metrics;
+      // The landing prefix: the incremental stores file, through the batch load's rule as deployed.
+      const rule = d.resources('AWS::Events::Rule').find((r) => r.stack === 'ingest' && String(r.props.Name ?? '').endsWith('-batch-load'))!;
+      const pattern = d.resolve(rule.stack, rule.props.EventPattern);
+      const prefix = (pattern.detail.object.key as { prefix: string }[]).map((k) => k.prefix).find((k) => k.endsWith('stores/'))!;
+      const key = `${prefix}stores.csv`;
+      await s3.send(new PutObjectCommand({ Bucket: shared.landingBucket, Key: key, Body: fs.readFileSync(path.join(CDC, 'stores.csv')) }));
+      const loader = shared.sandbox('ingest', 'BatchLoadFunction', 'batch-load');
+      cdc.file = await loader.invoke(objectCreated(pattern.detail.bucket.name[0], key));
+      await loader.close();
+
+      // Locally: the same input on a fresh lake.
+      const lake = path.join(work, 'cdc-lake');
+      const changes = path.join(work, 'cdc', 'changes.jsonl');
+      fs.mkdirSync(path.dirname(changes), { recursive: true });
+      fs.writeFileSync(changes, lines.map((l) => l.toString('utf8')).join('\n') + '\n');
+      cdc.localStream = await ingestJsonl([changes], { lakeDir: lake });
+      cdc.localFile = await loadBatchTable('stores', path.join(CDC, 'stores.csv'), { lakeDir: lake, mode: 'incremental' });
+
+      // Athena: the deployed views, written out as Parquet so the types travel with the rows.
+      const env = d.functionEnv('analytics', 'ViewsDeployer');
+      const runner = new AthenaQueryRunner({ workgroup: env.ATHENA_WORKGROUP!, database: env.GLUE_DATABASE!, client: new AthenaClient({ ...moto.clientConfig, endpoint: athena.endpoint }) });
+      const results = d.ref('lake', d.find('AWS::S3::Bucket', 'AthenaResultsBucket').logicalId);
+      cdc.cloud = new Map();
+      cdc.local = new Map();
+      const catalog = await openLakeCatalog(lake);
+      const ta = Date.now();
+      try {
+        for (const [name, sql] of Object.entries(checks)) {
+          await runner.run(`unload (${sql}) to 's3://${results}/day-checks/cdc/${name}/' with (format = 'PARQUET')`);
+          const dir = path.join(work, 'cdc-checks', name);
+          await mirror(s3, results, `day-checks/cdc/${name}/`, dir);
+          cdc.cloud.set(name, sorted(fs.existsSync(dir) ? await query(`select * from read_parquet('${dir}/**/*')`) : []));
+          cdc.local.set(name, sorted((await catalog.conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]));
+        }
+      } finally {
+        catalog.close();
+      }
+      cdc.seconds = (Date.now() - t0) / 1000;
+      console.log(`[day] CDC block ${cdc.seconds.toFixed(1)} s (Athena ${((Date.now() - ta) / 1000).toFixed(1)} s, ${Object.keys(checks).length} statements): ${JSON.stringify({ stream: Object.fromEntries(cdc.stream), file: cdc.file[0]?.counts, localStream: cdc.localStream, localFile: cdc.localFile })}`);
+    }, 600_000);
+
+    it('counts the change events on the stream and the incremental file as the local ingest and load-table --incremental do', () => {
+      const m = cdc.stream;
+      // 12 events: 6 changes, 5 bad (test/ingest/changes.test.ts), SKU1's update sent twice (once in {schema, payload}).
+      expect({ received: m.get('RecordsIn'), clean: m.get('Clean'), quarantined: m.get('Quarantined'), duplicates: m.get('Duplicates'), suppressed: m.get('Suppressed') }).toEqual({ received: 12, clean: 6, quarantined: 5, duplicates: 1, suppressed: 0 });
+      expect(cdc.localStream).toMatchObject({ received: 12, clean: 6, quarantined: 5, duplicates: 1 });
+      expect(cdc.file).toHaveLength(1);
+      expect(cdc.file[0]!.counts).toEqual(cdc.localFile);
+      expect(cdc.localFile).toMatchObject({ received: 5, clean: 3, quarantined: 2 });
+    });
+
+    /** The versions rows of one part (current, or a day) as 'table key value', sorted. */
+    const part = (rows: Record<string, unknown>[], p: string) => rows.filter((r) => r.part === p).map((r) => `${String(r.t)} ${String(r.k)} ${String(r.v)}`).sort();
+
+    it('builds the same history and current products, stores and members as the local lake', () => {
+      for (const t of ['products', 'stores', 'members']) expect(cdc.cloud.get(`${t}_history`), t).toEqual(cdc.local.get(`${t}_history`));
+      expect(part(cdc.cloud.get('versions')!, 'current')).toEqual(part(cdc.local.get('versions')!, 'current'));
+      // A delete is gone from the current table and kept in the history; by hand (test/ingest/cdc-history.test.ts).
+      expect(part(cdc.cloud.get('versions')!, 'current')).toEqual(['members M-A gold', 'products SKU1 skincare', 'stores S2 Store Two']);
+      expect(cdc.cloud.get('products_history')!.filter((r) => r.sku === 'SKU2').map((r) => [r.op, r.is_deleted]).sort()).toEqual([['d', true], ['r', false]]);
+    });
+
+    it('uses the old category, the open store and the old tier as of a day before the changes, in both', () => {
+      expect(cdc.cloud.get('versions')).toEqual(cdc.local.get('versions'));
+      expect(part(cdc.cloud.get('versions')!, '2024-03-31')).toEqual(['members M-A silver', 'products SKU1 beauty', 'products SKU2 food', 'stores S1 Store One', 'stores S2 Store Two']);
+      expect(part(cdc.cloud.get('versions')!, '2024-06-30')).toEqual(['members M-A gold', 'products SKU1 skincare', 'stores S2 Store Two']);
+    });
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * Loads one ERP batch table (products, stock_snapshots, stores) dropped under the raw bucket's landing prefix
+ * Loads one ERP batch table (products, stock_snapshots, stores, members) dropped under the raw bucket's landing prefix
  * (landing/<table>/<file>.csv) as a full replacement, with the validation of the local `retail-lake load-table`
  * (src/ingest/batch-rows.ts): good rows become the table's Parquet, bad rows go to quarantine with field and value.
+ * A file with an updated_at column is an incremental file: its rows are changes (upserts, deletes) appended to the
+ * table's change log, as the local `load-table --incremental` does (src/ingest/changes.ts, shared).
  *
  * Athena writes the Parquet (the Lambda bundles no Parquet writer): the rows are staged with `UNLOAD (select ... from
  * (values ...))` under staging/<table>/<load>/ of the curated bucket, and only once every part is written are they
@@ -20,6 +22,9 @@ import { BATCH_TABLES, tableDef, dataColumns, type BatchTable } from '../../cont
 import type { IngestCounts } from '../../cleanse/batch.ts';
 import { parseBatchCsv, validateBatchRows } from '../../ingest/batch-rows.ts';
 import { ImportError } from '../../ingest/errors.ts';
+import { changesFromIncrementalRows, routedChanges, type ChangeBatch } from '../../ingest/changes.ts';
+import { writeRouted } from '../../cleanse/batch.ts';
+import type { DedupStore } from '../../ports/index.ts';
 import { sqlLiteral, MAX_STATEMENT_BYTES } from './athena-table-io.ts';
 import { unloadParquet, type StatementRunner } from './athena-unload.ts';
 import { s3ClientConfig, type ClientOptions } from './clients.ts';
@@ -38,13 +43,15 @@ export interface LandedBatchTableOptions extends ClientOptions {
   readonly now?: () => Date;
   /** @default a client built from the options */
   readonly client?: S3Client;
+  /** Dedup store of change keys (the cleanser's table): needed for incremental files. */
+  readonly dedup?: DedupStore;
 }
 
 export interface LandedBatchTableResult {
   readonly table: BatchTable;
   readonly source: string;
   readonly counts: IngestCounts;
-  /** s3:// objects of the table after the load. */
+  /** s3:// objects of the table after a full load (none for an incremental file: the change log only grows). */
   readonly objects: readonly string[];
 }
 
@@ -107,17 +114,33 @@ async function listKeys(client: S3Client, bucket: string, prefix: string): Promi
   return out;
 }
 
-/** Loads a landed file as the new content of its table; counts reconcile (received = clean + quarantined). */
+/**
+ * Appends an incremental file's changes to curated_<table>_changes (gzip JSON lines under <table>_changes/, as the
+ * Glue table reads them) and its bad rows to quarantine, with the code of the cleanser's writer: a change or a bad row
+ * the dedup table knows (from the stream or an earlier file) is a duplicate, and a failed write writes nothing the
+ * retried event would write again. The history and current tables are the views stg_<table>_history / stg_<table>.
+ */
+async function loadLandedChanges(table: BatchTable, source: string, batch: ChangeBatch, o: LandedBatchTableOptions, client: S3Client): Promise<LandedBatchTableResult> {
+  if (!o.dedup) throw new AwsAdapterError(`${source}: an incremental file needs the dedup table (DEDUP_TABLE) to tell changes already in the lake; nothing was written`);
+  const sink = new S3LakeSink({ buckets: { curated: o.curatedBucket, quarantine: o.quarantineBucket }, client });
+  const result = await writeRouted(routedChanges(batch), { sink, dedup: o.dedup });
+  if (result.failed.length) throw new AwsAdapterError(`${source}: ${result.failed.length} change(s) could not be written (first ${result.failed[0]}); the load is retried, and what was written counts as duplicates then`);
+  return { table, source, counts: result.counts, objects: [] };
+}
+
+/**
+ * Loads a landed file as the new content of its table, or (an incremental file, with updated_at) as changes to it;
+ * counts reconcile (received = clean + quarantined + duplicates + suppressed).
+ */
 export async function loadLandedBatchTable(object: LandedObject, o: LandedBatchTableOptions): Promise<LandedBatchTableResult> {
   const table = batchTableOfKey(object.key, o.landingPrefix);
   if (!table) throw new ImportError(`s3://${object.bucket}/${object.key}: not under ${o.landingPrefix ?? 'landing/'}<table>/ for a batch table (${Object.keys(BATCH_TABLES).join(', ')})`);
   const client = o.client ?? new S3Client(s3ClientConfig(o));
   const { key, data } = await readObject(client, object);
   const { header, rows } = parseBatchCsv(data, key);
-  // An incremental file (changed rows with updated_at) loaded as a full replacement would drop every unchanged row.
-  if (header.some((h) => h.trim() === 'updated_at')) {
-    throw new ImportError(`${key}: has an updated_at column, so it is an incremental file (changed rows only); the landing prefix loads whole tables, and incremental files are not applied in AWS yet (locally: retail-lake load-table ${table} FILE --incremental). Nothing was written`);
-  }
+  // An incremental file (changed rows with updated_at) is a list of changes, appended to the table's change log as
+  // `load-table --incremental` does; loaded as a full replacement it would drop every unchanged row.
+  if (header.some((h) => h.trim() === 'updated_at')) return loadLandedChanges(table, `s3://${object.bucket}/${key}`, changesFromIncrementalRows(table, header, rows, { file: key, loadedAt: (o.now?.() ?? new Date()).toISOString() }), o, client);
   const loadedAt = (o.now?.() ?? new Date()).toISOString();
   // Throws before anything is written on a header without the required columns or a file without a valid row.
   const { good, bad, counts } = validateBatchRows(table, header, rows, { file: key, loadedAt, override: 'drop a corrected file under the same prefix' });
