@@ -184,6 +184,8 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       clearPrefix: async () => 0,
       views: async () => views,
       identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
+      // The SQL is what this test reads; the inputs records (S3 objects) are tested in test/tags/restate-aws.test.ts.
+      tagInputs: { inputs: async () => [], snapshots: async () => [], record: async () => undefined, putRecord: async () => {} },
     });
     expect(r).toMatchObject({ asOf: '2025-02-15', latestDataDate: '2025-03-01' });
     const insert = sent.find((x) => x.startsWith('insert into customer_tags'))!;
