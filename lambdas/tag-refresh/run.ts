@@ -37,17 +37,22 @@ export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
   if (!r.data.as_of) {
     // What the day's snapshot reads, listed before it runs (data landing meanwhile makes the record older, not newer).
     const read = await inputs.inputs();
+    const existing = await inputs.snapshots();
     const day = await snapshotTags(deps.runner, { location: deps.env.SNAPSHOT_LOCATION, clearPrefix: deps.clearPrefix });
     if (isNothingToDo(day)) return day;
-    await inputs.putRecord(tagInputsRecord(read, day.asOf, now()));
+    // The day's snapshot written again over one that read other inputs (late data of that day) is a restatement too,
+    // listed as `tags --restate` lists it locally.
+    const fresh = tagInputsRecord(read, day.asOf, now());
+    const old = existing.includes(day.asOf) ? await inputs.record(day.asOf) : undefined;
+    const dayRestated = existing.includes(day.asOf) && (!old || old.digest !== fresh.digest || old.files !== fresh.files);
+    await inputs.putRecord(fresh);
     // Late data: the snapshots of the look-back whose inputs changed since they were written, restated oldest first.
     const plan = await planRestate(inputs, { since: lookbackStart(day.asOf, deps.env.RESTATE_LOOKBACK_DAYS), now: now() });
-    const restated: string[] = [];
     for (const asOf of plan.restate) {
       await snapshotAsOf(deps, asOf);
       await inputs.putRecord(plan.records.get(asOf)!);
-      restated.push(asOf);
     }
+    const restated = [...new Set([...plan.restate, ...(dayRestated ? [day.asOf] : [])])].sort();
     return { ...day, restated, restateChecked: plan.checked.length, restateUnrecorded: plan.unrecorded };
   }
   const read = await inputs.inputs();
