@@ -1,7 +1,7 @@
 /** The tag refresh handler's body, with its adapters passed in. */
 import { snapshotTags, type TagSnapshotRunner } from '../../src/adapters/aws/tag-snapshot.ts';
 import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
-import { lookbackStart, planRestate, tagInputsRecord, type TagInputsRecord, type TagRestateSource } from '../../src/tags/restate.ts';
+import { inputsChanged, lookbackStart, planRestate, tagInputsRecord, type TagInputsRecord, type TagRestateSource } from '../../src/tags/restate.ts';
 import { snapshotTagsAsOf, type ManifestView } from '../../src/adapters/aws/tag-snapshot-as-of.ts';
 import { resolveIdentitiesSql } from '../../src/identity/resolve-sql.ts';
 import type { SqlEngine } from '../../src/ports/index.ts';
@@ -44,7 +44,7 @@ export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
     // listed as `tags --restate` lists it locally.
     const fresh = tagInputsRecord(read, day.asOf, now());
     const old = existing.includes(day.asOf) ? await inputs.record(day.asOf) : undefined;
-    const dayRestated = existing.includes(day.asOf) && (!old || old.digest !== fresh.digest || old.files !== fresh.files);
+    const dayRestated = existing.includes(day.asOf) && (!old || inputsChanged(old, fresh));
     await inputs.putRecord(fresh);
     // Late data: the snapshots of the look-back whose inputs changed since they were written, restated oldest first.
     const plan = await planRestate(inputs, { since: lookbackStart(day.asOf, deps.env.RESTATE_LOOKBACK_DAYS), now: now() });

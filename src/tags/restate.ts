@@ -6,11 +6,11 @@
  * A snapshot as of D reads the event-dated tables (curated events, order lines, pseudonym links) up to the end of D,
  * and every one of them is partitioned by its rows' event date (`dt=`, the UTC day of occurred_at). So the inputs of
  * the snapshot as of D are exactly the files of the partitions dt <= D. Each snapshot is written with a record of
- * those inputs (`<curated>/_tag_inputs/dt=D.json`: how many files, and a SHA-256 over their zone-relative keys and
- * versions, listed before the refresh reads anything). A late batch with events of day L adds files to partition
+ * those inputs (`<curated>/_tag_inputs/dt=D.json`: per event date, how many files and a SHA-256 over their
+ * zone-relative keys and versions, listed before the refresh reads anything). A late batch with events of day L adds files to partition
  * dt=L: the record of every snapshot with D >= L no longer matches, and those are restated; a snapshot as of a day
  * before L reads none of the new files, its record still matches, and it is left alone. Data of days after D (the
- * normal next day) leaves D's record as it was.
+ * normal next day) leaves D's record as it was. Files only removed (retention expiring old partitions) restate nothing.
  *
  * A snapshot without a record (written before records existed) cannot show what it read: it is restated, once.
  * Not tracked: the reference tables (products, stores, members and their change logs, loaded by load-table or CDC);
@@ -43,8 +43,8 @@ export interface TagInputsRecord {
   readonly written_at: string;
   /** Files of the dated inputs with event date on or before as_of. */
   readonly files: number;
-  /** SHA-256 over their sorted `key \t version` lines. */
-  readonly digest: string;
+  /** Per event date on or before as_of: `<files>:<SHA-256 prefix over the sorted "key \t version" lines>`. */
+  readonly dates: Readonly<Record<string, string>>;
 }
 
 /** The record's zone-relative key for a snapshot date. */
@@ -57,16 +57,41 @@ export function eventDateOf(key: string): string | undefined {
 
 /** The record of the inputs a snapshot as of `asOf` reads: the files of the partitions dated on or before it. */
 export function tagInputsRecord(objects: readonly InputObject[], asOf: string, now: Date = new Date()): TagInputsRecord {
-  const lines = objects
-    .filter((o) => {
-      const d = eventDateOf(o.key);
-      return d !== undefined && d <= asOf;
-    })
-    .map((o) => `${o.key}\t${o.version}`)
-    .sort();
-  const h = createHash('sha256');
-  for (const l of lines) h.update(l).update('\n');
-  return { as_of: asOf, written_at: now.toISOString(), files: lines.length, digest: h.digest('hex') };
+  const byDate = new Map<string, string[]>();
+  for (const o of objects) {
+    const d = eventDateOf(o.key);
+    if (d === undefined || d > asOf) continue;
+    let lines = byDate.get(d);
+    if (!lines) byDate.set(d, (lines = []));
+    lines.push(`${o.key}\t${o.version}`);
+  }
+  const dates: Record<string, string> = {};
+  let files = 0;
+  for (const d of [...byDate.keys()].sort()) {
+    const lines = byDate.get(d)!.sort();
+    const h = createHash('sha256');
+    for (const l of lines) h.update(l).update('\n');
+    dates[d] = `${lines.length}:${h.digest('hex').slice(0, 32)}`;
+    files += lines.length;
+  }
+  return { as_of: asOf, written_at: now.toISOString(), files, dates };
+}
+
+/**
+ * Whether the inputs changed since `then` was recorded: a date with files the snapshot did not see (a new date, more
+ * files, or as many files with other names or versions: a rewrite). A date with fewer files, or gone, only lost data
+ * (retention expiring old partitions object by object): that restates nothing, so the snapshots keep what they saw.
+ */
+export function inputsChanged(then: TagInputsRecord, now: TagInputsRecord): boolean {
+  if (!then.dates || typeof then.dates !== 'object') return true; // a record of another shape shows nothing
+  for (const [d, v] of Object.entries(now.dates)) {
+    const old = then.dates[d];
+    if (old === undefined) return true;
+    const [n, digest] = v.split(':');
+    const [m, oldDigest] = old.split(':');
+    if (Number(n) > Number(m) || (Number(n) === Number(m) && digest !== oldDigest)) return true;
+  }
+  return false;
 }
 
 /** The ports a restate reads through. */
@@ -110,7 +135,7 @@ export async function planRestate(source: TagRestateSource, o: { readonly since?
   for (const asOf of checked) {
     const now = tagInputsRecord(objects, asOf, o.now);
     const then = await source.record(asOf);
-    if (then && then.digest === now.digest && then.files === now.files) continue;
+    if (then && !inputsChanged(then, now)) continue;
     restate.push(asOf);
     if (!then) unrecorded.push(asOf);
     records.set(asOf, now);

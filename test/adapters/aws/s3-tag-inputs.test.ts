@@ -1,7 +1,7 @@
 // The tag restate's S3 side (moto_server): the dated inputs' objects and ETags, the snapshot partitions, the inputs
 // records. Snapshots on 2024-03-01..07, then late objects: the dates are written out by hand (a snapshot as of D reads
 // the partitions dated D or earlier).
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3TagInputs } from '../../../src/adapters/aws/s3-tag-inputs.ts';
 import { lookbackStart, planRestate, tagInputsRecord } from '../../../src/tags/restate.ts';
@@ -48,6 +48,12 @@ describe.skipIf(!hasMoto)('tag inputs records in S3 (moto)', () => {
     expect(recent.checked).toEqual(['2024-03-04', '2024-03-05', '2024-03-06', '2024-03-07']);
     expect(recent.restate).toEqual(['2024-03-04', '2024-03-05', '2024-03-06', '2024-03-07']);
     for (const d of (await planRestate(inputs)).restate) await snapshot(d);
+    expect((await planRestate(inputs)).restate).toEqual([]);
+  });
+
+  it('restates nothing when objects only expire (retention), however old their day', async () => {
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'events/source=pos/dt=2024-03-01/retail-lake-curated-events-1-2024-03-01' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'order_lines/source=online/dt=2024-03-04/retail-lake-curated-order-lines-1-2024-03-04' }));
     expect((await planRestate(inputs)).restate).toEqual([]);
   });
 
