@@ -23,8 +23,8 @@ import type { IdentityType } from '../contract/index.ts';
 import { latestDataDate, parseAsOf } from './as-of.ts';
 import { TagsError } from './errors.ts';
 import { withLakeCommit } from '../lake/commit.ts';
-import { localTagInputs, localTagRestateSource, putLocalTagInputsRecord } from '../adapters/local/tag-inputs.ts';
-import { lookbackStart, planRestate, tagInputsRecord } from './restate.ts';
+import { localTagInputs, putLocalTagInputsRecord } from '../adapters/local/tag-inputs.ts';
+import { tagInputsRecord } from './restate.ts';
 
 export interface TagsOptions {
   readonly lakeDir: string;

@@ -33,14 +33,16 @@ const scores = async () =>
 
 beforeAll(async () => {
   lakeDir = await copyOfScoredLake();
+  // Every snapshot with a current inputs record (a no-op on a fixture built by this version; one built by an older
+  // version has snapshots without records, restated here, not scored again).
+  await restateTags({ lakeDir, rescore: false });
   // A member who bought in store in December: the same purchase again on 12-26, with new ids.
   const [e] = await runQuery(
     lakeDir,
-    "select event_id, cast(payload as varchar) as payload, store_id from curated_events where type = 'pos.sale' and occurred_at >= timestamp '2025-12-01' and occurred_at < timestamp '2025-12-20' and payload like '%\"order_id\"%' and payload not like '%return%' order by event_id limit 1",
+    "select e.event_id, e.member_id, e.payload, e.store_id, c.customer_key from curated_events e join int_event_customers c using (event_id) where e.event_type = 'pos.sale' and e.member_id is not null and e.occurred_at >= timestamp '2025-12-01' and e.occurred_at < timestamp '2025-12-20' and e.payload like '%\"transaction_type\":\"sale\"%' order by e.event_id limit 1",
   );
-  const [who] = await runQuery(lakeDir, `select identity_value, customer_key from identity_map where identity_type = 'member_id' and customer_key in (select customer_key from int_event_customers where event_id = '${String(e!.event_id)}')`);
-  member = String(who!.identity_value);
-  customerKey = String(who!.customer_key);
+  member = String(e!.member_id);
+  customerKey = String(e!.customer_key);
   const payload = JSON.parse(String(e!.payload)) as { order_id: string; lines: Array<{ sku: string }> };
   late = { store_id: String(e!.store_id), sku: payload.lines[0]!.sku };
   const line = {
@@ -83,7 +85,7 @@ describe('restating a scored day', () => {
 
   it('publishes again none of the day\'s events that did not change; new ones only about the late purchase', async () => {
     const day = (await scoredSummaries())['2025-12-31']!;
-    const r = summary.rescored[0]!;
+    const r = summary.rescored.find((x) => x.asOf === '2025-12-31')!;
     // The day's first scoring published its events; the restated day finds them all but the changed ones published.
     expect(r.alreadyPublished).toBeGreaterThan(0);
     expect(r.alreadyPublished).toBeGreaterThanOrEqual(day.events.published - r.published - 2);
