@@ -1232,8 +1232,16 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
       lt.keysBefore = await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day(-7)}/`);
       lt.ordersBefore = Number((await query(`select sum(orders_total) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`))[0]!.n);
       // Members' POS sales of the late day sent again as new sales (new event and order ids): each one more order.
+      type Line = { event_id: string; type?: string; occurred_at?: string; identities?: { member_id?: string }; payload?: { order_id?: string; transaction_type?: string } };
+      const parse = (b: Buffer): Line[] => {
+        try {
+          return [JSON.parse(b.toString('utf8')) as Line];
+        } catch {
+          return []; // the day's malformed lines (json.malformed) are no sale to send again
+        }
+      };
       const lines = readEventLines(shared.landing)
-        .map((b) => JSON.parse(b.toString('utf8')) as { event_id: string; type?: string; occurred_at?: string; identities?: { member_id?: string }; payload?: { order_id?: string; transaction_type?: string } })
+        .flatMap(parse)
         .filter((e) => e.type === 'pos.sale' && String(e.occurred_at).startsWith(lt.late) && e.identities?.member_id && (e.payload?.transaction_type ?? 'sale') === 'sale')
         .slice(0, 5)
         .map((e) => ({ ...e, event_id: `${e.event_id}-late`, payload: { ...e.payload, order_id: `${e.payload!.order_id}-late` } }));
