@@ -95,6 +95,31 @@ if (['score', 'erase', 'train-gate'].some(wanted)) {
   await mustRun(['score', '--as-of', earlier, '--lake', trained]);
 }
 
+// tags --restate: the events of the fifth-last day held back and ingested after four dated snapshots were written
+// (a late batch), so the restate recomputes the snapshots as of that day and later in one commit.
+const restateBase = path.join(work, 'base-restate');
+if (wanted('tags-restate')) {
+  const lines = events.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
+  const dayOf = (l: string) => {
+    try {
+      return String((JSON.parse(l) as { occurred_at?: unknown }).occurred_at ?? '').slice(0, 10);
+    } catch {
+      return '';
+    }
+  };
+  const newest = lines.map(dayOf).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort().at(-1)!;
+  const shift = (n: number) => new Date(Date.parse(`${newest}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const late = shift(-5);
+  const onTime = path.join(work, 'events-on-time.jsonl');
+  const lateFile = path.join(work, 'events-late.jsonl');
+  fs.writeFileSync(onTime, lines.filter((l) => dayOf(l) !== late).join('\n') + '\n');
+  fs.writeFileSync(lateFile, lines.filter((l) => dayOf(l) === late).join('\n') + '\n');
+  fs.cpSync(products, restateBase, { recursive: true });
+  await mustRun(['ingest', onTime, '--lake', restateBase]);
+  for (const d of [shift(-6), late, shift(-3), newest]) await mustRun(['tags', '--as-of', d, '--lake', restateBase]);
+  await mustRun(['ingest', lateFile, '--lake', restateBase]);
+}
+
 /** Committed before the kill: the rerun's scores are the same; its events were published and its coupons issued. */
 function scoreAfterCommit(printed: unknown): unknown {
   const j = printed as { events: { published: number; alreadyPublished: number }; coupons: { issued: number; duplicates: number } };
@@ -163,6 +188,7 @@ const cases: Array<[CrashCase, string]> = [
   // Committed before the kill: the rerun replays only what is still quarantined, and none of it passes.
   [{ name: 'replay', args: ['replay', '--from', 'quarantine'], afterCommit: (j) => ({ ...(j as object), received: (j as { quarantined: number }).quarantined, clean: 0, duplicates: 0 }) }, replayBase],
   [{ name: 'tags', args: ['tags'] }, ingested],
+  [{ name: 'tags-restate', args: ['tags', '--restate'] }, restateBase],
   [{ name: 'train', args: ['train', 'all'] }, tagged],
   // Candidates against the latest versions `train all` left: promoted or kept by the backtest, in train's one commit.
   // Killed after the commit, the rerun gates against the promoted candidates: another decision printed, the same lake.

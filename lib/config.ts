@@ -129,6 +129,11 @@ export const configSchema = z.object({
   pauseSchedules: bool.default(false),
   /** Daily tag refresh schedule (EventBridge Scheduler expression, UTC). */
   tagRefreshSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 2 * * ? *)'),
+  /**
+   * Late data (docs/tags.md, "Late data"): the daily tag refresh also restates the snapshots as of the newest data's
+   * day minus this many days or later whose inputs changed since they were written. 0: the day's snapshot only.
+   */
+  restateLookbackDays: z.coerce.number().int('must be a whole number').min(0, 'must be at least 0').max(400, 'must be at most 400').default(7),
   /** Daily scheduled scoring (EventBridge Scheduler expression, UTC); after tagRefreshSchedule, so it scores that day's snapshot. */
   scoringSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be a cron(...) or rate(...) expression').default('cron(30 3 * * ? *)'),
   /**

@@ -17,6 +17,11 @@ export const tagRefreshEnv = z.object({
   PSEUDONYM_LINKS_TABLE: pseudonymLinksTableEnv,
   /** Over-merge limits of the identity refresh (`kind=N,...`), applied to a back-dated snapshot's identities too. */
   MAX_LINKS: maxLinksEnv,
+  /**
+   * The daily refresh restates the snapshots as of the newest data's day minus this many days or later whose inputs
+   * changed since they were written (late data; src/tags/restate.ts). 0: none but the day's own.
+   */
+  RESTATE_LOOKBACK_DAYS: z.coerce.number().int().min(0).max(400).default(7),
 });
 export type TagRefreshEnv = z.output<typeof tagRefreshEnv>;
 

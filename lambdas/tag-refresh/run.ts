@@ -1,5 +1,7 @@
 /** The tag refresh handler's body, with its adapters passed in. */
 import { snapshotTags, type TagSnapshotRunner } from '../../src/adapters/aws/tag-snapshot.ts';
+import { isNothingToDo } from '../../src/ops/nothing-to-do.ts';
+import { inputsChanged, lookbackStart, planRestate, tagInputsRecord, type TagInputsRecord, type TagRestateSource } from '../../src/tags/restate.ts';
 import { snapshotTagsAsOf, type ManifestView } from '../../src/adapters/aws/tag-snapshot-as-of.ts';
 import { resolveIdentitiesSql } from '../../src/identity/resolve-sql.ts';
 import { resolveIdentitiesAsOf, STORED_HUBS_TABLE } from '../../src/identity/as-of.ts';
@@ -18,6 +20,9 @@ export interface TagRefreshDeps {
   readonly identityEngine: () => SqlEngine;
   /** Folder of the identity step SQL (the bundle's copy in Lambda). */
   readonly identitySqlDir?: string;
+  /** The dated inputs, snapshots and their inputs records (src/adapters/aws/s3-tag-inputs.ts). */
+  readonly tagInputs: TagRestateSource & { putRecord(record: TagInputsRecord): Promise<void> };
+  readonly now?: () => Date;
 }
 
 /** Work tables and the resolved map of a back-dated snapshot: names of their own, never the nightly refresh's. */
@@ -36,9 +41,39 @@ export async function runTagRefresh(event: unknown, deps: TagRefreshDeps) {
     const i = r.error.issues[0]!;
     throw new HandlerConfigError(`tag refresh request ${i.path.join('.') || '(root)'}: ${i.message}; expected {} or {"as_of": "YYYY-MM-DD"}, received ${JSON.stringify(event)}`);
   }
-  if (!r.data.as_of) return snapshotTags(deps.runner, { location: deps.env.SNAPSHOT_LOCATION, clearPrefix: deps.clearPrefix });
+  const inputs = deps.tagInputs;
+  const now = deps.now ?? (() => new Date());
+  if (!r.data.as_of) {
+    // What the day's snapshot reads, listed before it runs (data landing meanwhile makes the record older, not newer).
+    const read = await inputs.inputs();
+    const existing = await inputs.snapshots();
+    const day = await snapshotTags(deps.runner, { location: deps.env.SNAPSHOT_LOCATION, clearPrefix: deps.clearPrefix });
+    if (isNothingToDo(day)) return day;
+    // The day's snapshot written again over one that read other inputs (late data of that day) is a restatement too,
+    // listed as `tags --restate` lists it locally.
+    const fresh = tagInputsRecord(read, day.asOf, now());
+    const old = existing.includes(day.asOf) ? await inputs.record(day.asOf) : undefined;
+    const dayRestated = existing.includes(day.asOf) && (!old || inputsChanged(old, fresh));
+    await inputs.putRecord(fresh);
+    // Late data: the snapshots of the look-back whose inputs changed since they were written, restated oldest first.
+    const plan = await planRestate(inputs, { since: lookbackStart(day.asOf, deps.env.RESTATE_LOOKBACK_DAYS), now: now() });
+    for (const asOf of plan.restate) {
+      await snapshotAsOf(deps, asOf);
+      await inputs.putRecord(plan.records.get(asOf)!);
+    }
+    const restated = [...new Set([...plan.restate, ...(dayRestated ? [day.asOf] : [])])].sort();
+    return { ...day, restated, restateChecked: plan.checked.length, restateUnrecorded: plan.unrecorded };
+  }
+  const read = await inputs.inputs();
+  const past = await snapshotAsOf(deps, r.data.as_of);
+  if (!isNothingToDo(past)) await inputs.putRecord(tagInputsRecord(read, r.data.as_of, now()));
+  return past;
+}
+
+/** A snapshot as of a past day (backfill, restate): the same snapshot `retail-lake tags --as-of` writes locally. */
+async function snapshotAsOf(deps: TagRefreshDeps, asOf: string) {
   return snapshotTagsAsOf(deps.runner, {
-    asOf: r.data.as_of,
+    asOf,
     location: deps.env.SNAPSHOT_LOCATION,
     clearPrefix: deps.clearPrefix,
     views: await deps.views(),

@@ -5,6 +5,8 @@
  * A failed invocation is retried by the scheduler and then lands in its own DLQ. Invoked with `{"as_of": D}` (a
  * backfill) it writes the snapshot of a past day: it reads the views manifest the views were deployed from and
  * resolves that day's identities into tables of its own under `_tags_as_of/` (src/adapters/aws/tag-snapshot-as-of.ts).
+ * Each snapshot is written with a record of the inputs it read under `_tag_inputs/`; the daily run restates the
+ * snapshots of its look-back whose inputs changed since (late data, src/tags/restate.ts).
  */
 import path from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,6 +17,7 @@ import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { IDENTITY_SQL_DIR } from '../../src/identity/resolve-sql.ts';
 import { PSEUDONYM_LINKS } from '../../src/identity/options.ts';
+import { TAG_INPUTS_PREFIX } from '../../src/tags/restate.ts';
 import { acknowledgeOnPrincipal, iam5Resource, nagPseudo } from './acknowledge.ts';
 import { SNAPSHOT_PREFIX } from './athena-views.ts';
 import type { LakeCatalog } from './lake-catalog.ts';
@@ -39,6 +42,11 @@ export interface TagRefreshScheduleProps {
   readonly viewManifest: s3assets.Asset;
   /** Over-merge limits (`kind=N,...`) of the identity refresh, for a back-dated snapshot's identities. @default the defaults */
   readonly maxLinks?: string;
+  /**
+   * The daily run restates the snapshots of this many days before its own day whose inputs changed since they were
+   * written (late data; src/tags/restate.ts). @default 7
+   */
+  readonly restateLookbackDays?: number;
   /** Scheduler expression (UTC). @default 'cron(30 2 * * ? *)' */
   readonly schedule?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -62,6 +70,7 @@ export class TagRefreshSchedule extends ScheduledLakeJob {
           VIEW_MANIFEST_BUCKET: props.viewManifest.s3BucketName,
           VIEW_MANIFEST_KEY: props.viewManifest.s3ObjectKey,
           ...(props.maxLinks ? { MAX_LINKS: props.maxLinks } : {}),
+          RESTATE_LOOKBACK_DAYS: String(props.restateLookbackDays ?? 7),
           // A contract table (src/contract/tables.ts), so the Glue catalog always has it, empty until a key rotation.
           PSEUDONYM_LINKS_TABLE: PSEUDONYM_LINKS,
         },
@@ -79,7 +88,7 @@ export class TagRefreshSchedule extends ScheduledLakeJob {
           curated: props.curated,
           catalog: props.catalog,
           workgroup: props.workgroup,
-          prefixes: [SNAPSHOT_PREFIX, AS_OF_WORK_PREFIX],
+          prefixes: [SNAPSHOT_PREFIX, AS_OF_WORK_PREFIX, TAG_INPUTS_PREFIX],
           readReason: 'Athena reads every object of the partitions a query touches (keys written by Firehose) and writes result files it names itself',
           catalogReason: 'CTAS and INSERT INTO create the snapshot table and its partitions, and a back-dated snapshot its identity work tables, in the lake database only.',
         });

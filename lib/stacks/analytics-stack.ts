@@ -63,6 +63,7 @@ export class AnalyticsStack extends Stack {
         workgroup: lake.workgroup,
         key: lake.key.sharedWith(this),
         schedule: config.tagRefreshSchedule,
+        restateLookbackDays: config.restateLookbackDays,
         viewManifest: this.views.manifest,
         maxLinks: config.identityMaxLinks,
         logRetention: config.logRetentionDays as logs.RetentionDays,

@@ -6,6 +6,7 @@ import { CliError, emit, table, type GlobalOptions } from './output.ts';
 import { printDemoSummary, runDemo } from './demo.ts';
 import { queryCommand, type QueryFormat } from './commands/query.ts';
 import { tagsCommand } from '../tags/command.ts';
+import { restateCommand } from '../tags/restate-local.ts';
 import { costCommand } from '../cost/command.ts';
 import { CostInputError } from '../cost/estimate.ts';
 import { generateRetailer } from '../generate/index.ts';
@@ -25,7 +26,7 @@ import { evaluateUpliftOnCampaign, trainCommand, trainUpliftCommand, TrainError 
 import { scoreCommand, ScoreError } from '../score/index.ts';
 import { eventsCommand, EventsError } from '../events/index.ts';
 import { ModelError } from '../models/index.ts';
-import { TagsError } from '../tags/index.ts';
+import { TagsError, TagsOptionsError } from '../tags/index.ts';
 import { ClvError } from '../../models/clv/index.ts';
 import { reportCommand } from '../report/command.ts';
 import { ReportError } from '../report/errors.ts';
@@ -250,8 +251,13 @@ export function buildProgram(): Command {
     .description('resolve identities and materialise the customer_tags snapshot as of a day (curated/customer_tags/dt=D/)')
     .option('--as-of <date>', 'use only data up to the end of this UTC day, YYYY-MM-DD (default: the newest data)')
     .option('--max-links <limits>', 'over-merge guard per kind of linked identifier, e.g. member_id=3,device_id=5')
+    .option('--restate', 'recompute the dated snapshots whose inputs changed since they were written (late data), rescore those days, list the dates')
+    .option('--lookback-days <n>', 'with --restate: only snapshots as of the newest data day minus n days or later (default: all)', int('--lookback-days', 0))
     .action(async (o, cmd: Command) => {
-      await tagsCommand({ ...globals(cmd), asOf: o.asOf, maxLinks: o.maxLinks });
+      if (o.restate && o.asOf !== undefined) throw new TagsOptionsError('--restate picks its own dates; it cannot be combined with --as-of');
+      if (!o.restate && o.lookbackDays !== undefined) throw new TagsOptionsError('--lookback-days applies to --restate only');
+      if (o.restate) await restateCommand({ ...globals(cmd), lookbackDays: o.lookbackDays, maxLinks: o.maxLinks });
+      else await tagsCommand({ ...globals(cmd), asOf: o.asOf, maxLinks: o.maxLinks });
     });
 
   program

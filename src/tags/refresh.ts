@@ -27,6 +27,8 @@ import type { IdentityType } from '../contract/index.ts';
 import { latestDataDate, parseAsOf } from './as-of.ts';
 import { TagsError } from './errors.ts';
 import { withLakeCommit } from '../lake/commit.ts';
+import { localTagInputs, putLocalTagInputsRecord } from '../adapters/local/tag-inputs.ts';
+import { tagInputsRecord } from './restate.ts';
 
 export interface TagsOptions {
   readonly lakeDir: string;
@@ -75,6 +77,8 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
   const definition = listSqlViews().find((v) => v.name === 'customer_tags');
   if (!definition) throw new TagsError('sql/marts/customer_tags.sql is missing: the tag library has no definition to run');
 
+  // What the snapshot reads, listed before anything is read: data landing meanwhile makes the record older, never newer.
+  const inputs = localTagInputs(opts.lakeDir);
   const cat = await openLakeCatalog(opts.lakeDir);
   try {
     const conn = cat.conn;
@@ -113,6 +117,7 @@ async function refreshTagsIn(opts: TagsOptions): Promise<TagsSummary> {
 
     t0 = Date.now();
     const output = await replaceParquetDir(conn, opts.lakeDir, `customer_tags/dt=${asOf}`, 'select * from customer_tags_snapshot order by customer_key');
+    putLocalTagInputsRecord(opts.lakeDir, tagInputsRecord(inputs, asOf));
     lap('write', t0);
 
     const counts = async (sql: string) => Object.fromEntries((await conn.runAndReadAll(sql)).getRows().map(([k, n]) => [String(k), Number(n)]));

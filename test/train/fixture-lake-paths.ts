@@ -11,11 +11,18 @@ export const FIXTURE = { customers: 400, days: 365, seed: 42, asOf: '2025-12-31'
 const FIXTURE_VERSION = 2; // 2: the generator's consent files (events/consent-*.jsonl) are ingested too
 
 /**
+ * RETAIL_LAKE_FIXTURE_RUN=<name> keys the shared lakes by that name instead of the run: a lake built once beforehand
+ * (`RETAIL_LAKE_FIXTURE_RUN=x node --import tsx test/train/build-fixture-lake.ts trained=<dir> scored=<dir>`) then
+ * serves several single-file runs on a loaded machine, where a build can outlast a waiting test's deadline.
+ */
+const NAMED_RUN = process.env.RETAIL_LAKE_FIXTURE_RUN || undefined;
+
+/**
  * One build per test run. `run` is the pid of the vitest main process: the parent of every test worker (the default)
  * and of the background builder the sequencer starts.
  */
 export function fixtureDir(run: number = process.ppid): string {
-  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, run })).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, run: NAMED_RUN ?? run })).digest('hex').slice(0, 12);
   return path.join(os.tmpdir(), `retail-lake-models-fixture-${key}`);
 }
 
@@ -35,7 +42,7 @@ const SCORED_VERSION = 1;
 
 /** Where the pre-scored lake of this run lives (beside the trained lake, same run key). */
 export function scoredDir(run: number = process.ppid): string {
-  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, SCORED, SCORED_VERSION, run })).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify({ FIXTURE, FIXTURE_VERSION, SCORED, SCORED_VERSION, run: NAMED_RUN ?? run })).digest('hex').slice(0, 12);
   return path.join(os.tmpdir(), `retail-lake-models-fixture-scored-${key}`);
 }
 

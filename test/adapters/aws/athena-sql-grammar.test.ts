@@ -185,6 +185,8 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       clearPrefix: async () => 0,
       views: async () => views,
       identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
+      // The SQL is what this test reads; the inputs records (S3 objects) are tested in test/tags/restate-aws.test.ts.
+      tagInputs: { inputs: async () => [], snapshots: async () => [], record: async () => undefined, putRecord: async () => {} },
     });
     expect(r).toMatchObject({ asOf: '2025-02-15', latestDataDate: '2025-03-01' });
     const insert = sent.find((x) => x.startsWith('insert into customer_tags'))!;
@@ -214,6 +216,7 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       clearPrefix: async () => 0,
       views: async () => views,
       identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
+      tagInputs: { inputs: async () => [], snapshots: async () => [], record: async () => undefined, putRecord: async () => {} },
     });
     const rowsSteps = sent.filter((x) => /^create table tags_as_of_work_rows with/.test(x));
     // First all the data (no cut-off), then the day's, setting aside the first one's hubs.
