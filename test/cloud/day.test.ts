@@ -1291,75 +1291,6 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
     });
   });
 
-  // Issue 18 point 4, late data: a batch of POS sales 5 days old arrives after the snapshots were written; the daily tag
-  // refresh restates, within its look-back (restateLookbackDays, 7), exactly the snapshots that read that day, as the
-  // local `tags --restate --lookback-days 7` does, row for row. First both catch up with what the erasure above
-  // rewrote (its records are older than the rewritten files), so that the second run shows the late batch alone.
-  // The late batch reaches both lakes (local.lake too), so the blocks below still compare like with like.
-  describe('a late batch restates the same snapshots in AWS as locally', () => {
-    const lt = {} as { late: string; lines: number; clean: number; cloud: { restated: string[]; restateChecked: number }; local: RestateSummary; keysBefore: string[]; keysAfter: string[]; ordersBefore: number; seconds: number };
-
-    beforeAll(async () => {
-      const t0 = Date.now();
-      const day = (n: number) => new Date(Date.parse(`${local.tagsAsOf}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-      lt.late = day(-5);
-      const refresh = shared.sandbox('analytics', 'TagRefreshFunction', 'tag-refresh');
-      await refresh.invoke({});
-      await restateTags({ lakeDir: local.lake, lookbackDays: 7, rescore: false });
-      lt.keysBefore = await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day(-7)}/`);
-      lt.ordersBefore = Number((await query(`select sum(orders_total) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`))[0]!.n);
-      // Members' POS sales of the late day sent again as new sales (new event and order ids): each one more order.
-      type Line = { event_id: string; type?: string; occurred_at?: string; identities?: { member_id?: string }; payload?: { order_id?: string; transaction_type?: string } };
-      const parse = (b: Buffer): Line[] => {
-        try {
-          return [JSON.parse(b.toString('utf8')) as Line];
-        } catch {
-          return []; // the day's malformed lines (json.malformed) are no sale to send again
-        }
-      };
-      const lines = readEventLines(shared.landing)
-        .flatMap(parse)
-        .filter((e) => e.type === 'pos.sale' && String(e.occurred_at).startsWith(lt.late) && e.identities?.member_id && (e.payload?.transaction_type ?? 'sale') === 'sale')
-        .slice(0, 5)
-        .map((e) => ({ ...e, event_id: `${e.event_id}-late`, payload: { ...e.payload, order_id: `${e.payload!.order_id}-late` } }));
-      lt.lines = lines.length;
-      const file = path.join(work, 'late-batch.jsonl');
-      fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-      await shared.stream.put(lines.map((l) => Buffer.from(JSON.stringify(l))));
-      await shared.stream.cleanse(shared.sandbox('ingest', 'CleanserFunction', 'cleanser'));
-      await firehose.deliver();
-      lt.clean = (await ingestJsonl([file], { lakeDir: local.lake })).clean;
-      // The next daily refresh in AWS; `tags --restate --lookback-days 7` locally.
-      lt.cloud = (await refresh.invoke({})) as typeof lt.cloud;
-      lt.local = await restateTags({ lakeDir: local.lake, lookbackDays: 7, rescore: false });
-      lt.keysAfter = await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day(-7)}/`);
-      lt.seconds = (Date.now() - t0) / 1000;
-      console.log(`[day] late batch of ${lt.late}: restated ${JSON.stringify(lt.cloud.restated)} in AWS, ${JSON.stringify(lt.local.restated)} locally (${lt.seconds.toFixed(1)} s)`);
-    }, 900_000);
-
-    it('restates exactly the snapshot as of the newest day: the one of 7 days before read nothing of the late day', () => {
-      expect(lt.lines).toBe(5);
-      expect(lt.clean).toBeGreaterThanOrEqual(3); // a dirty copy is quarantined again, an erased person's suppressed
-      // Snapshots in the look-back: as of the newest day (the daily refresh) and 7 days before (the backfill above).
-      expect(lt.cloud.restated).toEqual([local.tagsAsOf]);
-      expect(lt.local.restated).toEqual(lt.cloud.restated);
-      expect(lt.keysAfter).toEqual(lt.keysBefore);
-    });
-
-    it('writes the restated snapshot as the local restate does, every row and column, with the late orders in it', async () => {
-      const cloudDir = path.join(work, 'cloud-restated');
-      await mirror(s3, cloud.curatedBucket, `customer_tags/dt=${local.tagsAsOf}/`, cloudDir);
-      const [c, l] = [
-        await query(`select * from read_parquet('${cloudDir}/customer_tags/dt=${local.tagsAsOf}/*') order by all`),
-        await query(`select * from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*') order by all`),
-      ];
-      expect(l.length).toBeGreaterThan(0);
-      expect(c).toEqual(l);
-      const after = Number((await query(`select sum(orders_total) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`))[0]!.n);
-      expect(after - lt.ordersBefore).toBe(lt.clean);
-    });
-  });
-
   // The stream rules (issue 16) as deployed: their own event source mapping on the event stream (LATEST: created
   // before the live feed arrives), the day's events sent as a live feed sends them (in event-time order; one
   // partition key, see test/cloud/README.md), the first environment killed after its first publish and the batch
@@ -1587,6 +1518,89 @@ describe.skipIf(!hasMoto)('one emulated day in AWS equals the local run', () => 
         expect(String(r.quarantine_id)).not.toBe(day.get(row(r)));
       }
       console.log(`[day] live feed through the cleanser: ${JSON.stringify(c)} in AWS and locally; ${l.quarantined} bad records quarantined again, equal`);
+    });
+  });
+
+  // Issue 18 point 4, late data: a batch of POS sales 5 days old arrives after the snapshots were written; the daily tag
+  // refresh restates, within its look-back (restateLookbackDays, 7), exactly the snapshots that read that day, as the
+  // local `tags --restate --lookback-days 7` does, row for row. First both catch up with what the erasure above
+  // rewrote (its records are older than the rewritten files), so that the second run shows the late batch alone.
+  // The late batch reaches both lakes (local.lake too), so the blocks below still compare like with like. It runs after
+  // the stream rules' block: their live feed is the day's lines, which the late batch is not.
+  describe('a late batch restates the same snapshots in AWS as locally', () => {
+    const lt = {} as { late: string; lines: number; clean: number; cloud: { restated: string[]; restateChecked: number }; local: RestateSummary; keysBefore: string[]; keysAfter: string[]; ordersBefore: number; seconds: number };
+
+    beforeAll(async () => {
+      const t0 = Date.now();
+      const day = (n: number) => new Date(Date.parse(`${local.tagsAsOf}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+      lt.late = day(-5);
+      const refresh = shared.sandbox('analytics', 'TagRefreshFunction', 'tag-refresh');
+      // A night in AWS is the identity refresh, then the tag refresh (locally `tags` is both): after the erasure above
+      // both resolve all the data again (docs/tags.md, "Back-dated snapshots").
+      const identity = shared.sandbox('analytics', 'IdentityRefreshFunction', 'identity-refresh');
+      await identity.invoke({});
+      await refresh.invoke({});
+      await restateTags({ lakeDir: local.lake, lookbackDays: 7, rescore: false });
+      lt.keysBefore = await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day(-7)}/`);
+      lt.ordersBefore = Number((await query(`select sum(orders_total) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`))[0]!.n);
+      // Members' POS sales of the late day sent again as new sales (new event and order ids): each one more order. Only
+      // lines the cleanser takes as clean and that name nobody erased, so that each is one more order on both sides.
+      const cleanserEnv = d.functionEnv('ingest', 'CleanserFunction');
+      const check = createCleanser({ piiKey: PII_KEY, defaultPhoneRegion: cleanserEnv.PHONE_REGION as CountryCode, sourceTimeZone: cleanserEnv.SOURCE_TIME_ZONE! });
+      const clean = (l: object) => {
+        const text = JSON.stringify(l);
+        return !shared.erased.identifiers.some((id) => text.includes(id)) && check.cleanse({ data: Buffer.from(text), origin: 'late-check', receivedAt: Date.now() }).kind === 'clean';
+      };
+      type Line = { event_id: string; type?: string; occurred_at?: string; identities?: { member_id?: string }; payload?: { order_id?: string; transaction_type?: string } };
+      const parse = (b: Buffer): Line[] => {
+        try {
+          return [JSON.parse(b.toString('utf8')) as Line];
+        } catch {
+          return []; // the day's malformed lines (json.malformed) are no sale to send again
+        }
+      };
+      const lines = readEventLines(shared.landing)
+        .flatMap(parse)
+        .filter((e) => e.type === 'pos.sale' && String(e.occurred_at).startsWith(lt.late) && e.identities?.member_id && (e.payload?.transaction_type ?? 'sale') === 'sale')
+        .map((e) => ({ ...e, event_id: `${e.event_id}-late`, payload: { ...e.payload, order_id: `${e.payload!.order_id}-late` } }))
+        .filter(clean)
+        .slice(0, 5);
+      lt.lines = lines.length;
+      const file = path.join(work, 'late-batch.jsonl');
+      fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      await shared.stream.put(lines.map((l) => Buffer.from(JSON.stringify(l))));
+      await shared.stream.cleanse(shared.sandbox('ingest', 'CleanserFunction', 'cleanser'));
+      await firehose.deliver();
+      lt.clean = (await ingestJsonl([file], { lakeDir: local.lake })).clean;
+      // The next night in AWS; `tags --restate --lookback-days 7` locally.
+      await identity.invoke({});
+      lt.cloud = (await refresh.invoke({})) as typeof lt.cloud;
+      lt.local = await restateTags({ lakeDir: local.lake, lookbackDays: 7, rescore: false });
+      lt.keysAfter = await listKeys(s3, cloud.curatedBucket, `customer_tags/dt=${day(-7)}/`);
+      lt.seconds = (Date.now() - t0) / 1000;
+      console.log(`[day] late batch of ${lt.late}: restated ${JSON.stringify(lt.cloud.restated)} in AWS, ${JSON.stringify(lt.local.restated)} locally (${lt.seconds.toFixed(1)} s)`);
+    }, 900_000);
+
+    it('restates exactly the snapshot as of the newest day: the one of 7 days before read nothing of the late day', () => {
+      expect(lt.lines).toBeGreaterThanOrEqual(3);
+      expect(lt.clean).toBe(lt.lines);
+      // Snapshots in the look-back: as of the newest day (the daily refresh) and 7 days before (the backfill above).
+      expect(lt.cloud.restated).toEqual([local.tagsAsOf]);
+      expect(lt.local.restated).toEqual(lt.cloud.restated);
+      expect(lt.keysAfter).toEqual(lt.keysBefore);
+    });
+
+    it('writes the restated snapshot as the local restate does, every row and column, with the late orders in it', async () => {
+      const cloudDir = path.join(work, 'cloud-restated');
+      await mirror(s3, cloud.curatedBucket, `customer_tags/dt=${local.tagsAsOf}/`, cloudDir);
+      const [c, l] = [
+        await query(`select * from read_parquet('${cloudDir}/customer_tags/dt=${local.tagsAsOf}/*') order by all`),
+        await query(`select * from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*') order by all`),
+      ];
+      expect(l.length).toBeGreaterThan(0);
+      expect(c).toEqual(l);
+      const after = Number((await query(`select sum(orders_total) as n from read_parquet('${local.lake}/curated/customer_tags/dt=${local.tagsAsOf}/*')`))[0]!.n);
+      expect(after - lt.ordersBefore).toBe(lt.clean);
     });
   });
 
