@@ -41,10 +41,12 @@ describe('score with recs and sentiment', () => {
       }
     }
   });
-  it('writes review_scores for every review and ticket text; rated reviews separate by rating', async () => {
+  it('writes review_scores for every review, ticket and Weibo post text; rated reviews separate by rating', async () => {
     const rows = await readRows(lake, 'review_scores', REVIEW_SCORE_COLUMNS);
     expect(summary.reviewScores!.reviews).toBeGreaterThan(0);
-    expect(rows.length).toBe(summary.reviewScores!.reviews + summary.reviewScores!.tickets);
+    expect(rows.length).toBe(summary.reviewScores!.reviews + summary.reviewScores!.tickets + summary.reviewScores!.posts);
+    // The posts' rows, counted apart: one per post, under their own source.
+    expect(rows.filter((r) => r.source === 'social.weibo_post').length).toBe(summary.reviewScores!.posts);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const pos = rows.filter((r) => Number(r.rating) >= 4).map((r) => Number(r.sentiment_score));
     const neg = rows.filter((r) => r.rating !== null && Number(r.rating) <= 2).map((r) => Number(r.sentiment_score));
