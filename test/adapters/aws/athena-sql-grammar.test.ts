@@ -172,22 +172,27 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
 
   // Issue 20: a backfill's snapshot of a past day inlines every view customer_tags_live reads as a CTE of one INSERT.
   const hubsTable = { identity_hubs: { type: 'EXTERNAL_TABLE', columns: ['identity_type', 'identity_value', 'linked_identities', 'over_limit', 'first_seen_at'] } };
-  it('a past day (backfill): the identities as of the day and the INSERT with the views inlined parse as Trino', async () => {
-    const { sent, runner } = fakeAthena(
-      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] }, ...hubsTable },
-      asOf,
-    );
+  /** The tag refresh's dependencies for a past day on the fake Athena: the SQL is what these tests read; the inputs
+   * records (S3 objects) are tested in test/adapters/aws/s3-tag-inputs.test.ts. */
+  const pastDayDeps = (runner: ReturnType<typeof fakeAthena>['runner']): Parameters<typeof runTagRefresh>[1] => {
     const env = tagRefreshEnv.parse({ ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'lake', SNAPSHOT_LOCATION: 's3://curated/customer_tags/', AS_OF_WORK_LOCATION: 's3://curated/_tags_as_of/', VIEW_MANIFEST_BUCKET: 'assets', VIEW_MANIFEST_KEY: 'views.json' });
     const views = listSqlViews().map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
-    const r = await runTagRefresh({ as_of: '2025-02-15' }, {
+    return {
       env,
       runner,
       clearPrefix: async () => 0,
       views: async () => views,
       identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
-      // The SQL is what this test reads; the inputs records (S3 objects) are tested in test/tags/restate-aws.test.ts.
       tagInputs: { inputs: async () => [], snapshots: async () => [], record: async () => undefined, putRecord: async () => {} },
-    });
+    };
+  };
+
+  it('a past day (backfill): the identities as of the day and the INSERT with the views inlined parse as Trino', async () => {
+    const { sent, runner } = fakeAthena(
+      { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] }, ...hubsTable },
+      asOf,
+    );
+    const r = await runTagRefresh({ as_of: '2025-02-15' }, pastDayDeps(runner));
     expect(r).toMatchObject({ asOf: '2025-02-15', latestDataDate: '2025-03-01' });
     const insert = sent.find((x) => x.startsWith('insert into customer_tags'))!;
     expect(insert).toMatch(/^insert into customer_tags with\ntag_as_of as \(select date '2025-02-15' as as_of_date\),\nidentity_map as \(select .* from tags_as_of_identity_map\)/);
@@ -208,16 +213,7 @@ describe('tag refresh (lambdas/tag-refresh): snapshotTags', () => {
       { [LIVE_TAGS_VIEW]: { type: 'VIRTUAL_VIEW', columns: liveColumns }, [TAG_SNAPSHOTS_TABLE]: { type: 'EXTERNAL_TABLE', columns: [...liveColumns, 'dt'] } },
       asOf,
     );
-    const env = tagRefreshEnv.parse({ ATHENA_WORKGROUP: 'wg', GLUE_DATABASE: 'lake', SNAPSHOT_LOCATION: 's3://curated/customer_tags/', AS_OF_WORK_LOCATION: 's3://curated/_tags_as_of/', VIEW_MANIFEST_BUCKET: 'assets', VIEW_MANIFEST_KEY: 'views.json' });
-    const views = listSqlViews().map((v) => ({ name: athenaViewName(v.name), sql: v.sql }));
-    await runTagRefresh({ as_of: '2025-02-15' }, {
-      env,
-      runner,
-      clearPrefix: async () => 0,
-      views: async () => views,
-      identityEngine: () => new AthenaSqlEngine({ runner, workLocation: 's3://curated/_tags_as_of/', curatedLocation: 's3://curated/_tags_as_of/', clearPrefix: async () => 0 }),
-      tagInputs: { inputs: async () => [], snapshots: async () => [], record: async () => undefined, putRecord: async () => {} },
-    });
+    await runTagRefresh({ as_of: '2025-02-15' }, pastDayDeps(runner));
     const rowsSteps = sent.filter((x) => /^create table tags_as_of_work_rows with/.test(x));
     // First all the data (no cut-off), then the day's, setting aside the first one's hubs.
     expect(rowsSteps).toHaveLength(2);
